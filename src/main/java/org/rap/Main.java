@@ -1,0 +1,28 @@
+package org.rap;
+
+import java.util.concurrent.Callable;
+import org.rap.cli.MigrateCommand;
+import org.rap.cli.RoleCommand;
+import picocli.CommandLine;
+
+/** Entry point of rap.jar: {@code --role=controller|agent|all} or an operator subcommand. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    Logging.configure();
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns the exit status (2 for usage and configuration errors). */
+  public static int execute(String... args) {
+    return commandLine().execute(args);
+  }
+
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new RoleCommand());
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.addSubcommand(new MigrateCommand());
+    return cl;
+  }
+}

@@ -1,0 +1,89 @@
+package org.rap.cli;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import org.rap.agent.AgentVerticle;
+import org.rap.common.config.AgentConfig;
+import org.rap.common.config.ConfigLoader;
+import org.rap.common.config.ControllerConfig;
+import org.rap.common.config.Role;
+import org.rap.common.config.Settings;
+import org.rap.controller.ControllerVerticle;
+import org.rap.controller.db.DatabaseTarget;
+import org.rap.controller.db.Migrations;
+import sun.misc.Signal;
+
+/** Runs a role until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
+final class ServiceRunner {
+  private static final Logger LOG = Logger.getLogger(ServiceRunner.class.getName());
+
+  private ServiceRunner() {}
+
+  static int run(Role role, ConfigOption configOption) {
+    Vertx vertx = Vertx.vertx();
+    Settings settings;
+    ControllerConfig controller = null;
+    AgentConfig agent = null;
+    try {
+      settings = ConfigLoader.load(vertx, role, configOption.file()).await();
+      if (role.runsController()) {
+        controller = ControllerConfig.from(settings);
+      }
+      if (role.runsAgent()) {
+        agent = AgentConfig.from(settings);
+      }
+      settings.throwIfInvalid();
+      if (controller != null) {
+        Migrations.requireUpToDate(DatabaseTarget.of(controller.common()));
+      }
+    } catch (RuntimeException e) {
+      vertx.close();
+      System.err.println(e.getMessage());
+      return 2;
+    }
+    Duration grace = (controller != null ? controller.common() : agent.common()).shutdownTimeout();
+    try {
+      if (controller != null) {
+        vertx.deployVerticle(new ControllerVerticle(controller)).await();
+      }
+      if (agent != null) {
+        vertx.deployVerticle(new AgentVerticle(agent)).await();
+      }
+    } catch (Exception e) {
+      System.err.println("Failed to start " + role.value() + ": " + e.getMessage());
+      closeQuietly(vertx, grace);
+      return 1;
+    }
+    LOG.info("RAP " + role.value() + " started");
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runnable shutdown =
+        () -> {
+          LOG.info("Shutting down " + role.value() + " (grace " + grace.toSeconds() + " s)");
+          closeQuietly(vertx, grace);
+          stopped.countDown();
+        };
+    Signal.handle(new Signal("TERM"), sig -> new Thread(shutdown, "rap-shutdown").start());
+    Signal.handle(new Signal("INT"), sig -> new Thread(shutdown, "rap-shutdown").start());
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LOG.info("Stopped");
+    return 0;
+  }
+
+  private static void closeQuietly(Vertx vertx, Duration grace) {
+    try {
+      vertx.close().await(grace.toMillis() + 5000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warning("Shutdown did not complete cleanly: " + e);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package org.rap.common.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Everything the agent role reads from configuration, validated once. */
+public record AgentConfig(
+    CommonConfig common,
+    String backend,
+    String host,
+    int port,
+    String taskApiEndpoint,
+    String taskApiToken,
+    boolean usingDummyDataBackend,
+    Map<String, String> databaseUrls,
+    Optional<String> tempDatabaseName,
+    Optional<String> emisOrganisationHash,
+    Optional<String> prestoTlsCert,
+    Optional<String> prestoTlsKey,
+    Duration statsPollInterval,
+    String executor,
+    Path highPrivacyStorageBase,
+    Path mediumPrivacyStorageBase,
+    Path highPrivacyArchiveDir,
+    Path highPrivacyVolumeDir,
+    Optional<Path> dockerHostVolumeDir,
+    Optional<String> dockerUser,
+    String databaseAccessNetwork,
+    String dockerProxy,
+    Duration imagePullTimeout,
+    int longPollSeconds) {
+
+  public static AgentConfig from(Settings s) {
+    CommonConfig common = CommonConfig.from(s);
+    String backend = s.required("BACKEND", "this agent's backend slug, one of BACKENDS");
+    if (!backend.isEmpty() && !common.backends().contains(backend)) {
+      s.problem(
+          "BACKEND "
+              + backend
+              + " is not valid, allowed backends are: "
+              + String.join(", ", common.backends()));
+    }
+    String endpoint =
+        s.required(
+            "CONTROLLER_TASK_API_ENDPOINT", "the controller base URL, e.g. http://localhost:3000/");
+    if (!endpoint.isEmpty() && !endpoint.matches("https?://.+/")) {
+      s.problem(
+          "CONTROLLER_TASK_API_ENDPOINT must be an http(s) URL ending with '/', got '"
+              + endpoint
+              + "'");
+    }
+    Map<String, String> dbUrls = new LinkedHashMap<>();
+    for (String name : CommonConfig.VALID_DATABASE_NAMES) {
+      s.raw(name.toUpperCase(Locale.ROOT) + "_DATABASE_URL").ifPresent(u -> dbUrls.put(name, u));
+    }
+    Optional<String> certPath = s.get("PRESTO_TLS_CERT_PATH");
+    Optional<String> keyPath = s.get("PRESTO_TLS_KEY_PATH");
+    Optional<String> cert = Optional.empty();
+    Optional<String> key = Optional.empty();
+    if (certPath.isPresent() != keyPath.isPresent()) {
+      s.problem(
+          "Both PRESTO_TLS_KEY_PATH and PRESTO_TLS_CERT_PATH must be defined if either are");
+    } else if (certPath.isPresent()) {
+      cert = readFile(s, "PRESTO_TLS_CERT_PATH", certPath.get());
+      key = readFile(s, "PRESTO_TLS_KEY_PATH", keyPath.get());
+    }
+    Path high =
+        s.absolutePath("HIGH_PRIVACY_STORAGE_BASE", common.workdir().resolve("high_privacy"));
+    Path medium =
+        s.absolutePath("MEDIUM_PRIVACY_STORAGE_BASE", common.workdir().resolve("medium_privacy"));
+    Optional<String> uid = s.get("DOCKER_USER_ID");
+    Optional<String> gid = s.get("DOCKER_GROUP_ID");
+    Optional<String> user = Optional.empty();
+    if (uid.isPresent() || gid.isPresent()) {
+      user = Optional.of(uid.orElse("") + ":" + gid.orElse(""));
+    }
+    return new AgentConfig(
+        common,
+        backend,
+        s.string("AGENT_HOST", "0.0.0.0"),
+        s.integer("AGENT_PORT", 3001, 0),
+        endpoint,
+        s.raw("CONTROLLER_TASK_API_TOKEN").orElse("token"),
+        s.flag("USING_DUMMY_DATA_BACKEND", false, "true", "1", "yes"),
+        Map.copyOf(dbUrls),
+        s.get("TEMP_DATABASE_NAME"),
+        s.get("EMIS_ORGANISATION_HASH"),
+        cert,
+        key,
+        Duration.ofMillis(Math.round(s.decimal("STATS_POLL_INTERVAL", 10.0, 0.0) * 1000)),
+        s.string("EXECUTOR", "docker"),
+        high,
+        medium,
+        s.absolutePath("HIGH_PRIVACY_ARCHIVE_DIR", high.resolve("archives")),
+        s.absolutePath("HIGH_PRIVACY_VOLUME_DIR", high.resolve("volumes")),
+        s.get("DOCKER_HOST_VOLUME_DIR").map(Path::of),
+        user,
+        s.string("DATABASE_ACCESS_NETWORK", "jobrunner-db"),
+        s.string("DOCKER_PROXY", "docker-proxy.opensafely.org/opensafely-core"),
+        Duration.ofSeconds(s.longValue("IMAGE_PULL_TIMEOUT", 1200, 1)),
+        s.integer("AGENT_LONG_POLL_SECONDS", 30, 0));
+  }
+
+  private static Optional<String> readFile(Settings s, String key, String path) {
+    try {
+      return Optional.of(Files.readString(Path.of(path)));
+    } catch (Exception e) {
+      s.problem(key + " points to a file that cannot be read: " + path);
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package org.rap.common.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Settings both roles share (configuration.md section 2). */
+public record CommonConfig(
+    List<String> backends,
+    Path workdir,
+    Duration jobLoopInterval,
+    String dockerRegistry,
+    String githubProxyDomain,
+    Optional<String> privateRepoAccessToken,
+    List<String> allowedGithubOrgs,
+    boolean allowLocalGitRepos,
+    Optional<String> databaseUrl,
+    String version,
+    String logLevel,
+    Duration shutdownTimeout) {
+
+  public static final List<String> VALID_DATABASE_NAMES = List.of("default");
+
+  public static CommonConfig from(Settings s) {
+    List<String> backends = s.list("BACKENDS", "test,tpp,emis,ted");
+    if (backends.isEmpty()) {
+      s.problem("BACKENDS must list at least one backend slug, e.g. 'test,tpp'");
+    }
+    for (String b : backends) {
+      if (!b.matches("[a-z0-9][a-z0-9_-]*")) {
+        s.problem(
+            "BACKENDS entries must be lower-case slugs ([a-z0-9_-]), got '" + b + "'");
+      }
+    }
+    Path workdir = Path.of(s.string("WORKDIR", "workdir")).toAbsolutePath().normalize();
+    double loop = s.decimal("JOB_LOOP_INTERVAL", 1.0, 0.0);
+    Optional<String> dbUrl = s.get("DATABASE_URL");
+    dbUrl.ifPresent(
+        url -> {
+          if (!url.startsWith("postgresql://")
+              && !url.startsWith("postgres://")
+              && !url.startsWith("sqlite:")) {
+            s.problem(
+                "DATABASE_URL must be postgresql://user:password@host:port/database or"
+                    + " sqlite:/absolute/path.sqlite, got '"
+                    + url.replaceAll("//[^@/]*@", "//***@")
+                    + "'");
+          }
+        });
+    return new CommonConfig(
+        backends,
+        workdir,
+        Duration.ofMillis(Math.round(loop * 1000)),
+        s.string("DOCKER_REGISTRY", "ghcr.io/opensafely-core"),
+        s.string("GITHUB_PROXY_DOMAIN", "github-proxy.opensafely.org"),
+        s.raw("PRIVATE_REPO_ACCESS_TOKEN").map(String::strip).filter(t -> !t.isEmpty()),
+        s.list("ALLOWED_GITHUB_ORGS", "opensafely,opensafely-actions"),
+        s.flag("ALLOW_LOCAL_GIT_REPOS", false, "true"),
+        dbUrl,
+        s.get("VERSION").orElseGet(() -> readVersion(s)),
+        s.string("LOGLEVEL", "INFO"),
+        Duration.ofMillis(Math.round(s.decimal("SHUTDOWN_TIMEOUT", 10.0, 0.0) * 1000)));
+  }
+
+  private static String readVersion(Settings s) {
+    Path file = Path.of(s.string("JOBRUNNER_VERSION_FILE_PATH", "/app/metadata/version.txt"));
+    try {
+      if (Files.isReadable(file)) {
+        return Files.readString(file).strip();
+      }
+    } catch (Exception e) {
+      // fall through
+    }
+    String impl = CommonConfig.class.getPackage().getImplementationVersion();
+    return impl == null ? "unknown" : impl;
+  }
+
+  /** The SQLite file used when DATABASE_URL is unset. */
+  public Path sqlitePath() {
+    return workdir.resolve("db.sqlite");
+  }
+}

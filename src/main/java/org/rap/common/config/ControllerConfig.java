@@ -1,0 +1,86 @@
+package org.rap.common.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Everything the controller role reads from configuration, validated once. */
+public record ControllerConfig(
+    CommonConfig common,
+    String host,
+    int port,
+    Map<String, BackendSettings> backends,
+    long level4MaxFilesize,
+    int level4MaxCsvRows,
+    Optional<String> stataLicense,
+    List<String> maintenanceEnabledBackends,
+    Duration maintenancePollInterval,
+    List<String> dataCheckEnabledBackends,
+    Duration dataCheckPollInterval,
+    String dataCheckHesExpectedActivityMonth,
+    Path backupsPath,
+    Map<String, Object> workspaceEhrqlMaxJoinCount,
+    int maxTaskAttempts,
+    int maxLoopErrorsPerJob,
+    Optional<String> jobServerEndpoint,
+    Duration jobServerPollInterval,
+    int longPollMaxSeconds) {
+
+  public static ControllerConfig from(Settings s) {
+    CommonConfig common = CommonConfig.from(s);
+    Map<String, BackendSettings> backends = new LinkedHashMap<>();
+    for (String slug : common.backends()) {
+      backends.put(slug, BackendSettings.from(s, slug));
+    }
+    Map<String, Object> joinCounts = Map.of();
+    Optional<String> joins = s.get("WORKSPACE_EHRQL_MAX_JOIN_COUNT");
+    if (joins.isPresent()) {
+      try {
+        joinCounts = new JsonObject(joins.get()).getMap();
+      } catch (DecodeException | ClassCastException e) {
+        s.problem(
+            "WORKSPACE_EHRQL_MAX_JOIN_COUNT must be a JSON object {\"workspace\": count}, got '"
+                + joins.get()
+                + "'");
+      }
+    }
+    String month = s.string("DATA_CHECK_HES_EXPECTED_ACTIVITY_MONTH", "202304");
+    if (!month.matches("\\d{6}")) {
+      s.problem("DATA_CHECK_HES_EXPECTED_ACTIVITY_MONTH must be YYYYMM, got '" + month + "'");
+    }
+    return new ControllerConfig(
+        common,
+        s.string("CONTROLLER_HOST", "0.0.0.0"),
+        s.integer("CONTROLLER_PORT", 3000, 0),
+        Map.copyOf(backends),
+        s.longValue("LEVEL4_MAX_FILESIZE", 16_777_216L, 1),
+        s.integer("LEVEL4_MAX_CSV_ROWS", 5000, 1),
+        s.raw("STATA_LICENSE"),
+        s.list("MAINTENANCE_ENABLED_BACKENDS", "tpp"),
+        Duration.ofSeconds(s.longValue("MAINTENANCE_POLL_INTERVAL", 300, 1)),
+        s.list("DATA_CHECK_ENABLED_BACKENDS", "tpp"),
+        Duration.ofSeconds(s.longValue("DATA_CHECK_POLL_INTERVAL", 86400, 1)),
+        month,
+        s.get("BACKUPS_PATH").map(Path::of).orElse(common.workdir().resolve("backups")),
+        Map.copyOf(joinCounts),
+        s.integer("MAX_TASK_ATTEMPTS", 3, 1),
+        s.integer("MAX_LOOP_ERRORS_PER_JOB", 5, 1),
+        s.get("JOB_SERVER_ENDPOINT"),
+        Duration.ofMillis(Math.round(s.decimal("POLL_INTERVAL", 5.0, 0.0) * 1000)),
+        s.integer("LONG_POLL_MAX_SECONDS", 60, 0));
+  }
+
+  /** Backends in configuration order. */
+  public List<String> backendSlugs() {
+    return common.backends();
+  }
+
+  public BackendSettings backend(String slug) {
+    return backends.get(slug);
+  }
+}

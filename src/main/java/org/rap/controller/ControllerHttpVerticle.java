@@ -1,0 +1,54 @@
+package org.rap.controller;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.util.logging.Logger;
+import org.rap.common.http.HealthRoutes;
+import org.rap.common.http.HttpServers;
+import org.rap.common.http.Responses;
+
+/**
+ * The controller's HTTP server on {@code CONTROLLER_PORT}: the reference's {@code /} check, the
+ * health routes, the task API for agents and the RAP API for job-server.
+ */
+public final class ControllerHttpVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(ControllerHttpVerticle.class.getName());
+  private final ControllerContext ctx;
+  private final HealthRoutes health;
+  private HttpServer server;
+
+  public ControllerHttpVerticle(ControllerContext ctx) {
+    this.ctx = ctx;
+    this.health = new HealthRoutes("controller", () -> ctx.db().ping());
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    health.mount(router);
+    router
+        .route("/")
+        .handler(
+            rc -> Responses.json(rc, 200, new JsonObject().put("method", rc.request().method().name())));
+    return HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port())
+        .onSuccess(
+            s -> {
+              server = s;
+              LOG.info("Controller listening on " + ctx.config().host() + ":" + s.actualPort());
+            });
+  }
+
+  /** The bound port (useful when configured as 0). */
+  public int port() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    health.startDraining();
+    return HttpServers.shutdown(server, ctx.config().common().shutdownTimeout());
+  }
+}

@@ -1,0 +1,104 @@
+package org.rap.controller.db;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.jdbcclient.JDBCConnectOptions;
+import io.vertx.jdbcclient.JDBCPool;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlConnection;
+import java.util.function.Function;
+
+/**
+ * The controller's connection pool and transaction boundary, for SQLite (vertx-jdbc-client) and
+ * PostgreSQL (vertx-pg-client).
+ *
+ * <p>SQLite transactions use explicit {@code BEGIN IMMEDIATE}/{@code COMMIT} SQL on one pooled
+ * connection: vertx-jdbc-client 5.0.10's {@code begin()} leaves the connection in
+ * autocommit=false after commit (vert-x3/vertx-jdbc-client#356), which holds the write lock.
+ */
+public final class Database implements AutoCloseable {
+  private final Pool pool;
+  private final DatabaseTarget target;
+
+  private Database(Pool pool, DatabaseTarget target) {
+    this.pool = pool;
+    this.target = target;
+  }
+
+  public static Database open(Vertx vertx, DatabaseTarget target) {
+    Pool pool;
+    if (target.dialect() == DatabaseTarget.Dialect.SQLITE) {
+      pool =
+          JDBCPool.pool(
+              vertx,
+              new JDBCConnectOptions().setJdbcUrl(target.jdbcUrl()),
+              new PoolOptions().setMaxSize(4).setName("rap-sqlite"));
+    } else {
+      PgConnectOptions opts =
+          new PgConnectOptions()
+              .setHost(target.host())
+              .setPort(target.port())
+              .setDatabase(target.database())
+              .setUser(target.user())
+              .setPassword(target.password())
+              .setCachePreparedStatements(true)
+              .setPipeliningLimit(16);
+      pool =
+          PgBuilder.pool()
+              .with(new PoolOptions().setMaxSize(8).setName("rap-pg"))
+              .connectingTo(opts)
+              .using(vertx)
+              .build();
+    }
+    return new Database(pool, target);
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public DatabaseTarget target() {
+    return target;
+  }
+
+  public boolean isSqlite() {
+    return target.dialect() == DatabaseTarget.Dialect.SQLITE;
+  }
+
+  /** Runs {@code body} in one transaction: committed if its future succeeds, else rolled back. */
+  public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> body) {
+    if (!isSqlite()) {
+      return pool.withTransaction(body);
+    }
+    return pool.withConnection(
+        conn ->
+            conn.query("BEGIN IMMEDIATE")
+                .execute()
+                .compose(
+                    begun ->
+                        body.apply(conn)
+                            .compose(
+                                result -> conn.query("COMMIT").execute().map(result),
+                                failure ->
+                                    conn.query("ROLLBACK")
+                                        .execute()
+                                        .transform(ignored -> Future.<T>failedFuture(failure)))));
+  }
+
+  /** A cheap round trip, for readiness probes. */
+  public Future<Void> ping() {
+    return pool.query("SELECT 1").execute().mapEmpty();
+  }
+
+  public Future<Void> closeAsync() {
+    return pool.close();
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

@@ -1,0 +1,302 @@
+package org.rap.controller.db;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.templates.SqlTemplate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.rap.common.json.Jsons;
+import org.rap.common.model.Job;
+import org.rap.common.model.State;
+import org.rap.common.model.StatusCode;
+
+/** SQL for the {@code job} table. Every method takes the client to run on (pool or transaction). */
+public final class JobRepository {
+  static final String COLUMNS =
+      "id, rap_id, state, repo_url, commit_sha, workspace, database_name, action, action_repo_url,"
+          + " action_commit, requires_outputs_from, wait_for_job_ids, run_command, output_spec,"
+          + " status_message, status_code, cancelled, created_at, updated_at, started_at,"
+          + " completed_at, trace_context, status_code_updated_at, requires_db, backend, branch,"
+          + " created_by, project, orgs, analysis_scope";
+
+  private static final String INSERT =
+      "INSERT INTO job ("
+          + COLUMNS
+          + ") VALUES (#{id}, #{rap_id}, #{state}, #{repo_url}, #{commit_sha}, #{workspace},"
+          + " #{database_name}, #{action}, #{action_repo_url}, #{action_commit},"
+          + " #{requires_outputs_from}, #{wait_for_job_ids}, #{run_command}, #{output_spec},"
+          + " #{status_message}, #{status_code}, #{cancelled}, #{created_at}, #{updated_at},"
+          + " #{started_at}, #{completed_at}, #{trace_context}, #{status_code_updated_at},"
+          + " #{requires_db}, #{backend}, #{branch}, #{created_by}, #{project}, #{orgs},"
+          + " #{analysis_scope})";
+
+  /** Inserts all jobs; the caller provides the transaction. */
+  public Future<Void> insertAll(SqlClient client, List<Job> jobs) {
+    if (jobs.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Map<String, Object>> batch = new ArrayList<>(jobs.size());
+    for (Job job : jobs) {
+      batch.add(params(job));
+    }
+    return SqlTemplate.forUpdate(client, INSERT).executeBatch(batch).mapEmpty();
+  }
+
+  public Future<Optional<Job>> findById(SqlClient client, String id) {
+    return query(client, "SELECT " + COLUMNS + " FROM job WHERE id = #{id}", Map.of("id", id))
+        .map(list -> list.stream().findFirst());
+  }
+
+  public Future<List<Job>> findByIds(SqlClient client, Collection<String> ids) {
+    Map<String, Object> p = new HashMap<>();
+    String in = Sql.in("i", ids, p);
+    return query(client, "SELECT " + COLUMNS + " FROM job WHERE id IN " + in, p);
+  }
+
+  /** Jobs of the given RAPs, ordered by creation. */
+  public Future<List<Job>> findByRapIds(SqlClient client, Collection<String> rapIds) {
+    Map<String, Object> p = new HashMap<>();
+    String in = Sql.in("r", rapIds, p);
+    return query(
+        client,
+        "SELECT " + COLUMNS + " FROM job WHERE rap_id IN " + in + " ORDER BY created_at, id",
+        p);
+  }
+
+  /** Every pending or running job, across all backends. */
+  public Future<List<Job>> findActive(SqlClient client) {
+    return query(
+        client,
+        "SELECT " + COLUMNS + " FROM job WHERE state IN ('pending', 'running')",
+        Map.of());
+  }
+
+  /** Active jobs of one backend in one coarse state. */
+  public Future<List<Job>> findActive(SqlClient client, String backend, State state) {
+    return query(
+        client,
+        "SELECT "
+            + COLUMNS
+            + " FROM job WHERE state = #{state} AND backend = #{backend} ORDER BY created_at, id",
+        Map.of("state", state.value(), "backend", backend));
+  }
+
+  /**
+   * The workspace state: the latest job (by {@code created_at}) of each action in a backend and
+   * workspace, ignoring cancelled jobs and the legacy {@code __error__} action.
+   */
+  public Future<Map<String, Job>> latestPerAction(
+      SqlClient client, String backend, String workspace) {
+    return query(
+            client,
+            "SELECT "
+                + COLUMNS
+                + " FROM job WHERE backend = #{backend} AND workspace = #{workspace}"
+                + " AND cancelled = 0 AND action <> '__error__' ORDER BY created_at, id",
+            Map.of("backend", backend, "workspace", workspace))
+        .map(
+            jobs -> {
+              Map<String, Job> latest = new LinkedHashMap<>();
+              for (Job j : jobs) {
+                latest.put(j.action(), j);
+              }
+              return latest;
+            });
+  }
+
+  /** Coarse states of the given jobs; unknown ids are absent. */
+  public Future<Map<String, State>> statesOf(SqlClient client, Collection<String> ids) {
+    Map<String, Object> p = new HashMap<>();
+    String in = Sql.in("i", ids, p);
+    return SqlTemplate.forQuery(client, "SELECT id, state FROM job WHERE id IN " + in)
+        .execute(p)
+        .map(
+            rows -> {
+              Map<String, State> out = new HashMap<>();
+              for (Row r : rows) {
+                out.put(r.getString("id"), State.fromValue(r.getString("state")));
+              }
+              return out;
+            });
+  }
+
+  /**
+   * Writes the status columns of {@code job} if the row still has {@code expectedCode}. Never
+   * touches {@code cancelled}, and never clears a {@code completed_at} set by a cancel request.
+   *
+   * @return whether the row was updated
+   */
+  public Future<Boolean> updateStatus(SqlClient client, Job job, StatusCode expectedCode) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", job.id());
+    p.put("state", job.state().value());
+    p.put("status_code", job.statusCode().value());
+    p.put("status_message", job.statusMessage());
+    p.put("updated_at", job.updatedAt());
+    p.put("started_at", job.startedAt());
+    p.put("completed_at", job.completedAt());
+    p.put("status_code_updated_at", job.statusCodeUpdatedAt());
+    p.put("expected_code", expectedCode.value());
+    return SqlTemplate.forQuery(
+            client,
+            "UPDATE job SET state = #{state}, status_code = #{status_code},"
+                + " status_message = #{status_message}, updated_at = #{updated_at},"
+                + " started_at = #{started_at},"
+                + " completed_at = COALESCE(#{completed_at}, completed_at),"
+                + " status_code_updated_at = #{status_code_updated_at}"
+                + " WHERE id = #{id} AND status_code = #{expected_code} RETURNING id")
+        .execute(p)
+        .map(rows -> rows.size() == 1);
+  }
+
+  /** Refreshes {@code updated_at} of still-active jobs (the 60-second keep-alive). */
+  public Future<Void> touch(SqlClient client, Collection<String> ids, long nowSeconds) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Map<String, Object> p = new HashMap<>();
+    p.put("now", nowSeconds);
+    String in = Sql.in("i", ids, p);
+    return SqlTemplate.forUpdate(
+            client,
+            "UPDATE job SET updated_at = #{now} WHERE id IN "
+                + in
+                + " AND state IN ('pending', 'running')")
+        .execute(p)
+        .mapEmpty();
+  }
+
+  /**
+   * Marks the not-yet-final jobs of these actions in a RAP cancelled, with {@code completed_at}.
+   *
+   * @return the ids of the jobs marked
+   */
+  public Future<List<String>> markCancelled(
+      SqlClient client, String rapId, Collection<String> actions, long nowSeconds) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("rap_id", rapId);
+    p.put("now", nowSeconds);
+    String in = Sql.in("a", actions, p);
+    return SqlTemplate.forQuery(
+            client,
+            "UPDATE job SET cancelled = 1, completed_at = #{now} WHERE rap_id = #{rap_id}"
+                + " AND action IN "
+                + in
+                + " AND cancelled = 0 AND state IN ('pending', 'running') RETURNING id")
+        .execute(p)
+        .map(
+            rows -> {
+              List<String> ids = new ArrayList<>();
+              rows.forEach(r -> ids.add(r.getString("id")));
+              return ids;
+            });
+  }
+
+  /** Counts one more scheduler failure on a job and returns the new count. */
+  public Future<Integer> recordLoopError(SqlClient client, String id, String error) {
+    return SqlTemplate.forQuery(
+            client,
+            "UPDATE job SET loop_errors = loop_errors + 1, last_loop_error = #{error}"
+                + " WHERE id = #{id} RETURNING loop_errors")
+        .execute(Map.of("id", id, "error", error))
+        .map(rows -> rows.size() == 0 ? 0 : rows.iterator().next().getInteger("loop_errors"));
+  }
+
+  public Future<Void> clearLoopErrors(SqlClient client, String id) {
+    return SqlTemplate.forUpdate(
+            client,
+            "UPDATE job SET loop_errors = 0, last_loop_error = NULL"
+                + " WHERE id = #{id} AND loop_errors <> 0")
+        .execute(Map.of("id", id))
+        .mapEmpty();
+  }
+
+  private Future<List<Job>> query(SqlClient client, String sql, Map<String, Object> params) {
+    return SqlTemplate.forQuery(client, sql).execute(params).map(JobRepository::toJobs);
+  }
+
+  private static List<Job> toJobs(RowSet<Row> rows) {
+    List<Job> out = new ArrayList<>(rows.size());
+    for (Row r : rows) {
+      out.add(toJob(r));
+    }
+    return out;
+  }
+
+  static Job toJob(Row r) {
+    String trace = r.getString("trace_context");
+    return new Job(
+        r.getString("id"),
+        r.getString("rap_id"),
+        State.fromValue(r.getString("state")),
+        r.getString("repo_url"),
+        r.getString("commit_sha"),
+        r.getString("workspace"),
+        r.getString("database_name"),
+        r.getString("action"),
+        r.getString("action_repo_url"),
+        r.getString("action_commit"),
+        Jsons.stringList(r.getString("requires_outputs_from")),
+        Jsons.stringList(r.getString("wait_for_job_ids")),
+        r.getString("run_command"),
+        Jsons.outputSpec(r.getString("output_spec")),
+        r.getString("status_message"),
+        StatusCode.fromValue(r.getString("status_code")),
+        Rows.bool(r, "cancelled"),
+        r.getLong("created_at"),
+        r.getLong("updated_at"),
+        r.getLong("started_at"),
+        r.getLong("completed_at"),
+        trace == null ? Map.of() : Jsons.stringMap(trace),
+        r.getLong("status_code_updated_at"),
+        Rows.bool(r, "requires_db"),
+        r.getString("backend"),
+        r.getString("branch"),
+        r.getString("created_by"),
+        r.getString("project"),
+        Jsons.stringList(r.getString("orgs")),
+        Jsons.map(r.getString("analysis_scope")));
+  }
+
+  private static Map<String, Object> params(Job job) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", job.id());
+    p.put("rap_id", job.rapId());
+    p.put("state", job.state().value());
+    p.put("repo_url", job.repoUrl());
+    p.put("commit_sha", job.commit());
+    p.put("workspace", job.workspace());
+    p.put("database_name", job.databaseName());
+    p.put("action", job.action());
+    p.put("action_repo_url", job.actionRepoUrl());
+    p.put("action_commit", job.actionCommit());
+    p.put("requires_outputs_from", Jsons.text(job.requiresOutputsFrom()));
+    p.put("wait_for_job_ids", Jsons.text(job.waitForJobIds()));
+    p.put("run_command", job.runCommand());
+    p.put("output_spec", Jsons.text(job.outputSpec()));
+    p.put("status_message", job.statusMessage());
+    p.put("status_code", job.statusCode().value());
+    p.put("cancelled", Rows.flag(job.cancelled()));
+    p.put("created_at", job.createdAt());
+    p.put("updated_at", job.updatedAt());
+    p.put("started_at", job.startedAt());
+    p.put("completed_at", job.completedAt());
+    p.put("trace_context", job.traceContext().isEmpty() ? null : Jsons.text(job.traceContext()));
+    p.put("status_code_updated_at", job.statusCodeUpdatedAt());
+    p.put("requires_db", Rows.flag(job.requiresDb()));
+    p.put("backend", job.backend());
+    p.put("branch", job.branch());
+    p.put("created_by", job.user());
+    p.put("project", job.project());
+    p.put("orgs", Jsons.text(job.orgs()));
+    p.put("analysis_scope", Jsons.text(job.analysisScope()));
+    return p;
+  }
+}

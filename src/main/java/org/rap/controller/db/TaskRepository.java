@@ -1,0 +1,193 @@
+package org.rap.controller.db;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.templates.SqlTemplate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.rap.common.json.Jsons;
+import org.rap.common.model.Task;
+import org.rap.common.model.TaskType;
+
+/** SQL for the {@code tasks} table. Every method takes the client to run on. */
+public final class TaskRepository {
+  private static final String COLUMNS =
+      "id, backend, type, job_id, definition, active, created_at, finished_at, attributes,"
+          + " agent_stage, agent_complete, agent_results, agent_timestamp_ns";
+
+  /** An agent's report on one task (task-api.md section 4). */
+  public record AgentUpdate(
+      String taskId, String stage, JsonObject results, boolean complete, Long timestampNs) {}
+
+  public Future<Void> insert(SqlClient client, Task task, String jobId) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", task.id());
+    p.put("backend", task.backend());
+    p.put("type", task.type().value());
+    p.put("job_id", jobId);
+    p.put("definition", task.definition().encode());
+    p.put("active", Rows.flag(task.active()));
+    p.put("created_at", task.createdAt());
+    p.put("finished_at", task.finishedAt());
+    p.put("attributes", (task.attributes() == null ? new JsonObject() : task.attributes()).encode());
+    return SqlTemplate.forUpdate(
+            client,
+            "INSERT INTO tasks (id, backend, type, job_id, definition, active, created_at,"
+                + " finished_at, attributes) VALUES (#{id}, #{backend}, #{type}, #{job_id},"
+                + " #{definition}, #{active}, #{created_at}, #{finished_at}, #{attributes})")
+        .execute(p)
+        .mapEmpty();
+  }
+
+  public Future<Optional<Task>> findById(SqlClient client, String id) {
+    return query(client, "SELECT " + COLUMNS + " FROM tasks WHERE id = #{id}", Map.of("id", id))
+        .map(l -> l.stream().findFirst());
+  }
+
+  /** Active tasks of a backend, DBSTATUS first, then by creation. */
+  public Future<List<Task>> findActive(SqlClient client, String backend) {
+    return query(
+        client,
+        "SELECT "
+            + COLUMNS
+            + " FROM tasks WHERE active = 1 AND backend = #{backend}"
+            + " ORDER BY CASE WHEN type = 'dbstatus' THEN 0 ELSE 1 END, created_at, id",
+        Map.of("backend", backend));
+  }
+
+  /** Active tasks of one type in a backend. */
+  public Future<List<Task>> findActive(SqlClient client, String backend, TaskType type) {
+    return query(
+        client,
+        "SELECT "
+            + COLUMNS
+            + " FROM tasks WHERE active = 1 AND backend = #{backend} AND type = #{type}"
+            + " ORDER BY id",
+        Map.of("backend", backend, "type", type.value()));
+  }
+
+  /** All RUNJOB tasks of a job, oldest first (ids sort in creation order). */
+  public Future<List<Task>> findRunJobTasks(SqlClient client, String jobId) {
+    return query(
+        client,
+        "SELECT "
+            + COLUMNS
+            + " FROM tasks WHERE job_id = #{job_id} AND type = 'runjob' ORDER BY id",
+        Map.of("job_id", jobId));
+  }
+
+  /** The latest RUNJOB task of each given job. */
+  public Future<Map<String, Task>> latestRunJobTasks(SqlClient client, Collection<String> jobIds) {
+    Map<String, Object> p = new HashMap<>();
+    String in = Sql.in("j", jobIds, p);
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT "
+                + COLUMNS
+                + " FROM tasks WHERE type = 'runjob' AND job_id IN "
+                + in
+                + " ORDER BY job_id, id")
+        .execute(p)
+        .map(
+            rows -> {
+              Map<String, Task> out = new HashMap<>();
+              for (Row r : rows) {
+                out.put(r.getString("job_id"), toTask(r));
+              }
+              return out;
+            });
+  }
+
+  /** When the last task of a type finished in a backend, if ever. */
+  public Future<Optional<Long>> lastFinishedAt(SqlClient client, String backend, TaskType type) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT MAX(finished_at) AS last FROM tasks WHERE backend = #{backend}"
+                + " AND type = #{type}")
+        .execute(Map.of("backend", backend, "type", type.value()))
+        .map(rows -> Optional.ofNullable(rows.iterator().next().getLong("last")));
+  }
+
+  /**
+   * Stores an agent report, only for a task of this backend. Completing deactivates the task and
+   * sets {@code finished_at}. A report on an already finished task is accepted but changes nothing.
+   *
+   * @return the task after the update, or empty when no such task exists in this backend
+   */
+  public Future<Optional<Task>> applyAgentUpdate(
+      SqlClient client, String backend, AgentUpdate u, long nowSeconds) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", u.taskId());
+    p.put("backend", backend);
+    p.put("stage", u.stage());
+    p.put("results", u.results() == null ? "{}" : u.results().encode());
+    p.put("complete", Rows.flag(u.complete()));
+    p.put("ts", u.timestampNs());
+    p.put("now", nowSeconds);
+    return SqlTemplate.forUpdate(
+            client,
+            "UPDATE tasks SET agent_stage = #{stage}, agent_results = #{results},"
+                + " agent_complete = #{complete},"
+                + " agent_timestamp_ns = COALESCE(#{ts}, agent_timestamp_ns),"
+                + " active = CASE WHEN #{complete} = 1 THEN 0 ELSE active END,"
+                + " finished_at = CASE WHEN #{complete} = 1 THEN #{now} ELSE finished_at END"
+                + " WHERE id = #{id} AND backend = #{backend}"
+                + " AND (active = 1 OR agent_complete IS NULL OR agent_complete = 0)")
+        .execute(p)
+        .compose(ignored -> findById(client, u.taskId()))
+        .map(t -> t.filter(task -> task.backend().equals(backend)));
+  }
+
+  /**
+   * Deactivates a task if it is still active. {@code finishedAt} null leaves {@code finished_at}
+   * unset (the scheduled-task rule).
+   *
+   * @return whether it was active
+   */
+  public Future<Boolean> deactivate(SqlClient client, String id, Long finishedAt) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", id);
+    p.put("finished_at", finishedAt);
+    return SqlTemplate.forQuery(
+            client,
+            "UPDATE tasks SET active = 0, finished_at = COALESCE(#{finished_at}, finished_at)"
+                + " WHERE id = #{id} AND active = 1 RETURNING id")
+        .execute(p)
+        .map(rows -> rows.size() == 1);
+  }
+
+  private Future<List<Task>> query(SqlClient client, String sql, Map<String, Object> params) {
+    return SqlTemplate.forQuery(client, sql).execute(params).map(TaskRepository::toTasks);
+  }
+
+  private static List<Task> toTasks(RowSet<Row> rows) {
+    List<Task> out = new ArrayList<>(rows.size());
+    for (Row r : rows) {
+      out.add(toTask(r));
+    }
+    return out;
+  }
+
+  static Task toTask(Row r) {
+    return new Task(
+        r.getString("id"),
+        r.getString("backend"),
+        TaskType.fromValue(r.getString("type")),
+        new JsonObject(r.getString("definition")),
+        Rows.bool(r, "active"),
+        r.getLong("created_at"),
+        r.getLong("finished_at"),
+        Jsons.object(r.getString("attributes")),
+        r.getString("agent_stage"),
+        Rows.nullableBool(r, "agent_complete"),
+        Jsons.object(r.getString("agent_results")),
+        r.getLong("agent_timestamp_ns"));
+  }
+}

@@ -1,0 +1,166 @@
+package org.rap.controller.db;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.rap.common.model.Flag;
+import org.rap.common.model.Job;
+import org.rap.common.model.State;
+import org.rap.common.model.StatusCode;
+import org.rap.common.model.Task;
+import org.rap.common.model.TaskType;
+import org.rap.testing.Jobs;
+import org.rap.testing.TestDatabases;
+
+/** The repositories on both real databases. */
+class RepositoryTest {
+  private final Vertx vertx = Vertx.vertx();
+  private final JobRepository jobs = new JobRepository();
+  private final TaskRepository tasks = new TaskRepository();
+  private final FlagRepository flags = new FlagRepository();
+  private Database db;
+
+  static List<String> dialects() {
+    return TestDatabases.dialects();
+  }
+
+  @AfterEach
+  void close() {
+    if (db != null) {
+      db.closeAsync().await();
+    }
+    vertx.close().await();
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void jobsRoundTripAndWorkspaceState(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    Job a = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
+    Job b = Jobs.pending("rap0000000000001", "analyse", "test", "ws", 101);
+    Job other = Jobs.pending("rap0000000000002", "generate", "tpp", "ws", 102);
+    db.inTransaction(c -> jobs.insertAll(c, List.of(a, b, other))).await();
+
+    Job read = jobs.findById(db.pool(), a.id()).await().orElseThrow();
+    assertEquals(a, read);
+    assertEquals(3, jobs.findActive(db.pool()).await().size());
+    assertEquals(2, jobs.findByRapIds(db.pool(), List.of("rap0000000000001")).await().size());
+    Map<String, Job> latest = jobs.latestPerAction(db.pool(), "test", "ws").await();
+    assertEquals(List.of("generate", "analyse"), List.copyOf(latest.keySet()));
+    assertEquals(
+        Map.of(a.id(), State.PENDING), jobs.statesOf(db.pool(), List.of(a.id(), "nope")).await());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void failedTransactionInsertsNothing(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    Job a = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
+    // the same id twice violates the primary key: the whole batch must roll back
+    assertThrows(
+        Exception.class,
+        () ->
+            db.inTransaction(
+                    c -> jobs.insertAll(c, List.of(a)).compose(v -> jobs.insertAll(c, List.of(a))))
+                .await());
+    assertTrue(jobs.findActive(db.pool()).await().isEmpty());
+    // the connection is usable for later transactions (no lingering write lock)
+    db.inTransaction(c -> jobs.insertAll(c, List.of(a))).await();
+    assertEquals(1, jobs.findActive(db.pool()).await().size());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void conditionalStatusUpdateAndCancel(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    Job a = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
+    db.inTransaction(c -> jobs.insertAll(c, List.of(a))).await();
+
+    Job running = a.withStatus(State.RUNNING, StatusCode.INITIATED, "Job executing on the backend", 200L, 200L, null, 200_000_000_000L);
+    assertTrue(jobs.updateStatus(db.pool(), running, StatusCode.CREATED).await());
+    // stale expectation: no write
+    assertFalse(jobs.updateStatus(db.pool(), running, StatusCode.CREATED).await());
+
+    assertEquals(List.of(a.id()), jobs.markCancelled(db.pool(), a.rapId(), List.of("generate"), 300).await());
+    Job cancelled = jobs.findById(db.pool(), a.id()).await().orElseThrow();
+    assertTrue(cancelled.cancelled());
+    assertEquals(300L, cancelled.completedAt());
+    // a scheduler write without completed_at keeps the cancel time and the cancel flag
+    Job later = cancelled.withStatus(State.FAILED, StatusCode.CANCELLED_BY_USER, "Cancelled by user", 301L, 200L, null, 301_000_000_000L);
+    assertTrue(jobs.updateStatus(db.pool(), later, StatusCode.INITIATED).await());
+    Job after = jobs.findById(db.pool(), a.id()).await().orElseThrow();
+    assertTrue(after.cancelled());
+    assertEquals(300L, after.completedAt());
+    assertEquals(State.FAILED, after.state());
+    assertTrue(jobs.findActive(db.pool()).await().isEmpty());
+
+    assertEquals(1, jobs.recordLoopError(db.pool(), a.id(), "boom").await());
+    assertEquals(2, jobs.recordLoopError(db.pool(), a.id(), "boom").await());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void tasksActiveListAndAgentUpdates(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    Task run = new Task("job1-001", "test", TaskType.RUNJOB, new JsonObject().put("id", "job1"), true, 10, null, new JsonObject().put("user", "u"), null, null, null, null);
+    Task status = new Task("dbstatus-1", "test", TaskType.DBSTATUS, new JsonObject(), true, 20, null, new JsonObject(), null, null, null, null);
+    Task elsewhere = new Task("job2-001", "tpp", TaskType.RUNJOB, new JsonObject(), true, 5, null, new JsonObject(), null, null, null, null);
+    Future.all(
+            tasks.insert(db.pool(), run, "job1"),
+            tasks.insert(db.pool(), status, null),
+            tasks.insert(db.pool(), elsewhere, "job2"))
+        .await();
+
+    List<Task> active = tasks.findActive(db.pool(), "test").await();
+    assertEquals(List.of("dbstatus-1", "job1-001"), active.stream().map(Task::id).toList());
+    assertNull(active.get(1).agentStage());
+
+    // another backend cannot update this task
+    var wrong = new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject(), false, 5L);
+    assertTrue(tasks.applyAgentUpdate(db.pool(), "tpp", wrong, 50).await().isEmpty());
+
+    var exec = new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject(), false, 1234L);
+    Task t = tasks.applyAgentUpdate(db.pool(), "test", exec, 50).await().orElseThrow();
+    assertEquals("executing", t.agentStage());
+    assertEquals(1234L, t.agentTimestampNs());
+    assertTrue(t.active());
+
+    var done = new TaskRepository.AgentUpdate("job1-001", "finalized", new JsonObject().put("exit_code", 0), true, null);
+    t = tasks.applyAgentUpdate(db.pool(), "test", done, 60).await().orElseThrow();
+    assertFalse(t.active());
+    assertTrue(t.isAgentComplete());
+    assertEquals(1234L, t.agentTimestampNs(), "a null timestamp keeps the stored one");
+    assertEquals(60L, t.finishedAt());
+    assertEquals(Map.of("job1", "job1-001"), Map.of("job1", tasks.latestRunJobTasks(db.pool(), List.of("job1")).await().get("job1").id()));
+    assertEquals(60L, tasks.lastFinishedAt(db.pool(), "test", TaskType.RUNJOB).await().orElseThrow());
+    assertTrue(tasks.deactivate(db.pool(), "dbstatus-1", null).await());
+    assertFalse(tasks.deactivate(db.pool(), "dbstatus-1", null).await());
+    assertTrue(tasks.findActive(db.pool(), "test").await().isEmpty());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void flagsUpsertAndNoOp(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    assertEquals("[tpp] paused=None (never set)", flags.getOrUnset(db.pool(), "tpp", "paused").await().printable());
+    Flag set = flags.set(db.pool(), "tpp", "paused", "true", 1_769_850_000_123_456L).await();
+    assertEquals("[tpp] paused=true (2026-01-31T09:00:00.123456Z)", set.printable());
+    Flag again = flags.set(db.pool(), "tpp", "paused", "true", 1_769_850_999_000_000L).await();
+    assertEquals(set, again, "setting the current value is a no-op");
+    Flag cleared = flags.set(db.pool(), "tpp", "paused", null, 1_769_851_000_000_000L).await();
+    assertEquals("[tpp] paused=None (2026-01-31T09:16:40Z)", cleared.printable());
+    assertEquals(1, flags.all(db.pool(), "tpp").await().size());
+    assertTrue(flags.all(db.pool(), "test").await().isEmpty());
+  }
+}

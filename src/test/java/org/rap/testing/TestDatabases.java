@@ -1,0 +1,70 @@
+package org.rap.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import org.rap.controller.db.Database;
+import org.rap.controller.db.DatabaseTarget;
+import org.rap.controller.db.Migrations;
+
+/**
+ * Real databases for tests: a fresh SQLite file in a temp directory, or a fresh PostgreSQL
+ * database on the server named by {@code RAP_TEST_PG_URL} (default: the one {@code
+ * scripts/ensure-services.sh} creates). Both are migrated before use.
+ */
+public final class TestDatabases {
+  public static final String PG_URL =
+      System.getenv().getOrDefault("RAP_TEST_PG_URL", "postgresql://rap:rap@localhost:5432/rap_test");
+
+  private TestDatabases() {}
+
+  /** The dialects every repository test runs on. */
+  public static List<String> dialects() {
+    return List.of("sqlite", "postgresql");
+  }
+
+  /** A migrated, empty database of the given dialect. */
+  public static DatabaseTarget fresh(String dialect) throws Exception {
+    if (dialect.equals("sqlite")) {
+      Path dir = Files.createTempDirectory("rap-db");
+      DatabaseTarget t = DatabaseTarget.sqlite(dir.resolve("db.sqlite"));
+      Migrations.migrate(t);
+      return t;
+    }
+    DatabaseTarget admin = DatabaseTarget.postgres(PG_URL);
+    String name = "rap_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toLowerCase(Locale.ROOT);
+    Vertx vertx = Vertx.vertx();
+    try {
+      Pool pool =
+          PgBuilder.pool()
+              .connectingTo(
+                  new PgConnectOptions()
+                      .setHost(admin.host())
+                      .setPort(admin.port())
+                      .setDatabase(admin.database())
+                      .setUser(admin.user())
+                      .setPassword(admin.password()))
+              .using(vertx)
+              .build();
+      pool.query("CREATE DATABASE " + name).execute().await();
+      pool.close().await();
+    } finally {
+      vertx.close().await();
+    }
+    String url =
+        "postgresql://" + admin.user() + ":" + admin.password() + "@" + admin.host() + ":" + admin.port() + "/" + name;
+    DatabaseTarget t = DatabaseTarget.postgres(url);
+    Migrations.migrate(t);
+    return t;
+  }
+
+  public static Database open(Vertx vertx, String dialect) throws Exception {
+    return Database.open(vertx, fresh(dialect));
+  }
+}
