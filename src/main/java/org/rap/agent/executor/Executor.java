@@ -1,0 +1,39 @@
+package org.rap.agent.executor;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.rap.common.model.JobDefinition;
+import org.rap.common.model.Privacy;
+
+/**
+ * Runs jobs (agent-executor.md section 2). Stateless: every call re-derives state from Docker and
+ * disk, and every operation is idempotent, so the agent may restart at any moment. Implementations
+ * never block the event loop (blocking work runs on a worker pool).
+ */
+public interface Executor {
+
+  /** Current state. {@code cancelled}: a cancellation is being processed. */
+  Future<JobStatus> status(JobDefinition job, boolean cancelled);
+
+  /** Checks out code and inputs into the job volume; no-op unless the state is unknown. */
+  Future<JobStatus> prepare(JobDefinition job);
+
+  /** Starts the hardened container; no-op unless the state is prepared. */
+  Future<JobStatus> execute(JobDefinition job);
+
+  /**
+   * Files outputs, writes logs, manifest and metadata. {@code error} non-null records a fatal
+   * error ({@code {exception, message, traceback}}) and yields state {@code error}.
+   */
+  Future<JobStatus> finalizeJob(JobDefinition job, boolean cancelled, JsonObject error);
+
+  /** Kills a running container (no-op when not running). */
+  Future<JobStatus> terminate(JobDefinition job);
+
+  /** Removes the container and the job volume directory. */
+  Future<Void> cleanup(JobDefinition job);
+
+  /** Deletes files of a workspace; returns the names that could not be deleted. */
+  Future<List<String>> deleteFiles(String workspace, Privacy privacy, List<String> files);
+}
