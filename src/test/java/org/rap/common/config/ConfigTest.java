@@ -169,4 +169,26 @@ class ConfigTest {
             () -> ConfigLoader.load(vertx, Role.CONTROLLER, Optional.of(Path.of("/nonexistent/rap.yaml")), Map.of()).await());
     assertTrue(e.getMessage().contains("/nonexistent/rap.yaml"), e.getMessage());
   }
+
+  @Test
+  void kubernetesConfigMapAndSecretDirectories(@TempDir Path dir) throws Exception {
+    Path cm = Files.createDirectories(dir.resolve("cm"));
+    Path secret = Files.createDirectories(dir.resolve("secret"));
+    Files.writeString(cm.resolve("BACKENDS"), "tpp,test\n");
+    Files.writeString(cm.resolve("TPP_MAX_WORKERS"), "15");
+    Files.writeString(cm.resolve("..data"), "ignored");
+    Files.writeString(secret.resolve("TPP_CLIENT_TOKENS"), "s3cret");
+    Settings s =
+        ConfigLoader.load(
+                vertx,
+                Role.CONTROLLER,
+                Optional.empty(),
+                Map.of("RAP_CONFIG_DIRS", cm + "," + secret, "TPP_MAX_WORKERS", "16"))
+            .await();
+    ControllerConfig c = ControllerConfig.from(s);
+    s.throwIfInvalid();
+    assertEquals(List.of("tpp", "test"), c.backendSlugs());
+    assertEquals(16, c.backend("tpp").maxWorkers(), "environment still wins");
+    assertEquals(List.of("s3cret"), c.backend("tpp").clientTokens());
+  }
 }
