@@ -43,16 +43,30 @@ public final class JobTaskHandler {
 
   public Future<Boolean> runJob(AgentTask task) {
     return guarded(task, false, () -> {
-      JobDefinition job = JobDefinition.fromJson(task.definition());
+      JobDefinition job = definition(task);
       return executor.status(job, false).compose(s -> runJobFrom(task, job, s));
     });
   }
 
   public Future<Boolean> cancelJob(AgentTask task) {
     return guarded(task, true, () -> {
-      JobDefinition job = JobDefinition.fromJson(task.definition());
+      JobDefinition job = definition(task);
       return executor.status(job, true).compose(s -> cancelJobFrom(task, job, s));
     });
+  }
+
+  /** The job definition; a definition without a job id can never be handled (permanent). */
+  private static JobDefinition definition(AgentTask task) {
+    JobDefinition job;
+    try {
+      job = JobDefinition.fromJson(task.definition());
+    } catch (RuntimeException e) {
+      throw new ExecutorException("Invalid job definition in task " + task.id() + ": " + e, true, e);
+    }
+    if (job.id() == null || job.id().isBlank() || !job.id().matches("[A-Za-z0-9_-]+")) {
+      throw ExecutorException.permanent("Invalid job definition in task " + task.id() + ": bad job id");
+    }
+    return job;
   }
 
   private Future<Boolean> runJobFrom(AgentTask task, JobDefinition job, JobStatus s) {
@@ -68,14 +82,18 @@ public final class JobTaskHandler {
             .validate(job)
             .compose(v -> post(task, ExecutorState.PREPARING, null, false, nowNs.getAsLong()))
             .compose(v -> executor.prepare(job))
-            .compose(n -> postNew(task, n));
+            .compose(n -> postNew(task, job, s.state(), n));
       case PREPARED:
-        return executor.execute(job).compose(n -> postNew(task, n));
+        return executor.execute(job).compose(n -> postNew(task, job, s.state(), n));
       case EXECUTED:
         return post(task, ExecutorState.FINALIZING, null, false, nowNs.getAsLong())
             .compose(v -> executor.finalizeJob(job, false, null))
             .compose(n -> executor.cleanup(job).map(n))
-            .compose(n -> post(task, n.state(), n.results(), true, n.timestampNs()))
+            .compose(
+                n -> {
+                  logChange(job, s.state(), n.state());
+                  return post(task, n.state(), n.results(), true, n.timestampNs());
+                })
             .map(true);
       default:
         return Future.failedFuture(
@@ -84,9 +102,16 @@ public final class JobTaskHandler {
     }
   }
 
-  private Future<Boolean> postNew(AgentTask task, JobStatus n) {
+  private Future<Boolean> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
+    logChange(job, previous, n.state());
     boolean done = n.state() == ExecutorState.FINALIZED || n.state() == ExecutorState.ERROR;
     return post(task, n.state(), done ? n.results() : null, done, n.timestampNs()).map(done);
+  }
+
+  private static void logChange(JobDefinition job, ExecutorState previous, ExecutorState next) {
+    if (previous != next) {
+      LOG.info("State change for job " + job.id() + ": " + previous + " -> " + next);
+    }
   }
 
   private Future<Boolean> cancelJobFrom(AgentTask task, JobDefinition job, JobStatus s0) {
@@ -165,7 +190,7 @@ public final class JobTaskHandler {
             .put("traceback", traceback(e));
     JobDefinition job;
     try {
-      job = JobDefinition.fromJson(task.definition());
+      job = definition(task);
     } catch (RuntimeException bad) {
       return postError(task, new JsonObject().put("error", error));
     }

@@ -242,6 +242,15 @@ class JobTaskHandlerTest {
   }
 
   @Test
+  void definitionWithoutJobIdIsPermanent() {
+    AgentTask bad = TestTasks.agentTask(TestTasks.task("t-001", "runjob", new JsonObject().put("action", "a")));
+    assertTrue(handler().runJob(bad).await());
+    assertEquals(List.of("error/true"), sink.stages());
+    assertTrue(sink.updates.get(0).results().getJsonObject("error").getString("message").contains("bad job id"));
+    assertEquals(List.of(), executor.calls);
+  }
+
+  @Test
   void permanentClassification() {
     assertTrue(JobTaskHandler.isPermanent(ExecutorException.permanent("x")));
     assertTrue(JobTaskHandler.isPermanent(new RuntimeException("wrap", ExecutorException.permanent("x"))));
