@@ -59,7 +59,11 @@ public final class PollerVerticle extends VerticleBase {
               if (ar.succeeded()) {
                 backoff.reset();
                 List<AgentTask> tasks = ar.result();
-                dispatcher.dispatch(tasks);
+                try {
+                  dispatcher.dispatch(tasks);
+                } catch (RuntimeException e) {
+                  LOG.log(java.util.logging.Level.WARNING, "Dispatching tasks failed", e);
+                }
                 Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
                 schedule(paced(elapsed));
               } else {

@@ -18,7 +18,7 @@ import org.rap.common.model.TaskType;
 
 /**
  * Starts handlings for the tasks of one poll. Guarantees at most one in-flight handling per task
- * id, bounds the number of concurrent handlings (tasks handled least recently go first, DBSTATUS
+ * id and per job (a RUNJOB and a CANCELJOB of the same job are never handled concurrently), bounds the number of concurrent handlings (tasks handled least recently go first, DBSTATUS
  * before everything, so no task starves), isolates failures ("task error" is logged and the task
  * is retried on a later round) and skips tasks it already reported complete until the controller
  * stops listing them.
@@ -31,6 +31,8 @@ public final class TaskDispatcher {
   private final UpdateSink sink;
   private final int maxConcurrent;
   private final Map<String, Future<Boolean>> inFlight = new LinkedHashMap<>();
+  /** Jobs with an in-flight RUNJOB or CANCELJOB handling: one handling per job at a time. */
+  private final Set<String> busyJobs = new HashSet<>();
   private final Set<String> completed = new HashSet<>();
   private final Map<String, Long> lastStarted = new HashMap<>();
   private long sequence;
@@ -65,11 +67,26 @@ public final class TaskDispatcher {
       if (inFlight.size() >= maxConcurrent) {
         break;
       }
-      start(t);
+      String job = jobKey(t);
+      if (job != null && busyJobs.contains(job)) {
+        continue; // e.g. a CANCELJOB while the RUNJOB is still being handled: next round
+      }
+      if (job != null) {
+        busyJobs.add(job);
+      }
+      start(t, job);
     }
   }
 
-  private void start(AgentTask task) {
+  private static String jobKey(AgentTask t) {
+    if (!t.type().isJobTask()) {
+      return null;
+    }
+    Object id = t.definition().getValue("id");
+    return id == null ? "task:" + t.id() : String.valueOf(id);
+  }
+
+  private void start(AgentTask task, String job) {
     lastStarted.put(task.id(), sequence++);
     Future<Boolean> f;
     try {
@@ -82,6 +99,9 @@ public final class TaskDispatcher {
         ar -> {
           synchronized (this) {
             inFlight.remove(task.id());
+            if (job != null) {
+              busyJobs.remove(job);
+            }
             if (ar.succeeded() && Boolean.TRUE.equals(ar.result())) {
               completed.add(task.id());
             }

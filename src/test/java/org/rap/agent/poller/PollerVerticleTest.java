@@ -193,6 +193,54 @@ class PollerVerticleTest {
   }
 
   @Test
+  void cancelWaitsForTheInFlightRunJobOfTheSameJob() throws Exception {
+    Promise<Void> gate = Promise.promise();
+    executor.prepareGate = gate;
+    start(false, 0, "secret-token");
+    controller.add(TestTasks.runJob("job1"));
+    awaitUntil("preparing reported", () -> controller.stagesFor("job1-001").contains("preparing/false"));
+    controller.add(TestTasks.cancelJob("job1"));
+    int gets = controller.gets.get();
+    awaitUntil("more polls", () -> controller.gets.get() >= gets + 5);
+    assertEquals(List.of(), controller.stagesFor("job1-001-cancel"), "cancel not started during prepare");
+    assertFalse(executor.calls.contains("status-cancelled:job1"));
+    gate.complete();
+    awaitUntil("cancel complete", () -> !controller.isActive("job1-001-cancel"));
+    assertEquals(List.of("prepared/false", "finalized/true"), controller.stagesFor("job1-001-cancel"));
+    int prepared = executor.calls.indexOf("prepare:job1");
+    int cancelStatus = executor.calls.indexOf("status-cancelled:job1");
+    assertTrue(prepared >= 0 && prepared < cancelStatus, executor.calls.toString());
+  }
+
+  @Test
+  void aReferenceControllerIsPolledAtMostOncePerInterval() throws Exception {
+    controller = new FakeController(vertx, "test", "secret-token", false).start();
+    api = new TaskApiClient(vertx, controller.endpoint(), "test", "secret-token", Duration.ofSeconds(5), fatal);
+    dispatcher = new TaskDispatcher(new JobTaskHandler(executor, RepoValidator.ACCEPT_ALL, api, () -> 1L), null, api, 4);
+    PollerSettings settings =
+        new PollerSettings(Duration.ofMillis(200), 30, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1));
+    long t0 = System.nanoTime();
+    deployment = vertx.deployVerticle(new PollerVerticle(api, dispatcher, settings, fatal)).await();
+    Thread.sleep(1000);
+    long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+    int gets = controller.gets.get();
+    assertTrue(gets >= 1);
+    assertTrue(gets <= elapsedMs / 200 + 2, "polled " + gets + " times in " + elapsedMs + " ms");
+    assertTrue(controller.waits.contains("30"), "the agent asks for long polling");
+  }
+
+  @Test
+  void anIdleLongPollingControllerIsNotHammered() throws Exception {
+    start(true, 1, "secret-token");
+    long t0 = System.nanoTime();
+    Thread.sleep(1500);
+    long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+    // each poll is held for ~1 s by the controller
+    assertTrue(controller.gets.get() <= elapsedMs / 1000 + 2, "polled " + controller.gets.get() + " times");
+    assertTrue(controller.heldPolls.get() >= 1);
+  }
+
+  @Test
   void oneFailingTaskDoesNotStopTheOthers() throws Exception {
     start(false, 0, "secret-token");
     executor.set("bad", org.rap.common.model.ExecutorState.PREPARING, null, null); // unexpected -> error
