@@ -67,10 +67,14 @@ public final class AgentVerticle extends VerticleBase {
     fatal.onFatal(
         reason -> {
           LOG.severe(reason);
-          health.startDraining();
           wiring.onFatal().accept(reason);
         });
-    docker = DockerClients.create();
+    // building the client reads local config files: off the event loop
+    return vertx.executeBlocking(DockerClients::create, false).compose(this::startWith);
+  }
+
+  private Future<?> startWith(DockerClient client) {
+    docker = client;
     metricsStore = new MetricsStore(config.common().workdir().resolve("metrics.sqlite"));
     Executor executor;
     try {

@@ -87,6 +87,7 @@ class AgentVerticleTest {
     assertTrue(fatalReason.get().contains("CONTROLLER_TASK_API_TOKEN"));
     HttpResponse<Buffer> r = ready(agent);
     assertEquals(503, r.statusCode());
+    assertTrue(r.bodyAsString().contains("CONTROLLER_TASK_API_TOKEN"), r.bodyAsString());
     assertEquals(200, web.get(agent.httpPort(), "127.0.0.1", "/health/live").send().await().statusCode());
   }
 
