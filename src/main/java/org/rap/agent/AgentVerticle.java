@@ -39,7 +39,7 @@ public final class AgentVerticle extends VerticleBase {
   static final Duration DB_TASK_TIMEOUT = Duration.ofMinutes(15);
   static final Duration STATS_TIMEOUT = Duration.ofSeconds(10);
   static final int MAX_CONCURRENT_TASKS = 16;
-  static final int STATS_PARALLELISM = 4;
+  static final int STATS_PARALLELISM = 8; // a stats call takes 1-2 s, mostly waiting on the daemon
 
   private final AgentConfig config;
   private final AgentWiring wiring;
