@@ -51,6 +51,7 @@ public final class AgentVerticle extends VerticleBase {
   private TaskApiClient api;
   private MetricsStore metricsStore;
   private TaskDispatcher dispatcher;
+  private boolean executorWired = true;
 
   public AgentVerticle(AgentConfig config) {
     this(config, AgentWiring.defaults());
@@ -79,6 +80,10 @@ public final class AgentVerticle extends VerticleBase {
     Executor executor;
     try {
       executor = wiring.executors().create(vertx, config, metricsStore);
+      executorWired = !(executor instanceof UnwiredExecutor);
+      if (!executorWired) {
+        LOG.warning(UnwiredExecutor.MESSAGE + "; tasks are not handled and readiness fails");
+      }
     } catch (RuntimeException e) {
       closeDocker();
       return Future.failedFuture(e);
@@ -146,6 +151,9 @@ public final class AgentVerticle extends VerticleBase {
   private Future<?> ready() {
     if (fatal.isFatal()) {
       return Future.failedFuture(fatal.reason().get());
+    }
+    if (!executorWired) {
+      return Future.failedFuture(UnwiredExecutor.MESSAGE);
     }
     return vertx
         .executeBlocking(() -> docker.pingCmd().exec(), false)

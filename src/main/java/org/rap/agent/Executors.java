@@ -9,15 +9,16 @@ import org.rap.common.config.AgentConfig;
  * WIRING POINT: builds the agent's {@link Executor}. The Docker executor lives on the {@code
  * agent} branch; when the branches merge, point {@link #create(Vertx, AgentConfig,
  * JobMetricsSource)} at {@code DockerExecutor} (giving it the metrics source, whose {@code
- * metricsFor(jobId)} finalize copies into {@code job_metrics}). Until then it throws.
+ * metricsFor(jobId)} finalize copies into {@code job_metrics}), and delete {@link
+ * UnwiredExecutor}. Until then it returns that placeholder: every executor call fails transiently
+ * ("executor not wired"), tasks stay untouched, and {@code /health/ready} answers 503.
  */
 public final class Executors {
   private Executors() {}
 
   public static Executor create(Vertx vertx, AgentConfig config, JobMetricsSource metrics) {
     // TODO(lead): return new DockerExecutor(vertx, config, metrics, ...) once the agent branch is merged.
-    throw new IllegalStateException(
-        "executor not wired: EXECUTOR=" + config.executor() + " has no implementation yet");
+    return new UnwiredExecutor();
   }
 
   public static Executor create(Vertx vertx, AgentConfig config) {

@@ -69,7 +69,7 @@ public final class PollerVerticle extends VerticleBase {
               } else {
                 Throwable e = ar.cause();
                 if (e instanceof TaskApiException t && t.unauthorised()) {
-                  LOG.severe(e.getMessage());
+                  LOG.severe("Polling stopped: the controller rejected CONTROLLER_TASK_API_TOKEN");
                   stopped = true;
                   return;
                 }

@@ -114,7 +114,7 @@ public final class TaskDispatcher {
             LOG.log(
                 Level.WARNING,
                 "task error: " + task.type() + " task " + task.id() + ": " + e.getMessage(),
-                e instanceof TaskApiException ? null : e);
+                e instanceof TaskApiException || e instanceof org.rap.agent.executor.ExecutorException ? null : e);
           }
         });
   }

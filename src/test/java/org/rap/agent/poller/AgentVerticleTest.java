@@ -92,6 +92,32 @@ class AgentVerticleTest {
   }
 
   @Test
+  void defaultUnwiredExecutorStartsButIsNotReadyAndTouchesNoTask() throws Exception {
+    controller = new FakeController(vertx, "test", "secret-token", false).start();
+    AgentConfig config =
+        AgentConfig.from(
+            Settings.of(
+                Map.of(
+                    "BACKEND", "test",
+                    "CONTROLLER_TASK_API_ENDPOINT", controller.endpoint(),
+                    "CONTROLLER_TASK_API_TOKEN", "secret-token",
+                    "WORKDIR", workdir.toString(),
+                    "AGENT_HOST", "127.0.0.1",
+                    "JOB_LOOP_INTERVAL", "0.05",
+                    "AGENT_PORT", "0")));
+    AgentVerticle agent = new AgentVerticle(config);
+    vertx.deployVerticle(agent).await();
+    web = WebClient.create(vertx);
+    controller.add(TestTasks.runJob("job1"));
+    int gets = controller.gets.get();
+    PollerVerticleTest.awaitUntil("polls", () -> controller.gets.get() >= gets + 3);
+    HttpResponse<Buffer> r = ready(agent);
+    assertEquals(503, r.statusCode());
+    assertTrue(r.bodyAsString().contains("executor not wired"), r.bodyAsString());
+    assertEquals(java.util.List.of(), controller.updates);
+  }
+
+  @Test
   void executorFactoryFailureFailsStartUpClearly() {
     controller = new FakeController(vertx, "test", "secret-token", true).start();
     AgentConfig config =
