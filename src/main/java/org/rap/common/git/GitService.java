@@ -1,0 +1,84 @@
+package org.rap.common.git;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * The git layer for Vert.x code: each call runs the blocking {@link GitRepos} / {@link
+ * RepositoryValidator} operation on a worker thread ({@code executeBlocking}, unordered) and
+ * completes on the caller's context. Failures are {@link GitException}s with user-safe messages.
+ */
+public final class GitService {
+  private final Vertx vertx;
+  private final GitRepos repos;
+  private final RepositoryValidator validator;
+
+  public GitService(Vertx vertx, GitRepos repos) {
+    this.vertx = vertx;
+    this.repos = repos;
+    this.validator = new RepositoryValidator(repos);
+  }
+
+  public GitService(Vertx vertx, GitSettings settings) {
+    this(vertx, new GitRepos(settings));
+  }
+
+  /** The blocking layer, for code that already runs on a worker (e.g. a CLI). */
+  public GitRepos repos() {
+    return repos;
+  }
+
+  public RepositoryValidator validator() {
+    return validator;
+  }
+
+  public GitSettings settings() {
+    return repos.settings();
+  }
+
+  /** scheduling.md section 6.10 for a study repository. */
+  public Future<Void> validateRepoAndCommit(String repoUrl, String commit, String branch) {
+    return blocking(
+        () -> {
+          validator.validateRepoAndCommit(repoUrl, commit, branch);
+          return null;
+        });
+  }
+
+  /** Reachability of {@code commit} from {@code branch} (no URL-shape checks). */
+  public Future<Void> validateBranchAndCommit(String repoUrl, String commit, String branch) {
+    return blocking(
+        () -> {
+          validator.validateBranchAndCommit(repoUrl, commit, branch);
+          return null;
+        });
+  }
+
+  /** One file at a commit; fails with {@link GitFileNotFoundException} when it is absent. */
+  public Future<byte[]> readFile(String repoUrl, String commit, String path) {
+    return blocking(() -> repos.readFile(repoUrl, commit, path));
+  }
+
+  public Future<Void> checkout(String repoUrl, String commit, Path target) {
+    return blocking(
+        () -> {
+          repos.checkout(repoUrl, commit, target);
+          return null;
+        });
+  }
+
+  public Future<Map<String, String>> lsRemote(String repoUrl) {
+    return blocking(() -> repos.lsRemote(repoUrl));
+  }
+
+  public Future<String> shaOfRemoteRef(String repoUrl, String ref) {
+    return blocking(() -> repos.shaOfRemoteRef(repoUrl, ref));
+  }
+
+  private <T> Future<T> blocking(Callable<T> body) {
+    return vertx.executeBlocking(body, false);
+  }
+}
