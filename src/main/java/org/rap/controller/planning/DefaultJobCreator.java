@@ -70,8 +70,14 @@ public final class DefaultJobCreator implements JobCreator {
   /** The controller's creator: git settings from the configuration, default planning policy. */
   public static DefaultJobCreator forController(
       Vertx vertx, ControllerContext ctx, PipelineParser parser) {
+    return forController(vertx, ctx, parser, PlanningConfig.defaults());
+  }
+
+  /** As {@link #forController(Vertx, ControllerContext, PipelineParser)} with a planning policy. */
+  public static DefaultJobCreator forController(
+      Vertx vertx, ControllerContext ctx, PipelineParser parser, PlanningConfig planning) {
     GitService git = new GitService(vertx, GitSettings.forController(ctx.config().common()));
-    return new DefaultJobCreator(vertx, ctx, git, parser);
+    return new DefaultJobCreator(vertx, ctx, git, parser, planning, Clock.systemUTC());
   }
 
   @Override

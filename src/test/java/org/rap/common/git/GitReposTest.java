@@ -118,8 +118,10 @@ class GitReposTest {
     // a directory is not a file
     assertThrows(GitFileNotFoundException.class, () -> repos.readFile(local(), first, "analysis"));
     String unknown = "0123456789abcdef0123456789abcdef01234567";
+    long before = repos.fetchCount();
     GitException e = assertThrows(GitException.class, () -> repos.readFile(local(), unknown, "project.yaml"));
     assertEquals("Error fetching commit " + unknown + " from " + local(), e.getMessage());
+    assertEquals(before + 2, repos.fetchCount(), "depth-1 fetch by SHA, then the full-fetch fallback");
     GitException bad = assertThrows(GitException.class, () -> repos.readFile(local(), "main", "x"));
     assertEquals("Error fetching commit main from " + local(), bad.getMessage());
   }
