@@ -52,6 +52,8 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 public final class GitRepos {
   private static final Logger LOG = Logger.getLogger(GitRepos.class.getName());
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
+  /** Seconds without any data from the remote before a transfer is abandoned (and retried). */
+  static final int IO_TIMEOUT_SECONDS = 120;
   static final String SENTINEL_PREFIX = "refs/tags/fetched/";
 
   private final GitSettings settings;
@@ -206,7 +208,8 @@ public final class GitRepos {
                 .setRefSpecs(specs)
                 .setTagOpt(TagOpt.NO_TAGS)
                 .setRemoveDeletedRefs(false)
-                .setForceUpdate(true);
+                .setForceUpdate(true)
+                .setTimeout(IO_TIMEOUT_SECONDS);
         if (depth > 0) {
           fetch.setDepth(depth);
         }
@@ -330,7 +333,8 @@ public final class GitRepos {
   public Map<String, String> lsRemote(String url) throws GitRepoNotReachableException {
     lsRemotes.incrementAndGet();
     try {
-      LsRemoteCommand ls = Git.lsRemoteRepository().setRemote(urls.forNetwork(url));
+      LsRemoteCommand ls =
+          Git.lsRemoteRepository().setRemote(urls.forNetwork(url)).setTimeout(IO_TIMEOUT_SECONDS);
       if (urls.tokenApplies(url)) {
         ls.setCredentialsProvider(
             new UsernamePasswordCredentialsProvider(

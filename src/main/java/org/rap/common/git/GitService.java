@@ -2,22 +2,30 @@ package org.rap.common.git;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The git layer for Vert.x code: each call runs the blocking {@link GitRepos} / {@link
- * RepositoryValidator} operation on a worker thread ({@code executeBlocking}, unordered) and
- * completes on the caller's context. Failures are {@link GitException}s with user-safe messages.
+ * RepositoryValidator} operation on the shared worker pool {@code rap-git} (so slow network git
+ * never starves the default worker pool that the JDBC client uses) and completes on the caller's
+ * context. Failures are {@link GitException}s with user-safe messages.
  */
 public final class GitService {
-  private final Vertx vertx;
+  /** Worker threads for git: concurrent fetches beyond this queue up. */
+  public static final int POOL_SIZE = 4;
+
+  private final WorkerExecutor executor;
   private final GitRepos repos;
   private final RepositoryValidator validator;
 
   public GitService(Vertx vertx, GitRepos repos) {
-    this.vertx = vertx;
+    // shared by name: every GitService of this Vert.x instance uses the same threads; a full
+    // history fetch may legitimately take minutes, so only warn after 10
+    this.executor = vertx.createSharedWorkerExecutor("rap-git", POOL_SIZE, 10, TimeUnit.MINUTES);
     this.repos = repos;
     this.validator = new RepositoryValidator(repos);
   }
@@ -78,7 +86,12 @@ public final class GitService {
     return blocking(() -> repos.shaOfRemoteRef(repoUrl, ref));
   }
 
+  /** Runs other git-bound blocking work (e.g. resolving reusable actions) on the git pool. */
+  public <T> Future<T> execute(Callable<T> body) {
+    return blocking(body);
+  }
+
   private <T> Future<T> blocking(Callable<T> body) {
-    return vertx.executeBlocking(body, false);
+    return executor.executeBlocking(body, false);
   }
 }

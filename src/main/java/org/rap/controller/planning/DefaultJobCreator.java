@@ -165,8 +165,7 @@ public final class DefaultJobCreator implements JobCreator {
                 return Future.succeededFuture(new CreateOutcome.NothingToDo(nothing.details()));
               }
               List<Job> planned = ((Plan.NewJobs) plan).jobs();
-              return vertx.executeBlocking(
-                      () -> new ReusableActions(git.repos(), planning).resolve(planned), false)
+              return git.execute(() -> new ReusableActions(git.repos(), planning).resolve(planned))
                   .compose(jobs -> checkCodelists(request, jobs))
                   .compose(jobs -> insert(request, state, jobs))
                   .<CreateOutcome>map(CreateOutcome.Created::new)
