@@ -64,7 +64,13 @@ public final class JobPlanner {
       Instant now,
       RandomGenerator random)
       throws JobCreationException {
-    return new JobPlanner(request, pipeline, now, random).run(workspaceState);
+    try {
+      return new JobPlanner(request, pipeline, now, random).run(workspaceState);
+    } catch (StackOverflowError e) {
+      // thousands of chained needs: refuse clearly instead of failing the thread
+      throw new JobCreationException(
+          "Invalid project: \nThe chain of `needs` is too long to plan (more than a few thousand actions deep)");
+    }
   }
 
   private Plan run(Map<String, Job> workspaceState) throws JobCreationException {

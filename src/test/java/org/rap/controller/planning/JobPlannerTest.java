@@ -383,6 +383,19 @@ class JobPlannerTest {
   }
 
   @Test
+  void longChainsArePlanned() throws Exception {
+    List<org.rap.common.pipeline.Action> chain = new ArrayList<>();
+    chain.add(action("a0", "python:v2 a.py"));
+    for (int i = 1; i < 2000; i++) {
+      chain.add(action("a" + i, "python:v2 a.py", "a" + (i - 1)));
+    }
+    Pipeline p = pipeline(chain.toArray(new org.rap.common.pipeline.Action[0]));
+    List<Job> jobs = jobs(plan(request("a1999"), p, Map.of()));
+    assertEquals(2000, jobs.size());
+    assertEquals("a0", jobs.get(0).action());
+  }
+
+  @Test
   void indentLikeTextwrap() {
     assertEquals("  a\n\n  b", ReusableActions.indent("a\n\nb", "  "));
   }
