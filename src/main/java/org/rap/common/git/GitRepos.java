@@ -58,7 +58,12 @@ public final class GitRepos {
 
   private final GitSettings settings;
   private final RemoteUrls urls;
-  private final ConcurrentHashMap<Path, ReentrantLock> locks = new ConcurrentHashMap<>();
+  /**
+   * In-process locks per cache directory. JVM-wide on purpose: file locks belong to the whole JVM
+   * (a second {@code FileChannel.lock} on the same file from this process throws), and a process
+   * running both roles has a controller and an agent {@code GitRepos} sharing {@code WORKDIR/repos}.
+   */
+  private static final ConcurrentHashMap<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
   private final AtomicLong fetches = new AtomicLong();
   private final AtomicLong lsRemotes = new AtomicLong();
 
@@ -467,7 +472,7 @@ public final class GitRepos {
 
   /** Runs {@code body} holding the repository's in-process lock and its file lock. */
   private <T> T withRepoLock(Path dir, Locked<T> body) throws GitException {
-    ReentrantLock lock = locks.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new ReentrantLock());
+    ReentrantLock lock = LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new ReentrantLock());
     lock.lock();
     try {
       Files.createDirectories(dir.getParent());

@@ -273,6 +273,32 @@ class GitReposTest {
   }
 
   @Test
+  void controllerAndAgentInstancesInOneProcessShareTheCacheSafely() throws Exception {
+    GitRepos agent = new GitRepos(new GitSettings(tmp.resolve("workdir/repos"), "github-proxy.example.org",
+        Optional.empty(), "jobrunner-test", List.of("opensafely"), true, 5, Duration.ofMillis(5)));
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> results = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        GitRepos r = i % 2 == 0 ? repos : agent;
+        String sha = i % 4 < 2 ? first : second;
+        int n = i;
+        results.add(pool.submit((Callable<Void>) () -> {
+          r.checkout(local(), sha, tmp.resolve("co" + n));
+          return null;
+        }));
+      }
+      for (Future<?> f : results) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals("version: '1'\n", Files.readString(tmp.resolve("co0/project.yaml")));
+    assertEquals(2, repos.fetchCount() + agent.fetchCount(), "each commit fetched once for both");
+  }
+
+  @Test
   void tokenNeverAppearsInMessagesCausesOrLogs() throws Exception {
     String token = "ghp_S3cretT0kenValue";
     // the proxy is a closed port: every attempt is a (transient) connection failure
