@@ -145,7 +145,8 @@ final class YamlLoader {
     try {
       root = new Compose(settings).composeString(text);
     } catch (MarkedYamlEngineException e) {
-      throw new YamlError(format(e.getContext(), e.getContextMark(), fixProblem(e), e.getProblemMark()));
+      String context = e.getContext() == null || e.getContext().isEmpty() ? null : e.getContext();
+      throw new YamlError(format(context, e.getContextMark(), fixProblem(e), e.getProblemMark()));
     } catch (ReaderException e) {
       throw new YamlError(
           String.format(
@@ -515,8 +516,36 @@ final class YamlLoader {
             + " that cannot start any token";
       }
     }
+    Matcher m = CHAR_CODE.matcher(problem);
+    if (m.matches()) {
+      int cp = Integer.parseInt(m.group(3));
+      if (Character.isValidCodePoint(cp)) {
+        return m.group(1) + PyText.reprString(new String(Character.toChars(cp))) + m.group(4);
+      }
+    }
+    m = BUT_GOT.matcher(problem);
+    if (m.matches()) {
+      return m.group(1) + "'" + m.group(2) + "'";
+    }
+    m = QUOTED_NAME.matcher(problem);
+    if (m.matches()) {
+      return m.group(1) + PyText.reprString(m.group(2));
+    }
+    if (problem.startsWith("expected <document start>, ")) {
+      return "expected '<document start>', " + problem.substring("expected <document start>, ".length());
+    }
     return problem;
   }
+
+  /** snakeyaml-engine shows a character as {@code x(120)}; PyYAML/ruamel as {@code 'x'}. */
+  private static final Pattern CHAR_CODE =
+      Pattern.compile("(.*(?:found|character) )(.+?)\\((\\d+)\\)(.*)", Pattern.DOTALL);
+
+  private static final Pattern BUT_GOT =
+      Pattern.compile("(expected ',' or '[\\]}]', but got )(<[^>']+>)");
+
+  private static final Pattern QUOTED_NAME =
+      Pattern.compile("(found undefined alias |found undefined tag handle )(.*)", Pattern.DOTALL);
 
   /** ruamel's {@code MarkedYAMLError.__str__}. */
   private String format(
