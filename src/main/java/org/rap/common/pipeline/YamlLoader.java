@@ -141,10 +141,18 @@ final class YamlLoader {
             .setMaxAliasesForCollections(200)
             .setCodePointLimit(Integer.MAX_VALUE)
             .build();
+    int badTab = text.indexOf('\t') < 0 ? -1 : scanTabs(settings);
+    if (badTab >= 0 && libyamlRejectsTab) {
+      throw tabError(badTab);
+    }
     Optional<Node> root;
     try {
       root = new Compose(settings).composeString(text);
     } catch (MarkedYamlEngineException e) {
+      int at = e.getProblemMark().map(Mark::getIndex).orElse(Integer.MAX_VALUE);
+      if (badTab >= 0 && badTab <= at) {
+        throw tabError(badTab);
+      }
       String context = e.getContext() == null || e.getContext().isEmpty() ? null : e.getContext();
       throw new YamlError(format(context, e.getContextMark(), fixProblem(e), e.getProblemMark()));
     } catch (ReaderException e) {
@@ -162,9 +170,130 @@ final class YamlLoader {
     }
     try {
       return Optional.ofNullable(construct(root.get(), 0));
+    } catch (YamlError e) {
+      // The fast parser failed, so the reference re-reads with the pure parser, which stops at
+      // the first tab it does not accept before any construction error.
+      if (badTab >= 0) {
+        throw tabError(badTab);
+      }
+      throw e;
     } catch (StackOverflowError e) {
       throw new YamlError("the YAML document is nested too deeply to be read");
     }
+  }
+
+  // ---------------------------------------------------------------- tabs
+
+  private boolean libyamlRejectsTab;
+
+  /**
+   * Tabs: the reference first tries libyaml (tabs allowed except where a simple key may start in
+   * block context: line starts, after '-', '?', ':'), then the pure-Python parser, which rejects
+   * every tab outside quoted scalars, block scalars and comments. snakeyaml-engine accepts more.
+   *
+   * @return when libyaml would reject the document because of a tab, the index of the first tab
+   *     the pure parser rejects; else the index of that tab only if the document fails anyway
+   *     (see callers); -1 when there is none
+   */
+  private int scanTabs(LoadSettings settings) {
+    int[] cps = codePoints();
+    TabState st = new TabState();
+    org.snakeyaml.engine.v2.scanner.ScannerImpl scanner =
+        new org.snakeyaml.engine.v2.scanner.ScannerImpl(
+            settings, new org.snakeyaml.engine.v2.scanner.StreamReader(settings, text));
+    try {
+      while (scanner.hasNext()) {
+        org.snakeyaml.engine.v2.tokens.Token t = scanner.next();
+        int start = t.getStartMark().map(Mark::getIndex).orElse(st.prevEnd);
+        int end = t.getEndMark().map(Mark::getIndex).orElse(start);
+        if (start > st.prevEnd) {
+          scanGap(cps, st, st.prevEnd, start);
+        }
+        org.snakeyaml.engine.v2.tokens.Token.ID id = t.getTokenId();
+        if (t instanceof org.snakeyaml.engine.v2.tokens.ScalarToken sc && sc.isPlain()) {
+          for (int i = start; i < end && i < cps.length; i++) {
+            if (cps[i] == '\t') {
+              st.ruamelBad(i);
+            }
+          }
+        }
+        switch (id) {
+          case FlowSequenceStart, FlowMappingStart -> st.flow++;
+          case FlowSequenceEnd, FlowMappingEnd -> st.flow = Math.max(0, st.flow - 1);
+          default -> { }
+        }
+        if (end > start || id == org.snakeyaml.engine.v2.tokens.Token.ID.StreamStart) {
+          st.simpleKeyAllowed =
+              switch (id) {
+                case StreamStart, DocumentStart, DocumentEnd, BlockEntry, Key, Value -> true;
+                default -> false;
+              };
+        }
+        st.prevEnd = Math.max(st.prevEnd, end);
+      }
+    } catch (MarkedYamlEngineException e) {
+      int at = e.getProblemMark().map(Mark::getIndex).orElse(st.prevEnd);
+      scanGap(cps, st, st.prevEnd, Math.min(cps.length, at + 1));
+    } catch (RuntimeException | StackOverflowError e) {
+      // the composer reports it
+    }
+    libyamlRejectsTab = st.libyamlRejects;
+    return st.firstRuamelBad;
+  }
+
+  private static final class TabState {
+    int prevEnd;
+    int flow;
+    boolean simpleKeyAllowed = true;
+    boolean libyamlRejects;
+    int firstRuamelBad = -1;
+
+    void ruamelBad(int i) {
+      if (firstRuamelBad < 0 || i < firstRuamelBad) {
+        firstRuamelBad = i;
+      }
+    }
+  }
+
+  private static void scanGap(int[] cps, TabState st, int from, int to) {
+    boolean comment = false;
+    for (int i = from; i < to && i < cps.length; i++) {
+      int c = cps[i];
+      if (c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029) {
+        comment = false;
+        if (st.flow == 0) {
+          st.simpleKeyAllowed = true;
+        }
+      } else if (comment) {
+        continue;
+      } else if (c == '#') {
+        comment = true;
+      } else if (c == '\t') {
+        st.ruamelBad(i);
+        if (st.flow == 0 && st.simpleKeyAllowed) {
+          st.libyamlRejects = true;
+        }
+      }
+    }
+  }
+
+  private YamlError tabError(int index) {
+    int[] cps = codePoints();
+    int line = 0;
+    int lineStart = 0;
+    for (int i = 0; i < index && i < cps.length; i++) {
+      int c = cps[i];
+      if (c == '\n' || c == 0x85 || c == 0x2028 || c == 0x2029
+          || (c == '\r' && (i + 1 >= cps.length || cps[i + 1] != '\n'))) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    int column = index - lineStart - (lineStart == 0 && cps.length > 0 && cps[0] == 0xFEFF ? 1 : 0);
+    Mark mark = new Mark(SOURCE_NAME, index, line, column, cps, index);
+    return new YamlError(
+        format("while scanning for the next token", Optional.empty(),
+            "found character '\\t' that cannot start any token", Optional.of(mark)));
   }
 
   // ---------------------------------------------------------------- construction

@@ -553,6 +553,33 @@ class ProjectParserRulesTest {
   }
 
   @Test
+  void tabsWhereTheReferenceRejectsThem() {
+    String base = "version: 5\nactions:\n  a:\n    run: python:v2 x\n    outputs: {highly_sensitive: {o: o.csv}}\n";
+    // rejected by both of the reference's YAML parsers: after ':' in block context, blank lines
+    assertEquals(
+        "while scanning for the next token\n"
+            + "found character '\\t' that cannot start any token\n"
+            + "  in \"<unicode string>\", line 4, column 9:\n"
+            + "        run:\tpython:v2 x\n"
+            + "            ^ (line: 4)",
+        message(base.replace("run: python", "run:\tpython")));
+    assertTrue(message(base.replace("actions:\n", "actions:\n\t\n")).contains("line 3, column 1:"));
+    assertTrue(message(base.replace("    run", "  \t  run")).contains("line 4, column 3:"));
+    // accepted by the reference's fast parser: trailing tabs, tabs inside scalars and flow
+    valid(base.replace("x\n", "x\t\n"));
+    valid(base.replace("v2 x", "v2\tx"));
+    valid(base.replace("{o: o.csv}", "{o:\to.csv}"));
+    valid(base.replace("version: 5", "version: 5\t# comment"));
+  }
+
+  @Test
+  void aTrailingTabIsReportedBeforeADuplicateKey() {
+    String m = message("version: 5\t\nversion: 5\nactions: {}\n");
+    assertTrue(m.startsWith("while scanning for the next token\nfound character '\\t'"), m);
+    assertTrue(m.contains("line 1, column 11:"), m);
+  }
+
+  @Test
   void longLinesAreShortenedInSnippets() {
     String m = message("a: b\nkey: " + "x".repeat(100) + ": c\n");
     assertTrue(m.startsWith("mapping values are not allowed here\n"), m);
