@@ -635,4 +635,19 @@ class ProjectParserRulesTest {
     assertEquals(List.of("qu'ote.csv"), a.config().get("files"));
     assertEquals("one", a.config().get("1"));
   }
+
+  @Test
+  void configJsonIsRenderedAsPythonJsonDumps() {
+    Action a =
+        valid(
+                project(
+                    "5",
+                    "run: python:v2 x\nconfig:\n  files: [\"qu'ote.csv\", caf\u00e9]\n  n: 1\n  f: 1.0e20\n  g: 0.5\n  t: true\n  z: ~\n  1: one\n  nested: {a: [], b: {}}\noutputs: {highly_sensitive: {o: o.csv}}"))
+            .action("a");
+    assertEquals(
+        "{\"files\": [\"qu'ote.csv\", \"caf\\u00e9\"], \"n\": 1, \"f\": 1e+20, \"g\": 0.5, \"t\": true,"
+            + " \"z\": null, \"1\": \"one\", \"nested\": {\"a\": [], \"b\": {}}}",
+        a.configJson());
+    assertNull(valid(simple("5", "python:v2 x", "highly_sensitive", "o.csv")).action("a").configJson());
+  }
 }
