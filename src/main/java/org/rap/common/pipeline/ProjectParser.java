@@ -98,7 +98,12 @@ public final class ProjectParser {
     } catch (YamlLoader.YamlError e) {
       throw new ProjectValidationError(e.getMessage());
     }
-    return new Validation().run(data.orElse(null));
+    try {
+      return new Validation().run(data.orElse(null));
+    } catch (RuntimeException | StackOverflowError e) {
+      // Not expected (the property tests look for it); never let it escape as a crash.
+      throw new ProjectValidationError(PREFIX + "Project file could not be validated: " + e);
+    }
   }
 
   /** {@code Pipeline.action_images}-style image of one action ({@code latest} shown as v1). */

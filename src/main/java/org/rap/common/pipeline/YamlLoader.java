@@ -160,10 +160,14 @@ final class YamlLoader {
           String.format(
               "unacceptable character #x%04x: special characters are not allowed%n  in \"%s\", position %d",
               e.getCodePoint(), SOURCE_NAME, e.getPosition()).replace("\r\n", "\n"));
+    } catch (org.snakeyaml.engine.v2.exceptions.YamlVersionException e) {
+      throw new YamlError("found incompatible YAML document (version 1.* is required)");
     } catch (YamlEngineException e) {
       throw new YamlError(e.getMessage());
     } catch (StackOverflowError e) {
       throw new YamlError("the YAML document is nested too deeply to be read");
+    } catch (RuntimeException e) {
+      throw new YamlError("the YAML document could not be read: " + e);
     }
     if (root.isEmpty()) {
       return Optional.empty();
@@ -645,12 +649,27 @@ final class YamlLoader {
             + " that cannot start any token";
       }
     }
+    Matcher hex = HEX_ESCAPE.matcher(problem);
+    if (hex.matches()) {
+      String found = hex.group(3);
+      int i = 0;
+      while (i < found.length() && Character.digit(found.charAt(i), 16) >= 0) {
+        i++;
+      }
+      String ch = i < found.length() ? found.substring(i, i + 1) : "";
+      return "expected " + hex.group(1) + " sequence of " + hex.group(2)
+          + " hexdecimal numbers, but found " + PyText.reprString(ch);
+    }
     Matcher m = CHAR_CODE.matcher(problem);
     if (m.matches()) {
       int cp = Integer.parseInt(m.group(3));
       if (Character.isValidCodePoint(cp)) {
-        return m.group(1) + PyText.reprString(new String(Character.toChars(cp))) + m.group(4);
+        problem = m.group(1) + PyText.reprString(new String(Character.toChars(cp))) + m.group(4);
       }
+    }
+    if (problem.startsWith("unexpected character found ")) {
+      return "expected alphabetic or numeric character, but found "
+          + problem.substring("unexpected character found ".length());
     }
     m = BUT_GOT.matcher(problem);
     if (m.matches()) {
@@ -665,6 +684,11 @@ final class YamlLoader {
     }
     return problem;
   }
+
+  private static final Pattern HEX_ESCAPE =
+      Pattern.compile(
+          "expected (escape|URI escape) sequence of (\\d+) hexadecimal numbers, but found:? ?(.*)",
+          Pattern.DOTALL);
 
   /** snakeyaml-engine shows a character as {@code x(120)}; PyYAML/ruamel as {@code 'x'}. */
   private static final Pattern CHAR_CODE =
