@@ -90,10 +90,6 @@ final class PyText {
       }
       sb.append(']');
     } else if (v instanceof Map<?, ?> m) {
-      if (m.isEmpty()) {
-        sb.append("ordereddict()");
-        return;
-      }
       sb.append("ordereddict([");
       int i = 0;
       for (Map.Entry<?, ?> e : m.entrySet()) {

@@ -88,6 +88,8 @@ class ProjectParserPropertiesTest {
     } catch (ProjectValidationError e) {
       assertNotNull(e.getMessage());
       assertFalse(e.getMessage().isBlank(), "empty message for: " + text);
+      assertFalse(e.getMessage().contains("could not be validated"), e.getMessage());
+      assertFalse(e.getMessage().contains("could not be read: "), e.getMessage());
     }
   }
 
