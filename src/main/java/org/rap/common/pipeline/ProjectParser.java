@@ -357,7 +357,8 @@ public final class ProjectParser {
 
       @SuppressWarnings("unchecked")
       Map<String, Object> configMap =
-          config == null ? null : (Map<String, Object>) jsonSafe(config, 0);
+          config == null ? null
+              : (Map<String, Object>) jsonSafe(config, 0, new java.util.IdentityHashMap<>());
       return new Action(
           a,
           List.copyOf(parts),
@@ -596,23 +597,32 @@ public final class ProjectParser {
   }
 
   /** Converts a YAML value for {@link Action#config()}: keys as json.dumps renders them. */
-  private static Object jsonSafe(Object v, int depth) {
+  private static Object jsonSafe(Object v, int depth, Map<Object, Object> done) {
     if (depth > 200) {
       return null;
     }
+    if ((v instanceof Map || v instanceof List) && done.containsKey(v)) {
+      return done.get(v); // an alias: share the converted value (null while converting it)
+    }
     if (v instanceof Map<?, ?> m) {
+      done.put(v, null);
       Map<String, Object> out = new LinkedHashMap<>();
       for (Map.Entry<?, ?> e : m.entrySet()) {
-        out.put(jsonKey(e.getKey()), e.getValue() == m ? null : jsonSafe(e.getValue(), depth + 1));
+        out.put(jsonKey(e.getKey()), jsonSafe(e.getValue(), depth + 1, done));
       }
-      return Collections.unmodifiableMap(out);
+      Object result = Collections.unmodifiableMap(out);
+      done.put(v, result);
+      return result;
     }
     if (v instanceof List<?> l) {
+      done.put(v, null);
       List<Object> out = new ArrayList<>(l.size());
       for (Object o : l) {
-        out.add(o == l ? null : jsonSafe(o, depth + 1));
+        out.add(jsonSafe(o, depth + 1, done));
       }
-      return Collections.unmodifiableList(out);
+      Object result = Collections.unmodifiableList(out);
+      done.put(v, result);
+      return result;
     }
     if (v instanceof BigInteger i) {
       return i.bitLength() < 64 ? (Object) i.longValue() : i;
@@ -621,7 +631,7 @@ public final class ProjectParser {
       return PyText.str(v);
     }
     if (v instanceof PyText.Tuple t) {
-      return jsonSafe(t.items(), depth);
+      return jsonSafe(t.items(), depth, done);
     }
     return v;
   }

@@ -39,10 +39,20 @@ final class PyText {
   static String repr(Object v) {
     StringBuilder sb = new StringBuilder();
     repr(v, sb, 0);
+    if (sb.length() > MAX_REPR) {
+      sb.setLength(MAX_REPR);
+      sb.append("...");
+    }
     return sb.toString();
   }
 
+  /** Longest text rendered for one value (aliases can make a value exponentially large). */
+  static final int MAX_REPR = 200_000;
+
   private static void repr(Object v, StringBuilder sb, int depth) {
+    if (sb.length() > MAX_REPR) {
+      return;
+    }
     if (depth > 200) {
       sb.append("...");
       return;

@@ -18,9 +18,15 @@ public final class PythonJson {
     return sb.toString();
   }
 
+  /** Longest rendering produced (YAML aliases can make a config exponentially large). */
+  public static final int MAX_LENGTH = 10_000_000;
+
   private static void write(Object v, StringBuilder sb, int depth) {
     if (depth > 500) {
       throw new IllegalArgumentException("value nested too deeply");
+    }
+    if (sb.length() > MAX_LENGTH) {
+      throw new IllegalArgumentException("value too large to render as JSON");
     }
     if (v == null) {
       sb.append("null");

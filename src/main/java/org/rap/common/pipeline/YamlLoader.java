@@ -138,7 +138,7 @@ final class YamlLoader {
             .setLabel(SOURCE_NAME)
             .setAllowNonScalarKeys(true)
             .setAllowRecursiveKeys(false)
-            .setMaxAliasesForCollections(200)
+            .setMaxAliasesForCollections(10_000)
             .setCodePointLimit(Integer.MAX_VALUE)
             .build();
     int badTab = text.indexOf('\t') < 0 ? -1 : scanTabs(settings);

@@ -650,4 +650,32 @@ class ProjectParserRulesTest {
         a.configJson());
     assertNull(valid(simple("5", "python:v2 x", "highly_sensitive", "o.csv")).action("a").configJson());
   }
+
+  static String aliasBomb(int levels) {
+    StringBuilder sb = new StringBuilder("  l0: &l0 [x, x, x, x, x, x, x, x, x]\n");
+    for (int i = 1; i <= levels; i++) {
+      String prev = "*l" + (i - 1);
+      sb.append("  l").append(i).append(": &l").append(i).append(" [")
+          .append(String.join(", ", java.util.Collections.nCopies(9, prev))).append("]\n");
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void aliasBombsInConfigAreNotExpanded() {
+    String yaml =
+        "version: 5\nactions:\n  a:\n    run: python:v2 x\n    outputs: {highly_sensitive: {o: o.csv}}\n    config:\n"
+            + aliasBomb(12).indent(4);
+    Action a = valid(yaml).action("a");
+    assertEquals(13, a.config().size());
+    assertThrows(IllegalArgumentException.class, a::configJson);
+  }
+
+  @Test
+  void aliasBombInADuplicateKeyMessageIsCut() {
+    String yaml = "bomb:\n" + aliasBomb(12) + "  l12: 1\n";
+    String m = message(yaml);
+    assertTrue(m.startsWith("while constructing a mapping\n"), m.substring(0, 100));
+    assertTrue(m.length() < 2 * PyText.MAX_REPR, "length " + m.length());
+  }
 }
