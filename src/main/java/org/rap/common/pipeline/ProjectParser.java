@@ -106,7 +106,7 @@ public final class ProjectParser {
     }
   }
 
-  /** {@code Pipeline.action_images}-style image of one action ({@code latest} shown as v1). */
+  /** Whether an action with these run parts accesses the database (project-yaml.md section 9). */
   static boolean isDatabaseAction(List<String> parts) {
     String image = parts.get(0).split(":", -1)[0];
     if (image.equals("sqlrunner")) {

@@ -191,13 +191,14 @@ final class YamlLoader {
   private boolean libyamlRejectsTab;
 
   /**
-   * Tabs: the reference first tries libyaml (tabs allowed except where a simple key may start in
-   * block context: line starts, after '-', '?', ':'), then the pure-Python parser, which rejects
-   * every tab outside quoted scalars, block scalars and comments. snakeyaml-engine accepts more.
+   * Tabs. The reference first tries libyaml, which accepts tabs except where a simple key may
+   * start in block context (line starts, after '-', '?', ':'); if that fails for any reason it
+   * re-reads with the pure-Python parser, which rejects every tab outside quoted scalars, block
+   * scalars and comments. snakeyaml-engine accepts more than both.
    *
-   * @return when libyaml would reject the document because of a tab, the index of the first tab
-   *     the pure parser rejects; else the index of that tab only if the document fails anyway
-   *     (see callers); -1 when there is none
+   * <p>Sets {@link #libyamlRejectsTab} and returns the index of the first tab the pure parser
+   * rejects (-1 if none). That tab is the reference's error when libyaml rejects a tab, or when
+   * the document fails later for another reason.
    */
   private int scanTabs(LoadSettings settings) {
     int[] cps = codePoints();
