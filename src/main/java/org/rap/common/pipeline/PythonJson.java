@@ -35,11 +35,15 @@ public final class PythonJson {
     } else if (v instanceof Boolean b) {
       sb.append(b ? "true" : "false");
     } else if (v instanceof Double d) {
-      sb.append(
-          d.isNaN() ? "NaN" : d.isInfinite() ? (d > 0 ? "Infinity" : "-Infinity")
-              : PyText.floatRepr(d));
+      sb.append(floatRepr(d));
     } else if (v instanceof Float f) {
       write(f.doubleValue(), sb, depth);
+    } else if (v instanceof java.math.BigDecimal d) {
+      write(d.doubleValue(), sb, depth);
+    } else if (v instanceof io.vertx.core.json.JsonObject o) {
+      write(o.getMap(), sb, depth);
+    } else if (v instanceof io.vertx.core.json.JsonArray a) {
+      write(a.getList(), sb, depth);
     } else if (v instanceof Number n) {
       sb.append(n);
     } else if (v instanceof Map<?, ?> m) {
@@ -49,12 +53,12 @@ public final class PythonJson {
         if (i++ > 0) {
           sb.append(", ");
         }
-        string(String.valueOf(e.getKey()), sb);
+        string(key(e.getKey()), sb);
         sb.append(": ");
         write(e.getValue(), sb, depth + 1);
       }
       sb.append('}');
-    } else if (v instanceof List<?> l) {
+    } else if (v instanceof java.util.Collection<?> l) {
       sb.append('[');
       int i = 0;
       for (Object o : l) {
@@ -67,6 +71,31 @@ public final class PythonJson {
     } else {
       string(String.valueOf(v), sb);
     }
+  }
+
+  /** Python's {@code repr(float)}: shortest digits, fixed notation for exponents -4..15. */
+  public static String floatRepr(double d) {
+    if (Double.isNaN(d)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(d)) {
+      return d > 0 ? "Infinity" : "-Infinity";
+    }
+    return PyText.floatRepr(d);
+  }
+
+  /** Python converts non-string keys: numbers as their text, booleans and None as JSON words. */
+  private static String key(Object k) {
+    if (k == null) {
+      return "null";
+    }
+    if (k instanceof Boolean b) {
+      return b ? "true" : "false";
+    }
+    if (k instanceof Double || k instanceof Float || k instanceof java.math.BigDecimal) {
+      return floatRepr(((Number) k).doubleValue());
+    }
+    return String.valueOf(k);
   }
 
   private static void string(String s, StringBuilder sb) {

@@ -1,5 +1,7 @@
 package org.rap.controller.planning;
 
+import org.rap.common.pipeline.PythonJson;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package org.rap.controller.planning;
 
+import org.rap.common.pipeline.PythonJson;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
