@@ -6,7 +6,10 @@ import java.util.Map;
 
 /**
  * Removes everything that could reveal file names from job metadata before it leaves the agent
- * (agent-executor.md section 10). Idempotent: redacting redacted results changes nothing.
+ * (agent-executor.md section 10). Idempotent: redacting redacted results changes nothing. One
+ * deliberate difference: with unmatched patterns the reference blanks any status message; here
+ * only messages that could name files are blanked (the fixed agent messages such as
+ * {@code Job ran out of memory (limit was 0.02GB)} are kept). The hint is always blanked.
  */
 public final class ResultsRedactor {
   private ResultsRedactor() {}
@@ -30,12 +33,30 @@ public final class ResultsRedactor {
       hasExcluded = hasExcluded || r.getBoolean("has_level4_excluded_files", false);
     }
     if (hasUnmatched) {
-      r.put("status_message", "");
+      if (!namesNoFiles(r.getValue("status_message"))) {
+        r.put("status_message", "");
+      }
       r.put("hint", "");
     }
     r.put("has_unmatched_patterns", hasUnmatched);
     r.put("has_level4_excluded_files", hasExcluded);
     return r;
+  }
+
+  /**
+   * The agent's fixed messages name no files, so they survive even when patterns went unmatched
+   * (the reference blanks them too, which hides e.g. an out-of-memory kill from users).
+   */
+  static boolean namesNoFiles(Object message) {
+    if (!(message instanceof String s)) {
+      return message == null;
+    }
+    return s.isEmpty()
+        || s.equals("Completed successfully")
+        || s.equals("Job cancelled by system")
+        || s.equals("Job errored")
+        || s.equals("Job killed by OpenSAFELY admin or memory limits")
+        || s.matches("Job ran out of memory( \\(limit was [0-9.]+GB\\))?");
   }
 
   private static boolean nonEmpty(Object v) {

@@ -6,61 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 
 /** The Docker executor against the real Docker engine and the local busybox images. */
-class DockerExecutorTest {
-  static Vertx vertx;
-  static DockerApi docker;
-
-  @TempDir Path base;
-  ExecutorFixture fx;
-  DockerExecutor executor;
-
-  @BeforeAll
-  static void connect() {
-    vertx = Vertx.vertx();
-    docker = DockerApi.connect();
-  }
-
-  @AfterAll
-  static void disconnect() throws Exception {
-    docker.close();
-    vertx.close().await();
-  }
-
-  @BeforeEach
-  void setUp() throws Exception {
-    fx = new ExecutorFixture(vertx, docker, base);
-    executor = fx.executor();
-  }
-
-  @AfterEach
-  void tearDown() {
-    fx.close();
-  }
-
-  static Map<String, String> spec(String... patternsAndLevels) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (int i = 0; i < patternsAndLevels.length; i += 2) {
-      m.put(patternsAndLevels[i], patternsAndLevels[i + 1]);
-    }
-    return m;
-  }
+class DockerExecutorTest extends DockerTestBase {
 
   @Test
   void successFilesOutputsByPrivacyLevel() throws Exception {

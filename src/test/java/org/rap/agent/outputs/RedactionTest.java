@@ -51,6 +51,19 @@ class RedactionTest {
   }
 
   @Test
+  void fixedMessagesSurviveUnmatchedPatterns() {
+    JsonObject r =
+        ResultsRedactor.redact(
+            new JsonObject()
+                .put("unmatched_patterns", new JsonArray().add("output/a.csv"))
+                .put("status_message", "Job ran out of memory (limit was 0.02GB)")
+                .put("hint", "x"));
+    assertEquals("Job ran out of memory (limit was 0.02GB)", r.getString("status_message"));
+    assertEquals("", r.getString("hint"));
+    assertTrue(r.getBoolean("has_unmatched_patterns"));
+  }
+
+  @Test
   void cleanResultsKeepTheirMessage() {
     JsonObject r =
         ResultsRedactor.redact(
