@@ -426,8 +426,17 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     } else {
       Path mediumWorkspace = workspaceDir(Privacy.MEDIUM, job.workspace());
       var actions = outputs.isEmpty() ? java.util.Optional.<Set<String>>empty() : projectActions.actionsAt(job.study().gitRepoUrl(), job.study().commit());
-      PersistedOutputs persisted =
-          OutputPersister.persist(job, outputs, volume, highWorkspace, mediumWorkspace, actions);
+      PersistedOutputs persisted;
+      try {
+        persisted = OutputPersister.persist(job, outputs, volume, highWorkspace, mediumWorkspace, actions);
+      } catch (PathEscapeException e) {
+        LOG.severe("Refusing to file outputs of job " + job.id() + ": " + e.getMessage());
+        // the message names no file: errors are reported to the controller
+        throw new JobFailure(
+            "An output could not be filed safely: a path in the workspace leads outside it."
+                + " Contact the OpenSAFELY tech team to resolve",
+            e);
+      }
       JsonObject excluded = new JsonObject();
       persisted.excluded().forEach(excluded::put);
       metadata.put("level4_excluded_files", excluded);
