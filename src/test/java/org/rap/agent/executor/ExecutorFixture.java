@@ -38,7 +38,7 @@ final class ExecutorFixture implements AutoCloseable {
     this.base = base;
     this.repo = base.resolve("study");
     Files.createDirectories(repo.resolve("analysis"));
-    Files.writeString(repo.resolve("project.yaml"), "version: '4.0'\nactions: {}\n");
+    Files.writeString(repo.resolve("project.yaml"), "version: '4.0'\nactions:\n  kept:\n    run: python:v2 x.py\n");
     Files.writeString(
         repo.resolve("analysis/run.sh"),
         "mkdir -p output\necho \"from the study repo\"\necho \"$@\"\n");
