@@ -110,6 +110,15 @@ public record ExecutorSettings(
         privateRepoAccessToken, pidsLimit);
   }
 
+  public ExecutorSettings withDockerHostVolumeDir(Path hostDir) {
+    return new ExecutorSettings(
+        backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
+        highPrivacyVolumeDir, Optional.of(hostDir), dockerUser, dockerRegistry, dockerProxy, pullImages,
+        imagePullTimeout, databaseAccessNetwork, usingDummyDataBackend, databaseUrls,
+        tempDatabaseName, emisOrganisationHash, prestoTlsCert, prestoTlsKey, githubProxyDomain,
+        privateRepoAccessToken, pidsLimit);
+  }
+
   public Path highPrivacyWorkspacesDir() {
     return highPrivacyStorageBase.resolve("workspaces");
   }

@@ -67,6 +67,22 @@ class DockerExecutorSecurityTest extends DockerTestBase {
   }
 
   @Test
+  void hostVolumeDirIsTheMountSourceWhenTheAgentRunsInAContainer() throws Exception {
+    Path volumes = Files.createDirectories(base.resolve("high_privacy/volumes"));
+    Path hostView = Files.createSymbolicLink(base.resolve("host-view-of-volumes"), volumes);
+    DockerExecutor inContainer = fx.executor(fx.settings().withDockerHostVolumeDir(hostView));
+    JobDefinition job = fx.job("mkdir -p output && echo ok > output/a.csv", spec("output/a.csv", "highly_sensitive"));
+    inContainer.prepare(job).await();
+    inContainer.execute(job).await();
+    ExecutorFixture.awaitExecuted(inContainer, job);
+    JsonObject c = docker.inspectContainer("os-job-" + job.id()).orElseThrow();
+    assertEquals(
+        hostView.resolve(job.id()) + ":/workspace:rw", c.getJsonObject("HostConfig").getJsonArray("Binds").getString(0));
+    assertEquals("Completed successfully", inContainer.finalizeJob(job, false, null).await().message());
+    assertEquals("ok\n", Files.readString(fx.high("output/a.csv")));
+  }
+
+  @Test
   void cpuCountIsCappedToTheHost() throws Exception {
     JobDefinition job = fx.job("sleep 300", spec("x", "highly_sensitive"), j -> j.put("cpu_count", 64.0));
     executor.prepare(job).await();
