@@ -9,16 +9,10 @@ import com.github.dockerjava.api.exception.NotModifiedException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,7 +54,7 @@ import org.rap.common.model.Privacy;
  */
 public final class DockerExecutor implements Executor, AutoCloseable {
   private static final Logger LOG = Logger.getLogger(DockerExecutor.class.getName());
-  public static final String TIMESTAMP_FILE = ".opensafely-timestamp";
+  public static final String TIMESTAMP_FILE = JobVolumes.TIMESTAMP_FILE;
   public static final List<String> ARCHIVE_FORMATS = List.of(".tar.gz", ".tar.zstd", ".tar.xz");
   static final int LOG_TAIL = 100_000;
 
@@ -133,7 +127,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       if (cancelled) {
         return JobStatus.of(Files.isDirectory(volume) ? ExecutorState.PREPARED : ExecutorState.UNKNOWN, null);
       }
-      Long ts = readTimestamp(volume);
+      Long ts = JobVolumes.readTimestamp(volume);
       return ts == null ? JobStatus.of(ExecutorState.UNKNOWN, null) : JobStatus.of(ExecutorState.PREPARED, ts);
     }
     JsonObject state = container.get().getJsonObject("State", new JsonObject());
@@ -142,7 +136,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     }
     if ("created".equals(state.getString("Status"))) {
       // created but never started (the agent stopped between create and start)
-      return JobStatus.of(ExecutorState.PREPARED, readTimestamp(volume));
+      return JobStatus.of(ExecutorState.PREPARED, JobVolumes.readTimestamp(volume));
     }
     return JobStatus.of(ExecutorState.EXECUTED, parseDockerTime(state.getString("FinishedAt")));
   }
@@ -158,23 +152,6 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       return !s.isEmpty();
     }
     return true;
-  }
-
-  private static Long readTimestamp(Path volume) {
-    Path f = volume.resolve(TIMESTAMP_FILE);
-    if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-      return null;
-    }
-    try {
-      String text = Files.readString(f).strip();
-      if (!text.isEmpty()) {
-        return Long.parseLong(text);
-      }
-      return Files.getLastModifiedTime(f).to(TimeUnit.NANOSECONDS);
-    } catch (IOException | NumberFormatException e) {
-      LOG.log(Level.WARNING, "Failed to read timestamp from volume file " + f, e);
-      return null;
-    }
   }
 
   static Long parseDockerTime(String text) {
@@ -259,7 +236,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       AtomicFiles.copy(src.toRealPath(), SafePaths.resolve(volume, input));
     }
     if (!sameUser()) {
-      openUpForContainerUser(volume);
+      JobVolumes.openUpForContainerUser(volume);
     }
     AtomicFiles.writeString(volume.resolve(TIMESTAMP_FILE), String.valueOf(nowNs()));
     return statusNow(job, false);
@@ -277,33 +254,6 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   private boolean sameUser() {
     String agent = ExecutorSettings.agentUser();
     return agent.split(":")[0].equals(settings.dockerUser().split(":")[0]);
-  }
-
-  /**
-   * When the container runs as another user (with all capabilities dropped it cannot bypass file
-   * permissions), the volume's directories must be writable and its files readable and writable
-   * by that user. The volume lives under the protected high-privacy tree.
-   */
-  private static void openUpForContainerUser(Path volume) throws IOException {
-    Files.walkFileTree(
-        volume,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-            if (attrs.isRegularFile()) {
-              boolean exec = Files.isExecutable(file);
-              Files.setPosixFilePermissions(
-                  file, PosixFilePermissions.fromString(exec ? "rwxrwxrwx" : "rw-rw-rw-"));
-            }
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 
   // ---------------------------------------------------------------- execute
@@ -417,7 +367,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
         FinalizeMessages.of(container, cancelled, failed, outputs, unmatchedPatterns, unmatchedOutputs);
 
     JsonObject metadata =
-        metadata(job, redacted, outputs, unmatchedPatterns, unmatchedOutputs, msg, cancelled, error);
+        JobMetadata.build(job, metrics, redacted, outputs, unmatchedPatterns, unmatchedOutputs, msg, cancelled, error);
     Path highWorkspace = workspaceDir(Privacy.HIGH, job.workspace());
     if (cancelled || failed) {
       if (container != null) {
@@ -452,59 +402,6 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     }
     store.write(job, metadata); // last: its presence means finalized
     return statusNow(job, cancelled);
-  }
-
-  private JsonObject metadata(
-      JobDefinition job,
-      JsonObject container,
-      Map<String, String> outputs,
-      List<String> unmatchedPatterns,
-      List<String> unmatchedOutputs,
-      FinalizeMessages.Message msg,
-      boolean cancelled,
-      JsonObject error) {
-    JsonObject out = new JsonObject();
-    outputs.forEach(out::put);
-    JsonObject c = container == null ? new JsonObject() : container;
-    JsonObject state = c.getJsonObject("State", new JsonObject());
-    JsonObject config = c.getJsonObject("Config", new JsonObject());
-    JsonObject labels = config.getJsonObject("Labels") == null ? new JsonObject() : config.getJsonObject("Labels");
-    JsonObject metrics;
-    try {
-      metrics = this.metrics.metricsFor(job.id());
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "Could not read metrics of job " + job.id(), e);
-      metrics = new JsonObject();
-    }
-    return new JsonObject()
-        .put("outputs", out)
-        .put("unmatched_patterns", new JsonArray(new ArrayList<>(unmatchedPatterns)))
-        .put("unmatched_outputs", new JsonArray(new ArrayList<>(unmatchedOutputs)))
-        .put("status_message", msg.statusMessage())
-        .put("hint", msg.hint())
-        .put("timestamp_ns", nowNs())
-        .put("job_definition_id", job.id())
-        .put("job_definition_rap_id", job.rapId())
-        .put("task_id", job.taskId())
-        .put("created_at", job.createdAt())
-        .put("user", job.user())
-        .put("completed_at", Instant.now().getEpochSecond())
-        .put("docker_image_id", container == null ? null : c.getString("Image"))
-        .put("expected_image_id", job.imageSha())
-        .put("exit_code", container == null ? "None" : String.valueOf(state.getValue("ExitCode")))
-        .put("oom_killed", container == null ? null : state.getBoolean("OOMKilled"))
-        .put("container_metadata", c)
-        .put("commit", job.study().commit())
-        .put("database_name", job.databaseName())
-        .put("action_version", labels.getString("org.opencontainers.image.version", "unknown"))
-        .put("action_revision", labels.getString("org.opencontainers.image.revision", "unknown"))
-        .put("action_created", labels.getString("org.opencontainers.image.created", "unknown"))
-        .put("base_revision", labels.getString("org.opensafely.base.vcs-ref", "unknown"))
-        .put("base_created", labels.getString("org.opencontainers.base.build-date", "unknown"))
-        .put("level4_excluded_files", new JsonObject())
-        .put("cancelled", cancelled)
-        .put("error", error == null ? (Object) false : error)
-        .put("job_metrics", metrics == null ? new JsonObject() : metrics);
   }
 
   // ---------------------------------------------------------------- terminate, cleanup, delete
@@ -550,7 +447,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
         () -> {
           LOG.info("Cleaning up container and volume of job " + job.id());
           removeContainer(JobMetadataStore.containerName(job.id()));
-          deleteVolume(volumeDir(job));
+          JobVolumes.delete(volumeDir(job));
           return null;
         });
   }
@@ -560,50 +457,6 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       docker.client().removeContainerCmd(name).withForce(true).exec();
     } catch (NotFoundException e) {
       // already gone
-    }
-  }
-
-  private static void deleteVolume(Path volume) {
-    if (!Files.exists(volume, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Map<String, String> failed = new LinkedHashMap<>();
-    try {
-      Files.walkFileTree(
-          volume,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-              delete(file);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException exc) {
-              failed.put(volume.relativize(file).toString(), String.valueOf(exc));
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
-              delete(dir);
-              return FileVisitResult.CONTINUE;
-            }
-
-            private void delete(Path p) {
-              try {
-                Files.delete(p);
-              } catch (IOException e) {
-                failed.put(volume.relativize(p).toString(), String.valueOf(e));
-              }
-            }
-          });
-    } catch (IOException e) {
-      LOG.log(Level.SEVERE, "Failed to cleanup job volume " + volume, e);
-    }
-    if (!failed.isEmpty()) {
-      LOG.severe(
-          "could not remove " + failed.size() + " files from " + volume + ": " + String.join(",", failed.keySet()));
     }
   }
 
@@ -647,7 +500,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     return settings.privateRepoAccessToken().map(t -> text.replace(t, "********")).orElse(text);
   }
 
-  private static long nowNs() {
+  static long nowNs() {
     Instant now = Instant.now();
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
