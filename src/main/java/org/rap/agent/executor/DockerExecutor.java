@@ -280,6 +280,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     } catch (ConflictException e) {
       LOG.info("Container " + name + " already exists; not creating another");
     } catch (NotFoundException e) {
+      throwIfNetworkMissing(e);
       throw new JobFailure("Docker image " + job.image() + " is not currently available", e);
     } catch (BadRequestException e) {
       throw new JobFailure("Docker refused the job container: " + e.getMessage(), e);
@@ -289,11 +290,23 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     } catch (NotModifiedException e) {
       // already started
     } catch (NotFoundException e) {
+      throwIfNetworkMissing(e);
       throw new ExecutorRetry("Container " + name + " vanished before it started", e);
     } catch (DockerException e) {
       throw new JobFailure("The job container failed to start: " + e.getMessage(), e);
     }
     return statusNow(job, false);
+  }
+
+  /** A missing database network is an operator set-up problem: retry once it exists. */
+  private void throwIfNetworkMissing(NotFoundException e) {
+    String text = String.valueOf(e.getMessage());
+    if (text.contains("network")) {
+      throw new ExecutorRetry(
+          "Docker network '" + settings.databaseAccessNetwork() + "' (DATABASE_ACCESS_NETWORK) is not available: "
+              + text.strip(),
+          e);
+    }
   }
 
   /** DB secrets, added in memory for DB jobs on a real backend (section 5.1). */

@@ -119,6 +119,15 @@ public record ExecutorSettings(
         privateRepoAccessToken, pidsLimit);
   }
 
+  /** A real (non-dummy) database backend: DB jobs get secrets and the database network. */
+  public ExecutorSettings withRealDatabase(String network, Map<String, String> urls, Optional<String> tempDatabase) {
+    return new ExecutorSettings(
+        backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
+        highPrivacyVolumeDir, dockerHostVolumeDir, dockerUser, dockerRegistry, dockerProxy, pullImages,
+        imagePullTimeout, network, false, Map.copyOf(urls), tempDatabase, emisOrganisationHash,
+        prestoTlsCert, prestoTlsKey, githubProxyDomain, privateRepoAccessToken, pidsLimit);
+  }
+
   public Path highPrivacyWorkspacesDir() {
     return highPrivacyStorageBase.resolve("workspaces");
   }
