@@ -136,6 +136,32 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
   }
 
   @Test
+  void agentDyingMidFinalizeFinalizesOnceOnRestart() throws Exception {
+    JobDefinition job =
+        fx.job("mkdir -p output; printf 'a,b\\n1,2\\n' > output/a.csv; printf 'no newline at the end'",
+            spec("output/a.csv", "moderately_sensitive"));
+    executor.prepare(job).await();
+    executor.execute(job).await();
+    ExecutorFixture.awaitExecuted(executor, job);
+    // the agent died after filing outputs but before writing metadata.json
+    Path volume = base.resolve("high_privacy/volumes").resolve(job.id());
+    org.rap.agent.outputs.OutputPersister.persist(
+        job, Map.of("output/a.csv", "moderately_sensitive"), volume, fx.high(""), fx.medium(""), java.util.Optional.empty());
+    DockerExecutor restarted = fx.executor();
+    assertEquals(ExecutorState.EXECUTED, restarted.status(job, false).await().state());
+    JobStatus done = restarted.finalizeJob(job, false, null).await();
+    assertEquals("Completed successfully", done.message());
+    restarted.cleanup(job).await();
+    JsonObject manifest = new JsonObject(Files.readString(fx.medium("metadata/manifest.json")));
+    assertEquals(1, manifest.getJsonObject("outputs").size());
+    assertNull(manifest.getJsonObject("outputs").getJsonObject("output/a.csv").getValue("out_of_date_output"));
+    assertEquals("a,b\n1,2\n", Files.readString(fx.medium("output/a.csv")));
+    // container output without a trailing newline still leaves the summary on its own line
+    String logs = Files.readString(fx.logDir(job).resolve("logs.txt"));
+    assertTrue(logs.contains(" no newline at the end\n\n=============JOB SUMMARY=============\n"), logs);
+  }
+
+  @Test
   void requeuedTaskStartsFresh() throws Exception {
     JobDefinition first = fx.job("mkdir -p output; echo x > output/a.csv", spec("output/a.csv", "highly_sensitive"));
     ExecutorFixture.run(executor, first);
