@@ -92,8 +92,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
         vertx,
         docker,
         settings,
-        new JGitCodeCheckout(
-            settings.reposDir(), settings.githubProxyDomain(), settings.privateRepoAccessToken(), settings.backend()),
+        JGitCodeCheckout.from(settings),
         metrics,
         ProjectActions.UNKNOWN);
   }

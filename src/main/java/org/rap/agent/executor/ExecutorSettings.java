@@ -15,6 +15,7 @@ import org.rap.common.config.AgentConfig;
  * @param pullImages pull images by digest through {@code dockerProxy} when no local image
  *     matches; false on machines without a registry
  * @param pidsLimit maximum processes and threads in a job container
+ * @param allowLocalGitRepos accept local paths as repository URLs (ALLOW_LOCAL_GIT_REPOS)
  */
 public record ExecutorSettings(
     String backend,
@@ -38,7 +39,8 @@ public record ExecutorSettings(
     Optional<String> prestoTlsKey,
     String githubProxyDomain,
     Optional<String> privateRepoAccessToken,
-    long pidsLimit) {
+    long pidsLimit,
+    boolean allowLocalGitRepos) {
 
   public static final long DEFAULT_PIDS_LIMIT = 4096;
 
@@ -70,7 +72,8 @@ public record ExecutorSettings(
         c.prestoTlsKey(),
         c.common().githubProxyDomain(),
         c.common().privateRepoAccessToken(),
-        DEFAULT_PIDS_LIMIT);
+        DEFAULT_PIDS_LIMIT,
+        c.common().allowLocalGitRepos());
   }
 
   /** Settings for a local, registry-less, dummy-data agent rooted at {@code base} (tests). */
@@ -98,7 +101,8 @@ public record ExecutorSettings(
         Optional.empty(),
         "github-proxy.opensafely.org",
         Optional.empty(),
-        DEFAULT_PIDS_LIMIT);
+        DEFAULT_PIDS_LIMIT,
+        true);
   }
 
   public ExecutorSettings withDockerUser(String user) {
@@ -107,7 +111,7 @@ public record ExecutorSettings(
         highPrivacyVolumeDir, dockerHostVolumeDir, user, dockerRegistry, dockerProxy, pullImages,
         imagePullTimeout, databaseAccessNetwork, usingDummyDataBackend, databaseUrls,
         tempDatabaseName, emisOrganisationHash, prestoTlsCert, prestoTlsKey, githubProxyDomain,
-        privateRepoAccessToken, pidsLimit);
+        privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
   }
 
   public ExecutorSettings withDockerHostVolumeDir(Path hostDir) {
@@ -116,7 +120,7 @@ public record ExecutorSettings(
         highPrivacyVolumeDir, Optional.of(hostDir), dockerUser, dockerRegistry, dockerProxy, pullImages,
         imagePullTimeout, databaseAccessNetwork, usingDummyDataBackend, databaseUrls,
         tempDatabaseName, emisOrganisationHash, prestoTlsCert, prestoTlsKey, githubProxyDomain,
-        privateRepoAccessToken, pidsLimit);
+        privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
   }
 
   /** A real (non-dummy) database backend: DB jobs get secrets and the database network. */
@@ -125,7 +129,7 @@ public record ExecutorSettings(
         backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
         highPrivacyVolumeDir, dockerHostVolumeDir, dockerUser, dockerRegistry, dockerProxy, pullImages,
         imagePullTimeout, network, false, Map.copyOf(urls), tempDatabase, emisOrganisationHash,
-        prestoTlsCert, prestoTlsKey, githubProxyDomain, privateRepoAccessToken, pidsLimit);
+        prestoTlsCert, prestoTlsKey, githubProxyDomain, privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
   }
 
   public Path highPrivacyWorkspacesDir() {

@@ -36,12 +36,20 @@ public final class JGitCodeCheckout implements CodeCheckout {
   private final String githubProxyDomain;
   private final Optional<String> token;
   private final String backend;
+  private final boolean allowLocal;
 
-  public JGitCodeCheckout(Path reposDir, String githubProxyDomain, Optional<String> token, String backend) {
+  public JGitCodeCheckout(
+      Path reposDir, String githubProxyDomain, Optional<String> token, String backend, boolean allowLocal) {
     this.reposDir = reposDir;
     this.githubProxyDomain = githubProxyDomain;
     this.token = token;
     this.backend = backend;
+    this.allowLocal = allowLocal;
+  }
+
+  public static JGitCodeCheckout from(ExecutorSettings s) {
+    return new JGitCodeCheckout(
+        s.reposDir(), s.githubProxyDomain(), s.privateRepoAccessToken(), s.backend(), s.allowLocalGitRepos());
   }
 
   @Override
@@ -119,8 +127,15 @@ public final class JGitCodeCheckout implements CodeCheckout {
 
   /** The URL to fetch from: github.com via the proxy, with the token for https on the proxy. */
   String fetchUrl(String repoUrl) {
-    if (!repoUrl.contains("://")) {
-      return repoUrl; // a local path (ALLOW_LOCAL_GIT_REPOS)
+    boolean local = !repoUrl.contains("://") || repoUrl.startsWith("file://");
+    if (local) {
+      if (!allowLocal || !(repoUrl.startsWith("/") || repoUrl.startsWith("file:///"))) {
+        throw new IllegalArgumentException("local repositories are not allowed: " + repoUrl);
+      }
+      return repoUrl;
+    }
+    if (!repoUrl.startsWith("https://") && !repoUrl.startsWith("http://")) {
+      throw new IllegalArgumentException("only https repository URLs are allowed: " + repoUrl);
     }
     String url = repoUrl.replace("github.com", githubProxyDomain);
     URI uri = URI.create(url);

@@ -194,14 +194,7 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
 
   @Test
   void unknownDatabaseOnRealBackend() throws Exception {
-    ExecutorSettings real = fx.settings();
-    real =
-        new ExecutorSettings(
-            real.backend(), real.workdir(), real.highPrivacyStorageBase(), real.mediumPrivacyStorageBase(),
-            real.highPrivacyArchiveDir(), real.highPrivacyVolumeDir(), real.dockerHostVolumeDir(), real.dockerUser(),
-            real.dockerRegistry(), real.dockerProxy(), false, real.imagePullTimeout(), real.databaseAccessNetwork(),
-            false, java.util.Map.of(), real.tempDatabaseName(), real.emisOrganisationHash(), real.prestoTlsCert(),
-            real.prestoTlsKey(), real.githubProxyDomain(), real.privateRepoAccessToken(), real.pidsLimit());
+    ExecutorSettings real = fx.settings().withRealDatabase("jobrunner-db", java.util.Map.of(), java.util.Optional.empty());
     DockerExecutor onReal = fx.executor(real);
     JobDefinition job =
         fx.job("true", spec("x", "highly_sensitive"), j -> j.put("allow_database_access", true).put("database_name", "default"));

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
@@ -37,7 +36,7 @@ class ManifestFlagsTest extends DockerTestBase {
             vertx,
             docker,
             settings,
-            new JGitCodeCheckout(settings.reposDir(), settings.githubProxyDomain(), Optional.empty(), "test"),
+            JGitCodeCheckout.from(settings),
             JobMetricsSource.NONE,
             new JGitProjectActions(settings.reposDir(), ACTION_NAMES));
     fx.executors.add(withActions);
