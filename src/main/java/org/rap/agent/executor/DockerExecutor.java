@@ -1,5 +1,6 @@
 package org.rap.agent.executor;
 
+import org.rap.agent.metrics.JobMetricsSource;
 import com.github.dockerjava.api.command.WaitContainerResultCallback;
 import com.github.dockerjava.api.exception.BadRequestException;
 import com.github.dockerjava.api.exception.ConflictException;

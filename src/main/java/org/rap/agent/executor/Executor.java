@@ -11,7 +11,8 @@ import org.rap.common.model.Privacy;
  * disk, and every operation is idempotent, so the agent may restart at any moment. Implementations
  * never block the event loop (blocking work runs on a worker pool).
  *
- * <p>Failed futures carry a {@link JobFailure} for permanent, user-facing problems (archived
+ * <p>Failed futures carry an {@link ExecutorException}: a {@link JobFailure} ({@code permanent()})
+ * for permanent, user-facing problems (archived
  * workspace, missing image, failed checkout, missing input file, unknown database, refused path):
  * the caller should finalize the job with that error ({@code finalizeJob(job, false,
  * {exception, message, traceback})}), which yields state {@code error}. {@link ExecutorRetry}

@@ -5,12 +5,12 @@ package org.rap.agent.executor;
  * missing input file, unknown database, refused path). Retrying will not help: the caller should
  * finalize the job with this error. The message is shown to users and contains no secrets.
  */
-public final class JobFailure extends RuntimeException {
+public final class JobFailure extends ExecutorException {
   public JobFailure(String message) {
-    super(message);
+    super(message, true);
   }
 
   public JobFailure(String message, Throwable cause) {
-    super(message, cause);
+    super(message, true, cause);
   }
 }

@@ -1,5 +1,6 @@
 package org.rap.agent.executor;
 
+import org.rap.agent.metrics.JobMetricsSource;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package org.rap.agent.executor;
 
+import org.rap.agent.metrics.JobMetricsSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
