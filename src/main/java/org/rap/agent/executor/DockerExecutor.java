@@ -40,6 +40,7 @@ import org.rap.agent.outputs.PathEscapeException;
 import org.rap.agent.outputs.PersistedOutputs;
 import org.rap.agent.outputs.ResultsRedactor;
 import org.rap.agent.outputs.SafePaths;
+import org.rap.common.config.AgentConfig;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.model.Privacy;
@@ -60,7 +61,9 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   static final int LOG_TAIL = 100_000;
 
   private final WorkerExecutor worker;
-  private final DockerApi docker;
+  private final java.util.function.Supplier<DockerApi> dockerSupplier;
+  private final boolean ownsDocker;
+  private volatile DockerApi docker;
   private final ExecutorSettings settings;
   private final CodeCheckout checkout;
   private final JobMetricsSource metrics;
@@ -76,14 +79,52 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       CodeCheckout checkout,
       JobMetricsSource metrics,
       ProjectActions projectActions) {
+    this(vertx, () -> docker, false, settings, checkout, metrics, projectActions);
+  }
+
+  private DockerExecutor(
+      Vertx vertx,
+      java.util.function.Supplier<DockerApi> docker,
+      boolean ownsDocker,
+      ExecutorSettings settings,
+      CodeCheckout checkout,
+      JobMetricsSource metrics,
+      ProjectActions projectActions) {
     this.worker = vertx.createSharedWorkerExecutor("rap-docker-executor", 4, 30, TimeUnit.MINUTES);
-    this.docker = docker;
+    this.dockerSupplier = docker;
+    this.ownsDocker = ownsDocker;
     this.settings = settings;
     this.checkout = checkout;
     this.metrics = metrics;
     this.projectActions = projectActions;
     this.store = new JobMetadataStore(settings.jobLogDir());
-    this.images = new ImageResolver(docker, settings);
+    this.images = new ImageResolver(this::docker, settings);
+  }
+
+  /**
+   * The agent's executor: settings from the agent configuration, JGit checkouts, job metrics from
+   * {@code metrics}, and its own connection to the local Docker engine ({@code DOCKER_HOST} or
+   * the socket), opened lazily on a worker thread and closed by {@link #close()}.
+   */
+  public static DockerExecutor create(Vertx vertx, AgentConfig config, JobMetricsSource metrics) {
+    ExecutorSettings settings = ExecutorSettings.from(config);
+    return new DockerExecutor(
+        vertx, DockerApi::connect, true, settings, JGitCodeCheckout.from(settings), metrics, ProjectActions.UNKNOWN);
+  }
+
+  /** The Docker connection, opened on first use (always on a worker thread). */
+  DockerApi docker() {
+    DockerApi d = docker;
+    if (d == null) {
+      synchronized (this) {
+        d = docker;
+        if (d == null) {
+          d = dockerSupplier.get();
+          docker = d;
+        }
+      }
+    }
+    return d;
   }
 
   /** An executor with JGit checkouts into {@code WORKDIR/repos}. */
@@ -115,7 +156,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
 
   JobStatus statusNow(JobDefinition job, boolean cancelled) throws IOException {
     String name = JobMetadataStore.containerName(job.id());
-    var container = docker.inspectContainer(name);
+    var container = docker().inspectContainer(name);
     JsonObject meta = store.readForTask(job);
     if (!meta.isEmpty()) {
       JsonObject results = ResultsRedactor.redact(meta);
@@ -276,7 +317,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     Path source = settings.dockerHostVolumeDir().map(d -> d.resolve(job.id())).orElse(volumeDir(job));
     String name = JobMetadataStore.containerName(job.id());
     try {
-      HardenedContainer.create(docker.client(), job, image.ref(), env, source, settings, hostCpus()).exec();
+      HardenedContainer.create(docker().client(), job, image.ref(), env, source, settings, hostCpus()).exec();
     } catch (ConflictException e) {
       LOG.info("Container " + name + " already exists; not creating another");
     } catch (NotFoundException e) {
@@ -286,7 +327,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       throw new JobFailure("Docker refused the job container: " + e.getMessage(), e);
     }
     try {
-      docker.client().startContainerCmd(name).exec();
+      docker().client().startContainerCmd(name).exec();
     } catch (NotModifiedException e) {
       // already started
     } catch (NotFoundException e) {
@@ -332,7 +373,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     int n = hostCpus.get();
     if (n == 0) {
       try {
-        Integer cpus = docker.client().infoCmd().exec().getNCPU();
+        Integer cpus = docker().client().infoCmd().exec().getNCPU();
         n = cpus == null ? -1 : cpus;
       } catch (RuntimeException e) {
         n = -1;
@@ -359,7 +400,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       return current;
     }
     String name = JobMetadataStore.containerName(job.id());
-    JsonObject container = docker.inspectContainer(name).orElse(null);
+    JsonObject container = docker().inspectContainer(name).orElse(null);
     Path volume = volumeDir(job);
 
     Map<String, String> outputs = Map.of();
@@ -384,7 +425,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     Path highWorkspace = workspaceDir(Privacy.HIGH, job.workspace());
     if (cancelled || failed) {
       if (container != null) {
-        store.writeLogs(job, JobLog.format(docker.logs(name, LOG_TAIL, Duration.ofMinutes(5)), metadata, Map.of()));
+        store.writeLogs(job, JobLog.format(docker().logs(name, LOG_TAIL, Duration.ofMinutes(5)), metadata, Map.of()));
       }
     } else {
       Path mediumWorkspace = workspaceDir(Privacy.MEDIUM, job.workspace());
@@ -405,7 +446,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       metadata.put("level4_excluded_files", excluded);
       String logs =
           JobLog.format(
-              container == null ? "" : docker.logs(name, LOG_TAIL, Duration.ofMinutes(5)),
+              container == null ? "" : docker().logs(name, LOG_TAIL, Duration.ofMinutes(5)),
               metadata,
               persisted.excluded());
       store.writeLogs(job, logs);
@@ -433,15 +474,15 @@ public final class DockerExecutor implements Executor, AutoCloseable {
         break;
     }
     String name = JobMetadataStore.containerName(job.id());
-    var container = docker.inspectContainer(name);
+    var container = docker().inspectContainer(name);
     if (container.isPresent()
         && "created".equals(container.get().getJsonObject("State", new JsonObject()).getString("Status"))) {
       removeContainer(name); // never started: nothing ran, nothing to keep
       return statusNow(job, false);
     }
     try {
-      docker.client().killContainerCmd(name).withSignal("SIGKILL").exec();
-      docker
+      docker().client().killContainerCmd(name).withSignal("SIGKILL").exec();
+      docker()
           .client()
           .waitContainerCmd(name)
           .exec(new WaitContainerResultCallback())
@@ -467,7 +508,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
 
   private void removeContainer(String name) {
     try {
-      docker.client().removeContainerCmd(name).withForce(true).exec();
+      docker().client().removeContainerCmd(name).withForce(true).exec();
     } catch (NotFoundException e) {
       // already gone
     }
@@ -521,5 +562,13 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   @Override
   public void close() {
     worker.close();
+    DockerApi d = docker;
+    if (ownsDocker && d != null) {
+      try {
+        d.close();
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "Closing the Docker connection failed", e);
+      }
+    }
   }
 }

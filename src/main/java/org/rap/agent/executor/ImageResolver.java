@@ -20,10 +20,10 @@ public final class ImageResolver {
   /** @param ref what to pass to Docker (an image id or a digest reference) */
   public record ResolvedImage(String ref, String id) {}
 
-  private final DockerApi docker;
+  private final java.util.function.Supplier<DockerApi> docker;
   private final ExecutorSettings settings;
 
-  public ImageResolver(DockerApi docker, ExecutorSettings settings) {
+  public ImageResolver(java.util.function.Supplier<DockerApi> docker, ExecutorSettings settings) {
     this.docker = docker;
     this.settings = settings;
   }
@@ -38,17 +38,17 @@ public final class ImageResolver {
       if (!sha.matches("sha256:[0-9a-f]{64}")) {
         throw new JobFailure("Invalid image digest '" + sha + "' for image " + image);
       }
-      Optional<JsonObject> byId = docker.inspectImage(sha);
+      Optional<JsonObject> byId = docker.get().inspectImage(sha);
       if (byId.isPresent() && sha.equals(byId.get().getString("Id"))) {
         return new ResolvedImage(sha, sha);
       }
-      Optional<JsonObject> tagged = docker.inspectImage(image);
+      Optional<JsonObject> tagged = docker.get().inspectImage(image);
       if (tagged.isPresent() && hasDigest(tagged.get(), sha)) {
         String id = tagged.get().getString("Id");
         return new ResolvedImage(id, id);
       }
       String byDigest = settings.dockerProxy() + "/" + nameTag(image).replaceFirst(":[^:/]*$", "") + "@" + sha;
-      Optional<JsonObject> proxied = docker.inspectImage(byDigest);
+      Optional<JsonObject> proxied = docker.get().inspectImage(byDigest);
       if (proxied.isPresent()) {
         return new ResolvedImage(byDigest, proxied.get().getString("Id"));
       }
@@ -65,7 +65,7 @@ public final class ImageResolver {
         return new ResolvedImage(id, id);
       }
     } else {
-      Optional<JsonObject> tagged = docker.inspectImage(image);
+      Optional<JsonObject> tagged = docker.get().inspectImage(image);
       if (tagged.isPresent()) {
         String id = tagged.get().getString("Id");
         return new ResolvedImage(id, id);
@@ -99,13 +99,14 @@ public final class ImageResolver {
       try {
         boolean done =
             docker
+                .get()
                 .client()
                 .pullImageCmd(repo)
                 .withTag(digest)
                 .exec(new PullImageResultCallback())
                 .awaitCompletion(settings.imagePullTimeout().toMillis(), TimeUnit.MILLISECONDS);
         if (done) {
-          return docker.inspectImage(ref);
+          return docker.get().inspectImage(ref);
         }
         LOG.warning("Timed out pulling " + ref + " (attempt " + attempt + ")");
       } catch (InterruptedException e) {

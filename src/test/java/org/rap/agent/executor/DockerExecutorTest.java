@@ -127,4 +127,25 @@ class DockerExecutorTest extends DockerTestBase {
     assertEquals(ExecutorState.FINALIZED, fx.executor().status(job, false).await().state());
     assertEquals(ExecutorState.FINALIZED, executor.finalizeJob(job, false, null).await().state());
   }
+
+  @Test
+  void executorBuiltFromAgentConfiguration() throws Exception {
+    org.rap.common.config.AgentConfig config =
+        org.rap.common.config.AgentConfig.from(
+            org.rap.common.config.Settings.of(
+                java.util.Map.of(
+                    "BACKEND", "test",
+                    "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:3000/",
+                    "WORKDIR", base.toString(),
+                    "ALLOW_LOCAL_GIT_REPOS", "true",
+                    "USING_DUMMY_DATA_BACKEND", "true",
+                    "DOCKER_PROXY", "none")));
+    DockerExecutor fromConfig = DockerExecutor.create(vertx, config, id -> new JsonObject().put("cpu_mean", 1.5));
+    fx.executors.add(fromConfig);
+    JobDefinition job = fx.job("mkdir -p output && echo ok > output/a.csv", spec("output/a.csv", "moderately_sensitive"));
+    JobStatus done = ExecutorFixture.run(fromConfig, job);
+    assertEquals("Completed successfully", done.message());
+    assertEquals(1.5, done.results().getJsonObject("job_metrics").getDouble("cpu_mean"));
+    assertEquals("ok\n", Files.readString(fx.medium("output/a.csv")));
+  }
 }
