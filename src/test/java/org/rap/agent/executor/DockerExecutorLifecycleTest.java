@@ -101,6 +101,8 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
 
     // finalized but not cleaned up when the agent dies: the next agent reports the same results
     JobStatus done = restarted.finalizeJob(job, false, null).await();
+    assertEquals("Job killed by OpenSAFELY admin or memory limits", done.message(), "killed outside the agent: 137");
+    assertEquals("137", fx.metadata(job).getString("exit_code"));
     JobStatus again = fx.executor().status(job, false).await();
     assertEquals(ExecutorState.FINALIZED, again.state());
     assertEquals(done.results(), again.results());
