@@ -90,7 +90,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       CodeCheckout checkout,
       JobMetricsSource metrics,
       ProjectActions projectActions) {
-    this.worker = vertx.createSharedWorkerExecutor("rap-docker-executor", 4, 30, TimeUnit.MINUTES);
+    this.worker = vertx.createSharedWorkerExecutor("rap-docker-executor", 4, 2, TimeUnit.HOURS);
     this.dockerSupplier = docker;
     this.ownsDocker = ownsDocker;
     this.settings = settings;

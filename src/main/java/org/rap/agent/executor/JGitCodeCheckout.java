@@ -32,11 +32,13 @@ import org.rap.agent.outputs.SafePaths;
  * executables marked, no path may leave the target).
  */
 public final class JGitCodeCheckout implements CodeCheckout {
+  static final int FETCH_TIMEOUT_SECONDS = 600;
   private final Path reposDir;
   private final String githubProxyDomain;
   private final Optional<String> token;
   private final String backend;
   private final boolean allowLocal;
+  private final java.util.concurrent.ConcurrentHashMap<Path, Object> locks = new java.util.concurrent.ConcurrentHashMap<>();
 
   public JGitCodeCheckout(
       Path reposDir, String githubProxyDomain, Optional<String> token, String backend, boolean allowLocal) {
@@ -58,6 +60,13 @@ public final class JGitCodeCheckout implements CodeCheckout {
       throw new IllegalArgumentException("not a full commit SHA: " + commit);
     }
     Path cache = reposDir.resolve(repoName(repoUrl) + ".git");
+    // one fetch per cache repository at a time (jobs prepare concurrently)
+    synchronized (locks.computeIfAbsent(cache, k -> new Object())) {
+      checkoutLocked(cache, repoUrl, commit, target);
+    }
+  }
+
+  private void checkoutLocked(Path cache, String repoUrl, String commit, Path target) throws Exception {
     Repository repo = openOrInit(cache);
     try (repo) {
       ObjectId id = ObjectId.fromString(commit);
@@ -71,6 +80,7 @@ public final class JGitCodeCheckout implements CodeCheckout {
               .setTagOpt(TagOpt.NO_TAGS)
               .setDepth(1)
               .setForceUpdate(true)
+              .setTimeout(FETCH_TIMEOUT_SECONDS)
               .call();
         }
       }

@@ -148,4 +148,21 @@ class DockerExecutorTest extends DockerTestBase {
     assertEquals(1.5, done.results().getJsonObject("job_metrics").getDouble("cpu_mean"));
     assertEquals("ok\n", Files.readString(fx.medium("output/a.csv")));
   }
+
+  @Test
+  void concurrentPreparesShareTheGitCache() throws Exception {
+    java.util.List<JobDefinition> jobs = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      jobs.add(fx.job("true", spec("x", "highly_sensitive")));
+    }
+    java.util.List<io.vertx.core.Future<JobStatus>> prepared = new java.util.ArrayList<>();
+    jobs.forEach(j -> prepared.add(executor.prepare(j)));
+    io.vertx.core.Future.all(prepared).await();
+    for (JobDefinition j : jobs) {
+      assertEquals(ExecutorState.PREPARED, executor.status(j, false).await().state());
+      assertTrue(Files.exists(base.resolve("high_privacy/volumes").resolve(j.id()).resolve("analysis/run.sh")));
+      executor.cleanup(j).await();
+    }
+    assertTrue(Files.isDirectory(base.resolve("repos/study.git")), "bare cache under WORKDIR/repos");
+  }
 }
