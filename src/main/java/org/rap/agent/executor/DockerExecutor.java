@@ -71,6 +71,8 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   private final JobMetadataStore store;
   private final ImageResolver images;
   private final AtomicInteger hostCpus = new AtomicInteger();
+  private final java.util.concurrent.ConcurrentHashMap<String, Object> workspaceLocks =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public DockerExecutor(
       Vertx vertx,
@@ -431,8 +433,11 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       Path mediumWorkspace = workspaceDir(Privacy.MEDIUM, job.workspace());
       var actions = outputs.isEmpty() ? java.util.Optional.<Set<String>>empty() : projectActions.actionsAt(job.study().gitRepoUrl(), job.study().commit());
       PersistedOutputs persisted;
+      // jobs of one workspace finalize one at a time: manifest.json is read, updated and replaced
       try {
-        persisted = OutputPersister.persist(job, outputs, volume, highWorkspace, mediumWorkspace, actions);
+        synchronized (workspaceLocks.computeIfAbsent(job.workspace(), k -> new Object())) {
+          persisted = OutputPersister.persist(job, outputs, volume, highWorkspace, mediumWorkspace, actions);
+        }
       } catch (PathEscapeException e) {
         LOG.severe("Refusing to file outputs of job " + job.id() + ": " + e.getMessage());
         // the message names no file: errors are reported to the controller

@@ -165,4 +165,24 @@ class DockerExecutorTest extends DockerTestBase {
     }
     assertTrue(Files.isDirectory(base.resolve("repos/study.git")), "bare cache under WORKDIR/repos");
   }
+
+  @Test
+  void concurrentFinalizesInOneWorkspaceKeepEveryManifestEntry() throws Exception {
+    java.util.List<JobDefinition> jobs = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      jobs.add(fx.job("mkdir -p output && echo " + i + " > output/f" + i + ".csv", spec("output/f" + i + ".csv", "moderately_sensitive")));
+    }
+    for (JobDefinition j : jobs) {
+      executor.prepare(j).await();
+      executor.execute(j).await();
+    }
+    for (JobDefinition j : jobs) {
+      ExecutorFixture.awaitExecuted(executor, j);
+    }
+    java.util.List<io.vertx.core.Future<JobStatus>> finalized = new java.util.ArrayList<>();
+    jobs.forEach(j -> finalized.add(executor.finalizeJob(j, false, null)));
+    io.vertx.core.Future.all(finalized).await();
+    JsonObject outputs = new JsonObject(Files.readString(fx.medium("metadata/manifest.json"))).getJsonObject("outputs");
+    assertEquals(4, outputs.size(), outputs.encodePrettily());
+  }
 }
