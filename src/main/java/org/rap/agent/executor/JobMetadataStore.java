@@ -19,7 +19,8 @@ import org.rap.common.model.JobDefinition;
 /**
  * Job log directories and {@code metadata.json} (agent-executor.md sections 7.1, 7.2):
  * {@code <high>/logs/<YYYY-MM of created_at, UTC>/os-job-<id>/}. The metadata file is the
- * "finalized" marker, so it is always written atomically and last.
+ * "finalized" marker, so it is always written atomically and last. Lookup by job id alone globs
+ * {@code logs/*}{@code /os-job-<id>/metadata.json}.
  */
 public final class JobMetadataStore {
   public static final String METADATA_FILE = "metadata.json";
@@ -39,6 +40,8 @@ public final class JobMetadataStore {
   static final List<String> NULL_DEFAULTS =
       List.of("hint", "timestamp_ns", "action_version", "action_revision", "action_created", "base_revision", "base_created");
 
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(JobMetadataStore.class.getName());
   private final Path logsRoot;
 
   public JobMetadataStore(Path logsRoot) {
@@ -69,7 +72,15 @@ public final class JobMetadataStore {
       }
     }
     if (found.size() > 1) {
-      throw new IllegalStateException("More than one metadata file for job " + jobId + ": " + found);
+      // only possible with files written by the reference's old finalize-month rule: the newest wins
+      LOG.warning("More than one metadata file for job " + jobId + ", using the newest: " + found);
+      Path newest = found.get(0);
+      for (Path f : found) {
+        if (Files.getLastModifiedTime(f).compareTo(Files.getLastModifiedTime(newest)) > 0) {
+          newest = f;
+        }
+      }
+      return Optional.of(newest);
     }
     return found.stream().findFirst();
   }
