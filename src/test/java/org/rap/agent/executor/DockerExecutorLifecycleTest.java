@@ -209,6 +209,5 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
     assertTrue(Files.exists(secret));
     assertEquals(List.of(), executor.deleteFiles("ws", Privacy.MEDIUM, List.of("output/a.csv")).await());
     assertFalse(Files.exists(fx.medium("output/a.csv")));
-    assertNull(null);
   }
 }

@@ -85,6 +85,5 @@ class Level4CheckerTest {
     assertEquals(".gz", Level4Checker.suffix("a/b.csv.gz"));
     assertEquals("", Level4Checker.suffix("a/.bashrc"));
     assertEquals("", Level4Checker.suffix("a.dir/file"));
-    assertEquals(List.of(), List.of());
   }
 }
