@@ -51,7 +51,6 @@ public final class AgentVerticle extends VerticleBase {
   private TaskApiClient api;
   private MetricsStore metricsStore;
   private TaskDispatcher dispatcher;
-  private boolean executorWired = true;
 
   public AgentVerticle(AgentConfig config) {
     this(config, AgentWiring.defaults());
@@ -80,10 +79,6 @@ public final class AgentVerticle extends VerticleBase {
     Executor executor;
     try {
       executor = wiring.executors().create(vertx, config, metricsStore);
-      executorWired = !(executor instanceof UnwiredExecutor);
-      if (!executorWired) {
-        LOG.warning(UnwiredExecutor.MESSAGE + "; tasks are not handled and readiness fails");
-      }
     } catch (RuntimeException e) {
       closeDocker();
       return Future.failedFuture(e);
@@ -92,7 +87,7 @@ public final class AgentVerticle extends VerticleBase {
         new TaskApiClient(
             vertx, config.taskApiEndpoint(), config.backend(), config.taskApiToken(), REQUEST_TIMEOUT, fatal);
     JobTaskHandler jobs =
-        new JobTaskHandler(executor, wiring.repoValidator(), api, AgentVerticle::nowNs);
+        new JobTaskHandler(executor, wiring.repoValidators().create(vertx, config), api, AgentVerticle::nowNs);
     DbTaskHandler db =
         new DbTaskHandler(
             new DockerDbTaskRunner(
@@ -151,9 +146,6 @@ public final class AgentVerticle extends VerticleBase {
   private Future<?> ready() {
     if (fatal.isFatal()) {
       return Future.failedFuture(fatal.reason().get());
-    }
-    if (!executorWired) {
-      return Future.failedFuture(UnwiredExecutor.MESSAGE);
     }
     return vertx
         .executeBlocking(() -> docker.pingCmd().exec(), false)

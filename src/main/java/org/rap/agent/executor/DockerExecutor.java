@@ -104,14 +104,14 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   }
 
   /**
-   * The agent's executor: settings from the agent configuration, JGit checkouts, job metrics from
+   * The agent's executor: settings from the agent configuration, git checkouts (shared git layer), job metrics from
    * {@code metrics}, and its own connection to the local Docker engine ({@code DOCKER_HOST} or
    * the socket), opened lazily on a worker thread and closed by {@link #close()}.
    */
   public static DockerExecutor create(Vertx vertx, AgentConfig config, JobMetricsSource metrics) {
     ExecutorSettings settings = ExecutorSettings.from(config);
-    return new DockerExecutor(
-        vertx, DockerApi::connect, true, settings, JGitCodeCheckout.from(settings), metrics, ProjectActions.UNKNOWN);
+    GitCodeCheckout git = GitCodeCheckout.from(settings, org.rap.common.pipeline.ProjectParser.INSTANCE);
+    return new DockerExecutor(vertx, DockerApi::connect, true, settings, git, metrics, git);
   }
 
   /** The Docker connection, opened on first use (always on a worker thread). */
@@ -129,16 +129,11 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     return d;
   }
 
-  /** An executor with JGit checkouts into {@code WORKDIR/repos}. */
+  /** An executor with git checkouts into {@code WORKDIR/repos} (the shared git layer). */
   public static DockerExecutor create(
       Vertx vertx, DockerApi docker, ExecutorSettings settings, JobMetricsSource metrics) {
-    return new DockerExecutor(
-        vertx,
-        docker,
-        settings,
-        JGitCodeCheckout.from(settings),
-        metrics,
-        ProjectActions.UNKNOWN);
+    GitCodeCheckout git = GitCodeCheckout.from(settings, org.rap.common.pipeline.ProjectParser.INSTANCE);
+    return new DockerExecutor(vertx, docker, settings, git, metrics, git);
   }
 
   public JobMetadataStore metadataStore() {

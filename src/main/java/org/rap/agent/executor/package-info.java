@@ -7,7 +7,7 @@
  * Pieces: {@link org.rap.agent.executor.DockerApi} (connection, raw inspect JSON, logs), {@link
  * org.rap.agent.executor.HardenedContainer} (the {@code docker run} flags), {@link
  * org.rap.agent.executor.ImageResolver} (local image or pull by digest), {@link
- * org.rap.agent.executor.CodeCheckout} / {@link org.rap.agent.executor.JGitCodeCheckout} (git
+ * org.rap.agent.executor.CodeCheckout} / {@link org.rap.agent.executor.GitCodeCheckout} (git
  * cache and checkout), {@link org.rap.agent.executor.FinalizeMessages} (status message and hint),
  * {@link org.rap.agent.executor.ExecutorSettings} (configuration). Failures are {@link
  * org.rap.agent.executor.JobFailure} (permanent) or {@link org.rap.agent.executor.ExecutorRetry}

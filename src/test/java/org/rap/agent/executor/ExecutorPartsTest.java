@@ -29,27 +29,6 @@ class ExecutorPartsTest {
   }
 
   @Test
-  void gitUrlsGoThroughTheProxyWithTheToken() {
-    JGitCodeCheckout withToken =
-        new JGitCodeCheckout(Path.of("/tmp/repos"), "github-proxy.opensafely.org", Optional.of("s3cr3t"), "tpp", true);
-    assertEquals(
-        "https://jobrunner-tpp:s3cr3t@github-proxy.opensafely.org/opensafely/study",
-        withToken.fetchUrl("https://github.com/opensafely/study"));
-    assertEquals(
-        "https://u:p@github-proxy.opensafely.org/opensafely/study",
-        withToken.fetchUrl("https://u:p@github.com/opensafely/study"));
-    assertEquals("/srv/local/repo", withToken.fetchUrl("/srv/local/repo"));
-    assertEquals("fatal: https://jobrunner-tpp:********@x", withToken.redact("fatal: https://jobrunner-tpp:s3cr3t@x"));
-    JGitCodeCheckout noToken = new JGitCodeCheckout(Path.of("/tmp/repos"), "proxy.example", Optional.empty(), "tpp", false);
-    assertEquals("https://proxy.example/o/r", noToken.fetchUrl("https://github.com/o/r"));
-    assertThrows(IllegalArgumentException.class, () -> noToken.fetchUrl("/srv/local/repo"), "ALLOW_LOCAL_GIT_REPOS off");
-    assertThrows(IllegalArgumentException.class, () -> noToken.fetchUrl("file:///srv/local/repo"));
-    assertThrows(IllegalArgumentException.class, () -> noToken.fetchUrl("ssh://git@github.com/o/r"));
-    assertEquals("study", JGitCodeCheckout.repoName("https://github.com/opensafely/study.git"));
-    assertEquals("repo", JGitCodeCheckout.repoName("/srv/local/repo/"));
-  }
-
-  @Test
   void settingsFromAgentConfig() {
     AgentConfig config =
         AgentConfig.from(

@@ -37,9 +37,9 @@ class ManifestFlagsTest extends DockerTestBase {
             vertx,
             docker,
             settings,
-            JGitCodeCheckout.from(settings),
+            GitCodeCheckout.from(settings, ACTION_NAMES),
             JobMetricsSource.NONE,
-            new JGitProjectActions(settings.reposDir(), ACTION_NAMES));
+            GitCodeCheckout.from(settings, ACTION_NAMES));
     fx.executors.add(withActions);
     Files.createDirectories(fx.medium("metadata"));
     Files.writeString(

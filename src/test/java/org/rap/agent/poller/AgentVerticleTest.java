@@ -54,7 +54,8 @@ class AgentVerticleTest {
                     "AGENT_LONG_POLL_SECONDS", "1",
                     "STATS_POLL_INTERVAL", "1")));
     AgentWiring wiring =
-        AgentWiring.defaults().withExecutors((v, c, metrics) -> executor).withOnFatal(fatalReason::set);
+        AgentWiring.defaults().withExecutors((v, c, metrics) -> executor).withOnFatal(fatalReason::set)
+            .withRepoValidator(RepoValidator.ACCEPT_ALL);
     AgentVerticle agent = new AgentVerticle(config, wiring);
     vertx.deployVerticle(agent).await();
     web = WebClient.create(vertx);
@@ -92,7 +93,7 @@ class AgentVerticleTest {
   }
 
   @Test
-  void defaultUnwiredExecutorStartsButIsNotReadyAndTouchesNoTask() throws Exception {
+  void defaultWiringUsesTheDockerExecutorAndIsReadyWhenDockerAnswers() throws Exception {
     controller = new FakeController(vertx, "test", "secret-token", false).start();
     AgentConfig config =
         AgentConfig.from(
@@ -108,13 +109,10 @@ class AgentVerticleTest {
     AgentVerticle agent = new AgentVerticle(config);
     vertx.deployVerticle(agent).await();
     web = WebClient.create(vertx);
-    controller.add(TestTasks.runJob("job1"));
     int gets = controller.gets.get();
     PollerVerticleTest.awaitUntil("polls", () -> controller.gets.get() >= gets + 3);
     HttpResponse<Buffer> r = ready(agent);
-    assertEquals(503, r.statusCode());
-    assertTrue(r.bodyAsString().contains("executor not wired"), r.bodyAsString());
-    assertEquals(java.util.List.of(), controller.updates);
+    assertEquals(200, r.statusCode(), r.bodyAsString());
   }
 
   @Test
