@@ -23,6 +23,7 @@ public final class Main {
     CommandLine cl = new CommandLine(new RoleCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.addSubcommand(new MigrateCommand());
+    cl.addSubcommand(new org.rap.cli.RunCommand());
     cl.addSubcommand(new org.rap.cli.CheckProjectCommand());
     return cl;
   }
