@@ -70,6 +70,94 @@ public final class JobRepository {
         p);
   }
 
+  /**
+   * RAP status job objects rendered by the database.
+   *
+   * @param jobs a JSON array of job objects
+   * @param rapIds a JSON array of the distinct rap ids among them
+   */
+  public record StatusDocuments(String jobs, String rapIds) {}
+
+  /**
+   * The RAP status job objects (rap-api.md section 8.3: exactly 15 keys, documented timestamp
+   * format, {@code metrics} from the latest RUNJOB task) of the jobs of these RAPs in these
+   * backends, rendered and aggregated by the database in one query returning one row: decoding
+   * thousands of rows through the JDBC client costs far more than one text value.
+   */
+  public Future<StatusDocuments> statusDocuments(
+      SqlClient client, boolean sqlite, Collection<String> rapIds, Collection<String> backends) {
+    if (rapIds.isEmpty() || backends.isEmpty()) {
+      return Future.succeededFuture(new StatusDocuments("[]", "[]"));
+    }
+    Map<String, Object> p = new HashMap<>();
+    p.put("rap_ids", Jsons.text(List.copyOf(rapIds)));
+    p.put("backends", Jsons.text(List.copyOf(backends)));
+    String sql =
+        sqlite
+            ? "SELECT json_group_array(json(doc)) AS jobs, json_group_array(DISTINCT rap_id) AS rap_ids FROM ("
+                + STATUS_SQLITE
+                + ")"
+            : "SELECT COALESCE(json_agg(doc), '[]'::json)::text AS jobs,"
+                + " COALESCE(json_agg(DISTINCT rap_id), '[]'::json)::text AS rap_ids FROM ("
+                + STATUS_PG
+                + ") docs";
+    return SqlTemplate.forQuery(client, sql)
+        .execute(p)
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return new StatusDocuments("[]", "[]");
+              }
+              Row r = rows.iterator().next();
+              String jobs = r.getString("jobs");
+              String raps = r.getString("rap_ids");
+              return new StatusDocuments(jobs == null ? "[]" : jobs, raps == null ? "[]" : raps);
+            });
+  }
+
+  private static final String STATUS_SQLITE =
+      "SELECT j.rap_id AS rap_id, json_object("
+          + "'identifier', j.id, 'rap_id', j.rap_id, 'backend', j.backend,"
+          + " 'action', COALESCE(j.action, ''), 'run_command', COALESCE(j.run_command, ''),"
+          + " 'status', j.state, 'status_code', j.status_code,"
+          + " 'status_message', COALESCE(j.status_message, ''),"
+          + " 'created_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.created_at, 'unixepoch'),"
+          + " 'updated_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.updated_at, 'unixepoch'),"
+          + " 'started_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.started_at, 'unixepoch'),"
+          + " 'completed_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.completed_at, 'unixepoch'),"
+          + " 'trace_context', json(CASE WHEN json_valid(j.trace_context)"
+          + " AND json_type(j.trace_context) = 'object' THEN j.trace_context ELSE '{}' END),"
+          + " 'metrics', json(COALESCE((SELECT CASE WHEN json_valid(t.agent_results)"
+          + " AND json_type(t.agent_results, '$.job_metrics') = 'object'"
+          + " THEN json_extract(t.agent_results, '$.job_metrics') END"
+          + " FROM tasks t WHERE t.job_id = j.id AND t.type = 'runjob'"
+          + " ORDER BY t.id DESC LIMIT 1), '{}')),"
+          + " 'requires_db', json(CASE WHEN j.requires_db = 1 THEN 'true' ELSE 'false' END)) AS doc"
+          + " FROM job j WHERE j.rap_id IN (SELECT value FROM json_each(#{rap_ids}))"
+          + " AND j.backend IN (SELECT value FROM json_each(#{backends}))";
+
+  private static final String PG_TS = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+
+  private static final String STATUS_PG =
+      "SELECT j.rap_id AS rap_id, json_build_object("
+          + "'identifier', j.id, 'rap_id', j.rap_id, 'backend', j.backend,"
+          + " 'action', COALESCE(j.action, ''), 'run_command', COALESCE(j.run_command, ''),"
+          + " 'status', j.state, 'status_code', j.status_code,"
+          + " 'status_message', COALESCE(j.status_message, ''),"
+          + " 'created_at', to_char(to_timestamp(j.created_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
+          + " 'updated_at', to_char(to_timestamp(j.updated_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
+          + " 'started_at', to_char(to_timestamp(j.started_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
+          + " 'completed_at', to_char(to_timestamp(j.completed_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
+          + " 'trace_context', CASE WHEN json_typeof(j.trace_context::json) = 'object'"
+          + " THEN j.trace_context::json ELSE '{}'::json END,"
+          + " 'metrics', COALESCE((SELECT CASE WHEN json_typeof(t.agent_results::json -> 'job_metrics') = 'object'"
+          + " THEN t.agent_results::json -> 'job_metrics' END"
+          + " FROM tasks t WHERE t.job_id = j.id AND t.type = 'runjob'"
+          + " ORDER BY t.id DESC LIMIT 1), '{}'::json),"
+          + " 'requires_db', j.requires_db = 1) AS doc"
+          + " FROM job j WHERE j.rap_id IN (SELECT json_array_elements_text(CAST(#{rap_ids} AS text)::json))"
+          + " AND j.backend IN (SELECT json_array_elements_text(CAST(#{backends} AS text)::json))";
+
   /** Every pending or running job, across all backends. */
   public Future<List<Job>> findActive(SqlClient client) {
     return query(

@@ -207,7 +207,7 @@ public final class RapApi {
     if (rc.response().ended() || rc.response().closed()) {
       return;
     }
-    rc.response().setStatusCode(reply.status()).putHeader("Content-Type", "application/json").end(reply.body().encode());
+    rc.response().setStatusCode(reply.status()).putHeader("Content-Type", "application/json").end(reply.toBuffer());
   }
 
   /** A path below the base without trailing slash: {@code /rap/create}. */

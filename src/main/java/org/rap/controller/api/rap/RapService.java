@@ -3,6 +3,7 @@ package org.rap.controller.api.rap;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import org.rap.common.model.Job;
 import org.rap.common.model.Task;
 import org.rap.common.model.Timestamps;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.db.JobRepository;
 import org.rap.controller.planning.CreateOutcome;
 import org.rap.controller.planning.CreateRequest;
 import org.rap.controller.planning.JobCreationException;
@@ -312,23 +314,44 @@ public final class RapService {
   // ---------------------------------------------------------------- rap/status
 
   public Future<ApiReply> status(List<String> tokenBackends, List<String> rapIds) {
-    return statusJobs(tokenBackends, rapIds)
-        .map(
-            found -> {
-              Set<String> seen = new java.util.HashSet<>();
-              JsonArray jobs = new JsonArray(new ArrayList<>(found.jobs().size()));
-              for (Job j : found.jobs()) {
-                seen.add(j.rapId());
-                jobs.add(JobView.of(j, found.latestRunJob().get(j.id())));
-              }
-              JsonArray unrecognised = new JsonArray();
-              for (String r : new LinkedHashSet<>(rapIds)) {
-                if (!seen.contains(r)) {
-                  unrecognised.add(r);
-                }
-              }
-              return new ApiReply(200, new JsonObject().put("jobs", jobs).put("unrecognised_rap_ids", unrecognised));
-            });
+    List<String> ids = List.copyOf(new LinkedHashSet<>(rapIds));
+    Future<List<JobRepository.StatusDocuments>> docs =
+        ids.isEmpty()
+            ? Future.succeededFuture(List.of())
+            : inChunks(
+                ids,
+                chunk ->
+                    ctx.jobs()
+                        .statusDocuments(ctx.db().pool(), ctx.db().isSqlite(), chunk, tokenBackends)
+                        .map(List::of));
+    return docs.map(
+        found -> {
+          Set<String> seen = new java.util.HashSet<>();
+          Buffer out = Buffer.buffer(64 + found.stream().mapToInt(d -> d.jobs().length()).sum());
+          out.appendString("{\"jobs\":[");
+          boolean first = true;
+          for (JobRepository.StatusDocuments d : found) {
+            new JsonArray(d.rapIds()).forEach(r -> seen.add(String.valueOf(r)));
+            String inner = d.jobs().strip();
+            inner = inner.substring(1, inner.length() - 1).strip();
+            if (inner.isEmpty()) {
+              continue;
+            }
+            if (!first) {
+              out.appendByte((byte) ',');
+            }
+            first = false;
+            out.appendString(inner);
+          }
+          JsonArray unrecognised = new JsonArray();
+          for (String r : ids) {
+            if (!seen.contains(r)) {
+              unrecognised.add(r);
+            }
+          }
+          out.appendString("],\"unrecognised_rap_ids\":").appendString(unrecognised.encode()).appendString("}");
+          return new ApiReply(200, null, out);
+        });
   }
 
   /** The jobs of these RAPs in the token backends, with each job's latest RUNJOB task. */
