@@ -94,7 +94,8 @@ public final class JobRepository {
     p.put("backends", Jsons.text(List.copyOf(backends)));
     String sql =
         sqlite
-            ? "SELECT json_group_array(json(doc)) AS jobs, json_group_array(DISTINCT rap_id) AS rap_ids FROM ("
+            ? "SELECT COALESCE('[' || group_concat(doc, ',') || ']', '[]') AS jobs,"
+                + " json_group_array(DISTINCT rap_id) AS rap_ids FROM ("
                 + STATUS_SQLITE
                 + ")"
             : "SELECT COALESCE(json_agg(doc), '[]'::json)::text AS jobs,"

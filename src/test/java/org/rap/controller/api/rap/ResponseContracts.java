@@ -50,7 +50,7 @@ public final class ResponseContracts {
 
   /** The operation id of a path below {@code /controller/v1}, or null when not an API path. */
   public static String operationId(String method, String path) {
-    String p = path.replaceFirst("^/controller/v1", "").replaceAll("/+$", "");
+    String p = path.replaceFirst("[?].*$", "").replaceAll("//+", "/").replaceFirst("^/controller/v1", "").replaceAll("/+$", "");
     return switch (method + " " + p) {
       case "GET /backend/status" -> "backendStatus";
       case "POST /rap/create" -> "createRap";
