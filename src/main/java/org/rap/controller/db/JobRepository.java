@@ -90,8 +90,13 @@ public final class JobRepository {
       return Future.succeededFuture(new StatusDocuments("[]", "[]"));
     }
     Map<String, Object> p = new HashMap<>();
-    p.put("rap_ids", Jsons.text(List.copyOf(rapIds)));
-    p.put("backends", Jsons.text(List.copyOf(backends)));
+    if (sqlite) {
+      p.put("rap_ids", Jsons.text(List.copyOf(rapIds)));
+      p.put("backends", Jsons.text(List.copyOf(backends)));
+    } else {
+      p.put("rap_ids", rapIds.toArray(new String[0]));
+      p.put("backends", backends.toArray(new String[0]));
+    }
     String sql =
         sqlite
             ? "SELECT COALESCE('[' || group_concat(doc, ',') || ']', '[]') AS jobs,"
@@ -153,8 +158,7 @@ public final class JobRepository {
           + " FROM tasks t WHERE t.job_id = j.id AND t.type = 'runjob'"
           + " ORDER BY t.id DESC LIMIT 1), '{}'::json),"
           + " 'requires_db', j.requires_db = 1) AS doc"
-          + " FROM job j WHERE j.rap_id IN (SELECT json_array_elements_text(CAST(#{rap_ids} AS text)::json))"
-          + " AND j.backend IN (SELECT json_array_elements_text(CAST(#{backends} AS text)::json))";
+          + " FROM job j WHERE j.rap_id = ANY(#{rap_ids}) AND j.backend = ANY(#{backends})";
 
   /** Every pending or running job, across all backends. */
   public Future<List<Job>> findActive(SqlClient client) {

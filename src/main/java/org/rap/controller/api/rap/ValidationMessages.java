@@ -76,6 +76,14 @@ public final class ValidationMessages {
     switch (kw) {
       case "required":
         {
+          // Python reports the first missing name in the schema's order
+          if (schema != null && schema.getValue("required") instanceof JsonArray req && value instanceof JsonObject obj) {
+            for (Object name : req) {
+              if (name instanceof String n && !obj.containsKey(n)) {
+                return repr(n) + " is a required property";
+              }
+            }
+          }
           int q1 = error.indexOf('"');
           int q2 = error.lastIndexOf('"');
           String name = q1 >= 0 && q2 > q1 ? error.substring(q1 + 1, q2) : error;

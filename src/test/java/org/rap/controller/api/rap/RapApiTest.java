@@ -117,6 +117,20 @@ class RapApiTest {
     assertValidation(server.post(CREATE, "tok-test", noRap), "Invalid request body received: 'rap_id' is a required property");
     assertValidation(
         server.post(STATUS, "tok-test", new JsonObject()), "Invalid request body received: 'rap_ids' is a required property");
+    assertValidation(server.post(CREATE, "tok-test", new JsonObject()), "Invalid request body received: 'backend' is a required property");
+    JsonObject late = createBody(RAP, "test", "a");
+    late.remove("orgs");
+    late.remove("created_by");
+    assertValidation(server.post(CREATE, "tok-test", late), "Invalid request body received: 'created_by' is a required property");
+    // the error nearest the root wins
+    assertValidation(
+        server.post(CREATE, "tok-test", late.copy().put("rap_id", "BAD")), "Invalid request body received: 'created_by' is a required property");
+    assertValidation(
+        server.post(CREATE, "tok-test", createBody(RAP, "test", "a").put("analysis_scope", new JsonObject().put("dataset_permissions", new JsonArray().add("nope")))),
+        "Invalid request body received at $.analysis_scope.dataset_permissions[0]: 'nope' is not one of ['appointments', 'icnarc', 'isaric', 'open_prompt', 'ukrr', 'waiting_list', 'sgss_covid_all_tests', 'occupation_on_covid_vaccine_record', 'covid_therapeutics']");
+    assertValidation(
+        server.post(CREATE, "tok-test", createBody(RAP, "test", "a").put("analysis_scope", "x")),
+        "Invalid request body received at $.analysis_scope: 'x' is not of type 'object', 'null'");
     assertValidation(
         server.post(CREATE, "tok-test", createBody(RAP, "test")),
         "Invalid request body received at $.requested_actions: [] should be non-empty");
