@@ -7,7 +7,7 @@ import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.api.rap.RapService;
 import org.rap.controller.planning.JobCreator;
-import org.rap.controller.planning.NotWiredJobCreator;
+import org.rap.controller.planning.JobCreationException;
 import org.rap.controller.sync.SyncVerticle;
 import java.util.function.BiFunction;
 
@@ -34,7 +34,7 @@ public final class ControllerVerticle extends VerticleBase {
 
   // ---- JOB CREATOR FACTORY: the lead replaces this with the planning branch's DefaultJobCreator ----
   static JobCreator jobCreator(io.vertx.core.Vertx vertx, ControllerContext ctx) {
-    return new NotWiredJobCreator();
+    return request -> Future.failedFuture(new JobCreationException("job creation not wired"));
   }
   // ---- end of job creator factory ----
 

@@ -28,7 +28,7 @@ import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerVerticle;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.TaskRepository;
-import org.rap.controller.planning.NotWiredJobCreator;
+import org.rap.controller.planning.JobCreationException;
 import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
 
@@ -67,7 +67,7 @@ public final class RapApiBench {
                     "CONTROLLER_PORT", "0",
                     "CONTROLLER_HOST", "127.0.0.1",
                     "WORKDIR", Files.createTempDirectory("rap-bench").toString())));
-    ControllerVerticle controller = new ControllerVerticle(config, (vx, c) -> new NotWiredJobCreator());
+    ControllerVerticle controller = new ControllerVerticle(config, (vx, c) -> request -> Future.failedFuture(new JobCreationException("not used")));
     vertx.deployVerticle(controller).await();
     int port = controller.httpPort();
     List<String> rapIds = seed(controller.context());
