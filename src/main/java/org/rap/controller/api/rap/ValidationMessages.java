@@ -33,10 +33,15 @@ public final class ValidationMessages {
     if (!(failure instanceof SchemaValidationException sve) || sve.getOutputUnit() == null) {
       return UNPARSEABLE;
     }
+    return details(sve.getOutputUnit(), bodySchema, body);
+  }
+
+  /** The details text for a failed validation result of the body of {@code bodySchema}. */
+  public String details(OutputUnit result, JsonObject bodySchema, Object body) {
     List<OutputUnit> leaves = new ArrayList<>();
-    collect(sve.getOutputUnit(), leaves);
+    collect(result, leaves);
     if (leaves.isEmpty()) {
-      return "Invalid request body received: " + stripReason(sve.getMessage());
+      return "Invalid request body received: " + (result.getError() == null ? "invalid body" : stripReason(result.getError()));
     }
     List<OutputUnit> specific = leaves.stream().filter(u -> !AGGREGATE.contains(keyword(u))).toList();
     List<OutputUnit> pool = specific.isEmpty() ? leaves : specific;
