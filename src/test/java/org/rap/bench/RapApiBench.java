@@ -113,6 +113,7 @@ public final class RapApiBench {
     if (wrkAvailable()) {
       wrk(base + "rap/status/", "POST", smallStatus, seconds);
       wrk(base + "backend/status/", "GET", null, seconds);
+      wrkMixed(base, rapIds.get(3), seconds);
     } else {
       loop(client, Buffer.buffer(smallStatus), seconds);
     }
@@ -206,6 +207,48 @@ public final class RapApiBench {
     Files.writeString(script, lua.toString());
     List<String> cmd = List.of("wrk", "-t2", "-c32", "-d" + seconds + "s", "--latency", "-s", script.toString(), url);
     System.out.println("$ " + String.join(" ", cmd));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor();
+    System.out.println(out);
+  }
+
+  /**
+   * job-server's mix: status of one RAP, backend status, a create replay ("No change") and a
+   * cancel of an unknown action (404), round robin.
+   */
+  private static void wrkMixed(String base, String rapId, int seconds) throws Exception {
+    String create =
+        new JsonObject()
+            .put("backend", "test").put("rap_id", rapId).put("workspace", "ws3")
+            .put("repo_url", "https://github.com/opensafely/test-repo").put("branch", "main")
+            .put("commit", "a".repeat(40)).put("database_name", "default")
+            .put("requested_actions", new JsonArray().add("action_0")).put("codelists_ok", true)
+            .put("force_run_dependencies", false).put("created_by", "alice").put("project", "project")
+            .put("orgs", new JsonArray().add("org")).put("analysis_scope", new JsonObject()).encode();
+    String status = new JsonObject().put("rap_ids", new JsonArray().add(rapId)).encode();
+    String cancel = new JsonObject().put("rap_id", rapId).put("actions", new JsonArray().add("nope")).encode();
+    Path script = Files.createTempFile("rap-wrk-mixed", ".lua");
+    String lua =
+        "local h = {[\"Authorization\"] = \"" + TOKEN + "\", [\"Content-Type\"] = \"application/json\"}\n"
+            + "local reqs\n"
+            + "init = function(args) reqs = {\n"
+            + "  wrk.format(\"POST\", \"/controller/v1/rap/status/\", h, '" + status + "'),\n"
+            + "  wrk.format(\"GET\", \"/controller/v1/backend/status/\", h),\n"
+            + "  wrk.format(\"POST\", \"/controller/v1/rap/create/\", h, '" + create + "'),\n"
+            + "  wrk.format(\"POST\", \"/controller/v1/rap/cancel/\", h, '" + cancel + "')\n"
+            + "} end\n"
+            + "local i = 0\n"
+            + "request = function() i = i % 4 + 1; return reqs[i] end\n"
+
+            + "done = function(summary, latency, requests)\n"
+            + "  io.write(string.format(\"non2xx/errors: status=%d connect=%d read=%d write=%d timeout=%d (expected non-2xx: the cancels, 404, a quarter of all requests)\\n\",\n"
+            + "    summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))\n"
+
+            + "end\n";
+    Files.writeString(script, lua);
+    List<String> cmd = List.of("wrk", "-t2", "-c32", "-d" + seconds + "s", "--latency", "-s", script.toString(), base);
+    System.out.println("$ " + String.join(" ", cmd) + "   (mixed: status, backend status, create replay, cancel 404)");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     p.waitFor();

@@ -70,6 +70,48 @@ public final class JobRepository {
         p);
   }
 
+  /** What the RAP create idempotency check needs: the job count and the first job's source. */
+  public record RapSummary(int count, String repoUrl, String workspace, String commit) {}
+
+  /** The summary of a RAP's jobs in any backend, or empty when it has none. */
+  public Future<Optional<RapSummary>> rapSummary(SqlClient client, String rapId) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT repo_url, workspace, commit_sha,"
+                + " (SELECT COUNT(*) FROM job c WHERE c.rap_id = #{rap_id}) AS n"
+                + " FROM job WHERE rap_id = #{rap_id} ORDER BY created_at, id LIMIT 1")
+        .execute(Map.of("rap_id", rapId))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return Optional.<RapSummary>empty();
+              }
+              Row r = rows.iterator().next();
+              return Optional.of(
+                  new RapSummary(
+                      r.getNumeric("n").intValue(), r.getString("repo_url"), r.getString("workspace"), r.getString("commit_sha")));
+            });
+  }
+
+  /** An action of a RAP and the backend of its jobs. */
+  public record ActionBackend(String action, String backend) {}
+
+  /** The distinct (action, backend) pairs of a RAP's jobs in the given backends. */
+  public Future<List<ActionBackend>> actionsOf(SqlClient client, String rapId, Collection<String> backends) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("rap_id", rapId);
+    String in = Sql.in("b", backends, p);
+    return SqlTemplate.forQuery(
+            client, "SELECT DISTINCT action, backend FROM job WHERE rap_id = #{rap_id} AND backend IN " + in)
+        .execute(p)
+        .map(
+            rows -> {
+              List<ActionBackend> out = new ArrayList<>();
+              rows.forEach(r -> out.add(new ActionBackend(r.getString("action"), r.getString("backend"))));
+              return out;
+            });
+  }
+
   /**
    * RAP status job objects rendered by the database.
    *

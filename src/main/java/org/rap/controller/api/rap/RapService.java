@@ -135,16 +135,16 @@ public final class RapService {
   /** The idempotency check: the reply for a rap_id that already has jobs, else null. */
   private Future<ApiReply> existing(CreateRequest request) {
     return ctx.jobs()
-        .findByRapIds(ctx.db().pool(), List.of(request.rapId()))
+        .rapSummary(ctx.db().pool(), request.rapId())
         .map(
-            jobs -> {
-              if (jobs.isEmpty()) {
+            found -> {
+              if (found.isEmpty()) {
                 return null;
               }
-              Job first = jobs.get(0);
-              Set<String> stored = Set.copyOf(List.of(first.repoUrl(), first.workspace(), first.commit()));
+              JobRepository.RapSummary first = found.get();
+              Set<String> stored = new java.util.HashSet<>(java.util.Arrays.asList(first.repoUrl(), first.workspace(), first.commit()));
               Set<String> asked =
-                  Set.copyOf(List.of(request.repoUrl(), request.workspace(), request.commit()));
+                  new java.util.HashSet<>(java.util.Arrays.asList(request.repoUrl(), request.workspace(), request.commit()));
               String rapId = request.rapId();
               if (!stored.equals(asked)) {
                 return ApiReply.error(
@@ -152,7 +152,7 @@ public final class RapService {
                     "Inconsistent request data",
                     "Jobs already created for rap_id '" + rapId + "' are inconsistent with request data");
               }
-              return result(200, "No change", "Jobs already created for rap_id '" + rapId + "'", rapId, jobs.size());
+              return result(200, "No change", "Jobs already created for rap_id '" + rapId + "'", rapId, first.count());
             });
   }
 
@@ -254,11 +254,10 @@ public final class RapService {
 
   public Future<ApiReply> cancel(List<String> tokenBackends, String rapId, List<String> actions) {
     return ctx.jobs()
-        .findByRapIds(ctx.db().pool(), List.of(rapId))
+        .actionsOf(ctx.db().pool(), rapId, tokenBackends)
         .compose(
-            all -> {
-              List<Job> jobs = all.stream().filter(j -> tokenBackends.contains(j.backend())).toList();
-              if (jobs.isEmpty()) {
+            actionsWithJobs -> {
+              if (actionsWithJobs.isEmpty()) {
                 return Future.succeededFuture(
                     new ApiReply(
                         404,
@@ -268,7 +267,12 @@ public final class RapService {
                             .put("rap_id", rapId)));
               }
               Set<String> present = new java.util.HashSet<>();
-              jobs.forEach(j -> present.add(j.action()));
+              Set<String> backends = new LinkedHashSet<>();
+              actionsWithJobs.forEach(
+                  ab -> {
+                    present.add(ab.action());
+                    backends.add(ab.backend());
+                  });
               TreeSet<String> notFound = new TreeSet<>();
               for (String a : actions) {
                 if (!present.contains(a)) {
@@ -294,8 +298,6 @@ public final class RapService {
                   .inTransaction(conn -> ctx.jobs().markCancelled(conn, rapId, distinct, now))
                   .map(
                       marked -> {
-                        Set<String> backends = new LinkedHashSet<>();
-                        jobs.forEach(j -> backends.add(j.backend()));
                         for (String b : backends) {
                           vertx.eventBus()
                               .publish("controller.job.cancelled", new JsonObject().put("backend", b).put("rap_id", rapId));
