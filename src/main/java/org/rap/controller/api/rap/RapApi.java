@@ -28,9 +28,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The RAP API for job-server (rap-api.md) under {@code /controller/v1/}: routing and request
- * validation from our OpenAPI document through vertx-web-openapi-router, the document itself at
- * {@code spec.json} and its HTML rendering at {@code docs/}.
+ * The RAP API for job-server (rap-api.md) under {@code /controller/v1/}: routes built from our
+ * OpenAPI document by vertx-web-openapi-router's RouterBuilder, request bodies validated against
+ * the same document's schemas (vertx-openapi's schema repository), the document itself at {@code
+ * spec.json} and its HTML rendering at {@code docs/}.
  *
  * <p>Order of checks (rap-api.md section 3): method (405), token (401), body parsing and schema
  * validation (400), then the operation.
