@@ -36,7 +36,8 @@ public final class SyncVerticle extends VerticleBase {
   private JobServerClient jobServer;
   private SyncRound round;
   private long timer = -1;
-  private int failures;
+  private final java.util.Map<String, Integer> failures = new java.util.HashMap<>();
+  private final java.util.Map<String, Long> nextDue = new java.util.HashMap<>();
   private volatile boolean stopped;
 
   public SyncVerticle(ControllerContext ctx, RapService rap) {
@@ -61,37 +62,42 @@ public final class SyncVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * One round: every backend that is due is synced in turn. A backend whose sync failed is not due
+   * again until its own backoff has passed, so one misconfigured backend does not slow the others.
+   */
   private void runRound() {
     Future<Void> chain = Future.succeededFuture();
-    List<String> failed = new ArrayList<>();
     for (String backend : ctx.config().backendSlugs()) {
       chain =
           chain.compose(
-              v ->
-                  round
-                      .sync(backend, ctx.config().backend(backend).jobServerToken())
-                      .recover(
-                          err -> {
-                            failed.add(backend);
+              v -> {
+                if (System.nanoTime() < nextDue.getOrDefault(backend, Long.MIN_VALUE)) {
+                  return Future.succeededFuture();
+                }
+                return round
+                    .sync(backend, ctx.config().backend(backend).jobServerToken())
+                    .transform(
+                        ar -> {
+                          if (ar.succeeded()) {
+                            failures.remove(backend);
+                            nextDue.remove(backend);
+                          } else {
+                            int n = failures.merge(backend, 1, Integer::sum);
+                            long delay = backoff(ctx.config().jobServerPollInterval(), n);
+                            nextDue.put(backend, System.nanoTime() + delay * 1_000_000L);
+                            Throwable err = ar.cause();
                             LOG.log(
                                 Level.WARNING,
-                                "Sync with job-server failed for backend " + backend + ": " + err.getMessage(),
+                                "Sync with job-server failed for backend " + backend + " (" + n + " in a row, next try in "
+                                    + delay + " ms): " + err.getMessage(),
                                 expected(err) ? null : err);
-                            return Future.succeededFuture();
-                          }));
+                          }
+                          return Future.<Void>succeededFuture();
+                        });
+              });
     }
-    chain.onComplete(
-        ar -> {
-          if (failed.isEmpty()) {
-            failures = 0;
-            schedule(ctx.config().jobServerPollInterval().toMillis());
-          } else {
-            failures++;
-            long delay = backoff(ctx.config().jobServerPollInterval(), failures);
-            LOG.info("Sync: retrying in " + delay + " ms (" + failures + " failed rounds in a row)");
-            schedule(delay);
-          }
-        });
+    chain.onComplete(ar -> schedule(ctx.config().jobServerPollInterval().toMillis()));
   }
 
   /** job-server answering badly, down or slow: no stack trace needed in the log. */

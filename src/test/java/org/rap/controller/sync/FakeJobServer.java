@@ -29,6 +29,7 @@ public final class FakeJobServer implements AutoCloseable {
   final List<Map.Entry<String, JsonArray>> posted = new CopyOnWriteArrayList<>();
   final AtomicInteger failNext = new AtomicInteger();
   final AtomicInteger jobRequestCalls = new AtomicInteger();
+  final Map<String, AtomicInteger> callsByBackend = new ConcurrentHashMap<>();
   final AtomicInteger pageSize = new AtomicInteger(100);
   final List<String> errors = new CopyOnWriteArrayList<>();
 
@@ -80,6 +81,7 @@ public final class FakeJobServer implements AutoCloseable {
   private void jobRequests(RoutingContext rc) {
     jobRequestCalls.incrementAndGet();
     String backend = rc.get("backend");
+    callsByBackend.computeIfAbsent(backend, b -> new AtomicInteger()).incrementAndGet();
     List<JsonObject> all = new ArrayList<>(requestsByBackend.getOrDefault(backend, List.of()));
     int limit = Integer.parseInt(rc.queryParams().get("limit") == null ? String.valueOf(pageSize.get()) : rc.queryParams().get("limit"));
     int offset = Integer.parseInt(rc.queryParams().get("offset") == null ? "0" : rc.queryParams().get("offset"));

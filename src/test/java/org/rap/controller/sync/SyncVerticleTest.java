@@ -155,6 +155,15 @@ class SyncVerticleTest {
     assertEquals(200, controller.get("/controller/v1/backend/status/", "tok-test").status());
   }
 
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void aFailingBackendDoesNotSlowTheOthers(String dialect) throws Exception {
+    jobServer = new FakeJobServer(fakeVertx, 0, Map.of("jst-test", "test"));
+    controller = controller(dialect, jobServer.endpoint());
+    // tpp and emis tokens are refused (403) on every round; test keeps its poll interval
+    await("20 rounds of backend test", () -> jobServer.callsByBackend.getOrDefault("test", new java.util.concurrent.atomic.AtomicInteger()).get() >= 20);
+  }
+
   @Test
   void backoffGrowsWithJitterAndIsCapped() {
     Duration interval = Duration.ofSeconds(5);
