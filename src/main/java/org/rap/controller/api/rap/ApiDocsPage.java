@@ -63,7 +63,7 @@ public final class ApiDocsPage {
     h.append("</ul>\n");
     for (Map.Entry<String, Object> p : paths) {
       for (Map.Entry<String, Object> m : (JsonObject) p.getValue()) {
-        operation(h, p.getKey(), m.getKey(), (JsonObject) m.getValue());
+        operation(h, doc, p.getKey(), m.getKey(), (JsonObject) m.getValue());
       }
     }
     h.append("<h2>Schemas</h2>\n");
@@ -77,7 +77,7 @@ public final class ApiDocsPage {
     return h.toString();
   }
 
-  private static void operation(StringBuilder h, String path, String method, JsonObject op) {
+  private static void operation(StringBuilder h, JsonObject doc, String path, String method, JsonObject op) {
     String id = op.getString("operationId", method + path);
     h.append("<div class=\"op\" id=\"").append(esc(id)).append("\"><h3><span class=\"m ").append(esc(method)).append("\">")
         .append(esc(method.toUpperCase())).append("</span><code>").append(esc(path)).append("</code></h3>\n");
@@ -95,8 +95,13 @@ public final class ApiDocsPage {
       h.append("<p><b>").append(esc(r.getKey())).append("</b> ");
       if (resp.containsKey("$ref")) {
         String name = last(resp.getString("$ref"));
-        h.append("(").append(esc(name)).append(")</p>\n");
-        continue;
+        JsonObject shared =
+            doc.getJsonObject("components", new JsonObject()).getJsonObject("responses", new JsonObject()).getJsonObject(name);
+        if (shared == null) {
+          h.append("(").append(esc(name)).append(")</p>\n");
+          continue;
+        }
+        resp = shared;
       }
       h.append(esc(resp.getString("description", ""))).append("</p>\n");
       content(h, resp.getJsonObject("content", new JsonObject()));
