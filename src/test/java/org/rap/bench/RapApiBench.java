@@ -37,8 +37,10 @@ import org.rap.testing.TestDatabases;
  * running job), measures {@code rap/status/} latency for all 1,000 ids, then throughput with wrk
  * (or a bounded WebClient loop when wrk is missing), loopback only.
  *
- * <p>Run: {@code mvn -q test-compile && java -cp target/test-classes:target/classes:$(cat cp.txt)
- * org.rap.bench.RapApiBench [sqlite|postgresql] [seconds]}.
+ * <p>Run: {@code mvn -q test-compile && mvn -q dependency:build-classpath
+ * -Dmdep.outputFile=/tmp/rapapi-cp.txt && java -Drap.shared.dir=../shared -cp
+ * target/test-classes:target/classes:$(cat /tmp/rapapi-cp.txt) org.rap.bench.RapApiBench
+ * [sqlite|postgresql] [seconds]}. wrk: {@code apt-get install -y wrk}.
  */
 public final class RapApiBench {
   private static final String TOKEN = "bench-token";
