@@ -9,6 +9,8 @@ import java.util.logging.Logger;
 import org.rap.common.http.HealthRoutes;
 import org.rap.common.http.HttpServers;
 import org.rap.common.http.Responses;
+import org.rap.controller.api.rap.RapApi;
+import org.rap.controller.api.rap.RapService;
 
 /**
  * The controller's HTTP server on {@code CONTROLLER_PORT}: the reference's {@code /} check, the
@@ -18,10 +20,12 @@ public final class ControllerHttpVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(ControllerHttpVerticle.class.getName());
   private final ControllerContext ctx;
   private final HealthRoutes health;
+  private final RapService rapService;
   private HttpServer server;
 
-  public ControllerHttpVerticle(ControllerContext ctx) {
+  public ControllerHttpVerticle(ControllerContext ctx, RapService rapService) {
     this.ctx = ctx;
+    this.rapService = rapService;
     this.health = new HealthRoutes("controller", () -> ctx.db().ping());
   }
 
@@ -33,7 +37,8 @@ public final class ControllerHttpVerticle extends VerticleBase {
         .route("/")
         .handler(
             rc -> Responses.json(rc, 200, new JsonObject().put("method", rc.request().method().name())));
-    return HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port())
+    return RapApi.mount(vertx, router, rapService)
+        .compose(mounted -> HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port()))
         .onSuccess(
             s -> {
               server = s;

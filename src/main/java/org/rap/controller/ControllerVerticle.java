@@ -5,6 +5,11 @@ import io.vertx.core.VerticleBase;
 import org.rap.common.config.ControllerConfig;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
+import org.rap.controller.api.rap.RapService;
+import org.rap.controller.planning.JobCreator;
+import org.rap.controller.planning.JobCreationException;
+import org.rap.controller.sync.SyncVerticle;
+import java.util.function.BiFunction;
 
 /**
  * The controller role: opens the database pool and deploys the HTTP, scheduler and sync
@@ -12,19 +17,40 @@ import org.rap.controller.db.DatabaseTarget;
  */
 public final class ControllerVerticle extends VerticleBase {
   private final ControllerConfig config;
+  private final BiFunction<io.vertx.core.Vertx, ControllerContext, JobCreator> jobCreators;
   private ControllerContext ctx;
   private ControllerHttpVerticle http;
 
   public ControllerVerticle(ControllerConfig config) {
-    this.config = config;
+    this(config, ControllerVerticle::jobCreator);
   }
+
+  /** With another job creator (tests use fakes). */
+  public ControllerVerticle(
+      ControllerConfig config, BiFunction<io.vertx.core.Vertx, ControllerContext, JobCreator> jobCreators) {
+    this.config = config;
+    this.jobCreators = jobCreators;
+  }
+
+  // ---- JOB CREATOR FACTORY: the lead replaces this with the planning branch's DefaultJobCreator ----
+  static JobCreator jobCreator(io.vertx.core.Vertx vertx, ControllerContext ctx) {
+    return request -> Future.failedFuture(new JobCreationException("job creation not wired"));
+  }
+  // ---- end of job creator factory ----
 
   @Override
   public Future<?> start() {
     Database db = Database.open(vertx, DatabaseTarget.of(config.common()));
     ctx = ControllerContext.of(config, db);
-    http = new ControllerHttpVerticle(ctx);
-    return db.ping().compose(ok -> vertx.deployVerticle(http));
+    RapService rap = new RapService(vertx, ctx, jobCreators.apply(vertx, ctx));
+    http = new ControllerHttpVerticle(ctx, rap);
+    return db.ping()
+        .compose(ok -> vertx.deployVerticle(http))
+        .compose(
+            id ->
+                config.jobServerEndpoint().isPresent()
+                    ? vertx.deployVerticle(new SyncVerticle(ctx, rap))
+                    : Future.succeededFuture(id));
   }
 
   public ControllerContext context() {
