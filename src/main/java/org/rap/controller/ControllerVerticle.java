@@ -32,11 +32,14 @@ public final class ControllerVerticle extends VerticleBase {
     this.jobCreators = jobCreators;
   }
 
-  // ---- JOB CREATOR FACTORY: the lead replaces this with the planning branch's DefaultJobCreator ----
+  /** The controller's job creator: git from the configuration, the reference's project.yaml rules. */
   static JobCreator jobCreator(io.vertx.core.Vertx vertx, ControllerContext ctx) {
-    return request -> Future.failedFuture(new JobCreationException("job creation not wired"));
+    return org.rap.controller.planning.DefaultJobCreator.forController(
+        vertx,
+        ctx,
+        org.rap.common.pipeline.ProjectParser.INSTANCE,
+        org.rap.controller.planning.PlanningConfig.from(ctx.config()));
   }
-  // ---- end of job creator factory ----
 
   @Override
   public Future<?> start() {

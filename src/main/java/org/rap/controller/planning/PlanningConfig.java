@@ -1,7 +1,7 @@
 package org.rap.controller.planning;
 
 import java.util.Set;
-import org.rap.common.config.Settings;
+import org.rap.common.config.ControllerConfig;
 
 /**
  * Job-creation policy that is hard-coded in the reference but configurable here.
@@ -25,14 +25,9 @@ public record PlanningConfig(String actionsRepoBase, Set<String> allowedImages) 
     return new PlanningConfig("https://github.com/" + DEFAULT_ACTIONS_ORG, ALLOWED_IMAGES);
   }
 
-  /**
-   * From {@code ACTIONS_GITHUB_ORG} (default {@code opensafely-actions}) or a full {@code
-   * ACTIONS_GITHUB_ORG_URL}.
-   */
-  public static PlanningConfig from(Settings s) {
-    String org = s.string("ACTIONS_GITHUB_ORG", DEFAULT_ACTIONS_ORG);
-    return new PlanningConfig(
-        s.string("ACTIONS_GITHUB_ORG_URL", "https://github.com/" + org), ALLOWED_IMAGES);
+  /** From the controller configuration ({@code ACTIONS_GITHUB_ORG} / {@code ACTIONS_GITHUB_ORG_URL}). */
+  public static PlanningConfig from(ControllerConfig c) {
+    return new PlanningConfig(c.actionsRepoBase(), ALLOWED_IMAGES);
   }
 
   /** The organisation: the last segment of {@link #actionsRepoBase()}. */
