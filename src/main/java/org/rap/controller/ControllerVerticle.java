@@ -7,7 +7,6 @@ import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.api.rap.RapService;
 import org.rap.controller.planning.JobCreator;
-import org.rap.controller.planning.JobCreationException;
 import org.rap.controller.sync.SyncVerticle;
 import java.util.function.BiFunction;
 
