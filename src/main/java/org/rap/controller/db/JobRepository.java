@@ -156,6 +156,71 @@ public final class JobRepository {
         .map(rows -> rows.size() == 1);
   }
 
+  private static final String UPDATE_STATUS =
+      "UPDATE job SET state = #{state}, status_code = #{status_code},"
+          + " status_message = #{status_message}, updated_at = #{updated_at},"
+          + " started_at = #{started_at},"
+          + " completed_at = COALESCE(#{completed_at}, completed_at),"
+          + " status_code_updated_at = #{status_code_updated_at}"
+          + " WHERE id = #{id} AND status_code = #{expected_code}";
+
+  /**
+   * {@link #updateStatus} for many jobs in one batch (each conditional on its expected code;
+   * rows whose code moved on are left alone).
+   */
+  public Future<Void> updateStatusBatch(
+      SqlClient client, List<Job> jobs, List<StatusCode> expectedCodes) {
+    if (jobs.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Map<String, Object>> batch = new ArrayList<>(jobs.size());
+    for (int i = 0; i < jobs.size(); i++) {
+      Job job = jobs.get(i);
+      Map<String, Object> p = new HashMap<>();
+      p.put("id", job.id());
+      p.put("state", job.state().value());
+      p.put("status_code", job.statusCode().value());
+      p.put("status_message", job.statusMessage());
+      p.put("updated_at", job.updatedAt());
+      p.put("started_at", job.startedAt());
+      p.put("completed_at", job.completedAt());
+      p.put("status_code_updated_at", job.statusCodeUpdatedAt());
+      p.put("expected_code", expectedCodes.get(i).value());
+      batch.add(p);
+    }
+    return SqlTemplate.forUpdate(client, UPDATE_STATUS).executeBatch(batch).mapEmpty();
+  }
+
+  /**
+   * The id of the latest non-cancelled job of each of {@code actions} in a backend and workspace
+   * (the workspace state rule, for a RUNJOB definition's {@code input_job_ids}).
+   */
+  public Future<Map<String, String>> latestJobIdPerAction(
+      SqlClient client, String backend, String workspace, Collection<String> actions) {
+    if (actions.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    Map<String, Object> p = new HashMap<>();
+    p.put("backend", backend);
+    p.put("workspace", workspace);
+    String in = Sql.in("a", actions, p);
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT id, action FROM job WHERE backend = #{backend} AND workspace = #{workspace}"
+                + " AND cancelled = 0 AND action <> '__error__' AND action IN "
+                + in
+                + " ORDER BY created_at, id")
+        .execute(p)
+        .map(
+            rows -> {
+              Map<String, String> latest = new HashMap<>();
+              for (Row r : rows) {
+                latest.put(r.getString("action"), r.getString("id"));
+              }
+              return latest;
+            });
+  }
+
   /** Refreshes {@code updated_at} of still-active jobs (the 60-second keep-alive). */
   public Future<Void> touch(SqlClient client, Collection<String> ids, long nowSeconds) {
     if (ids.isEmpty()) {
