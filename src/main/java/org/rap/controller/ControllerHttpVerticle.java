@@ -9,6 +9,7 @@ import java.util.logging.Logger;
 import org.rap.common.http.HealthRoutes;
 import org.rap.common.http.HttpServers;
 import org.rap.common.http.Responses;
+import org.rap.controller.api.tasks.TaskApi;
 
 /**
  * The controller's HTTP server on {@code CONTROLLER_PORT}: the reference's {@code /} check, the
@@ -19,6 +20,7 @@ public final class ControllerHttpVerticle extends VerticleBase {
   private final ControllerContext ctx;
   private final HealthRoutes health;
   private HttpServer server;
+  private TaskApi taskApi;
 
   public ControllerHttpVerticle(ControllerContext ctx) {
     this.ctx = ctx;
@@ -33,6 +35,8 @@ public final class ControllerHttpVerticle extends VerticleBase {
         .route("/")
         .handler(
             rc -> Responses.json(rc, 200, new JsonObject().put("method", rc.request().method().name())));
+    taskApi = new TaskApi(vertx, ctx);
+    taskApi.mount(router);
     return HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port())
         .onSuccess(
             s -> {
@@ -49,6 +53,7 @@ public final class ControllerHttpVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     health.startDraining();
-    return HttpServers.shutdown(server, ctx.config().common().shutdownTimeout());
+    Future<Void> polls = taskApi == null ? Future.succeededFuture() : taskApi.close();
+    return polls.transform(v -> HttpServers.shutdown(server, ctx.config().common().shutdownTimeout()));
   }
 }

@@ -5,6 +5,7 @@ import io.vertx.core.VerticleBase;
 import org.rap.common.config.ControllerConfig;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
+import org.rap.controller.scheduler.SchedulerVerticle;
 
 /**
  * The controller role: opens the database pool and deploys the HTTP, scheduler and sync
@@ -24,7 +25,9 @@ public final class ControllerVerticle extends VerticleBase {
     Database db = Database.open(vertx, DatabaseTarget.of(config.common()));
     ctx = ControllerContext.of(config, db);
     http = new ControllerHttpVerticle(ctx);
-    return db.ping().compose(ok -> vertx.deployVerticle(http));
+    return db.ping()
+        .compose(ok -> vertx.deployVerticle(http))
+        .compose(id -> vertx.deployVerticle(new SchedulerVerticle(ctx)));
   }
 
   public ControllerContext context() {
