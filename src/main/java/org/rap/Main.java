@@ -23,6 +23,12 @@ public final class Main {
     CommandLine cl = new CommandLine(new RoleCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.addSubcommand(new MigrateCommand());
+    cl.addSubcommand(new org.rap.cli.PauseCommand());
+    cl.addSubcommand(new org.rap.cli.DbMaintenanceCommand());
+    cl.addSubcommand(new org.rap.cli.PrepareForRebootCommand());
+    cl.addSubcommand(new org.rap.cli.FlagsCommand());
+    cl.addSubcommand(new org.rap.cli.AddJobCommand());
+    cl.addSubcommand(new org.rap.cli.BackupCommand());
     return cl;
   }
 }
