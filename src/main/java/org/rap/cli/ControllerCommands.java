@@ -58,7 +58,14 @@ final class ControllerCommands {
     } finally {
       out.flush();
       err.flush();
-      db.closeAsync().transform(v -> vertx.close()).await();
+      // close from this (non-Vert.x) thread: a close chained on a Vert.x context would complete
+      // on an event loop that is already gone
+      try {
+        db.closeAsync().await();
+      } catch (Exception ignored) {
+        // closing anyway
+      }
+      vertx.close().await();
     }
   }
 
