@@ -44,7 +44,7 @@ import org.rap.controller.db.TaskRepository.ScheduledSummary;
  * {@code MAX_LOOP_ERRORS_PER_JOB} failures. Passes must not run concurrently (the verticle
  * serialises them).
  */
-public final class Scheduler {
+public final class Scheduler implements PassRunner {
   private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
   private static final int TOUCH_CHUNK = 500;
   private static final int STATES_CHUNK = 500;
@@ -146,6 +146,7 @@ public final class Scheduler {
     final Map<String, State> decided = new HashMap<>();
   }
 
+  @Override
   public Future<PassStats> runPass() {
     long nowNs = clockNanos.getAsLong();
     Pool pool = ctx.db().pool();

@@ -24,10 +24,10 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long LOCK_RETRY_MS = 1000;
 
   private final ControllerContext ctx;
-  private final Function<io.vertx.core.Vertx, Scheduler> schedulerFactory;
+  private final Function<io.vertx.core.Vertx, ? extends PassRunner> schedulerFactory;
   private final Function<io.vertx.core.Vertx, SchedulerLock> lockFactory;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private Scheduler scheduler;
+  private PassRunner scheduler;
   private SchedulerLock lock;
   private long safetyTimer = -1;
   private long lockTimer = -1;
@@ -47,7 +47,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   public SchedulerVerticle(
       ControllerContext ctx,
-      Function<io.vertx.core.Vertx, Scheduler> schedulerFactory,
+      Function<io.vertx.core.Vertx, ? extends PassRunner> schedulerFactory,
       Function<io.vertx.core.Vertx, SchedulerLock> lockFactory) {
     this.ctx = ctx;
     this.schedulerFactory = schedulerFactory;
