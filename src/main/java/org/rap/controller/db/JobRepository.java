@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -76,6 +77,61 @@ public final class JobRepository {
         client,
         "SELECT " + COLUMNS + " FROM job WHERE state IN ('pending', 'running')",
         Map.of());
+  }
+
+  /**
+   * The columns of an active job that can change after insert (status bookkeeping and the
+   * cancel flag). The scheduler reads only these each pass and keeps the rest cached.
+   */
+  public record StatusRow(
+      String id,
+      State state,
+      StatusCode statusCode,
+      String statusMessage,
+      boolean cancelled,
+      Long updatedAt,
+      Long startedAt,
+      Long completedAt,
+      long statusCodeUpdatedAt) {
+
+    /** {@code job} (same id) with these status columns. */
+    public Job applyTo(Job job) {
+      return new Job(
+          job.id(), job.rapId(), state, job.repoUrl(), job.commit(), job.workspace(),
+          job.databaseName(), job.action(), job.actionRepoUrl(), job.actionCommit(),
+          job.requiresOutputsFrom(), job.waitForJobIds(), job.runCommand(), job.outputSpec(),
+          statusMessage, statusCode, cancelled, job.createdAt(), updatedAt, startedAt, completedAt,
+          job.traceContext(), statusCodeUpdatedAt, job.requiresDb(), job.backend(), job.branch(),
+          job.user(), job.project(), job.orgs(), job.analysisScope());
+    }
+  }
+
+  /** Status columns of every pending or running job (one narrow query per scheduler pass). */
+  public Future<List<StatusRow>> findActiveStatus(SqlClient client) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT id, state, status_code, status_message, cancelled, updated_at, started_at,"
+                + " completed_at, status_code_updated_at FROM job"
+                + " WHERE state IN ('pending', 'running')")
+        .execute(Map.of())
+        .map(
+            rows -> {
+              List<StatusRow> out = new ArrayList<>(rows.size());
+              for (Row r : rows) {
+                out.add(
+                    new StatusRow(
+                        r.getString("id"),
+                        State.fromValue(r.getString("state")),
+                        StatusCode.fromValue(r.getString("status_code")),
+                        r.getString("status_message"),
+                        Rows.bool(r, "cancelled"),
+                        r.getLong("updated_at"),
+                        r.getLong("started_at"),
+                        r.getLong("completed_at"),
+                        r.getLong("status_code_updated_at")));
+              }
+              return out;
+            });
   }
 
   /** Active jobs of one backend in one coarse state. */
@@ -219,6 +275,21 @@ public final class JobRepository {
               }
               return latest;
             });
+  }
+
+  /**
+   * The 60-second keep-alive for every active job at once: {@code updated_at = now} where it is
+   * at least {@code REFRESH} seconds old. One statement, however many jobs.
+   *
+   * @return how many jobs were refreshed
+   */
+  public Future<Integer> touchStale(SqlClient client, long nowSeconds, long refreshSeconds) {
+    return SqlTemplate.forUpdate(
+            client,
+            "UPDATE job SET updated_at = #{now} WHERE state IN ('pending', 'running')"
+                + " AND (updated_at IS NULL OR updated_at <= #{cutoff})")
+        .execute(Map.of("now", nowSeconds, "cutoff", nowSeconds - refreshSeconds))
+        .map(SqlResult::rowCount);
   }
 
   /** Refreshes {@code updated_at} of still-active jobs (the 60-second keep-alive). */

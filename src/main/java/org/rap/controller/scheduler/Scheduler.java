@@ -29,6 +29,7 @@ import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
 import org.rap.common.model.Timestamps;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository.RunJobState;
 import org.rap.controller.db.TaskRepository.ScheduledSummary;
 
@@ -46,7 +47,6 @@ import org.rap.controller.db.TaskRepository.ScheduledSummary;
  */
 public final class Scheduler implements PassRunner {
   private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
-  private static final int TOUCH_CHUNK = 500;
   private static final int STATES_CHUNK = 500;
 
   /** Tunables that are not part of the reference configuration. */
@@ -85,6 +85,8 @@ public final class Scheduler implements PassRunner {
   private final LongSupplier clockNanos;
   private final Options options;
   private final Map<String, ErrorState> errors = new HashMap<>();
+  /** Immutable columns of active jobs, by id (only status columns change after insert). */
+  private final Map<String, Job> jobCache = new HashMap<>();
 
   public Scheduler(
       Vertx vertx,
@@ -155,7 +157,7 @@ public final class Scheduler implements PassRunner {
       s.flags = Flags.of(f);
       return null;
     });
-    Future<Void> jobs = ctx.jobs().findActive(pool).map(j -> {
+    Future<Void> jobs = ctx.jobs().findActiveStatus(pool).compose(rows -> activeJobs(pool, rows)).map(j -> {
       s.active = j;
       return null;
     });
@@ -186,6 +188,45 @@ public final class Scheduler implements PassRunner {
             deps -> {
               s.finishedDeps = deps;
               return process(s, nowNs);
+            });
+  }
+
+  /**
+   * The active jobs: status columns from this pass's narrow query combined with the immutable
+   * columns cached from earlier passes; only jobs new to the scheduler are read in full.
+   */
+  private Future<List<Job>> activeJobs(SqlClient client, List<JobRepository.StatusRow> rows) {
+    List<String> missing = new ArrayList<>();
+    for (JobRepository.StatusRow r : rows) {
+      if (!jobCache.containsKey(r.id())) {
+        missing.add(r.id());
+      }
+    }
+    List<Future<List<Job>>> parts = new ArrayList<>();
+    for (int i = 0; i < missing.size(); i += STATES_CHUNK) {
+      parts.add(ctx.jobs().findByIds(client, missing.subList(i, Math.min(missing.size(), i + STATES_CHUNK))));
+    }
+    return Future.all(parts)
+        .map(
+            loaded -> {
+              for (Future<List<Job>> p : parts) {
+                for (Job j : p.result()) {
+                  jobCache.put(j.id(), j);
+                }
+              }
+              Map<String, Job> keep = new HashMap<>(rows.size() * 2);
+              List<Job> out = new ArrayList<>(rows.size());
+              for (JobRepository.StatusRow r : rows) {
+                Job cached = jobCache.get(r.id());
+                if (cached == null) {
+                  continue; // vanished between the two queries
+                }
+                keep.put(r.id(), cached);
+                out.add(r.applyTo(cached));
+              }
+              jobCache.clear();
+              jobCache.putAll(keep);
+              return out;
             });
   }
 
@@ -413,12 +454,13 @@ public final class Scheduler implements PassRunner {
             : ctx.db()
                 .inTransaction(
                     conn -> {
-                      Future<Void> f = ctx.jobs().updateStatusBatch(conn, changed, expected);
-                      for (int i = 0; i < refreshed.size(); i += TOUCH_CHUNK) {
-                        List<String> chunk = refreshed.subList(i, Math.min(refreshed.size(), i + TOUCH_CHUNK));
-                        f = f.compose(v -> ctx.jobs().touch(conn, chunk, nowS));
-                      }
-                      return f;
+                      // keep-alive first (one statement for every stale active job), then the
+                      // status changes, which set their own updated_at
+                      Future<?> f =
+                          refreshed.isEmpty()
+                              ? Future.succeededFuture()
+                              : ctx.jobs().touchStale(conn, nowS, StatusBook.REFRESH_SECONDS);
+                      return f.compose(v -> ctx.jobs().updateStatusBatch(conn, changed, expected));
                     });
     int[] created = new int[2];
     Future<Void> chain = batch;
