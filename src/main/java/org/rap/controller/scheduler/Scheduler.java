@@ -48,6 +48,8 @@ import org.rap.controller.db.TaskRepository.ScheduledSummary;
 public final class Scheduler implements PassRunner {
   private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
   private static final int STATES_CHUNK = 500;
+  /** Reference test hook: a scheduler error whose text contains this fails the job at once. */
+  public static final String HARD_FAILURE_TEST_HOOK = "test_hard_failure";
 
   /** Tunables that are not part of the reference configuration. */
   public record Options(Duration errorBackoffBase, Duration errorBackoffMax) {
@@ -381,7 +383,7 @@ public final class Scheduler implements PassRunner {
 
   private Effect decideRunning(Job job, RunJobState task, long nowNs) {
     if (task == null) {
-      throw new IllegalStateException("Job " + job.id() + " is running but has no RUNJOB task");
+      throw new IllegalStateException("Job " + job.id() + " (" + job.action() + ") is running but has no RUNJOB task");
     }
     if (task.agentComplete()) {
       JsonObject results = task.agentResults();
@@ -598,7 +600,9 @@ public final class Scheduler implements PassRunner {
 
   private Future<Void> afterFailure(Job job, Throwable ex, int count, long nowNs) {
     int max = config.maxLoopErrorsPerJob();
-    if (count >= max) {
+    // reference test hook: such errors are fatal for the job at once
+    boolean hardFailure = String.valueOf(ex).contains(HARD_FAILURE_TEST_HOOK);
+    if (count >= max || hardFailure) {
       LOG.log(
           Level.SEVERE,
           "Job " + job.id() + " failed " + count + " times in the scheduler; marking it internal_error",

@@ -461,6 +461,15 @@ class SchedulerTest {
 
   @ParameterizedTest
   @MethodSource("dialects")
+  void hardFailureTestHookFailsAtOnce(String dialect) throws Exception {
+    harness(dialect, Map.of("MAX_LOOP_ERRORS_PER_JOB", "5"));
+    Job hook = h.insert(TestJob.of("test_hard_failure").status(State.RUNNING, StatusCode.EXECUTING, StatusMessages.INITIATED));
+    h.pass();
+    assertEquals(StatusCode.INTERNAL_ERROR, h.job(hook.id()).statusCode());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
   void scheduledDbTasks(String dialect) throws Exception {
     harness(dialect, Map.of("MAINTENANCE_POLL_INTERVAL", "300", "DATA_CHECK_POLL_INTERVAL", "86400",
         "DATA_CHECK_HES_EXPECTED_ACTIVITY_MONTH", "202401"));
