@@ -65,7 +65,10 @@ public final class SchedulerVerticle extends VerticleBase {
     safetyTimer = vertx.setPeriodic(interval, id -> wake());
     lockTimer = vertx.setPeriodic(LOCK_RETRY_MS, id -> ensureLock());
     ensureLock();
-    return Future.succeededFuture();
+    // with PostgreSQL, share events with other controller processes on the same database
+    return ctx.db() == null || ctx.db().isSqlite()
+        ? Future.succeededFuture()
+        : vertx.deployVerticle(new PgEventBridge(ctx.db()));
   }
 
   /** Whether this instance holds the loop lock. */
