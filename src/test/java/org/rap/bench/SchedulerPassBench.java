@@ -94,7 +94,7 @@ public final class SchedulerPassBench {
     }
 
     // warm up (first pass creates the scheduled DB tasks of tpp)
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 100; i++) {
       Scheduler.PassStats s = scheduler.runPass().await();
       if (i == 0) {
         System.out.println("first pass: " + s);

@@ -94,6 +94,18 @@ public final class JobRepository {
       Long completedAt,
       long statusCodeUpdatedAt) {
 
+    /** Whether {@code job} already carries exactly these status columns. */
+    public boolean matches(Job job) {
+      return job.state() == state
+          && job.statusCode() == statusCode
+          && job.cancelled() == cancelled
+          && job.statusCodeUpdatedAt() == statusCodeUpdatedAt
+          && java.util.Objects.equals(job.updatedAt(), updatedAt)
+          && java.util.Objects.equals(job.startedAt(), startedAt)
+          && java.util.Objects.equals(job.completedAt(), completedAt)
+          && java.util.Objects.equals(job.statusMessage(), statusMessage);
+    }
+
     /** {@code job} (same id) with these status columns. */
     public Job applyTo(Job job) {
       return new Job(
@@ -118,17 +130,19 @@ public final class JobRepository {
             rows -> {
               List<StatusRow> out = new ArrayList<>(rows.size());
               for (Row r : rows) {
+                // by position: this runs for every active job on every pass
+                Integer cancelled = r.getInteger(4);
                 out.add(
                     new StatusRow(
-                        r.getString("id"),
-                        State.fromValue(r.getString("state")),
-                        StatusCode.fromValue(r.getString("status_code")),
-                        r.getString("status_message"),
-                        Rows.bool(r, "cancelled"),
-                        r.getLong("updated_at"),
-                        r.getLong("started_at"),
-                        r.getLong("completed_at"),
-                        r.getLong("status_code_updated_at")));
+                        r.getString(0),
+                        State.fromValue(r.getString(1)),
+                        StatusCode.fromValue(r.getString(2)),
+                        r.getString(3),
+                        cancelled != null && cancelled != 0,
+                        r.getLong(5),
+                        r.getLong(6),
+                        r.getLong(7),
+                        r.getLong(8)));
               }
               return out;
             });

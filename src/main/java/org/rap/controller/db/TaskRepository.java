@@ -192,17 +192,21 @@ public final class TaskRepository {
             rows -> {
               Map<String, RunJobState> out = new HashMap<>();
               for (Row r : rows) {
-                boolean complete = Rows.bool(r, "agent_complete");
+                // by position: this runs for every running job on every pass
+                Integer completeFlag = r.getInteger(4);
+                Integer activeFlag = r.getInteger(2);
+                boolean complete = completeFlag != null && completeFlag != 0;
+                String jobId = r.getString(1);
                 out.put(
-                    r.getString("job_id"),
+                    jobId,
                     new RunJobState(
-                        r.getString("id"),
-                        r.getString("job_id"),
-                        Rows.bool(r, "active"),
-                        r.getString("agent_stage"),
+                        r.getString(0),
+                        jobId,
+                        activeFlag != null && activeFlag != 0,
+                        r.getString(3),
                         complete,
-                        complete ? Jsons.object(r.getString("agent_results")) : null,
-                        r.getLong("agent_timestamp_ns")));
+                        complete ? Jsons.object(r.getString(5)) : null,
+                        r.getLong(6)));
               }
               return out;
             });

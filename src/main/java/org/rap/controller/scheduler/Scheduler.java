@@ -88,7 +88,7 @@ public final class Scheduler implements PassRunner {
   private final Options options;
   private final Map<String, ErrorState> errors = new HashMap<>();
   /** Immutable columns of active jobs, by id (only status columns change after insert). */
-  private final Map<String, Job> jobCache = new HashMap<>();
+  private Map<String, Job> jobCache = new HashMap<>();
 
   public Scheduler(
       Vertx vertx,
@@ -223,11 +223,11 @@ public final class Scheduler implements PassRunner {
                 if (cached == null) {
                   continue; // vanished between the two queries
                 }
-                keep.put(r.id(), cached);
-                out.add(r.applyTo(cached));
+                Job current = r.matches(cached) ? cached : r.applyTo(cached);
+                keep.put(cached.id(), current);
+                out.add(current);
               }
-              jobCache.clear();
-              jobCache.putAll(keep);
+              jobCache = keep; // drops jobs that are no longer active
               return out;
             });
   }
