@@ -246,14 +246,17 @@ public final class TaskApi {
                             return Future.failedFuture(
                                 new OtherBackend("Task '" + u.taskId() + "' not found in backend '" + backend + "'"));
                           }
-                          return ctx.tasks().applyAgentUpdate(conn, backend, u, Timestamps.nowSeconds());
-                        })
-                    .compose(
-                        task -> {
-                          if (task.isEmpty() || task.get().type() != TaskType.DBSTATUS) {
-                            return Future.succeededFuture();
-                          }
-                          return applyDbStatus(conn, backend, u.results(), modeChanged);
+                          boolean wasOpen = !found.get().isAgentComplete();
+                          return ctx.tasks()
+                              .applyAgentUpdate(conn, backend, u, Timestamps.nowSeconds())
+                              .compose(
+                                  task -> {
+                                    // a repeated report on a completed DBSTATUS changes nothing
+                                    if (task.isEmpty() || task.get().type() != TaskType.DBSTATUS || !wasOpen) {
+                                      return Future.<Void>succeededFuture();
+                                    }
+                                    return applyDbStatus(conn, backend, u.results(), modeChanged);
+                                  });
                         }))
         .onComplete(
             ar -> {

@@ -230,6 +230,9 @@ class TaskApiTest {
     ctx.flags().set(db.pool(), "tpp", "manual-db-maintenance", null).await();
     assertEquals(200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-3", "")).statusCode());
     assertEquals("", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value());
+    // a repeated report on an already completed DBSTATUS task does not change the mode
+    assertEquals(200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-1", "db-maintenance")).statusCode());
+    assertEquals("", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value());
   }
 
   @ParameterizedTest
