@@ -7,6 +7,10 @@ import java.util.logging.Logger;
 
 /** One-line log format on stderr, level from LOGLEVEL. */
 final class Logging {
+  // java.util.logging keeps loggers weakly: hold the ones we configure, or the levels are lost.
+  private static final Logger FLYWAY = Logger.getLogger("org.flywaydb");
+  private static final Logger NETTY = Logger.getLogger("io.netty");
+
   private Logging() {}
 
   static void configure() {
@@ -25,8 +29,8 @@ final class Logging {
     root.addHandler(handler);
     root.setLevel(level);
     // Flyway and Netty are chatty at INFO
-    Logger.getLogger("org.flywaydb").setLevel(Level.WARNING);
-    Logger.getLogger("io.netty").setLevel(Level.WARNING);
+    FLYWAY.setLevel(Level.WARNING);
+    NETTY.setLevel(Level.WARNING);
   }
 
   private static Level parse(String name) {

@@ -23,6 +23,8 @@ public final class Main {
     CommandLine cl = new CommandLine(new RoleCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.addSubcommand(new MigrateCommand());
+    cl.addSubcommand(new org.rap.cli.RunCommand());
+    cl.addSubcommand(new org.rap.cli.CheckProjectCommand());
     cl.addSubcommand(new org.rap.cli.PauseCommand());
     cl.addSubcommand(new org.rap.cli.DbMaintenanceCommand());
     cl.addSubcommand(new org.rap.cli.PrepareForRebootCommand());

@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import org.rap.agent.AgentVerticle;
+import org.rap.agent.AgentWiring;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.config.ConfigLoader;
 import org.rap.common.config.ControllerConfig;
@@ -48,12 +50,28 @@ final class ServiceRunner {
       return 2;
     }
     Duration grace = (controller != null ? controller.common() : agent.common()).shutdownTimeout();
+    CountDownLatch stopped = new CountDownLatch(1);
+    AtomicInteger exitCode = new AtomicInteger(0);
     try {
       if (controller != null) {
         vertx.deployVerticle(new ControllerVerticle(controller)).await();
       }
       if (agent != null) {
-        vertx.deployVerticle(new AgentVerticle(agent)).await();
+        AgentWiring wiring =
+            AgentWiring.defaults()
+                .withOnFatal(
+                    reason -> {
+                      // the controller rejected the token: stop cleanly and exit non-zero
+                      exitCode.set(3);
+                      new Thread(
+                              () -> {
+                                closeQuietly(vertx, grace);
+                                stopped.countDown();
+                              },
+                              "rap-fatal-shutdown")
+                          .start();
+                    });
+        vertx.deployVerticle(new AgentVerticle(agent, wiring)).await();
       }
     } catch (Exception e) {
       System.err.println("Failed to start " + role.value() + ": " + e.getMessage());
@@ -61,7 +79,6 @@ final class ServiceRunner {
       return 1;
     }
     LOG.info("RAP " + role.value() + " started");
-    CountDownLatch stopped = new CountDownLatch(1);
     Runnable shutdown =
         () -> {
           LOG.info("Shutting down " + role.value() + " (grace " + grace.toSeconds() + " s)");
@@ -76,7 +93,7 @@ final class ServiceRunner {
       Thread.currentThread().interrupt();
     }
     LOG.info("Stopped");
-    return 0;
+    return exitCode.get();
   }
 
   private static void closeQuietly(Vertx vertx, Duration grace) {

@@ -9,6 +9,8 @@ import java.util.logging.Logger;
 import org.rap.common.http.HealthRoutes;
 import org.rap.common.http.HttpServers;
 import org.rap.common.http.Responses;
+import org.rap.controller.api.rap.RapApi;
+import org.rap.controller.api.rap.RapService;
 import org.rap.controller.api.tasks.TaskApi;
 
 /**
@@ -19,11 +21,13 @@ public final class ControllerHttpVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(ControllerHttpVerticle.class.getName());
   private final ControllerContext ctx;
   private final HealthRoutes health;
+  private final RapService rapService;
   private HttpServer server;
   private TaskApi taskApi;
 
-  public ControllerHttpVerticle(ControllerContext ctx) {
+  public ControllerHttpVerticle(ControllerContext ctx, RapService rapService) {
     this.ctx = ctx;
+    this.rapService = rapService;
     this.health = new HealthRoutes("controller", () -> ctx.db().ping());
   }
 
@@ -37,7 +41,8 @@ public final class ControllerHttpVerticle extends VerticleBase {
             rc -> Responses.json(rc, 200, new JsonObject().put("method", rc.request().method().name())));
     taskApi = new TaskApi(vertx, ctx);
     taskApi.mount(router);
-    return HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port())
+    return RapApi.mount(vertx, router, rapService)
+        .compose(mounted -> HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port()))
         .onSuccess(
             s -> {
               server = s;

@@ -6,6 +6,10 @@ import org.rap.common.config.ControllerConfig;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.scheduler.SchedulerVerticle;
+import org.rap.controller.api.rap.RapService;
+import org.rap.controller.planning.JobCreator;
+import org.rap.controller.sync.SyncVerticle;
+import java.util.function.BiFunction;
 
 /**
  * The controller role: opens the database pool and deploys the HTTP, scheduler and sync
@@ -13,21 +17,44 @@ import org.rap.controller.scheduler.SchedulerVerticle;
  */
 public final class ControllerVerticle extends VerticleBase {
   private final ControllerConfig config;
+  private final BiFunction<io.vertx.core.Vertx, ControllerContext, JobCreator> jobCreators;
   private ControllerContext ctx;
   private ControllerHttpVerticle http;
 
   public ControllerVerticle(ControllerConfig config) {
+    this(config, ControllerVerticle::jobCreator);
+  }
+
+  /** With another job creator (tests use fakes). */
+  public ControllerVerticle(
+      ControllerConfig config, BiFunction<io.vertx.core.Vertx, ControllerContext, JobCreator> jobCreators) {
     this.config = config;
+    this.jobCreators = jobCreators;
+  }
+
+  /** The controller's job creator: git from the configuration, the reference's project.yaml rules. */
+  static JobCreator jobCreator(io.vertx.core.Vertx vertx, ControllerContext ctx) {
+    return org.rap.controller.planning.DefaultJobCreator.forController(
+        vertx,
+        ctx,
+        org.rap.common.pipeline.ProjectParser.INSTANCE,
+        org.rap.controller.planning.PlanningConfig.from(ctx.config()));
   }
 
   @Override
   public Future<?> start() {
     Database db = Database.open(vertx, DatabaseTarget.of(config.common()));
     ctx = ControllerContext.of(config, db);
-    http = new ControllerHttpVerticle(ctx);
+    RapService rap = new RapService(vertx, ctx, jobCreators.apply(vertx, ctx));
+    http = new ControllerHttpVerticle(ctx, rap);
     return db.ping()
         .compose(ok -> vertx.deployVerticle(http))
-        .compose(id -> vertx.deployVerticle(new SchedulerVerticle(ctx)));
+        .compose(id -> vertx.deployVerticle(new SchedulerVerticle(ctx)))
+        .compose(
+            id ->
+                config.jobServerEndpoint().isPresent()
+                    ? vertx.deployVerticle(new SyncVerticle(ctx, rap))
+                    : Future.succeededFuture(id));
   }
 
   public ControllerContext context() {

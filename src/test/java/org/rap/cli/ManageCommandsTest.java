@@ -266,8 +266,38 @@ class ManageCommandsTest {
     assertEquals(1, bad.code());
     assertEquals("Action 'nope' not found in project.yaml\n", bad.err());
 
-    Run unwired = run("add-job", repo.toString(), "x", "--backend", "test");
-    assertEquals(1, unwired.code());
-    assertTrue(unwired.err().contains("job creation not wired"), unwired.err());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void addJobWithTheControllersJobCreatorOnALocalCheckout(String dialect) throws Exception {
+    setUp(dialect, "ALLOW_LOCAL_GIT_REPOS: \"true\"");
+    Path repo = dir.resolve("study");
+    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+      Files.writeString(repo.resolve("project.yaml"),
+          "version: '4.0'\n"
+              + "actions:\n"
+              + "  generate_dataset:\n"
+              + "    run: ehrql:v1 generate-dataset analysis/dataset_definition.py --output output/dataset.csv.gz\n"
+              + "    outputs:\n"
+              + "      highly_sensitive:\n"
+              + "        dataset: output/dataset.csv.gz\n"
+              + "  summarise:\n"
+              + "    run: python:v2 analysis/summarise.py\n"
+              + "    needs: [generate_dataset]\n"
+              + "    outputs:\n"
+              + "      moderately_sensitive:\n"
+              + "        table: output/summary.csv\n");
+      git.add().addFilepattern("project.yaml").call();
+      git.commit().setMessage("init").setSign(false).setAuthor("t", "t@example.com").setCommitter("t", "t@example.com").call();
+    }
+    Run r = run("add-job", repo.toString(), "summarise", "--backend", "test", "--workspace", "demo");
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("Created 2 new jobs:"), r.out());
+    List<Job> created = new JobRepository().findActive(db.pool()).await();
+    assertEquals(2, created.size());
+    Run unknown = run("add-job", repo.toString(), "nope", "--backend", "test");
+    assertEquals(1, unknown.code());
+    assertEquals("Action 'nope' not found in project.yaml\n", unknown.err());
   }
 }

@@ -10,6 +10,18 @@ import org.rap.common.model.Privacy;
  * Runs jobs (agent-executor.md section 2). Stateless: every call re-derives state from Docker and
  * disk, and every operation is idempotent, so the agent may restart at any moment. Implementations
  * never block the event loop (blocking work runs on a worker pool).
+ *
+ * <p>Failed futures carry an {@link ExecutorException}: a {@link JobFailure} ({@code permanent()})
+ * for permanent, user-facing problems (archived
+ * workspace, missing image, failed checkout, missing input file, unknown database, refused path):
+ * the caller should finalize the job with that error ({@code finalizeJob(job, false,
+ * {exception, message, traceback})}), which yields state {@code error}. {@link ExecutorRetry}
+ * means a transient problem (Docker timed out or unavailable): retry later. Anything else is
+ * unexpected; retry with a limit.
+ *
+ * <p>{@link JobStatus#results()} of {@code finalized}/{@code error} is already redacted
+ * ({@link org.rap.agent.outputs.ResultsRedactor}, idempotent). DB secrets are injected by the
+ * executor itself at execute time (agent-executor.md section 5.1).
  */
 public interface Executor {
 

@@ -69,6 +69,10 @@ public record AgentConfig(
       cert = readFile(s, "PRESTO_TLS_CERT_PATH", certPath.get());
       key = readFile(s, "PRESTO_TLS_KEY_PATH", keyPath.get());
     }
+    String executor = s.string("EXECUTOR", "docker");
+    if (!executor.equals("docker")) {
+      s.problem("EXECUTOR must be 'docker' (the only executor), got '" + executor + "'");
+    }
     Path high =
         s.absolutePath("HIGH_PRIVACY_STORAGE_BASE", common.workdir().resolve("high_privacy"));
     Path medium =
@@ -93,7 +97,7 @@ public record AgentConfig(
         cert,
         key,
         Duration.ofMillis(Math.round(s.decimal("STATS_POLL_INTERVAL", 10.0, 0.0) * 1000)),
-        s.string("EXECUTOR", "docker"),
+        executor,
         high,
         medium,
         s.absolutePath("HIGH_PRIVACY_ARCHIVE_DIR", high.resolve("archives")),

@@ -6,17 +6,20 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Reads the layered configuration with vertx-config, lowest priority first: the role's YAML
  * defaults ({@code conf/*.yaml} on the classpath), an optional file ({@code --config} or {@code
- * RAP_CONFIG}), an optional Kubernetes ConfigMap ({@code KUBERNETES_CONFIGMAP}), then environment
- * variables. Keys are the reference's environment variable names throughout.
+ * RAP_CONFIG}), Kubernetes ConfigMaps/Secrets mounted as directories ({@code RAP_CONFIG_DIRS}, comma
+ * separated, one file per key), then environment variables. Keys are the reference's environment variable names throughout.
  */
 public final class ConfigLoader {
   private ConfigLoader() {}
@@ -41,18 +44,25 @@ public final class ConfigLoader {
       if (!Files.isReadable(p)) {
         return Future.failedFuture(
             new ConfigException(
-                java.util.List.of("configuration file " + p + " does not exist or is not readable")));
+                List.of("configuration file " + p + " does not exist or is not readable")));
       }
       options.addStore(yamlOrJson(p));
     }
-    String configMap = env.get("KUBERNETES_CONFIGMAP");
-    if (configMap != null && !configMap.isBlank()) {
-      JsonObject cm = new JsonObject().put("name", configMap.strip()).put("optional", false);
-      String ns = env.get("KUBERNETES_NAMESPACE");
-      if (ns != null && !ns.isBlank()) {
-        cm.put("namespace", ns.strip());
+    String dirs = env.get("RAP_CONFIG_DIRS");
+    if (dirs != null && !dirs.isBlank()) {
+      for (String d : dirs.split(",")) {
+        if (d.isBlank()) {
+          continue;
+        }
+        try {
+          options.addStore(
+              new ConfigStoreOptions().setType("json").setConfig(keyPerFile(Path.of(d.strip()))));
+        } catch (IOException e) {
+          return Future.failedFuture(
+              new ConfigException(
+                  List.of("RAP_CONFIG_DIRS: cannot read configuration directory " + d.strip() + ": " + e.getMessage())));
+        }
       }
-      options.addStore(new ConfigStoreOptions().setType("configmap").setConfig(cm));
     }
     options.addStore(
         new ConfigStoreOptions()
@@ -63,6 +73,23 @@ public final class ConfigLoader {
         .getConfig()
         .map(json -> Settings.of(json.getMap()))
         .andThen(ar -> retriever.close());
+  }
+
+  /**
+   * A Kubernetes ConfigMap or Secret mounted as a volume: one file per key, the content is the
+   * value. Hidden entries ({@code ..data} and friends) are skipped.
+   */
+  static JsonObject keyPerFile(Path dir) throws IOException {
+    JsonObject out = new JsonObject();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.sorted().toList()) {
+        String name = f.getFileName().toString();
+        if (!name.startsWith(".") && Files.isRegularFile(f)) {
+          out.put(name, Files.readString(f).strip());
+        }
+      }
+    }
+    return out;
   }
 
   private static ConfigStoreOptions yamlFile(String path, boolean optional) {

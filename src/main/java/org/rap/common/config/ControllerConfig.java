@@ -29,7 +29,8 @@ public record ControllerConfig(
     int maxLoopErrorsPerJob,
     Optional<String> jobServerEndpoint,
     Duration jobServerPollInterval,
-    int longPollMaxSeconds) {
+    int longPollMaxSeconds,
+    String actionsRepoBase) {
 
   public static ControllerConfig from(Settings s) {
     CommonConfig common = CommonConfig.from(s);
@@ -72,7 +73,10 @@ public record ControllerConfig(
         s.integer("MAX_LOOP_ERRORS_PER_JOB", 5, 1),
         s.get("JOB_SERVER_ENDPOINT"),
         Duration.ofMillis(Math.round(s.decimal("POLL_INTERVAL", 5.0, 0.0) * 1000)),
-        s.integer("LONG_POLL_MAX_SECONDS", 60, 0));
+        s.integer("LONG_POLL_MAX_SECONDS", 60, 0),
+        s.string(
+            "ACTIONS_GITHUB_ORG_URL",
+            "https://github.com/" + s.string("ACTIONS_GITHUB_ORG", "opensafely-actions")));
   }
 
   /** Backends in configuration order. */

@@ -26,4 +26,20 @@ public record Pipeline(
   public Action action(String name) {
     return actions.get(name);
   }
+
+  /**
+   * Sorted set of {@code image:version} of all actions (the reference's {@code action_images}),
+   * with {@code latest} reported as {@code v1}.
+   */
+  public java.util.SortedSet<String> actionImages() {
+    java.util.TreeSet<String> images = new java.util.TreeSet<>();
+    for (Action a : actions.values()) {
+      String version = a.imageVersion();
+      if (version == null || version.equals("latest")) {
+        version = version == null ? "" : "v1";
+      }
+      images.add(a.imageName() + ":" + version);
+    }
+    return java.util.Collections.unmodifiableSortedSet(images);
+  }
 }

@@ -71,6 +71,138 @@ public final class JobRepository {
         p);
   }
 
+  /** What the RAP create idempotency check needs: the job count and the first job's source. */
+  public record RapSummary(int count, String repoUrl, String workspace, String commit) {}
+
+  /** The summary of a RAP's jobs in any backend, or empty when it has none. */
+  public Future<Optional<RapSummary>> rapSummary(SqlClient client, String rapId) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT repo_url, workspace, commit_sha,"
+                + " (SELECT COUNT(*) FROM job c WHERE c.rap_id = #{rap_id}) AS n"
+                + " FROM job WHERE rap_id = #{rap_id} ORDER BY created_at, id LIMIT 1")
+        .execute(Map.of("rap_id", rapId))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return Optional.<RapSummary>empty();
+              }
+              Row r = rows.iterator().next();
+              return Optional.of(
+                  new RapSummary(
+                      r.getNumeric("n").intValue(), r.getString("repo_url"), r.getString("workspace"), r.getString("commit_sha")));
+            });
+  }
+
+  /** An action of a RAP and the backend of its jobs. */
+  public record ActionBackend(String action, String backend) {}
+
+  /** The distinct (action, backend) pairs of a RAP's jobs in the given backends. */
+  public Future<List<ActionBackend>> actionsOf(SqlClient client, String rapId, Collection<String> backends) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("rap_id", rapId);
+    String in = Sql.in("b", backends, p);
+    return SqlTemplate.forQuery(
+            client, "SELECT DISTINCT action, backend FROM job WHERE rap_id = #{rap_id} AND backend IN " + in)
+        .execute(p)
+        .map(
+            rows -> {
+              List<ActionBackend> out = new ArrayList<>();
+              rows.forEach(r -> out.add(new ActionBackend(r.getString("action"), r.getString("backend"))));
+              return out;
+            });
+  }
+
+  /**
+   * RAP status job objects rendered by the database.
+   *
+   * @param jobs a JSON array of job objects
+   * @param rapIds a JSON array of the distinct rap ids among them
+   */
+  public record StatusDocuments(String jobs, String rapIds) {}
+
+  /**
+   * The RAP status job objects (rap-api.md section 8.3: exactly 15 keys, documented timestamp
+   * format, {@code metrics} from the latest RUNJOB task) of the jobs of these RAPs in these
+   * backends, rendered and aggregated by the database in one query returning one row: decoding
+   * thousands of rows through the JDBC client costs far more than one text value.
+   */
+  public Future<StatusDocuments> statusDocuments(
+      SqlClient client, boolean sqlite, Collection<String> rapIds, Collection<String> backends) {
+    if (rapIds.isEmpty() || backends.isEmpty()) {
+      return Future.succeededFuture(new StatusDocuments("[]", "[]"));
+    }
+    Map<String, Object> p = new HashMap<>();
+    if (sqlite) {
+      p.put("rap_ids", Jsons.text(List.copyOf(rapIds)));
+      p.put("backends", Jsons.text(List.copyOf(backends)));
+    } else {
+      p.put("rap_ids", rapIds.toArray(new String[0]));
+      p.put("backends", backends.toArray(new String[0]));
+    }
+    String sql =
+        sqlite
+            ? "SELECT COALESCE('[' || group_concat(doc, ',') || ']', '[]') AS jobs,"
+                + " json_group_array(DISTINCT rap_id) AS rap_ids FROM ("
+                + STATUS_SQLITE
+                + ")"
+            : "SELECT COALESCE(json_agg(doc), '[]'::json)::text AS jobs,"
+                + " COALESCE(json_agg(DISTINCT rap_id), '[]'::json)::text AS rap_ids FROM ("
+                + STATUS_PG
+                + ") docs";
+    return SqlTemplate.forQuery(client, sql)
+        .execute(p)
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return new StatusDocuments("[]", "[]");
+              }
+              Row r = rows.iterator().next();
+              String jobs = r.getString("jobs");
+              String raps = r.getString("rap_ids");
+              return new StatusDocuments(jobs == null ? "[]" : jobs, raps == null ? "[]" : raps);
+            });
+  }
+
+  private static final String STATUS_SQLITE =
+      "SELECT j.rap_id AS rap_id, json_object("
+          + "'identifier', j.id, 'rap_id', j.rap_id, 'backend', j.backend,"
+          + " 'action', COALESCE(j.action, ''), 'run_command', COALESCE(j.run_command, ''),"
+          + " 'status', j.state, 'status_code', j.status_code,"
+          + " 'status_message', COALESCE(j.status_message, ''),"
+          + " 'created_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.created_at, 'unixepoch'),"
+          + " 'updated_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.updated_at, 'unixepoch'),"
+          + " 'started_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.started_at, 'unixepoch'),"
+          + " 'completed_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.completed_at, 'unixepoch'),"
+          + " 'trace_context', json(COALESCE(j.trace_context, '{}')),"
+          + " 'metrics', json(COALESCE((SELECT CASE WHEN m LIKE '{%' THEN m END FROM"
+          + " (SELECT t.agent_results -> '$.job_metrics' AS m FROM tasks t"
+          + " WHERE t.job_id = j.id AND t.type = 'runjob' ORDER BY t.id DESC LIMIT 1)), '{}')),"
+          + " 'requires_db', json(CASE WHEN j.requires_db = 1 THEN 'true' ELSE 'false' END)) AS doc"
+          + " FROM job j WHERE j.rap_id IN (SELECT value FROM json_each(#{rap_ids}))"
+          + " AND j.backend IN (SELECT value FROM json_each(#{backends}))";
+
+  private static final String PG_TS = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+
+  private static final String STATUS_PG =
+      "SELECT j.rap_id AS rap_id, json_build_object("
+          + "'identifier', j.id, 'rap_id', j.rap_id, 'backend', j.backend,"
+          + " 'action', COALESCE(j.action, ''), 'run_command', COALESCE(j.run_command, ''),"
+          + " 'status', j.state, 'status_code', j.status_code,"
+          + " 'status_message', COALESCE(j.status_message, ''),"
+          + " 'created_at', to_char(to_timestamp(j.created_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
+          + " 'updated_at', to_char(to_timestamp(j.updated_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
+          + " 'started_at', to_char(to_timestamp(j.started_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
+          + " 'completed_at', to_char(to_timestamp(j.completed_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
+          + " 'trace_context', CASE WHEN json_typeof(j.trace_context::json) = 'object'"
+          + " THEN j.trace_context::json ELSE '{}'::json END,"
+          + " 'metrics', COALESCE((SELECT CASE WHEN json_typeof(t.agent_results::json -> 'job_metrics') = 'object'"
+          + " THEN t.agent_results::json -> 'job_metrics' END"
+          + " FROM tasks t WHERE t.job_id = j.id AND t.type = 'runjob'"
+          + " ORDER BY t.id DESC LIMIT 1), '{}'::json),"
+          + " 'requires_db', j.requires_db = 1) AS doc"
+          + " FROM job j WHERE j.rap_id = ANY(#{rap_ids}) AND j.backend = ANY(#{backends})";
+
   /** Every pending or running job, across all backends. */
   public Future<List<Job>> findActive(SqlClient client) {
     return query(

@@ -57,7 +57,8 @@ class TaskApiTest {
         "BACKENDS", "test,tpp", "CONTROLLER_HOST", "127.0.0.1", "CONTROLLER_PORT", "0",
         "TEST_JOB_SERVER_TOKEN", "test-token", "TPP_JOB_SERVER_TOKEN", "tpp-token", "LONG_POLL_MAX_SECONDS", "30")));
     ctx = ControllerContext.of(config, db);
-    ControllerHttpVerticle verticle = new ControllerHttpVerticle(ctx);
+    ControllerHttpVerticle verticle = new ControllerHttpVerticle(ctx, new org.rap.controller.api.rap.RapService(vertx, ctx,
+        request -> io.vertx.core.Future.failedFuture(new IllegalStateException("no job creation in task API tests"))));
     vertx.deployVerticle(verticle).await();
     base = "http://127.0.0.1:" + verticle.port();
     vertx.eventBus().<JsonObject>consumer(SchedulerEvents.TASK_UPDATED, m -> updated.add(m.body()));

@@ -1,0 +1,29 @@
+package org.rap.agent;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import java.time.Duration;
+
+/**
+ * Builds the agent's docker-java client (zerodep transport, API version left to the daemon;
+ * {@code DOCKER_HOST} honoured, default the local socket). Every call on it blocks: use it only
+ * from worker threads.
+ */
+public final class DockerClients {
+  private DockerClients() {}
+
+  public static DockerClient create() {
+    DefaultDockerClientConfig cfg = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
+    ZerodepDockerHttpClient http =
+        new ZerodepDockerHttpClient.Builder()
+            .dockerHost(cfg.getDockerHost())
+            .sslConfig(cfg.getSSLConfig())
+            .maxConnections(32)
+            .connectionTimeout(Duration.ofSeconds(10))
+            .responseTimeout(Duration.ofMinutes(30))
+            .build();
+    return DockerClientImpl.getInstance(cfg, http);
+  }
+}

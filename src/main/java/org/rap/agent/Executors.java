@@ -1,0 +1,20 @@
+package org.rap.agent;
+
+import io.vertx.core.Vertx;
+import org.rap.agent.executor.DockerExecutor;
+import org.rap.agent.executor.Executor;
+import org.rap.agent.metrics.JobMetricsSource;
+import org.rap.common.config.AgentConfig;
+
+/** Builds the agent's {@link Executor} (the Docker executor; {@code EXECUTOR} is validated by the configuration). */
+public final class Executors {
+  private Executors() {}
+
+  public static Executor create(Vertx vertx, AgentConfig config, JobMetricsSource metrics) {
+    return DockerExecutor.create(vertx, config, metrics);
+  }
+
+  public static Executor create(Vertx vertx, AgentConfig config) {
+    return create(vertx, config, JobMetricsSource.NONE);
+  }
+}

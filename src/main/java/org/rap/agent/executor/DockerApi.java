@@ -1,0 +1,191 @@
+package org.rap.agent.executor;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.transport.DockerHttpClient;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent's connection to the Docker engine: a docker-java client for commands, and raw
+ * inspect calls returning Docker's own JSON (kept verbatim as {@code container_metadata}). Every
+ * method blocks: call from a worker thread.
+ */
+public final class DockerApi implements Closeable {
+  public static final Duration INSPECT_TIMEOUT = Duration.ofSeconds(15);
+
+  private final DockerClient client;
+  private final DockerHttpClient http;
+  private final DockerHttpClient inspectHttp;
+
+  private DockerApi(DockerClient client, DockerHttpClient http, DockerHttpClient inspectHttp) {
+    this.client = client;
+    this.http = http;
+    this.inspectHttp = inspectHttp;
+  }
+
+  /** Connects to {@code DOCKER_HOST} or the local socket. API version left to the daemon. */
+  public static DockerApi connect() {
+    String host = Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unix:///var/run/docker.sock");
+    return connect(host);
+  }
+
+  public static DockerApi connect(String host) {
+    DefaultDockerClientConfig cfg =
+        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
+    DockerHttpClient http =
+        new ZerodepDockerHttpClient.Builder()
+            .dockerHost(URI.create(host))
+            .maxConnections(16)
+            .connectionTimeout(Duration.ofSeconds(10))
+            .build();
+    DockerHttpClient inspect =
+        new ZerodepDockerHttpClient.Builder()
+            .dockerHost(URI.create(host))
+            .maxConnections(4)
+            .connectionTimeout(INSPECT_TIMEOUT)
+            .responseTimeout(INSPECT_TIMEOUT)
+            .build();
+    return new DockerApi(DockerClientImpl.getInstance(cfg, http), http, inspect);
+  }
+
+  public DockerClient client() {
+    return client;
+  }
+
+  /**
+   * {@code docker container inspect <name>}: empty when there is no such container.
+   *
+   * @throws ExecutorRetry when Docker does not answer within 15 s or is unreachable
+   */
+  public Optional<JsonObject> inspectContainer(String name) {
+    DockerHttpClient.Request req =
+        DockerHttpClient.Request.builder()
+            .method(DockerHttpClient.Request.Method.GET)
+            .path("/containers/" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/json")
+            .build();
+    try (DockerHttpClient.Response resp = inspectHttp.execute(req)) {
+      int status = resp.getStatusCode();
+      String body = new String(resp.getBody().readAllBytes(), StandardCharsets.UTF_8);
+      if (status == 404) {
+        return Optional.empty();
+      }
+      if (status != 200) {
+        throw new ExecutorRetry("docker error " + status + " inspecting container " + name + ": " + body.strip());
+      }
+      return Optional.of(new JsonObject(body));
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof ExecutorRetry r) {
+        throw r;
+      }
+      if (isTimeout(e)) {
+        throw new ExecutorRetry(
+            "docker timed out after " + INSPECT_TIMEOUT.toSeconds() + "s inspecting container " + name, e);
+      }
+      throw new ExecutorRetry("docker unavailable inspecting container " + name + ": " + e, e);
+    }
+  }
+
+  /** {@code docker image inspect <ref>} as Docker's JSON, empty when there is no such image. */
+  public Optional<JsonObject> inspectImage(String ref) {
+    DockerHttpClient.Request req =
+        DockerHttpClient.Request.builder()
+            .method(DockerHttpClient.Request.Method.GET)
+            .path("/images/" + ref + "/json")
+            .build();
+    try (DockerHttpClient.Response resp = inspectHttp.execute(req)) {
+      int status = resp.getStatusCode();
+      String body = new String(resp.getBody().readAllBytes(), StandardCharsets.UTF_8);
+      if (status == 404) {
+        return Optional.empty();
+      }
+      if (status != 200) {
+        throw new ExecutorRetry("docker error " + status + " inspecting image " + ref + ": " + body.strip());
+      }
+      return Optional.of(new JsonObject(body));
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof ExecutorRetry r) {
+        throw r;
+      }
+      throw new ExecutorRetry("docker unavailable inspecting image " + ref + ": " + e, e);
+    }
+  }
+
+  /**
+   * {@code docker container logs --timestamps --tail <tail>}: stdout and stderr together, frame
+   * payloads in arrival order (a frame is a chunk of output, not necessarily a line).
+   */
+  public String logs(String name, int tail, Duration timeout) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ResultCallback.Adapter<Frame> cb =
+          client
+              .logContainerCmd(name)
+              .withStdOut(true)
+              .withStdErr(true)
+              .withTimestamps(true)
+              .withFollowStream(false)
+              .withTail(tail)
+              .exec(
+                  new ResultCallback.Adapter<>() {
+                    @Override
+                    public void onNext(Frame frame) {
+                      synchronized (out) {
+                        out.writeBytes(frame.getPayload());
+                      }
+                    }
+                  });
+      if (!cb.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        cb.close();
+        throw new ExecutorRetry("docker timed out reading logs of " + name);
+      }
+    } catch (NotFoundException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ExecutorRetry("interrupted reading logs of " + name, e);
+    } catch (IOException e) {
+      throw new ExecutorRetry("failed reading logs of " + name + ": " + e, e);
+    }
+    synchronized (out) {
+      return out.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  private static boolean isTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.SocketTimeoutException
+          || t instanceof java.util.concurrent.TimeoutException
+          || (t.getMessage() != null && t.getMessage().toLowerCase().contains("timed out"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      client.close();
+    } finally {
+      try {
+        http.close();
+      } finally {
+        inspectHttp.close();
+      }
+    }
+  }
+}

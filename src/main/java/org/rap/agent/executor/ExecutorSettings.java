@@ -1,0 +1,164 @@
+package org.rap.agent.executor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.rap.common.config.AgentConfig;
+
+/**
+ * Everything the Docker executor reads from configuration (configuration.md section 4), as one
+ * immutable value. Build it from {@link AgentConfig} or directly in tests.
+ *
+ * @param dockerUser {@code uid:gid} of job containers
+ * @param pullImages pull images by digest through {@code dockerProxy} when no local image
+ *     matches; false on machines without a registry
+ * @param pidsLimit maximum processes and threads in a job container
+ * @param allowLocalGitRepos accept local paths as repository URLs (ALLOW_LOCAL_GIT_REPOS)
+ */
+public record ExecutorSettings(
+    String backend,
+    Path workdir,
+    Path highPrivacyStorageBase,
+    Path mediumPrivacyStorageBase,
+    Path highPrivacyArchiveDir,
+    Path highPrivacyVolumeDir,
+    Optional<Path> dockerHostVolumeDir,
+    String dockerUser,
+    String dockerRegistry,
+    String dockerProxy,
+    boolean pullImages,
+    Duration imagePullTimeout,
+    String databaseAccessNetwork,
+    boolean usingDummyDataBackend,
+    Map<String, String> databaseUrls,
+    Optional<String> tempDatabaseName,
+    Optional<String> emisOrganisationHash,
+    Optional<String> prestoTlsCert,
+    Optional<String> prestoTlsKey,
+    String githubProxyDomain,
+    Optional<String> privateRepoAccessToken,
+    long pidsLimit,
+    boolean allowLocalGitRepos) {
+
+  public static final long DEFAULT_PIDS_LIMIT = 4096;
+
+  /**
+   * From the agent configuration. Image pulls are off when {@code DOCKER_PROXY} is {@code none}
+   * (machines without a registry); local images are always preferred.
+   */
+  public static ExecutorSettings from(AgentConfig c) {
+    boolean pull = !"none".equalsIgnoreCase(c.dockerProxy());
+    return new ExecutorSettings(
+        c.backend(),
+        c.common().workdir(),
+        c.highPrivacyStorageBase(),
+        c.mediumPrivacyStorageBase(),
+        c.highPrivacyArchiveDir(),
+        c.highPrivacyVolumeDir(),
+        c.dockerHostVolumeDir(),
+        c.dockerUser().filter(u -> u.matches("\\d+:\\d+")).orElseGet(ExecutorSettings::agentUser),
+        c.common().dockerRegistry(),
+        c.dockerProxy(),
+        pull,
+        c.imagePullTimeout(),
+        c.databaseAccessNetwork(),
+        c.usingDummyDataBackend(),
+        c.databaseUrls(),
+        c.tempDatabaseName(),
+        c.emisOrganisationHash(),
+        c.prestoTlsCert(),
+        c.prestoTlsKey(),
+        c.common().githubProxyDomain(),
+        c.common().privateRepoAccessToken(),
+        DEFAULT_PIDS_LIMIT,
+        c.common().allowLocalGitRepos());
+  }
+
+  /** Settings for a local, registry-less, dummy-data agent rooted at {@code base} (tests). */
+  public static ExecutorSettings local(String backend, Path base) {
+    Path high = base.resolve("high_privacy");
+    return new ExecutorSettings(
+        backend,
+        base,
+        high,
+        base.resolve("medium_privacy"),
+        high.resolve("archives"),
+        high.resolve("volumes"),
+        Optional.empty(),
+        agentUser(),
+        "ghcr.io/opensafely-core",
+        "none",
+        false,
+        Duration.ofMinutes(20),
+        "jobrunner-db",
+        true,
+        Map.of(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        "github-proxy.opensafely.org",
+        Optional.empty(),
+        DEFAULT_PIDS_LIMIT,
+        true);
+  }
+
+  public ExecutorSettings withDockerUser(String user) {
+    return new ExecutorSettings(
+        backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
+        highPrivacyVolumeDir, dockerHostVolumeDir, user, dockerRegistry, dockerProxy, pullImages,
+        imagePullTimeout, databaseAccessNetwork, usingDummyDataBackend, databaseUrls,
+        tempDatabaseName, emisOrganisationHash, prestoTlsCert, prestoTlsKey, githubProxyDomain,
+        privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
+  }
+
+  public ExecutorSettings withDockerHostVolumeDir(Path hostDir) {
+    return new ExecutorSettings(
+        backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
+        highPrivacyVolumeDir, Optional.of(hostDir), dockerUser, dockerRegistry, dockerProxy, pullImages,
+        imagePullTimeout, databaseAccessNetwork, usingDummyDataBackend, databaseUrls,
+        tempDatabaseName, emisOrganisationHash, prestoTlsCert, prestoTlsKey, githubProxyDomain,
+        privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
+  }
+
+  /** A real (non-dummy) database backend: DB jobs get secrets and the database network. */
+  public ExecutorSettings withRealDatabase(String network, Map<String, String> urls, Optional<String> tempDatabase) {
+    return new ExecutorSettings(
+        backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
+        highPrivacyVolumeDir, dockerHostVolumeDir, dockerUser, dockerRegistry, dockerProxy, pullImages,
+        imagePullTimeout, network, false, Map.copyOf(urls), tempDatabase, emisOrganisationHash,
+        prestoTlsCert, prestoTlsKey, githubProxyDomain, privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
+  }
+
+  public Path highPrivacyWorkspacesDir() {
+    return highPrivacyStorageBase.resolve("workspaces");
+  }
+
+  public Path mediumPrivacyWorkspacesDir() {
+    return mediumPrivacyStorageBase.resolve("workspaces");
+  }
+
+  public Path jobLogDir() {
+    return highPrivacyStorageBase.resolve("logs");
+  }
+
+  public Path reposDir() {
+    return workdir.resolve("repos");
+  }
+
+  public Path tempDir() {
+    return workdir.resolve("temp");
+  }
+
+  /** The agent's effective {@code uid:gid} (owner of {@code /proc/self}). */
+  public static String agentUser() {
+    try {
+      Path self = Path.of("/proc/self");
+      return Files.getAttribute(self, "unix:uid") + ":" + Files.getAttribute(self, "unix:gid");
+    } catch (Exception e) {
+      return "65534:65534";
+    }
+  }
+}

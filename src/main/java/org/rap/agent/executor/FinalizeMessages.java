@@ -1,0 +1,61 @@
+package org.rap.agent.executor;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+
+/** The agent status message and hint of a finalized job (agent-executor.md section 6 step 4). */
+public final class FinalizeMessages {
+  /** The reference's Docker exit-code map. */
+  public static final Map<Integer, String> DOCKER_EXIT_CODES =
+      Map.of(137, "Job killed by OpenSAFELY admin or memory limits");
+
+  public record Message(String statusMessage, String hint) {}
+
+  private FinalizeMessages() {}
+
+  public static Message of(
+      JsonObject container,
+      boolean cancelled,
+      boolean error,
+      Map<String, String> outputs,
+      List<String> unmatchedPatterns,
+      List<String> unmatchedOutputs) {
+    if (container == null) {
+      if (cancelled) {
+        return new Message("Job cancelled by system", null);
+      }
+      return new Message(error ? "Job errored" : null, null);
+    }
+    JsonObject state = container.getJsonObject("State", new JsonObject());
+    int exit = state.getInteger("ExitCode", 0);
+    if (exit == 0 && !outputs.isEmpty() && unmatchedPatterns.isEmpty()) {
+      return new Message("Completed successfully", null);
+    }
+    if (exit == 0 && !unmatchedPatterns.isEmpty()) {
+      String message = "\n  No outputs found matching patterns:\n - " + String.join("\n   - ", unmatchedPatterns);
+      String hint = null;
+      if (!unmatchedOutputs.isEmpty()) {
+        hint = "\n  Did you mean to match one of these files instead?\n - " + String.join("\n   - ", unmatchedOutputs);
+      }
+      return new Message(message, hint);
+    }
+    if (exit == 137 && cancelled) {
+      return new Message("Job cancelled by system", null);
+    }
+    if (exit == 137 && state.getBoolean("OOMKilled", false)) {
+      String message = "Job ran out of memory";
+      long limit = container.getJsonObject("HostConfig", new JsonObject()).getLong("Memory", 0L);
+      if (limit > 0) {
+        message +=
+            " (limit was "
+                + new java.math.BigDecimal(limit / (1024.0 * 1024 * 1024))
+                    .setScale(2, java.math.RoundingMode.HALF_EVEN)
+                    .toPlainString()
+                + "GB)";
+      }
+      return new Message(message, null);
+    }
+    return new Message(DOCKER_EXIT_CODES.get(exit), null);
+  }
+}

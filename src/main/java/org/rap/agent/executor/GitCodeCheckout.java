@@ -1,0 +1,65 @@
+package org.rap.agent.executor;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.rap.common.git.GitRepos;
+import org.rap.common.git.GitSettings;
+import org.rap.common.pipeline.PipelineParser;
+
+/**
+ * Code checkout and project.yaml action names through the shared git layer ({@link GitRepos}):
+ * a bare cache per repository under {@code WORKDIR/repos}, fetch by SHA through the GitHub proxy
+ * with the agent's token user {@code jobrunner-<BACKEND>}, token redacted from every message.
+ */
+public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
+  private static final Logger LOG = Logger.getLogger(GitCodeCheckout.class.getName());
+  private final GitRepos repos;
+  private final PipelineParser parser;
+
+  public GitCodeCheckout(GitRepos repos, PipelineParser parser) {
+    this.repos = repos;
+    this.parser = parser;
+  }
+
+  /** The agent's git settings derived from the executor settings. */
+  public static GitCodeCheckout from(ExecutorSettings s, PipelineParser parser) {
+    GitSettings git =
+        new GitSettings(
+            s.reposDir(),
+            s.githubProxyDomain(),
+            s.privateRepoAccessToken(),
+            "jobrunner-" + s.backend(),
+            java.util.List.of(),
+            s.allowLocalGitRepos(),
+            5,
+            java.time.Duration.ofSeconds(4));
+    return new GitCodeCheckout(new GitRepos(git), parser);
+  }
+
+  @Override
+  public void checkout(String repoUrl, String commit, Path target) throws Exception {
+    if (commit == null || !commit.matches("[0-9a-f]{40}")) {
+      throw new IllegalArgumentException("not a full commit SHA: " + commit);
+    }
+    repos.checkout(repoUrl, commit, target);
+  }
+
+  @Override
+  public Optional<Set<String>> actionsAt(String repoUrl, String commit) {
+    if (commit == null || !commit.matches("[0-9a-f]{40}")) {
+      return Optional.empty();
+    }
+    try {
+      String yaml = new String(repos.readFile(repoUrl, commit, "project.yaml"), StandardCharsets.UTF_8);
+      return Optional.of(new LinkedHashSet<>(parser.parse(yaml).actions().keySet()));
+    } catch (Exception e) {
+      LOG.log(Level.FINE, "Cannot read project.yaml of " + repoUrl + "@" + commit, e);
+      return Optional.empty();
+    }
+  }
+}

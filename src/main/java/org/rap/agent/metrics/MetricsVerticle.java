@@ -1,0 +1,120 @@
+package org.rap.agent.metrics;
+
+import com.github.dockerjava.api.model.Container;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Collects per-job CPU and memory every {@code STATS_POLL_INTERVAL} (observability.md section 1):
+ * lists the running {@code os-job-*} containers, samples them concurrently on a small dedicated
+ * worker pool (a stats call takes about a second), aggregates per job and persists to the {@link
+ * MetricsStore}. A failing tick is logged ("Exception in mtrc thread") and the next one runs after
+ * the interval (sleep = max(2 s, interval − time spent)).
+ */
+public final class MetricsVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(MetricsVerticle.class.getName());
+  private static final Duration MIN_SLEEP = Duration.ofSeconds(2);
+
+  private final StatsSampler sampler;
+  private final MetricsStore store;
+  private final Duration interval;
+  private final int parallelism;
+  private WorkerExecutor workers;
+  private long lastTickMs;
+  private long timerId = -1;
+  private volatile boolean stopped;
+  private Future<Void> current = Future.succeededFuture();
+
+  public MetricsVerticle(StatsSampler sampler, MetricsStore store, Duration interval, int parallelism) {
+    this.sampler = sampler;
+    this.store = store;
+    this.interval = interval;
+    this.parallelism = Math.max(1, parallelism);
+  }
+
+  @Override
+  public Future<?> start() {
+    workers = vertx.createSharedWorkerExecutor("rap-metrics", parallelism);
+    lastTickMs = System.currentTimeMillis();
+    schedule(interval);
+    return Future.succeededFuture();
+  }
+
+  private void schedule(Duration delay) {
+    if (!stopped) {
+      timerId = vertx.setTimer(Math.max(1, delay.toMillis()), id -> runTick());
+    }
+  }
+
+  private void runTick() {
+    long started = System.currentTimeMillis();
+    tick()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.log(Level.WARNING, "Exception in mtrc thread: " + ar.cause(), ar.cause());
+              }
+              long spent = System.currentTimeMillis() - started;
+              schedule(Duration.ofMillis(Math.max(MIN_SLEEP.toMillis(), interval.toMillis() - spent)));
+            });
+  }
+
+  /** One collection round (also used by tests). */
+  public Future<Void> tick() {
+    long nowMs = System.currentTimeMillis();
+    long durationS = Math.max(0, (nowMs - lastTickMs) / 1000);
+    lastTickMs = nowMs;
+    Future<Void> f =
+        workers
+            .executeBlocking(sampler::jobContainers, false)
+            .compose(
+                containers -> {
+                  List<Future<Optional<ContainerSample>>> samples = new ArrayList<>();
+                  for (Container c : containers) {
+                    samples.add(workers.executeBlocking(() -> sampler.sample(c), false));
+                  }
+                  return Future.join(samples).otherwise(x -> null).map(v -> samples);
+                })
+            .compose(
+                samples ->
+                    workers.executeBlocking(
+                        () -> {
+                          for (Future<Optional<ContainerSample>> s : samples) {
+                            if (s.failed()) {
+                              LOG.fine("stats failed: " + s.cause());
+                            } else if (s.result().isPresent()) {
+                              record(s.result().get(), durationS, nowMs);
+                            }
+                          }
+                          return null;
+                        },
+                        false));
+    current = f;
+    return f;
+  }
+
+  private void record(ContainerSample s, long durationS, long nowMs) throws Exception {
+    double runtime = nowMs / 1000.0 - s.createdAtEpochSeconds();
+    if (runtime <= 0) {
+      return;
+    }
+    store.put(s.jobId(), JobMetrics.update(store.get(s.jobId()), s, durationS, runtime));
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+    Future<Void> last = current.otherwiseEmpty();
+    return last.eventually(() -> workers == null ? Future.succeededFuture() : workers.close());
+  }
+}

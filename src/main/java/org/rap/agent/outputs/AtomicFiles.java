@@ -1,0 +1,63 @@
+package org.rap.agent.outputs;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.UUID;
+
+/**
+ * Writes every file atomically: content goes to a temporary file in the destination directory,
+ * which is then renamed over the destination, so readers see the old or the new file, never a
+ * partial one.
+ */
+public final class AtomicFiles {
+  private AtomicFiles() {}
+
+  public static void writeString(Path dest, String content) throws IOException {
+    writeBytes(dest, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public static void writeBytes(Path dest, byte[] content) throws IOException {
+    Path tmp = tempFor(dest);
+    try {
+      Files.write(tmp, content);
+      move(tmp, dest);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Copies a regular file (never through a symlink) and returns the size of the copy. The
+   * destination's parent directories are created.
+   */
+  public static long copy(Path source, Path dest) throws IOException {
+    if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException("Not a regular file: " + source);
+    }
+    Path tmp = tempFor(dest);
+    try {
+      try (InputStream in = Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS)) {
+        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      }
+      move(tmp, dest);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return Files.size(dest);
+  }
+
+  private static Path tempFor(Path dest) throws IOException {
+    Path parent = dest.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    return parent.resolve("." + dest.getFileName() + ".tmp-" + UUID.randomUUID());
+  }
+
+  private static void move(Path tmp, Path dest) throws IOException {
+    Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

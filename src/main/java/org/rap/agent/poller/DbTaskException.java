@@ -1,0 +1,24 @@
+package org.rap.agent.poller;
+
+/**
+ * A DB task failure carrying the exception type reported to the controller in the error envelope
+ * ({@code {"type": ..., "message": ...}}), using the reference's Python names where there is one
+ * ({@code KeyError}, {@code ValueError}, {@code CalledProcessError}).
+ */
+public final class DbTaskException extends RuntimeException {
+  private final String type;
+
+  public DbTaskException(String type, String message) {
+    super(message);
+    this.type = type;
+  }
+
+  public DbTaskException(String type, String message, Throwable cause) {
+    super(message, cause);
+    this.type = type;
+  }
+
+  public String type() {
+    return type;
+  }
+}

@@ -1,0 +1,234 @@
+package org.rap.agent.poller;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+import org.rap.agent.executor.Executor;
+import org.rap.agent.executor.ExecutorException;
+import org.rap.agent.executor.JobStatus;
+import org.rap.common.model.ExecutorState;
+import org.rap.common.model.JobDefinition;
+
+/**
+ * RUNJOB and CANCELJOB handling (agent-executor.md sections 3, 8 and 9; task-api.md sections 5.1,
+ * 5.2 and 5.4). A RUNJOB handling advances at most one executor transition and always posts at
+ * least one update. Futures complete with {@code true} when the task was reported complete.
+ *
+ * <p>Error classification: an {@link ExecutorException} with {@code permanent=true}, or any error
+ * whose text contains {@code test_hard_failure} (the reference's test hook), finalizes the job with
+ * the error and reports stage {@code error}, complete. Any other failure posts nothing: the task
+ * stays active and is handled again on a later round.
+ */
+public final class JobTaskHandler {
+  private static final Logger LOG = Logger.getLogger(JobTaskHandler.class.getName());
+  static final String HARD_FAILURE_MARKER = "test_hard_failure";
+  private static final int MAX_TRACEBACK = 8000;
+
+  private final Executor executor;
+  private final RepoValidator repoValidator;
+  private final UpdateSink sink;
+  private final LongSupplier nowNs;
+
+  public JobTaskHandler(
+      Executor executor, RepoValidator repoValidator, UpdateSink sink, LongSupplier nowNs) {
+    this.executor = executor;
+    this.repoValidator = repoValidator;
+    this.sink = sink;
+    this.nowNs = nowNs;
+  }
+
+  public Future<Boolean> runJob(AgentTask task) {
+    return guarded(task, false, () -> {
+      JobDefinition job = definition(task);
+      return executor.status(job, false).compose(s -> runJobFrom(task, job, s));
+    });
+  }
+
+  public Future<Boolean> cancelJob(AgentTask task) {
+    return guarded(task, true, () -> {
+      JobDefinition job = definition(task);
+      return executor.status(job, true).compose(s -> cancelJobFrom(task, job, s));
+    });
+  }
+
+  /** The job definition; a definition without a job id can never be handled (permanent). */
+  private static JobDefinition definition(AgentTask task) {
+    JobDefinition job;
+    try {
+      job = JobDefinition.fromJson(task.definition());
+    } catch (RuntimeException e) {
+      throw new ExecutorException("Invalid job definition in task " + task.id() + ": " + e, true, e);
+    }
+    if (job.id() == null || job.id().isBlank() || !job.id().matches("[A-Za-z0-9_-]+")) {
+      throw ExecutorException.permanent("Invalid job definition in task " + task.id() + ": bad job id");
+    }
+    return job;
+  }
+
+  private Future<Boolean> runJobFrom(AgentTask task, JobDefinition job, JobStatus s) {
+    switch (s.state()) {
+      case ERROR:
+      case FINALIZED:
+        // crash recovery: already done, report again with the stored results
+        return post(task, s.state(), s.results(), true, s.timestampNs()).map(true);
+      case EXECUTING:
+        return post(task, ExecutorState.EXECUTING, null, false, s.timestampNs()).map(false);
+      case UNKNOWN:
+        return repoValidator
+            .validate(job)
+            .compose(v -> post(task, ExecutorState.PREPARING, null, false, nowNs.getAsLong()))
+            .compose(v -> executor.prepare(job))
+            .compose(n -> postNew(task, job, s.state(), n));
+      case PREPARED:
+        return executor.execute(job).compose(n -> postNew(task, job, s.state(), n));
+      case EXECUTED:
+        return post(task, ExecutorState.FINALIZING, null, false, nowNs.getAsLong())
+            .compose(v -> executor.finalizeJob(job, false, null))
+            .compose(n -> executor.cleanup(job).map(n))
+            .compose(
+                n -> {
+                  logChange(job, s.state(), n.state());
+                  return post(task, n.state(), n.results(), true, n.timestampNs());
+                })
+            .map(true);
+      default:
+        return Future.failedFuture(
+            new IllegalStateException(
+                "Unexpected executor state " + s.state() + " for job " + job.id()));
+    }
+  }
+
+  private Future<Boolean> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
+    logChange(job, previous, n.state());
+    boolean done = n.state() == ExecutorState.FINALIZED || n.state() == ExecutorState.ERROR;
+    return post(task, n.state(), done ? n.results() : null, done, n.timestampNs()).map(done);
+  }
+
+  private static void logChange(JobDefinition job, ExecutorState previous, ExecutorState next) {
+    if (previous != next) {
+      LOG.info("State change for job " + job.id() + ": " + previous + " -> " + next);
+    }
+  }
+
+  private Future<Boolean> cancelJobFrom(AgentTask task, JobDefinition job, JobStatus s0) {
+    Future<JobStatus> finalStatus =
+        post(task, s0.state(), null, false, s0.timestampNs())
+            .compose(
+                v -> {
+                  if (s0.state() == ExecutorState.FINALIZED) {
+                    return Future.succeededFuture(s0);
+                  }
+                  if (s0.state() == ExecutorState.EXECUTING) {
+                    return executor
+                        .terminate(job)
+                        .compose(s1 -> post(task, s1.state(), null, false, s1.timestampNs()))
+                        .compose(v2 -> executor.finalizeJob(job, true, null));
+                  }
+                  return executor.finalizeJob(job, true, null);
+                });
+    return finalStatus
+        .compose(sf -> executor.cleanup(job).map(sf))
+        .compose(
+            sf ->
+                post(
+                    task,
+                    ExecutorState.FINALIZED,
+                    sf.results(),
+                    true,
+                    sf.timestampNs() != null ? sf.timestampNs() : nowNs.getAsLong()))
+        .map(true);
+  }
+
+  private Future<Void> post(
+      AgentTask task, ExecutorState stage, JsonObject results, boolean complete, Long ts) {
+    JsonObject safe = results == null ? new JsonObject() : ResultsGuard.redact(results);
+    return sink.post(new TaskUpdate(task.id(), stage.value(), safe, complete, ts));
+  }
+
+  private Future<Boolean> guarded(AgentTask task, boolean cancelling, Supplier<Future<Boolean>> body) {
+    Future<Boolean> f;
+    try {
+      f = body.get();
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    return f.recover(
+        e -> {
+          if (e instanceof TaskApiException || !isPermanent(e)) {
+            return Future.failedFuture(e);
+          }
+          return hardFailure(task, cancelling, e);
+        });
+  }
+
+  /** Permanent: the executor said so, or the reference's test hook text is present. */
+  static boolean isPermanent(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ExecutorException x && x.permanent()) {
+        return true;
+      }
+      if (String.valueOf(t.getMessage()).contains(HARD_FAILURE_MARKER)) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private Future<Boolean> hardFailure(AgentTask task, boolean cancelling, Throwable e) {
+    LOG.warning("Permanent error in task " + task.id() + ", finalizing with error: " + e.getMessage());
+    JsonObject error =
+        new JsonObject()
+            .put("exception", e.getClass().getSimpleName())
+            .put("message", String.valueOf(e.getMessage()))
+            .put("traceback", traceback(e));
+    JobDefinition job;
+    try {
+      job = definition(task);
+    } catch (RuntimeException bad) {
+      return postError(task, new JsonObject().put("error", error));
+    }
+    return executor
+        .finalizeJob(job, cancelling, error)
+        .map(s -> s.results() == null ? new JsonObject() : s.results().copy())
+        .recover(
+            fe -> {
+              LOG.warning("Could not finalize job " + job.id() + " after a permanent error: " + fe);
+              return Future.succeededFuture(new JsonObject());
+            })
+        .compose(
+            results ->
+                executor
+                    .cleanup(job)
+                    .otherwise(
+                        ce -> {
+                          LOG.warning("Cleanup of job " + job.id() + " failed: " + ce);
+                          return null;
+                        })
+                    .map(results))
+        .compose(
+            results -> {
+              if (!(results.getValue("error") instanceof JsonObject)) {
+                results.put("error", error);
+              }
+              return postError(task, results);
+            });
+  }
+
+  private Future<Boolean> postError(AgentTask task, JsonObject results) {
+    return post(task, ExecutorState.ERROR, results, true, nowNs.getAsLong()).map(true);
+  }
+
+  private static String traceback(Throwable e) {
+    StringWriter w = new StringWriter();
+    e.printStackTrace(new PrintWriter(w));
+    String s = w.toString();
+    return s.length() > MAX_TRACEBACK ? s.substring(0, MAX_TRACEBACK) + "\n..." : s;
+  }
+}

@@ -1,0 +1,170 @@
+package org.rap.agent.poller;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.logging.Logger;
+
+/**
+ * The agent side of the task API (task-api.md sections 3 to 5) on a non-blocking WebClient with
+ * one persistent connection pool. Non-2xx answers and network errors fail with {@link
+ * TaskApiException}; a 401 or 403 also reports a fatal error naming {@code
+ * CONTROLLER_TASK_API_TOKEN}.
+ */
+public final class TaskApiClient implements UpdateSink {
+  private static final Logger LOG = Logger.getLogger(TaskApiClient.class.getName());
+  /** Extra time on top of a long poll's wait before the request counts as timed out. */
+  static final Duration LONG_POLL_GRACE = Duration.ofSeconds(15);
+
+  private final WebClient client;
+  private final String tasksUrl;
+  private final String updateUrl;
+  private final String backend;
+  private final String token;
+  private final Duration requestTimeout;
+  private final FatalErrors fatal;
+
+  public TaskApiClient(
+      Vertx vertx,
+      String endpoint,
+      String backend,
+      String token,
+      Duration requestTimeout,
+      FatalErrors fatal) {
+    this.client =
+        WebClient.create(
+            vertx,
+            new WebClientOptions()
+                .setKeepAlive(true)
+                .setUserAgent("rap-agent/" + backend)
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis())));
+    String base = endpoint.endsWith("/") ? endpoint : endpoint + "/";
+    this.tasksUrl = base + backend + "/tasks/";
+    this.updateUrl = base + backend + "/task/update/";
+    this.backend = backend;
+    this.token = token;
+    this.requestTimeout = requestTimeout;
+    this.fatal = fatal;
+  }
+
+  /**
+   * The backend's active tasks. {@code waitSeconds > 0} asks the controller to hold the request
+   * until a task exists or changes (a controller without long polling answers at once).
+   */
+  public Future<List<AgentTask>> fetchTasks(int waitSeconds) {
+    HttpRequest<Buffer> req = client.getAbs(tasksUrl).putHeader("Authorization", token);
+    long timeout = requestTimeout.toMillis();
+    if (waitSeconds > 0) {
+      req.addQueryParam("wait", Integer.toString(waitSeconds));
+      timeout += waitSeconds * 1000L + LONG_POLL_GRACE.toMillis();
+    }
+    req.timeout(timeout);
+    return req.send()
+        .recover(e -> Future.failedFuture(network("GET " + tasksUrl, e)))
+        .compose(resp -> check("GET " + tasksUrl, resp))
+        .map(this::parseTasks);
+  }
+
+  @Override
+  public Future<Void> post(TaskUpdate update) {
+    MultiMap form = MultiMap.caseInsensitiveMultiMap();
+    form.set("payload", update.toPayload().encode());
+    return client
+        .postAbs(updateUrl)
+        .putHeader("Authorization", token)
+        .timeout(requestTimeout.toMillis())
+        .sendForm(form)
+        .recover(e -> Future.failedFuture(network("POST " + updateUrl, e)))
+        .compose(resp -> check("POST " + updateUrl, resp))
+        .mapEmpty();
+  }
+
+  public void close() {
+    client.close();
+  }
+
+  private TaskApiException network(String what, Throwable e) {
+    if (e instanceof TaskApiException t) {
+      return t;
+    }
+    return new TaskApiException(0, what + " failed: " + e, null, e);
+  }
+
+  private Future<HttpResponse<Buffer>> check(String what, HttpResponse<Buffer> resp) {
+    int status = resp.statusCode();
+    if (status >= 200 && status < 300) {
+      return Future.succeededFuture(resp);
+    }
+    String body = resp.bodyAsString();
+    if (body != null && body.length() > 300) {
+      body = body.substring(0, 300) + "...";
+    }
+    if (status == 401 || status == 403) {
+      String message =
+          "The controller rejected this agent's token (HTTP "
+              + status
+              + " from "
+              + what
+              + ": "
+              + body
+              + "). Check that CONTROLLER_TASK_API_TOKEN matches the controller's "
+              + backend.toUpperCase(Locale.ROOT).replace('-', '_')
+              + "_JOB_SERVER_TOKEN. The agent has stopped polling.";
+      fatal.report(message);
+      return Future.failedFuture(new TaskApiException(status, message, null, null));
+    }
+    return Future.failedFuture(
+        new TaskApiException(
+            status, what + " answered HTTP " + status + ": " + body, retryAfter(resp), null));
+  }
+
+  private static Duration retryAfter(HttpResponse<Buffer> resp) {
+    String v = resp.getHeader("Retry-After");
+    if (v == null) {
+      return null;
+    }
+    try {
+      return Duration.ofSeconds(Math.max(0, Long.parseLong(v.strip())));
+    } catch (NumberFormatException e) {
+      return null; // HTTP-date form: ignored, the backoff applies
+    }
+  }
+
+  private List<AgentTask> parseTasks(HttpResponse<Buffer> resp) {
+    JsonObject body;
+    try {
+      body = resp.bodyAsJsonObject();
+    } catch (RuntimeException e) {
+      throw new TaskApiException(
+          resp.statusCode(), "GET " + tasksUrl + " did not return a JSON object", null, e);
+    }
+    JsonArray tasks = body == null ? null : body.getJsonArray("tasks");
+    if (tasks == null) {
+      throw new TaskApiException(
+          resp.statusCode(), "GET " + tasksUrl + " returned no \"tasks\" list", null, null);
+    }
+    List<AgentTask> out = new ArrayList<>();
+    for (Object o : tasks) {
+      try {
+        if (!(o instanceof JsonObject j)) {
+          throw new IllegalArgumentException("task is not an object: " + o);
+        }
+        out.add(AgentTask.fromJson(j));
+      } catch (IllegalArgumentException e) {
+        LOG.warning("Ignoring a task the agent does not understand: " + e.getMessage());
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,32 @@
+package org.rap.agent.poller;
+
+import java.time.Duration;
+
+/**
+ * A failed task API call. {@code status} is the HTTP status, or 0 for a network error (connection
+ * refused, reset, timeout). Only 401 and 403 are {@link #unauthorised() fatal}; everything else is
+ * retried with backoff.
+ */
+public final class TaskApiException extends RuntimeException {
+  private final int status;
+  private final Duration retryAfter;
+
+  public TaskApiException(int status, String message, Duration retryAfter, Throwable cause) {
+    super(message, cause);
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  /** The server's Retry-After, or null. */
+  public Duration retryAfter() {
+    return retryAfter;
+  }
+
+  public boolean unauthorised() {
+    return status == 401 || status == 403;
+  }
+}

@@ -1,0 +1,9 @@
+package org.rap.agent.poller;
+
+import io.vertx.core.Future;
+
+/** Where task handlers post their state reports (the controller's task API). */
+@FunctionalInterface
+public interface UpdateSink {
+  Future<Void> post(TaskUpdate update);
+}

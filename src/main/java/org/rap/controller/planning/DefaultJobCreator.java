@@ -1,0 +1,227 @@
+package org.rap.controller.planning;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
+import org.rap.common.git.GitException;
+import org.rap.common.git.GitFileNotFoundException;
+import org.rap.common.git.GitService;
+import org.rap.common.git.GitSettings;
+import org.rap.common.model.Job;
+import org.rap.common.pipeline.Pipeline;
+import org.rap.common.pipeline.PipelineParser;
+import org.rap.common.pipeline.ProjectValidationError;
+import org.rap.controller.ControllerContext;
+
+/**
+ * Job creation as scheduling.md section 6 describes it: request checks, repository/branch/commit
+ * checks, {@code project.yaml} at the commit, parse, workspace state, plan, reusable actions,
+ * stale codelists, then all new jobs in one transaction and a {@code controller.job.created}
+ * event.
+ *
+ * <p>Creation is serialised per (backend, workspace) in this process. The insert transaction
+ * re-reads the workspace state and re-plans if another writer (e.g. an operator command in
+ * another process) created jobs there in the meantime.
+ *
+ * <p>From a CLI: {@code DefaultJobCreator.forController(vertx, context, parser).create(request).await()}.
+ */
+public final class DefaultJobCreator implements JobCreator {
+  public static final String JOB_CREATED_ADDRESS = "controller.job.created";
+  private static final Logger LOG = Logger.getLogger(DefaultJobCreator.class.getName());
+  private static final int MAX_REPLANS = 3;
+
+  private final Vertx vertx;
+  private final ControllerContext ctx;
+  private final GitService git;
+  private final PipelineParser parser;
+  private final PlanningConfig planning;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final KeyedSequencer sequencer = new KeyedSequencer();
+
+  public DefaultJobCreator(
+      Vertx vertx,
+      ControllerContext ctx,
+      GitService git,
+      PipelineParser parser,
+      PlanningConfig planning,
+      Clock clock) {
+    this.vertx = vertx;
+    this.ctx = ctx;
+    this.git = git;
+    this.parser = parser;
+    this.planning = planning;
+    this.clock = clock;
+    this.random = new java.security.SecureRandom();
+  }
+
+  public DefaultJobCreator(Vertx vertx, ControllerContext ctx, GitService git, PipelineParser parser) {
+    this(vertx, ctx, git, parser, PlanningConfig.defaults(), Clock.systemUTC());
+  }
+
+  /** The controller's creator: git settings from the configuration, default planning policy. */
+  public static DefaultJobCreator forController(
+      Vertx vertx, ControllerContext ctx, PipelineParser parser) {
+    return forController(vertx, ctx, parser, PlanningConfig.defaults());
+  }
+
+  /** As {@link #forController(Vertx, ControllerContext, PipelineParser)} with a planning policy. */
+  public static DefaultJobCreator forController(
+      Vertx vertx, ControllerContext ctx, PipelineParser parser, PlanningConfig planning) {
+    GitService git = new GitService(vertx, GitSettings.forController(ctx.config().common()));
+    return new DefaultJobCreator(vertx, ctx, git, parser, planning, Clock.systemUTC());
+  }
+
+  @Override
+  public Future<CreateOutcome> create(CreateRequest request) {
+    try {
+      RequestChecks.check(request, ctx.config().backendSlugs());
+    } catch (JobCreationException e) {
+      return Future.failedFuture(e);
+    }
+    return git.validateRepoAndCommit(request.repoUrl(), request.commit(), request.branch())
+        .recover(DefaultJobCreator::knownGitError)
+        .compose(ok -> readProject(request))
+        .compose(
+            pipeline ->
+                sequencer.run(
+                    request.backend() + "\u0000" + request.workspace(),
+                    () -> planAndInsert(request, pipeline, 1)))
+        .onSuccess(
+            outcome -> {
+              if (outcome instanceof CreateOutcome.Created created) {
+                vertx.eventBus()
+                    .publish(
+                        JOB_CREATED_ADDRESS,
+                        new JsonObject()
+                            .put("backend", request.backend())
+                            .put("count", created.jobs().size()));
+              }
+            });
+  }
+
+  private Future<Pipeline> readProject(CreateRequest request) {
+    return git.readFile(request.repoUrl(), request.commit(), "project.yaml")
+        .recover(
+            e -> {
+              if (e instanceof GitFileNotFoundException) {
+                return Future.failedFuture(
+                    new JobCreationException("No project.yaml file found in " + request.repoUrl()));
+              }
+              return knownGitError(e);
+            })
+        .compose(
+            bytes ->
+                vertx.executeBlocking(
+                    () -> {
+                      try {
+                        return parser.parse(decode(bytes));
+                      } catch (ProjectValidationError e) {
+                        throw new JobCreationException(e.getMessage(), e);
+                      }
+                    },
+                    false));
+  }
+
+  private static String decode(byte[] bytes) {
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
+  }
+
+  private static <T> Future<T> knownGitError(Throwable e) {
+    if (e instanceof GitException) {
+      return Future.failedFuture(new JobCreationException(e.getMessage(), e));
+    }
+    return Future.failedFuture(e);
+  }
+
+  /** Another writer created jobs in the workspace between planning and inserting. */
+  private static final class WorkspaceChanged extends Exception {
+    WorkspaceChanged() {
+      super("workspace state changed during job creation", null, false, false);
+    }
+  }
+
+  private Future<CreateOutcome> planAndInsert(CreateRequest request, Pipeline pipeline, int attempt) {
+    return ctx.jobs()
+        .latestPerAction(ctx.db().pool(), request.backend(), request.workspace())
+        .compose(
+            state -> {
+              Plan plan;
+              try {
+                plan = JobPlanner.plan(request, pipeline, state, clock.instant(), random);
+              } catch (JobCreationException e) {
+                return Future.failedFuture(e);
+              }
+              if (plan instanceof Plan.NothingToDo nothing) {
+                return Future.succeededFuture(new CreateOutcome.NothingToDo(nothing.details()));
+              }
+              List<Job> planned = ((Plan.NewJobs) plan).jobs();
+              return git.execute(() -> new ReusableActions(git.repos(), planning).resolve(planned))
+                  .compose(jobs -> checkCodelists(request, jobs))
+                  .compose(jobs -> insert(request, state, jobs))
+                  .<CreateOutcome>map(CreateOutcome.Created::new)
+                  .recover(
+                      e -> {
+                        if (e instanceof WorkspaceChanged && attempt < MAX_REPLANS) {
+                          LOG.info("Workspace " + request.workspace() + " changed while creating jobs for "
+                              + request.rapId() + "; planning again");
+                          return planAndInsert(request, pipeline, attempt + 1);
+                        }
+                        if (e instanceof WorkspaceChanged) {
+                          return Future.failedFuture(
+                              new IllegalStateException("workspace kept changing during job creation"));
+                        }
+                        return Future.failedFuture(e);
+                      });
+            });
+  }
+
+  private static Future<List<Job>> checkCodelists(CreateRequest request, List<Job> jobs) {
+    if (!request.codelistsOk()) {
+      for (Job job : jobs) {
+        if (job.requiresDb()) {
+          return Future.failedFuture(
+              new JobCreationException(
+                  "Codelists are out of date (required by action " + job.action() + ")"));
+        }
+      }
+    }
+    return Future.succeededFuture(jobs);
+  }
+
+  private Future<List<Job>> insert(CreateRequest request, Map<String, Job> planState, List<Job> jobs) {
+    return ctx.db()
+        .inTransaction(
+            conn ->
+                ctx.jobs()
+                    .latestPerAction(conn, request.backend(), request.workspace())
+                    .compose(
+                        now -> {
+                          if (!ids(now).equals(ids(planState))) {
+                            return Future.failedFuture(new WorkspaceChanged());
+                          }
+                          return ctx.jobs().insertAll(conn, jobs).map(jobs);
+                        }))
+        .onSuccess(
+            inserted ->
+                LOG.log(
+                    Level.INFO,
+                    "Created " + inserted.size() + " job(s) for rap " + request.rapId()
+                        + " in " + request.backend() + "/" + request.workspace()));
+  }
+
+  private static Map<String, String> ids(Map<String, Job> state) {
+    Map<String, String> out = new HashMap<>();
+    state.forEach((action, job) -> out.put(action, job.id()));
+    return out;
+  }
+}

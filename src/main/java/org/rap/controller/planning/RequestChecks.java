@@ -1,0 +1,34 @@
+package org.rap.controller.planning;
+
+import java.util.List;
+import java.util.regex.Pattern;
+import org.rap.common.config.CommonConfig;
+
+/** The request checks of scheduling.md section 6.1 (all but the repository checks), in order. */
+public final class RequestChecks {
+  private static final Pattern BAD_WORKSPACE_CHAR = Pattern.compile("[^a-zA-Z0-9_\\-]");
+
+  private RequestChecks() {}
+
+  public static void check(CreateRequest request, List<String> backends) throws JobCreationException {
+    if (request.requestedActions().isEmpty()) {
+      throw new JobCreationException("At least one action must be supplied");
+    }
+    if (request.workspace() == null || request.workspace().isEmpty()) {
+      throw new JobCreationException("Workspace name cannot be blank");
+    }
+    if (BAD_WORKSPACE_CHAR.matcher(request.workspace()).find()) {
+      throw new JobCreationException(
+          "Invalid workspace name (allowed are alphanumeric, dash and underscore)");
+    }
+    if (!backends.contains(request.backend())) {
+      throw new JobCreationException(
+          "Invalid backend '" + request.backend() + "', allowed are: " + String.join(", ", backends));
+    }
+    if (!CommonConfig.VALID_DATABASE_NAMES.contains(request.databaseName())) {
+      throw new JobCreationException(
+          "Invalid database name '" + request.databaseName() + "', allowed are: "
+              + String.join(", ", CommonConfig.VALID_DATABASE_NAMES));
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package org.rap.controller.planning;
+
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/** W3C trace-context carriers for jobs' root spans: {@code 00-<32 hex>-<16 hex>-01}. */
+final class TraceContexts {
+  private TraceContexts() {}
+
+  static Map<String, String> newRoot(RandomGenerator random) {
+    byte[] trace = nonZero(random, 16);
+    byte[] span = nonZero(random, 8);
+    HexFormat hex = HexFormat.of();
+    return Map.of("traceparent", "00-" + hex.formatHex(trace) + "-" + hex.formatHex(span) + "-01");
+  }
+
+  /** All-zero ids are invalid in W3C trace context. */
+  private static byte[] nonZero(RandomGenerator random, int n) {
+    byte[] b = new byte[n];
+    do {
+      random.nextBytes(b);
+    } while (isZero(b));
+    return b;
+  }
+
+  private static boolean isZero(byte[] b) {
+    for (byte x : b) {
+      if (x != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,121 @@
+package org.rap.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rap.controller.db.DatabaseTarget;
+import org.rap.testing.TestDatabases;
+
+/** The jar as operators use it: roles, subcommands, configuration errors, health, shutdown. */
+class JarIT {
+  @TempDir Path workdir;
+
+  private Map<String, String> env(String... kv) {
+    Map<String, String> env = new HashMap<>();
+    env.put("WORKDIR", workdir.toString());
+    for (int i = 0; i < kv.length; i += 2) {
+      env.put(kv[i], kv[i + 1]);
+    }
+    return env;
+  }
+
+  @Test
+  void helpListsRolesAndSubcommands() throws Exception {
+    JarProcess.Result r = JarProcess.run(env(), "--help");
+    assertEquals(0, r.exit(), r.output());
+    for (String word : new String[] {"--role", "controller", "agent", "all", "migrate"}) {
+      assertTrue(r.output().contains(word), word + " missing from:\n" + r.output());
+    }
+  }
+
+  @Test
+  void unknownOrMissingRoleIsAUsageError() throws Exception {
+    JarProcess.Result bad = JarProcess.run(env(), "--role=nonsense");
+    assertEquals(2, bad.exit(), bad.output());
+    assertTrue(bad.output().contains("nonsense"), bad.output());
+    JarProcess.Result missing = JarProcess.run(env());
+    assertEquals(2, missing.exit(), missing.output());
+    assertTrue(missing.output().contains("Missing --role"), missing.output());
+  }
+
+  @Test
+  void invalidConfigurationExits2NamingTheVariable() throws Exception {
+    JarProcess.Result r =
+        JarProcess.run(env("BACKENDS", "test", "TEST_MAX_WORKERS", "abc"), "--role=controller");
+    assertEquals(2, r.exit(), r.output());
+    assertTrue(r.output().contains("TEST_MAX_WORKERS"), r.output());
+  }
+
+  @Test
+  void controllerRefusesAnUnmigratedDatabase() throws Exception {
+    JarProcess.Result r =
+        JarProcess.run(env("CONTROLLER_PORT", String.valueOf(JarProcess.freePort())), "--role=controller");
+    assertEquals(2, r.exit(), r.output());
+    assertTrue(r.output().contains("migrate"), r.output());
+    assertTrue(!Files.exists(workdir.resolve("db.sqlite")), "refusing must not create the database");
+  }
+
+  @Test
+  void migrateThenServeOnSqliteAndStopGracefully() throws Exception {
+    JarProcess.Result first = JarProcess.run(env(), "migrate");
+    assertEquals(0, first.exit(), first.output());
+    assertTrue(first.output().contains("1 migration(s) applied"), first.output());
+    JarProcess.Result again = JarProcess.run(env(), "migrate");
+    assertEquals(0, again.exit(), again.output());
+    assertTrue(again.output().contains("0 migration(s) applied"), again.output());
+    serveAndStop(env("CONTROLLER_PORT", String.valueOf(JarProcess.freePort())));
+  }
+
+  @Test
+  void migrateThenServeOnPostgres() throws Exception {
+    DatabaseTarget pg = TestDatabases.fresh("postgresql");
+    String url = "postgresql://" + pg.user() + ":" + pg.password() + "@" + pg.host() + ":" + pg.port() + "/" + pg.database();
+    JarProcess.Result migrated = JarProcess.run(env("DATABASE_URL", url), "migrate");
+    assertEquals(0, migrated.exit(), migrated.output());
+    serveAndStop(env("DATABASE_URL", url, "CONTROLLER_PORT", String.valueOf(JarProcess.freePort())));
+  }
+
+  private void serveAndStop(Map<String, String> env) throws Exception {
+    String port = env.get("CONTROLLER_PORT");
+    try (JarProcess p = JarProcess.start(env, "--role=controller")) {
+      String base = "http://localhost:" + port;
+      assertEquals(200, p.awaitStatus(base + "/health/ready", 200, Duration.ofSeconds(60)), p.output());
+      assertEquals(200, JarProcess.status(base + "/health/live"));
+      assertEquals("{\"method\":\"GET\"}", JarProcess.body(base + "/"));
+      assertEquals(0, p.terminate(), "SIGTERM must exit 0:\n" + p.output());
+    }
+  }
+
+  @Test
+  void agentAndAllRolesServeHealth() throws Exception {
+    int agentPort = JarProcess.freePort();
+    try (JarProcess p =
+        JarProcess.start(
+            env("BACKEND", "test", "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:1/", "AGENT_PORT", String.valueOf(agentPort)),
+            "--role=agent")) {
+      assertEquals(200, p.awaitStatus("http://localhost:" + agentPort + "/health/live", 200, Duration.ofSeconds(60)), p.output());
+      assertEquals(0, p.terminate(), p.output());
+    }
+    assertEquals(0, JarProcess.run(env(), "migrate").exit());
+    int controllerPort = JarProcess.freePort();
+    int port2 = JarProcess.freePort();
+    try (JarProcess p =
+        JarProcess.start(
+            env(
+                "CONTROLLER_PORT", String.valueOf(controllerPort),
+                "AGENT_PORT", String.valueOf(port2),
+                "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + controllerPort + "/"),
+            "--role=all")) {
+      assertEquals(200, p.awaitStatus("http://localhost:" + controllerPort + "/health/ready", 200, Duration.ofSeconds(60)), p.output());
+      assertEquals(200, p.awaitStatus("http://localhost:" + port2 + "/health/live", 200, Duration.ofSeconds(10)), p.output());
+      assertEquals(0, p.terminate(), p.output());
+    }
+  }
+}

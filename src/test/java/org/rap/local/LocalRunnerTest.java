@@ -1,0 +1,110 @@
+package org.rap.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rap.common.pipeline.Pipeline;
+import org.rap.common.pipeline.ProjectParser;
+
+/** The local `run` mode against the real Docker engine and the local busybox images. */
+class LocalRunnerTest {
+  private final Vertx vertx = Vertx.vertx();
+  @TempDir Path dir;
+
+  @AfterEach
+  void close() {
+    vertx.close().await();
+  }
+
+  private Path study(String yaml) throws Exception {
+    Path p = dir.resolve("study");
+    Files.createDirectories(p.resolve("analysis"));
+    Files.writeString(p.resolve("project.yaml"), yaml);
+    return p;
+  }
+
+  private List<LocalRunner.ActionResult> run(Path project, List<String> actions, boolean force, boolean continueOnError)
+      throws Exception {
+    Pipeline pipeline = ProjectParser.parse(Files.readString(project.resolve("project.yaml")));
+    List<String> lines = new ArrayList<>();
+    LocalRunner.Options o =
+        new LocalRunner.Options(project, actions, force, continueOnError, 2, "256M", 1.0, "ghcr.io/opensafely-core");
+    return new LocalRunner(vertx, o, pipeline, lines::add).run().await();
+  }
+
+  private static final String CHAIN =
+      "version: '4.0'\n"
+          + "actions:\n"
+          + "  a:\n"
+          + "    run: python:v2 sh -c 'mkdir -p output && echo 1 > output/a.csv'\n"
+          + "    outputs: {highly_sensitive: {a: output/a.csv}}\n"
+          + "  b:\n"
+          + "    run: python:v2 sh -c 'cat output/a.csv > output/b.csv && echo 2 >> output/b.csv'\n"
+          + "    needs: [a]\n"
+          + "    outputs: {moderately_sensitive: {b: output/b.csv}}\n"
+          + "  c:\n"
+          + "    run: python:v2 sh -c 'exit 3'\n"
+          + "    needs: [b]\n"
+          + "    outputs: {moderately_sensitive: {c: output/c.csv}}\n"
+          + "  d:\n"
+          + "    run: python:v2 sh -c 'mkdir -p output && echo d > output/d.csv'\n"
+          + "    needs: [c]\n"
+          + "    outputs: {moderately_sensitive: {d: output/d.csv}}\n";
+
+  @Test
+  void runsDependenciesCopiesOutputsAndReusesSucceededOnes() throws Exception {
+    Path project = study(CHAIN);
+    List<LocalRunner.ActionResult> first = run(project, List.of("b"), false, false);
+    assertEquals(List.of("a", "b"), first.stream().map(LocalRunner.ActionResult::action).toList());
+    assertTrue(first.stream().allMatch(LocalRunner.ActionResult::succeeded), first.toString());
+    assertEquals("1\n2\n", Files.readString(project.resolve("output/b.csv")));
+    assertTrue(Files.isRegularFile(project.resolve("metadata/b.log")));
+    assertTrue(Files.readString(project.resolve("metadata/b.log")).contains("JOB SUMMARY"));
+
+    // b again: a succeeded before, so only b runs, with a's outputs as input
+    List<LocalRunner.ActionResult> again = run(project, List.of("b"), false, false);
+    assertEquals(List.of("b"), again.stream().map(LocalRunner.ActionResult::action).toList());
+    assertTrue(again.get(0).succeeded(), again.toString());
+    // -f re-runs the dependency too
+    List<LocalRunner.ActionResult> forced = run(project, List.of("b"), true, false);
+    assertEquals(2, forced.size());
+    assertNoContainersLeft(forced);
+  }
+
+  @Test
+  void failuresStopDependentsWithTheControllersMessages() throws Exception {
+    Path project = study(CHAIN);
+    List<LocalRunner.ActionResult> r = run(project, List.of("d"), false, false);
+    assertEquals(List.of("a", "b", "c", "d"), r.stream().map(LocalRunner.ActionResult::action).toList());
+    assertEquals("failed", r.get(2).state());
+    assertEquals("Job exited with an error", r.get(2).message());
+    assertEquals("Not starting as dependency failed", r.get(3).message());
+    assertFalse(Files.exists(project.resolve("output/d.csv")));
+  }
+
+  @Test
+  void unknownActionIsAClearError() throws Exception {
+    Path project = study(CHAIN);
+    Exception e = assertThrows(Exception.class, () -> run(project, List.of("nope"), false, false));
+    assertEquals("Action 'nope' not found in project.yaml", e.getMessage());
+  }
+
+  /** The executor removes every job container after finalizing. */
+  private static void assertNoContainersLeft(List<LocalRunner.ActionResult> results) throws Exception {
+    for (LocalRunner.ActionResult r : results) {
+      Process p = new ProcessBuilder("docker", "ps", "-aq", "--filter", "name=os-job-" + r.jobId()).start();
+      p.waitFor();
+      assertEquals("", new String(p.getInputStream().readAllBytes()).strip(), r.action());
+    }
+  }
+}
