@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -61,7 +60,9 @@ public final class TaskApi {
                 });
     router.get("/:backend/tasks/").handler(this::listTasks);
     router.route("/:backend/task/update/").handler(this::requirePost);
-    router.post("/:backend/task/update/").handler(BodyHandler.create().setBodyLimit(MAX_BODY)).handler(this::update);
+    // the body is read here rather than by BodyHandler: Netty's form decoder caps a form field
+    // at HttpServerOptions' maxFormAttributeSize (8 KiB), and a finalized job's results are larger
+    router.post("/:backend/task/update/").handler(this::update);
   }
 
   /** Answers every waiting long poll now and stops listening (graceful shutdown). */
@@ -224,13 +225,31 @@ public final class TaskApi {
       return;
     }
     String backend = allowed.get();
-    AgentUpdate u;
-    try {
-      u = parse(rc);
-    } catch (BadPayload e) {
-      Responses.error(rc, 400, "Invalid payload", e.getMessage());
+    String length = rc.request().getHeader("Content-Length");
+    if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY) {
+      Responses.error(rc, 413, "Payload too large", "Task updates are limited to " + MAX_BODY + " bytes");
       return;
     }
+    rc.request()
+        .body()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                Responses.error(rc, 400, "Invalid payload", "Could not read the request body: " + ar.cause().getMessage());
+                return;
+              }
+              AgentUpdate u;
+              try {
+                u = parse(rc.request().getHeader("Content-Type"), ar.result());
+              } catch (BadPayload e) {
+                Responses.error(rc, 400, "Invalid payload", e.getMessage());
+                return;
+              }
+              store(rc, backend, u);
+            });
+  }
+
+  private void store(RoutingContext rc, String backend, AgentUpdate u) {
     boolean[] modeChanged = new boolean[1];
     ctx.db()
         .inTransaction(
@@ -306,28 +325,46 @@ public final class TaskApi {
   }
 
   /** The update from the form field {@code payload} or a JSON body. */
-  static AgentUpdate parse(RoutingContext rc) throws BadPayload {
-    String contentType = rc.request().getHeader("Content-Type");
+  static AgentUpdate parse(String contentType, io.vertx.core.buffer.Buffer raw) throws BadPayload {
     JsonObject payload;
-    if (contentType != null && contentType.toLowerCase().startsWith("application/json")) {
-      JsonObject body;
-      try {
-        body = rc.body().asJsonObject();
-      } catch (DecodeException | ClassCastException e) {
-        throw new BadPayload("The request body is not a JSON object");
-      }
-      if (body == null) {
+    if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      if (raw == null || raw.length() == 0) {
         throw new BadPayload("The request body is empty");
       }
-      payload = body.getValue("payload") instanceof String s && !body.containsKey("task_id") ? decode(s) : body;
+      Object body;
+      try {
+        body = io.vertx.core.json.Json.decodeValue(raw);
+      } catch (DecodeException e) {
+        throw new BadPayload("The request body is not valid JSON: " + e.getMessage());
+      }
+      if (!(body instanceof JsonObject object)) {
+        throw new BadPayload("The request body is not a JSON object");
+      }
+      payload = object.getValue("payload") instanceof String s && !object.containsKey("task_id") ? decode(s) : object;
     } else {
-      String text = rc.request().getFormAttribute("payload");
+      String text = formField(raw == null ? "" : raw.toString(StandardCharsets.UTF_8), "payload");
       if (text == null) {
         throw new BadPayload("Missing form field 'payload'");
       }
       payload = decode(text);
     }
     return toUpdate(payload);
+  }
+
+  /** One field of an {@code application/x-www-form-urlencoded} body, or null. */
+  static String formField(String body, String name) throws BadPayload {
+    for (String pair : body.split("&")) {
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? pair : pair.substring(0, eq);
+      try {
+        if (java.net.URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
+          return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        }
+      } catch (IllegalArgumentException e) {
+        throw new BadPayload("The form body is not valid URL encoding: " + e.getMessage());
+      }
+    }
+    return null;
   }
 
   private static JsonObject decode(String text) throws BadPayload {

@@ -174,7 +174,17 @@ class TaskApiTest {
     assertTrue(t.isAgentComplete());
     assertEquals(123456789L, t.agentTimestampNs());
     assertEquals(0, t.agentResults().getInteger("exit_code"));
-    waitFor(() -> updated.size() == 2);
+
+    // a finalized report with large results (container metadata, metrics) in the form field
+    insert("jobddddddddddddd1-001", "test", TaskType.RUNJOB, 11);
+    JsonObject big = new JsonObject().put("exit_code", 0).put("error", false).put("container_metadata",
+        new JsonObject().put("Env", "x".repeat(200_000)));
+    r = postForm("test", "test-token", new JsonObject().put("task_id", "jobddddddddddddd1-001").put("stage", "finalized")
+        .put("results", big).put("complete", true).put("timestamp_ns", 5).encode());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(200_000, ctx.tasks().findById(db.pool(), "jobddddddddddddd1-001").await().orElseThrow()
+        .agentResults().getJsonObject("container_metadata").getString("Env").length());
+    waitFor(() -> updated.size() == 3);
     assertEquals(new JsonObject().put("backend", "test").put("task_id", "jobaaaaaaaaaaaa1-001"), updated.get(0));
   }
 
