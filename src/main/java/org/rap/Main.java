@@ -25,6 +25,12 @@ public final class Main {
     cl.addSubcommand(new MigrateCommand());
     cl.addSubcommand(new org.rap.cli.RunCommand());
     cl.addSubcommand(new org.rap.cli.CheckProjectCommand());
+    cl.addSubcommand(new org.rap.cli.PauseCommand());
+    cl.addSubcommand(new org.rap.cli.DbMaintenanceCommand());
+    cl.addSubcommand(new org.rap.cli.PrepareForRebootCommand());
+    cl.addSubcommand(new org.rap.cli.FlagsCommand());
+    cl.addSubcommand(new org.rap.cli.AddJobCommand());
+    cl.addSubcommand(new org.rap.cli.BackupCommand());
     return cl;
   }
 }

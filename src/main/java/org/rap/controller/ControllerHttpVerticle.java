@@ -11,6 +11,7 @@ import org.rap.common.http.HttpServers;
 import org.rap.common.http.Responses;
 import org.rap.controller.api.rap.RapApi;
 import org.rap.controller.api.rap.RapService;
+import org.rap.controller.api.tasks.TaskApi;
 
 /**
  * The controller's HTTP server on {@code CONTROLLER_PORT}: the reference's {@code /} check, the
@@ -22,6 +23,7 @@ public final class ControllerHttpVerticle extends VerticleBase {
   private final HealthRoutes health;
   private final RapService rapService;
   private HttpServer server;
+  private TaskApi taskApi;
 
   public ControllerHttpVerticle(ControllerContext ctx, RapService rapService) {
     this.ctx = ctx;
@@ -37,6 +39,8 @@ public final class ControllerHttpVerticle extends VerticleBase {
         .route("/")
         .handler(
             rc -> Responses.json(rc, 200, new JsonObject().put("method", rc.request().method().name())));
+    taskApi = new TaskApi(vertx, ctx);
+    taskApi.mount(router);
     return RapApi.mount(vertx, router, rapService)
         .compose(mounted -> HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port()))
         .onSuccess(
@@ -54,6 +58,7 @@ public final class ControllerHttpVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     health.startDraining();
-    return HttpServers.shutdown(server, ctx.config().common().shutdownTimeout());
+    Future<Void> polls = taskApi == null ? Future.succeededFuture() : taskApi.close();
+    return polls.transform(v -> HttpServers.shutdown(server, ctx.config().common().shutdownTimeout()));
   }
 }

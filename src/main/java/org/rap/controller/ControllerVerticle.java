@@ -5,6 +5,7 @@ import io.vertx.core.VerticleBase;
 import org.rap.common.config.ControllerConfig;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
+import org.rap.controller.scheduler.SchedulerVerticle;
 import org.rap.controller.api.rap.RapService;
 import org.rap.controller.planning.JobCreator;
 import org.rap.controller.sync.SyncVerticle;
@@ -48,6 +49,7 @@ public final class ControllerVerticle extends VerticleBase {
     http = new ControllerHttpVerticle(ctx, rap);
     return db.ping()
         .compose(ok -> vertx.deployVerticle(http))
+        .compose(id -> vertx.deployVerticle(new SchedulerVerticle(ctx)))
         .compose(
             id ->
                 config.jobServerEndpoint().isPresent()

@@ -47,6 +47,18 @@ public final class FlagRepository {
             });
   }
 
+  /** Every flag of every backend, in one query (the scheduler reads them once per pass). */
+  public Future<List<Flag>> everyBackend(SqlClient client) {
+    return SqlTemplate.forQuery(client, "SELECT id, value, backend, timestamp_us FROM flags")
+        .execute(Map.of())
+        .map(
+            rows -> {
+              List<Flag> out = new ArrayList<>();
+              rows.forEach(r -> out.add(toFlag(r)));
+              return out;
+            });
+  }
+
   /** Sets (or with null clears) a flag; returns the flag as stored afterwards. */
   public Future<Flag> set(SqlClient client, String backend, String id, String value) {
     return set(client, backend, id, value, Timestamps.nowMicros());

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -210,6 +211,75 @@ public final class JobRepository {
         Map.of());
   }
 
+  /**
+   * The columns of an active job that can change after insert (status bookkeeping and the
+   * cancel flag). The scheduler reads only these each pass and keeps the rest cached.
+   */
+  public record StatusRow(
+      String id,
+      State state,
+      StatusCode statusCode,
+      String statusMessage,
+      boolean cancelled,
+      Long updatedAt,
+      Long startedAt,
+      Long completedAt,
+      long statusCodeUpdatedAt) {
+
+    /** Whether {@code job} already carries exactly these status columns. */
+    public boolean matches(Job job) {
+      return job.state() == state
+          && job.statusCode() == statusCode
+          && job.cancelled() == cancelled
+          && job.statusCodeUpdatedAt() == statusCodeUpdatedAt
+          && java.util.Objects.equals(job.updatedAt(), updatedAt)
+          && java.util.Objects.equals(job.startedAt(), startedAt)
+          && java.util.Objects.equals(job.completedAt(), completedAt)
+          && java.util.Objects.equals(job.statusMessage(), statusMessage);
+    }
+
+    /** {@code job} (same id) with these status columns. */
+    public Job applyTo(Job job) {
+      return new Job(
+          job.id(), job.rapId(), state, job.repoUrl(), job.commit(), job.workspace(),
+          job.databaseName(), job.action(), job.actionRepoUrl(), job.actionCommit(),
+          job.requiresOutputsFrom(), job.waitForJobIds(), job.runCommand(), job.outputSpec(),
+          statusMessage, statusCode, cancelled, job.createdAt(), updatedAt, startedAt, completedAt,
+          job.traceContext(), statusCodeUpdatedAt, job.requiresDb(), job.backend(), job.branch(),
+          job.user(), job.project(), job.orgs(), job.analysisScope());
+    }
+  }
+
+  /** Status columns of every pending or running job (one narrow query per scheduler pass). */
+  public Future<List<StatusRow>> findActiveStatus(SqlClient client) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT id, state, status_code, status_message, cancelled, updated_at, started_at,"
+                + " completed_at, status_code_updated_at FROM job"
+                + " WHERE state IN ('pending', 'running')")
+        .execute(Map.of())
+        .map(
+            rows -> {
+              List<StatusRow> out = new ArrayList<>(rows.size());
+              for (Row r : rows) {
+                // by position: this runs for every active job on every pass
+                Integer cancelled = r.getInteger(4);
+                out.add(
+                    new StatusRow(
+                        r.getString(0),
+                        State.fromValue(r.getString(1)),
+                        StatusCode.fromValue(r.getString(2)),
+                        r.getString(3),
+                        cancelled != null && cancelled != 0,
+                        r.getLong(5),
+                        r.getLong(6),
+                        r.getLong(7),
+                        r.getLong(8)));
+              }
+              return out;
+            });
+  }
+
   /** Active jobs of one backend in one coarse state. */
   public Future<List<Job>> findActive(SqlClient client, String backend, State state) {
     return query(
@@ -286,6 +356,86 @@ public final class JobRepository {
                 + " WHERE id = #{id} AND status_code = #{expected_code} RETURNING id")
         .execute(p)
         .map(rows -> rows.size() == 1);
+  }
+
+  private static final String UPDATE_STATUS =
+      "UPDATE job SET state = #{state}, status_code = #{status_code},"
+          + " status_message = #{status_message}, updated_at = #{updated_at},"
+          + " started_at = #{started_at},"
+          + " completed_at = COALESCE(#{completed_at}, completed_at),"
+          + " status_code_updated_at = #{status_code_updated_at}"
+          + " WHERE id = #{id} AND status_code = #{expected_code}";
+
+  /**
+   * {@link #updateStatus} for many jobs in one batch (each conditional on its expected code;
+   * rows whose code moved on are left alone).
+   */
+  public Future<Void> updateStatusBatch(
+      SqlClient client, List<Job> jobs, List<StatusCode> expectedCodes) {
+    if (jobs.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Map<String, Object>> batch = new ArrayList<>(jobs.size());
+    for (int i = 0; i < jobs.size(); i++) {
+      Job job = jobs.get(i);
+      Map<String, Object> p = new HashMap<>();
+      p.put("id", job.id());
+      p.put("state", job.state().value());
+      p.put("status_code", job.statusCode().value());
+      p.put("status_message", job.statusMessage());
+      p.put("updated_at", job.updatedAt());
+      p.put("started_at", job.startedAt());
+      p.put("completed_at", job.completedAt());
+      p.put("status_code_updated_at", job.statusCodeUpdatedAt());
+      p.put("expected_code", expectedCodes.get(i).value());
+      batch.add(p);
+    }
+    return SqlTemplate.forUpdate(client, UPDATE_STATUS).executeBatch(batch).mapEmpty();
+  }
+
+  /**
+   * The id of the latest non-cancelled job of each of {@code actions} in a backend and workspace
+   * (the workspace state rule, for a RUNJOB definition's {@code input_job_ids}).
+   */
+  public Future<Map<String, String>> latestJobIdPerAction(
+      SqlClient client, String backend, String workspace, Collection<String> actions) {
+    if (actions.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    Map<String, Object> p = new HashMap<>();
+    p.put("backend", backend);
+    p.put("workspace", workspace);
+    String in = Sql.in("a", actions, p);
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT id, action FROM job WHERE backend = #{backend} AND workspace = #{workspace}"
+                + " AND cancelled = 0 AND action <> '__error__' AND action IN "
+                + in
+                + " ORDER BY created_at, id")
+        .execute(p)
+        .map(
+            rows -> {
+              Map<String, String> latest = new HashMap<>();
+              for (Row r : rows) {
+                latest.put(r.getString("action"), r.getString("id"));
+              }
+              return latest;
+            });
+  }
+
+  /**
+   * The 60-second keep-alive for every active job at once: {@code updated_at = now} where it is
+   * at least {@code REFRESH} seconds old. One statement, however many jobs.
+   *
+   * @return how many jobs were refreshed
+   */
+  public Future<Integer> touchStale(SqlClient client, long nowSeconds, long refreshSeconds) {
+    return SqlTemplate.forUpdate(
+            client,
+            "UPDATE job SET updated_at = #{now} WHERE state IN ('pending', 'running')"
+                + " AND (updated_at IS NULL OR updated_at <= #{cutoff})")
+        .execute(Map.of("now", nowSeconds, "cutoff", nowSeconds - refreshSeconds))
+        .map(SqlResult::rowCount);
   }
 
   /** Refreshes {@code updated_at} of still-active jobs (the 60-second keep-alive). */

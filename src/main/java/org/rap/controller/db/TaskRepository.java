@@ -163,6 +163,93 @@ public final class TaskRepository {
         .map(rows -> rows.size() == 1);
   }
 
+  /**
+   * The scheduler's view of a RUNJOB task: agent fields only (no definition, which is large and
+   * not needed to follow a running job).
+   */
+  public record RunJobState(
+      String id,
+      String jobId,
+      boolean active,
+      String agentStage,
+      boolean agentComplete,
+      JsonObject agentResults,
+      Long agentTimestampNs) {}
+
+  /**
+   * The latest RUNJOB task of every running job, in one query (earlier tasks of a job are
+   * dropped). Keyed by job id.
+   */
+  public Future<Map<String, RunJobState>> latestRunJobStatesOfRunningJobs(SqlClient client) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT t.id, t.job_id, t.active, t.agent_stage, t.agent_complete, t.agent_results,"
+                + " t.agent_timestamp_ns FROM tasks t JOIN job j ON j.id = t.job_id"
+                + " WHERE j.state = 'running' AND t.type = 'runjob' AND t.backend = j.backend"
+                + " ORDER BY t.job_id, t.id")
+        .execute(Map.of())
+        .map(
+            rows -> {
+              Map<String, RunJobState> out = new HashMap<>();
+              for (Row r : rows) {
+                // by position: this runs for every running job on every pass
+                Integer completeFlag = r.getInteger(4);
+                Integer activeFlag = r.getInteger(2);
+                boolean complete = completeFlag != null && completeFlag != 0;
+                String jobId = r.getString(1);
+                out.put(
+                    jobId,
+                    new RunJobState(
+                        r.getString(0),
+                        jobId,
+                        activeFlag != null && activeFlag != 0,
+                        r.getString(3),
+                        complete,
+                        complete ? Jsons.object(r.getString(5)) : null,
+                        r.getLong(6)));
+              }
+              return out;
+            });
+  }
+
+  /** Per (backend, type) of the scheduled DB task kinds: active count and last finish time. */
+  public record ScheduledSummary(String backend, TaskType type, long active, Long lastFinishedAt) {}
+
+  public Future<List<ScheduledSummary>> scheduledSummaries(SqlClient client) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT backend, type, SUM(active) AS active_count, MAX(finished_at) AS last_finished"
+                + " FROM tasks WHERE type IN ('dbstatus', 'dbdatacheck') GROUP BY backend, type")
+        .execute(Map.of())
+        .map(
+            rows -> {
+              List<ScheduledSummary> out = new ArrayList<>();
+              for (Row r : rows) {
+                Long active = r.getLong("active_count");
+                out.add(
+                    new ScheduledSummary(
+                        r.getString("backend"),
+                        TaskType.fromValue(r.getString("type")),
+                        active == null ? 0 : active,
+                        r.getLong("last_finished")));
+              }
+              return out;
+            });
+  }
+
+  /**
+   * Deactivates every active task of a type in a backend without setting {@code finished_at}
+   * (the scheduled-task rule). Returns how many were active.
+   */
+  public Future<Integer> deactivateAll(SqlClient client, String backend, TaskType type) {
+    return SqlTemplate.forQuery(
+            client,
+            "UPDATE tasks SET active = 0 WHERE backend = #{backend} AND type = #{type}"
+                + " AND active = 1 RETURNING id")
+        .execute(Map.of("backend", backend, "type", type.value()))
+        .map(RowSet::size);
+  }
+
   private Future<List<Task>> query(SqlClient client, String sql, Map<String, Object> params) {
     return SqlTemplate.forQuery(client, sql).execute(params).map(TaskRepository::toTasks);
   }

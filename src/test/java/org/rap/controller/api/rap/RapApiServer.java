@@ -50,6 +50,11 @@ public final class RapApiServer implements AutoCloseable {
     settings.put("WORKDIR", Files.createTempDirectory("rap-work").toString());
     settings.putAll(extra);
     ControllerConfig config = ControllerConfig.from(Settings.of(settings));
+    // Hold the scheduler loop lock so the controller's scheduler stays a standby: these tests
+    // play the scheduler's part themselves (setting codes by hand).
+    if (!org.rap.controller.scheduler.SchedulerLock.forTarget(vertx, target).tryAcquire().await()) {
+      throw new IllegalStateException("could not hold the scheduler lock for the RAP API tests");
+    }
     controller =
         new ControllerVerticle(
             config,

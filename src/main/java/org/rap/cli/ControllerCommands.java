@@ -1,0 +1,75 @@
+package org.rap.cli;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.PrintWriter;
+import java.util.Locale;
+import org.rap.common.config.ConfigException;
+import org.rap.common.config.ControllerConfig;
+import org.rap.common.config.Role;
+import org.rap.common.config.Settings;
+import org.rap.controller.ControllerContext;
+import org.rap.controller.db.Database;
+import org.rap.controller.db.DatabaseTarget;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Shared plumbing of the operator commands: load the controller configuration, check the backend
+ * against {@code BACKENDS}, open the database pool on a short-lived Vert.x (the controller may be
+ * running in another process meanwhile), run, close.
+ */
+final class ControllerCommands {
+  /** A command body; returns the exit status. */
+  interface Body {
+    Future<Integer> run(Vertx vertx, ControllerContext ctx, PrintWriter out) throws Exception;
+  }
+
+  private ControllerCommands() {}
+
+  static int run(CommandSpec spec, ConfigOption config, String backend, Body body) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ControllerConfig cc;
+    try {
+      Settings settings = config.load(Role.CONTROLLER);
+      cc = ControllerConfig.from(settings);
+      settings.throwIfInvalid();
+    } catch (ConfigException | IllegalArgumentException e) {
+      err.println(e.getMessage());
+      err.flush();
+      return 2;
+    }
+    if (backend != null && !cc.backendSlugs().contains(backend.toLowerCase(Locale.ROOT))) {
+      err.println("Unknown backend '" + backend + "': BACKENDS is " + String.join(", ", cc.backendSlugs()));
+      err.flush();
+      return 2;
+    }
+    Vertx vertx = Vertx.vertx();
+    Database db = Database.open(vertx, DatabaseTarget.of(cc.common()));
+    try {
+      return body.run(vertx, ControllerContext.of(cc, db), out).await();
+    } catch (Exception e) {
+      String message = e.getMessage() == null ? e.toString() : e.getMessage();
+      if (message.contains("flags") && (message.contains("no such table") || message.contains("does not exist"))) {
+        message = "The flags table does not exists. Run command again with --create to create it.";
+      }
+      err.println(message);
+      return 1;
+    } finally {
+      out.flush();
+      err.flush();
+      // close from this (non-Vert.x) thread: a close chained on a Vert.x context would complete
+      // on an event loop that is already gone
+      try {
+        db.closeAsync().await();
+      } catch (Exception ignored) {
+        // closing anyway
+      }
+      vertx.close().await();
+    }
+  }
+
+  static String lower(String backend) {
+    return backend == null ? null : backend.toLowerCase(Locale.ROOT);
+  }
+}

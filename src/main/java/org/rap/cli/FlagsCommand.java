@@ -1,0 +1,61 @@
+package org.rap.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.rap.controller.manage.BackendFlags;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code rap flags get [FLAG...] --backend B} and {@code rap flags set FLAG=[VALUE]... --backend B}. */
+@Command(
+    name = "flags",
+    mixinStandardHelpOptions = true,
+    description = "Show or change backend flags (paused, mode, manual-db-maintenance, ...).")
+public final class FlagsCommand implements Callable<Integer> {
+  enum Action { get, set }
+
+  @Spec CommandSpec spec;
+  @Mixin ConfigOption config;
+
+  @Parameters(index = "0", paramLabel = "get|set")
+  Action action;
+
+  @Parameters(index = "1..*", paramLabel = "FLAG[=VALUE]", arity = "0..*")
+  List<String> flags = new ArrayList<>();
+
+  @Option(names = "--backend", required = true, paramLabel = "BACKEND")
+  String backend;
+
+  @Option(names = "--create", description = "Accepted for compatibility: migrations create the flags table.")
+  boolean create;
+
+  @Override
+  public Integer call() {
+    String b = ControllerCommands.lower(backend);
+    Map<String, String> values = new LinkedHashMap<>();
+    if (action == Action.set) {
+      for (String f : flags) {
+        int eq = f.indexOf('=');
+        if (eq < 0) {
+          throw new ParameterException(spec.commandLine(), "set must have for " + f + "=value, not just " + f);
+        }
+        values.put(f.substring(0, eq), f.substring(eq + 1));
+      }
+    }
+    return ControllerCommands.run(spec, config, b, (vertx, ctx, out) -> {
+      BackendFlags bf = new BackendFlags(ctx.db(), ctx.flags());
+      return (action == Action.get ? bf.get(b, flags) : bf.set(b, values)).map(result -> {
+        result.forEach(f -> out.println(f.printable()));
+        return 0;
+      });
+    });
+  }
+}

@@ -1,0 +1,37 @@
+package org.rap.cli;
+
+import java.util.concurrent.Callable;
+import org.rap.controller.manage.BackendFlags;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code rap pause on|off BACKEND}. */
+@Command(
+    name = "pause",
+    mixinStandardHelpOptions = true,
+    description = "Pause (on) or unpause (off) a backend: no new jobs start while paused; running jobs continue.")
+public final class PauseCommand implements Callable<Integer> {
+  enum OnOff { on, off }
+
+  @Spec CommandSpec spec;
+  @Mixin ConfigOption config;
+
+  @Parameters(index = "0", paramLabel = "on|off", description = "on or off")
+  OnOff state;
+
+  @Parameters(index = "1", paramLabel = "BACKEND")
+  String backend;
+
+  @Override
+  public Integer call() {
+    String b = ControllerCommands.lower(backend);
+    return ControllerCommands.run(spec, config, b, (vertx, ctx, out) ->
+        new BackendFlags(ctx.db(), ctx.flags()).pause(b, state == OnOff.on).map(flags -> {
+          flags.forEach(f -> out.println(f.printable()));
+          return 0;
+        }));
+  }
+}

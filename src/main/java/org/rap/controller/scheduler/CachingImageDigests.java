@@ -1,0 +1,51 @@
+package org.rap.controller.scheduler;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * {@link ImageDigests} with the reference's fallback: on a lookup failure, reuse the last digest
+ * seen for the same reference (else null). The lookup itself is pluggable; the default has no
+ * registry and always fails, so definitions carry {@code image_sha: null}.
+ */
+public final class CachingImageDigests implements ImageDigests {
+  private static final Logger LOG = Logger.getLogger(CachingImageDigests.class.getName());
+
+  /** Asks a registry; throws when it is not configured or not reachable. */
+  @FunctionalInterface
+  public interface Lookup {
+    String lookup(String imageReference) throws Exception;
+  }
+
+  private final Lookup lookup;
+  private final Map<String, String> lastSeen = new ConcurrentHashMap<>();
+
+  public CachingImageDigests(Lookup lookup) {
+    this.lookup = lookup;
+  }
+
+  /** No registry configured: digests are null unless a previous lookup succeeded. */
+  public static CachingImageDigests offline() {
+    return new CachingImageDigests(
+        ref -> {
+          throw new UnsupportedOperationException("no registry configured");
+        });
+  }
+
+  @Override
+  public String digest(String imageReference) {
+    try {
+      String d = lookup.lookup(imageReference);
+      if (d != null) {
+        lastSeen.put(imageReference, d);
+        return d;
+      }
+    } catch (UnsupportedOperationException e) {
+      // no registry: fall through to the cache silently
+    } catch (Exception e) {
+      LOG.fine("Digest lookup for " + imageReference + " failed (" + e + "); using the last digest seen");
+    }
+    return lastSeen.get(imageReference);
+  }
+}

@@ -1,0 +1,98 @@
+package org.rap.controller.scheduler;
+
+import java.util.logging.Logger;
+import org.rap.common.model.Job;
+import org.rap.common.model.State;
+import org.rap.common.model.StatusCode;
+
+/**
+ * The reference's {@code set_code} bookkeeping (job-model.md section 8), as a pure function: the
+ * caller stores the result (conditional on the old code) and batches the writes.
+ */
+public final class StatusBook {
+  private static final Logger LOG = Logger.getLogger(StatusBook.class.getName());
+  /** Unchanged codes refresh {@code updated_at} at most this often. */
+  public static final long REFRESH_SECONDS = 60;
+
+  private StatusBook() {}
+
+  /** What {@link #setCode} decided. */
+  public enum Kind {
+    /** Nothing to write. */
+    NONE,
+    /** Same code; only {@code updated_at} moves to now. */
+    REFRESH,
+    /** New code (and possibly state, started_at, completed_at). */
+    CHANGE
+  }
+
+  /**
+   * @param job the job after the change (equal to the input for {@link Kind#NONE})
+   * @param previous the job before
+   */
+  public record Outcome(Kind kind, Job job, Job previous) {
+    public boolean stateChanged() {
+      return job.state() != previous.state();
+    }
+  }
+
+  /**
+   * Applies a status change.
+   *
+   * @param agentTimestampNs the agent's time of the change, or null to use {@code nowNs}
+   */
+  public static Outcome setCode(
+      Job job, StatusCode code, String message, Long agentTimestampNs, long nowNs) {
+    if (job.statusCode() == code) {
+      long nowS = nowNs / 1_000_000_000L;
+      if (job.updatedAt() == null || nowS - job.updatedAt() >= REFRESH_SECONDS) {
+        Job refreshed =
+            job.withStatus(
+                job.state(),
+                job.statusCode(),
+                job.statusMessage(),
+                nowS,
+                job.startedAt(),
+                job.completedAt(),
+                job.statusCodeUpdatedAt());
+        return new Outcome(Kind.REFRESH, refreshed, job);
+      }
+      return new Outcome(Kind.NONE, job, job);
+    }
+    long ts = agentTimestampNs != null && agentTimestampNs > 0 ? agentTimestampNs : nowNs;
+    if (ts < job.statusCodeUpdatedAt()) {
+      LOG.warning(
+          "Negative state duration for job "
+              + job.id()
+              + " entering "
+              + code.value()
+              + ": timestamp "
+              + ts
+              + " is before "
+              + job.statusCodeUpdatedAt()
+              + "; clamping");
+      ts = job.statusCodeUpdatedAt() + 1_000_000L;
+    }
+    long seconds = ts / 1_000_000_000L;
+    State state = job.state();
+    Long startedAt = job.startedAt();
+    Long completedAt = job.completedAt();
+    if (code.isRunning()) {
+      state = State.RUNNING;
+      if (startedAt == null) {
+        startedAt = seconds;
+      }
+    } else if (code == StatusCode.CANCELLED_BY_USER) {
+      state = State.FAILED;
+    } else if (code.isFinal()) {
+      completedAt = seconds;
+      state = code == StatusCode.SUCCEEDED ? State.SUCCEEDED : State.FAILED;
+    } else if (code.isReset()) {
+      state = State.PENDING;
+      startedAt = null;
+    }
+    Job changed = job.withStatus(state, code, message, seconds, startedAt, completedAt, ts);
+    LOG.info("Job " + job.id() + " (" + job.action() + "): " + code.value() + ": " + message);
+    return new Outcome(Kind.CHANGE, changed, job);
+  }
+}

@@ -1,0 +1,166 @@
+package org.rap.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.rap.common.config.ControllerConfig;
+import org.rap.common.config.Settings;
+import org.rap.common.model.Job;
+import org.rap.common.model.State;
+import org.rap.common.model.StatusCode;
+import org.rap.common.model.StatusMessages;
+import org.rap.common.model.Task;
+import org.rap.common.model.TaskType;
+import org.rap.controller.ControllerContext;
+import org.rap.controller.db.Database;
+import org.rap.controller.db.TaskRepository.AgentUpdate;
+import org.rap.controller.scheduler.CachingImageDigests;
+import org.rap.controller.scheduler.Scheduler;
+import org.rap.testing.Jobs;
+import org.rap.testing.TestDatabases;
+
+/**
+ * Scheduler pass time with many active jobs (default 10,000) on PostgreSQL (or SQLite with
+ * {@code sqlite} as first argument): half running (each with an executing RUNJOB task), half
+ * pending and waiting on workers (a quarter of those also waiting on a running dependency), over
+ * 100 workspaces. Reports steady-state passes (nothing changes), a pass where 1% of running jobs
+ * report a new stage, and the 60-second keep-alive pass that refreshes every job.
+ */
+public final class SchedulerPassBench {
+  public static void main(String[] args) throws Exception {
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    root.setLevel(java.util.logging.Level.WARNING);
+    for (var h : root.getHandlers()) {
+      h.setLevel(java.util.logging.Level.WARNING);
+    }
+    String dialect = args.length > 0 ? args[0] : "postgresql";
+    int total = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+    int running = total / 2;
+    Vertx vertx = Vertx.vertx();
+    Database db = TestDatabases.open(vertx, dialect);
+    long t0 = 1_800_000_000L;
+    AtomicLong clock = new AtomicLong(t0 * 1_000_000_000L);
+    ControllerConfig config = ControllerConfig.from(Settings.of(Map.of(
+        "BACKENDS", "test,tpp", "TEST_MAX_WORKERS", String.valueOf(running), "TEST_MAX_DB_WORKERS", String.valueOf(running),
+        "MAINTENANCE_ENABLED_BACKENDS", "tpp", "DATA_CHECK_ENABLED_BACKENDS", "tpp")));
+    ControllerContext ctx = ControllerContext.of(config, db);
+    Scheduler scheduler = new Scheduler(vertx, ctx, CachingImageDigests.offline(), Map.of(), clock::get,
+        new Scheduler.Options(Duration.ofSeconds(1), Duration.ofSeconds(60)));
+
+    System.out.printf("Setting up %d active jobs on %s ...%n", total, dialect);
+    List<Job> jobs = new ArrayList<>(total);
+    List<Task> tasks = new ArrayList<>(running);
+    for (int i = 0; i < total; i++) {
+      String rap = String.format("rap%013d", i / 10);
+      Job base = Jobs.pending(rap, "action_" + i, "test", "ws" + (i % 100), t0 - 1000 + i / 100);
+      if (i < running) {
+        Job r = base.withStatus(State.RUNNING, StatusCode.EXECUTING, StatusMessages.INITIATED, t0, t0 - 500, null, (t0 - 500) * 1_000_000_000L);
+        jobs.add(r);
+        tasks.add(new Task(r.id() + "-001", "test", TaskType.RUNJOB, new JsonObject().put("id", r.id()).put("action", r.action()),
+            true, t0 - 500, null, new JsonObject(), "executing", false, null, (t0 - 500) * 1_000_000_000L));
+      } else {
+        Job p = base.withStatus(State.PENDING, StatusCode.WAITING_ON_WORKERS, StatusMessages.WAITING_ON_WORKERS, t0, null, null, (t0 - 900) * 1_000_000_000L);
+        if (i % 4 == 0) {
+          Job dep = jobs.get(i % running);
+          p = new Job(p.id(), p.rapId(), p.state(), p.repoUrl(), p.commit(), p.workspace(), p.databaseName(), p.action(),
+              null, null, List.of(dep.action()), List.of(dep.id()), p.runCommand(), p.outputSpec(),
+              StatusMessages.WAITING_ON_DEPENDENCIES, StatusCode.WAITING_ON_DEPENDENCIES, false, p.createdAt(), t0, null, null,
+              Map.of(), p.statusCodeUpdatedAt(), false, "test", "main", "alice", "p", List.of("o"), Map.of());
+        }
+        jobs.add(p);
+      }
+    }
+    for (int i = 0; i < jobs.size(); i += 1000) {
+      List<Job> chunk = jobs.subList(i, Math.min(jobs.size(), i + 1000));
+      db.inTransaction(c -> ctx.jobs().insertAll(c, chunk)).await();
+    }
+    for (int i = 0; i < tasks.size(); i += 1000) {
+      List<Task> chunk = tasks.subList(i, Math.min(tasks.size(), i + 1000));
+      db.inTransaction(c -> {
+        io.vertx.core.Future<Void> f = io.vertx.core.Future.succeededFuture();
+        for (Task t : chunk) {
+          f = f.compose(v -> ctx.tasks().insert(c, t, t.id().substring(0, t.id().length() - 4)));
+        }
+        return f;
+      }).await();
+    }
+    if (!db.isSqlite()) {
+      db.pool().query("ANALYZE").execute().await();
+    }
+
+    // warm up (first pass creates the scheduled DB tasks of tpp)
+    for (int i = 0; i < 100; i++) {
+      Scheduler.PassStats s = scheduler.runPass().await();
+      if (i == 0) {
+        System.out.println("first pass: " + s);
+      }
+    }
+    int n = 50;
+    double[] steady = new double[n];
+    Scheduler.PassStats last = null;
+    for (int i = 0; i < n; i++) {
+      long start = System.nanoTime();
+      last = scheduler.runPass().await();
+      steady[i] = (System.nanoTime() - start) / 1e6;
+    }
+    System.out.println("steady-state pass stats: " + last);
+    report("steady-state pass (no changes)", steady);
+    if (System.getProperty("bench.queries") != null) {
+      double[] q1 = new double[n];
+      double[] q2 = new double[n];
+      double[] q3 = new double[n];
+      for (int i = 0; i < n; i++) {
+        long a = System.nanoTime();
+        ctx.jobs().findActiveStatus(db.pool()).await();
+        long b = System.nanoTime();
+        ctx.tasks().latestRunJobStatesOfRunningJobs(db.pool()).await();
+        long c = System.nanoTime();
+        ctx.flags().everyBackend(db.pool()).await();
+        ctx.tasks().scheduledSummaries(db.pool()).await();
+        long d = System.nanoTime();
+        q1[i] = (b - a) / 1e6;
+        q2[i] = (c - b) / 1e6;
+        q3[i] = (d - c) / 1e6;
+      }
+      report("  query: active job status columns", q1);
+      report("  query: latest RUNJOB of running jobs", q2);
+      report("  query: flags + scheduled summaries", q3);
+    }
+
+    double[] changing = new double[n];
+    for (int i = 0; i < n; i++) {
+      clock.addAndGet(1_000_000_000L);
+      for (int k = 0; k < running / 100; k++) {
+        Task t = tasks.get((i * 97 + k * 31) % running);
+        ctx.tasks().applyAgentUpdate(db.pool(), "test",
+            new AgentUpdate(t.id(), i % 2 == 0 ? "executed" : "finalizing", new JsonObject(), false, clock.get()), t0).await();
+      }
+      long start = System.nanoTime();
+      last = scheduler.runPass().await();
+      changing[i] = (System.nanoTime() - start) / 1e6;
+    }
+    System.out.println("changing pass stats: " + last);
+    report("pass with 1% of running jobs reporting a new stage", changing);
+
+    clock.addAndGet(61_000_000_000L);
+    long start = System.nanoTime();
+    last = scheduler.runPass().await();
+    System.out.printf("60 s keep-alive pass (refreshes every job's updated_at): %.1f ms (%s)%n",
+        (System.nanoTime() - start) / 1e6, last);
+
+    db.closeAsync().await();
+    vertx.close().await();
+  }
+
+  static void report(String what, double[] ms) {
+    double[] s = ms.clone();
+    Arrays.sort(s);
+    System.out.printf("%s: median %.1f ms, p90 %.1f ms, min %.1f ms, max %.1f ms (n=%d)%n",
+        what, s[s.length / 2], s[(int) Math.floor(s.length * 0.9)], s[0], s[s.length - 1], s.length);
+  }
+}

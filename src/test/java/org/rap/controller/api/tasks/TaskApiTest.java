@@ -1,0 +1,292 @@
+package org.rap.controller.api.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.rap.common.config.ControllerConfig;
+import org.rap.common.config.Settings;
+import org.rap.common.model.Flag;
+import org.rap.common.model.Task;
+import org.rap.common.model.TaskType;
+import org.rap.controller.ControllerContext;
+import org.rap.controller.ControllerHttpVerticle;
+import org.rap.controller.db.Database;
+import org.rap.controller.scheduler.SchedulerEvents;
+import org.rap.testing.TestDatabases;
+
+/** The task API over real HTTP on loopback, on both databases. */
+class TaskApiTest {
+  private final Vertx vertx = Vertx.vertx();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private Database db;
+  private ControllerContext ctx;
+  private String base;
+  private final List<JsonObject> updated = new CopyOnWriteArrayList<>();
+  private final List<JsonObject> flagChanged = new CopyOnWriteArrayList<>();
+
+  static List<String> dialects() {
+    return TestDatabases.dialects();
+  }
+
+  @AfterEach
+  void close() {
+    vertx.close().await();
+  }
+
+  private void start(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    ControllerConfig config = ControllerConfig.from(Settings.of(Map.of(
+        "BACKENDS", "test,tpp", "CONTROLLER_HOST", "127.0.0.1", "CONTROLLER_PORT", "0",
+        "TEST_JOB_SERVER_TOKEN", "test-token", "TPP_JOB_SERVER_TOKEN", "tpp-token", "LONG_POLL_MAX_SECONDS", "30")));
+    ctx = ControllerContext.of(config, db);
+    ControllerHttpVerticle verticle = new ControllerHttpVerticle(ctx, new org.rap.controller.api.rap.RapService(vertx, ctx,
+        request -> io.vertx.core.Future.failedFuture(new IllegalStateException("no job creation in task API tests"))));
+    vertx.deployVerticle(verticle).await();
+    base = "http://127.0.0.1:" + verticle.port();
+    vertx.eventBus().<JsonObject>consumer(SchedulerEvents.TASK_UPDATED, m -> updated.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(SchedulerEvents.FLAG_CHANGED, m -> flagChanged.add(m.body()));
+  }
+
+  private Task insert(String id, String backend, TaskType type, long createdAt) {
+    Task t = new Task(id, backend, type, new JsonObject().put("k", id), true, createdAt, null,
+        new JsonObject().put("user", "u"), null, null, null, null);
+    ctx.tasks().insert(db.pool(), t, type.isJobTask() ? id.split("-")[0] : null).await();
+    return t;
+  }
+
+  private HttpResponse<String> get(String path, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
+    if (token != null) {
+      b.header("Authorization", token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> postForm(String backend, String token, String payload) throws Exception {
+    String body = payload == null ? "other=1" : "payload=" + URLEncoder.encode(payload, StandardCharsets.UTF_8);
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/" + backend + "/task/update/"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      b.header("Authorization", token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonObject json(HttpResponse<String> r) {
+    return new JsonObject(r.body());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void authOrderAndErrorBodies(String dialect) throws Exception {
+    start(dialect);
+    HttpResponse<String> r = get("/nope/tasks/", null);
+    assertEquals(404, r.statusCode());
+    assertEquals(new JsonObject().put("error", "Not found").put("details", "Backend 'nope' not found"), json(r));
+    r = get("/test/tasks/", null);
+    assertEquals(401, r.statusCode());
+    assertEquals(new JsonObject().put("error", "Unauthorized").put("details", "No token provided"), json(r));
+    r = get("/test/tasks/", "");
+    assertEquals(401, r.statusCode());
+    r = get("/test/tasks/", "tpp-token");
+    assertEquals(401, r.statusCode());
+    assertEquals(new JsonObject().put("error", "Unauthorized").put("details", "Invalid token for backend 'test'"), json(r));
+    r = postForm("nope", "x", "{}");
+    assertEquals(404, r.statusCode());
+    r = postForm("test", null, "{}");
+    assertEquals(401, r.statusCode());
+    r = get("/test/task/update/", "test-token");
+    assertEquals(405, r.statusCode());
+    assertEquals(200, get("/", null).statusCode());
+    assertEquals(new JsonObject().put("method", "GET"), json(get("/", null)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void listsActiveTasksOfTheBackendDbStatusFirstAndStampsLastSeen(String dialect) throws Exception {
+    start(dialect);
+    insert("jobaaaaaaaaaaaa1-001", "test", TaskType.RUNJOB, 10);
+    insert("dbstatus-2026-01-01-aaaa", "test", TaskType.DBSTATUS, 20);
+    insert("jobbbbbbbbbbbbb1-001", "tpp", TaskType.RUNJOB, 5);
+    Task inactive = insert("jobccccccccccccc1-001", "test", TaskType.RUNJOB, 1);
+    ctx.tasks().deactivate(db.pool(), inactive.id(), 2L).await();
+
+    HttpResponse<String> r = get("/test/tasks/", "test-token");
+    assertEquals(200, r.statusCode());
+    JsonArray tasks = json(r).getJsonArray("tasks");
+    assertEquals(2, tasks.size());
+    assertEquals("dbstatus-2026-01-01-aaaa", tasks.getJsonObject(0).getString("id"));
+    JsonObject run = tasks.getJsonObject(1);
+    assertEquals(new JsonObject().put("id", "jobaaaaaaaaaaaa1-001").put("backend", "test").put("type", "runjob")
+        .put("definition", new JsonObject().put("k", "jobaaaaaaaaaaaa1-001"))
+        .put("attributes", new JsonObject().put("user", "u")).put("created_at", 10), run);
+
+    Flag seen = ctx.flags().get(db.pool(), "test", "last-seen-at").await().orElseThrow();
+    assertTrue(seen.value().matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?\\+00:00"), seen.value());
+    long first = seen.timestampMicros();
+    get("/test/tasks/", "test-token");
+    assertTrue(ctx.flags().get(db.pool(), "test", "last-seen-at").await().orElseThrow().timestampMicros() >= first);
+    assertTrue(ctx.flags().get(db.pool(), "tpp", "last-seen-at").await().isEmpty());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void updatesStoreAgentStateAndPublish(String dialect) throws Exception {
+    start(dialect);
+    insert("jobaaaaaaaaaaaa1-001", "test", TaskType.RUNJOB, 10);
+    HttpResponse<String> r = postForm("test", "test-token",
+        "{\"task_id\": \"jobaaaaaaaaaaaa1-001\", \"stage\": \"executing\", \"results\": {}, \"complete\": false, \"timestamp_ns\": 123456789}");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(new JsonObject().put("response", "Update successful"), json(r));
+    Task t = ctx.tasks().findById(db.pool(), "jobaaaaaaaaaaaa1-001").await().orElseThrow();
+    assertEquals("executing", t.agentStage());
+    assertEquals(123456789L, t.agentTimestampNs());
+    assertTrue(t.active());
+
+    // JSON body, empty timestamp keeps the stored one, complete deactivates
+    HttpResponse<String> j = http.send(HttpRequest.newBuilder(URI.create(base + "/test/task/update/"))
+        .header("Authorization", "test-token").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("task_id", "jobaaaaaaaaaaaa1-001")
+            .put("stage", "finalized").put("results", new JsonObject().put("exit_code", 0).put("error", false))
+            .put("complete", true).put("timestamp_ns", "").encode())).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, j.statusCode(), j.body());
+    t = ctx.tasks().findById(db.pool(), "jobaaaaaaaaaaaa1-001").await().orElseThrow();
+    assertFalse(t.active());
+    assertTrue(t.isAgentComplete());
+    assertEquals(123456789L, t.agentTimestampNs());
+    assertEquals(0, t.agentResults().getInteger("exit_code"));
+
+    // a finalized report with large results (container metadata, metrics) in the form field
+    insert("jobddddddddddddd1-001", "test", TaskType.RUNJOB, 11);
+    JsonObject big = new JsonObject().put("exit_code", 0).put("error", false).put("container_metadata",
+        new JsonObject().put("Env", "x".repeat(200_000)));
+    r = postForm("test", "test-token", new JsonObject().put("task_id", "jobddddddddddddd1-001").put("stage", "finalized")
+        .put("results", big).put("complete", true).put("timestamp_ns", 5).encode());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(200_000, ctx.tasks().findById(db.pool(), "jobddddddddddddd1-001").await().orElseThrow()
+        .agentResults().getJsonObject("container_metadata").getString("Env").length());
+    waitFor(() -> updated.size() == 3);
+    assertEquals(new JsonObject().put("backend", "test").put("task_id", "jobaaaaaaaaaaaa1-001"), updated.get(0));
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void unknownTasksOtherBackendsAndMalformedPayloads(String dialect) throws Exception {
+    start(dialect);
+    insert("jobbbbbbbbbbbbb1-001", "tpp", TaskType.RUNJOB, 5);
+    HttpResponse<String> r = postForm("test", "test-token",
+        "{\"task_id\": \"nope-001\", \"stage\": \"executing\", \"complete\": false, \"timestamp_ns\": null}");
+    assertEquals(500, r.statusCode());
+    assertEquals(new JsonObject().put("error", "Error updating task"), json(r));
+    r = postForm("test", "test-token",
+        "{\"task_id\": \"jobbbbbbbbbbbbb1-001\", \"stage\": \"executing\", \"complete\": true, \"timestamp_ns\": null}");
+    assertEquals(404, r.statusCode());
+    assertEquals("Not found", json(r).getString("error"));
+    Task untouched = ctx.tasks().findById(db.pool(), "jobbbbbbbbbbbbb1-001").await().orElseThrow();
+    assertTrue(untouched.active());
+    assertEquals(null, untouched.agentStage());
+
+    r = postForm("test", "test-token", null);
+    assertEquals(400, r.statusCode());
+    assertEquals(new JsonObject().put("error", "Invalid payload").put("details", "Missing form field 'payload'"), json(r));
+    r = postForm("test", "test-token", "{not json");
+    assertEquals(400, r.statusCode());
+    assertTrue(json(r).getString("details").startsWith("'payload' is not valid JSON"));
+    r = postForm("test", "test-token", "{\"stage\": \"x\", \"complete\": true}");
+    assertEquals(400, r.statusCode());
+    assertEquals("'task_id' is required and must be a non-empty string", json(r).getString("details"));
+    r = postForm("test", "test-token", "{\"task_id\": \"a\", \"stage\": \"x\"}");
+    assertEquals("'complete' is required and must be true or false", json(r).getString("details"));
+    r = postForm("test", "test-token", "{\"task_id\": \"a\", \"stage\": \"x\", \"complete\": true, \"results\": [1]}");
+    assertEquals("'results' must be an object or null", json(r).getString("details"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void dbStatusResultsSetModeUnlessManual(String dialect) throws Exception {
+    start(dialect);
+    insert("dbstatus-1", "tpp", TaskType.DBSTATUS, 1);
+    insert("dbstatus-2", "tpp", TaskType.DBSTATUS, 2);
+    insert("dbstatus-3", "tpp", TaskType.DBSTATUS, 3);
+    String maint = "{\"task_id\": \"%s\", \"stage\": \"\", \"complete\": true, \"timestamp_ns\": null,"
+        + " \"results\": {\"results\": {\"status\": \"%s\"}, \"error\": null}}";
+    assertEquals(200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-1", "db-maintenance")).statusCode());
+    assertEquals("db-maintenance", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value());
+    waitFor(() -> flagChanged.size() == 1);
+    assertEquals(new JsonObject().put("backend", "tpp").put("flag", "mode"), flagChanged.get(0));
+
+    ctx.flags().set(db.pool(), "tpp", "manual-db-maintenance", "on").await();
+    assertEquals(200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-2", "")).statusCode());
+    assertEquals("db-maintenance", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value(), "manual mode pins it");
+
+    ctx.flags().set(db.pool(), "tpp", "manual-db-maintenance", null).await();
+    assertEquals(200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-3", "")).statusCode());
+    assertEquals("", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value());
+    // a repeated report on an already completed DBSTATUS task does not change the mode
+    assertEquals(200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-1", "db-maintenance")).statusCode());
+    assertEquals("", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void longPollAnswersAtOnceWhenTasksExistElseWhenOneIsCreated(String dialect) throws Exception {
+    start(dialect);
+    // no wait: returns at once even when empty
+    assertEquals(new JsonArray(), json(get("/test/tasks/", "test-token")).getJsonArray("tasks"));
+    // wait expires: the current (empty) list
+    assertEquals(new JsonArray(), json(get("/test/tasks/?wait=0.2", "test-token")).getJsonArray("tasks"));
+    assertEquals(400, get("/test/tasks/?wait=soon", "test-token").statusCode());
+
+    CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(
+        HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25")).header("Authorization", "test-token").build(),
+        HttpResponse.BodyHandlers.ofString());
+    waitFor(() -> lastSeen("test"));
+    Thread.sleep(200);
+    assertFalse(waiting.isDone(), "holds while there are no tasks");
+    // a task for another backend does not answer it
+    insert("jobbbbbbbbbbbbb1-001", "tpp", TaskType.RUNJOB, 5);
+    vertx.eventBus().publish(SchedulerEvents.TASK_CREATED, new JsonObject().put("backend", "tpp").put("task_id", "jobbbbbbbbbbbbb1-001"));
+    Thread.sleep(200);
+    assertFalse(waiting.isDone());
+    insert("jobaaaaaaaaaaaa1-001", "test", TaskType.RUNJOB, 10);
+    vertx.eventBus().publish(SchedulerEvents.TASK_CREATED, new JsonObject().put("backend", "test").put("task_id", "jobaaaaaaaaaaaa1-001"));
+    HttpResponse<String> r = waiting.get(10, TimeUnit.SECONDS);
+    assertEquals(200, r.statusCode());
+    assertEquals("jobaaaaaaaaaaaa1-001", json(r).getJsonArray("tasks").getJsonObject(0).getString("id"));
+    // with tasks present a long poll answers at once
+    HttpResponse<String> immediate = http.sendAsync(
+        HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25")).header("Authorization", "test-token").build(),
+        HttpResponse.BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
+    assertEquals(1, json(immediate).getJsonArray("tasks").size());
+  }
+
+  private boolean lastSeen(String backend) {
+    return ctx.flags().get(db.pool(), backend, "last-seen-at").await().isPresent();
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
+    for (int i = 0; i < 200 && !cond.getAsBoolean(); i++) {
+      Thread.sleep(25);
+    }
+    assertTrue(cond.getAsBoolean(), "condition not reached");
+  }
+}

@@ -1,0 +1,52 @@
+package org.rap.controller.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.rap.controller.db.Database;
+import org.rap.controller.db.DatabaseTarget;
+import org.rap.testing.TestDatabases;
+
+/** Events cross between controller processes on one PostgreSQL database, without echo loops. */
+class PgEventBridgeTest {
+  private final Vertx a = Vertx.vertx();
+  private final Vertx b = Vertx.vertx();
+
+  @AfterEach
+  void close() {
+    a.close().await();
+    b.close().await();
+  }
+
+  @Test
+  void taskCreatedInOneProcessReachesTheOtherOnce() throws Exception {
+    DatabaseTarget target = TestDatabases.fresh("postgresql");
+    a.deployVerticle(new PgEventBridge(Database.open(a, target))).await();
+    b.deployVerticle(new PgEventBridge(Database.open(b, target))).await();
+    List<JsonObject> inA = new CopyOnWriteArrayList<>();
+    List<JsonObject> inB = new CopyOnWriteArrayList<>();
+    List<String> originsInB = new CopyOnWriteArrayList<>();
+    a.eventBus().<JsonObject>consumer(SchedulerEvents.TASK_CREATED, m -> inA.add(m.body())).completion().await();
+    b.eventBus().<JsonObject>consumer(SchedulerEvents.TASK_CREATED, m -> {
+      inB.add(m.body());
+      originsInB.add(m.headers().get(PgEventBridge.ORIGIN_HEADER));
+    }).completion().await();
+
+    JsonObject event = new JsonObject().put("backend", "test").put("task_id", "j-001");
+    a.eventBus().publish(SchedulerEvents.TASK_CREATED, event);
+    for (int i = 0; i < 200 && inB.isEmpty(); i++) {
+      Thread.sleep(25);
+    }
+    assertEquals(List.of(event), inB);
+    assertTrue(originsInB.get(0) != null);
+    Thread.sleep(300);
+    assertEquals(List.of(event), inA, "no echo back to the sender");
+    assertEquals(1, inB.size());
+  }
+}
