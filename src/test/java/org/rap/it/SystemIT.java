@@ -140,9 +140,11 @@ class SystemIT {
     assertEquals(1, post("rap/create/", createBody(rap2, List.of("report")), 201).getInteger("count"));
     JsonArray second = awaitJobs(rap2, SystemIT::allFinal, Duration.ofMinutes(2));
     assertEquals("succeeded", byAction(second, "report").getString("status"), second.encode());
-    // nothing left to do for run_all now
-    JsonObject nothing = post("rap/create/", createBody(JobIds.newRapId(), List.of("run_all")), 200);
-    assertEquals("Nothing to do", nothing.getString("result"), nothing.encode());
+    // run_all reuses the three succeeded actions and only creates the never-run wait_forever
+    String rapAll = JobIds.newRapId();
+    assertEquals(1, post("rap/create/", createBody(rapAll, List.of("run_all")), 201).getInteger("count"));
+    post("rap/cancel/", new JsonObject().put("rap_id", rapAll).put("actions", new JsonArray().add("wait_forever")), 200);
+    awaitJobs(rapAll, SystemIT::allFinal, Duration.ofMinutes(1));
 
     // 3. cancellation of a running job
     String rap3 = JobIds.newRapId();
