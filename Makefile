@@ -3,7 +3,7 @@ MVN ?= mvn -B -q
 JAR := target/rap.jar
 export RAP_TEST_PG_URL ?= postgresql://rap:rap@localhost:5432/rap_test
 
-.PHONY: jar test run services bench clean
+.PHONY: jar test run serve services services-docker bench clean
 
 jar: $(JAR)
 
@@ -17,10 +17,18 @@ services:
 test: services
 	mvn -B clean verify
 
-run: jar
-	@mkdir -p workdir
+# The main job in one command: Docker and the local images, then the example study through
+# controller, agent and RAP API in one JVM, with live progress and a summary.
+run: jar services-docker
+	java -jar $(JAR) demo
+
+# Start --role=all on the embedded database and keep serving.
+serve: jar
 	java -jar $(JAR) migrate
 	java -jar $(JAR) --role=all
+
+services-docker:
+	scripts/ensure-services.sh --docker-only
 
 bench: jar services
 	scripts/bench.sh

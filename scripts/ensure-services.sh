@@ -8,8 +8,11 @@ log() { echo "[ensure-services] $*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+docker_only=0
+[ "${1:-}" = "--docker-only" ] && docker_only=1
+
 need_pkgs=()
-command -v pg_ctlcluster >/dev/null 2>&1 || need_pkgs+=(postgresql)
+[ "$docker_only" = 1 ] || command -v pg_ctlcluster >/dev/null 2>&1 || need_pkgs+=(postgresql)
 command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -18,6 +21,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
 
+if [ "$docker_only" = 0 ]; then
 # PostgreSQL: start the default cluster and make a test role/database.
 pg_version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
 if [ -z "$pg_version" ]; then
@@ -34,6 +38,8 @@ as_root su postgres -c "psql -qtAc \"select 1 from pg_roles where rolname='rap'\
   || as_root su postgres -c "psql -qc \"create role rap login superuser password 'rap'\""
 as_root su postgres -c "psql -qtAc \"select 1 from pg_database where datname='rap_test'\"" | grep -q 1 \
   || as_root su postgres -c "createdb -O rap rap_test"
+
+fi
 
 # Docker: dockerd without a bridge network (our machines must not route to private ranges).
 if ! docker info >/dev/null 2>&1; then

@@ -24,6 +24,7 @@ public final class Main {
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.addSubcommand(new MigrateCommand());
     cl.addSubcommand(new org.rap.cli.RunCommand());
+    cl.addSubcommand(new org.rap.cli.DemoCommand());
     cl.addSubcommand(new org.rap.cli.CheckProjectCommand());
     cl.addSubcommand(new org.rap.cli.PauseCommand());
     cl.addSubcommand(new org.rap.cli.DbMaintenanceCommand());

@@ -118,4 +118,20 @@ class JarIT {
       assertEquals(0, p.terminate(), p.output());
     }
   }
+
+  @Test
+  void demoRunsTheExampleStudyThroughTheWholeSystem() throws Exception {
+    int port = JarProcess.freePort();
+    JarProcess.Result r =
+        JarProcess.run(
+            env(
+                "CONTROLLER_PORT", String.valueOf(port),
+                "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + port + "/",
+                "AGENT_PORT", String.valueOf(JarProcess.freePort())),
+            "demo");
+    assertEquals(0, r.exit(), r.output());
+    assertTrue(r.output().contains("report: succeeded - Completed successfully"), r.output());
+    assertTrue(Files.isRegularFile(workdir.resolve("medium_privacy/workspaces/demo/output/report.md")));
+    assertTrue(Files.isRegularFile(workdir.resolve("medium_privacy/workspaces/demo/output/patient_rows.csv.txt")));
+  }
 }
