@@ -71,18 +71,6 @@ public final class JobLog {
   }
 
   static boolean truthy(Object v) {
-    if (v == null) {
-      return false;
-    }
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    if (v instanceof Number n) {
-      return n.doubleValue() != 0;
-    }
-    if (v instanceof String s) {
-      return !s.isEmpty();
-    }
-    return true;
+    return org.rap.common.model.JobOutcome.truthy(v);
   }
 }

@@ -1,8 +1,8 @@
 package org.rap.controller.scheduler;
 
-import io.vertx.core.json.JsonArray;
+import org.rap.common.model.JobOutcome;
+
 import io.vertx.core.json.JsonObject;
-import java.util.Map;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
 
@@ -39,67 +39,11 @@ public final class TaskResults {
 
   /** The verdict for results without an error. */
   public static Verdict verdict(JsonObject results, boolean requiresDb) {
-    Integer exitCode = exitCode(results.getValue("exit_code"));
-    if (exitCode == null || exitCode != 0) {
-      String message = StatusMessages.NONZERO_EXIT;
-      Object agentMessage = results.getValue("status_message");
-      if (agentMessage instanceof String s && !s.isEmpty()) {
-        message += ": " + s;
-      } else if (requiresDb && exitCode != null) {
-        String dbMessage = StatusMessages.DATABASE_EXIT_CODES.get(exitCode);
-        if (dbMessage != null) {
-          message += ": " + dbMessage;
-        }
-      }
-      return new Verdict(StatusCode.NONZERO_EXIT, message);
-    }
-    if (truthy(results.getValue("has_unmatched_patterns"))) {
-      return new Verdict(StatusCode.UNMATCHED_PATTERNS, StatusMessages.UNMATCHED_PATTERNS);
-    }
-    String message = StatusMessages.SUCCEEDED;
-    if (truthy(results.getValue("has_level4_excluded_files"))) {
-      message += StatusMessages.LEVEL4_EXCLUDED_SUFFIX;
-    }
-    return new Verdict(StatusCode.SUCCEEDED, message);
-  }
-
-  static Integer exitCode(Object raw) {
-    if (raw instanceof Number n) {
-      double d = n.doubleValue();
-      return d == Math.rint(d) ? (int) d : null;
-    }
-    if (raw instanceof String s) {
-      try {
-        return Integer.parseInt(s.strip());
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    }
-    return null;
+    JobOutcome o = JobOutcome.fromResults(results, requiresDb);
+    return new Verdict(o.code(), o.message());
   }
 
   static boolean truthy(Object v) {
-    if (v == null) {
-      return false;
-    }
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    if (v instanceof Number n) {
-      return n.doubleValue() != 0;
-    }
-    if (v instanceof String s) {
-      return !s.isEmpty();
-    }
-    if (v instanceof JsonObject o) {
-      return !o.isEmpty();
-    }
-    if (v instanceof JsonArray a) {
-      return !a.isEmpty();
-    }
-    if (v instanceof Map<?, ?> m) {
-      return !m.isEmpty();
-    }
-    return true;
+    return JobOutcome.truthy(v);
   }
 }
