@@ -30,7 +30,7 @@ serve: jar
 services-docker:
 	scripts/ensure-services.sh --docker-only
 
-bench: jar services
+bench: services
 	scripts/bench.sh
 
 clean:

@@ -1,0 +1,143 @@
+package org.rap.it;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.rap.bench.Stats;
+import org.rap.common.model.JobIds;
+
+/**
+ * Whole-system figures with controller and agent as separate jars (embedded SQLite, real Docker):
+ * (a) rap/create → the agent's first report (preparing) on the job, (b) per-job overhead: a trivial
+ * job's create → succeeded wall time minus a plain {@code docker run --rm} of the same command, (e)
+ * resident memory of both processes. Prints one JSON object. Run by {@code make bench}; needs
+ * {@code target/rap.jar}.
+ */
+public final class SystemBench {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final String CMD = "mkdir -p output && echo 1 > output/x.csv";
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    Path tmp = Files.createTempDirectory("rap-sysbench");
+    Path repo = Files.createDirectories(tmp.resolve("study"));
+    Files.writeString(
+        repo.resolve("project.yaml"),
+        "version: '4.0'\nactions:\n  trivial:\n    run: python:v2 sh -c '" + CMD + "'\n"
+            + "    outputs: {moderately_sensitive: {x: output/x.csv}}\n");
+    String commit;
+    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+      git.add().addFilepattern(".").call();
+      PersonIdent who = new PersonIdent("bench", "bench@example.org");
+      commit = git.commit().setMessage("bench").setAuthor(who).setCommitter(who).setSign(false).call().getName();
+    }
+    int port = JarProcess.freePort();
+    Map<String, String> common = Map.of("BACKENDS", "test", "ALLOW_LOCAL_GIT_REPOS", "true", "JOB_LOOP_INTERVAL", "1.0");
+    Map<String, String> ctl = new java.util.HashMap<>(common);
+    ctl.putAll(Map.of("WORKDIR", tmp.resolve("ctl").toString(), "CONTROLLER_PORT", String.valueOf(port),
+        "TEST_CLIENT_TOKENS", "t", "TEST_JOB_SERVER_TOKEN", "a", "MAINTENANCE_ENABLED_BACKENDS", "",
+        "DATA_CHECK_ENABLED_BACKENDS", ""));
+    Map<String, String> ag = new java.util.HashMap<>(common);
+    ag.putAll(Map.of("WORKDIR", tmp.resolve("agent").toString(), "BACKEND", "test",
+        "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + port + "/", "CONTROLLER_TASK_API_TOKEN", "a",
+        "USING_DUMMY_DATA_BACKEND", "true", "DOCKER_PROXY", "none", "AGENT_PORT", String.valueOf(JarProcess.freePort())));
+    if (JarProcess.run(ctl, "migrate").exit() != 0) {
+      throw new IllegalStateException("migrate failed");
+    }
+    try (JarProcess controller = JarProcess.start(ctl, "--role=controller");
+        JarProcess agent = JarProcess.start(ag, "--role=agent")) {
+      controller.awaitStatus("http://localhost:" + port + "/health/ready", 200, Duration.ofSeconds(60));
+      String api = "http://localhost:" + port + "/controller/v1/";
+      List<Long> dispatch = new ArrayList<>();
+      List<Long> total = new ArrayList<>();
+      List<Long> docker = new ArrayList<>();
+      for (int i = 0; i <= rounds; i++) {
+        String rap = JobIds.newRapId();
+        long t0 = System.nanoTime();
+        post(api + "rap/create/", create(rap, repo.toString(), commit));
+        long firstReport = -1;
+        while (true) {
+          JsonObject job = post(api + "rap/status/", new JsonObject().put("rap_ids", new JsonArray().add(rap)))
+              .getJsonArray("jobs").getJsonObject(0);
+          String code = job.getString("status_code");
+          if (firstReport < 0 && !List.of("created", "initiated").contains(code)) {
+            firstReport = System.nanoTime() - t0;
+          }
+          if (List.of("succeeded", "failed").contains(job.getString("status"))) {
+            if (!"succeeded".equals(job.getString("status"))) {
+              throw new IllegalStateException(job.encode());
+            }
+            break;
+          }
+          Thread.sleep(10);
+        }
+        long t1 = System.nanoTime() - t0;
+        long d0 = System.nanoTime();
+        Process p = new ProcessBuilder("docker", "run", "--rm", "--network", "none", "ghcr.io/opensafely-core/python:v2",
+            "sh", "-c", CMD).start();
+        p.waitFor();
+        long d1 = System.nanoTime() - d0;
+        if (i > 0) { // round 0 warms up
+          dispatch.add(firstReport / 1_000_000);
+          total.add(t1 / 1_000_000);
+          docker.add(d1 / 1_000_000);
+        }
+      }
+      List<Long> overhead = new ArrayList<>();
+      for (int i = 0; i < total.size(); i++) {
+        overhead.add(total.get(i) - docker.get(i));
+      }
+      JsonObject out = new JsonObject()
+          .put("rounds", rounds)
+          .put("create_to_agent_first_report_ms_median", Stats.median(dispatch))
+          .put("create_to_agent_first_report_ms_p99", Stats.percentile(dispatch, 99))
+          .put("trivial_job_total_ms_median", Stats.median(total))
+          .put("docker_run_rm_ms_median", Stats.median(docker))
+          .put("per_job_overhead_ms_median", Stats.median(overhead))
+          .put("controller_rss_mb", rssMb(controller.process.pid()))
+          .put("agent_rss_mb", rssMb(agent.process.pid()));
+      System.out.println(out.encodePrettily());
+      controller.terminate();
+      agent.terminate();
+    }
+  }
+
+  private static long rssMb(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+      }
+    }
+    return -1;
+  }
+
+  private static JsonObject create(String rap, String repo, String commit) {
+    return new JsonObject().put("backend", "test").put("rap_id", rap).put("workspace", "bench").put("repo_url", repo)
+        .put("branch", "main").put("commit", commit).put("database_name", "default")
+        .put("requested_actions", new JsonArray().add("trivial")).put("codelists_ok", true)
+        .put("force_run_dependencies", false).put("created_by", "bench").put("project", "bench")
+        .put("orgs", new JsonArray().add("bench")).put("analysis_scope", new JsonObject());
+  }
+
+  private static JsonObject post(String url, JsonObject body) throws Exception {
+    HttpResponse<String> r = HTTP.send(
+        HttpRequest.newBuilder(URI.create(url)).header("Authorization", "t").header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() >= 300) {
+      throw new IllegalStateException(url + " " + r.statusCode() + " " + r.body());
+    }
+    return new JsonObject(r.body());
+  }
+}
