@@ -79,7 +79,7 @@ public final class LocalRunner {
     this.pipeline = pipeline;
     this.progress = progress;
     this.base = options.projectDir().resolve("metadata").resolve(".rap");
-    this.settings = withRegistry(ExecutorSettings.local("local", base), options.dockerRegistry());
+    this.settings = ExecutorSettings.local("local", base).withDockerRegistry(options.dockerRegistry());
     String name = options.projectDir().getFileName() == null ? "" : options.projectDir().getFileName().toString();
     String ws = name.replaceAll("[^a-zA-Z0-9_-]", "-");
     this.workspace = ws.isBlank() ? "local" : ws;
@@ -344,18 +344,5 @@ public final class LocalRunner {
     if (executor != null) {
       executor.close();
     }
-  }
-
-  public Path stateDir() {
-    return base;
-  }
-
-  private static ExecutorSettings withRegistry(ExecutorSettings s, String registry) {
-    return new ExecutorSettings(
-        s.backend(), s.workdir(), s.highPrivacyStorageBase(), s.mediumPrivacyStorageBase(), s.highPrivacyArchiveDir(),
-        s.highPrivacyVolumeDir(), s.dockerHostVolumeDir(), s.dockerUser(), registry, s.dockerProxy(), s.pullImages(),
-        s.imagePullTimeout(), s.databaseAccessNetwork(), s.usingDummyDataBackend(), s.databaseUrls(),
-        s.tempDatabaseName(), s.emisOrganisationHash(), s.prestoTlsCert(), s.prestoTlsKey(), s.githubProxyDomain(),
-        s.privateRepoAccessToken(), s.pidsLimit(), s.allowLocalGitRepos());
   }
 }

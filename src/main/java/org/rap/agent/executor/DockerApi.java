@@ -72,40 +72,21 @@ public final class DockerApi implements Closeable {
    * @throws ExecutorRetry when Docker does not answer within 15 s or is unreachable
    */
   public Optional<JsonObject> inspectContainer(String name) {
-    DockerHttpClient.Request req =
-        DockerHttpClient.Request.builder()
-            .method(DockerHttpClient.Request.Method.GET)
-            .path("/containers/" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/json")
-            .build();
-    try (DockerHttpClient.Response resp = inspectHttp.execute(req)) {
-      int status = resp.getStatusCode();
-      String body = new String(resp.getBody().readAllBytes(), StandardCharsets.UTF_8);
-      if (status == 404) {
-        return Optional.empty();
-      }
-      if (status != 200) {
-        throw new ExecutorRetry("docker error " + status + " inspecting container " + name + ": " + body.strip());
-      }
-      return Optional.of(new JsonObject(body));
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof ExecutorRetry r) {
-        throw r;
-      }
-      if (isTimeout(e)) {
-        throw new ExecutorRetry(
-            "docker timed out after " + INSPECT_TIMEOUT.toSeconds() + "s inspecting container " + name, e);
-      }
-      throw new ExecutorRetry("docker unavailable inspecting container " + name + ": " + e, e);
-    }
+    return inspect("/containers/" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/json", "container " + name, true);
   }
 
   /** {@code docker image inspect <ref>} as Docker's JSON, empty when there is no such image. */
   public Optional<JsonObject> inspectImage(String ref) {
+    return inspect("/images/" + ref + "/json", "image " + ref, false);
+  }
+
+  /**
+   * GET an inspect path: the JSON on 200, empty on 404, else a retryable error naming {@code what}
+   * ({@code timeoutMessage}: say so when the inspect timed out).
+   */
+  private Optional<JsonObject> inspect(String path, String what, boolean timeoutMessage) {
     DockerHttpClient.Request req =
-        DockerHttpClient.Request.builder()
-            .method(DockerHttpClient.Request.Method.GET)
-            .path("/images/" + ref + "/json")
-            .build();
+        DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET).path(path).build();
     try (DockerHttpClient.Response resp = inspectHttp.execute(req)) {
       int status = resp.getStatusCode();
       String body = new String(resp.getBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -113,16 +94,21 @@ public final class DockerApi implements Closeable {
         return Optional.empty();
       }
       if (status != 200) {
-        throw new ExecutorRetry("docker error " + status + " inspecting image " + ref + ": " + body.strip());
+        throw new ExecutorRetry("docker error " + status + " inspecting " + what + ": " + body.strip());
       }
       return Optional.of(new JsonObject(body));
     } catch (IOException | RuntimeException e) {
       if (e instanceof ExecutorRetry r) {
         throw r;
       }
-      throw new ExecutorRetry("docker unavailable inspecting image " + ref + ": " + e, e);
+      if (timeoutMessage && isTimeout(e)) {
+        throw new ExecutorRetry(
+            "docker timed out after " + INSPECT_TIMEOUT.toSeconds() + "s inspecting " + what, e);
+      }
+      throw new ExecutorRetry("docker unavailable inspecting " + what + ": " + e, e);
     }
   }
+
 
   /**
    * {@code docker container logs --timestamps --tail <tail>}: stdout and stderr together, frame

@@ -123,6 +123,15 @@ public record ExecutorSettings(
         privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
   }
 
+  public ExecutorSettings withDockerRegistry(String registry) {
+    return new ExecutorSettings(
+        backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
+        highPrivacyVolumeDir, dockerHostVolumeDir, dockerUser, registry, dockerProxy, pullImages,
+        imagePullTimeout, databaseAccessNetwork, usingDummyDataBackend, databaseUrls,
+        tempDatabaseName, emisOrganisationHash, prestoTlsCert, prestoTlsKey, githubProxyDomain,
+        privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
+  }
+
   /** A real (non-dummy) database backend: DB jobs get secrets and the database network. */
   public ExecutorSettings withRealDatabase(String network, Map<String, String> urls, Optional<String> tempDatabase) {
     return new ExecutorSettings(

@@ -438,23 +438,6 @@ public final class JobRepository {
         .map(SqlResult::rowCount);
   }
 
-  /** Refreshes {@code updated_at} of still-active jobs (the 60-second keep-alive). */
-  public Future<Void> touch(SqlClient client, Collection<String> ids, long nowSeconds) {
-    if (ids.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    Map<String, Object> p = new HashMap<>();
-    p.put("now", nowSeconds);
-    String in = Sql.in("i", ids, p);
-    return SqlTemplate.forUpdate(
-            client,
-            "UPDATE job SET updated_at = #{now} WHERE id IN "
-                + in
-                + " AND state IN ('pending', 'running')")
-        .execute(p)
-        .mapEmpty();
-  }
-
   /**
    * Marks the not-yet-final jobs of these actions in a RAP cancelled, with {@code completed_at}.
    *
