@@ -424,17 +424,27 @@ public final class JobRepository {
   }
 
   /**
-   * The 60-second keep-alive for every active job at once: {@code updated_at = now} where it is
-   * at least {@code REFRESH} seconds old. One statement, however many jobs.
+   * The 60-second keep-alive for these active jobs: {@code updated_at = now} where it is at least
+   * {@code refreshSeconds} old (re-checked here, so a concurrent status change is never undone).
    *
    * @return how many jobs were refreshed
    */
-  public Future<Integer> touchStale(SqlClient client, long nowSeconds, long refreshSeconds) {
+  public Future<Integer> touchStale(
+      SqlClient client, Collection<String> ids, long nowSeconds, long refreshSeconds) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    Map<String, Object> p = new HashMap<>();
+    p.put("now", nowSeconds);
+    p.put("cutoff", nowSeconds - refreshSeconds);
+    String in = Sql.in("id", ids, p);
     return SqlTemplate.forUpdate(
             client,
-            "UPDATE job SET updated_at = #{now} WHERE state IN ('pending', 'running')"
+            "UPDATE job SET updated_at = #{now} WHERE id IN "
+                + in
+                + " AND state IN ('pending', 'running')"
                 + " AND (updated_at IS NULL OR updated_at <= #{cutoff})")
-        .execute(Map.of("now", nowSeconds, "cutoff", nowSeconds - refreshSeconds))
+        .execute(p)
         .map(SqlResult::rowCount);
   }
 

@@ -48,6 +48,18 @@ import org.rap.controller.db.TaskRepository.ScheduledSummary;
 public final class Scheduler implements PassRunner {
   private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
   private static final int STATES_CHUNK = 500;
+  /**
+   * At most this many 60-second keep-alive refreshes per pass, oldest first. When many jobs fall
+   * due at once (10,000 jobs created in the same minute), one UPDATE of all of them would make
+   * that pass several times slower than the others; spread over passes, {@code updated_at} still
+   * stays far younger than the 30 minutes after which job-server reports missing updates. With
+   * more than 10,000 active jobs the batch grows so that any backlog clears within 20 passes.
+   */
+  static final int KEEP_ALIVE_BATCH = 500;
+
+  static int keepAliveBatch(int activeJobs) {
+    return Math.max(KEEP_ALIVE_BATCH, (activeJobs + 19) / 20);
+  }
   /** Reference test hook: a scheduler error whose text contains this fails the job at once. */
   public static final String HARD_FAILURE_TEST_HOOK = "test_hard_failure";
 
@@ -87,6 +99,8 @@ public final class Scheduler implements PassRunner {
   private final LongSupplier clockNanos;
   private final Options options;
   private final Map<String, ErrorState> errors = new HashMap<>();
+  /** The UNIX minute in which unchanged jobs were last logged (job-model.md section 8). */
+  private long lastReminderMinute = -1;
   /** Immutable columns of active jobs, by id (only status columns change after insert). */
   private Map<String, Job> jobCache = new HashMap<>();
 
@@ -276,7 +290,26 @@ public final class Scheduler implements PassRunner {
     while (order.hasNext()) {
       handle(order.next(), s, usage, runningCounts, effects, failures, nowNs);
     }
+    remindUnchanged(effects, nowNs);
     return applyEffects(s, effects, failures, nowNs);
+  }
+
+  /**
+   * The reference logs the message of every unchanged active job at INFO when the current minute
+   * is divisible by 10; we do that once in such a minute rather than on every pass of it.
+   */
+  private void remindUnchanged(Map<String, Effect> effects, long nowNs) {
+    long minute = nowNs / 60_000_000_000L;
+    if (minute % 10 != 0 || minute == lastReminderMinute || !LOG.isLoggable(Level.INFO)) {
+      return;
+    }
+    lastReminderMinute = minute;
+    for (Effect e : effects.values()) {
+      if (e instanceof Write w && w.outcome().kind() != StatusBook.Kind.CHANGE) {
+        Job j = w.outcome().job();
+        LOG.info(StatusBook.logLine(j, j.statusCode(), j.statusMessage()));
+      }
+    }
   }
 
   private void handle(
@@ -434,7 +467,7 @@ public final class Scheduler implements PassRunner {
     long nowS = nowNs / 1_000_000_000L;
     List<Job> changed = new ArrayList<>();
     List<StatusCode> expected = new ArrayList<>();
-    List<String> refreshed = new ArrayList<>();
+    List<Job> stale = new ArrayList<>();
     List<Effect> transactional = new ArrayList<>();
     for (Effect e : effects.values()) {
       if (e instanceof Write w) {
@@ -443,25 +476,26 @@ public final class Scheduler implements PassRunner {
             changed.add(w.outcome().job());
             expected.add(w.outcome().previous().statusCode());
           }
-          case REFRESH -> refreshed.add(w.outcome().job().id());
+          case REFRESH -> stale.add(w.outcome().previous());
           case NONE -> {}
         }
       } else {
         transactional.add(e);
       }
     }
+    List<String> refreshed = oldestFirst(stale, keepAliveBatch(s.active.size()));
     Future<Void> batch =
         changed.isEmpty() && refreshed.isEmpty()
             ? Future.succeededFuture()
             : ctx.db()
                 .inTransaction(
                     conn -> {
-                      // keep-alive first (one statement for every stale active job), then the
-                      // status changes, which set their own updated_at
+                      // keep-alive first (one statement for a bounded batch of stale jobs), then
+                      // the status changes, which set their own updated_at
                       Future<?> f =
                           refreshed.isEmpty()
                               ? Future.succeededFuture()
-                              : ctx.jobs().touchStale(conn, nowS, StatusBook.REFRESH_SECONDS);
+                              : ctx.jobs().touchStale(conn, refreshed, nowS, StatusBook.REFRESH_SECONDS);
                       return f.compose(v -> ctx.jobs().updateStatusBatch(conn, changed, expected));
                     });
     int[] created = new int[2];
@@ -488,6 +522,19 @@ public final class Scheduler implements PassRunner {
             v ->
                 new PassStats(
                     s.active.size(), changed.size(), refreshed.size(), created[0], created[1], failures.size()));
+  }
+
+  /** The ids of at most {@code limit} jobs, least recently updated first (never updated first). */
+  static List<String> oldestFirst(List<Job> jobs, int limit) {
+    List<Job> sorted = new ArrayList<>(jobs);
+    sorted.sort(
+        Comparator.comparing(Job::updatedAt, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparing(Job::id));
+    List<String> out = new ArrayList<>(Math.min(limit, sorted.size()));
+    for (int i = 0; i < sorted.size() && i < limit; i++) {
+      out.add(sorted.get(i).id());
+    }
+    return out;
   }
 
   /** @return 0 when a RUNJOB task was created, 1 for a cancellation */

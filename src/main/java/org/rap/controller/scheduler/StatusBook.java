@@ -16,6 +16,11 @@ public final class StatusBook {
 
   private StatusBook() {}
 
+  /** The INFO line for a job's status. */
+  public static String logLine(Job job, StatusCode code, String message) {
+    return "Job " + job.id() + " (" + job.action() + "): " + code.value() + ": " + message;
+  }
+
   /** What {@link #setCode} decided. */
   public enum Kind {
     /** Nothing to write. */
@@ -92,7 +97,7 @@ public final class StatusBook {
       startedAt = null;
     }
     Job changed = job.withStatus(state, code, message, seconds, startedAt, completedAt, ts);
-    LOG.info("Job " + job.id() + " (" + job.action() + "): " + code.value() + ": " + message);
+    LOG.info(logLine(job, code, message));
     return new Outcome(Kind.CHANGE, changed, job);
   }
 }
