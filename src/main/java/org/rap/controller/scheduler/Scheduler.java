@@ -161,6 +161,8 @@ public final class Scheduler implements PassRunner {
     Map<String, Job> byId;
     Map<String, RunJobState> runJobs;
     Map<String, State> finishedDeps;
+    /** For running jobs whose latest task ended with an agent error: errored tasks so far. */
+    final Map<String, Integer> erroredAttempts = new HashMap<>();
     final Map<String, State> decided = new HashMap<>();
   }
 
@@ -182,6 +184,7 @@ public final class Scheduler implements PassRunner {
       return null;
     });
     return Future.all(flags, jobs, tasks)
+        .compose(loaded -> countErroredAttempts(pool, s))
         .compose(
             loaded -> {
               s.byId = new HashMap<>(s.active.size() * 2);
@@ -205,6 +208,35 @@ public final class Scheduler implements PassRunner {
               s.finishedDeps = deps;
               return process(s, nowNs);
             });
+  }
+
+  /**
+   * MAX_TASK_ATTEMPTS counts the tasks the agent ended with an error, not every task: a task
+   * replaced because of database maintenance or a reboot is not a failed attempt. Only jobs whose
+   * latest task just errored need the count (rare), so this reads their tasks one job at a time.
+   */
+  private Future<Void> countErroredAttempts(SqlClient client, Snapshot s) {
+    List<Future<Void>> parts = new ArrayList<>();
+    for (RunJobState t : s.runJobs.values()) {
+      if (t.agentComplete() && TaskResults.erroredSafely(t.agentResults())) {
+        parts.add(
+            ctx.tasks()
+                .findRunJobTasks(client, t.jobId())
+                .map(
+                    all -> {
+                      int n = 0;
+                      for (Task task : all) {
+                        if (Boolean.TRUE.equals(task.agentComplete())
+                            && TaskResults.erroredSafely(task.agentResults())) {
+                          n++;
+                        }
+                      }
+                      s.erroredAttempts.put(t.jobId(), n);
+                      return null;
+                    }));
+      }
+    }
+    return Future.all(parts).mapEmpty();
   }
 
   /**
@@ -374,7 +406,7 @@ public final class Scheduler implements PassRunner {
     if (job.state() == State.PENDING) {
       return decidePending(job, s, usage, nowNs);
     }
-    return decideRunning(job, task, nowNs);
+    return decideRunning(job, task, s, nowNs);
   }
 
   private Effect decidePending(Job job, Snapshot s, Map<String, double[]> usage, long nowNs) {
@@ -414,7 +446,7 @@ public final class Scheduler implements PassRunner {
     return new Start(StatusBook.setCode(job, StatusCode.INITIATED, StatusMessages.INITIATED, null, nowNs));
   }
 
-  private Effect decideRunning(Job job, RunJobState task, long nowNs) {
+  private Effect decideRunning(Job job, RunJobState task, Snapshot s, long nowNs) {
     if (task == null) {
       throw new IllegalStateException("Job " + job.id() + " (" + job.action() + ") is running but has no RUNJOB task");
     }
@@ -424,7 +456,7 @@ public final class Scheduler implements PassRunner {
         if (TaskResults.isFatal(results)) {
           return new Write(StatusBook.setCode(job, StatusCode.JOB_ERROR, StatusMessages.JOB_ERROR, null, nowNs));
         }
-        int attempt = attemptNumber(task.id());
+        int attempt = s.erroredAttempts.getOrDefault(job.id(), attemptNumber(task.id()));
         if (attempt >= config.maxTaskAttempts()) {
           LOG.warning(
               "Job " + job.id() + " returned an error on attempt " + attempt + " (limit " + config.maxTaskAttempts()

@@ -495,6 +495,34 @@ class SchedulerTest {
 
   @ParameterizedTest
   @MethodSource("dialects")
+  void tasksReplacedForMaintenanceAreNotCountedAsFailedAttempts(String dialect) throws Exception {
+    harness(dialect, Map.of("MAX_TASK_ATTEMPTS", "2", "TEST_MAX_WORKERS", "5"));
+    Job job = h.insert(TestJob.of("d").db());
+    // attempt -001 is killed by database maintenance, -002 by a second maintenance window
+    for (int i = 1; i <= 2; i++) {
+      h.pass();
+      h.agent(String.format("%s-%03d", job.id(), i), "executing", false, new JsonObject(), null);
+      h.flag("test", "mode", "db-maintenance");
+      h.pass();
+      assertEquals(StatusCode.WAITING_DB_MAINTENANCE, h.job(job.id()).statusCode());
+      h.flag("test", "mode", "");
+      h.advance(1);
+    }
+    // -003 errors: the first failed attempt of 2, so a new task
+    h.pass();
+    h.agent(job.id() + "-003", "error", true, new JsonObject().put("error", "docker went away"), null);
+    h.pass();
+    assertEquals(StatusCode.WAITING_ON_NEW_TASK, h.job(job.id()).statusCode());
+    // -004 errors: the second failed attempt: retries exhausted
+    h.pass();
+    h.agent(job.id() + "-004", "error", true, new JsonObject().put("error", "docker went away"), null);
+    h.pass();
+    assertEquals(StatusCode.JOB_ERROR, h.job(job.id()).statusCode());
+    assertEquals(Scheduler.retriesExhausted(2), h.job(job.id()).statusMessage());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
   void oneBrokenJobDoesNotStopTheOthersAndFailsAfterTheLimit(String dialect) throws Exception {
     harness(dialect, Map.of("MAX_LOOP_ERRORS_PER_JOB", "3", "TEST_MAX_WORKERS", "5"));
     Job broken = h.insert(TestJob.of("broken").run("python:v2 'unterminated").created(Harness.T0 - 500));
