@@ -322,6 +322,52 @@ class BackupRestoreTest {
     }
   }
 
+  @Test
+  void sqliteRestoreRefusesWhileAnotherProcessHoldsTheLockFile() throws Exception {
+    backups = Files.createDirectories(dir.resolve("backups"));
+    DatabaseTarget t = TestDatabases.fresh("sqlite");
+    Database db = open(t);
+    populate(db, t);
+    assertEquals(0, run(t, "backup").code());
+    Path file = onlyBackup(backupPattern("sqlite"));
+    jobs.insertAll(db.pool(), List.of(Jobs.pending("rap0000000000009", "late", "test", "ws", 900))).await();
+    closeDb(db);
+    Path lockFile = t.sqliteFile().resolveSibling(t.sqliteFile().getFileName() + ".scheduler.lock");
+    Process holder = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), org.rap.testing.FileLockHolder.class.getName(), lockFile.toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try {
+      var reader = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()));
+      assertEquals("locked", reader.readLine());
+      Run refused = run(t, "restore", "-y", file.toString());
+      assertEquals(1, refused.code());
+      assertEquals("A controller is running its scheduler loop on " + t.sqliteFile() + " (process " + holder.pid()
+          + " holds " + lockFile + ").\nStop every controller process before restoring (agents may keep running),"
+          + " or pass --force to restore anyway.\n", refused.err());
+      assertEquals(4, everyRow(open(t)).get("job").size(), "nothing changed");
+    } finally {
+      holder.getOutputStream().close();
+      holder.waitFor();
+    }
+    // the holder is gone (the OS released its lock): the restore goes ahead
+    for (Database d : List.copyOf(open)) {
+      closeDb(d);
+    }
+    Run ok = run(t, "restore", "-y", file.toString());
+    assertEquals(0, ok.code(), ok.err());
+    assertFalse(ok.out().contains("Forced"), ok.out());
+    assertEquals(3, everyRow(open(t)).get("job").size());
+  }
+
+  @Test
+  void missingPostgresToolsAreNamedWithTheInstallHint() {
+    var e = org.junit.jupiter.api.Assertions.assertThrows(org.rap.controller.manage.Snapshots.Refused.class,
+        () -> org.rap.controller.manage.PgToolsAccess.find("pg_dump", dir.toString(), dir.resolve("nope")));
+    assertEquals("pg_dump not found on PATH or in " + dir.resolve("nope") + "/*/bin: install the PostgreSQL client"
+        + " tools (Debian: apt-get install postgresql-client) in the version of the server or newer.", e.getMessage());
+  }
+
   @ParameterizedTest
   @MethodSource("dialects")
   void restoreRefusesWhatIsNotARapBackupAndChangesNothing(String dialect) throws Exception {

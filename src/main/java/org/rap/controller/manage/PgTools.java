@@ -36,7 +36,10 @@ final class PgTools {
    * @throws Snapshots.Refused naming the tool and how to install it when it is nowhere
    */
   static Path find(String tool) throws Snapshots.Refused {
-    String path = System.getenv("PATH");
+    return find(tool, System.getenv("PATH"), DEBIAN_ROOT);
+  }
+
+  static Path find(String tool, String path, Path debianRoot) throws Snapshots.Refused {
     if (path != null) {
       for (String dir : path.split(java.io.File.pathSeparator)) {
         if (dir.isEmpty()) {
@@ -48,24 +51,24 @@ final class PgTools {
         }
       }
     }
-    Optional<Path> debian = debianBinary(tool);
+    Optional<Path> debian = debianBinary(tool, debianRoot);
     if (debian.isPresent()) {
       return debian.get();
     }
     throw new Snapshots.Refused(
         tool
             + " not found on PATH or in "
-            + DEBIAN_ROOT
+            + debianRoot
             + "/*/bin: install the PostgreSQL client tools (Debian: apt-get install"
             + " postgresql-client) in the version of the server or newer.");
   }
 
-  private static Optional<Path> debianBinary(String tool) {
-    if (!Files.isDirectory(DEBIAN_ROOT)) {
+  private static Optional<Path> debianBinary(String tool, Path root) {
+    if (!Files.isDirectory(root)) {
       return Optional.empty();
     }
     List<Path> candidates = new ArrayList<>();
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(DEBIAN_ROOT)) {
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(root)) {
       for (Path v : s) {
         Path p = v.resolve("bin").resolve(tool);
         if (Files.isRegularFile(p) && Files.isExecutable(p)) {
