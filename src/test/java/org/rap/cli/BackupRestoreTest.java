@@ -322,6 +322,34 @@ class BackupRestoreTest {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void aBackupFromAnOlderSchemaIsMigratedAsItIsRestored(String dialect) throws Exception {
+    backups = Files.createDirectories(dir.resolve("backups"));
+    DatabaseTarget old = emptyTarget(dialect);
+    if (old.dialect() == DatabaseTarget.Dialect.SQLITE) {
+      Files.createDirectories(old.sqliteFile().getParent());
+    }
+    org.flywaydb.core.Flyway.configure().dataSource(old.jdbcUrl(), old.user(), old.password())
+        .locations("classpath:db/migration/common").target("1").load().migrate();
+    Database db = open(old);
+    Job job = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
+    jobs.insertAll(db.pool(), List.of(job)).await();
+    flags.set(db.pool(), "test", "paused", "true").await();
+    Map<String, List<JsonObject>> before = everyRow(db);
+    assertEquals(0, run(old, "backup").code());
+    closeDb(db);
+    Path file = onlyBackup(backupPattern(dialect));
+    DatabaseTarget fresh = emptyTarget(dialect);
+    Run restore = run(fresh, "restore", "-y", file.toString());
+    assertEquals(0, restore.code(), restore.err());
+    String current = org.rap.controller.db.Migrations.info(fresh).current().getVersion().getVersion();
+    assertNotEquals("1", current);
+    assertTrue(restore.out().contains("The backup was at schema version 1; migrated to " + current + "."), restore.out());
+    org.rap.controller.db.Migrations.requireUpToDate(fresh);
+    assertEquals(before.get("job"), everyRow(open(fresh)).get("job"));
+  }
+
   @Test
   void sqliteRestoreRefusesWhileAnotherProcessHoldsTheLockFile() throws Exception {
     backups = Files.createDirectories(dir.resolve("backups"));
