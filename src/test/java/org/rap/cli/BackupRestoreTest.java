@@ -448,6 +448,15 @@ class BackupRestoreTest {
       Run bad = run(t, "restore", "-y", fakeDump.toString());
       assertEquals(1, bad.code());
       assertTrue(bad.err().contains(fakeDump + " cannot be read by pg_restore"), bad.err());
+      // a live database with a table the backup does not have (a later schema): refused
+      assertEquals(0, run(t, "backup").code());
+      Path dump = onlyBackup(backupPattern(dialect));
+      db.pool().query("CREATE TABLE later_thing (x INTEGER)").execute().await();
+      Run extra = run(t, "restore", "-y", dump.toString());
+      assertEquals(1, extra.code());
+      assertTrue(extra.err().contains("has tables the backup does not (later_thing), probably from a later schema"
+          + " version. Restore into a fresh, empty database"), extra.err());
+      db.pool().query("DROP TABLE later_thing").execute().await();
     }
     Run noConfirm = run(t, "restore", dir.resolve("nope.sqlite").toString());
     assertEquals(1, noConfirm.code());
