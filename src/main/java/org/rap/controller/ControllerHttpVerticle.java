@@ -42,6 +42,7 @@ public final class ControllerHttpVerticle extends VerticleBase {
     taskApi = new TaskApi(vertx, ctx);
     taskApi.mount(router);
     return RapApi.mount(vertx, router, rapService)
+        .compose(mounted -> org.rap.controller.ops.OpsPage.mount(vertx, router, ctx))
         .compose(mounted -> HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port()))
         .onSuccess(
             s -> {
