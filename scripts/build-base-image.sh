@@ -7,7 +7,7 @@
 #   rap-base/maven:17-bookworm    + openjdk-17-jdk-headless, maven (jar build stage: BUILDER_IMAGE)
 #
 # Each image is skipped when it already exists (pass --force to rebuild all three). Packages come
-# from the Debian mirror (DEBIAN_MIRROR, default http://deb.debian.org/debian); the two derived
+# from the Debian mirror this machine's apt uses (or DEBIAN_MIRROR); the two derived
 # images are built with `docker build --network host` because dockerd runs without a bridge.
 # Needs root (debootstrap) and installs debootstrap from Debian when missing.
 set -euo pipefail
@@ -17,8 +17,27 @@ log() { echo "[build-base-image] $*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 SUITE=${DEBIAN_SUITE:-bookworm}
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+
+# The Debian mirror this machine's apt uses for a suite (deb822 .sources or one-line .list).
+apt_mirror() {
+  local uri
+  uri=$(awk -v s="$1" 'BEGIN { RS = ""; FS = "\n" }
+    { uri = ""; ok = 0
+      for (i = 1; i <= NF; i++) {
+        if ($i ~ /^URIs:/) { split($i, a, " "); uri = a[2] }
+        if ($i ~ /^Suites:/) { n = split($i, b, " "); for (j = 2; j <= n; j++) if (b[j] == s) ok = 1 }
+      }
+      if (ok && uri != "") { print uri; exit } }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+  if [ -z "$uri" ]; then
+    uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+      | awk -v s="$1" '$1 == "deb" { f = 2; if ($2 ~ /^\[/) while ($f !~ /\]$/) f++; if ($2 ~ /^\[/) f++;
+                                     if ($(f + 1) == s) { print $f; exit } }' || true)
+  fi
+  echo "$uri"
+}
+MIRROR=${DEBIAN_MIRROR:-$(apt_mirror "$SUITE")}
+SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-$(apt_mirror "$SUITE-security")}
+[ -n "$MIRROR" ] || { echo "[build-base-image] no apt source for $SUITE on this machine: set DEBIAN_MIRROR" >&2; exit 1; }
 DEBIAN_IMAGE=${RAP_DEBIAN_IMAGE:-rap-base/debian:$SUITE}
 JRE_IMAGE=${RAP_BASE_IMAGE:-rap-base/jre:17-$SUITE}
 MAVEN_IMAGE=${RAP_BUILDER_IMAGE:-rap-base/maven:17-$SUITE}
@@ -51,7 +70,7 @@ if ! have "$DEBIAN_IMAGE"; then
   as_root sh -c "cat > '$rootfs/etc/apt/sources.list'" <<EOF
 deb $MIRROR $SUITE main
 deb $MIRROR $SUITE-updates main
-deb $SECURITY_MIRROR $SUITE-security main
+${SECURITY_MIRROR:+deb $SECURITY_MIRROR $SUITE-security main}
 EOF
   # smaller image: no apt caches, lists or docs; apt keeps it that way (docker-clean style)
   as_root sh -c "cat > '$rootfs/etc/apt/apt.conf.d/docker-clean'" <<'EOF'
