@@ -64,6 +64,7 @@ out=$(timeout 120 docker run --rm --network host -e CONTROLLER_HOST=127.0.0.1 -e
 rc=$?
 set -e
 [ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "controller started on an unmigrated database (rc $rc): $out"
+echo "$out" | grep -q "migrate" || fail "controller failed on an unmigrated database without naming migrate: $out"
 ok "controller refuses an unmigrated database (exit $rc: $(echo "$out" | tail -1))"
 
 # --- release step, then the controller on SQLite -----------------------------------------------
@@ -84,6 +85,7 @@ for _ in $(seq 1 90); do
   status=$(docker inspect -f '{{.State.Status}} {{.State.Health.Status}}' "$name")
   case "$status" in
     "running healthy") break ;;
+    "running unhealthy") docker inspect -f '{{json .State.Health.Log}}' "$name" >&2; fail "HEALTHCHECK reports unhealthy" ;;
     exited*|dead*) docker logs "$name" 2>&1 | tail -20 >&2; fail "controller exited: $status" ;;
   esac
   sleep 1
