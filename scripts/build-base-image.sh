@@ -103,7 +103,7 @@ build_from() { # image dockerfile
   local started
   started=$(date +%s)
   log "building $1 ($2)"
-  docker build --network host --build-arg "FROM_IMAGE=$DEBIAN_IMAGE" \
+  docker build --force-rm --network host --build-arg "FROM_IMAGE=$DEBIAN_IMAGE" \
     -t "$1" -f "$root/docker/base/$2" "$root/docker/base" >"/tmp/rap-base-build.log" 2>&1 \
     || { tail -30 /tmp/rap-base-build.log >&2; log "building $1 failed"; exit 1; }
   log "$1 built in $(( $(date +%s) - started )) s"

@@ -47,7 +47,7 @@ fi
 
 started=$(date +%s)
 log "building $tag (version $version${revision:+, revision $revision})"
-docker build --network host -f "$root/docker/Dockerfile" "${args[@]}" -t "$tag" "$root" \
+docker build --force-rm --network host -f "$root/docker/Dockerfile" "${args[@]}" -t "$tag" "$root" \
   > "${RAP_IMAGE_BUILD_LOG:-/tmp/rap-image-build.log}" 2>&1 \
   || { tail -40 "${RAP_IMAGE_BUILD_LOG:-/tmp/rap-image-build.log}" >&2; log "image build failed"; exit 1; }
 [ "$tag" = "rap:latest" ] || docker tag "$tag" rap:latest

@@ -6,6 +6,8 @@
 #   - `migrate` (release step) on a fresh volume, then the controller on the embedded SQLite
 #     database answers GET /health/ready with 200 and Docker's HEALTHCHECK reports healthy
 #   - `migrate` again is idempotent while the controller runs
+#   - an agent container (Docker socket, storage from a host directory with DOCKER_HOST_VOLUME_DIR)
+#     runs the demo study's three actions through the controller container to "Completed successfully"
 # Containers have no network except the host's (dockerd --bridge=none), so the controller runs
 # with --network host on a free loopback port (CONTROLLER_HOST/CONTROLLER_PORT).
 # Exits non-zero on the first failed check. Env: RAP_SMOKE_IMAGE=tag skips the build.
@@ -29,9 +31,12 @@ fi
 run_id=rap-smoke-$$
 volume=$run_id-storage
 containers=()
+work=$(mktemp -d /tmp/rap-smoke.XXXXXX)
 cleanup() {
   for c in "${containers[@]}"; do docker rm -f "$c" >/dev/null 2>&1 || true; done
   docker volume rm -f "$volume" "$volume-fresh" >/dev/null 2>&1 || true
+  # job outputs belong to uid 10001: remove them from a container when not root
+  rm -rf "$work" 2>/dev/null || { docker run --rm --user 0:0 --entrypoint sh -v "$work:/w" "$image" -c 'rm -rf /w/*' >/dev/null 2>&1; rm -rf "$work"; } || true
 }
 trap cleanup EXIT
 
@@ -76,7 +81,16 @@ ok "migrate: $out"
 port=$(free_port)
 name=$run_id-controller
 containers+=("$name")
-docker run -d --name "$name" --network host \
+# the demo study as a local git repository, mounted at the same path in both containers
+chmod 755 "$work"
+cp -r "$root/examples/demo-study" "$work/repo"
+git -C "$work/repo" init -q -b main
+git -C "$work/repo" add -A
+git -C "$work/repo" -c user.email=smoke@rap.invalid -c user.name=smoke commit -qm "demo study"
+chmod -R a+rX "$work/repo"
+study=(-e BACKENDS=test -e ALLOW_LOCAL_GIT_REPOS=true -e JOB_LOOP_INTERVAL=0.5 -v "$work/repo:$work/repo:ro")
+docker run -d --name "$name" --network host "${study[@]}" \
+  -e TEST_JOB_SERVER_TOKEN=smoke-task-token -e TEST_CLIENT_TOKENS=smoke-rap-token \
   -e CONTROLLER_HOST=127.0.0.1 -e CONTROLLER_PORT="$port" \
   --health-interval 2s --health-timeout 5s --health-retries 3 \
   -v "$volume:/storage" "$image" controller >/dev/null
@@ -106,6 +120,47 @@ ok "controller holds the scheduler loop"
 out=$(docker run --rm -v "$volume:/storage" "$image" migrate 2>&1) || fail "second migrate failed: $out"
 echo "$out" | grep -q ": 0 migration(s) applied" || fail "second migrate was not a no-op: $out"
 ok "migrate again (running controller): $out"
+
+# --- an agent container runs the demo study ------------------------------------------------------
+mkdir -p "$work/agent"
+chown 10001:10001 "$work/agent" 2>/dev/null || chmod 777 "$work/agent"
+agent=$run_id-agent
+containers+=("$agent")
+docker run -d --name "$agent" --network host "${study[@]}" \
+  --group-add "$(stat -c %g /var/run/docker.sock)" -v /var/run/docker.sock:/var/run/docker.sock \
+  -v "$work/agent:/storage" -e DOCKER_HOST_VOLUME_DIR="$work/agent/high_privacy/volumes" \
+  -e BACKEND=test -e CONTROLLER_TASK_API_ENDPOINT="http://127.0.0.1:$port/" \
+  -e CONTROLLER_TASK_API_TOKEN=smoke-task-token -e USING_DUMMY_DATA_BACKEND=true -e DOCKER_PROXY=none \
+  -e AGENT_HOST=127.0.0.1 -e AGENT_PORT="$(free_port)" \
+  --health-interval 2s --health-timeout 5s --health-retries 3 \
+  "$image" agent >/dev/null
+out=$(docker exec "$name" rap add_job "$work/repo" report --backend test 2>&1) || fail "add_job failed: $out"
+echo "$out" | grep -q "Created 3 new jobs" || fail "add_job: $out"
+report="$work/agent/medium_privacy/workspaces/test/output/report.md"
+done_jobs=0
+for _ in $(seq 1 120); do
+  done_jobs=$(docker logs "$name" 2>&1 | grep -c "succeeded: Completed successfully" || true)
+  [ "$done_jobs" -ge 3 ] && [ -s "$report" ] && break
+  docker logs "$name" 2>&1 | grep -qE "StatusBook .*\): failed" && break
+  sleep 1
+done
+if [ "$done_jobs" -lt 3 ] || [ ! -s "$report" ]; then
+  docker logs "$agent" 2>&1 | tail -20 >&2
+  docker logs "$name" 2>&1 | grep -E "StatusBook|WARN|SEVERE" | tail -10 >&2
+  fail "the demo study did not complete in the containers ($done_jobs of 3 jobs succeeded)"
+fi
+grep -q "Demo study report" "$report" || fail "unexpected report: $(head -3 "$report")"
+ok "agent container ran the demo study: 3 jobs Completed successfully, $report written (DOCKER_HOST_VOLUME_DIR bind mounts)"
+for _ in $(seq 1 60); do
+  status=$(docker inspect -f '{{.State.Health.Status}}' "$agent")
+  [ "$status" = healthy ] && break
+  sleep 1
+done
+[ "$status" = healthy ] || fail "agent HEALTHCHECK status: $status"
+ok "agent HEALTHCHECK reports healthy (AGENT_PORT)"
+docker stop -t 20 "$agent" >/dev/null
+rc=$(docker inspect -f '{{.State.ExitCode}}' "$agent")
+[ "$rc" = 0 ] || fail "agent exit code after SIGTERM: $rc"
 
 docker stop -t 20 "$name" >/dev/null
 rc=$(docker inspect -f '{{.State.ExitCode}}' "$name")
