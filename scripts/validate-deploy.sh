@@ -2,7 +2,7 @@
 # Offline checks of the deployment files (CI runs it; no cluster, no registry needed):
 #   1. docker/compose.yaml: `docker-compose config` (Debian's docker-compose, installed if missing)
 #   2. docker/env.sample names every configuration key the Java code reads
-#   3. deploy/k8s: Kubernetes schemas + consistency (deploy/k8s/validate, npm kubernetes-models,
+#   3. deploy/k8s: Kubernetes schemas, unknown fields, consistency (deploy/k8s/validate, npm kubernetes-models,
 #      installed into deploy/k8s/validate/node_modules when missing), then a self-test: a broken
 #      copy of the manifests must be rejected
 set -euo pipefail
@@ -77,4 +77,6 @@ check_rejects "a probe on a wrong path" 's|path: /health/ready|path: /ready|' co
 check_rejects "a missing ConfigMap" 's/name: rap-agent-config/name: rap-agent-cfg/' config.yaml
 check_rejects "CONTROLLER_PORT differing from the container port" 's/CONTROLLER_PORT: "3000"/CONTROLLER_PORT: "8080"/' config.yaml
 check_rejects "a Service selecting nothing" "/^kind: Service/,/^---/ s/component: controller\$/component: controler/" controller.yaml
-log "ok: the validator rejects 6 kinds of broken manifests"
+check_rejects "a misspelt field" 's/readOnlyRootFilesystem/readOnlyRootFileSystem/' controller.yaml
+check_rejects "a misspelt top-level field" 's/^stringData:/stringdata:/' config.yaml
+log "ok: the validator rejects 8 kinds of broken manifests"

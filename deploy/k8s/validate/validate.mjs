@@ -2,7 +2,8 @@
 //
 // 1. Schema: every document is validated against the Kubernetes OpenAPI schema of its
 //    apiVersion/kind (npm package kubernetes-models: JSON schemas compiled with ajv; types,
-//    required fields, enums, formats). Unknown kinds are errors.
+//    required fields, enums, formats). Unknown kinds are errors. Those schemas accept unknown
+//    fields, so field names are also checked against the models' type declarations (strict).
 // 2. Consistency (what a schema cannot see): kustomization resources exist and cover every
 //    manifest; selectors match pod labels; Services select a workload and target a named port;
 //    probes use declared ports; ConfigMaps/Secrets referenced by pods exist; volume mounts name
@@ -64,6 +65,57 @@ for (const o of objects) {
     problem(where, `schema: ${e.message}`);
   }
   if (!doc.metadata?.name) problem(where, "metadata.name is required");
+}
+
+// --- 1b. unknown fields (the schemas allow additional properties) ---------------------------------
+// Field names come from the models' TypeScript declarations (one interface per .d.ts file, field
+// types naming the imported interfaces); a key not declared there is a typo or a wrong level.
+const modulesDir = path.join(path.dirname(new URL(import.meta.url).pathname), "node_modules");
+const interfaces = new Map(); // d.ts file -> Map(field -> {file, array} | null) or null
+function parseInterface(file) {
+  if (interfaces.has(file)) return interfaces.get(file);
+  let result = null;
+  if (fs.existsSync(file)) {
+    const text = fs.readFileSync(file, "utf8");
+    const imports = new Map();
+    for (const m of text.matchAll(/^import \{ (\w+) \} from "([^"]+)";/gm)) {
+      const spec = m[2].replace(/\.js$/, "");
+      imports.set(m[1], spec.startsWith(".") ? path.resolve(path.dirname(file), spec) + ".d.ts" : path.join(modulesDir, spec) + ".d.ts");
+    }
+    const body = text.match(/^export interface \w+(?: extends [\w, ]+)? \{\n([\s\S]*?)^\}/m);
+    if (body) {
+      result = new Map();
+      for (const m of body[1].matchAll(/^ {4}"([^"]+)"\??: (.*)$/gm)) {
+        const type = m[2];
+        const ref = type.match(/^(Array<)?(IIoK8s\w+)>?;$/);
+        result.set(m[1], ref && imports.has(ref[2]) ? { file: imports.get(ref[2]), array: !!ref[1] } : null);
+      }
+    }
+  }
+  interfaces.set(file, result);
+  return result;
+}
+function checkFields(value, file, where) {
+  const fields = parseInterface(file);
+  if (!fields || value === null || typeof value !== "object" || Array.isArray(value)) return;
+  for (const [key, v] of Object.entries(value)) {
+    if (!fields.has(key)) {
+      problem(where, `unknown field "${key}" (allowed: ${[...fields.keys()].join(", ")})`);
+      continue;
+    }
+    const ref = fields.get(key);
+    if (!ref) continue;
+    if (ref.array && Array.isArray(v)) v.forEach((item, i) => checkFields(item, ref.file, `${where}.${key}[${i}]`));
+    else if (!ref.array) checkFields(v, ref.file, `${where}.${key}`);
+  }
+}
+for (const o of objects) {
+  const { doc, where } = o;
+  if (typeof doc.apiVersion !== "string" || typeof doc.kind !== "string") continue;
+  const [group, version] = doc.apiVersion.includes("/") ? doc.apiVersion.split("/") : [null, doc.apiVersion];
+  const file = path.join(modulesDir, "kubernetes-models", ...(group ? [group] : []), version, `${doc.kind}.d.ts`);
+  if (!parseInterface(file)) continue; // unknown kinds are reported above
+  checkFields(doc, file, where);
 }
 
 // --- 2. consistency -----------------------------------------------------------------------------
