@@ -29,7 +29,16 @@ fi
 services=$(cd docker && RAP_CONTROLLER_ENV_FILE=env.sample RAP_AGENT_ENV_FILE=env.sample \
   "${compose[@]}" --env-file env.sample -f compose.yaml config --services | sort | tr '\n' ' ')
 [ "$services" = "agent agent-storage controller db migrate " ] || { log "unexpected compose services: $services"; exit 1; }
-log "ok: docker/compose.yaml is valid (${compose[*]}; services: $services)"
+# self-test: a broken copy must be rejected
+cbroken=$(mktemp -d)
+cp docker/compose.yaml docker/env.sample "$cbroken/"
+sed -i 's/stop_grace_period:/stop_grace_perod:/' "$cbroken/compose.yaml"
+if (cd "$cbroken" && RAP_CONTROLLER_ENV_FILE=env.sample RAP_AGENT_ENV_FILE=env.sample \
+      "${compose[@]}" --env-file env.sample -f compose.yaml config -q) >/dev/null 2>&1; then
+  rm -rf "$cbroken"; log "self-test FAILED: ${compose[*]} accepted a misspelt option"; exit 1
+fi
+rm -rf "$cbroken"
+log "ok: docker/compose.yaml is valid (${compose[*]}; services: $services); a misspelt option is rejected"
 
 # --- 2. env.sample covers every key the code reads -------------------------------------------------
 missing=()
