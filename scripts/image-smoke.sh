@@ -8,6 +8,8 @@
 #   - `migrate` again is idempotent while the controller runs
 #   - an agent container (Docker socket, storage from a host directory with DOCKER_HOST_VOLUME_DIR)
 #     runs the demo study's three actions through the controller container to "Completed successfully"
+#   - two controller containers on PostgreSQL (RAP_TEST_PG_URL): one holds the scheduler loop, the
+#     other is a ready standby; SIGTERM to the holder hands the loop to the standby
 # Containers have no network except the host's (dockerd --bridge=none), so the controller runs
 # with --network host on a free loopback port (CONTROLLER_HOST/CONTROLLER_PORT).
 # Exits non-zero on the first failed check. Env: RAP_SMOKE_IMAGE=tag skips the build.
@@ -35,6 +37,7 @@ work=$(mktemp -d /tmp/rap-smoke.XXXXXX)
 cleanup() {
   for c in "${containers[@]}"; do docker rm -f "$c" >/dev/null 2>&1 || true; done
   docker volume rm -f "$volume" "$volume-fresh" >/dev/null 2>&1 || true
+  [ -n "${pg_db:-}" ] && psql "$pg_admin" -qtAc "drop database if exists $pg_db" >/dev/null 2>&1 || true
   # job outputs belong to uid 10001: remove them from a container when not root
   rm -rf "$work" 2>/dev/null || { docker run --rm --user 0:0 --entrypoint sh -v "$work:/w" "$image" -c 'rm -rf /w/*' >/dev/null 2>&1; rm -rf "$work"; } || true
 }
@@ -166,5 +169,47 @@ docker stop -t 20 "$name" >/dev/null
 rc=$(docker inspect -f '{{.State.ExitCode}}' "$name")
 [ "$rc" = 0 ] || fail "controller exit code after SIGTERM: $rc"
 ok "graceful stop, exit 0"
+
+# --- two controllers on PostgreSQL: standby takes the loop over ------------------------------------
+pg_admin=${RAP_TEST_PG_URL:-postgresql://rap:rap@localhost:5432/rap_test}
+pg_db=rap_smoke_$$
+psql "$pg_admin" -qtAc "create database $pg_db" >/dev/null || fail "cannot create database $pg_db on $pg_admin"
+pg_url="${pg_admin%/*}/$pg_db"
+pg_url=${pg_url/@localhost:/@127.0.0.1:}
+out=$(docker run --rm --network host -e DATABASE_URL="$pg_url" "$image" migrate 2>&1) || fail "migrate on PostgreSQL failed: $out"
+ok "migrate on PostgreSQL: $out"
+start_controller() { # name port
+  containers+=("$1")
+  docker run -d --name "$1" --network host -e DATABASE_URL="$pg_url" -e BACKENDS=test \
+    -e CONTROLLER_HOST=127.0.0.1 -e CONTROLLER_PORT="$2" \
+    --health-interval 2s --health-timeout 5s --health-retries 3 "$image" controller >/dev/null
+}
+wait_log() { # container text seconds
+  for _ in $(seq 1 "$3"); do
+    docker logs "$1" 2>&1 | grep -q "$2" && return 0
+    sleep 0.5
+  done
+  docker logs "$1" 2>&1 | tail -10 >&2
+  return 1
+}
+blue=$run_id-blue; green=$run_id-green
+blue_port=$(free_port); start_controller "$blue" "$blue_port"
+wait_log "$blue" "holds the scheduler loop" 120 || fail "$blue did not take the scheduler loop"
+green_port=$(free_port); start_controller "$green" "$green_port"
+wait_log "$green" "Another controller holds the scheduler loop" 120 || fail "$green did not become a standby"
+for _ in $(seq 1 60); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$green_port/health/ready")" = 200 ] && break
+  sleep 0.5
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$green_port/health/ready")" = 200 ] || fail "standby not ready"
+ok "two controllers on PostgreSQL: $blue holds the loop, $green is a ready standby"
+t0=$(date +%s%N)
+docker stop -t 20 "$blue" >/dev/null
+wait_log "$green" "holds the scheduler loop" 30 || fail "the standby did not take the loop over"
+t1=$(date +%s%N)
+[ "$(docker inspect -f '{{.State.ExitCode}}' "$blue")" = 0 ] || fail "$blue exit code after SIGTERM is not 0"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$green_port/health/ready")" = 200 ] || fail "new holder not ready"
+ok "SIGTERM to the holder: the standby took the loop over $(( (t1 - t0) / 1000000 )) ms after the stop began"
+docker stop -t 20 "$green" >/dev/null
 
 log "image $image: all $checks checks passed in $(( $(date +%s) - started )) s"
