@@ -6,7 +6,8 @@
 #   rap-base/jre:17-bookworm      + openjdk-17-jre-headless, curl (runtime base: BASE_IMAGE)
 #   rap-base/maven:17-bookworm    + openjdk-17-jdk-headless, maven (jar build stage: BUILDER_IMAGE)
 #
-# Each image is skipped when it already exists (pass --force to rebuild all three). Packages come
+# Each image is skipped when it already exists, the derived ones only while their Dockerfile
+# (docker/base/) is unchanged (label org.rap.base.recipe); --force rebuilds all three. Packages come
 # from the Debian mirror this machine's apt uses (or DEBIAN_MIRROR); the two derived
 # images are built with `docker build --network host` because dockerd runs without a bridge.
 # Needs root (debootstrap) and installs debootstrap from Debian when missing.
@@ -47,8 +48,13 @@ force=0
 [ "${1:-}" = "--force" ] && force=1
 
 have() { [ "$force" = 0 ] && docker image inspect "$1" >/dev/null 2>&1; }
+# a derived image is current when its recipe label matches its Dockerfile's hash
+recipe() { sha256sum "$root/docker/base/$1" | cut -c1-16; }
+current() { # image dockerfile
+  have "$1" && [ "$(docker image inspect -f '{{index .Config.Labels "org.rap.base.recipe"}}' "$1")" = "$(recipe "$2")" ]
+}
 
-if have "$DEBIAN_IMAGE" && have "$JRE_IMAGE" && have "$MAVEN_IMAGE"; then
+if have "$DEBIAN_IMAGE" && current "$JRE_IMAGE" Dockerfile.jre && current "$MAVEN_IMAGE" Dockerfile.maven; then
   log "base images present: $JRE_IMAGE, $MAVEN_IMAGE"
   exit 0
 fi
@@ -103,11 +109,11 @@ build_from() { # image dockerfile
   local started
   started=$(date +%s)
   log "building $1 ($2)"
-  docker build --force-rm --network host --build-arg "FROM_IMAGE=$DEBIAN_IMAGE" \
+  docker build --force-rm --network host --build-arg "FROM_IMAGE=$DEBIAN_IMAGE" --label "org.rap.base.recipe=$(recipe "$2")" \
     -t "$1" -f "$root/docker/base/$2" "$root/docker/base" >"/tmp/rap-base-build.log" 2>&1 \
     || { tail -30 /tmp/rap-base-build.log >&2; log "building $1 failed"; exit 1; }
   log "$1 built in $(( $(date +%s) - started )) s"
 }
-have "$JRE_IMAGE" || build_from "$JRE_IMAGE" Dockerfile.jre
-have "$MAVEN_IMAGE" || build_from "$MAVEN_IMAGE" Dockerfile.maven
+current "$JRE_IMAGE" Dockerfile.jre || build_from "$JRE_IMAGE" Dockerfile.jre
+current "$MAVEN_IMAGE" Dockerfile.maven || build_from "$MAVEN_IMAGE" Dockerfile.maven
 docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^rap-base/' >&2

@@ -120,6 +120,13 @@ ok "controller process runs as uid $uid"
 docker logs "$name" 2>&1 | grep -q "holds the scheduler loop" || fail "the controller did not take the scheduler loop"
 ok "controller holds the scheduler loop"
 
+out=$(docker exec "$name" rap backup 2>&1) || fail "rap backup in the controller container failed: $out"
+echo "$out" | grep -q "/storage/backups/db.snapshot_" || fail "unexpected backup output: $out"
+ok "online backup from the running controller: $out"
+out=$(docker run --rm --entrypoint sh "$image" -c 'pg_dump --version && pg_restore --version' 2>&1) \
+  || fail "pg_dump/pg_restore missing from the image (PostgreSQL backups): $out"
+ok "PostgreSQL backup tools: $(echo "$out" | head -1)"
+
 out=$(docker run --rm -v "$volume:/storage" "$image" migrate 2>&1) || fail "second migrate failed: $out"
 echo "$out" | grep -q ": 0 migration(s) applied" || fail "second migrate was not a no-op: $out"
 ok "migrate again (running controller): $out"

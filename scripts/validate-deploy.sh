@@ -46,6 +46,7 @@ keys=$(grep -rhoE '\.(get|raw|string|integer|longValue|decimal|flag|list|absolut
   | sed -E 's/.*\("//; s/"$//' | sort -u)
 keys+=$'\n'"$(grep -rhoE 'getenv\("[A-Z][A-Z0-9_]+"\)' src/main/java | sed -E 's/.*\("//; s/"\)$//' | sort -u)"
 for k in $keys; do
+  case "$k" in PATH|HOME|USER|TMPDIR) continue ;; esac # the process environment, not configuration
   grep -qE "(^|[# ])$k=" docker/env.sample || missing+=("$k")
 done
 if [ ${#missing[@]} -gt 0 ]; then
