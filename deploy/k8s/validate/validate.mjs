@@ -143,11 +143,13 @@ const subset = (small = {}, big = {}) => Object.entries(small).every(([k, v]) =>
 const workloads = [];
 for (const o of objects) {
   const { doc, where } = o;
-  const template = ["Deployment", "StatefulSet", "DaemonSet", "Job"].includes(doc.kind) ? doc.spec?.template : null;
+  const template = ["Deployment", "StatefulSet", "DaemonSet", "Job"].includes(doc.kind)
+    ? doc.spec?.template
+    : doc.kind === "CronJob" ? doc.spec?.jobTemplate?.spec?.template : null;
   if (!template) continue;
   const podLabels = template.metadata?.labels ?? {};
   workloads.push({ where, podLabels, template });
-  if (doc.kind !== "Job") {
+  if (!["Job", "CronJob"].includes(doc.kind)) {
     const sel = doc.spec?.selector?.matchLabels;
     if (!sel || !subset(sel, podLabels)) problem(where, "spec.selector.matchLabels does not match the pod template labels");
   }
@@ -156,6 +158,8 @@ for (const o of objects) {
   for (const v of volumes.values()) {
     if (v.configMap && !configMaps.has(v.configMap.name)) problem(where, `volume ${v.name}: ConfigMap ${v.configMap.name} is not defined`);
     if (v.secret && !secrets.has(v.secret.secretName)) problem(where, `volume ${v.name}: Secret ${v.secret.secretName} is not defined`);
+    if (v.persistentVolumeClaim && !names("PersistentVolumeClaim").has(v.persistentVolumeClaim.claimName))
+      problem(where, `volume ${v.name}: PersistentVolumeClaim ${v.persistentVolumeClaim.claimName} is not defined`);
   }
   for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
     const cw = `${where} container ${c.name}`;
