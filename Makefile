@@ -3,7 +3,7 @@ MVN ?= mvn -B -q
 JAR := target/rap.jar
 export RAP_TEST_PG_URL ?= postgresql://rap:rap@localhost:5432/rap_test
 
-.PHONY: jar test run serve services services-docker bench clean
+.PHONY: jar test run serve services services-docker bench clean image image-smoke deploy-check
 
 jar: $(JAR)
 
@@ -32,6 +32,17 @@ services-docker:
 
 bench: services
 	scripts/bench.sh
+
+# Container image on the local stand-in base images, its smoke test, and the offline checks of
+# docker/compose.yaml and deploy/k8s (docs/deployment.md).
+image:
+	scripts/build-image.sh
+
+image-smoke:
+	scripts/image-smoke.sh
+
+deploy-check:
+	scripts/validate-deploy.sh
 
 clean:
 	rm -rf target workdir
