@@ -32,6 +32,7 @@ import org.rap.controller.ControllerContext;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository.RunJobState;
 import org.rap.controller.db.TaskRepository.ScheduledSummary;
+import org.rap.controller.telemetry.ControllerMeters;
 
 /**
  * One scheduler pass over every active job (scheduling.md sections 1 and 2), designed for many
@@ -87,6 +88,7 @@ public final class Scheduler implements PassRunner {
   private final LongSupplier clockNanos;
   private final Options options;
   private final Map<String, ErrorState> errors = new HashMap<>();
+  private final ControllerMeters meters;
   /** Immutable columns of active jobs, by id (only status columns change after insert). */
   private Map<String, Job> jobCache = new HashMap<>();
 
@@ -106,6 +108,7 @@ public final class Scheduler implements PassRunner {
     this.cancellation = new JobCancellation(ctx.tasks());
     this.clockNanos = clockNanos;
     this.options = options;
+    this.meters = new ControllerMeters(ctx.telemetry(), config.backendSlugs());
   }
 
   /** A scheduler with the real clock, offline digests and weights read from WORKDIR. */
@@ -190,7 +193,8 @@ public final class Scheduler implements PassRunner {
             deps -> {
               s.finishedDeps = deps;
               return process(s, nowNs);
-            });
+            })
+        .onSuccess(stats -> meters.passCompleted(s.active, nowNs));
   }
 
   /**
@@ -450,6 +454,12 @@ public final class Scheduler implements PassRunner {
         transactional.add(e);
       }
     }
+    List<StatusBook.Outcome> batched = new ArrayList<>();
+    for (Effect e : effects.values()) {
+      if (e instanceof Write w && w.outcome().kind() == StatusBook.Kind.CHANGE) {
+        batched.add(w.outcome());
+      }
+    }
     Future<Void> batch =
         changed.isEmpty() && refreshed.isEmpty()
             ? Future.succeededFuture()
@@ -463,7 +473,8 @@ public final class Scheduler implements PassRunner {
                               ? Future.succeededFuture()
                               : ctx.jobs().touchStale(conn, nowS, StatusBook.REFRESH_SECONDS);
                       return f.compose(v -> ctx.jobs().updateStatusBatch(conn, changed, expected));
-                    });
+                    })
+                .onSuccess(v -> batched.forEach(this::recorded));
     int[] created = new int[2];
     Future<Void> chain = batch;
     for (Effect e : transactional) {
@@ -508,10 +519,11 @@ public final class Scheduler implements PassRunner {
                       .compose(ok -> ok ? Future.succeededFuture() : changedConcurrently(before)))
           .map(v -> {
             inserted.forEach(t -> publishTaskCreated(t.backend(), t.id()));
+            recorded(e.outcome());
             return 1;
           });
     }
-    return startTask(before, after, nowS).map(0);
+    return startTask(before, after, nowS).onSuccess(v -> recorded(e.outcome())).map(0);
   }
 
   private static Future<Void> changedConcurrently(Job job) {
@@ -571,7 +583,13 @@ public final class Scheduler implements PassRunner {
         });
   }
 
+  /** Metrics and the job's trace for a stored status change. */
+  private void recorded(StatusBook.Outcome o) {
+    meters.statusChanged(o.previous(), o.job());
+  }
+
   private void publishTaskCreated(String backend, String taskId) {
+    meters.taskCreated(backend, taskId);
     vertx.eventBus().publish(SchedulerEvents.TASK_CREATED, new JsonObject().put("backend", backend).put("task_id", taskId));
   }
 
@@ -623,6 +641,7 @@ public final class Scheduler implements PassRunner {
                       .compose(v -> ctx.jobs().updateStatus(conn, o.job(), job.statusCode()))
                       .mapEmpty())
           .onSuccess(v -> inserted.forEach(t -> publishTaskCreated(t.backend(), t.id())))
+          .onSuccess(v -> recorded(o))
           .mapEmpty();
     }
     long delay = options.errorBackoffBase().toNanos() << Math.min(count - 1, 30);

@@ -92,7 +92,8 @@ public final class StatusBook {
       startedAt = null;
     }
     Job changed = job.withStatus(state, code, message, seconds, startedAt, completedAt, ts);
-    LOG.info("Job " + job.id() + " (" + job.action() + "): " + code.value() + ": " + message);
+    org.rap.common.telemetry.LogTags.job(changed)
+        .log(LOG, java.util.logging.Level.INFO, "Job " + job.id() + " (" + job.action() + "): " + code.value() + ": " + message);
     return new Outcome(Kind.CHANGE, changed, job);
   }
 }
