@@ -26,6 +26,7 @@ public final class Logging {
   private static final Logger FLYWAY = Logger.getLogger("org.flywaydb");
   private static final Logger NETTY = Logger.getLogger("io.netty");
   private static final Logger OTEL = Logger.getLogger("io.opentelemetry");
+  private static final Logger MICROMETER = Logger.getLogger("io.micrometer");
 
   private Logging() {}
 
@@ -49,6 +50,8 @@ public final class Logging {
     // Flyway and Netty are chatty at INFO; the tracing libraries log at TRACE_LOG_LEVEL (default ERROR)
     FLYWAY.setLevel(Level.WARNING);
     NETTY.setLevel(Level.WARNING);
+    // Micrometer warns once that Vert.x registers a client gauge per HTTP client: harmless
+    MICROMETER.setLevel(Level.SEVERE);
     OTEL.setLevel(parse(env.getOrDefault("TRACE_LOG_LEVEL", "ERROR")));
   }
 
