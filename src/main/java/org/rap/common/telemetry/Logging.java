@@ -23,6 +23,7 @@ public final class Logging {
       Pattern.compile(".*(TOKEN|TOKENS|PASSWORD|SECRET|_KEY|OTEL_EXPORTER_OTLP_HEADERS)$");
 
   // java.util.logging keeps loggers weakly: hold the ones we configure, or the levels are lost.
+  private static final Logger RAP = Logger.getLogger("org.rap");
   private static final Logger FLYWAY = Logger.getLogger("org.flywaydb");
   private static final Logger NETTY = Logger.getLogger("io.netty");
   private static final Logger OTEL = Logger.getLogger("io.opentelemetry");
@@ -46,7 +47,9 @@ public final class Logging {
     handler.setLevel(level);
     handler.setFormatter(new LogFormat("json".equalsIgnoreCase(String.valueOf(env.get("LOG_FORMAT")).strip())));
     root.addHandler(handler);
-    root.setLevel(level);
+    // DEBUG is for RAP's own loggers: libraries (JDBC parameters, TLS, Netty) stay at INFO
+    root.setLevel(level.intValue() < Level.INFO.intValue() ? Level.INFO : level);
+    RAP.setLevel(level);
     // Flyway and Netty are chatty at INFO; the tracing libraries log at TRACE_LOG_LEVEL (default ERROR)
     FLYWAY.setLevel(Level.WARNING);
     NETTY.setLevel(Level.WARNING);
