@@ -51,7 +51,7 @@ final class ServiceRunner {
     }
     String version = (controller != null ? controller.common() : agent.common()).version();
     Telemetry telemetry = Telemetry.create(TelemetryConfig.from(settings, role.value()).withVersion(version));
-    Logging.redactSecretsOf(settings);
+    Logging.configure(settings);
     Vertx vertx = telemetry.newVertx();
     Duration grace = (controller != null ? controller.common() : agent.common()).shutdownTimeout();
     CountDownLatch stopped = new CountDownLatch(1);

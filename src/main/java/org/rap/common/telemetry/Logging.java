@@ -58,6 +58,19 @@ public final class Logging {
     OTEL.setLevel(parse(env.getOrDefault("TRACE_LOG_LEVEL", "ERROR")));
   }
 
+  /**
+   * Re-applies {@code LOGLEVEL}, {@code LOG_FORMAT} and {@code TRACE_LOG_LEVEL} from the loaded
+   * configuration (files as well as environment) and masks its secrets.
+   */
+  public static void configure(Settings settings) {
+    Map<String, String> m = new java.util.HashMap<>();
+    for (String key : new String[] {"LOGLEVEL", "LOG_FORMAT", "TRACE_LOG_LEVEL"}) {
+      settings.get(key).ifPresent(v -> m.put(key, v));
+    }
+    configure(m);
+    redactSecretsOf(settings);
+  }
+
   /** Masks the value of every secret setting (and the password in DATABASE_URL) in all log lines. */
   public static void redactSecretsOf(Settings settings) {
     for (Handler h : Logger.getLogger("").getHandlers()) {
