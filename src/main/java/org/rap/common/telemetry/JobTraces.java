@@ -11,6 +11,7 @@ import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import io.vertx.core.json.JsonObject;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
@@ -55,17 +56,26 @@ public final class JobTraces {
 
   /** Records one stored status-code change of a job (no-op without tracing or without a change). */
   public void statusChanged(Job before, Job after) {
+    statusChanged(before, after, null);
+  }
+
+  /**
+   * As {@link #statusChanged(Job, Job)}; {@code results} (the agent's RUNJOB results, or null)
+   * add {@code job.exit_code}, {@code job.image_id}, {@code job.executor_message} and the image
+   * label fields to the final span and the root span (never file names or patterns).
+   */
+  public void statusChanged(Job before, Job after, JsonObject results) {
     if (!telemetry.tracing() || before.statusCode() == after.statusCode()) {
       return;
     }
     try {
-      emit(before, after);
+      emit(before, after, results);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "Could not record the trace of job " + after.id(), e);
     }
   }
 
-  private void emit(Job before, Job after) {
+  private void emit(Job before, Job after, JsonObject results) {
     Optional<SpanContext> root = rootContext(after.traceContext());
     if (root.isEmpty()) {
       return;
@@ -79,7 +89,9 @@ public final class JobTraces {
     }
     boolean error = after.statusCode() == org.rap.common.model.StatusCode.INTERNAL_ERROR;
     Attributes finalAttrs =
-        attributes(after).put("job.succeeded", after.statusCode() == org.rap.common.model.StatusCode.SUCCEEDED).build();
+        withResults(attributes(after), results)
+            .put("job.succeeded", after.statusCode() == org.rap.common.model.StatusCode.SUCCEEDED)
+            .build();
     span(after.statusCode().name(), parent, end, end + ONE_SECOND_NS, finalAttrs, error);
     SpanContext ctx = root.get();
     long rootStart = after.createdAt() * ONE_SECOND_NS - 1_000L;
@@ -92,7 +104,7 @@ public final class JobTraces {
                     .spanBuilder("JOB")
                     .setNoParent()
                     .setStartTimestamp(rootStart, TimeUnit.NANOSECONDS)
-                    .setAllAttributes(attributes(after).build())
+                    .setAllAttributes(withResults(attributes(after), results).build())
                     .startSpan());
     if (error) {
       job.setStatus(StatusCode.ERROR, after.statusMessage() == null ? "" : after.statusMessage());
@@ -154,6 +166,35 @@ public final class JobTraces {
                           ? c.stream().map(String::valueOf).collect(Collectors.joining(","))
                           : String.valueOf(v)));
     }
+    return a;
+  }
+
+  private static final Map<String, String> RESULT_KEYS =
+      Map.of(
+          "exit_code", "job.exit_code",
+          "image_id", "job.image_id",
+          "message", "job.executor_message",
+          "action_version", "job.action_version",
+          "action_revision", "job.action_revision",
+          "action_created", "job.action_created",
+          "base_revision", "job.base_revision",
+          "base_created", "job.base_created");
+
+  private static AttributesBuilder withResults(AttributesBuilder a, JsonObject results) {
+    if (results == null) {
+      return a;
+    }
+    RESULT_KEYS.forEach(
+        (key, attr) -> {
+          Object v = results.getValue(key);
+          if (v instanceof Number n && !(v instanceof Double || v instanceof Float)) {
+            a.put(attr, n.longValue());
+          } else if (v instanceof Boolean b) {
+            a.put(attr, b);
+          } else if (v != null) {
+            a.put(attr, String.valueOf(v));
+          }
+        });
     return a;
   }
 

@@ -89,6 +89,8 @@ public final class Scheduler implements PassRunner {
   private final Options options;
   private final Map<String, ErrorState> errors = new HashMap<>();
   private final ControllerMeters meters;
+  /** This pass's completed RUNJOB results by job id (attributes of the jobs' final spans). */
+  private final Map<String, JsonObject> completedResults = new HashMap<>();
   /** Immutable columns of active jobs, by id (only status columns change after insert). */
   private Map<String, Job> jobCache = new HashMap<>();
 
@@ -156,6 +158,7 @@ public final class Scheduler implements PassRunner {
   @Override
   public Future<PassStats> runPass() {
     long nowNs = clockNanos.getAsLong();
+    completedResults.clear();
     Pool pool = ctx.db().pool();
     Snapshot s = new Snapshot();
     Future<Void> flags = ctx.flags().everyBackend(pool).map(f -> {
@@ -391,6 +394,7 @@ public final class Scheduler implements PassRunner {
     }
     if (task.agentComplete()) {
       JsonObject results = task.agentResults();
+      completedResults.put(job.id(), results);
       if (TaskResults.hasError(results)) {
         if (TaskResults.isFatal(results)) {
           return new Write(StatusBook.setCode(job, StatusCode.JOB_ERROR, StatusMessages.JOB_ERROR, null, nowNs));
@@ -585,7 +589,7 @@ public final class Scheduler implements PassRunner {
 
   /** Metrics and the job's trace for a stored status change. */
   private void recorded(StatusBook.Outcome o) {
-    meters.statusChanged(o.previous(), o.job());
+    meters.statusChanged(o.previous(), o.job(), completedResults.get(o.job().id()));
   }
 
   private void publishTaskCreated(String backend, String taskId) {

@@ -100,8 +100,12 @@ public final class ControllerMeters {
     }
   }
 
-  /** A stored status-code change: counted and traced. */
-  public void statusChanged(Job before, Job after) {
+  /**
+   * A stored status-code change: counted and traced.
+   *
+   * @param results the RUNJOB results that decided it, or null
+   */
+  public void statusChanged(Job before, Job after, io.vertx.core.json.JsonObject results) {
     if (before.statusCode() == after.statusCode()) {
       return;
     }
@@ -114,6 +118,6 @@ public final class ControllerMeters {
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "metrics: " + e, e);
     }
-    telemetry.jobTraces().statusChanged(before, after);
+    telemetry.jobTraces().statusChanged(before, after, results);
   }
 }

@@ -70,7 +70,14 @@ class TelemetryTest {
       traces.statusChanged(created, initiated);
       traces.statusChanged(initiated, initiated); // no change: nothing
       traces.statusChanged(initiated, executing);
-      traces.statusChanged(executing, succeeded);
+      traces.statusChanged(
+          executing,
+          succeeded,
+          new io.vertx.core.json.JsonObject()
+              .put("exit_code", 0)
+              .put("image_id", "sha256:abc")
+              .put("message", "done")
+              .put("unmatched_patterns", new io.vertx.core.json.JsonArray().add("output/secret_*.csv")));
       t.flush();
       await(() -> collector.spans().size() >= 5);
       List<OtlpCollector.Span> spans = collector.spansOfTrace(trace);
@@ -98,6 +105,12 @@ class TelemetryTest {
       OtlpCollector.Span fin = spans.get(3);
       assertEquals(Boolean.TRUE, fin.attributes().get("job.succeeded"));
       assertEquals(1_000_000_000L, fin.endNs() - fin.startNs());
+      assertEquals(0L, fin.attributes().get("job.exit_code"));
+      assertEquals("sha256:abc", job.attributes().get("job.image_id"));
+      assertEquals("done", job.attributes().get("job.executor_message"));
+      for (OtlpCollector.Span s : spans) {
+        assertFalse(s.attributes().toString().contains("output/"), "no output names or patterns on spans");
+      }
       assertEquals("rap-controller", job.resource().get("service.name"));
       assertEquals("test", job.resource().get("service.namespace"));
       assertEquals("controller", job.resource().get("rap.service"));
