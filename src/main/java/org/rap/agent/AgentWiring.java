@@ -36,6 +36,11 @@ public record AgentWiring(
     RepoValidator create(Vertx vertx, AgentConfig config);
   }
 
+  /** Without telemetry (private metrics, no tracing). */
+  public AgentWiring(ExecutorFactory executors, RepoValidatorFactory repoValidators, Consumer<String> onFatal) {
+    this(executors, repoValidators, onFatal, Telemetry.none());
+  }
+
   /** Docker executor and study-repository re-validation through the shared git layer. */
   public static AgentWiring defaults() {
     return defaults(Telemetry.none());

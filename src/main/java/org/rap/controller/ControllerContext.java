@@ -16,6 +16,12 @@ public record ControllerContext(
     FlagRepository flags,
     Telemetry telemetry) {
 
+  /** Without telemetry (private metrics, no tracing): the shape before telemetry existed. */
+  public ControllerContext(
+      ControllerConfig config, Database db, JobRepository jobs, TaskRepository tasks, FlagRepository flags) {
+    this(config, db, jobs, tasks, flags, Telemetry.none());
+  }
+
   /** With private metrics and no tracing (tests, operator commands). */
   public static ControllerContext of(ControllerConfig config, Database db) {
     return of(config, db, Telemetry.none());
