@@ -64,12 +64,16 @@ public final class DemoCommand implements Callable<Integer> {
       ControllerConfig controller = ControllerConfig.from(settings);
       AgentConfig agent = AgentConfig.from(settings);
       settings.throwIfInvalid();
+      Path logFile = logToFile(controller.common().workdir(), env);
       Migrations.migrate(DatabaseTarget.of(controller.common()));
       Path repo = makeRepo(controller.common().workdir().resolve("demo-study"));
       String commit = commit(repo);
       vertx.deployVerticle(new ControllerVerticle(controller)).await();
       vertx.deployVerticle(new AgentVerticle(agent)).await();
       say("controller on port " + controller.port() + ", agent for backend " + agent.backend() + " started");
+      if (logFile != null) {
+        say("service log: " + logFile);
+      }
 
       WebClient web = WebClient.create(vertx);
       String base = "http://localhost:" + controller.port() + "/controller/v1/";
@@ -139,6 +143,33 @@ public final class DemoCommand implements Callable<Integer> {
     } finally {
       vertx.close().await();
     }
+  }
+
+  /**
+   * Unless LOGLEVEL is set, the services' log goes to {@code WORKDIR/demo.log} and the terminal
+   * shows only the progress lines and warnings.
+   *
+   * @return the log file, or null when logging is left as configured
+   */
+  private static Path logToFile(Path workdir, Map<String, String> env) throws java.io.IOException {
+    if (env.get("LOGLEVEL") != null && !env.get("LOGLEVEL").isBlank()) {
+      return null;
+    }
+    Files.createDirectories(workdir);
+    Path file = workdir.resolve("demo.log").toAbsolutePath();
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    java.util.logging.Formatter format = null;
+    for (java.util.logging.Handler h : root.getHandlers()) {
+      if (h instanceof java.util.logging.ConsoleHandler) {
+        h.setLevel(java.util.logging.Level.WARNING);
+        format = h.getFormatter();
+      }
+    }
+    java.util.logging.FileHandler fh = new java.util.logging.FileHandler(file.toString(), false);
+    fh.setLevel(java.util.logging.Level.INFO);
+    fh.setFormatter(format != null ? format : new java.util.logging.SimpleFormatter());
+    root.addHandler(fh);
+    return file;
   }
 
   private static void say(String line) {

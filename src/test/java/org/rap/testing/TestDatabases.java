@@ -22,6 +22,10 @@ public final class TestDatabases {
   public static final String PG_URL =
       System.getenv().getOrDefault("RAP_TEST_PG_URL", "postgresql://rap:rap@localhost:5432/rap_test");
 
+  private static final int STALE_HOURS = 3;
+  private static final java.util.concurrent.atomic.AtomicBoolean SWEPT =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   private TestDatabases() {}
 
   /** The dialects every repository test runs on. */
@@ -52,6 +56,9 @@ public final class TestDatabases {
                       .setPassword(admin.password()))
               .using(vertx)
               .build();
+      if (SWEPT.compareAndSet(false, true)) {
+        dropStale(pool);
+      }
       pool.query("CREATE DATABASE " + name).execute().await();
       pool.close().await();
     } finally {
@@ -62,6 +69,28 @@ public final class TestDatabases {
     DatabaseTarget t = DatabaseTarget.postgres(url);
     Migrations.migrate(t);
     return t;
+  }
+
+  /**
+   * Test databases are not dropped when a test ends (a failed test's data is worth a look), so
+   * the first test of each JVM drops those created more than {@code STALE_HOURS} ago: far longer
+   * than any test run, so concurrent runs keep theirs. Best effort.
+   */
+  private static void dropStale(Pool pool) {
+    try {
+      var rows =
+          pool.query(
+                  "SELECT datname FROM pg_database WHERE datname LIKE 'rap\\_t\\_%' AND"
+                      + " (pg_stat_file('base/' || oid || '/PG_VERSION')).modification"
+                      + " < now() - interval '" + STALE_HOURS + " hours'")
+              .execute()
+              .await();
+      for (var r : rows) {
+        pool.query("DROP DATABASE IF EXISTS " + r.getString(0) + " WITH (FORCE)").execute().await();
+      }
+    } catch (RuntimeException e) {
+      System.err.println("[TestDatabases] could not drop stale test databases: " + e.getMessage());
+    }
   }
 
   public static Database open(Vertx vertx, String dialect) throws Exception {

@@ -124,8 +124,10 @@ public final class JobRepository {
   /**
    * The RAP status job objects (rap-api.md section 8.3: exactly 15 keys, documented timestamp
    * format, {@code metrics} from the latest RUNJOB task) of the jobs of these RAPs in these
-   * backends, rendered and aggregated by the database in one query returning one row: decoding
-   * thousands of rows through the JDBC client costs far more than one text value.
+   * backends. SQLite renders and aggregates them in one query returning one row (decoding
+   * thousands of rows through the JDBC client costs far more than one text value); on PostgreSQL
+   * the reactive client decodes plain columns cheaply and {@link StatusDocumentWriter} renders
+   * them (cheaper than {@code json_build_object} and {@code to_char} in the database).
    */
   public Future<StatusDocuments> statusDocuments(
       SqlClient client, boolean sqlite, Collection<String> rapIds, Collection<String> backends) {
@@ -140,16 +142,23 @@ public final class JobRepository {
       p.put("rap_ids", rapIds.toArray(new String[0]));
       p.put("backends", backends.toArray(new String[0]));
     }
+    if (!sqlite) {
+      return SqlTemplate.forQuery(client, STATUS_PG_ROWS)
+          .execute(p)
+          .map(
+              rows -> {
+                StatusDocumentWriter w = new StatusDocumentWriter();
+                for (Row r : rows) {
+                  w.add(r);
+                }
+                return w.finish();
+              });
+    }
     String sql =
-        sqlite
-            ? "SELECT COALESCE('[' || group_concat(doc, ',') || ']', '[]') AS jobs,"
-                + " json_group_array(DISTINCT rap_id) AS rap_ids FROM ("
-                + STATUS_SQLITE
-                + ")"
-            : "SELECT COALESCE(json_agg(doc), '[]'::json)::text AS jobs,"
-                + " COALESCE(json_agg(DISTINCT rap_id), '[]'::json)::text AS rap_ids FROM ("
-                + STATUS_PG
-                + ") docs";
+        "SELECT COALESCE('[' || group_concat(doc, ',') || ']', '[]') AS jobs,"
+            + " json_group_array(DISTINCT rap_id) AS rap_ids FROM ("
+            + STATUS_SQLITE
+            + ")";
     return SqlTemplate.forQuery(client, sql)
         .execute(p)
         .map(
@@ -182,25 +191,18 @@ public final class JobRepository {
           + " FROM job j WHERE j.rap_id IN (SELECT value FROM json_each(#{rap_ids}))"
           + " AND j.backend IN (SELECT value FROM json_each(#{backends}))";
 
-  private static final String PG_TS = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
-
-  private static final String STATUS_PG =
-      "SELECT j.rap_id AS rap_id, json_build_object("
-          + "'identifier', j.id, 'rap_id', j.rap_id, 'backend', j.backend,"
-          + " 'action', COALESCE(j.action, ''), 'run_command', COALESCE(j.run_command, ''),"
-          + " 'status', j.state, 'status_code', j.status_code,"
-          + " 'status_message', COALESCE(j.status_message, ''),"
-          + " 'created_at', to_char(to_timestamp(j.created_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
-          + " 'updated_at', to_char(to_timestamp(j.updated_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
-          + " 'started_at', to_char(to_timestamp(j.started_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
-          + " 'completed_at', to_char(to_timestamp(j.completed_at) AT TIME ZONE 'UTC', " + PG_TS + "),"
-          + " 'trace_context', CASE WHEN json_typeof(j.trace_context::json) = 'object'"
-          + " THEN j.trace_context::json ELSE '{}'::json END,"
-          + " 'metrics', COALESCE((SELECT CASE WHEN json_typeof(t.agent_results::json -> 'job_metrics') = 'object'"
-          + " THEN t.agent_results::json -> 'job_metrics' END"
-          + " FROM tasks t WHERE t.job_id = j.id AND t.type = 'runjob'"
-          + " ORDER BY t.id DESC LIMIT 1), '{}'::json),"
-          + " 'requires_db', j.requires_db = 1) AS doc"
+  /**
+   * PostgreSQL: the plain columns, rendered by {@link StatusDocumentWriter} (in this order). The
+   * JSON columns go through {@code json} so that only valid JSON reaches the writer.
+   */
+  private static final String STATUS_PG_ROWS =
+      "SELECT j.id, j.rap_id, j.backend, j.action, j.run_command, j.state, j.status_code,"
+          + " j.status_message, j.created_at, j.updated_at, j.started_at, j.completed_at,"
+          + " CASE WHEN json_typeof(j.trace_context::json) = 'object' THEN j.trace_context END,"
+          + " (SELECT CASE WHEN json_typeof(t.agent_results::json -> 'job_metrics') = 'object'"
+          + " THEN (t.agent_results::json -> 'job_metrics')::text END"
+          + " FROM tasks t WHERE t.job_id = j.id AND t.type = 'runjob' ORDER BY t.id DESC LIMIT 1),"
+          + " j.requires_db"
           + " FROM job j WHERE j.rap_id = ANY(#{rap_ids}) AND j.backend = ANY(#{backends})";
 
   /** Every pending or running job, across all backends. */
@@ -424,17 +426,27 @@ public final class JobRepository {
   }
 
   /**
-   * The 60-second keep-alive for every active job at once: {@code updated_at = now} where it is
-   * at least {@code REFRESH} seconds old. One statement, however many jobs.
+   * The 60-second keep-alive for these active jobs: {@code updated_at = now} where it is at least
+   * {@code refreshSeconds} old (re-checked here, so a concurrent status change is never undone).
    *
    * @return how many jobs were refreshed
    */
-  public Future<Integer> touchStale(SqlClient client, long nowSeconds, long refreshSeconds) {
+  public Future<Integer> touchStale(
+      SqlClient client, Collection<String> ids, long nowSeconds, long refreshSeconds) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    Map<String, Object> p = new HashMap<>();
+    p.put("now", nowSeconds);
+    p.put("cutoff", nowSeconds - refreshSeconds);
+    String in = Sql.in("id", ids, p);
     return SqlTemplate.forUpdate(
             client,
-            "UPDATE job SET updated_at = #{now} WHERE state IN ('pending', 'running')"
+            "UPDATE job SET updated_at = #{now} WHERE id IN "
+                + in
+                + " AND state IN ('pending', 'running')"
                 + " AND (updated_at IS NULL OR updated_at <= #{cutoff})")
-        .execute(Map.of("now", nowSeconds, "cutoff", nowSeconds - refreshSeconds))
+        .execute(p)
         .map(SqlResult::rowCount);
   }
 

@@ -49,6 +49,18 @@ import org.rap.controller.telemetry.ControllerMeters;
 public final class Scheduler implements PassRunner {
   private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
   private static final int STATES_CHUNK = 500;
+  /**
+   * At most this many 60-second keep-alive refreshes per pass, oldest first. When many jobs fall
+   * due at once (10,000 jobs created in the same minute), one UPDATE of all of them would make
+   * that pass several times slower than the others; spread over passes, {@code updated_at} still
+   * stays far younger than the 30 minutes after which job-server reports missing updates. With
+   * more than 10,000 active jobs the batch grows so that any backlog clears within 20 passes.
+   */
+  static final int KEEP_ALIVE_BATCH = 500;
+
+  static int keepAliveBatch(int activeJobs) {
+    return Math.max(KEEP_ALIVE_BATCH, (activeJobs + 19) / 20);
+  }
   /** Reference test hook: a scheduler error whose text contains this fails the job at once. */
   public static final String HARD_FAILURE_TEST_HOOK = "test_hard_failure";
 
@@ -91,6 +103,8 @@ public final class Scheduler implements PassRunner {
   private final ControllerMeters meters;
   /** This pass's completed RUNJOB results by job id (attributes of the jobs' final spans). */
   private final Map<String, JsonObject> completedResults = new HashMap<>();
+  /** The UNIX minute in which unchanged jobs were last logged (job-model.md section 8). */
+  private long lastReminderMinute = -1;
   /** Immutable columns of active jobs, by id (only status columns change after insert). */
   private Map<String, Job> jobCache = new HashMap<>();
 
@@ -152,6 +166,8 @@ public final class Scheduler implements PassRunner {
     Map<String, Job> byId;
     Map<String, RunJobState> runJobs;
     Map<String, State> finishedDeps;
+    /** For running jobs whose latest task ended with an agent error: errored tasks so far. */
+    final Map<String, Integer> erroredAttempts = new HashMap<>();
     final Map<String, State> decided = new HashMap<>();
   }
 
@@ -174,6 +190,7 @@ public final class Scheduler implements PassRunner {
       return null;
     });
     return Future.all(flags, jobs, tasks)
+        .compose(loaded -> countErroredAttempts(pool, s))
         .compose(
             loaded -> {
               s.byId = new HashMap<>(s.active.size() * 2);
@@ -198,6 +215,35 @@ public final class Scheduler implements PassRunner {
               return process(s, nowNs);
             })
         .onSuccess(stats -> meters.passCompleted(s.active, nowNs));
+  }
+
+  /**
+   * MAX_TASK_ATTEMPTS counts the tasks the agent ended with an error, not every task: a task
+   * replaced because of database maintenance or a reboot is not a failed attempt. Only jobs whose
+   * latest task just errored need the count (rare), so this reads their tasks one job at a time.
+   */
+  private Future<Void> countErroredAttempts(SqlClient client, Snapshot s) {
+    List<Future<Void>> parts = new ArrayList<>();
+    for (RunJobState t : s.runJobs.values()) {
+      if (t.agentComplete() && TaskResults.erroredSafely(t.agentResults())) {
+        parts.add(
+            ctx.tasks()
+                .findRunJobTasks(client, t.jobId())
+                .map(
+                    all -> {
+                      int n = 0;
+                      for (Task task : all) {
+                        if (Boolean.TRUE.equals(task.agentComplete())
+                            && TaskResults.erroredSafely(task.agentResults())) {
+                          n++;
+                        }
+                      }
+                      s.erroredAttempts.put(t.jobId(), n);
+                      return null;
+                    }));
+      }
+    }
+    return Future.all(parts).mapEmpty();
   }
 
   /**
@@ -283,7 +329,26 @@ public final class Scheduler implements PassRunner {
     while (order.hasNext()) {
       handle(order.next(), s, usage, runningCounts, effects, failures, nowNs);
     }
+    remindUnchanged(effects, nowNs);
     return applyEffects(s, effects, failures, nowNs);
+  }
+
+  /**
+   * The reference logs the message of every unchanged active job at INFO when the current minute
+   * is divisible by 10; we do that once in such a minute rather than on every pass of it.
+   */
+  private void remindUnchanged(Map<String, Effect> effects, long nowNs) {
+    long minute = nowNs / 60_000_000_000L;
+    if (minute % 10 != 0 || minute == lastReminderMinute || !LOG.isLoggable(Level.INFO)) {
+      return;
+    }
+    lastReminderMinute = minute;
+    for (Effect e : effects.values()) {
+      if (e instanceof Write w && w.outcome().kind() != StatusBook.Kind.CHANGE) {
+        Job j = w.outcome().job();
+        org.rap.common.telemetry.LogTags.job(j).log(LOG, Level.INFO, StatusBook.logLine(j, j.statusCode(), j.statusMessage()));
+      }
+    }
   }
 
   private void handle(
@@ -348,7 +413,7 @@ public final class Scheduler implements PassRunner {
     if (job.state() == State.PENDING) {
       return decidePending(job, s, usage, nowNs);
     }
-    return decideRunning(job, task, nowNs);
+    return decideRunning(job, task, s, nowNs);
   }
 
   private Effect decidePending(Job job, Snapshot s, Map<String, double[]> usage, long nowNs) {
@@ -388,7 +453,7 @@ public final class Scheduler implements PassRunner {
     return new Start(StatusBook.setCode(job, StatusCode.INITIATED, StatusMessages.INITIATED, null, nowNs));
   }
 
-  private Effect decideRunning(Job job, RunJobState task, long nowNs) {
+  private Effect decideRunning(Job job, RunJobState task, Snapshot s, long nowNs) {
     if (task == null) {
       throw new IllegalStateException("Job " + job.id() + " (" + job.action() + ") is running but has no RUNJOB task");
     }
@@ -399,7 +464,7 @@ public final class Scheduler implements PassRunner {
         if (TaskResults.isFatal(results)) {
           return new Write(StatusBook.setCode(job, StatusCode.JOB_ERROR, StatusMessages.JOB_ERROR, null, nowNs));
         }
-        int attempt = attemptNumber(task.id());
+        int attempt = s.erroredAttempts.getOrDefault(job.id(), attemptNumber(task.id()));
         if (attempt >= config.maxTaskAttempts()) {
           LOG.warning(
               "Job " + job.id() + " returned an error on attempt " + attempt + " (limit " + config.maxTaskAttempts()
@@ -442,7 +507,7 @@ public final class Scheduler implements PassRunner {
     long nowS = nowNs / 1_000_000_000L;
     List<Job> changed = new ArrayList<>();
     List<StatusCode> expected = new ArrayList<>();
-    List<String> refreshed = new ArrayList<>();
+    List<Job> stale = new ArrayList<>();
     List<Effect> transactional = new ArrayList<>();
     for (Effect e : effects.values()) {
       if (e instanceof Write w) {
@@ -451,13 +516,14 @@ public final class Scheduler implements PassRunner {
             changed.add(w.outcome().job());
             expected.add(w.outcome().previous().statusCode());
           }
-          case REFRESH -> refreshed.add(w.outcome().job().id());
+          case REFRESH -> stale.add(w.outcome().previous());
           case NONE -> {}
         }
       } else {
         transactional.add(e);
       }
     }
+    List<String> refreshed = oldestFirst(stale, keepAliveBatch(s.active.size()));
     List<StatusBook.Outcome> batched = new ArrayList<>();
     for (Effect e : effects.values()) {
       if (e instanceof Write w && w.outcome().kind() == StatusBook.Kind.CHANGE) {
@@ -470,12 +536,12 @@ public final class Scheduler implements PassRunner {
             : ctx.db()
                 .inTransaction(
                     conn -> {
-                      // keep-alive first (one statement for every stale active job), then the
-                      // status changes, which set their own updated_at
+                      // keep-alive first (one statement for a bounded batch of stale jobs), then
+                      // the status changes, which set their own updated_at
                       Future<?> f =
                           refreshed.isEmpty()
                               ? Future.succeededFuture()
-                              : ctx.jobs().touchStale(conn, nowS, StatusBook.REFRESH_SECONDS);
+                              : ctx.jobs().touchStale(conn, refreshed, nowS, StatusBook.REFRESH_SECONDS);
                       return f.compose(v -> ctx.jobs().updateStatusBatch(conn, changed, expected));
                     })
                 .onSuccess(v -> batched.forEach(this::recorded));
@@ -503,6 +569,19 @@ public final class Scheduler implements PassRunner {
             v ->
                 new PassStats(
                     s.active.size(), changed.size(), refreshed.size(), created[0], created[1], failures.size()));
+  }
+
+  /** The ids of at most {@code limit} jobs, least recently updated first (never updated first). */
+  static List<String> oldestFirst(List<Job> jobs, int limit) {
+    List<Job> sorted = new ArrayList<>(jobs);
+    sorted.sort(
+        Comparator.comparing(Job::updatedAt, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparing(Job::id));
+    List<String> out = new ArrayList<>(Math.min(limit, sorted.size()));
+    for (int i = 0; i < sorted.size() && i < limit; i++) {
+      out.add(sorted.get(i).id());
+    }
+    return out;
   }
 
   /** @return 0 when a RUNJOB task was created, 1 for a cancellation */

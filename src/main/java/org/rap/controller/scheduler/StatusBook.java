@@ -16,6 +16,11 @@ public final class StatusBook {
 
   private StatusBook() {}
 
+  /** The INFO line for a job's status. */
+  public static String logLine(Job job, StatusCode code, String message) {
+    return "Job " + job.id() + " (" + job.action() + "): " + code.value() + ": " + message;
+  }
+
   /** What {@link #setCode} decided. */
   public enum Kind {
     /** Nothing to write. */
@@ -92,8 +97,7 @@ public final class StatusBook {
       startedAt = null;
     }
     Job changed = job.withStatus(state, code, message, seconds, startedAt, completedAt, ts);
-    org.rap.common.telemetry.LogTags.job(changed)
-        .log(LOG, java.util.logging.Level.INFO, "Job " + job.id() + " (" + job.action() + "): " + code.value() + ": " + message);
+    org.rap.common.telemetry.LogTags.job(changed).log(LOG, java.util.logging.Level.INFO, logLine(job, code, message));
     return new Outcome(Kind.CHANGE, changed, job);
   }
 }

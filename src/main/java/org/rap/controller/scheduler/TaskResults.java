@@ -27,6 +27,11 @@ public final class TaskResults {
     return truthy(results.getValue("error"));
   }
 
+  /** Like {@link #hasError}, but results without an {@code error} key count as no error. */
+  public static boolean erroredSafely(JsonObject results) {
+    return results != null && results.containsKey("error") && truthy(results.getValue("error"));
+  }
+
   /** The error as text, for messages and the fatal test hook. */
   public static String errorText(JsonObject results) {
     Object e = results.getValue("error");

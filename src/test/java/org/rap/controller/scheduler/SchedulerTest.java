@@ -396,6 +396,71 @@ class SchedulerTest {
 
   @ParameterizedTest
   @MethodSource("dialects")
+  void manyStaleJobsAreRefreshedOldestFirstInBoundedBatches(String dialect) throws Exception {
+    harness(dialect, Map.of("TEST_MAX_WORKERS", "0"));
+    int n = Scheduler.KEEP_ALIVE_BATCH + 20;
+    List<Job> jobs = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      jobs.add(TestJob.of("a" + i).build());
+    }
+    h.db.inTransaction(c -> h.ctx.jobs().insertAll(c, jobs)).await();
+    h.pass(); // every job: waiting on workers, updated_at = T0
+    h.advance(30);
+    Job late = jobs.get(n - 1);
+    // one job changed more recently than the others (by hand, as another pass would have)
+    h.db.pool().query("UPDATE job SET updated_at = " + (Harness.T0 + 30) + " WHERE id = '" + late.id() + "'")
+        .execute().await();
+    h.advance(31); // the others are 61 s old, the late one 31 s
+    Scheduler.PassStats first = h.pass();
+    assertEquals(Scheduler.KEEP_ALIVE_BATCH, first.refreshed(), "one pass refreshes a bounded batch");
+    Scheduler.PassStats second = h.pass();
+    assertEquals(n - 1 - Scheduler.KEEP_ALIVE_BATCH, second.refreshed(), "the rest on the next pass");
+    for (Job j : jobs) {
+      long expected = j.id().equals(late.id()) ? Harness.T0 + 30 : Harness.T0 + 61;
+      assertEquals(expected, h.job(j.id()).updatedAt(), j.action());
+    }
+    assertEquals(0, h.pass().refreshed());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void unchangedJobsAreLoggedOnceInEveryTenthMinute(String dialect) throws Exception {
+    harness(dialect, Map.of("TEST_MAX_WORKERS", "0"));
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(Scheduler.class.getName());
+    List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override public void publish(java.util.logging.LogRecord r) {
+        lines.add(r.getMessage());
+      }
+      @Override public void flush() {}
+      @Override public void close() {}
+    };
+    logger.addHandler(capture);
+    try {
+      Job job = h.insert(TestJob.of("w"));
+      h.advance(60); // T0 + 1 minute: not a tenth minute
+      h.pass(); // the change itself is logged by StatusBook, not here
+      h.pass();
+      assertTrue(lines.stream().noneMatch(l -> l.contains(job.id())), lines.toString());
+      h.advance(9 * 60); // T0 + 10 minutes
+      h.pass();
+      h.pass();
+      h.advance(30);
+      h.pass();
+      assertEquals(
+          List.of("Job " + job.id() + " (w): waiting_on_workers: " + StatusMessages.WAITING_ON_WORKERS),
+          lines.stream().filter(l -> l.contains(job.id())).toList(),
+          "once in the tenth minute, not on every pass of it");
+      h.advance(10 * 60);
+      h.pass();
+      assertEquals(2, lines.stream().filter(l -> l.contains(job.id())).count());
+    } finally {
+      logger.removeHandler(capture);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
   void agentErrorsRetryWithNewTasksThenJobError(String dialect) throws Exception {
     harness(dialect, Map.of("MAX_TASK_ATTEMPTS", "3"));
     Job job = h.insert(TestJob.of("flaky"));
@@ -426,6 +491,34 @@ class SchedulerTest {
     h.pass();
     assertEquals(StatusCode.JOB_ERROR, h.job(fatal.id()).statusCode());
     assertEquals("This job returned a fatal error.", h.job(fatal.id()).statusMessage());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void tasksReplacedForMaintenanceAreNotCountedAsFailedAttempts(String dialect) throws Exception {
+    harness(dialect, Map.of("MAX_TASK_ATTEMPTS", "2", "TEST_MAX_WORKERS", "5"));
+    Job job = h.insert(TestJob.of("d").db());
+    // attempt -001 is killed by database maintenance, -002 by a second maintenance window
+    for (int i = 1; i <= 2; i++) {
+      h.pass();
+      h.agent(String.format("%s-%03d", job.id(), i), "executing", false, new JsonObject(), null);
+      h.flag("test", "mode", "db-maintenance");
+      h.pass();
+      assertEquals(StatusCode.WAITING_DB_MAINTENANCE, h.job(job.id()).statusCode());
+      h.flag("test", "mode", "");
+      h.advance(1);
+    }
+    // -003 errors: the first failed attempt of 2, so a new task
+    h.pass();
+    h.agent(job.id() + "-003", "error", true, new JsonObject().put("error", "docker went away"), null);
+    h.pass();
+    assertEquals(StatusCode.WAITING_ON_NEW_TASK, h.job(job.id()).statusCode());
+    // -004 errors: the second failed attempt: retries exhausted
+    h.pass();
+    h.agent(job.id() + "-004", "error", true, new JsonObject().put("error", "docker went away"), null);
+    h.pass();
+    assertEquals(StatusCode.JOB_ERROR, h.job(job.id()).statusCode());
+    assertEquals(Scheduler.retriesExhausted(2), h.job(job.id()).statusMessage());
   }
 
   @ParameterizedTest

@@ -324,7 +324,10 @@ class RapApiTest {
             .withStatus(State.RUNNING, StatusCode.EXECUTING, "Job executing on the backend", 1769851862L, 1769851651L, null, 1L);
     Job plain = Jobs.pending(RAP, "analyse", "test", "ws", 1769851647L);
     Job other = Jobs.pending("tppjobs000000000", "generate", "tpp", "ws", 100);
-    insert(running, plain, other);
+    String awkward = "Quote \" backslash \\ newline \n tab \t ctrl \u0001 caf\u00e9 \u2713 </script>";
+    Job odd = Jobs.pending(RAP, "odd", "test", "ws", 1769851648L)
+        .withStatus(State.FAILED, StatusCode.NONZERO_EXIT, awkward, 1769851862L, null, 1769851862L, 2L);
+    insert(running, plain, other, odd);
     TaskRepository tasks = server.ctx().tasks();
     var pool = server.ctx().db().pool();
     Task t1 = new Task(running.id() + "-001", "test", TaskType.RUNJOB, new JsonObject(), true, 10, null, new JsonObject(), null, null, null, null);
@@ -341,9 +344,10 @@ class RapApiTest {
     assertEquals(Set.of("jobs", "unrecognised_rap_ids"), body.fieldNames());
     assertEquals(Set.of("tppjobs000000000", "zzzzzzzzzzzzzzzz"), Set.copyOf(body.getJsonArray("unrecognised_rap_ids").getList()));
     JsonArray jobs = body.getJsonArray("jobs");
-    assertEquals(2, jobs.size());
+    assertEquals(3, jobs.size());
     JsonObject gen = null;
     JsonObject ana = null;
+    JsonObject oddView = null;
     for (Object o : jobs) {
       JsonObject j = (JsonObject) o;
       assertEquals(
@@ -352,6 +356,8 @@ class RapApiTest {
           j.fieldNames());
       if (j.getString("action").equals("generate_dataset")) {
         gen = j;
+      } else if (j.getString("action").equals("odd")) {
+        oddView = j;
       } else {
         ana = j;
       }
@@ -368,13 +374,16 @@ class RapApiTest {
     assertEquals(new JsonObject(), ana.getJsonObject("trace_context"));
     assertEquals("Created", ana.getString("status_message"));
     assertEquals(false, ana.getBoolean("requires_db"));
+    assertEquals(awkward, oddView.getString("status_message"), "JSON escaping of every kind of character");
+    assertEquals("2026-01-31T09:31:02Z", oddView.getString("completed_at"));
+    assertEquals("failed", oddView.getString("status"));
 
     // the tpp token sees only the tpp job; the all-backends token sees all three
     r = server.post(STATUS, "tok-tpp", new JsonObject().put("rap_ids", new JsonArray().add(RAP).add("tppjobs000000000")));
     assertEquals(1, r.json().getJsonArray("jobs").size());
     assertEquals(List.of(RAP), r.json().getJsonArray("unrecognised_rap_ids").getList());
     r = server.post(STATUS, "tok-all", new JsonObject().put("rap_ids", new JsonArray().add(RAP).add("tppjobs000000000").add(RAP)));
-    assertEquals(3, r.json().getJsonArray("jobs").size());
+    assertEquals(4, r.json().getJsonArray("jobs").size());
     assertTrue(r.json().getJsonArray("unrecognised_rap_ids").isEmpty());
   }
 
