@@ -137,6 +137,8 @@ class ObservabilityIT {
     Map<String, Double> ctl1 = scrape(ctlBase + "metrics");
     Map<String, Double> ag1 = scrape(agentBase + "metrics");
 
+    System.out.println("--- controller /metrics (rap_*)\n" + keysWithValues(ctl1, "rap_") + "\n" + keysWithValues(ctl1, "vertx_http_server_requests_total"));
+    System.out.println("--- agent /metrics (rap_*)\n" + keysWithValues(ag1, "rap_") + "\n--- agent while the slow job ran\n" + keysWithValues(agRunning, "rap_job_"));
     // --- controller metrics moved
     assertTrue(sum(ctl1, "vertx_http_server_requests_total", "route=\"/controller/v1/>/rap/create\"", "code=\"201\"") >= 1, keys(ctl1, "vertx_http_server_requests_total"));
     assertTrue(sum(ctl1, "vertx_http_server_requests_total", "route=\"/controller/v1/>/rap/status\"", "code=\"200\"") >= 1, keys(ctl1, "vertx_http_server_requests_total"));
@@ -244,6 +246,11 @@ class ObservabilityIT {
 
   private static double value(Map<String, Double> m, String name) {
     return sum(m, name);
+  }
+
+  private static String keysWithValues(Map<String, Double> m, String prefix) {
+    return String.join(
+        "\n", new TreeSet<>(m.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).map(e -> e.getKey() + " " + e.getValue()).toList()));
   }
 
   private static String keys(Map<String, Double> m, String prefix) {

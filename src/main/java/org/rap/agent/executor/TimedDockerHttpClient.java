@@ -15,6 +15,7 @@ import org.rap.common.telemetry.CallTimer;
  * rap_docker_call_seconds}), from the request until its response is closed (so streamed calls
  * such as wait and logs count in full). Operations are the method and a path template such as
  * {@code POST containers/start}: container ids, names and image references never become labels.
+ * Outcomes: {@code success} (status below 400), {@code not_found} (404), {@code error}.
  */
 public final class TimedDockerHttpClient implements DockerHttpClient {
   private static final Pattern VERSION = Pattern.compile("^/v[0-9]+(\\.[0-9]+)?(?=/)");
@@ -117,7 +118,9 @@ public final class TimedDockerHttpClient implements DockerHttpClient {
         delegate.close();
       } finally {
         if (recorded.compareAndSet(false, true)) {
-          timer.record(operation, status < 400 ? "success" : "error", System.nanoTime() - start);
+          // 404 is how Docker answers "no such container/image": an answer, not a failure
+          String outcome = status < 400 ? "success" : status == 404 ? "not_found" : "error";
+          timer.record(operation, outcome, System.nanoTime() - start);
         }
       }
     }

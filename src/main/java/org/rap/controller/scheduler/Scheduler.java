@@ -214,7 +214,7 @@ public final class Scheduler implements PassRunner {
               s.finishedDeps = deps;
               return process(s, nowNs);
             })
-        .onSuccess(stats -> meters.passCompleted(s.active, nowNs));
+        .onSuccess(stats -> meters.passCompleted(s.active, s.decided, nowNs));
   }
 
   /**

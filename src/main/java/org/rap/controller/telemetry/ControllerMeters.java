@@ -42,11 +42,14 @@ public final class ControllerMeters {
             .baseUnit("seconds")
             .description("How long the oldest pending job of each backend has waited, as of the last scheduler pass")
             .register(registry);
-    passCompleted(List.of(), 0);
+    passCompleted(List.of(), Map.of(), 0);
   }
 
-  /** After a pass over {@code active} (the jobs as the pass read them). */
-  public void passCompleted(List<Job> active, long nowNs) {
+  /**
+   * After a pass over {@code active} (the jobs as the pass read them), counting each job in the
+   * state the pass decided for it ({@code decided}, where present).
+   */
+  public void passCompleted(List<Job> active, Map<String, State> decided, long nowNs) {
     try {
       Map<String, long[]> counts = new HashMap<>(); // backend -> [pending, running]
       Map<String, Long> oldest = new HashMap<>();
@@ -56,9 +59,10 @@ public final class ControllerMeters {
       }
       for (Job j : active) {
         long[] c = counts.computeIfAbsent(j.backend(), b -> new long[2]);
-        if (j.state() == State.RUNNING) {
+        State state = decided.getOrDefault(j.id(), j.state());
+        if (state == State.RUNNING) {
           c[1]++;
-        } else if (j.state() == State.PENDING) {
+        } else if (state == State.PENDING) {
           c[0]++;
           oldest.merge(j.backend(), j.createdAt(), Math::min);
         }
