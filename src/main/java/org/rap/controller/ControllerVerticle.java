@@ -64,11 +64,25 @@ public final class ControllerVerticle extends VerticleBase {
     http = new ControllerHttpVerticle(ctx, rap);
     return db.ping()
         .compose(ok -> vertx.deployVerticle(http))
-        .compose(id -> vertx.deployVerticle(new SchedulerVerticle(ctx)))
+        .compose(id -> deploySchedulerAndTicks())
         .compose(
             id ->
                 config.jobServerEndpoint().isPresent()
                     ? vertx.deployVerticle(new SyncVerticle(ctx, rap))
+                    : Future.succeededFuture(id));
+  }
+
+  /** The scheduler, and the TICK traces (with tracing on) of whichever controller holds its loop. */
+  private Future<String> deploySchedulerAndTicks() {
+    SchedulerVerticle scheduler = new SchedulerVerticle(ctx);
+    return vertx
+        .deployVerticle(scheduler)
+        .compose(
+            id ->
+                telemetry.tracing()
+                    ? vertx.deployVerticle(
+                        new org.rap.controller.telemetry.TickTracesVerticle(
+                            ctx, telemetry.config().tickInterval(), scheduler::isActive))
                     : Future.succeededFuture(id));
   }
 

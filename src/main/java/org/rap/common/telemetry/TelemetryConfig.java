@@ -16,6 +16,8 @@ import org.rap.common.config.Settings;
  * @param otlpEndpoint base URL; spans go to {@code <endpoint>/v1/traces}
  * @param otlpHeaders {@code OTEL_EXPORTER_OTLP_HEADERS} ({@code k=v,k2=v2})
  * @param console {@code OTEL_EXPORTER_CONSOLE}: spans also logged
+ * @param tickInterval {@code TICK_POLL_INTERVAL} (default 30 s): how often the controller emits
+ *     {@code TICK} traces of its active jobs
  */
 public record TelemetryConfig(
     String serviceName,
@@ -24,7 +26,8 @@ public record TelemetryConfig(
     String version,
     Optional<String> otlpEndpoint,
     Map<String, String> otlpHeaders,
-    boolean console) {
+    boolean console,
+    java.time.Duration tickInterval) {
 
   public static final String DEFAULT_OTLP_ENDPOINT = "https://api.honeycomb.io";
 
@@ -34,7 +37,8 @@ public record TelemetryConfig(
 
   /** No tracing; metrics only. */
   public static TelemetryConfig metricsOnly(String service, String backend) {
-    return new TelemetryConfig("jobrunner", service, backend, "unknown", Optional.empty(), Map.of(), false);
+    return new TelemetryConfig(
+        "jobrunner", service, backend, "unknown", Optional.empty(), Map.of(), false, java.time.Duration.ofSeconds(30));
   }
 
   public static TelemetryConfig from(Settings s, String service) {
@@ -50,11 +54,12 @@ public record TelemetryConfig(
         s.string("VERSION", "unknown"),
         endpoint,
         headers,
-        s.get("OTEL_EXPORTER_CONSOLE").filter(v -> !v.equalsIgnoreCase("false") && !v.equals("0")).isPresent());
+        s.get("OTEL_EXPORTER_CONSOLE").filter(v -> !v.equalsIgnoreCase("false") && !v.equals("0")).isPresent(),
+        java.time.Duration.ofMillis(Math.round(s.decimal("TICK_POLL_INTERVAL", 30.0, 0.0) * 1000)));
   }
 
   public TelemetryConfig withVersion(String v) {
-    return new TelemetryConfig(serviceName, service, backend, v, otlpEndpoint, otlpHeaders, console);
+    return new TelemetryConfig(serviceName, service, backend, v, otlpEndpoint, otlpHeaders, console, tickInterval);
   }
 
   public boolean tracing() {

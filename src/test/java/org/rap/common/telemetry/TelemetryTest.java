@@ -126,7 +126,8 @@ class TelemetryTest {
         Telemetry t =
             Telemetry.create(
                 new TelemetryConfig(
-                    "jobrunner", "controller", "test", "v1", Optional.of(collector.endpoint()), Map.of(), false))) {
+                    "jobrunner", "controller", "test", "v1", Optional.of(collector.endpoint()), Map.of(), false,
+                    java.time.Duration.ofSeconds(30)))) {
       Job created = newJob("00-" + trace + "-" + root + "-01");
       long t0 = created.statusCodeUpdatedAt();
       Job failed = at(created, State.FAILED, StatusCode.INTERNAL_ERROR, t0 + 1_000_000_000L);
