@@ -88,6 +88,7 @@ class ObservabilityIT {
     ctl.put("MAINTENANCE_ENABLED_BACKENDS", "");
     ctl.put("DATA_CHECK_ENABLED_BACKENDS", "");
     ctl.put("OTEL_SERVICE_NAME", "rap-controller");
+    ctl.put("TICK_POLL_INTERVAL", "1");
     JarProcess.Result migrated = JarProcess.run(ctl, "migrate");
     assertEquals(0, migrated.exit(), migrated.output());
     controller = JarProcess.start(ctl, "--role=controller");
@@ -188,6 +189,7 @@ class ObservabilityIT {
       }
     }
     assertTrue(collector.spans().stream().anyMatch(s -> s.name().equals("LOOP")), "scheduler LOOP spans");
+    assertTrue(collector.spans().stream().anyMatch(s -> s.name().equals("TICK")), "TICK spans");
 
     // --- logs: tags, formats, and never a secret
     agent.terminate();
