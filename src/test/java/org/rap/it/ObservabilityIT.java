@@ -150,6 +150,7 @@ class ObservabilityIT {
     assertTrue(sum(ctl1, "rap_job_status_changes_total", "status_code=\"succeeded\"") >= 4);
     assertTrue(ctl1.keySet().stream().anyMatch(k -> k.startsWith("rap_jobs{") && k.contains("state=\"pending\"")), keys(ctl1, "rap_jobs"));
     assertTrue(ctl1.keySet().stream().anyMatch(k -> k.startsWith("rap_queue_age_seconds{")), keys(ctl1, "rap_queue"));
+    assertTrue(ctl1.keySet().stream().anyMatch(k -> k.startsWith("rap_jobs_by_status_code{")), keys(ctl1, "rap_jobs"));
     assertTrue(ctl1.containsKey("rap_long_poll_waiters{rap_service=\"controller\"}"), keys(ctl1, "rap_long_poll"));
     assertTrue(sum(ctl1, "rap_git_call_seconds_count", "operation=\"fetch\"") >= 1, keys(ctl1, "rap_git"));
     // --- agent metrics moved

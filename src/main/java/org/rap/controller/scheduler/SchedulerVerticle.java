@@ -168,6 +168,12 @@ public final class SchedulerVerticle extends VerticleBase {
         loop.setAttribute("changed", st.changed());
         loop.setAttribute("tasks_created", st.tasksCreated());
         loop.setAttribute("errors", st.errors());
+        if (st.errors() > 0) {
+          io.micrometer.core.instrument.Counter.builder("rap.scheduler.job.errors")
+              .description("Jobs whose handling failed in a scheduler pass (retried with backoff)")
+              .register(ctx.telemetry().meters())
+              .increment(st.errors());
+        }
       } else if (ar.failed()) {
         loop.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(ar.cause()));
       }

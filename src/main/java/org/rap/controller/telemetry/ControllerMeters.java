@@ -28,6 +28,7 @@ public final class ControllerMeters {
   private final List<String> backends;
   private final MultiGauge jobs;
   private final MultiGauge queueAge;
+  private final MultiGauge byStatusCode;
 
   public ControllerMeters(Telemetry telemetry, List<String> backends) {
     this.telemetry = telemetry;
@@ -42,6 +43,10 @@ public final class ControllerMeters {
             .baseUnit("seconds")
             .description("How long the oldest pending job of each backend has waited, as of the last scheduler pass")
             .register(registry);
+    this.byStatusCode =
+        MultiGauge.builder("rap.jobs.by.status.code")
+            .description("Active jobs by backend and status code, as the last scheduler pass read them")
+            .register(registry);
     passCompleted(List.of(), Map.of(), 0);
   }
 
@@ -53,12 +58,14 @@ public final class ControllerMeters {
     try {
       Map<String, long[]> counts = new HashMap<>(); // backend -> [pending, running]
       Map<String, Long> oldest = new HashMap<>();
+      Map<Tags, Long> codes = new HashMap<>();
       for (String b : backends) {
         counts.put(b, new long[2]);
         oldest.put(b, Long.MAX_VALUE);
       }
       for (Job j : active) {
         long[] c = counts.computeIfAbsent(j.backend(), b -> new long[2]);
+        codes.merge(Tags.of("backend", j.backend(), "status_code", j.statusCode().value()), 1L, Long::sum);
         State state = decided.getOrDefault(j.id(), j.state());
         if (state == State.RUNNING) {
           c[1]++;
@@ -79,6 +86,9 @@ public final class ControllerMeters {
                 MultiGauge.Row.of(Tags.of("backend", b), first == Long.MAX_VALUE ? 0 : Math.max(0, nowS - first)));
           });
       jobs.register(jobRows, true);
+      List<MultiGauge.Row<?>> codeRows = new ArrayList<>();
+      codes.forEach((tags, n) -> codeRows.add(MultiGauge.Row.of(tags, n)));
+      byStatusCode.register(codeRows, true);
       queueAge.register(ageRows, true);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "metrics: " + e, e);
