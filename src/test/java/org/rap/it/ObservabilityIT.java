@@ -130,6 +130,7 @@ class ObservabilityIT {
     }
     assertTrue(agRunning != null, "no container gauges seen\n" + agent.output());
     assertTrue(agRunning.keySet().stream().anyMatch(k -> k.startsWith("rap_job_memory_bytes{") && k.contains("job_id=")));
+    Map<String, Double> ctlRunning = scrape(ctlBase + "metrics"); // the slow job still runs
 
     JsonArray jobs = awaitFinal(ctlBase, rapId);
     for (Object o : jobs) {
@@ -150,7 +151,8 @@ class ObservabilityIT {
     assertTrue(sum(ctl1, "rap_job_status_changes_total", "status_code=\"succeeded\"") >= 4);
     assertTrue(ctl1.keySet().stream().anyMatch(k -> k.startsWith("rap_jobs{") && k.contains("state=\"pending\"")), keys(ctl1, "rap_jobs"));
     assertTrue(ctl1.keySet().stream().anyMatch(k -> k.startsWith("rap_queue_age_seconds{")), keys(ctl1, "rap_queue"));
-    assertTrue(ctl1.keySet().stream().anyMatch(k -> k.startsWith("rap_jobs_by_status_code{")), keys(ctl1, "rap_jobs"));
+    assertTrue(ctlRunning.keySet().stream().anyMatch(k -> k.startsWith("rap_jobs_by_status_code{")), keys(ctlRunning, "rap_jobs"));
+    assertTrue(sum(ctlRunning, "rap_jobs", "state=\"running\"") >= 1, keys(ctlRunning, "rap_jobs"));
     assertTrue(ctl1.containsKey("rap_long_poll_waiters{rap_service=\"controller\"}"), keys(ctl1, "rap_long_poll"));
     assertTrue(sum(ctl1, "rap_git_call_seconds_count", "operation=\"fetch\"") >= 1, keys(ctl1, "rap_git"));
     // --- agent metrics moved
