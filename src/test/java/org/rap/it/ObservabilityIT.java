@@ -205,7 +205,7 @@ class ObservabilityIT {
       assertFalse(ctlLog.contains(secret), "controller log shows " + secret);
       assertFalse(agLog.contains(secret), "agent log shows " + secret);
     }
-    Pattern textLine = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\S+ (INFO|FINE|WARNING|SEVERE|CONFIG|FINER|FINEST) .*");
+    Pattern textLine = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\S+ (DEBUG|INFO|WARNING|ERROR) .*");
     assertTrue(ctlLog.lines().anyMatch(l -> textLine.matcher(l).matches() && l.contains(" status=succeeded workspace=demo action=report id=")), ctlLog);
     long jsonLines = 0;
     for (String line : agLog.lines().toList()) {

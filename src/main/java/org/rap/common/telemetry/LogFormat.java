@@ -67,7 +67,7 @@ public final class LogFormat extends Formatter {
       JsonObject o =
           new JsonObject()
               .put("time", time)
-              .put("level", r.getLevel().getName())
+              .put("level", levelName(r.getLevel()))
               .put("thread", thread)
               .put("logger", logger)
               .put("message", message);
@@ -80,7 +80,7 @@ public final class LogFormat extends Formatter {
       line = o.encode();
     } else {
       StringBuilder b = new StringBuilder(128);
-      b.append(time).append(' ').append(thread).append(' ').append(r.getLevel().getName()).append(' ');
+      b.append(time).append(' ').append(thread).append(' ').append(levelName(r.getLevel())).append(' ');
       b.append(logger).append(": ").append(message);
       if (tags != null && !tags.asMap().isEmpty()) {
         b.append(' ').append(tags);
@@ -101,6 +101,21 @@ public final class LogFormat extends Formatter {
       }
     }
     return out;
+  }
+
+  /** The operators' names (as LOGLEVEL takes them): DEBUG, INFO, WARNING, ERROR. */
+  static String levelName(java.util.logging.Level level) {
+    int v = level.intValue();
+    if (v >= java.util.logging.Level.SEVERE.intValue()) {
+      return "ERROR";
+    }
+    if (v >= java.util.logging.Level.WARNING.intValue()) {
+      return "WARNING";
+    }
+    if (v >= java.util.logging.Level.INFO.intValue()) {
+      return "INFO";
+    }
+    return "DEBUG";
   }
 
   private static String shortName(String name) {
