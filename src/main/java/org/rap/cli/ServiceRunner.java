@@ -33,6 +33,7 @@ final class ServiceRunner {
     Settings settings;
     ControllerConfig controller = null;
     AgentConfig agent = null;
+    TelemetryConfig telemetryConfig;
     try {
       settings = configOption.load(role);
       if (role.runsController()) {
@@ -41,6 +42,7 @@ final class ServiceRunner {
       if (role.runsAgent()) {
         agent = AgentConfig.from(settings);
       }
+      telemetryConfig = TelemetryConfig.from(settings, role.value());
       settings.throwIfInvalid();
       if (controller != null) {
         Migrations.requireUpToDate(DatabaseTarget.of(controller.common()));
@@ -50,7 +52,7 @@ final class ServiceRunner {
       return 2;
     }
     String version = (controller != null ? controller.common() : agent.common()).version();
-    Telemetry telemetry = Telemetry.create(TelemetryConfig.from(settings, role.value()).withVersion(version));
+    Telemetry telemetry = Telemetry.create(telemetryConfig.withVersion(version));
     Logging.configure(settings);
     Vertx vertx = telemetry.newVertx();
     Duration grace = (controller != null ? controller.common() : agent.common()).shutdownTimeout();

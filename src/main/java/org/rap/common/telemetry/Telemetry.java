@@ -92,11 +92,16 @@ public final class Telemetry implements AutoCloseable {
     c.tracesUrl()
         .ifPresent(
             url -> {
-              OtlpHttpSpanExporterBuilder exporter =
-                  OtlpHttpSpanExporter.builder().setEndpoint(url).setTimeout(Duration.ofSeconds(10));
-              c.otlpHeaders().forEach(exporter::addHeader);
-              b.addSpanProcessor(
-                  BatchSpanProcessor.builder(exporter.build()).setScheduleDelay(Duration.ofSeconds(1)).build());
+              try {
+                OtlpHttpSpanExporterBuilder exporter =
+                    OtlpHttpSpanExporter.builder().setEndpoint(url).setTimeout(Duration.ofSeconds(10));
+                c.otlpHeaders().forEach(exporter::addHeader);
+                b.addSpanProcessor(
+                    BatchSpanProcessor.builder(exporter.build()).setScheduleDelay(Duration.ofSeconds(1)).build());
+              } catch (RuntimeException e) {
+                // tracing never stops the service: run without the exporter
+                LOG.log(Level.SEVERE, "OTLP exporter disabled: " + e.getMessage());
+              }
             });
     if (c.console()) {
       b.addSpanProcessor(SimpleSpanProcessor.create(LoggingSpanExporter.create()));

@@ -44,6 +44,12 @@ public record TelemetryConfig(
   public static TelemetryConfig from(Settings s, String service) {
     Map<String, String> headers = parseHeaders(s.raw("OTEL_EXPORTER_OTLP_HEADERS").orElse(""));
     Optional<String> endpoint = s.get("OTEL_EXPORTER_OTLP_ENDPOINT");
+    endpoint.ifPresent(
+        e -> {
+          if (!e.matches("https?://[^\\s/]+(/\\S*)?")) {
+            s.problem("OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL, got '" + e + "'");
+          }
+        });
     if (endpoint.isEmpty() && !headers.isEmpty()) {
       endpoint = Optional.of(DEFAULT_OTLP_ENDPOINT);
     }

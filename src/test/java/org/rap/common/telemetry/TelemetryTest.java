@@ -164,6 +164,14 @@ class TelemetryTest {
   }
 
   @Test
+  void aMalformedEndpointIsAConfigurationError() {
+    Settings s = Settings.of(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"));
+    TelemetryConfig.from(s, "agent");
+    RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, s::throwIfInvalid);
+    assertTrue(e.getMessage().contains("OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL"), e.getMessage());
+  }
+
+  @Test
   void vertxHttpServerMetricsAreLabelledByRouteNotPath() {
     try (Telemetry t = Telemetry.none()) {
       Vertx vertx = t.newVertx();
