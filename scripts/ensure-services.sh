@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure, idempotently, that what the tests need runs on this Debian machine:
-# PostgreSQL (Debian `postgresql`), a Docker engine (Debian `docker.io`, dockerd without a bridge)
-# and the small local test images. Prints the environment to use (RAP_TEST_PG_URL).
+# PostgreSQL (Debian `postgresql`), a Docker engine (Debian `docker.io`, dockerd without a bridge),
+# the small local test images and Debian `chromium` (operator page test). Prints the environment to
+# use (RAP_TEST_PG_URL).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 log() { echo "[ensure-services] $*" >&2; }
@@ -15,6 +16,8 @@ need_pkgs=()
 [ "$docker_only" = 1 ] || command -v pg_ctlcluster >/dev/null 2>&1 || need_pkgs+=(postgresql)
 command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
+# headless browser for the operator page test (OpsPageChromiumTest)
+[ "$docker_only" = 1 ] || command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   as_root apt-get update -qq

@@ -32,6 +32,7 @@ public final class Main {
     cl.addSubcommand(new org.rap.cli.FlagsCommand());
     cl.addSubcommand(new org.rap.cli.AddJobCommand());
     cl.addSubcommand(new org.rap.cli.BackupCommand());
+    cl.addSubcommand(new org.rap.cli.RestoreCommand());
     return cl;
   }
 }

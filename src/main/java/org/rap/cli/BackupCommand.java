@@ -9,12 +9,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code rap backup}: an online snapshot of the SQLite database into BACKUPS_PATH. */
+/**
+ * {@code rap backup}: an online snapshot of the controller database into BACKUPS_PATH (SQLite:
+ * {@code VACUUM INTO}; PostgreSQL: {@code pg_dump --format=custom}), keeping only the newest.
+ */
 @Command(
     name = "backup",
     aliases = "snapshot_database",
     mixinStandardHelpOptions = true,
-    description = "Snapshot the controller's SQLite database into BACKUPS_PATH (keeps only the newest).")
+    description = {
+      "Snapshot the controller's database into BACKUPS_PATH while it runs (keeps only the newest).",
+      "SQLite: db.snapshot_<UTC>Z.sqlite; PostgreSQL: pg_dump custom format, db.snapshot_<UTC>Z.pgdump.",
+      "Restore with `rap restore FILE`."})
 public final class BackupCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;

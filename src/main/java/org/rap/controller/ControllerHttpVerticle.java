@@ -47,6 +47,7 @@ public final class ControllerHttpVerticle extends VerticleBase {
         .description("Agents waiting in a task-API long poll")
         .register(ctx.telemetry().meters());
     return RapApi.mount(vertx, router, rapService)
+        .compose(mounted -> org.rap.controller.ops.OpsPage.mount(vertx, router, ctx))
         .compose(mounted -> HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port()))
         .onSuccess(
             s -> {

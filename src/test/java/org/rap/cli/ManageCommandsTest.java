@@ -222,11 +222,12 @@ class ManageCommandsTest {
   }
 
   @Test
-  void backupOnPostgresExplainsPgDump() throws Exception {
-    setUp("postgresql");
+  void backupOnPostgresWritesAPgDump() throws Exception {
+    Path backups = Files.createDirectories(dir.resolve("backups"));
+    setUp("postgresql", "BACKUPS_PATH: \"" + backups + "\"");
     Run r = run("backup");
-    assertEquals(1, r.code());
-    assertTrue(r.err().contains("pg_dump"), r.err());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().matches("(?s)Snapshot written to .*db\\.snapshot_.*Z\\.pgdump\n"), r.out());
   }
 
   @ParameterizedTest

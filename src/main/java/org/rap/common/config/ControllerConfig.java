@@ -30,7 +30,8 @@ public record ControllerConfig(
     Optional<String> jobServerEndpoint,
     Duration jobServerPollInterval,
     int longPollMaxSeconds,
-    String actionsRepoBase) {
+    String actionsRepoBase,
+    Optional<String> opsPageToken) {
 
   public static ControllerConfig from(Settings s) {
     CommonConfig common = CommonConfig.from(s);
@@ -76,7 +77,8 @@ public record ControllerConfig(
         s.integer("LONG_POLL_MAX_SECONDS", 60, 0),
         s.string(
             "ACTIONS_GITHUB_ORG_URL",
-            "https://github.com/" + s.string("ACTIONS_GITHUB_ORG", "opensafely-actions")));
+            "https://github.com/" + s.string("ACTIONS_GITHUB_ORG", "opensafely-actions")),
+        s.raw("OPS_PAGE_TOKEN").map(String::strip).filter(t -> !t.isEmpty()));
   }
 
   /** Backends in configuration order. */

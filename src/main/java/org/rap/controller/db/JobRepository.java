@@ -576,4 +576,55 @@ public final class JobRepository {
     p.put("analysis_scope", Jsons.text(job.analysisScope()));
     return p;
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Operator page (read-only; org.rap.controller.ops). States are inlined as literals so both
+  // databases can use the partial indexes (job_active_state, job_failed_completed).
+
+  /** Active jobs of one backend, state and status code: how many, and the oldest creation time. */
+  public record ActiveGroup(String backend, State state, StatusCode statusCode, long count, long oldestCreatedAt) {}
+
+  public Future<List<ActiveGroup>> activeGroups(SqlClient client) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT backend, state, status_code, COUNT(*) AS n, MIN(created_at) AS oldest FROM job"
+                + " WHERE state IN ('pending', 'running') GROUP BY backend, state, status_code"
+                + " ORDER BY backend, state, status_code")
+        .execute(Map.of())
+        .map(
+            rows -> {
+              List<ActiveGroup> out = new ArrayList<>();
+              for (Row r : rows) {
+                out.add(
+                    new ActiveGroup(
+                        r.getString("backend"),
+                        State.fromValue(r.getString("state")),
+                        StatusCode.fromValue(r.getString("status_code")),
+                        r.getLong("n"),
+                        r.getLong("oldest")));
+              }
+              return out;
+            });
+  }
+
+  /** The oldest {@code limit} jobs in an active state (pending or running), oldest first. */
+  public Future<List<Job>> oldestActive(SqlClient client, State state, int limit) {
+    if (state != State.PENDING && state != State.RUNNING) {
+      throw new IllegalArgumentException("not an active state: " + state);
+    }
+    return query(
+        client,
+        "SELECT " + COLUMNS + " FROM job WHERE state = '" + state.value() + "'"
+            + " ORDER BY created_at, id LIMIT " + Math.max(0, limit),
+        Map.of());
+  }
+
+  /** The {@code limit} most recently completed failed jobs, newest first. */
+  public Future<List<Job>> recentFailures(SqlClient client, int limit) {
+    return query(
+        client,
+        "SELECT " + COLUMNS + " FROM job WHERE state = 'failed' AND completed_at IS NOT NULL"
+            + " ORDER BY completed_at DESC, id DESC LIMIT " + Math.max(0, limit),
+        Map.of());
+  }
 }

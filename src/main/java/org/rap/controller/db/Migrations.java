@@ -24,6 +24,11 @@ public final class Migrations {
     return flyway(target).migrate();
   }
 
+  /** Applied, pending and unknown ("future") migrations of a database (Flyway info). */
+  public static org.flywaydb.core.api.MigrationInfoService info(DatabaseTarget target) {
+    return flyway(target).info();
+  }
+
   /**
    * Refuses a missing or out-of-date database, with a message that says to run {@code migrate}.
    *

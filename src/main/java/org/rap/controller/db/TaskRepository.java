@@ -277,4 +277,28 @@ public final class TaskRepository {
         Jsons.object(r.getString("agent_results")),
         r.getLong("agent_timestamp_ns"));
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Operator page (read-only; org.rap.controller.ops)
+
+  /** How many tasks of a type are active (waiting for or held by the agent) in a backend. */
+  public record ActiveCount(String backend, TaskType type, long count) {}
+
+  public Future<List<ActiveCount>> activeCounts(SqlClient client) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT backend, type, COUNT(*) AS n FROM tasks WHERE active = 1"
+                + " GROUP BY backend, type ORDER BY backend, type")
+        .execute(Map.of())
+        .map(
+            rows -> {
+              List<ActiveCount> out = new ArrayList<>();
+              for (Row r : rows) {
+                out.add(
+                    new ActiveCount(
+                        r.getString("backend"), TaskType.fromValue(r.getString("type")), r.getLong("n")));
+              }
+              return out;
+            });
+  }
 }

@@ -15,7 +15,8 @@ import org.rap.controller.db.Database;
 /**
  * Online database snapshot (operations.md section 4): SQLite {@code VACUUM INTO} a temporary file
  * in {@code BACKUPS_PATH}, renamed to {@code db.snapshot_<YYYY-MM-DD_HHMMSS>Z.sqlite}, then every
- * other snapshot deleted. The live database keeps serving meanwhile.
+ * other snapshot deleted. The live database keeps serving meanwhile. On PostgreSQL the same policy
+ * with {@code pg_dump --format=custom} into {@code db.snapshot_<YYYY-MM-DD_HHMMSS>Z.pgdump}.
  */
 public final class Snapshots {
   private static final DateTimeFormatter STAMP =
@@ -36,6 +37,7 @@ public final class Snapshots {
         + "\nRefusing to run on the assumption that backups are misconfigured.";
   }
 
+  /** How to take a dump by hand (printed when the automatic one cannot run). */
   public static String postgresAdvice(Database db) {
     var t = db.target();
     return "The controller database is PostgreSQL ("
@@ -56,11 +58,11 @@ public final class Snapshots {
 
   /** Writes the snapshot and returns its path. */
   public static Future<Path> snapshot(Vertx vertx, Database db, Path backupsPath, Instant now) {
-    if (!db.isSqlite()) {
-      return Future.failedFuture(new Refused(postgresAdvice(db)));
-    }
     if (!Files.isDirectory(backupsPath)) {
       return Future.failedFuture(new Refused(missingBackupsPath(backupsPath)));
+    }
+    if (!db.isSqlite()) {
+      return vertx.executeBlocking(() -> pgDump(db, backupsPath, now), false);
     }
     String name = "db.snapshot_" + STAMP.format(now) + "Z.sqlite";
     Path target = backupsPath.resolve(name).toAbsolutePath();
@@ -79,8 +81,43 @@ public final class Snapshots {
                     false));
   }
 
+  /**
+   * {@code pg_dump --format=custom} of the configured database (an online, consistent dump) into
+   * a temporary file, renamed when complete; older dumps are deleted. Blocking.
+   */
+  static Path pgDump(Database db, Path backupsPath, Instant now) throws Exception {
+    Path pgDump;
+    try {
+      pgDump = PgTools.find("pg_dump");
+    } catch (Refused e) {
+      throw new Refused(e.getMessage() + "\n\n" + postgresAdvice(db));
+    }
+    String name = "db.snapshot_" + STAMP.format(now) + "Z.pgdump";
+    Path target = backupsPath.resolve(name).toAbsolutePath();
+    Path tmp = backupsPath.resolve(name + ".tmp").toAbsolutePath();
+    Files.deleteIfExists(tmp);
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(pgDump.toString());
+    cmd.add("--format=custom");
+    cmd.add("--file=" + tmp);
+    cmd.addAll(PgTools.connectionArgs(db.target()));
+    PgTools.Result r = PgTools.run(db.target(), cmd);
+    if (!r.ok()) {
+      Files.deleteIfExists(tmp);
+      throw new IllegalStateException(
+          "pg_dump of the " + db.target().describe() + " failed (exit " + r.exitCode() + "): " + r.stderr());
+    }
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    deleteOthers(backupsPath, target, "db.snapshot_*.pgdump");
+    return target;
+  }
+
   private static void deleteOthers(Path dir, Path keep) throws IOException {
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "db.snapshot_*.sqlite")) {
+    deleteOthers(dir, keep, "db.snapshot_*.sqlite");
+  }
+
+  private static void deleteOthers(Path dir, Path keep, String glob) throws IOException {
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, glob)) {
       for (Path p : s) {
         if (!p.toAbsolutePath().equals(keep)) {
           Files.deleteIfExists(p);
