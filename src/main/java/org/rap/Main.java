@@ -10,7 +10,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    Logging.configure();
+    org.rap.common.telemetry.Logging.configure();
     System.exit(execute(args));
   }
 

@@ -70,7 +70,8 @@ public final class AgentVerticle extends VerticleBase {
           wiring.onFatal().accept(reason);
         });
     // building the client reads local config files: off the event loop
-    return vertx.executeBlocking(DockerClients::create, false).compose(this::startWith);
+    org.rap.common.telemetry.CallTimer dockerTimer = wiring.telemetry().calls("docker");
+    return vertx.executeBlocking(() -> DockerClients.create(dockerTimer), false).compose(this::startWith);
   }
 
   private Future<?> startWith(DockerClient client) {
@@ -104,9 +105,14 @@ public final class AgentVerticle extends VerticleBase {
             config.common().jobLoopInterval(), config.longPollSeconds(), config.common().shutdownTimeout());
     MetricsVerticle metrics =
         new MetricsVerticle(
-            new StatsSampler(docker, STATS_TIMEOUT), metricsStore, config.statsPollInterval(), STATS_PARALLELISM);
+            new StatsSampler(docker, STATS_TIMEOUT),
+            metricsStore,
+            config.statsPollInterval(),
+            STATS_PARALLELISM,
+            new org.rap.agent.metrics.ContainerGauges(wiring.telemetry().meters()));
     Router router = Router.router(vertx);
     health.mount(router);
+    router.get("/metrics").handler(wiring.telemetry().scrapeHandler());
     router
         .route("/")
         .handler(

@@ -15,6 +15,11 @@ public final class DockerClients {
   private DockerClients() {}
 
   public static DockerClient create() {
+    return create(org.rap.common.telemetry.CallTimer.NONE);
+  }
+
+  /** Timing every Engine API call with {@code timer}. */
+  public static DockerClient create(org.rap.common.telemetry.CallTimer timer) {
     DefaultDockerClientConfig cfg = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
     ZerodepDockerHttpClient http =
         new ZerodepDockerHttpClient.Builder()
@@ -24,6 +29,7 @@ public final class DockerClients {
             .connectionTimeout(Duration.ofSeconds(10))
             .responseTimeout(Duration.ofMinutes(30))
             .build();
-    return DockerClientImpl.getInstance(cfg, http);
+    return DockerClientImpl.getInstance(
+        cfg, org.rap.agent.executor.TimedDockerHttpClient.wrap(http, timer));
   }
 }

@@ -14,6 +14,12 @@ public final class Executors {
     return DockerExecutor.create(vertx, config, metrics);
   }
 
+  /** Timing Docker and git calls into {@code telemetry}. */
+  public static Executor create(
+      Vertx vertx, AgentConfig config, JobMetricsSource metrics, org.rap.common.telemetry.Telemetry telemetry) {
+    return DockerExecutor.create(vertx, config, metrics, telemetry);
+  }
+
   public static Executor create(Vertx vertx, AgentConfig config) {
     return create(vertx, config, JobMetricsSource.NONE);
   }

@@ -30,10 +30,14 @@ final class ControllerCommands {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ControllerConfig cc;
+    org.rap.common.telemetry.TelemetryConfig telemetryConfig;
     try {
       Settings settings = config.load(Role.CONTROLLER);
       cc = ControllerConfig.from(settings);
       settings.throwIfInvalid();
+      org.rap.common.telemetry.Logging.redactSecretsOf(settings);
+      telemetryConfig =
+          org.rap.common.telemetry.TelemetryConfig.from(settings, "manage").withVersion(cc.common().version());
     } catch (ConfigException | IllegalArgumentException e) {
       err.println(e.getMessage());
       err.flush();
@@ -46,8 +50,10 @@ final class ControllerCommands {
     }
     Vertx vertx = Vertx.vertx();
     Database db = Database.open(vertx, DatabaseTarget.of(cc.common()));
+    // operator commands trace the status changes they make (rap.service=manage)
+    org.rap.common.telemetry.Telemetry telemetry = org.rap.common.telemetry.Telemetry.create(telemetryConfig);
     try {
-      return body.run(vertx, ControllerContext.of(cc, db), out).await();
+      return body.run(vertx, ControllerContext.of(cc, db, telemetry), out).await();
     } catch (Exception e) {
       String message = e.getMessage() == null ? e.toString() : e.getMessage();
       if (message.contains("flags") && (message.contains("no such table") || message.contains("does not exist"))) {
@@ -66,6 +72,7 @@ final class ControllerCommands {
         // closing anyway
       }
       vertx.close().await();
+      telemetry.close();
     }
   }
 

@@ -60,6 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
     Vertx vertx = Vertx.vertx();
     try {
       Settings settings = ConfigLoader.load(vertx, Role.ALL, Optional.empty(), env).await();
+      org.rap.common.telemetry.Logging.redactSecretsOf(settings);
       ControllerConfig controller = ControllerConfig.from(settings);
       AgentConfig agent = AgentConfig.from(settings);
       settings.throwIfInvalid();

@@ -12,10 +12,12 @@ import java.util.logging.Logger;
 import org.rap.agent.AgentVerticle;
 import org.rap.agent.AgentWiring;
 import org.rap.common.config.AgentConfig;
-import org.rap.common.config.ConfigLoader;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Role;
 import org.rap.common.config.Settings;
+import org.rap.common.telemetry.Logging;
+import org.rap.common.telemetry.Telemetry;
+import org.rap.common.telemetry.TelemetryConfig;
 import org.rap.controller.ControllerVerticle;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.Migrations;
@@ -28,37 +30,41 @@ final class ServiceRunner {
   private ServiceRunner() {}
 
   static int run(Role role, ConfigOption configOption) {
-    Vertx vertx = Vertx.vertx();
     Settings settings;
     ControllerConfig controller = null;
     AgentConfig agent = null;
+    TelemetryConfig telemetryConfig;
     try {
-      settings = ConfigLoader.load(vertx, role, configOption.file()).await();
+      settings = configOption.load(role);
       if (role.runsController()) {
         controller = ControllerConfig.from(settings);
       }
       if (role.runsAgent()) {
         agent = AgentConfig.from(settings);
       }
+      telemetryConfig = TelemetryConfig.from(settings, role.value());
       settings.throwIfInvalid();
       if (controller != null) {
         Migrations.requireUpToDate(DatabaseTarget.of(controller.common()));
       }
     } catch (RuntimeException e) {
-      vertx.close();
       System.err.println(e.getMessage());
       return 2;
     }
+    String version = (controller != null ? controller.common() : agent.common()).version();
+    Telemetry telemetry = Telemetry.create(telemetryConfig.withVersion(version));
+    Logging.configure(settings);
+    Vertx vertx = telemetry.newVertx();
     Duration grace = (controller != null ? controller.common() : agent.common()).shutdownTimeout();
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicInteger exitCode = new AtomicInteger(0);
     try {
       if (controller != null) {
-        vertx.deployVerticle(new ControllerVerticle(controller)).await();
+        vertx.deployVerticle(new ControllerVerticle(controller, telemetry)).await();
       }
       if (agent != null) {
         AgentWiring wiring =
-            AgentWiring.defaults()
+            AgentWiring.defaults(telemetry)
                 .withOnFatal(
                     reason -> {
                       // the controller rejected the token: stop cleanly and exit non-zero
@@ -76,6 +82,7 @@ final class ServiceRunner {
     } catch (Exception e) {
       System.err.println("Failed to start " + role.value() + ": " + e.getMessage());
       closeQuietly(vertx, grace);
+      telemetry.close();
       return 1;
     }
     LOG.info("RAP " + role.value() + " started");
@@ -92,6 +99,7 @@ final class ServiceRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    telemetry.close();
     LOG.info("Stopped");
     return exitCode.get();
   }

@@ -1,21 +1,34 @@
 package org.rap.controller;
 
 import org.rap.common.config.ControllerConfig;
+import org.rap.common.telemetry.Telemetry;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.FlagRepository;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository;
 
-/** What the controller's verticles share: configuration, the pool and the repositories. */
+/** What the controller's verticles share: configuration, the pool, the repositories and telemetry. */
 public record ControllerContext(
     ControllerConfig config,
     Database db,
     JobRepository jobs,
     TaskRepository tasks,
-    FlagRepository flags) {
+    FlagRepository flags,
+    Telemetry telemetry) {
 
+  /** Without telemetry (private metrics, no tracing): the shape before telemetry existed. */
+  public ControllerContext(
+      ControllerConfig config, Database db, JobRepository jobs, TaskRepository tasks, FlagRepository flags) {
+    this(config, db, jobs, tasks, flags, Telemetry.none());
+  }
+
+  /** With private metrics and no tracing (tests, operator commands). */
   public static ControllerContext of(ControllerConfig config, Database db) {
+    return of(config, db, Telemetry.none());
+  }
+
+  public static ControllerContext of(ControllerConfig config, Database db, Telemetry telemetry) {
     return new ControllerContext(
-        config, db, new JobRepository(), new TaskRepository(), new FlagRepository());
+        config, db, new JobRepository(), new TaskRepository(), new FlagRepository(), telemetry);
   }
 }

@@ -39,8 +39,13 @@ public final class ControllerHttpVerticle extends VerticleBase {
         .route("/")
         .handler(
             rc -> Responses.json(rc, 200, new JsonObject().put("method", rc.request().method().name())));
+    router.get("/metrics").handler(ctx.telemetry().scrapeHandler());
     taskApi = new TaskApi(vertx, ctx);
     taskApi.mount(router);
+    TaskApi api = taskApi;
+    io.micrometer.core.instrument.Gauge.builder("rap.long_poll.waiters", () -> safeSize(api))
+        .description("Agents waiting in a task-API long poll")
+        .register(ctx.telemetry().meters());
     return RapApi.mount(vertx, router, rapService)
         .compose(mounted -> org.rap.controller.ops.OpsPage.mount(vertx, router, ctx))
         .compose(mounted -> HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port()))
@@ -49,6 +54,14 @@ public final class ControllerHttpVerticle extends VerticleBase {
               server = s;
               LOG.info("Controller listening on " + ctx.config().host() + ":" + s.actualPort());
             });
+  }
+
+  private static double safeSize(TaskApi api) {
+    try {
+      return api.waiting();
+    } catch (RuntimeException e) { // read off the event loop while it changes
+      return Double.NaN;
+    }
   }
 
   /** The bound port (useful when configured as 0). */

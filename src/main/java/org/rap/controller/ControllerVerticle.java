@@ -10,6 +10,7 @@ import org.rap.controller.api.rap.RapService;
 import org.rap.controller.planning.JobCreator;
 import org.rap.controller.sync.SyncVerticle;
 import java.util.function.BiFunction;
+import org.rap.common.telemetry.Telemetry;
 
 /**
  * The controller role: opens the database pool and deploys the HTTP, scheduler and sync
@@ -18,6 +19,7 @@ import java.util.function.BiFunction;
 public final class ControllerVerticle extends VerticleBase {
   private final ControllerConfig config;
   private final BiFunction<io.vertx.core.Vertx, ControllerContext, JobCreator> jobCreators;
+  private final Telemetry telemetry;
   private ControllerContext ctx;
   private ControllerHttpVerticle http;
 
@@ -28,8 +30,21 @@ public final class ControllerVerticle extends VerticleBase {
   /** With another job creator (tests use fakes). */
   public ControllerVerticle(
       ControllerConfig config, BiFunction<io.vertx.core.Vertx, ControllerContext, JobCreator> jobCreators) {
+    this(config, jobCreators, Telemetry.none());
+  }
+
+  /** Reporting metrics and traces to {@code telemetry} (served on {@code /metrics}). */
+  public ControllerVerticle(ControllerConfig config, Telemetry telemetry) {
+    this(config, ControllerVerticle::jobCreator, telemetry);
+  }
+
+  public ControllerVerticle(
+      ControllerConfig config,
+      BiFunction<io.vertx.core.Vertx, ControllerContext, JobCreator> jobCreators,
+      Telemetry telemetry) {
     this.config = config;
     this.jobCreators = jobCreators;
+    this.telemetry = telemetry;
   }
 
   /** The controller's job creator: git from the configuration, the reference's project.yaml rules. */
@@ -44,16 +59,30 @@ public final class ControllerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Database db = Database.open(vertx, DatabaseTarget.of(config.common()));
-    ctx = ControllerContext.of(config, db);
+    ctx = ControllerContext.of(config, db, telemetry);
     RapService rap = new RapService(vertx, ctx, jobCreators.apply(vertx, ctx));
     http = new ControllerHttpVerticle(ctx, rap);
     return db.ping()
         .compose(ok -> vertx.deployVerticle(http))
-        .compose(id -> vertx.deployVerticle(new SchedulerVerticle(ctx)))
+        .compose(id -> deploySchedulerAndTicks())
         .compose(
             id ->
                 config.jobServerEndpoint().isPresent()
                     ? vertx.deployVerticle(new SyncVerticle(ctx, rap))
+                    : Future.succeededFuture(id));
+  }
+
+  /** The scheduler, and the TICK traces (with tracing on) of whichever controller holds its loop. */
+  private Future<String> deploySchedulerAndTicks() {
+    SchedulerVerticle scheduler = new SchedulerVerticle(ctx);
+    return vertx
+        .deployVerticle(scheduler)
+        .compose(
+            id ->
+                telemetry.tracing()
+                    ? vertx.deployVerticle(
+                        new org.rap.controller.telemetry.TickTracesVerticle(
+                            ctx, telemetry.config().tickInterval(), scheduler::isActive))
                     : Future.succeededFuture(id));
   }
 

@@ -39,11 +39,20 @@ public final class DockerApi implements Closeable {
 
   /** Connects to {@code DOCKER_HOST} or the local socket. API version left to the daemon. */
   public static DockerApi connect() {
+    return connect(org.rap.common.telemetry.CallTimer.NONE);
+  }
+
+  /** As {@link #connect()}, timing every Engine API call with {@code timer}. */
+  public static DockerApi connect(org.rap.common.telemetry.CallTimer timer) {
     String host = Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unix:///var/run/docker.sock");
-    return connect(host);
+    return connect(host, timer);
   }
 
   public static DockerApi connect(String host) {
+    return connect(host, org.rap.common.telemetry.CallTimer.NONE);
+  }
+
+  public static DockerApi connect(String host, org.rap.common.telemetry.CallTimer timer) {
     DefaultDockerClientConfig cfg =
         DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
     DockerHttpClient http =
@@ -59,6 +68,8 @@ public final class DockerApi implements Closeable {
             .connectionTimeout(INSPECT_TIMEOUT)
             .responseTimeout(INSPECT_TIMEOUT)
             .build();
+    http = TimedDockerHttpClient.wrap(http, timer);
+    inspect = TimedDockerHttpClient.wrap(inspect, timer);
     return new DockerApi(DockerClientImpl.getInstance(cfg, http), http, inspect);
   }
 

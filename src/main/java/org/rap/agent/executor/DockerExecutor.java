@@ -109,9 +109,17 @@ public final class DockerExecutor implements Executor, AutoCloseable {
    * the socket), opened lazily on a worker thread and closed by {@link #close()}.
    */
   public static DockerExecutor create(Vertx vertx, AgentConfig config, JobMetricsSource metrics) {
+    return create(vertx, config, metrics, org.rap.common.telemetry.Telemetry.none());
+  }
+
+  /** As above, timing Docker and git calls into {@code telemetry}. */
+  public static DockerExecutor create(
+      Vertx vertx, AgentConfig config, JobMetricsSource metrics, org.rap.common.telemetry.Telemetry telemetry) {
     ExecutorSettings settings = ExecutorSettings.from(config);
-    GitCodeCheckout git = GitCodeCheckout.from(settings, org.rap.common.pipeline.ProjectParser.INSTANCE);
-    return new DockerExecutor(vertx, DockerApi::connect, true, settings, git, metrics, git);
+    GitCodeCheckout git =
+        GitCodeCheckout.from(settings, org.rap.common.pipeline.ProjectParser.INSTANCE, telemetry.calls("git"));
+    org.rap.common.telemetry.CallTimer dockerTimer = telemetry.calls("docker");
+    return new DockerExecutor(vertx, () -> DockerApi.connect(dockerTimer), true, settings, git, metrics, git);
   }
 
   /** The Docker connection, opened on first use (always on a worker thread). */

@@ -28,6 +28,12 @@ public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
 
   /** The agent's git settings derived from the executor settings. */
   public static GitCodeCheckout from(ExecutorSettings s, PipelineParser parser) {
+    return from(s, parser, org.rap.common.telemetry.CallTimer.NONE);
+  }
+
+  /** As above, timing git network calls and checkouts with {@code timer}. */
+  public static GitCodeCheckout from(
+      ExecutorSettings s, PipelineParser parser, org.rap.common.telemetry.CallTimer timer) {
     GitSettings git =
         new GitSettings(
             s.reposDir(),
@@ -38,7 +44,7 @@ public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
             s.allowLocalGitRepos(),
             5,
             java.time.Duration.ofSeconds(4));
-    return new GitCodeCheckout(new GitRepos(git), parser);
+    return new GitCodeCheckout(new GitRepos(git, timer), parser);
   }
 
   @Override

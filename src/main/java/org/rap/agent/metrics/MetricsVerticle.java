@@ -26,6 +26,7 @@ public final class MetricsVerticle extends VerticleBase {
   private final MetricsStore store;
   private final Duration interval;
   private final int parallelism;
+  private final ContainerGauges gauges;
   private WorkerExecutor workers;
   private long lastTickMs;
   private long timerId = -1;
@@ -33,6 +34,13 @@ public final class MetricsVerticle extends VerticleBase {
   private Future<Void> current = Future.succeededFuture();
 
   public MetricsVerticle(StatsSampler sampler, MetricsStore store, Duration interval, int parallelism) {
+    this(sampler, store, interval, parallelism, null);
+  }
+
+  /** Also publishing each tick to Prometheus {@code gauges} (may be null). */
+  public MetricsVerticle(
+      StatsSampler sampler, MetricsStore store, Duration interval, int parallelism, ContainerGauges gauges) {
+    this.gauges = gauges;
     this.sampler = sampler;
     this.store = store;
     this.interval = interval;
@@ -80,7 +88,12 @@ public final class MetricsVerticle extends VerticleBase {
                   for (Container c : containers) {
                     samples.add(workers.executeBlocking(() -> sampler.sample(c), false));
                   }
-                  return Future.join(samples).otherwise(x -> null).map(v -> samples);
+                  return Future.join(samples)
+                      .otherwise(x -> null)
+                      .map(v -> {
+                        publish(containers.size(), samples);
+                        return samples;
+                      });
                 })
             .compose(
                 samples ->
@@ -98,6 +111,19 @@ public final class MetricsVerticle extends VerticleBase {
                         false));
     current = f;
     return f;
+  }
+
+  private void publish(int containers, List<Future<Optional<ContainerSample>>> samples) {
+    if (gauges == null) {
+      return;
+    }
+    List<ContainerSample> ok = new ArrayList<>();
+    for (Future<Optional<ContainerSample>> s : samples) {
+      if (s.succeeded() && s.result().isPresent()) {
+        ok.add(s.result().get());
+      }
+    }
+    gauges.update(containers, ok);
   }
 
   private void record(ContainerSample s, long durationS, long nowMs) throws Exception {

@@ -110,7 +110,8 @@ public final class JobTaskHandler {
 
   private static void logChange(JobDefinition job, ExecutorState previous, ExecutorState next) {
     if (previous != next) {
-      LOG.info("State change for job " + job.id() + ": " + previous + " -> " + next);
+      org.rap.common.telemetry.LogTags.task(job, String.valueOf(next))
+          .log(LOG, java.util.logging.Level.INFO, "State change for job " + job.id() + ": " + previous + " -> " + next);
     }
   }
 

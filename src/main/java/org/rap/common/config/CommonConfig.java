@@ -34,6 +34,10 @@ public record CommonConfig(
             "BACKENDS entries must be lower-case slugs ([a-z0-9_-]), got '" + b + "'");
       }
     }
+    String logFormat = s.string("LOG_FORMAT", "text");
+    if (!logFormat.equalsIgnoreCase("text") && !logFormat.equalsIgnoreCase("json")) {
+      s.problem("LOG_FORMAT must be 'text' or 'json', got '" + logFormat + "'");
+    }
     Path workdir = Path.of(s.string("WORKDIR", "workdir")).toAbsolutePath().normalize();
     double loop = s.decimal("JOB_LOOP_INTERVAL", 1.0, 0.0);
     Optional<String> dbUrl = s.get("DATABASE_URL");

@@ -32,6 +32,11 @@ public final class Settings {
     return new Settings(flat);
   }
 
+  /** Every key that has a value (e.g. to find the secrets that logs must never show). */
+  public java.util.Set<String> keys() {
+    return values.keySet();
+  }
+
   public Optional<String> get(String key) {
     String v = values.get(key);
     return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.strip());

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.rap.common.telemetry.CallTimer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
@@ -67,9 +68,17 @@ public final class GitRepos {
   private final AtomicLong fetches = new AtomicLong();
   private final AtomicLong lsRemotes = new AtomicLong();
 
+  private final CallTimer timer;
+
   public GitRepos(GitSettings settings) {
+    this(settings, CallTimer.NONE);
+  }
+
+  /** Timing fetches, ls-remotes and checkouts with {@code timer}. */
+  public GitRepos(GitSettings settings, CallTimer timer) {
     this.settings = settings;
     this.urls = new RemoteUrls(settings);
+    this.timer = timer;
   }
 
   public GitSettings settings() {
@@ -223,7 +232,7 @@ public final class GitRepos {
               new UsernamePasswordCredentialsProvider(
                   settings.tokenUser(), settings.accessToken().orElseThrow()));
         }
-        fetch.call();
+        timer.time("fetch", fetch::call);
         return;
       } catch (Exception e) {
         Throwable redacted = urls.redact(e);
@@ -319,7 +328,12 @@ public final class GitRepos {
   public void checkout(String url, String sha, Path target) throws GitException {
     ensureCommitFetched(url, sha);
     try (Repository repo = open(localRepoDir(url))) {
-      TreeCheckout.write(repo, ObjectId.fromString(sha), target);
+      timer.time(
+          "checkout",
+          () -> {
+            TreeCheckout.write(repo, ObjectId.fromString(sha), target);
+            return null;
+          });
     } catch (Exception e) {
       Throwable redacted = urls.redact(e);
       LOG.log(Level.WARNING, "Could not checkout commit " + sha + " from " + url + ": " + redacted.getMessage());
@@ -345,7 +359,7 @@ public final class GitRepos {
             new UsernamePasswordCredentialsProvider(
                 settings.tokenUser(), settings.accessToken().orElseThrow()));
       }
-      Collection<Ref> refs = ls.call();
+      Collection<Ref> refs = timer.time("ls_remote", ls::call);
       Map<String, String> out = new LinkedHashMap<>();
       for (Ref ref : refs) {
         if (ref.getObjectId() == null) {

@@ -34,6 +34,11 @@ public final class GitService {
     this(vertx, new GitRepos(settings));
   }
 
+  /** Timing the git network calls with {@code timer} ({@code rap_git_call_seconds}). */
+  public GitService(Vertx vertx, GitSettings settings, org.rap.common.telemetry.CallTimer timer) {
+    this(vertx, new GitRepos(settings, timer));
+  }
+
   /** The blocking layer, for code that already runs on a worker (e.g. a CLI). */
   public GitRepos repos() {
     return repos;

@@ -77,6 +77,7 @@ public final class RebootPreparation {
                           if (!updated) {
                             return Future.succeededFuture(false);
                           }
+                          ctx.telemetry().jobTraces().statusChanged(job, o.job());
                           out.println("Killing job " + job.slug());
                           return cancellation.cancelJob(conn, job, Timestamps.nowSeconds()).map(t -> true);
                         }))

@@ -76,7 +76,8 @@ public final class DefaultJobCreator implements JobCreator {
   /** As {@link #forController(Vertx, ControllerContext, PipelineParser)} with a planning policy. */
   public static DefaultJobCreator forController(
       Vertx vertx, ControllerContext ctx, PipelineParser parser, PlanningConfig planning) {
-    GitService git = new GitService(vertx, GitSettings.forController(ctx.config().common()));
+    GitService git =
+        new GitService(vertx, GitSettings.forController(ctx.config().common()), ctx.telemetry().calls("git"));
     return new DefaultJobCreator(vertx, ctx, git, parser, planning, Clock.systemUTC());
   }
 

@@ -32,6 +32,7 @@ import org.rap.controller.ControllerContext;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository.RunJobState;
 import org.rap.controller.db.TaskRepository.ScheduledSummary;
+import org.rap.controller.telemetry.ControllerMeters;
 
 /**
  * One scheduler pass over every active job (scheduling.md sections 1 and 2), designed for many
@@ -99,6 +100,9 @@ public final class Scheduler implements PassRunner {
   private final LongSupplier clockNanos;
   private final Options options;
   private final Map<String, ErrorState> errors = new HashMap<>();
+  private final ControllerMeters meters;
+  /** This pass's completed RUNJOB results by job id (attributes of the jobs' final spans). */
+  private final Map<String, JsonObject> completedResults = new HashMap<>();
   /** The UNIX minute in which unchanged jobs were last logged (job-model.md section 8). */
   private long lastReminderMinute = -1;
   /** Immutable columns of active jobs, by id (only status columns change after insert). */
@@ -120,6 +124,7 @@ public final class Scheduler implements PassRunner {
     this.cancellation = new JobCancellation(ctx.tasks());
     this.clockNanos = clockNanos;
     this.options = options;
+    this.meters = new ControllerMeters(ctx.telemetry(), config.backendSlugs());
   }
 
   /** A scheduler with the real clock, offline digests and weights read from WORKDIR. */
@@ -169,6 +174,7 @@ public final class Scheduler implements PassRunner {
   @Override
   public Future<PassStats> runPass() {
     long nowNs = clockNanos.getAsLong();
+    completedResults.clear();
     Pool pool = ctx.db().pool();
     Snapshot s = new Snapshot();
     Future<Void> flags = ctx.flags().everyBackend(pool).map(f -> {
@@ -207,7 +213,8 @@ public final class Scheduler implements PassRunner {
             deps -> {
               s.finishedDeps = deps;
               return process(s, nowNs);
-            });
+            })
+        .onSuccess(stats -> meters.passCompleted(s.active, s.decided, nowNs));
   }
 
   /**
@@ -339,7 +346,7 @@ public final class Scheduler implements PassRunner {
     for (Effect e : effects.values()) {
       if (e instanceof Write w && w.outcome().kind() != StatusBook.Kind.CHANGE) {
         Job j = w.outcome().job();
-        LOG.info(StatusBook.logLine(j, j.statusCode(), j.statusMessage()));
+        org.rap.common.telemetry.LogTags.job(j).log(LOG, Level.INFO, StatusBook.logLine(j, j.statusCode(), j.statusMessage()));
       }
     }
   }
@@ -452,6 +459,7 @@ public final class Scheduler implements PassRunner {
     }
     if (task.agentComplete()) {
       JsonObject results = task.agentResults();
+      completedResults.put(job.id(), results);
       if (TaskResults.hasError(results)) {
         if (TaskResults.isFatal(results)) {
           return new Write(StatusBook.setCode(job, StatusCode.JOB_ERROR, StatusMessages.JOB_ERROR, null, nowNs));
@@ -516,6 +524,12 @@ public final class Scheduler implements PassRunner {
       }
     }
     List<String> refreshed = oldestFirst(stale, keepAliveBatch(s.active.size()));
+    List<StatusBook.Outcome> batched = new ArrayList<>();
+    for (Effect e : effects.values()) {
+      if (e instanceof Write w && w.outcome().kind() == StatusBook.Kind.CHANGE) {
+        batched.add(w.outcome());
+      }
+    }
     Future<Void> batch =
         changed.isEmpty() && refreshed.isEmpty()
             ? Future.succeededFuture()
@@ -529,7 +543,8 @@ public final class Scheduler implements PassRunner {
                               ? Future.succeededFuture()
                               : ctx.jobs().touchStale(conn, refreshed, nowS, StatusBook.REFRESH_SECONDS);
                       return f.compose(v -> ctx.jobs().updateStatusBatch(conn, changed, expected));
-                    });
+                    })
+                .onSuccess(v -> batched.forEach(this::recorded));
     int[] created = new int[2];
     Future<Void> chain = batch;
     for (Effect e : transactional) {
@@ -587,10 +602,11 @@ public final class Scheduler implements PassRunner {
                       .compose(ok -> ok ? Future.succeededFuture() : changedConcurrently(before)))
           .map(v -> {
             inserted.forEach(t -> publishTaskCreated(t.backend(), t.id()));
+            recorded(e.outcome());
             return 1;
           });
     }
-    return startTask(before, after, nowS).map(0);
+    return startTask(before, after, nowS).onSuccess(v -> recorded(e.outcome())).map(0);
   }
 
   private static Future<Void> changedConcurrently(Job job) {
@@ -650,7 +666,13 @@ public final class Scheduler implements PassRunner {
         });
   }
 
+  /** Metrics and the job's trace for a stored status change. */
+  private void recorded(StatusBook.Outcome o) {
+    meters.statusChanged(o.previous(), o.job(), completedResults.get(o.job().id()));
+  }
+
   private void publishTaskCreated(String backend, String taskId) {
+    meters.taskCreated(backend, taskId);
     vertx.eventBus().publish(SchedulerEvents.TASK_CREATED, new JsonObject().put("backend", backend).put("task_id", taskId));
   }
 
@@ -702,6 +724,7 @@ public final class Scheduler implements PassRunner {
                       .compose(v -> ctx.jobs().updateStatus(conn, o.job(), job.statusCode()))
                       .mapEmpty())
           .onSuccess(v -> inserted.forEach(t -> publishTaskCreated(t.backend(), t.id())))
+          .onSuccess(v -> recorded(o))
           .mapEmpty();
     }
     long delay = options.errorBackoffBase().toNanos() << Math.min(count - 1, 30);

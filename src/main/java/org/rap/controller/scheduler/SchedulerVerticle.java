@@ -125,6 +125,10 @@ public final class SchedulerVerticle extends VerticleBase {
     passRunning = true;
     passRequested = false;
     long started = System.nanoTime();
+    io.opentelemetry.api.trace.Span loop =
+        ctx.telemetry().tracing()
+            ? ctx.telemetry().tracer("loop").spanBuilder("LOOP").setNoParent().setAttribute("loop", true).startSpan()
+            : io.opentelemetry.api.trace.Span.getInvalid();
     Future<Scheduler.PassStats> pass;
     try {
       pass = scheduler.runPass();
@@ -135,6 +139,7 @@ public final class SchedulerVerticle extends VerticleBase {
         ar -> {
           passRunning = false;
           passes++;
+          recordPass(started, loop, ar);
           if (ar.failed()) {
             LOG.log(Level.WARNING, "Scheduler pass failed; retrying on the next wake", ar.cause());
           } else if (LOG.isLoggable(Level.FINE)) {
@@ -148,6 +153,34 @@ public final class SchedulerVerticle extends VerticleBase {
             vertx.runOnContext(v -> wake());
           }
         });
+  }
+
+  /** {@code rap_scheduler_loop_seconds} (outcome success/error) and the pass's {@code LOOP} span. */
+  private void recordPass(long started, io.opentelemetry.api.trace.Span loop, io.vertx.core.AsyncResult<?> ar) {
+    try {
+      io.micrometer.core.instrument.Timer.builder("rap.scheduler.loop")
+          .description("Duration of scheduler passes")
+          .tag("outcome", ar.succeeded() ? "success" : "error")
+          .register(ctx.telemetry().meters())
+          .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+      if (ar.succeeded() && ar.result() instanceof Scheduler.PassStats st) {
+        loop.setAttribute("active_jobs", st.activeJobs());
+        loop.setAttribute("changed", st.changed());
+        loop.setAttribute("tasks_created", st.tasksCreated());
+        loop.setAttribute("errors", st.errors());
+        if (st.errors() > 0) {
+          io.micrometer.core.instrument.Counter.builder("rap.scheduler.job.errors")
+              .description("Jobs whose handling failed in a scheduler pass (retried with backoff)")
+              .register(ctx.telemetry().meters())
+              .increment(st.errors());
+        }
+      } else if (ar.failed()) {
+        loop.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(ar.cause()));
+      }
+      loop.end();
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "telemetry: " + e, e);
+    }
   }
 
   @Override

@@ -97,7 +97,7 @@ public final class StatusBook {
       startedAt = null;
     }
     Job changed = job.withStatus(state, code, message, seconds, startedAt, completedAt, ts);
-    LOG.info(logLine(job, code, message));
+    org.rap.common.telemetry.LogTags.job(changed).log(LOG, java.util.logging.Level.INFO, logLine(job, code, message));
     return new Outcome(Kind.CHANGE, changed, job);
   }
 }

@@ -1,0 +1,128 @@
+package org.rap.common.telemetry;
+
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.logging.Formatter;
+import java.util.logging.LogRecord;
+
+/**
+ * One line per event: {@code <time UTC YYYY-MM-DD HH:MM:SS.mmmZ> <thread> <LEVEL> <logger>:
+ * <message> <tags>} (text), or one JSON object per line with {@code time}, {@code level}, {@code
+ * thread}, {@code logger}, {@code message}, the tags as fields and {@code exception} (JSON).
+ * Configured secrets are replaced by {@code ********} wherever they appear in a line.
+ */
+public final class LogFormat extends Formatter {
+  public static final String MASK = "********";
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  private final boolean json;
+  // longest first, so that a secret containing another is masked whole
+  private final Set<String> secrets =
+      new ConcurrentSkipListSet<>(Comparator.comparingInt(String::length).reversed().thenComparing(s -> s));
+
+  public LogFormat(boolean json) {
+    this.json = json;
+  }
+
+  public boolean json() {
+    return json;
+  }
+
+  /** Never print {@code secret} (values shorter than 6 characters are ignored: too common). */
+  public void addSecret(String secret) {
+    if (secret != null && secret.strip().length() >= 6) {
+      secrets.add(secret.strip());
+    }
+  }
+
+  @Override
+  public String format(LogRecord r) {
+    String time = TIME.format(r.getInstant());
+    String thread = Thread.currentThread().getName();
+    String logger = shortName(r.getLoggerName());
+    LogTags tags = null;
+    Object[] params = r.getParameters();
+    String message;
+    if (params != null && params.length == 1 && params[0] instanceof LogTags t) {
+      tags = t;
+      message = r.getMessage();
+    } else {
+      message = formatMessage(r);
+    }
+    String thrown = null;
+    if (r.getThrown() != null) {
+      StringWriter sw = new StringWriter();
+      r.getThrown().printStackTrace(new PrintWriter(sw));
+      thrown = sw.toString().stripTrailing();
+    }
+    String line;
+    if (json) {
+      JsonObject o =
+          new JsonObject()
+              .put("time", time)
+              .put("level", levelName(r.getLevel()))
+              .put("thread", thread)
+              .put("logger", logger)
+              .put("message", message);
+      if (tags != null) {
+        tags.asMap().forEach(o::put);
+      }
+      if (thrown != null) {
+        o.put("exception", thrown);
+      }
+      line = o.encode();
+    } else {
+      StringBuilder b = new StringBuilder(128);
+      b.append(time).append(' ').append(thread).append(' ').append(levelName(r.getLevel())).append(' ');
+      b.append(logger).append(": ").append(message);
+      if (tags != null && !tags.asMap().isEmpty()) {
+        b.append(' ').append(tags);
+      }
+      if (thrown != null) {
+        b.append(System.lineSeparator()).append(thrown);
+      }
+      line = b.toString();
+    }
+    return redact(line) + System.lineSeparator();
+  }
+
+  String redact(String line) {
+    String out = line;
+    for (String s : secrets) {
+      if (out.contains(s)) {
+        out = out.replace(s, MASK);
+      }
+    }
+    return out;
+  }
+
+  /** The operators' names (as LOGLEVEL takes them): DEBUG, INFO, WARNING, ERROR. */
+  static String levelName(java.util.logging.Level level) {
+    int v = level.intValue();
+    if (v >= java.util.logging.Level.SEVERE.intValue()) {
+      return "ERROR";
+    }
+    if (v >= java.util.logging.Level.WARNING.intValue()) {
+      return "WARNING";
+    }
+    if (v >= java.util.logging.Level.INFO.intValue()) {
+      return "INFO";
+    }
+    return "DEBUG";
+  }
+
+  private static String shortName(String name) {
+    if (name == null) {
+      return "";
+    }
+    int dot = name.lastIndexOf('.');
+    return dot < 0 ? name : name.substring(dot + 1);
+  }
+}

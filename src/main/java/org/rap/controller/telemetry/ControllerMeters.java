@@ -1,0 +1,137 @@
+package org.rap.controller.telemetry;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.rap.common.model.Job;
+import org.rap.common.model.State;
+import org.rap.common.telemetry.Telemetry;
+
+/**
+ * The scheduler's metrics, computed from what each pass reads anyway: active jobs by backend and
+ * state ({@code rap_jobs}), the wait of the oldest pending job per backend ({@code
+ * rap_queue_age_seconds}), tasks created for agents ({@code rap_tasks_dispatched_total}) and
+ * status-code changes ({@code rap_job_status_changes_total}, which also feed the job traces).
+ * Metric failures are logged, never thrown.
+ */
+public final class ControllerMeters {
+  private static final Logger LOG = Logger.getLogger(ControllerMeters.class.getName());
+  private final Telemetry telemetry;
+  private final MeterRegistry registry;
+  private final List<String> backends;
+  private final MultiGauge jobs;
+  private final MultiGauge queueAge;
+  private final MultiGauge byStatusCode;
+
+  public ControllerMeters(Telemetry telemetry, List<String> backends) {
+    this.telemetry = telemetry;
+    this.registry = telemetry.meters();
+    this.backends = List.copyOf(backends);
+    this.jobs =
+        MultiGauge.builder("rap.jobs")
+            .description("Active jobs by backend and state, as of the last scheduler pass")
+            .register(registry);
+    this.queueAge =
+        MultiGauge.builder("rap.queue.age")
+            .baseUnit("seconds")
+            .description("How long the oldest pending job of each backend has waited, as of the last scheduler pass")
+            .register(registry);
+    this.byStatusCode =
+        MultiGauge.builder("rap.jobs.by.status.code")
+            .description("Active jobs by backend and status code, as the last scheduler pass read them")
+            .register(registry);
+    passCompleted(List.of(), Map.of(), 0);
+  }
+
+  /**
+   * After a pass over {@code active} (the jobs as the pass read them), counting each job in the
+   * state the pass decided for it ({@code decided}, where present).
+   */
+  public void passCompleted(List<Job> active, Map<String, State> decided, long nowNs) {
+    try {
+      Map<String, long[]> counts = new HashMap<>(); // backend -> [pending, running]
+      Map<String, Long> oldest = new HashMap<>();
+      Map<Tags, Long> codes = new HashMap<>();
+      for (String b : backends) {
+        counts.put(b, new long[2]);
+        oldest.put(b, Long.MAX_VALUE);
+      }
+      for (Job j : active) {
+        long[] c = counts.computeIfAbsent(j.backend(), b -> new long[2]);
+        codes.merge(Tags.of("backend", j.backend(), "status_code", j.statusCode().value()), 1L, Long::sum);
+        State state = decided.getOrDefault(j.id(), j.state());
+        if (state == State.RUNNING) {
+          c[1]++;
+        } else if (state == State.PENDING) {
+          c[0]++;
+          oldest.merge(j.backend(), j.createdAt(), Math::min);
+        }
+      }
+      List<MultiGauge.Row<?>> jobRows = new ArrayList<>();
+      List<MultiGauge.Row<?>> ageRows = new ArrayList<>();
+      long nowS = nowNs / 1_000_000_000L;
+      counts.forEach(
+          (b, c) -> {
+            jobRows.add(MultiGauge.Row.of(Tags.of("backend", b, "state", State.PENDING.value()), c[0]));
+            jobRows.add(MultiGauge.Row.of(Tags.of("backend", b, "state", State.RUNNING.value()), c[1]));
+            long first = oldest.getOrDefault(b, Long.MAX_VALUE);
+            ageRows.add(
+                MultiGauge.Row.of(Tags.of("backend", b), first == Long.MAX_VALUE ? 0 : Math.max(0, nowS - first)));
+          });
+      jobs.register(jobRows, true);
+      List<MultiGauge.Row<?>> codeRows = new ArrayList<>();
+      codes.forEach((tags, n) -> codeRows.add(MultiGauge.Row.of(tags, n)));
+      byStatusCode.register(codeRows, true);
+      queueAge.register(ageRows, true);
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "metrics: " + e, e);
+    }
+  }
+
+  /** A task was created for the agents of {@code backend}. */
+  public void taskCreated(String backend, String taskId) {
+    String taskType =
+        taskId.endsWith("-cancel")
+            ? "canceljob"
+            : taskId.startsWith("dbstatus-")
+                ? "dbstatus"
+                : taskId.startsWith("dbdatacheck-") ? "dbdatacheck" : "runjob";
+    try {
+      Counter.builder("rap.tasks.dispatched")
+          .description("Tasks created for agents")
+          .tags("backend", backend, "task_type", taskType)
+          .register(registry)
+          .increment();
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "metrics: " + e, e);
+    }
+  }
+
+  /**
+   * A stored status-code change: counted and traced.
+   *
+   * @param results the RUNJOB results that decided it, or null
+   */
+  public void statusChanged(Job before, Job after, io.vertx.core.json.JsonObject results) {
+    if (before.statusCode() == after.statusCode()) {
+      return;
+    }
+    try {
+      Counter.builder("rap.job.status.changes")
+          .description("Status-code changes by backend and new status code")
+          .tags("backend", after.backend(), "status_code", after.statusCode().value())
+          .register(registry)
+          .increment();
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "metrics: " + e, e);
+    }
+    telemetry.jobTraces().statusChanged(before, after, results);
+  }
+}
