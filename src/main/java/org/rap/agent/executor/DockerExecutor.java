@@ -60,7 +60,9 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   public static final List<String> ARCHIVE_FORMATS = List.of(".tar.gz", ".tar.zstd", ".tar.xz");
   static final int LOG_TAIL = 100_000;
 
+  private final Vertx vertx;
   private final WorkerExecutor worker;
+  private final java.util.concurrent.Semaphore watches = new java.util.concurrent.Semaphore(DockerApi.MAX_WATCHES);
   private final java.util.function.Supplier<DockerApi> dockerSupplier;
   private final boolean ownsDocker;
   private volatile DockerApi docker;
@@ -92,6 +94,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       CodeCheckout checkout,
       JobMetricsSource metrics,
       ProjectActions projectActions) {
+    this.vertx = vertx;
     this.worker = vertx.createSharedWorkerExecutor("rap-docker-executor", 4, 2, TimeUnit.HOURS);
     this.dockerSupplier = docker;
     this.ownsDocker = ownsDocker;
@@ -198,6 +201,44 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     }
     Instant i = Instant.parse(text);
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+  }
+
+  // ---------------------------------------------------------------- await exit
+
+  /**
+   * Docker's wait API, asynchronous (no polling, no thread held while the container runs): the
+   * future completes on the caller's context once {@code os-job-<id>} is not running. At most
+   * {@link DockerApi#MAX_WATCHES} at once; beyond that, and when Docker cannot be asked, it fails
+   * and the caller falls back to polling.
+   */
+  @Override
+  public Future<Void> awaitExit(JobDefinition job) {
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    if (!watches.tryAcquire()) {
+      return Future.failedFuture(new ExecutorRetry("too many containers watched at once"));
+    }
+    String name = JobMetadataStore.containerName(job.id());
+    io.vertx.core.Promise<Void> exited = io.vertx.core.Promise.promise();
+    java.util.function.Consumer<Throwable> done =
+        error -> {
+          watches.release();
+          context.runOnContext(
+              v -> {
+                if (error == null) {
+                  exited.tryComplete();
+                } else {
+                  exited.tryFail(error);
+                }
+              });
+        };
+    // opening the connection may block on first use: a worker thread starts the wait
+    blocking(() -> docker().watchExit(name, done))
+        .onFailure(
+            e -> {
+              watches.release();
+              exited.tryFail(e);
+            });
+    return exited.future();
   }
 
   // ---------------------------------------------------------------- prepare

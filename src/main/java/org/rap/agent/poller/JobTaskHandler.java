@@ -16,7 +16,9 @@ import org.rap.common.model.JobDefinition;
 /**
  * RUNJOB and CANCELJOB handling (agent-executor.md sections 3, 8 and 9; task-api.md sections 5.1,
  * 5.2 and 5.4). A RUNJOB handling advances at most one executor transition and always posts at
- * least one update. Futures complete with {@code true} when the task was reported complete.
+ * least one update. Futures complete with {@code true} when the task was reported complete;
+ * {@link #runJobStep} also says whether the task can advance again at once ({@link Handled}), so
+ * the dispatcher re-handles it without waiting for the next poll.
  *
  * <p>Error classification: an {@link ExecutorException} with {@code permanent=true}, or any error
  * whose text contains {@code test_hard_failure} (the reference's test hook), finalizes the job with
@@ -42,6 +44,14 @@ public final class JobTaskHandler {
   }
 
   public Future<Boolean> runJob(AgentTask task) {
+    return runJobStep(task).map(Handled::complete);
+  }
+
+  /**
+   * One RUNJOB handling (at most one executor transition), saying whether the task can advance
+   * again at once, waits for its container, or is done.
+   */
+  public Future<Handled> runJobStep(AgentTask task) {
     return guarded(task, false, () -> {
       JobDefinition job = definition(task);
       return executor.status(job, false).compose(s -> runJobFrom(task, job, s));
@@ -51,8 +61,19 @@ public final class JobTaskHandler {
   public Future<Boolean> cancelJob(AgentTask task) {
     return guarded(task, true, () -> {
       JobDefinition job = definition(task);
-      return executor.status(job, true).compose(s -> cancelJobFrom(task, job, s));
-    });
+      return executor.status(job, true).compose(s -> cancelJobFrom(task, job, s)).map(Handled.COMPLETE);
+    }).map(Handled::complete);
+  }
+
+  /** Completes when the task's container is no longer running (see {@link Executor#awaitExit}). */
+  public Future<Void> awaitExit(AgentTask task) {
+    JobDefinition job;
+    try {
+      job = definition(task);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return executor.awaitExit(job);
   }
 
   /** The job definition; a definition without a job id can never be handled (permanent). */
@@ -69,14 +90,14 @@ public final class JobTaskHandler {
     return job;
   }
 
-  private Future<Boolean> runJobFrom(AgentTask task, JobDefinition job, JobStatus s) {
+  private Future<Handled> runJobFrom(AgentTask task, JobDefinition job, JobStatus s) {
     switch (s.state()) {
       case ERROR:
       case FINALIZED:
         // crash recovery: already done, report again with the stored results
-        return post(task, s.state(), s.results(), true, s.timestampNs()).map(true);
+        return post(task, s.state(), s.results(), true, s.timestampNs()).map(Handled.COMPLETE);
       case EXECUTING:
-        return post(task, ExecutorState.EXECUTING, null, false, s.timestampNs()).map(false);
+        return post(task, ExecutorState.EXECUTING, null, false, s.timestampNs()).map(Handled.RUNNING);
       case UNKNOWN:
         return repoValidator
             .validate(job)
@@ -94,7 +115,7 @@ public final class JobTaskHandler {
                   logChange(job, s.state(), n.state());
                   return post(task, n.state(), n.results(), true, n.timestampNs());
                 })
-            .map(true);
+            .map(Handled.COMPLETE);
       default:
         return Future.failedFuture(
             new IllegalStateException(
@@ -102,10 +123,18 @@ public final class JobTaskHandler {
     }
   }
 
-  private Future<Boolean> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
+  private Future<Handled> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
     logChange(job, previous, n.state());
     boolean done = n.state() == ExecutorState.FINALIZED || n.state() == ExecutorState.ERROR;
-    return post(task, n.state(), done ? n.results() : null, done, n.timestampNs()).map(done);
+    Handled next;
+    if (done) {
+      next = Handled.COMPLETE;
+    } else if (n.state() == ExecutorState.EXECUTING) {
+      next = Handled.RUNNING;
+    } else {
+      next = n.state() == previous ? Handled.UNCHANGED : Handled.ADVANCED;
+    }
+    return post(task, n.state(), done ? n.results() : null, done, n.timestampNs()).map(next);
   }
 
   private static void logChange(JobDefinition job, ExecutorState previous, ExecutorState next) {
@@ -149,8 +178,8 @@ public final class JobTaskHandler {
     return sink.post(new TaskUpdate(task.id(), stage.value(), safe, complete, ts));
   }
 
-  private Future<Boolean> guarded(AgentTask task, boolean cancelling, Supplier<Future<Boolean>> body) {
-    Future<Boolean> f;
+  private Future<Handled> guarded(AgentTask task, boolean cancelling, Supplier<Future<Handled>> body) {
+    Future<Handled> f;
     try {
       f = body.get();
     } catch (RuntimeException e) {
@@ -181,7 +210,7 @@ public final class JobTaskHandler {
     return false;
   }
 
-  private Future<Boolean> hardFailure(AgentTask task, boolean cancelling, Throwable e) {
+  private Future<Handled> hardFailure(AgentTask task, boolean cancelling, Throwable e) {
     LOG.warning("Permanent error in task " + task.id() + ", finalizing with error: " + e.getMessage());
     JsonObject error =
         new JsonObject()
@@ -221,8 +250,8 @@ public final class JobTaskHandler {
             });
   }
 
-  private Future<Boolean> postError(AgentTask task, JsonObject results) {
-    return post(task, ExecutorState.ERROR, results, true, nowNs.getAsLong()).map(true);
+  private Future<Handled> postError(AgentTask task, JsonObject results) {
+    return post(task, ExecutorState.ERROR, results, true, nowNs.getAsLong()).map(Handled.COMPLETE);
   }
 
   private static String traceback(Throwable e) {
