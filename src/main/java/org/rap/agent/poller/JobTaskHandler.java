@@ -34,6 +34,8 @@ public final class JobTaskHandler {
   private final RepoValidator repoValidator;
   private final UpdateSink sink;
   private final LongSupplier nowNs;
+  /** Per task: the last update queued (updates of one task are sent one after the other). */
+  private final java.util.Map<String, Future<Void>> sending = new java.util.HashMap<>();
 
   public JobTaskHandler(
       Executor executor, RepoValidator repoValidator, UpdateSink sink, LongSupplier nowNs) {
@@ -99,23 +101,33 @@ public final class JobTaskHandler {
       case EXECUTING:
         return post(task, ExecutorState.EXECUTING, null, false, s.timestampNs()).map(Handled.RUNNING);
       case UNKNOWN:
+        // "preparing" is sent while the executor prepares (updates of a task stay in order); the
+        // handling fails if it could not be sent
         return repoValidator
             .validate(job)
-            .compose(v -> post(task, ExecutorState.PREPARING, null, false, nowNs.getAsLong()))
-            .compose(v -> executor.prepare(job))
-            .compose(n -> postNew(task, job, s.state(), n));
+            .compose(
+                v -> {
+                  Future<Void> preparing = post(task, ExecutorState.PREPARING, null, false, nowNs.getAsLong());
+                  return executor
+                      .prepare(job)
+                      .compose(n -> postNew(task, job, s.state(), n))
+                      .compose(h -> preparing.map(h));
+                });
       case PREPARED:
         return executor.execute(job).compose(n -> postNew(task, job, s.state(), n));
-      case EXECUTED:
-        return post(task, ExecutorState.FINALIZING, null, false, nowNs.getAsLong())
-            .compose(v -> executor.finalizeJob(job, false, null))
+      case EXECUTED: {
+        Future<Void> finalizing = post(task, ExecutorState.FINALIZING, null, false, nowNs.getAsLong());
+        return executor
+            .finalizeJob(job, false, null)
             .compose(n -> executor.cleanup(job).map(n))
             .compose(
                 n -> {
                   logChange(job, s.state(), n.state());
                   return post(task, n.state(), n.results(), true, n.timestampNs());
                 })
+            .compose(v -> finalizing)
             .map(Handled.COMPLETE);
+      }
       default:
         return Future.failedFuture(
             new IllegalStateException(
@@ -172,10 +184,35 @@ public final class JobTaskHandler {
         .map(true);
   }
 
+  /**
+   * Sends an update after the ones already queued for the task (each is sent when the previous
+   * one has been answered, whatever the answer), so a caller may go on working while it is sent.
+   */
   private Future<Void> post(
       AgentTask task, ExecutorState stage, JsonObject results, boolean complete, Long ts) {
     JsonObject safe = results == null ? new JsonObject() : ResultsGuard.redact(results);
-    return sink.post(new TaskUpdate(task.id(), stage.value(), safe, complete, ts));
+    TaskUpdate update = new TaskUpdate(task.id(), stage.value(), safe, complete, ts);
+    synchronized (sending) {
+      Future<Void> previous = sending.get(task.id());
+      Future<Void> sent =
+          previous == null ? send(update) : previous.transform(ar -> send(update));
+      sending.put(task.id(), sent);
+      sent.onComplete(
+          ar -> {
+            synchronized (sending) {
+              sending.remove(task.id(), sent);
+            }
+          });
+      return sent;
+    }
+  }
+
+  private Future<Void> send(TaskUpdate update) {
+    try {
+      return sink.post(update);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private Future<Handled> guarded(AgentTask task, boolean cancelling, Supplier<Future<Handled>> body) {
