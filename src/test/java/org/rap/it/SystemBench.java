@@ -63,6 +63,7 @@ public final class SystemBench {
       controller.awaitStatus("http://localhost:" + port + "/health/ready", 200, Duration.ofSeconds(60));
       String api = "http://localhost:" + port + "/controller/v1/";
       List<Long> firstReports = new ArrayList<>();
+      List<Long> createRequests = new ArrayList<>();
       List<Long> total = new ArrayList<>();
       List<Long> docker = new ArrayList<>();
       Map<String, Long> createdAtMs = new java.util.LinkedHashMap<>();
@@ -71,6 +72,7 @@ public final class SystemBench {
         long createMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
         post(api + "rap/create/", create(rap, repo.toString(), commit));
+        long createdNs = System.nanoTime() - t0;
         long firstReport = -1;
         while (true) {
           JsonObject job = post(api + "rap/status/", new JsonObject().put("rap_ids", new JsonArray().add(rap)))
@@ -98,6 +100,7 @@ public final class SystemBench {
         long d1 = System.nanoTime() - d0;
         if (i > 0) { // round 0 warms up
           firstReports.add(firstReport / 1_000_000);
+          createRequests.add(createdNs / 1_000_000);
           total.add(t1 / 1_000_000);
           docker.add(d1 / 1_000_000);
         }
@@ -122,6 +125,7 @@ public final class SystemBench {
           .put("dispatch_ms_median", Stats.median(dispatch))
           .put("dispatch_ms_p99", Stats.percentile(dispatch, 99))
           .put("dispatch_ms_max", Stats.percentile(dispatch, 100))
+          .put("create_request_ms_median", Stats.median(createRequests))
           .put("create_to_first_agent_report_in_status_ms_median", Stats.median(firstReports))
           .put("trivial_job_total_ms_median", Stats.median(total))
           .put("docker_run_rm_ms_median", Stats.median(docker))
