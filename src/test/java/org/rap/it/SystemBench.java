@@ -29,6 +29,7 @@ import org.rap.common.model.JobIds;
 public final class SystemBench {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String CMD = "mkdir -p output && echo 1 > output/x.csv";
+  static final String JVM_OPTIONS = "-XX:MaxRAM=1g -XX:MaxRAMPercentage=75";
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -52,6 +53,13 @@ public final class SystemBench {
         "DATA_CHECK_ENABLED_BACKENDS", ""));
     Map<String, String> ag = new java.util.HashMap<>(common);
     ag.put("TZ", "UTC"); // log timestamps are parsed as UTC
+    // JVM ergonomics of the deployment (deploy/k8s: 1 GiB memory limit, -XX:MaxRAMPercentage=75),
+    // reproduced outside a container; override with RAP_BENCH_JAVA_OPTIONS ("" = JVM defaults)
+    String jvm = System.getenv().getOrDefault("RAP_BENCH_JAVA_OPTIONS", JVM_OPTIONS);
+    if (!jvm.isBlank()) {
+      ctl.put("JAVA_TOOL_OPTIONS", jvm);
+      ag.put("JAVA_TOOL_OPTIONS", jvm);
+    }
     ag.putAll(Map.of("WORKDIR", tmp.resolve("agent").toString(), "BACKEND", "test",
         "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + port + "/", "CONTROLLER_TASK_API_TOKEN", "a",
         "USING_DUMMY_DATA_BACKEND", "true", "DOCKER_PROXY", "none", "AGENT_PORT", String.valueOf(JarProcess.freePort())));
@@ -132,7 +140,8 @@ public final class SystemBench {
           .put("per_job_overhead_ms_median", Stats.median(overhead))
           .put("per_job_overhead_ms_p90", Stats.percentile(overhead, 90))
           .put("controller_rss_mb", controllerRss)
-          .put("agent_rss_mb", agentRss);
+          .put("agent_rss_mb", agentRss)
+          .put("jvm_options", jvm);
       System.out.println(out.encodePrettily());
       controller.terminate();
       agent.terminate();
