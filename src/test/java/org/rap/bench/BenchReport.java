@@ -115,9 +115,11 @@ public final class BenchReport {
           "(d) rap/status/ throughput (1 RAP, 32 connections), " + dialect,
           throughput(api), "req/s", ">=", 2000.0));
     }
-    f.add(new Figure("e_controller_rss_mb", "(e) controller RSS after the system bench",
+    String jvm = system.getString("jvm_options", "");
+    String after = jvm.isBlank() ? "(JVM defaults)" : "(JVM: " + jvm + ")";
+    f.add(new Figure("e_controller_rss_mb", "(e) controller RSS " + after,
         number(system, "controller_rss_mb"), "MB", "<", 256.0));
-    f.add(new Figure("e_agent_rss_mb", "(e) agent RSS after the system bench",
+    f.add(new Figure("e_agent_rss_mb", "(e) agent RSS " + after,
         number(system, "agent_rss_mb"), "MB", "<", 192.0));
     JsonObject local = json(section(sections, "LocalRunBench"));
     f.add(new Figure("local_run_ratio", "`rap run` 3-action chain / chained docker run --rm",
@@ -179,7 +181,7 @@ public final class BenchReport {
   static void print(List<Figure> figures) {
     System.out.println();
     System.out.println("=== make bench summary");
-    String row = "%-66s %12s  %-14s %s%n";
+    String row = "%-72s %12s  %-14s %s%n";
     System.out.printf(row, "figure", "value", "target", "result");
     for (Figure f : figures) {
       String value = f.value() == null ? "missing" : fmt(f.value()) + " " + f.unit();
