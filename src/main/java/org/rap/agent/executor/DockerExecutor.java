@@ -224,7 +224,8 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   // ---------------------------------------------------------------- await exit
 
   /**
-   * Docker's wait API, asynchronous (no polling, no thread held while the container runs): the
+   * Docker's wait API, asynchronous (no polling; no event loop or worker thread is blocked while
+   * the container runs, only docker-java's stream thread for that wait): the
    * future completes on the caller's context once {@code os-job-<id>} is not running. At most
    * {@link DockerApi#MAX_WATCHES} at once; beyond that, and when Docker cannot be asked, it fails
    * and the caller falls back to polling.
