@@ -1,6 +1,8 @@
 #!/bin/sh
-# `make bench`: every benchmark in one run, output also saved under bench-results/.
-# Needs PostgreSQL and Docker (scripts/ensure-services.sh).
+# `make bench`: every benchmark in one run, then a summary table of the five figures of issue 7
+# (targets, PASS/FAIL) written also as JSON to target/bench.json. Raw output is kept under
+# bench-results/. Needs PostgreSQL and Docker (scripts/ensure-services.sh) and takes several
+# minutes; figures are noisy on a shared machine (the load average is recorded).
 set -e
 cd "$(dirname "$0")/.."
 mkdir -p bench-results
@@ -8,13 +10,19 @@ out="bench-results/bench-$(date -u +%Y%m%dT%H%M%SZ).txt"
 mvn -B -q clean package -DskipTests
 mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit-dirty"; fi
 run() { echo "=== $*"; java -Drap.shared.dir="$(pwd)/../shared" -cp "$CP" "$@" 2>/dev/null; }
 {
+  echo "=== machine: $(nproc) cores, $(uptime | sed 's/.*load/load/'), commit $commit"
   run org.rap.bench.SchedulerPassBench postgresql 10000
   run org.rap.bench.LongPollBench postgresql 200
-  run org.rap.bench.RapApiBench sqlite 15
+  run org.rap.bench.RapApiBench sqlite 10
+  run org.rap.bench.RapApiBench postgresql 10
   run org.rap.bench.PlannerBench
   run org.rap.bench.LocalRunBench 5
-  run -Drap.jar=target/rap.jar org.rap.it.SystemBench 5
+  run -Drap.jar=target/rap.jar org.rap.it.SystemBench 20
 } | tee "$out"
+# last: `mvn clean` above would delete it
+java -Dbench.commit="$commit" -cp "$CP" org.rap.bench.BenchReport "$out" target/bench.json | tee -a "$out"
 echo "saved to $out"

@@ -215,8 +215,17 @@ public final class LocalRunner {
     return Future.failedFuture(new IllegalStateException(detail));
   }
 
-  /** Polls the container until it has exited (the executor is stateless and inspect is cheap). */
+  /** Docker's exit notification, then the state; polls when the executor cannot watch. */
   private Future<JobStatus> awaitExit(JobDefinition job) {
+    return executor
+        .awaitExit(job)
+        .compose(v -> executor.status(job, false))
+        .compose(s -> s.state() == ExecutorState.EXECUTING ? pollExit(job) : Future.succeededFuture(s))
+        .recover(e -> pollExit(job));
+  }
+
+  /** Polls the container until it has exited (the executor is stateless and inspect is cheap). */
+  private Future<JobStatus> pollExit(JobDefinition job) {
     return executor
         .status(job, false)
         .compose(
@@ -226,7 +235,7 @@ public final class LocalRunner {
               }
               Promise<Void> later = Promise.promise();
               vertx.setTimer(POLL_MS, id -> later.complete());
-              return later.future().compose(v -> awaitExit(job));
+              return later.future().compose(v -> pollExit(job));
             });
   }
 

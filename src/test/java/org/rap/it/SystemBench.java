@@ -19,14 +19,17 @@ import org.rap.common.model.JobIds;
 
 /**
  * Whole-system figures with controller and agent as separate jars (embedded SQLite, real Docker):
- * (a) rap/create → the agent's first report (preparing) on the job, (b) per-job overhead: a trivial
- * job's create → succeeded wall time minus a plain {@code docker run --rm} of the same command, (e)
- * resident memory of both processes. Prints one JSON object. Run by {@code make bench}; needs
- * {@code target/rap.jar}.
+ * (a) dispatch latency: from sending {@code rap/create/} to the agent receiving the RUNJOB task,
+ * taken from the agent's own log line {@code Received runjob task <id>} (same host clock, ms
+ * precision); (b) per-job overhead: a trivial job's create → succeeded wall time (as job-server
+ * sees it in {@code rap/status/}) minus a plain {@code docker run --rm} of the same image and
+ * command, run alternately; (e) resident memory of both processes after the rounds. Prints one
+ * JSON object. Run by {@code make bench}; needs {@code target/rap.jar}.
  */
 public final class SystemBench {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String CMD = "mkdir -p output && echo 1 > output/x.csv";
+  static final String JVM_OPTIONS = "-XX:MaxRAM=1g -XX:MaxRAMPercentage=75";
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -49,6 +52,14 @@ public final class SystemBench {
         "TEST_CLIENT_TOKENS", "t", "TEST_JOB_SERVER_TOKEN", "a", "MAINTENANCE_ENABLED_BACKENDS", "",
         "DATA_CHECK_ENABLED_BACKENDS", ""));
     Map<String, String> ag = new java.util.HashMap<>(common);
+    ag.put("TZ", "UTC"); // log timestamps are parsed as UTC
+    // JVM ergonomics of the deployment (deploy/k8s: 1 GiB memory limit, -XX:MaxRAMPercentage=75),
+    // reproduced outside a container; override with RAP_BENCH_JAVA_OPTIONS ("" = JVM defaults)
+    String jvm = System.getenv().getOrDefault("RAP_BENCH_JAVA_OPTIONS", JVM_OPTIONS);
+    if (!jvm.isBlank()) {
+      ctl.put("JAVA_TOOL_OPTIONS", jvm);
+      ag.put("JAVA_TOOL_OPTIONS", jvm);
+    }
     ag.putAll(Map.of("WORKDIR", tmp.resolve("agent").toString(), "BACKEND", "test",
         "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + port + "/", "CONTROLLER_TASK_API_TOKEN", "a",
         "USING_DUMMY_DATA_BACKEND", "true", "DOCKER_PROXY", "none", "AGENT_PORT", String.valueOf(JarProcess.freePort())));
@@ -59,13 +70,17 @@ public final class SystemBench {
         JarProcess agent = JarProcess.start(ag, "--role=agent")) {
       controller.awaitStatus("http://localhost:" + port + "/health/ready", 200, Duration.ofSeconds(60));
       String api = "http://localhost:" + port + "/controller/v1/";
-      List<Long> dispatch = new ArrayList<>();
+      List<Long> firstReports = new ArrayList<>();
+      List<Long> createRequests = new ArrayList<>();
       List<Long> total = new ArrayList<>();
       List<Long> docker = new ArrayList<>();
+      Map<String, Long> createdAtMs = new java.util.LinkedHashMap<>();
       for (int i = 0; i <= rounds; i++) {
         String rap = JobIds.newRapId();
+        long createMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
         post(api + "rap/create/", create(rap, repo.toString(), commit));
+        long createdNs = System.nanoTime() - t0;
         long firstReport = -1;
         while (true) {
           JsonObject job = post(api + "rap/status/", new JsonObject().put("rap_ids", new JsonArray().add(rap)))
@@ -73,6 +88,9 @@ public final class SystemBench {
           String code = job.getString("status_code");
           if (firstReport < 0 && !List.of("created", "initiated").contains(code)) {
             firstReport = System.nanoTime() - t0;
+          }
+          if (i > 0) { // round 0 warms up
+            createdAtMs.putIfAbsent(JobIds.runJobTaskId(job.getString("identifier"), 1), createMs);
           }
           if (List.of("succeeded", "failed").contains(job.getString("status"))) {
             if (!"succeeded".equals(job.getString("status"))) {
@@ -89,7 +107,8 @@ public final class SystemBench {
         p.waitFor();
         long d1 = System.nanoTime() - d0;
         if (i > 0) { // round 0 warms up
-          dispatch.add(firstReport / 1_000_000);
+          firstReports.add(firstReport / 1_000_000);
+          createRequests.add(createdNs / 1_000_000);
           total.add(t1 / 1_000_000);
           docker.add(d1 / 1_000_000);
         }
@@ -98,19 +117,51 @@ public final class SystemBench {
       for (int i = 0; i < total.size(); i++) {
         overhead.add(total.get(i) - docker.get(i));
       }
+      long controllerRss = rssMb(controller.process.pid());
+      long agentRss = rssMb(agent.process.pid());
+      Map<String, Long> received = receivedAtMs(agent.output());
+      List<Long> dispatch = new ArrayList<>();
+      createdAtMs.forEach((task, created) -> {
+        Long at = received.get(task);
+        if (at == null) {
+          throw new IllegalStateException("no 'Received runjob task " + task + "' line in the agent log " + agent.log);
+        }
+        dispatch.add(at - created);
+      });
       JsonObject out = new JsonObject()
           .put("rounds", rounds)
-          .put("create_to_agent_first_report_ms_median", Stats.median(dispatch))
-          .put("create_to_agent_first_report_ms_p99", Stats.percentile(dispatch, 99))
+          .put("dispatch_ms_median", Stats.median(dispatch))
+          .put("dispatch_ms_p99", Stats.percentile(dispatch, 99))
+          .put("dispatch_ms_max", Stats.percentile(dispatch, 100))
+          .put("create_request_ms_median", Stats.median(createRequests))
+          .put("create_to_first_agent_report_in_status_ms_median", Stats.median(firstReports))
           .put("trivial_job_total_ms_median", Stats.median(total))
           .put("docker_run_rm_ms_median", Stats.median(docker))
           .put("per_job_overhead_ms_median", Stats.median(overhead))
-          .put("controller_rss_mb", rssMb(controller.process.pid()))
-          .put("agent_rss_mb", rssMb(agent.process.pid()));
+          .put("per_job_overhead_ms_p90", Stats.percentile(overhead, 90))
+          .put("controller_rss_mb", controllerRss)
+          .put("agent_rss_mb", agentRss)
+          .put("jvm_options", jvm);
       System.out.println(out.encodePrettily());
       controller.terminate();
       agent.terminate();
     }
+  }
+
+  private static final java.util.regex.Pattern RECEIVED = java.util.regex.Pattern.compile(
+      "(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3})Z?\\s.*Received runjob task (\\S+)");
+
+  /** Task id → epoch ms of the agent's first "Received runjob task" log line for it. */
+  static Map<String, Long> receivedAtMs(String agentLog) {
+    Map<String, Long> out = new java.util.HashMap<>();
+    for (String line : agentLog.split("\n")) {
+      java.util.regex.Matcher m = RECEIVED.matcher(line);
+      if (m.find()) {
+        long ms = java.time.LocalDateTime.parse(m.group(1)).toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
+        out.putIfAbsent(m.group(2), ms);
+      }
+    }
+    return out;
   }
 
   private static long rssMb(long pid) throws Exception {

@@ -26,15 +26,26 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DockerApi implements Closeable {
   public static final Duration INSPECT_TIMEOUT = Duration.ofSeconds(15);
+  /** Containers watched at once with {@link #watchExit}; each holds one connection until exit. */
+  public static final int MAX_WATCHES = 64;
 
   private final DockerClient client;
   private final DockerHttpClient http;
   private final DockerHttpClient inspectHttp;
+  private final DockerHttpClient waitHttp;
+  private final DockerClient waitClient;
 
-  private DockerApi(DockerClient client, DockerHttpClient http, DockerHttpClient inspectHttp) {
+  private DockerApi(
+      DockerClient client,
+      DockerHttpClient http,
+      DockerHttpClient inspectHttp,
+      DockerClient waitClient,
+      DockerHttpClient waitHttp) {
     this.client = client;
     this.http = http;
     this.inspectHttp = inspectHttp;
+    this.waitClient = waitClient;
+    this.waitHttp = waitHttp;
   }
 
   /** Connects to {@code DOCKER_HOST} or the local socket. API version left to the daemon. */
@@ -70,7 +81,56 @@ public final class DockerApi implements Closeable {
             .build();
     http = TimedDockerHttpClient.wrap(http, timer);
     inspect = TimedDockerHttpClient.wrap(inspect, timer);
-    return new DockerApi(DockerClientImpl.getInstance(cfg, http), http, inspect);
+    // waits hold their connection while the container runs: a pool of their own, so they never
+    // starve the short commands
+    DockerHttpClient wait =
+        new ZerodepDockerHttpClient.Builder()
+            .dockerHost(URI.create(host))
+            .maxConnections(MAX_WATCHES)
+            .connectionTimeout(Duration.ofSeconds(10))
+            .build();
+    // waits last as long as the container runs: not timed as Docker calls
+    return new DockerApi(
+        DockerClientImpl.getInstance(cfg, http), http, inspect, DockerClientImpl.getInstance(cfg, wait), wait);
+  }
+
+  /**
+   * Docker's wait API ({@code POST /containers/<name>/wait}, condition not-running), asynchronous:
+   * {@code done} runs on a docker-java thread when the container is not running (at once when it
+   * has exited already) or the wait failed (no such container, connection lost: the argument is
+   * the error). Does not block; the returned handle cancels the wait.
+   */
+  public Closeable watchExit(String name, java.util.function.Consumer<Throwable> done) {
+    return waitClient
+        .waitContainerCmd(name)
+        .exec(
+            new ResultCallback.Adapter<com.github.dockerjava.api.model.WaitResponse>() {
+              private final java.util.concurrent.atomic.AtomicBoolean fired =
+                  new java.util.concurrent.atomic.AtomicBoolean();
+
+              @Override
+              public void onNext(com.github.dockerjava.api.model.WaitResponse r) {
+                fire(null);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                fire(t);
+                super.onError(t);
+              }
+
+              @Override
+              public void onComplete() {
+                fire(null);
+                super.onComplete();
+              }
+
+              private void fire(Throwable t) {
+                if (fired.compareAndSet(false, true)) {
+                  done.accept(t);
+                }
+              }
+            });
   }
 
   public DockerClient client() {
@@ -181,7 +241,15 @@ public final class DockerApi implements Closeable {
       try {
         http.close();
       } finally {
-        inspectHttp.close();
+        try {
+          inspectHttp.close();
+        } finally {
+          try {
+            waitClient.close();
+          } finally {
+            waitHttp.close();
+          }
+        }
       }
     }
   }

@@ -60,7 +60,9 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   public static final List<String> ARCHIVE_FORMATS = List.of(".tar.gz", ".tar.zstd", ".tar.xz");
   static final int LOG_TAIL = 100_000;
 
+  private final Vertx vertx;
   private final WorkerExecutor worker;
+  private final java.util.concurrent.Semaphore watches = new java.util.concurrent.Semaphore(DockerApi.MAX_WATCHES);
   private final java.util.function.Supplier<DockerApi> dockerSupplier;
   private final boolean ownsDocker;
   private volatile DockerApi docker;
@@ -92,6 +94,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       CodeCheckout checkout,
       JobMetricsSource metrics,
       ProjectActions projectActions) {
+    this.vertx = vertx;
     this.worker = vertx.createSharedWorkerExecutor("rap-docker-executor", 4, 2, TimeUnit.HOURS);
     this.dockerSupplier = docker;
     this.ownsDocker = ownsDocker;
@@ -152,11 +155,29 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     return worker.executeBlocking(work, false);
   }
 
+  /** {@link #blocking}, logging at FINE how long the operation waited for a worker and ran. */
+  private <T> Future<T> timed(String op, JobDefinition job, Callable<T> work) {
+    if (!LOG.isLoggable(Level.FINE)) {
+      return blocking(work);
+    }
+    long queued = System.nanoTime();
+    long[] started = new long[1];
+    return blocking(() -> {
+          started[0] = System.nanoTime();
+          return work.call();
+        })
+        .andThen(
+            ar ->
+                LOG.fine(
+                    op + " of job " + job.id() + ": " + (System.nanoTime() - started[0]) / 1_000_000 + " ms (queued "
+                        + (started[0] - queued) / 1_000_000 + " ms)" + (ar.failed() ? " failed" : "")));
+  }
+
   // ---------------------------------------------------------------- status
 
   @Override
   public Future<JobStatus> status(JobDefinition job, boolean cancelled) {
-    return blocking(() -> statusNow(job, cancelled));
+    return timed("status", job, () -> statusNow(job, cancelled));
   }
 
   JobStatus statusNow(JobDefinition job, boolean cancelled) throws IOException {
@@ -208,11 +229,50 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
   }
 
+  // ---------------------------------------------------------------- await exit
+
+  /**
+   * Docker's wait API, asynchronous (no polling; no event loop or worker thread is blocked while
+   * the container runs, only docker-java's stream thread for that wait): the
+   * future completes on the caller's context once {@code os-job-<id>} is not running. At most
+   * {@link DockerApi#MAX_WATCHES} at once; beyond that, and when Docker cannot be asked, it fails
+   * and the caller falls back to polling.
+   */
+  @Override
+  public Future<Void> awaitExit(JobDefinition job) {
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    if (!watches.tryAcquire()) {
+      return Future.failedFuture(new ExecutorRetry("too many containers watched at once"));
+    }
+    String name = JobMetadataStore.containerName(job.id());
+    io.vertx.core.Promise<Void> exited = io.vertx.core.Promise.promise();
+    java.util.function.Consumer<Throwable> done =
+        error -> {
+          watches.release();
+          context.runOnContext(
+              v -> {
+                if (error == null) {
+                  exited.tryComplete();
+                } else {
+                  exited.tryFail(error);
+                }
+              });
+        };
+    // opening the connection may block on first use: a worker thread starts the wait
+    blocking(() -> docker().watchExit(name, done))
+        .onFailure(
+            e -> {
+              watches.release();
+              exited.tryFail(e);
+            });
+    return exited.future();
+  }
+
   // ---------------------------------------------------------------- prepare
 
   @Override
   public Future<JobStatus> prepare(JobDefinition job) {
-    return blocking(() -> prepareNow(job));
+    return timed("prepare", job, () -> prepareNow(job));
   }
 
   JobStatus prepareNow(JobDefinition job) throws IOException {
@@ -306,7 +366,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
 
   @Override
   public Future<JobStatus> execute(JobDefinition job) {
-    return blocking(() -> executeNow(job));
+    return timed("execute", job, () -> executeNow(job));
   }
 
   JobStatus executeNow(JobDefinition job) throws IOException {
@@ -318,7 +378,9 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     if (HardenedContainer.isRealDbJob(job, settings)) {
       env.putAll(databaseSecrets(job));
     }
+    long t0 = System.nanoTime();
     ImageResolver.ResolvedImage image = images.resolve(job);
+    long t1 = System.nanoTime();
     Path source = settings.dockerHostVolumeDir().map(d -> d.resolve(job.id())).orElse(volumeDir(job));
     String name = JobMetadataStore.containerName(job.id());
     try {
@@ -331,6 +393,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     } catch (BadRequestException e) {
       throw new JobFailure("Docker refused the job container: " + e.getMessage(), e);
     }
+    long t2 = System.nanoTime();
     try {
       docker().client().startContainerCmd(name).exec();
     } catch (NotModifiedException e) {
@@ -341,7 +404,13 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     } catch (DockerException e) {
       throw new JobFailure("The job container failed to start: " + e.getMessage(), e);
     }
-    return statusNow(job, false);
+    long t3 = System.nanoTime();
+    JobStatus started = statusNow(job, false);
+    if (LOG.isLoggable(Level.FINE)) {
+      LOG.fine("execute of job " + job.id() + ": image " + (t1 - t0) / 1_000_000 + " ms, create " + (t2 - t1) / 1_000_000
+          + " ms, start " + (t3 - t2) / 1_000_000 + " ms, status " + (System.nanoTime() - t3) / 1_000_000 + " ms");
+    }
+    return started;
   }
 
   /** A missing database network is an operator set-up problem: retry once it exists. */
@@ -392,7 +461,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
 
   @Override
   public Future<JobStatus> finalizeJob(JobDefinition job, boolean cancelled, JsonObject error) {
-    return blocking(() -> finalizeNow(job, cancelled, error));
+    return timed("finalize", job, () -> finalizeNow(job, cancelled, error));
   }
 
   JobStatus finalizeNow(JobDefinition job, boolean cancelled, JsonObject error) throws IOException {
@@ -404,6 +473,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     if (!(cancelled || failed) && current.state() == ExecutorState.UNKNOWN) {
       return current;
     }
+    long t0 = System.nanoTime();
     String name = JobMetadataStore.containerName(job.id());
     JsonObject container = docker().inspectContainer(name).orElse(null);
     Path volume = volumeDir(job);
@@ -462,15 +532,21 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       AtomicFiles.writeString(SafePaths.resolve(highWorkspace, actionLog), logs);
       AtomicFiles.writeString(SafePaths.resolve(mediumWorkspace, actionLog), logs);
     }
+    long t1 = System.nanoTime();
     store.write(job, metadata); // last: its presence means finalized
-    return statusNow(job, cancelled);
+    JobStatus done = statusNow(job, cancelled);
+    if (LOG.isLoggable(Level.FINE)) {
+      LOG.fine("finalize of job " + job.id() + ": outputs, logs and manifest " + (t1 - t0) / 1_000_000
+          + " ms, metadata and status " + (System.nanoTime() - t1) / 1_000_000 + " ms");
+    }
+    return done;
   }
 
   // ---------------------------------------------------------------- terminate, cleanup, delete
 
   @Override
   public Future<JobStatus> terminate(JobDefinition job) {
-    return blocking(() -> terminateNow(job));
+    return timed("terminate", job, () -> terminateNow(job));
   }
 
   JobStatus terminateNow(JobDefinition job) throws IOException {
@@ -505,7 +581,9 @@ public final class DockerExecutor implements Executor, AutoCloseable {
 
   @Override
   public Future<Void> cleanup(JobDefinition job) {
-    return blocking(
+    return timed(
+        "cleanup",
+        job,
         () -> {
           LOG.info("Cleaning up container and volume of job " + job.id());
           removeContainer(JobMetadataStore.containerName(job.id()));

@@ -46,6 +46,16 @@ public interface Executor {
   /** Removes the container and the job volume directory. */
   Future<Void> cleanup(JobDefinition job);
 
+  /**
+   * Completes when the job's container is no longer running (at once when it has already exited
+   * or does not exist), without polling and without blocking an event loop. Only a wake-up hint:
+   * the caller derives the state again with {@link #status}. Fails when the executor cannot watch
+   * the container (the caller then falls back to polling).
+   */
+  default Future<Void> awaitExit(JobDefinition job) {
+    return Future.failedFuture(new UnsupportedOperationException("awaitExit"));
+  }
+
   /** Deletes files of a workspace; returns the names that could not be deleted. */
   Future<List<String>> deleteFiles(String workspace, Privacy privacy, List<String> files);
 }

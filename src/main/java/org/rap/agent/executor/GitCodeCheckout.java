@@ -18,8 +18,18 @@ import org.rap.common.pipeline.PipelineParser;
  */
 public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
   private static final Logger LOG = Logger.getLogger(GitCodeCheckout.class.getName());
+  private static final int ACTIONS_CACHE_SIZE = 64;
   private final GitRepos repos;
   private final PipelineParser parser;
+  /** Action names per {@code repoUrl@commit}: a commit's project.yaml never changes. */
+  private final java.util.Map<String, Set<String>> actionsCache =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<String, Set<String>> eldest) {
+              return size() > ACTIONS_CACHE_SIZE;
+            }
+          });
 
   public GitCodeCheckout(GitRepos repos, PipelineParser parser) {
     this.repos = repos;
@@ -60,9 +70,17 @@ public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
     if (commit == null || !commit.matches("[0-9a-f]{40}")) {
       return Optional.empty();
     }
+    String key = repoUrl + "@" + commit;
+    Set<String> cached = actionsCache.get(key);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
     try {
       String yaml = new String(repos.readFile(repoUrl, commit, "project.yaml"), StandardCharsets.UTF_8);
-      return Optional.of(new LinkedHashSet<>(parser.parse(yaml).actions().keySet()));
+      Set<String> actions =
+          java.util.Collections.unmodifiableSet(new LinkedHashSet<>(parser.parse(yaml).actions().keySet()));
+      actionsCache.put(key, actions);
+      return Optional.of(actions);
     } catch (Exception e) {
       LOG.log(Level.FINE, "Cannot read project.yaml of " + repoUrl + "@" + commit, e);
       return Optional.empty();

@@ -16,7 +16,9 @@ import org.rap.common.model.JobDefinition;
 /**
  * RUNJOB and CANCELJOB handling (agent-executor.md sections 3, 8 and 9; task-api.md sections 5.1,
  * 5.2 and 5.4). A RUNJOB handling advances at most one executor transition and always posts at
- * least one update. Futures complete with {@code true} when the task was reported complete.
+ * least one update. Futures complete with {@code true} when the task was reported complete;
+ * {@link #runJobStep} also says whether the task can advance again at once ({@link Handled}), so
+ * the dispatcher re-handles it without waiting for the next poll.
  *
  * <p>Error classification: an {@link ExecutorException} with {@code permanent=true}, or any error
  * whose text contains {@code test_hard_failure} (the reference's test hook), finalizes the job with
@@ -32,6 +34,8 @@ public final class JobTaskHandler {
   private final RepoValidator repoValidator;
   private final UpdateSink sink;
   private final LongSupplier nowNs;
+  /** Per task: the last update queued (updates of one task are sent one after the other). */
+  private final java.util.Map<String, Future<Void>> sending = new java.util.HashMap<>();
 
   public JobTaskHandler(
       Executor executor, RepoValidator repoValidator, UpdateSink sink, LongSupplier nowNs) {
@@ -42,6 +46,14 @@ public final class JobTaskHandler {
   }
 
   public Future<Boolean> runJob(AgentTask task) {
+    return runJobStep(task).map(Handled::complete);
+  }
+
+  /**
+   * One RUNJOB handling (at most one executor transition), saying whether the task can advance
+   * again at once, waits for its container, or is done.
+   */
+  public Future<Handled> runJobStep(AgentTask task) {
     return guarded(task, false, () -> {
       JobDefinition job = definition(task);
       return executor.status(job, false).compose(s -> runJobFrom(task, job, s));
@@ -51,8 +63,19 @@ public final class JobTaskHandler {
   public Future<Boolean> cancelJob(AgentTask task) {
     return guarded(task, true, () -> {
       JobDefinition job = definition(task);
-      return executor.status(job, true).compose(s -> cancelJobFrom(task, job, s));
-    });
+      return executor.status(job, true).compose(s -> cancelJobFrom(task, job, s)).map(Handled.COMPLETE);
+    }).map(Handled::complete);
+  }
+
+  /** Completes when the task's container is no longer running (see {@link Executor#awaitExit}). */
+  public Future<Void> awaitExit(AgentTask task) {
+    JobDefinition job;
+    try {
+      job = definition(task);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return executor.awaitExit(job);
   }
 
   /** The job definition; a definition without a job id can never be handled (permanent). */
@@ -69,32 +92,42 @@ public final class JobTaskHandler {
     return job;
   }
 
-  private Future<Boolean> runJobFrom(AgentTask task, JobDefinition job, JobStatus s) {
+  private Future<Handled> runJobFrom(AgentTask task, JobDefinition job, JobStatus s) {
     switch (s.state()) {
       case ERROR:
       case FINALIZED:
         // crash recovery: already done, report again with the stored results
-        return post(task, s.state(), s.results(), true, s.timestampNs()).map(true);
+        return post(task, s.state(), s.results(), true, s.timestampNs()).map(Handled.COMPLETE);
       case EXECUTING:
-        return post(task, ExecutorState.EXECUTING, null, false, s.timestampNs()).map(false);
+        return post(task, ExecutorState.EXECUTING, null, false, s.timestampNs()).map(Handled.RUNNING);
       case UNKNOWN:
+        // "preparing" is sent while the executor prepares (updates of a task stay in order); the
+        // handling fails if it could not be sent
         return repoValidator
             .validate(job)
-            .compose(v -> post(task, ExecutorState.PREPARING, null, false, nowNs.getAsLong()))
-            .compose(v -> executor.prepare(job))
-            .compose(n -> postNew(task, job, s.state(), n));
+            .compose(
+                v -> {
+                  Future<Void> preparing = post(task, ExecutorState.PREPARING, null, false, nowNs.getAsLong());
+                  return executor
+                      .prepare(job)
+                      .compose(n -> postNew(task, job, s.state(), n))
+                      .compose(h -> preparing.map(h));
+                });
       case PREPARED:
         return executor.execute(job).compose(n -> postNew(task, job, s.state(), n));
-      case EXECUTED:
-        return post(task, ExecutorState.FINALIZING, null, false, nowNs.getAsLong())
-            .compose(v -> executor.finalizeJob(job, false, null))
+      case EXECUTED: {
+        Future<Void> finalizing = post(task, ExecutorState.FINALIZING, null, false, nowNs.getAsLong());
+        return executor
+            .finalizeJob(job, false, null)
             .compose(n -> executor.cleanup(job).map(n))
             .compose(
                 n -> {
                   logChange(job, s.state(), n.state());
                   return post(task, n.state(), n.results(), true, n.timestampNs());
                 })
-            .map(true);
+            .compose(v -> finalizing)
+            .map(Handled.COMPLETE);
+      }
       default:
         return Future.failedFuture(
             new IllegalStateException(
@@ -102,10 +135,18 @@ public final class JobTaskHandler {
     }
   }
 
-  private Future<Boolean> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
+  private Future<Handled> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
     logChange(job, previous, n.state());
     boolean done = n.state() == ExecutorState.FINALIZED || n.state() == ExecutorState.ERROR;
-    return post(task, n.state(), done ? n.results() : null, done, n.timestampNs()).map(done);
+    Handled next;
+    if (done) {
+      next = Handled.COMPLETE;
+    } else if (n.state() == ExecutorState.EXECUTING) {
+      next = Handled.RUNNING;
+    } else {
+      next = n.state() == previous ? Handled.UNCHANGED : Handled.ADVANCED;
+    }
+    return post(task, n.state(), done ? n.results() : null, done, n.timestampNs()).map(next);
   }
 
   private static void logChange(JobDefinition job, ExecutorState previous, ExecutorState next) {
@@ -144,14 +185,39 @@ public final class JobTaskHandler {
         .map(true);
   }
 
+  /**
+   * Sends an update after the ones already queued for the task (each is sent when the previous
+   * one has been answered, whatever the answer), so a caller may go on working while it is sent.
+   */
   private Future<Void> post(
       AgentTask task, ExecutorState stage, JsonObject results, boolean complete, Long ts) {
     JsonObject safe = results == null ? new JsonObject() : ResultsGuard.redact(results);
-    return sink.post(new TaskUpdate(task.id(), stage.value(), safe, complete, ts));
+    TaskUpdate update = new TaskUpdate(task.id(), stage.value(), safe, complete, ts);
+    synchronized (sending) {
+      Future<Void> previous = sending.get(task.id());
+      Future<Void> sent =
+          previous == null ? send(update) : previous.transform(ar -> send(update));
+      sending.put(task.id(), sent);
+      sent.onComplete(
+          ar -> {
+            synchronized (sending) {
+              sending.remove(task.id(), sent);
+            }
+          });
+      return sent;
+    }
   }
 
-  private Future<Boolean> guarded(AgentTask task, boolean cancelling, Supplier<Future<Boolean>> body) {
-    Future<Boolean> f;
+  private Future<Void> send(TaskUpdate update) {
+    try {
+      return sink.post(update);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private Future<Handled> guarded(AgentTask task, boolean cancelling, Supplier<Future<Handled>> body) {
+    Future<Handled> f;
     try {
       f = body.get();
     } catch (RuntimeException e) {
@@ -182,7 +248,7 @@ public final class JobTaskHandler {
     return false;
   }
 
-  private Future<Boolean> hardFailure(AgentTask task, boolean cancelling, Throwable e) {
+  private Future<Handled> hardFailure(AgentTask task, boolean cancelling, Throwable e) {
     LOG.warning("Permanent error in task " + task.id() + ", finalizing with error: " + e.getMessage());
     JsonObject error =
         new JsonObject()
@@ -222,8 +288,8 @@ public final class JobTaskHandler {
             });
   }
 
-  private Future<Boolean> postError(AgentTask task, JsonObject results) {
-    return post(task, ExecutorState.ERROR, results, true, nowNs.getAsLong()).map(true);
+  private Future<Handled> postError(AgentTask task, JsonObject results) {
+    return post(task, ExecutorState.ERROR, results, true, nowNs.getAsLong()).map(Handled.COMPLETE);
   }
 
   private static String traceback(Throwable e) {

@@ -12,11 +12,18 @@ import java.util.logging.Logger;
  * allow): fetch the backend's active tasks, long polling when configured, and hand them to the
  * {@link TaskDispatcher}. Polls start at most once per interval (plus up to 10 % jitter) unless
  * the controller held the request for at least that long, so a controller that ignores {@code
- * wait} is polled every interval and one that supports it is asked again at once. Transient errors
- * back off exponentially with jitter and never stop the loop; a 401/403 stops it for good.
+ * wait} is polled every interval and one that supports it is asked again at once. A controller
+ * that versions the task list ({@link TaskPoll#VERSION_HEADER}) is sent the version the agent
+ * already has, holds the request until the list changes (at most {@link #ACTIVE_WAIT_SECONDS}
+ * while tasks are active, so running jobs are still reported regularly), and is asked again at
+ * once when the list changed: a new task reaches the agent as soon as the controller creates it,
+ * busy or not. Transient errors back off exponentially with jitter and never stop the loop; a
+ * 401/403 stops it for good.
  */
 public final class PollerVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(PollerVerticle.class.getName());
+  /** Longest hold asked for while tasks are active (each answer re-reports running jobs). */
+  static final int ACTIVE_WAIT_SECONDS = 5;
 
   private final TaskApiClient api;
   private final TaskDispatcher dispatcher;
@@ -27,6 +34,10 @@ public final class PollerVerticle extends VerticleBase {
   private volatile boolean stopped;
   private long timerId = -1;
   private long polls;
+  /** Version of the task list of the last answer (null: none, or the controller has none). */
+  private String known;
+  private boolean hasTasks;
+  private java.util.Set<String> seen = java.util.Set.of();
 
   public PollerVerticle(
       TaskApiClient api, TaskDispatcher dispatcher, PollerSettings settings, FatalErrors fatal) {
@@ -50,7 +61,12 @@ public final class PollerVerticle extends VerticleBase {
     }
     long started = System.nanoTime();
     polls++;
-    api.fetchTasks(settings.longPollSeconds())
+    int wait = settings.longPollSeconds();
+    String sent = wait > 0 ? known : null;
+    if (sent != null && hasTasks) {
+      wait = Math.min(wait, ACTIVE_WAIT_SECONDS);
+    }
+    api.poll(wait, sent)
         .onComplete(
             ar -> {
               if (stopped) {
@@ -58,14 +74,20 @@ public final class PollerVerticle extends VerticleBase {
               }
               if (ar.succeeded()) {
                 backoff.reset();
-                List<AgentTask> tasks = ar.result();
+                List<AgentTask> tasks = ar.result().tasks();
+                logReceived(tasks);
                 try {
                   dispatcher.dispatch(tasks);
                 } catch (RuntimeException e) {
                   LOG.log(java.util.logging.Level.WARNING, "Dispatching tasks failed", e);
                 }
+                String version = ar.result().version();
+                known = version;
+                hasTasks = !tasks.isEmpty();
                 Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-                schedule(paced(elapsed));
+                boolean changed = version != null && !version.equals(sent);
+                // a versioning controller holds the next request until the list changes
+                schedule(changed && settings.longPollSeconds() > 0 ? Duration.ZERO : paced(elapsed));
               } else {
                 Throwable e = ar.cause();
                 if (e instanceof TaskApiException t && t.unauthorised()) {
@@ -85,6 +107,18 @@ public final class PollerVerticle extends VerticleBase {
                 schedule(delay);
               }
             });
+  }
+
+  /** Logs each task the first time a poll lists it ("Received <type> task <id>"). */
+  private void logReceived(List<AgentTask> tasks) {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (AgentTask t : tasks) {
+      ids.add(t.id());
+      if (!seen.contains(t.id())) {
+        LOG.info("Received " + t.type().value() + " task " + t.id());
+      }
+    }
+    seen = ids;
   }
 
   /** Time left of this poll's interval, with jitter; zero when the controller held the request. */

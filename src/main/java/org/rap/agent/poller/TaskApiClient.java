@@ -63,17 +63,28 @@ public final class TaskApiClient implements UpdateSink {
    * until a task exists or changes (a controller without long polling answers at once).
    */
   public Future<List<AgentTask>> fetchTasks(int waitSeconds) {
+    return poll(waitSeconds, null).map(TaskPoll::tasks);
+  }
+
+  /**
+   * Like {@link #fetchTasks}; {@code known} (the version of the list this agent already has, or
+   * null) lets a controller that supports it hold the request while that list is unchanged.
+   */
+  public Future<TaskPoll> poll(int waitSeconds, String known) {
     HttpRequest<Buffer> req = client.getAbs(tasksUrl).putHeader("Authorization", token);
     long timeout = requestTimeout.toMillis();
     if (waitSeconds > 0) {
       req.addQueryParam("wait", Integer.toString(waitSeconds));
+      if (known != null) {
+        req.addQueryParam("known", known);
+      }
       timeout += waitSeconds * 1000L + LONG_POLL_GRACE.toMillis();
     }
     req.timeout(timeout);
     return req.send()
         .recover(e -> Future.failedFuture(network("GET " + tasksUrl, e)))
         .compose(resp -> check("GET " + tasksUrl, resp))
-        .map(this::parseTasks);
+        .map(resp -> new TaskPoll(parseTasks(resp), resp.getHeader(TaskPoll.VERSION_HEADER)));
   }
 
   @Override

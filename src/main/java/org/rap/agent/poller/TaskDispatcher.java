@@ -1,5 +1,6 @@
 package org.rap.agent.poller;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -22,6 +23,13 @@ import org.rap.common.model.TaskType;
  * before everything, so no task starves), isolates failures ("task error" is logged and the task
  * is retried on a later round) and skips tasks it already reported complete until the controller
  * stops listing them.
+ *
+ * <p>No task waits for the next poll to make progress: a RUNJOB that advanced (prepared, or its
+ * container already exited) is handled again at once; one whose container runs is handled again
+ * when Docker reports the exit ({@link JobTaskHandler#awaitExit}, no polling); tasks of the last
+ * poll that were held back by the bound start as soon as a handling finishes; a failed handling
+ * is retried after {@code retryDelay}. The agent stays stateless: every handling re-derives the
+ * job's state from Docker and disk, and these are only wake-ups.
  */
 public final class TaskDispatcher {
   private static final Logger LOG = Logger.getLogger(TaskDispatcher.class.getName());
@@ -30,36 +38,110 @@ public final class TaskDispatcher {
   private final DbTaskHandler db;
   private final UpdateSink sink;
   private final int maxConcurrent;
-  private final Map<String, Future<Boolean>> inFlight = new LinkedHashMap<>();
+  private final Map<String, Future<Handled>> inFlight = new LinkedHashMap<>();
   /** Jobs with an in-flight RUNJOB or CANCELJOB handling: one handling per job at a time. */
   private final Set<String> busyJobs = new HashSet<>();
   private final Set<String> completed = new HashSet<>();
   private final Map<String, Long> lastStarted = new HashMap<>();
+  /** Tasks that may be handled again at once (they advanced, or their container exited). */
+  private final Set<String> ready = new HashSet<>();
+  /** RUNJOB tasks whose container exit is being awaited. */
+  private final Set<String> watching = new HashSet<>();
+  private final Duration retryDelay;
+  private List<AgentTask> latest = List.of();
+  private Context context;
+  private boolean redispatchQueued;
   private long sequence;
   private boolean stopped;
 
   public TaskDispatcher(JobTaskHandler jobs, DbTaskHandler db, UpdateSink sink, int maxConcurrent) {
+    this(jobs, db, sink, maxConcurrent, Duration.ofSeconds(1));
+  }
+
+  /** {@code retryDelay}: a failed handling is tried again after this long (and on every poll). */
+  public TaskDispatcher(
+      JobTaskHandler jobs, DbTaskHandler db, UpdateSink sink, int maxConcurrent, Duration retryDelay) {
     this.jobs = jobs;
     this.db = db;
     this.sink = sink;
     this.maxConcurrent = Math.max(1, maxConcurrent);
+    this.retryDelay = retryDelay;
   }
 
-  /** Starts a handling for every listed task that is not already in flight (within the bound). */
+  /**
+   * Starts a handling for every listed task that is not already in flight (within the bound).
+   * Call on the poller's context: re-handlings are started there.
+   */
   public synchronized void dispatch(List<AgentTask> tasks) {
     if (stopped) {
       return;
     }
+    Context current = Vertx.currentContext();
+    if (current != null) {
+      context = current;
+    }
+    latest = List.copyOf(tasks);
     Set<String> listed = new HashSet<>();
     tasks.forEach(t -> listed.add(t.id()));
     completed.retainAll(listed);
     lastStarted.keySet().retainAll(listed);
+    ready.retainAll(listed);
     List<AgentTask> candidates = new ArrayList<>();
     for (AgentTask t : tasks) {
       if (!inFlight.containsKey(t.id()) && !completed.contains(t.id())) {
         candidates.add(t);
       }
     }
+    startWithinBound(candidates);
+  }
+
+  /**
+   * Between polls: starts the tasks of the last poll that are ready (advanced, container exited,
+   * retry due) or were never started (held back by the bound). A RUNJOB whose job has a CANCELJOB
+   * listed is left alone: the cancellation handles that job.
+   */
+  private synchronized void redispatch() {
+    redispatchQueued = false;
+    if (stopped) {
+      return;
+    }
+    Set<String> cancelled = new HashSet<>();
+    for (AgentTask t : latest) {
+      if (t.type() == TaskType.CANCELJOB) {
+        cancelled.add(jobKey(t));
+      }
+    }
+    List<AgentTask> candidates = new ArrayList<>();
+    for (AgentTask t : latest) {
+      String id = t.id();
+      if (inFlight.containsKey(id) || completed.contains(id)) {
+        continue;
+      }
+      if (t.type() == TaskType.RUNJOB && cancelled.contains(jobKey(t))) {
+        ready.remove(id);
+        continue;
+      }
+      if (ready.contains(id) || !lastStarted.containsKey(id)) {
+        candidates.add(t);
+      }
+    }
+    startWithinBound(candidates);
+  }
+
+  /** Runs {@link #redispatch} soon on the poller's context (never re-entrantly). */
+  private void queueRedispatch() {
+    if (redispatchQueued || stopped) {
+      return;
+    }
+    redispatchQueued = true;
+    if (context != null) {
+      context.runOnContext(v -> redispatch());
+    } else {
+      redispatchQueued = false;
+    }
+  }
+
+  private void startWithinBound(List<AgentTask> candidates) {
     candidates.sort(
         Comparator.comparing((AgentTask t) -> t.type() != TaskType.DBSTATUS)
             .thenComparing(t -> lastStarted.getOrDefault(t.id(), -1L)));
@@ -88,7 +170,8 @@ public final class TaskDispatcher {
 
   private void start(AgentTask task, String job) {
     lastStarted.put(task.id(), sequence++);
-    Future<Boolean> f;
+    ready.remove(task.id());
+    Future<Handled> f;
     try {
       f = handle(task);
     } catch (RuntimeException e) {
@@ -102,9 +185,20 @@ public final class TaskDispatcher {
             if (job != null) {
               busyJobs.remove(job);
             }
-            if (ar.succeeded() && Boolean.TRUE.equals(ar.result())) {
-              completed.add(task.id());
+            if (ar.failed()) {
+              if (!(ar.cause() instanceof TaskApiException api && api.unauthorised())) {
+                retryLater(task.id());
+              }
+            } else {
+              switch (ar.result()) {
+                case COMPLETE -> completed.add(task.id());
+                case ADVANCED -> ready.add(task.id());
+                case RUNNING -> watchExit(task);
+                case UNCHANGED -> { }
+              }
             }
+            // the finished handling frees a slot and maybe its job: others may start now
+            queueRedispatch();
           }
           if (ar.failed()) {
             Throwable e = ar.cause();
@@ -119,12 +213,58 @@ public final class TaskDispatcher {
         });
   }
 
-  private Future<Boolean> handle(AgentTask task) {
+  /** Marks a task ready once its container has exited (at most one watch per task). */
+  private void watchExit(AgentTask task) {
+    String id = task.id();
+    if (ready.contains(id) || !watching.add(id)) {
+      return;
+    }
+    Future<Void> exited;
+    try {
+      exited = jobs.awaitExit(task);
+    } catch (RuntimeException e) {
+      exited = Future.failedFuture(e);
+    }
+    exited.onComplete(
+        ar -> {
+          synchronized (this) {
+            watching.remove(id);
+            if (ar.succeeded()) {
+              ready.add(id);
+              queueRedispatch();
+            } else {
+              // no exit notification: the task is handled again on the next poll
+              LOG.fine("Not watching the container of task " + id + ": " + ar.cause());
+            }
+          }
+        });
+  }
+
+  /** A failed handling is tried again after {@code retryDelay} (a poll may come first). */
+  private void retryLater(String id) {
+    if (context == null || stopped) {
+      return;
+    }
+    context.owner().setTimer(
+        Math.max(1, retryDelay.toMillis()),
+        t -> {
+          synchronized (this) {
+            if (!stopped && lastStarted.containsKey(id)) {
+              ready.add(id);
+              queueRedispatch();
+            }
+          }
+        });
+  }
+
+  private Future<Handled> handle(AgentTask task) {
     return switch (task.type()) {
-      case RUNJOB -> jobs.runJob(task);
-      case CANCELJOB -> jobs.cancelJob(task);
+      case RUNJOB -> jobs.runJobStep(task);
+      case CANCELJOB -> jobs.cancelJob(task).map(done -> done ? Handled.COMPLETE : Handled.UNCHANGED);
       case DBSTATUS, DBDATACHECK ->
-          db.envelope(task).compose(env -> sink.post(new TaskUpdate(task.id(), "", env, true, null))).map(true);
+          db.envelope(task)
+              .compose(env -> sink.post(new TaskUpdate(task.id(), "", env, true, null)))
+              .map(Handled.COMPLETE);
     };
   }
 
@@ -141,7 +281,7 @@ public final class TaskDispatcher {
    * timeout} (the rest continue in the background; state is re-derived on restart).
    */
   public Future<Void> drain(Vertx vertx, Duration timeout) {
-    List<Future<Boolean>> pending;
+    List<Future<Handled>> pending;
     synchronized (this) {
       stopped = true;
       pending = new ArrayList<>(inFlight.values());

@@ -88,14 +88,29 @@ public final class DefaultJobCreator implements JobCreator {
     } catch (JobCreationException e) {
       return Future.failedFuture(e);
     }
+    long t0 = System.nanoTime();
+    long[] marks = new long[2];
     return git.validateRepoAndCommit(request.repoUrl(), request.commit(), request.branch())
         .recover(DefaultJobCreator::knownGitError)
-        .compose(ok -> readProject(request))
+        .compose(ok -> {
+          marks[0] = System.nanoTime();
+          return readProject(request);
+        })
         .compose(
-            pipeline ->
-                sequencer.run(
-                    request.backend() + "\u0000" + request.workspace(),
-                    () -> planAndInsert(request, pipeline, 1)))
+            pipeline -> {
+              marks[1] = System.nanoTime();
+              return sequencer.run(
+                  request.backend() + "\u0000" + request.workspace(),
+                  () -> planAndInsert(request, pipeline, 1));
+            })
+        .andThen(
+            ar -> {
+              if (ar.succeeded() && LOG.isLoggable(Level.FINE)) {
+                LOG.fine("Job creation for rap " + request.rapId() + ": git check " + (marks[0] - t0) / 1_000_000
+                    + " ms, project.yaml " + (marks[1] - marks[0]) / 1_000_000 + " ms, plan and insert "
+                    + (System.nanoTime() - marks[1]) / 1_000_000 + " ms");
+              }
+            })
         .onSuccess(
             outcome -> {
               if (outcome instanceof CreateOutcome.Created created) {

@@ -35,9 +35,29 @@ final class FakeExecutor implements Executor {
     return get(jobId).state();
   }
 
+  /** Whether {@link #awaitExit} is supported (else it fails, as the interface's default). */
+  volatile boolean watchable;
+  final Map<String, Promise<Void>> exits = new ConcurrentHashMap<>();
+
   /** The container exits. */
   void finish(String jobId) {
     set(jobId, ExecutorState.EXECUTED, FINISHED_TS, null);
+    Promise<Void> exit = exits.remove(jobId);
+    if (exit != null) {
+      exit.tryComplete();
+    }
+  }
+
+  @Override
+  public Future<Void> awaitExit(JobDefinition job) {
+    calls.add("awaitExit:" + job.id());
+    if (!watchable) {
+      return Executor.super.awaitExit(job);
+    }
+    if (get(job.id()).state() != ExecutorState.EXECUTING) {
+      return Future.succeededFuture();
+    }
+    return exits.computeIfAbsent(job.id(), k -> Promise.promise()).future();
   }
 
   private JobStatus get(String jobId) {

@@ -31,10 +31,17 @@ import org.rap.controller.scheduler.SchedulerEvents;
  * /<backend>/tasks/} (plus long polling with {@code ?wait=N}) and {@code POST
  * /<backend>/task/update/} (form field {@code payload}, or an {@code application/json} body).
  * Tokens are per backend; an agent can neither read nor update another backend's tasks.
+ *
+ * <p>Every list carries its version in the {@value #VERSION_HEADER} header (a digest of the
+ * active task ids). A long poll that sends it back ({@code ?wait=N&known=<version>}) is held while
+ * the list is still that one, even when it is not empty, and answered as soon as a task is
+ * created for the backend: a busy agent gets new tasks at once instead of on its next round.
  */
 public final class TaskApi {
   private static final Logger LOG = Logger.getLogger(TaskApi.class.getName());
   private static final long MAX_BODY = 16L * 1024 * 1024;
+  /** Response header with the version of the listed tasks (agent: {@code TaskPoll}). */
+  public static final String VERSION_HEADER = "RAP-Tasks-Version";
 
   private final Vertx vertx;
   private final ControllerContext ctx;
@@ -112,6 +119,7 @@ public final class TaskApi {
       Responses.error(rc, 400, "Bad request", e.getMessage());
       return;
     }
+    String known = rc.request().getParam("known");
     long nowUs = Timestamps.nowMicros();
     // Register before reading, so a task created while we read still wakes us.
     Promise<Void> woken = waitMillis > 0 ? waiters.register(backend) : null;
@@ -128,11 +136,12 @@ public final class TaskApi {
                 Responses.json(rc, 500, new JsonObject().put("error", "Error listing tasks"));
                 return;
               }
-              if (woken == null || !ar.result().isEmpty() || woken.future().isComplete()) {
+              boolean unchanged = ar.result().isEmpty() || version(ar.result()).equals(known);
+              if (woken == null || !unchanged || woken.future().isComplete()) {
                 if (woken != null) {
                   waiters.remove(backend, woken);
                 }
-                if (woken != null && ar.result().isEmpty()) {
+                if (woken != null && unchanged) {
                   answerAfterWake(rc, backend);
                 } else {
                   answer(rc, ar.result());
@@ -191,7 +200,22 @@ public final class TaskApi {
   private static void answer(RoutingContext rc, List<Task> tasks) {
     JsonArray out = new JsonArray();
     tasks.forEach(t -> out.add(t.toAgentJson()));
+    rc.response().putHeader(VERSION_HEADER, version(tasks));
     Responses.json(rc, 200, new JsonObject().put("tasks", out));
+  }
+
+  /** A digest of the listed task ids (order-independent). */
+  static String version(List<Task> tasks) {
+    List<String> ids = new java.util.ArrayList<>();
+    tasks.forEach(t -> ids.add(t.id()));
+    java.util.Collections.sort(ids);
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      byte[] digest = sha.digest(String.join("\n", ids).getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 12);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

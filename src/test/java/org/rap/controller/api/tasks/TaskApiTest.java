@@ -279,6 +279,34 @@ class TaskApiTest {
     assertEquals(1, json(immediate).getJsonArray("tasks").size());
   }
 
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void aLongPollSendingTheKnownVersionIsHeldUntilTheListChanges(String dialect) throws Exception {
+    start(dialect);
+    insert("jobaaaaaaaaaaaa1-001", "test", TaskType.RUNJOB, 10);
+    HttpResponse<String> first = get("/test/tasks/?wait=25", "test-token");
+    String version = first.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow();
+    assertEquals(1, json(first).getJsonArray("tasks").size());
+    // a stale version: answered at once with the current list
+    HttpResponse<String> stale = get("/test/tasks/?wait=25&known=other", "test-token");
+    assertEquals(version, stale.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow());
+    // the known version: held although a task is active, until a task is created
+    CompletableFuture<HttpResponse<String>> held = http.sendAsync(
+        HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25&known=" + version))
+            .header("Authorization", "test-token").build(),
+        HttpResponse.BodyHandlers.ofString());
+    Thread.sleep(300);
+    assertFalse(held.isDone(), "holds while the list is the one the agent has");
+    insert("jobccccccccccccc1-001", "test", TaskType.RUNJOB, 11);
+    vertx.eventBus().publish(SchedulerEvents.TASK_CREATED, new JsonObject().put("backend", "test").put("task_id", "jobccccccccccccc1-001"));
+    HttpResponse<String> r = held.get(10, TimeUnit.SECONDS);
+    assertEquals(2, json(r).getJsonArray("tasks").size());
+    assertFalse(version.equals(r.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow()));
+    // the wait expiring answers the unchanged list
+    String now = r.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow();
+    assertEquals(2, json(get("/test/tasks/?wait=0.2&known=" + now, "test-token")).getJsonArray("tasks").size());
+  }
+
   private boolean lastSeen(String backend) {
     return ctx.flags().get(db.pool(), backend, "last-seen-at").await().isPresent();
   }
