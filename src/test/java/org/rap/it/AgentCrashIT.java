@@ -61,6 +61,15 @@ class AgentCrashIT {
     return sb.toString();
   }
 
+  private static java.util.List<String> listing(Path dir) throws java.io.IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).map(p -> dir.relativize(p) + " " + p.toFile().length()).sorted().toList();
+    }
+  }
+
   /** SIGKILL (Process.destroyForcibly on Linux); a JVM killed by signal 9 exits with 128 + 9. */
   private void killMinus9(JarProcess agent) throws Exception {
     agent.process.destroyForcibly();
@@ -204,6 +213,7 @@ class AgentCrashIT {
           "finalizing", Duration.ofMinutes(3),
           () -> controller.hasUpdate(taskId, u -> "finalizing".equals(u.getString("stage"))), this::logs);
       killMinus9(first);
+      System.out.println("high-privacy workspace when the agent died: " + listing(h.high("crashfin")));
       boolean finishedBeforeKill =
           Files.exists(h.logDir(jobId).resolve("metadata.json")) || !controller.isActive(taskId);
       Assumptions.assumeFalse(finishedBeforeKill, "finalize completed before SIGKILL landed");

@@ -451,8 +451,12 @@ public final class DockerExecutor implements Executor, AutoCloseable {
               persisted.excluded());
       store.writeLogs(job, logs);
       String actionLog = Manifest.METADATA_DIR + "/" + job.action() + ".log";
-      AtomicFiles.writeString(SafePaths.resolve(highWorkspace, actionLog), logs);
-      AtomicFiles.writeString(SafePaths.resolve(mediumWorkspace, actionLog), logs);
+      synchronized (workspaceLocks.computeIfAbsent(job.workspace(), k -> new Object())) {
+        for (Path log : List.of(SafePaths.resolve(highWorkspace, actionLog), SafePaths.resolve(mediumWorkspace, actionLog))) {
+          AtomicFiles.deleteLeftovers(log);
+          AtomicFiles.writeString(log, logs);
+        }
+      }
     }
     store.write(job, metadata); // last: its presence means finalized
     return statusNow(job, cancelled);
