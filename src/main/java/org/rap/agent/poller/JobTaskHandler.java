@@ -73,8 +73,9 @@ public final class JobTaskHandler {
     switch (s.state()) {
       case ERROR:
       case FINALIZED:
-        // crash recovery: already done, report again with the stored results
-        return post(task, s.state(), s.results(), true, s.timestampNs()).map(true);
+        // crash recovery: already done, report again with the stored results; an agent killed
+        // between finalize and cleanup left the container and volume: remove them first
+        return cleanupQuietly(job).compose(v -> post(task, s.state(), s.results(), true, s.timestampNs())).map(true);
       case EXECUTING:
         return post(task, ExecutorState.EXECUTING, null, false, s.timestampNs()).map(false);
       case UNKNOWN:
@@ -100,6 +101,17 @@ public final class JobTaskHandler {
             new IllegalStateException(
                 "Unexpected executor state " + s.state() + " for job " + job.id()));
     }
+  }
+
+  /** Idempotent cleanup whose failure is only logged (the results are already safe on disk). */
+  private Future<Void> cleanupQuietly(JobDefinition job) {
+    return executor
+        .cleanup(job)
+        .otherwise(
+            e -> {
+              LOG.warning("Cleanup of finished job " + job.id() + " failed: " + e.getMessage());
+              return null;
+            });
   }
 
   private Future<Boolean> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
