@@ -212,6 +212,11 @@ class AgentCrashIT {
       ScriptedController.await(
           "finalizing", Duration.ofMinutes(3),
           () -> controller.hasUpdate(taskId, u -> "finalizing".equals(u.getString("stage"))), this::logs);
+      // kill once the copying of outputs into the workspace has begun
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (listing(h.high("crashfin")).isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(2);
+      }
       killMinus9(first);
       System.out.println("high-privacy workspace when the agent died: " + listing(h.high("crashfin")));
       boolean finishedBeforeKill =
