@@ -34,6 +34,11 @@ final class ScriptedController implements AutoCloseable {
   final List<JsonObject> updates = new CopyOnWriteArrayList<>();
   /** Requests the API refused (wrong path, token or body), for diagnostics. */
   final List<String> refused = new CopyOnWriteArrayList<>();
+  /**
+   * Called with each accepted update before the agent gets its answer, under the controller's lock
+   * (so a test can change the task list exactly between two agent steps).
+   */
+  volatile java.util.function.Consumer<JsonObject> onUpdate = u -> {};
   private HttpServer server;
 
   ScriptedController(String backend, String token) {
@@ -65,6 +70,14 @@ final class ScriptedController implements AutoCloseable {
   synchronized void add(JsonObject task) {
     tasks.put(task.getString("id"), task);
     active.put(task.getString("id"), true);
+  }
+
+  /** What the controller does when a job is cancelled: the RUNJOB task goes, a CANCELJOB task comes. */
+  synchronized void cancel(String runTaskId) {
+    JsonObject run = tasks.get(runTaskId);
+    active.put(runTaskId, false);
+    JsonObject def = run.getJsonObject("definition").copy().putNull("image_sha");
+    add(task(runTaskId + "-cancel", "canceljob", def));
   }
 
   synchronized boolean isActive(String taskId) {
@@ -185,6 +198,7 @@ final class ScriptedController implements AutoCloseable {
       if (Boolean.TRUE.equals(u.getBoolean("complete"))) {
         active.put(u.getString("task_id"), false);
       }
+      onUpdate.accept(u);
     }
     json(ctx, 200, new JsonObject().put("response", "Update successful"));
   }
