@@ -91,23 +91,36 @@ class AgentCancellationIT {
             controller.cancel(preparingTask);
           }
         };
+    List<String> created;
     try (AgentHarness.ContainerEvents events = new AgentHarness.ContainerEvents("os-job-" + preparing, since)) {
       awaitInactive(preparingTask + "-cancel");
       Thread.sleep(1000); // the agent must not go on with the inactive RUNJOB
       assertEquals(List.of("preparing/false"), controller.stagesFor(preparingTask).subList(0, 1), diagnostics());
-      assertTrue(
-          controller.stagesFor(preparingTask).stream().noneMatch(s -> s.startsWith("executing")),
-          "a cancelled job never starts: " + diagnostics());
-      assertEquals(List.of(), events.ids("create"), "no container for a job cancelled while preparing: " + events.lines);
+      created = events.ids("create");
+      // An agent acting on each poll's list never starts this job (what happens today). One that
+      // re-handles a task between polls may start it once before it sees the CANCELJOB; the
+      // cancellation must then kill and remove it. Never more than one container.
+      assertTrue(created.size() <= 1, "docker events: " + events.lines);
+      if (created.isEmpty()) {
+        assertTrue(
+            controller.stagesFor(preparingTask).stream().noneMatch(s -> s.startsWith("executing")),
+            "no container but executing reported: " + diagnostics());
+      } else {
+        System.out.println("job cancelled while preparing was started before the cancellation: " + diagnostics());
+      }
     }
     List<String> stages = controller.stagesFor(preparingTask + "-cancel");
     assertEquals("finalized/true", stages.get(stages.size() - 1), stages.toString());
-    assertTrue(List.of("prepared/false", "unknown/false").contains(stages.get(0)), stages.toString());
     JsonObject meta = metadata(h, preparing);
     assertEquals(true, meta.getBoolean("cancelled"));
-    assertEquals("None", meta.getString("exit_code"));
     assertEquals("Job cancelled by system", meta.getString("status_message"));
-    assertFalse(Files.exists(h.logDir(preparing).resolve("logs.txt")), "no container, no logs.txt");
+    assertEquals(new JsonObject(), meta.getJsonObject("outputs"));
+    if (created.isEmpty()) {
+      assertTrue(List.of("prepared/false", "unknown/false").contains(stages.get(0)), stages.toString());
+      assertEquals("None", meta.getString("exit_code"));
+      assertFalse(Files.exists(h.logDir(preparing).resolve("logs.txt")), "no container, no logs.txt");
+    }
+    assertEquals("", AgentHarness.docker("ps", "-aq", "--filter", "name=^os-job-" + preparing + "$"), "container removed");
     assertFalse(Files.exists(h.volume(preparing)), "volume removed");
     assertFalse(Files.exists(h.high("cancel-preparing").resolve("output/out.csv")));
 
