@@ -159,7 +159,7 @@ public final class ImageResolver {
   }
 
   /** Docker's own message: {@code Status 500: {"message":"manifest unknown"}} gives {@code manifest unknown}. */
-  static String dockerMessage(RuntimeException e) {
+  public static String dockerMessage(RuntimeException e) {
     String m = String.valueOf(e.getMessage()).strip();
     int brace = m.indexOf('{');
     if (m.startsWith("Status ") && brace > 0) {
