@@ -271,11 +271,14 @@ public final class DockerExecutor implements Executor, AutoCloseable {
                 + job.id());
       }
       LOG.fine("Copying input file: " + input);
-      AtomicFiles.copy(src.toRealPath(), SafePaths.resolve(volume, input));
+      Path dest = SafePaths.resolve(volume, input);
+      AtomicFiles.deleteLeftovers(dest); // a prepare killed mid-copy must leave no file a pattern could match
+      AtomicFiles.copy(src.toRealPath(), dest);
     }
     if (!sameUser()) {
       JobVolumes.openUpForContainerUser(volume);
     }
+    AtomicFiles.deleteLeftovers(volume.resolve(TIMESTAMP_FILE));
     AtomicFiles.writeString(volume.resolve(TIMESTAMP_FILE), String.valueOf(nowNs()));
     return statusNow(job, false);
   }
