@@ -339,11 +339,14 @@ public final class DockerExecutor implements Executor, AutoCloseable {
                 + job.id());
       }
       LOG.fine("Copying input file: " + input);
-      AtomicFiles.copy(src.toRealPath(), SafePaths.resolve(volume, input));
+      Path dest = SafePaths.resolve(volume, input);
+      AtomicFiles.deleteLeftovers(dest); // a prepare killed mid-copy must leave no file a pattern could match
+      AtomicFiles.copy(src.toRealPath(), dest);
     }
     if (!sameUser()) {
       JobVolumes.openUpForContainerUser(volume);
     }
+    AtomicFiles.deleteLeftovers(volume.resolve(TIMESTAMP_FILE));
     AtomicFiles.writeString(volume.resolve(TIMESTAMP_FILE), String.valueOf(nowNs()));
     return statusNow(job, false);
   }
@@ -529,8 +532,12 @@ public final class DockerExecutor implements Executor, AutoCloseable {
               persisted.excluded());
       store.writeLogs(job, logs);
       String actionLog = Manifest.METADATA_DIR + "/" + job.action() + ".log";
-      AtomicFiles.writeString(SafePaths.resolve(highWorkspace, actionLog), logs);
-      AtomicFiles.writeString(SafePaths.resolve(mediumWorkspace, actionLog), logs);
+      synchronized (workspaceLocks.computeIfAbsent(job.workspace(), k -> new Object())) {
+        for (Path log : List.of(SafePaths.resolve(highWorkspace, actionLog), SafePaths.resolve(mediumWorkspace, actionLog))) {
+          AtomicFiles.deleteLeftovers(log);
+          AtomicFiles.writeString(log, logs);
+        }
+      }
     }
     long t1 = System.nanoTime();
     store.write(job, metadata); // last: its presence means finalized

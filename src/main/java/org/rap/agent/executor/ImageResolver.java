@@ -10,9 +10,12 @@ import org.rap.common.model.JobDefinition;
 
 /**
  * Finds the image a job runs (agent-executor.md section 4 step 2, adapted to machines without a
- * registry). With a digest: a local image with that id or repo digest; else, when pulls are on,
- * {@code <DOCKER_PROXY>/<name:tag>@<digest>} pulled by digest (3 attempts, 1 s apart); else the
- * local image carrying the tag. Without a digest: the local tag. Nothing found: a clear error.
+ * registry). With a digest: a local image with that id or repo digest; else, when pulls are on
+ * (a registry is configured), {@code <DOCKER_PROXY>/<name:tag>@<digest>} pulled by digest (3
+ * attempts, 1 s apart): a digest the registry does not have fails the job, an unreachable registry
+ * is retried later, and the local tag is never used instead. With pulls off ({@code
+ * DOCKER_PROXY=none}, machines without a registry): the local image carrying the tag. Without a
+ * digest: the local tag. Nothing found: a clear error.
  */
 public final class ImageResolver {
   private static final Logger LOG = Logger.getLogger(ImageResolver.class.getName());
@@ -53,14 +56,13 @@ public final class ImageResolver {
         return new ResolvedImage(byDigest, proxied.get().getString("Id"));
       }
       if (settings.pullImages()) {
-        Optional<JsonObject> pulled = pull(byDigest);
-        if (pulled.isPresent()) {
-          return new ResolvedImage(byDigest, pulled.get().getString("Id"));
-        }
+        // a registry is configured: the job runs exactly this digest or not at all
+        return pullOrFail(image, sha, byDigest);
       }
       if (tagged.isPresent()) {
         LOG.warning(
-            "Image " + image + " digest " + sha + " not available; using the local image " + tagged.get().getString("Id"));
+            "Image " + image + " digest " + sha + " not available and no registry configured (DOCKER_PROXY=none);"
+                + " using the local image " + tagged.get().getString("Id"));
         String id = tagged.get().getString("Id");
         return new ResolvedImage(id, id);
       }
@@ -91,10 +93,28 @@ public final class ImageResolver {
     return false;
   }
 
-  private Optional<JsonObject> pull(String ref) {
+  private ResolvedImage pullOrFail(String image, String sha, String byDigest) {
+    PullResult r = pull(byDigest);
+    if (r.image().isPresent()) {
+      return new ResolvedImage(byDigest, r.image().get().getString("Id"));
+    }
+    if (r.notFound()) {
+      throw new JobFailure(
+          "Docker image " + image + " with digest " + sha + " was not found in the registry"
+              + " (pulling " + byDigest + "): " + r.error());
+    }
+    // registry unreachable, timed out or erroring: the task is retried later
+    throw new ExecutorRetry("Could not pull Docker image " + byDigest + ": " + r.error());
+  }
+
+  /** The pulled image, or why not ({@code notFound}: the registry does not have that digest). */
+  record PullResult(Optional<JsonObject> image, boolean notFound, String error) {}
+
+  private PullResult pull(String ref) {
     int at = ref.indexOf('@');
     String repo = ref.substring(0, at);
     String digest = ref.substring(at + 1);
+    String error = "no attempt";
     for (int attempt = 1; attempt <= 3; attempt++) {
       try {
         boolean done =
@@ -106,22 +126,61 @@ public final class ImageResolver {
                 .exec(new PullImageResultCallback())
                 .awaitCompletion(settings.imagePullTimeout().toMillis(), TimeUnit.MILLISECONDS);
         if (done) {
-          return docker.get().inspectImage(ref);
+          Optional<JsonObject> pulled = docker.get().inspectImage(ref);
+          if (pulled.isPresent()) {
+            LOG.info("Pulled " + ref + " (image " + pulled.get().getString("Id") + ")");
+            return new PullResult(pulled, false, "");
+          }
+          error = "the pull finished but " + ref + " is not there";
+        } else {
+          error = "timed out after " + settings.imagePullTimeout().toSeconds() + "s";
         }
-        LOG.warning("Timed out pulling " + ref + " (attempt " + attempt + ")");
+        LOG.warning("Pulling " + ref + " failed (attempt " + attempt + "): " + error);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return Optional.empty();
+        return new PullResult(Optional.empty(), false, "interrupted");
       } catch (RuntimeException e) {
-        LOG.warning("Failed to pull " + ref + " (attempt " + attempt + "): " + e.getMessage());
+        error = dockerMessage(e);
+        LOG.warning("Failed to pull " + ref + " (attempt " + attempt + "): " + error);
+        if (isNotFound(e)) {
+          return new PullResult(Optional.empty(), true, error);
+        }
       }
-      try {
-        Thread.sleep(1000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return Optional.empty();
+      if (attempt < 3) {
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return new PullResult(Optional.empty(), false, "interrupted");
+        }
       }
     }
-    return Optional.empty();
+    return new PullResult(Optional.empty(), false, error);
+  }
+
+  /** Docker's own message: {@code Status 500: {"message":"manifest unknown"}} gives {@code manifest unknown}. */
+  public static String dockerMessage(RuntimeException e) {
+    String m = String.valueOf(e.getMessage()).strip();
+    int brace = m.indexOf('{');
+    if (m.startsWith("Status ") && brace > 0) {
+      try {
+        String inner = new JsonObject(m.substring(brace)).getString("message");
+        if (inner != null && !inner.isBlank()) {
+          return inner.strip();
+        }
+      } catch (RuntimeException notJson) {
+        // keep the whole text
+      }
+    }
+    return m;
+  }
+
+  /** The registry answered that it has no such manifest (or repository). */
+  static boolean isNotFound(RuntimeException e) {
+    if (e instanceof com.github.dockerjava.api.exception.NotFoundException) {
+      return true;
+    }
+    String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    return m.contains("manifest unknown") || m.contains("name unknown") || m.contains("not found");
   }
 }

@@ -119,11 +119,16 @@ public final class JobMetadataStore {
     return m;
   }
 
+  /** Writes {@code metadata.json} (one handling per job at a time: leftovers of a killed agent go first). */
   public void write(JobDefinition job, JsonObject metadata) throws IOException {
-    AtomicFiles.writeString(logDir(job).resolve(METADATA_FILE), metadata.encodePrettily());
+    Path file = logDir(job).resolve(METADATA_FILE);
+    AtomicFiles.deleteLeftovers(file);
+    AtomicFiles.writeString(file, metadata.encodePrettily());
   }
 
   public void writeLogs(JobDefinition job, String content) throws IOException {
-    AtomicFiles.writeString(logDir(job).resolve(LOGS_FILE), content);
+    Path file = logDir(job).resolve(LOGS_FILE);
+    AtomicFiles.deleteLeftovers(file);
+    AtomicFiles.writeString(file, content);
   }
 }

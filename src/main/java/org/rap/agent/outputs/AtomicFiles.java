@@ -12,7 +12,8 @@ import java.util.UUID;
 /**
  * Writes every file atomically: content goes to a temporary file in the destination directory,
  * which is then renamed over the destination, so readers see the old or the new file, never a
- * partial one.
+ * partial one. A writer killed mid-write (the agent got SIGKILL) leaves its temporary file behind;
+ * {@link #deleteLeftovers(Path)} removes those before a destination is written again.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -54,7 +55,44 @@ public final class AtomicFiles {
   private static Path tempFor(Path dest) throws IOException {
     Path parent = dest.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    return parent.resolve("." + dest.getFileName() + ".tmp-" + UUID.randomUUID());
+    return parent.resolve(tempPrefix(dest) + UUID.randomUUID());
+  }
+
+  private static String tempPrefix(Path dest) {
+    return "." + dest.getFileName() + TEMP_MARKER;
+  }
+
+  static final String TEMP_MARKER = ".tmp-";
+
+  /**
+   * Deletes the temporary files of earlier, interrupted writes of {@code dest} (named {@code
+   * .<name>.tmp-<uuid>} next to it) and returns how many there were. Only for callers that are
+   * the sole writer of {@code dest} at the time (finalize holds the workspace or job).
+   */
+  public static int deleteLeftovers(Path dest) throws IOException {
+    Path parent = dest.toAbsolutePath().getParent();
+    if (parent == null || !Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
+      return 0;
+    }
+    String prefix = tempPrefix(dest);
+    int deleted = 0;
+    try (var entries = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
+      for (Path p : entries) {
+        String rest = p.getFileName().toString().substring(prefix.length());
+        if (isUuid(rest) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(p)) {
+          deleted++;
+        }
+      }
+    }
+    return deleted;
+  }
+
+  private static boolean isUuid(String text) {
+    try {
+      return UUID.fromString(text).toString().equals(text);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static void move(Path tmp, Path dest) throws IOException {

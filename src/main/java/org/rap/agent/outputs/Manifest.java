@@ -62,7 +62,9 @@ public final class Manifest {
     entries.forEach(outputs::put);
   }
 
+  /** Replaces the manifest (callers hold the workspace: leftovers of a killed agent go first). */
   public static void write(Path mediumWorkspace, JsonObject manifest) throws IOException {
+    AtomicFiles.deleteLeftovers(path(mediumWorkspace));
     AtomicFiles.writeString(path(mediumWorkspace), manifest.encodePrettily());
   }
 }

@@ -43,6 +43,7 @@ public final class OutputPersister {
       Path src = SafePaths.resolve(volume, name).toRealPath();
       Path dst = SafePaths.resolve(highWorkspace, name);
       LOG.fine("Extracting output file: " + name);
+      AtomicFiles.deleteLeftovers(dst);
       sizes.put(name, AtomicFiles.copy(src, dst));
     }
     Level4Checker checker =
@@ -59,6 +60,8 @@ public final class OutputPersister {
       checks.put(name, check);
       Path medium = SafePaths.resolve(mediumWorkspace, name);
       Path explanation = SafePaths.resolve(mediumWorkspace, name + ".txt");
+      AtomicFiles.deleteLeftovers(medium);
+      AtomicFiles.deleteLeftovers(explanation);
       if (check.ok()) {
         AtomicFiles.copy(high, medium);
         Files.deleteIfExists(explanation);

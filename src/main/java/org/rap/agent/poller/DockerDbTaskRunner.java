@@ -26,8 +26,8 @@ import java.util.logging.Logger;
 /**
  * {@code docker run --rm -e DATABASE_URL --network <net> --dns 192.0.2.0 [--add-host h:ip]
  * <image> <args>} through docker-java, on a worker thread. The image is used by digest
- * ({@code <DOCKER_PROXY>/<name:tag>@<sha>}) when present locally or pullable; otherwise the local
- * image carrying the definition's tag is used (our machines have no registry). At most {@link
+ * ({@code <DOCKER_PROXY>/<name:tag>@<sha>}) when present locally or pullable; without a registry
+ * ({@code DOCKER_PROXY=none}, our machines) the local image carrying the definition's tag. At most {@link
  * #MAX_OUTPUT} bytes of standard output are kept. The container is always removed.
  */
 public final class DockerDbTaskRunner implements DbTaskRunner {
@@ -135,7 +135,11 @@ public final class DockerDbTaskRunner implements DbTaskRunner {
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  /** {@code <proxy>/<name:tag>@<sha>} if available (locally or by pull), else the local tag. */
+  /**
+   * {@code <proxy>/<name:tag>@<sha>} when present locally or, with a registry configured, pulled;
+   * a digest that cannot be pulled is an error (never silently another image). Without a registry
+   * ({@code DOCKER_PROXY=none}) or without a digest: the local tag.
+   */
   String resolveImage(String image, String sha) throws InterruptedException {
     if (sha != null && !sha.isBlank()) {
       String name = image;
@@ -149,14 +153,21 @@ public final class DockerDbTaskRunner implements DbTaskRunner {
       if (exists(byDigest)) {
         return byDigest;
       }
-      try {
-        docker.pullImageCmd(byDigest).start().awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (exists(byDigest)) {
-          return byDigest;
+      if (!"none".equalsIgnoreCase(dockerProxy)) {
+        String error = "the pull did not finish within " + timeout.toSeconds() + "s";
+        try {
+          boolean done =
+              docker.pullImageCmd(byDigest).start().awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          if (done && exists(byDigest)) {
+            return byDigest;
+          }
+        } catch (RuntimeException e) {
+          error = org.rap.agent.executor.ImageResolver.dockerMessage(e);
         }
-      } catch (RuntimeException e) {
-        LOG.warning("Could not pull " + byDigest + " (" + e.getMessage() + "); trying the local " + image);
+        LOG.warning("Could not pull " + byDigest + ": " + error);
+        throw new DbTaskException("ImageNotFound", "Image " + byDigest + " could not be pulled: " + error);
       }
+      LOG.fine("No registry configured (DOCKER_PROXY=none): using the local " + image + " for digest " + sha);
     }
     if (exists(image)) {
       return image;

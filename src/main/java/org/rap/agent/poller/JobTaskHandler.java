@@ -96,8 +96,9 @@ public final class JobTaskHandler {
     switch (s.state()) {
       case ERROR:
       case FINALIZED:
-        // crash recovery: already done, report again with the stored results
-        return post(task, s.state(), s.results(), true, s.timestampNs()).map(Handled.COMPLETE);
+        // crash recovery: already done, report again with the stored results; an agent killed
+        // between finalize and cleanup left the container and volume: remove them first
+        return cleanupQuietly(job).compose(v -> post(task, s.state(), s.results(), true, s.timestampNs())).map(Handled.COMPLETE);
       case EXECUTING:
         return post(task, ExecutorState.EXECUTING, null, false, s.timestampNs()).map(Handled.RUNNING);
       case UNKNOWN:
@@ -135,7 +136,18 @@ public final class JobTaskHandler {
     }
   }
 
-  private Future<Handled> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
+  /** Idempotent cleanup whose failure is only logged (the results are already safe on disk). */
+  private Future<Void> cleanupQuietly(JobDefinition job) {
+    return executor
+        .cleanup(job)
+        .otherwise(
+            e -> {
+              LOG.warning("Cleanup of finished job " + job.id() + " failed: " + e.getMessage());
+              return null;
+            });
+  }
+
+  private Future<Boolean> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
     logChange(job, previous, n.state());
     boolean done = n.state() == ExecutorState.FINALIZED || n.state() == ExecutorState.ERROR;
     Handled next;

@@ -71,9 +71,32 @@ class DockerDbTaskRunnerTest {
   }
 
   @Test
-  void unpullableDigestFallsBackToTheLocalTag() {
-    String out = runner.run(IMAGE, "sha256:" + "0".repeat(64), List.of("echo", "OK"), Map.of(), "none").await();
+  void withoutARegistryADigestFallsBackToTheLocalTag() {
+    DbTaskRunner noRegistry =
+        new DockerDbTaskRunner(vertx, docker, "ghcr.io/opensafely-core", "none", Duration.ofMinutes(1));
+    String out = noRegistry.run(IMAGE, "sha256:" + "0".repeat(64), List.of("echo", "OK"), Map.of(), "none").await();
     assertEquals("OK", out.strip());
+  }
+
+  @Test
+  void withARegistryAnUnpullableDigestIsAnErrorNotTheLocalTag() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    DbTaskRunner registry =
+        new DockerDbTaskRunner(
+            vertx, docker, "ghcr.io/opensafely-core", "127.0.0.1:" + closed + "/opensafely-core", Duration.ofMinutes(1));
+    String sha = "sha256:" + "0".repeat(64);
+    try {
+      registry.run(IMAGE, sha, List.of("echo", "OK"), Map.of(), "none").await();
+      throw new AssertionError("expected a failure");
+    } catch (DbTaskException e) {
+      assertEquals("ImageNotFound", e.type());
+      assertTrue(
+          e.getMessage().startsWith("Image 127.0.0.1:" + closed + "/opensafely-core/tpp-database-utils@" + sha + " could not be pulled: "),
+          e.getMessage());
+    }
   }
 
   @Test
