@@ -147,7 +147,7 @@ public final class JobTaskHandler {
             });
   }
 
-  private Future<Boolean> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
+  private Future<Handled> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
     logChange(job, previous, n.state());
     boolean done = n.state() == ExecutorState.FINALIZED || n.state() == ExecutorState.ERROR;
     Handled next;
