@@ -31,7 +31,8 @@ public record ControllerConfig(
     Duration jobServerPollInterval,
     int longPollMaxSeconds,
     String actionsRepoBase,
-    Optional<String> opsPageToken) {
+    Optional<String> opsPageToken,
+    boolean imageDigestLookup) {
 
   public static ControllerConfig from(Settings s) {
     CommonConfig common = CommonConfig.from(s);
@@ -78,7 +79,8 @@ public record ControllerConfig(
         s.string(
             "ACTIONS_GITHUB_ORG_URL",
             "https://github.com/" + s.string("ACTIONS_GITHUB_ORG", "opensafely-actions")),
-        s.raw("OPS_PAGE_TOKEN").map(String::strip).filter(t -> !t.isEmpty()));
+        s.raw("OPS_PAGE_TOKEN").map(String::strip).filter(t -> !t.isEmpty()),
+        s.flag("IMAGE_DIGEST_LOOKUP", false, "true", "1", "yes", "on"));
   }
 
   /** Backends in configuration order. */

@@ -127,12 +127,17 @@ public final class Scheduler implements PassRunner {
     this.meters = new ControllerMeters(ctx.telemetry(), config.backendSlugs());
   }
 
-  /** A scheduler with the real clock, offline digests and weights read from WORKDIR. */
+  /**
+   * A scheduler with the real clock, weights read from WORKDIR, and image digests from the
+   * registry when {@code IMAGE_DIGEST_LOOKUP} is on (else {@code image_sha} stays null).
+   */
   public static Scheduler create(Vertx vertx, ControllerContext ctx) {
     return new Scheduler(
         vertx,
         ctx,
-        CachingImageDigests.offline(),
+        ctx.config().imageDigestLookup()
+            ? new CachingImageDigests(RegistryDigestLookup.create())
+            : CachingImageDigests.offline(),
         loadWeights(ctx.config()),
         Timestamps::nowNanos,
         Options.defaults());
