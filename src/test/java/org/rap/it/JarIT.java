@@ -66,7 +66,7 @@ class JarIT {
   void migrateThenServeOnSqliteAndStopGracefully() throws Exception {
     JarProcess.Result first = JarProcess.run(env(), "migrate");
     assertEquals(0, first.exit(), first.output());
-    assertTrue(first.output().contains("1 migration(s) applied"), first.output());
+    assertTrue(first.output().matches("(?s).*[1-9]\\d* migration\\(s\\) applied.*"), first.output());
     JarProcess.Result again = JarProcess.run(env(), "migrate");
     assertEquals(0, again.exit(), again.output());
     assertTrue(again.output().contains("0 migration(s) applied"), again.output());
