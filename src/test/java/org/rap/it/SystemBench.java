@@ -23,7 +23,9 @@ import org.rap.common.model.JobIds;
  * taken from the agent's own log line {@code Received runjob task <id>} (same host clock, ms
  * precision); (b) per-job overhead: a trivial job's create → succeeded wall time (as job-server
  * sees it in {@code rap/status/}) minus a plain {@code docker run --rm} of the same image and
- * command, run alternately; (e) resident memory of both processes after the rounds. Prints one
+ * command, run alternately; (e) resident memory of both processes after the rounds. The first
+ * {@code warmup} jobs (second argument, default 10) are not counted: services in production are
+ * warm. Prints one
  * JSON object. Run by {@code make bench}; needs {@code target/rap.jar}.
  */
 public final class SystemBench {
@@ -33,6 +35,8 @@ public final class SystemBench {
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    // a controller and agent in service have run many jobs: measure them warm (JIT-compiled)
+    int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     Path tmp = Files.createTempDirectory("rap-sysbench");
     Path repo = Files.createDirectories(tmp.resolve("study"));
     Files.writeString(
@@ -75,7 +79,7 @@ public final class SystemBench {
       List<Long> total = new ArrayList<>();
       List<Long> docker = new ArrayList<>();
       Map<String, Long> createdAtMs = new java.util.LinkedHashMap<>();
-      for (int i = 0; i <= rounds; i++) {
+      for (int i = 1 - warmup; i <= rounds; i++) {
         String rap = JobIds.newRapId();
         long createMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
@@ -89,7 +93,7 @@ public final class SystemBench {
           if (firstReport < 0 && !List.of("created", "initiated").contains(code)) {
             firstReport = System.nanoTime() - t0;
           }
-          if (i > 0) { // round 0 warms up
+          if (i > 0) { // rounds up to 0 warm up
             createdAtMs.putIfAbsent(JobIds.runJobTaskId(job.getString("identifier"), 1), createMs);
           }
           if (List.of("succeeded", "failed").contains(job.getString("status"))) {
@@ -106,7 +110,7 @@ public final class SystemBench {
             "sh", "-c", CMD).start();
         p.waitFor();
         long d1 = System.nanoTime() - d0;
-        if (i > 0) { // round 0 warms up
+        if (i > 0) { // rounds up to 0 warm up
           firstReports.add(firstReport / 1_000_000);
           createRequests.add(createdNs / 1_000_000);
           total.add(t1 / 1_000_000);
@@ -130,6 +134,7 @@ public final class SystemBench {
       });
       JsonObject out = new JsonObject()
           .put("rounds", rounds)
+          .put("warmup_rounds", warmup)
           .put("dispatch_ms_median", Stats.median(dispatch))
           .put("dispatch_ms_p99", Stats.percentile(dispatch, 99))
           .put("dispatch_ms_max", Stats.percentile(dispatch, 100))
@@ -149,7 +154,7 @@ public final class SystemBench {
   }
 
   private static final java.util.regex.Pattern RECEIVED = java.util.regex.Pattern.compile(
-      "(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3})Z?\\s.*Received runjob task (\\S+)");
+      "(\\d{4}-\\d\\d-\\d\\d)[T ](\\d\\d:\\d\\d:\\d\\d\\.\\d{3})Z?\\s.*Received runjob task (\\S+)");
 
   /** Task id → epoch ms of the agent's first "Received runjob task" log line for it. */
   static Map<String, Long> receivedAtMs(String agentLog) {
@@ -157,8 +162,12 @@ public final class SystemBench {
     for (String line : agentLog.split("\n")) {
       java.util.regex.Matcher m = RECEIVED.matcher(line);
       if (m.find()) {
-        long ms = java.time.LocalDateTime.parse(m.group(1)).toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
-        out.putIfAbsent(m.group(2), ms);
+        // text log lines: "2026-11-22 08:03:21.365Z ..." (older format: ISO with T)
+        long ms =
+            java.time.LocalDateTime.parse(m.group(1) + "T" + m.group(2))
+                .toInstant(java.time.ZoneOffset.UTC)
+                .toEpochMilli();
+        out.putIfAbsent(m.group(3), ms);
       }
     }
     return out;

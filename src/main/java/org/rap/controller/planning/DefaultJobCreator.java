@@ -124,7 +124,32 @@ public final class DefaultJobCreator implements JobCreator {
             });
   }
 
+  /**
+   * Parsed project.yaml files by {@code repo@commit}: a commit's file never changes, and
+   * job-server sends many requests for the same commit (one per set of actions).
+   */
+  private final Map<String, Pipeline> projects =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Pipeline> eldest) {
+              return size() > 256;
+            }
+          });
+
   private Future<Pipeline> readProject(CreateRequest request) {
+    if (request.commit() == null || !request.commit().matches("[0-9a-f]{40}")) {
+      return readProjectFromGit(request); // only a full commit sha names fixed content
+    }
+    String key = request.repoUrl() + "@" + request.commit();
+    Pipeline cached = projects.get(key);
+    if (cached != null) {
+      return Future.succeededFuture(cached);
+    }
+    return readProjectFromGit(request).onSuccess(p -> projects.put(key, p));
+  }
+
+  private Future<Pipeline> readProjectFromGit(CreateRequest request) {
     return git.readFile(request.repoUrl(), request.commit(), "project.yaml")
         .recover(
             e -> {
