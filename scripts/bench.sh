@@ -21,7 +21,7 @@ run() { echo "=== $*"; java -Drap.shared.dir="$(pwd)/../shared" -cp "$CP" "$@" 2
   run org.rap.bench.RapApiBench postgresql 10
   run org.rap.bench.PlannerBench
   run org.rap.bench.LocalRunBench 5
-  run -Drap.jar=target/rap.jar org.rap.it.SystemBench 20
+  run -Drap.jar=target/rap.jar org.rap.it.SystemBench 20 30
 } | tee "$out"
 # last: `mvn clean` above would delete it
 java -Dbench.commit="$commit" -cp "$CP" org.rap.bench.BenchReport "$out" target/bench.json | tee -a "$out"
