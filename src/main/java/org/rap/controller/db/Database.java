@@ -68,6 +68,19 @@ public final class Database implements AutoCloseable {
     return target.dialect() == DatabaseTarget.Dialect.SQLITE;
   }
 
+  /**
+   * Inside a transaction: its commit need not wait for the disk (PostgreSQL {@code
+   * synchronous_commit = off} for this transaction only; a crash may lose it, never corrupt
+   * anything). Only for writes that are harmless to lose, such as keep-alive refreshes. SQLite
+   * (WAL, synchronous=NORMAL) already commits without waiting: nothing to do.
+   */
+  public Future<Void> relaxDurability(SqlConnection conn) {
+    if (isSqlite()) {
+      return Future.succeededFuture();
+    }
+    return conn.query("SET LOCAL synchronous_commit TO OFF").execute().mapEmpty();
+  }
+
   /** Runs {@code body} in one transaction: committed if its future succeeds, else rolled back. */
   public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> body) {
     if (!isSqlite()) {
