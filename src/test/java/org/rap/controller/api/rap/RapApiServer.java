@@ -36,6 +36,8 @@ public final class RapApiServer implements AutoCloseable {
   public final ResponseContracts contracts;
   public final AtomicReference<FakeJobCreator> creator = new AtomicReference<>();
   public final int port;
+  /** Held for the server's life: an unreachable lock's file descriptor is closed by the GC. */
+  private final org.rap.controller.scheduler.SchedulerLock schedulerLock;
 
   public RapApiServer(String dialect, Map<String, String> extra) throws Exception {
     DatabaseTarget target = TestDatabases.fresh(dialect);
@@ -52,7 +54,8 @@ public final class RapApiServer implements AutoCloseable {
     ControllerConfig config = ControllerConfig.from(Settings.of(settings));
     // Hold the scheduler loop lock so the controller's scheduler stays a standby: these tests
     // play the scheduler's part themselves (setting codes by hand).
-    if (!org.rap.controller.scheduler.SchedulerLock.forTarget(vertx, target).tryAcquire().await()) {
+    schedulerLock = org.rap.controller.scheduler.SchedulerLock.forTarget(vertx, target);
+    if (!schedulerLock.tryAcquire().await()) {
       throw new IllegalStateException("could not hold the scheduler lock for the RAP API tests");
     }
     controller =
