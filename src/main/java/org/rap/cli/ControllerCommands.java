@@ -76,6 +76,27 @@ final class ControllerCommands {
     }
   }
 
+  /**
+   * Asks "Are you sure you want to continue? (y/N)" on standard input; anything but {@code y}
+   * prints "Aborted".
+   *
+   * @return whether the operator answered {@code y}
+   */
+  static boolean confirm(PrintWriter out) throws java.io.IOException {
+    out.print("Are you sure you want to continue? (y/N) ");
+    out.flush();
+    String answer =
+        new java.io.BufferedReader(
+                new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+            .readLine();
+    if (answer == null || !answer.strip().equals("y")) {
+      out.println("Aborted");
+      out.flush();
+      return false;
+    }
+    return true;
+  }
+
   static String lower(String backend) {
     return backend == null ? null : backend.toLowerCase(Locale.ROOT);
   }

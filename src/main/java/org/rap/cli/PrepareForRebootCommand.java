@@ -1,9 +1,6 @@
 package org.rap.cli;
 
 import io.vertx.core.Future;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import org.rap.controller.manage.RebootPreparation;
 import picocli.CommandLine.Command;
@@ -38,12 +35,7 @@ public final class PrepareForRebootCommand implements Callable<Integer> {
       var out = spec.commandLine().getOut();
       out.print(RebootPreparation.warning(b));
       out.println();
-      out.print("Are you sure you want to continue? (y/N) ");
-      out.flush();
-      String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-      if (answer == null || !answer.strip().equals("y")) {
-        out.println("Aborted");
-        out.flush();
+      if (!ControllerCommands.confirm(out)) {
         return 1;
       }
     }

@@ -1,9 +1,6 @@
 package org.rap.cli;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -70,12 +67,7 @@ public final class RestoreCommand implements Callable<Integer> {
     }
     if (!yes) {
       out.println("This replaces the " + target.describe() + " with " + file + ".");
-      out.print("Are you sure you want to continue? (y/N) ");
-      out.flush();
-      String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-      if (answer == null || !answer.strip().equals("y")) {
-        out.println("Aborted");
-        out.flush();
+      if (!ControllerCommands.confirm(out)) {
         return 1;
       }
     }
