@@ -513,6 +513,7 @@ public final class Scheduler implements PassRunner {
     long nowS = nowNs / 1_000_000_000L;
     List<Job> changed = new ArrayList<>();
     List<StatusCode> expected = new ArrayList<>();
+    List<StatusBook.Outcome> batched = new ArrayList<>();
     List<Job> stale = new ArrayList<>();
     List<Effect> transactional = new ArrayList<>();
     for (Effect e : effects.values()) {
@@ -521,6 +522,7 @@ public final class Scheduler implements PassRunner {
           case CHANGE -> {
             changed.add(w.outcome().job());
             expected.add(w.outcome().previous().statusCode());
+            batched.add(w.outcome());
           }
           case REFRESH -> stale.add(w.outcome().previous());
           case NONE -> {}
@@ -530,12 +532,6 @@ public final class Scheduler implements PassRunner {
       }
     }
     List<String> refreshed = oldestFirst(stale, keepAliveBatch(s.active.size()));
-    List<StatusBook.Outcome> batched = new ArrayList<>();
-    for (Effect e : effects.values()) {
-      if (e instanceof Write w && w.outcome().kind() == StatusBook.Kind.CHANGE) {
-        batched.add(w.outcome());
-      }
-    }
     Future<Void> batch =
         changed.isEmpty() && refreshed.isEmpty()
             ? Future.succeededFuture()
