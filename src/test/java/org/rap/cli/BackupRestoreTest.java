@@ -347,7 +347,9 @@ class BackupRestoreTest {
     assertNotEquals("1", current);
     assertTrue(restore.out().contains("The backup was at schema version 1; migrated to " + current + "."), restore.out());
     org.rap.controller.db.Migrations.requireUpToDate(fresh);
-    assertEquals(before.get("job"), everyRow(open(fresh)).get("job"));
+    // the rows as they were, with the columns later migrations added (V4: metrics, none yet)
+    List<JsonObject> expected = before.get("job").stream().map(r -> r.copy().put("metrics", null)).toList();
+    assertEquals(expected, everyRow(open(fresh)).get("job"));
   }
 
   @Test

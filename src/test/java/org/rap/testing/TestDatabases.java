@@ -35,11 +35,16 @@ public final class TestDatabases {
 
   /** A migrated, empty database of the given dialect. */
   public static DatabaseTarget fresh(String dialect) throws Exception {
+    DatabaseTarget t = unmigrated(dialect);
+    Migrations.migrate(t);
+    return t;
+  }
+
+  /** A new database of the given dialect without any schema (the SQLite file's folder exists). */
+  public static DatabaseTarget unmigrated(String dialect) throws Exception {
     if (dialect.equals("sqlite")) {
       Path dir = Files.createTempDirectory("rap-db");
-      DatabaseTarget t = DatabaseTarget.sqlite(dir.resolve("db.sqlite"));
-      Migrations.migrate(t);
-      return t;
+      return DatabaseTarget.sqlite(dir.resolve("db.sqlite"));
     }
     DatabaseTarget admin = DatabaseTarget.postgres(PG_URL);
     String name = "rap_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toLowerCase(Locale.ROOT);
@@ -66,9 +71,7 @@ public final class TestDatabases {
     }
     String url =
         "postgresql://" + admin.user() + ":" + admin.password() + "@" + admin.host() + ":" + admin.port() + "/" + name;
-    DatabaseTarget t = DatabaseTarget.postgres(url);
-    Migrations.migrate(t);
-    return t;
+    return DatabaseTarget.postgres(url);
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.rap.controller.db;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
@@ -116,10 +117,14 @@ public final class JobRepository {
   /**
    * RAP status job objects rendered by the database.
    *
-   * @param jobs a JSON array of job objects
-   * @param rapIds a JSON array of the distinct rap ids among them
+   * @param jobs the job objects as UTF-8 JSON, comma-separated (no brackets; empty when none)
+   * @param rapIds the distinct rap ids among them
    */
-  public record StatusDocuments(String jobs, String rapIds) {}
+  public record StatusDocuments(Buffer jobs, Collection<String> rapIds) {
+    static StatusDocuments none() {
+      return new StatusDocuments(Buffer.buffer(), List.of());
+    }
+  }
 
   /**
    * The RAP status job objects (rap-api.md section 8.3: exactly 15 keys, documented timestamp
@@ -132,7 +137,7 @@ public final class JobRepository {
   public Future<StatusDocuments> statusDocuments(
       SqlClient client, boolean sqlite, Collection<String> rapIds, Collection<String> backends) {
     if (rapIds.isEmpty() || backends.isEmpty()) {
-      return Future.succeededFuture(new StatusDocuments("[]", "[]"));
+      return Future.succeededFuture(StatusDocuments.none());
     }
     Map<String, Object> p = new HashMap<>();
     if (sqlite) {
@@ -147,15 +152,16 @@ public final class JobRepository {
           .execute(p)
           .map(
               rows -> {
-                StatusDocumentWriter w = new StatusDocumentWriter();
+                StatusDocumentWriter w = new StatusDocumentWriter(rows.size());
                 for (Row r : rows) {
                   w.add(r);
                 }
                 return w.finish();
               });
     }
+    // the documents as UTF-8 bytes (a BLOB): no decoding to a Java string and encoding back
     String sql =
-        "SELECT COALESCE('[' || group_concat(doc, ',') || ']', '[]') AS jobs,"
+        "SELECT CAST(group_concat(doc, ',') AS BLOB) AS jobs,"
             + " json_group_array(DISTINCT rap_id) AS rap_ids FROM ("
             + STATUS_SQLITE
             + ")";
@@ -164,12 +170,11 @@ public final class JobRepository {
         .map(
             rows -> {
               if (rows.size() == 0) {
-                return new StatusDocuments("[]", "[]");
+                return StatusDocuments.none();
               }
               Row r = rows.iterator().next();
-              String jobs = r.getString("jobs");
-              String raps = r.getString("rap_ids");
-              return new StatusDocuments(jobs == null ? "[]" : jobs, raps == null ? "[]" : raps);
+              Buffer jobs = r.getBuffer("jobs");
+              return jobs == null ? StatusDocuments.none() : new StatusDocuments(jobs, Jsons.stringList(r.getString("rap_ids")));
             });
   }
 
@@ -184,24 +189,21 @@ public final class JobRepository {
           + " 'started_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.started_at, 'unixepoch'),"
           + " 'completed_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.completed_at, 'unixepoch'),"
           + " 'trace_context', json(COALESCE(j.trace_context, '{}')),"
-          + " 'metrics', json(COALESCE((SELECT CASE WHEN m LIKE '{%' THEN m END FROM"
-          + " (SELECT t.agent_results -> '$.job_metrics' AS m FROM tasks t"
-          + " WHERE t.job_id = j.id AND t.type = 'runjob' ORDER BY t.id DESC LIMIT 1)), '{}')),"
+          + " 'metrics', json(COALESCE(j.metrics, '{}')),"
           + " 'requires_db', json(CASE WHEN j.requires_db = 1 THEN 'true' ELSE 'false' END)) AS doc"
           + " FROM job j WHERE j.rap_id IN (SELECT value FROM json_each(#{rap_ids}))"
           + " AND j.backend IN (SELECT value FROM json_each(#{backends}))";
 
   /**
-   * PostgreSQL: the plain columns, rendered by {@link StatusDocumentWriter} (in this order). The
-   * JSON columns go through {@code json} so that only valid JSON reaches the writer.
+   * PostgreSQL: the plain columns, rendered by {@link StatusDocumentWriter} (in this order).
+   * {@code trace_context} goes through {@code json} so that only valid JSON reaches the writer;
+   * {@code metrics} is written from a parsed object (TaskRepository.copyMetricsToJob).
    */
   private static final String STATUS_PG_ROWS =
       "SELECT j.id, j.rap_id, j.backend, j.action, j.run_command, j.state, j.status_code,"
           + " j.status_message, j.created_at, j.updated_at, j.started_at, j.completed_at,"
           + " CASE WHEN json_typeof(j.trace_context::json) = 'object' THEN j.trace_context END,"
-          + " (SELECT CASE WHEN json_typeof(t.agent_results::json -> 'job_metrics') = 'object'"
-          + " THEN (t.agent_results::json -> 'job_metrics')::text END"
-          + " FROM tasks t WHERE t.job_id = j.id AND t.type = 'runjob' ORDER BY t.id DESC LIMIT 1),"
+          + " j.metrics,"
           + " j.requires_db"
           + " FROM job j WHERE j.rap_id = ANY(#{rap_ids}) AND j.backend = ANY(#{backends})";
 

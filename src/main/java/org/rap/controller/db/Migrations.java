@@ -12,8 +12,16 @@ public final class Migrations {
   private static Flyway flyway(DatabaseTarget target) {
     return Flyway.configure()
         .dataSource(target.jdbcUrl(), target.user(), target.password())
-        .locations("classpath:db/migration/common")
+        .locations("classpath:db/migration/common", "classpath:db/migration/" + dialectFolder(target))
         .load();
+  }
+
+  /**
+   * Migrations whose SQL differs between the dialects (JSON functions) live in one folder per
+   * dialect, with the same version in each; everything else is portable, in {@code common}.
+   */
+  private static String dialectFolder(DatabaseTarget target) {
+    return target.dialect() == DatabaseTarget.Dialect.SQLITE ? "sqlite" : "postgresql";
   }
 
   /** Creates or upgrades the schema; idempotent. Returns the number of migrations applied. */
@@ -22,6 +30,14 @@ public final class Migrations {
       Files.createDirectories(target.sqliteFile().toAbsolutePath().getParent());
     }
     return flyway(target).migrate();
+  }
+
+  /** Upgrades the schema up to and including {@code version} only (tests of later migrations). */
+  public static MigrateResult migrateTo(DatabaseTarget target, String version) throws Exception {
+    if (target.dialect() == DatabaseTarget.Dialect.SQLITE) {
+      Files.createDirectories(target.sqliteFile().toAbsolutePath().getParent());
+    }
+    return Flyway.configure().configuration(flyway(target).getConfiguration()).target(version).load().migrate();
   }
 
   /** Applied, pending and unknown ("future") migrations of a database (Flyway info). */

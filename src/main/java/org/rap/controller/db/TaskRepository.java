@@ -43,6 +43,12 @@ public final class TaskRepository {
                 + " finished_at, attributes) VALUES (#{id}, #{backend}, #{type}, #{job_id},"
                 + " #{definition}, #{active}, #{created_at}, #{finished_at}, #{attributes})")
         .execute(p)
+        .compose(
+            inserted ->
+                task.type() == TaskType.RUNJOB && jobId != null
+                    // a new attempt has no results yet: the job's metrics are those of this task
+                    ? SqlTemplate.forUpdate(client, "UPDATE job SET metrics = NULL WHERE id = #{job_id}").execute(p)
+                    : Future.succeededFuture(inserted))
         .mapEmpty();
   }
 
@@ -141,8 +147,30 @@ public final class TaskRepository {
                 + " WHERE id = #{id} AND backend = #{backend}"
                 + " AND (active = 1 OR agent_complete IS NULL OR agent_complete = 0)")
         .execute(p)
+        .compose(updated -> updated.rowCount() > 0 ? copyMetricsToJob(client, u) : Future.succeededFuture())
         .compose(ignored -> findById(client, u.taskId()))
         .map(t -> t.filter(task -> task.backend().equals(backend)));
+  }
+
+  /**
+   * {@code rap/status/} reports a job's metrics from its latest RUNJOB task's results: the job
+   * row keeps a copy ({@code job.metrics}, the {@code job_metrics} object or NULL), written with
+   * the task's results so that status reads one table. Does nothing for other task types and for
+   * a RUNJOB task that a later attempt replaced.
+   */
+  private Future<Void> copyMetricsToJob(SqlClient client, AgentUpdate u) {
+    Object metrics = u.results() == null ? null : u.results().getValue("job_metrics");
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", u.taskId());
+    p.put("metrics", metrics instanceof JsonObject m ? m.encode() : null);
+    return SqlTemplate.forUpdate(
+            client,
+            "UPDATE job SET metrics = #{metrics}"
+                + " WHERE id = (SELECT t.job_id FROM tasks t WHERE t.id = #{id} AND t.type = 'runjob')"
+                + " AND NOT EXISTS (SELECT 1 FROM tasks l WHERE l.job_id = job.id AND l.type = 'runjob'"
+                + " AND l.id > #{id})")
+        .execute(p)
+        .mapEmpty();
   }
 
   /**

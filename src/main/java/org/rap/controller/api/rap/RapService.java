@@ -333,17 +333,15 @@ public final class RapService {
           out.appendString("{\"jobs\":[");
           boolean first = true;
           for (JobRepository.StatusDocuments d : found) {
-            new JsonArray(d.rapIds()).forEach(r -> seen.add(String.valueOf(r)));
-            String inner = d.jobs().strip();
-            inner = inner.substring(1, inner.length() - 1).strip();
-            if (inner.isEmpty()) {
+            seen.addAll(d.rapIds());
+            if (d.jobs().length() == 0) {
               continue;
             }
             if (!first) {
               out.appendByte((byte) ',');
             }
             first = false;
-            out.appendString(inner);
+            out.appendBuffer(d.jobs());
           }
           JsonArray unrecognised = new JsonArray();
           for (String r : ids) {

@@ -337,6 +337,8 @@ class RapApiTest {
     JsonObject metrics = new JsonObject().put("cpu_mean", 97.5).put("cpu_peak", 101.2).put("mem_mb_mean", 812.4).put("mem_mb_peak", 1024.0);
     tasks.applyAgentUpdate(pool, "test", new TaskRepository.AgentUpdate(t1.id(), "executing", new JsonObject().put("job_metrics", new JsonObject().put("old", 1)), false, 1L), 12).await();
     tasks.applyAgentUpdate(pool, "test", new TaskRepository.AgentUpdate(t2.id(), "executing", new JsonObject().put("job_metrics", metrics), false, 2L), 12).await();
+    // a late report on the earlier attempt does not replace the latest attempt's metrics
+    tasks.applyAgentUpdate(pool, "test", new TaskRepository.AgentUpdate(t1.id(), "executing", new JsonObject().put("job_metrics", new JsonObject().put("stale", 1)), false, 3L), 12).await();
 
     r = server.post(STATUS, "tok-test", new JsonObject().put("rap_ids", new JsonArray().add(RAP).add("tppjobs000000000").add("zzzzzzzzzzzzzzzz")));
     assertEquals(200, r.status());
@@ -385,6 +387,27 @@ class RapApiTest {
     r = server.post(STATUS, "tok-all", new JsonObject().put("rap_ids", new JsonArray().add(RAP).add("tppjobs000000000").add(RAP)));
     assertEquals(4, r.json().getJsonArray("jobs").size());
     assertTrue(r.json().getJsonArray("unrecognised_rap_ids").isEmpty());
+
+    // a new attempt has reported nothing yet: no metrics, until it reports (non-object: none)
+    Task t3 = new Task(running.id() + "-003", "test", TaskType.RUNJOB, new JsonObject(), true, 13, null, new JsonObject(), null, null, null, null);
+    tasks.insert(pool, t3, running.id()).await();
+    assertEquals(new JsonObject(), metricsOf(RAP, "generate_dataset"));
+    JsonObject later = new JsonObject().put("cpu_mean", 3.25).put("note", "caf\u00e9 \"q\"");
+    tasks.applyAgentUpdate(pool, "test", new TaskRepository.AgentUpdate(t3.id(), "executing", new JsonObject().put("job_metrics", later), false, 4L), 14).await();
+    assertEquals(later, metricsOf(RAP, "generate_dataset"));
+    tasks.applyAgentUpdate(pool, "test", new TaskRepository.AgentUpdate(t3.id(), "executing", new JsonObject().put("job_metrics", "n/a"), false, 5L), 15).await();
+    assertEquals(new JsonObject(), metricsOf(RAP, "generate_dataset"));
+  }
+
+  private JsonObject metricsOf(String rapId, String action) {
+    var r = server.post(STATUS, "tok-test", new JsonObject().put("rap_ids", new JsonArray().add(rapId)));
+    assertEquals(200, r.status());
+    for (Object o : r.json().getJsonArray("jobs")) {
+      if (((JsonObject) o).getString("action").equals(action)) {
+        return ((JsonObject) o).getJsonObject("metrics");
+      }
+    }
+    throw new AssertionError("no job " + action + " in " + r.raw());
   }
 
   @ParameterizedTest
