@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -25,6 +27,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.model.JobIds;
+import org.rap.controller.api.rap.JobServerModel;
+import org.rap.controller.api.rap.ResponseContracts;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.testing.TestDatabases;
 
@@ -32,7 +36,9 @@ import org.rap.testing.TestDatabases;
  * The whole system as in production: controller and agent as separate {@code java -jar}
  * processes, PostgreSQL, the real Docker engine, and the RAP API driven as job-server drives it.
  * The study is a local git repository made on the fly from {@code examples/demo-study} plus a
- * slow action for the cancellation.
+ * slow action for the cancellation. Every RAP API answer is checked against our contract and the
+ * reference one, and every status answer is applied with job-server's rules ({@link
+ * JobServerModel}).
  */
 class SystemIT {
   private static final String CLIENT_TOKEN = "rap_token";
@@ -47,8 +53,13 @@ class SystemIT {
   private String repo;
   private String commit;
 
+  private final Vertx vertx = Vertx.vertx();
+  private ResponseContracts contracts;
+  private final Map<String, JobServerModel> jobServer = new HashMap<>();
+
   @BeforeEach
   void start() throws Exception {
+    contracts = ResponseContracts.load(vertx);
     repo = makeStudyRepo();
     DatabaseTarget pg = TestDatabases.fresh("postgresql");
     String dbUrl = "postgresql://" + pg.user() + ":" + pg.password() + "@" + pg.host() + ":" + pg.port() + "/" + pg.database();
@@ -89,6 +100,7 @@ class SystemIT {
 
   @AfterEach
   void stop() throws Exception {
+    vertx.close().await();
     int agentExit = agent == null ? 0 : agent.terminate();
     int controllerExit = controller == null ? 0 : controller.terminate();
     assertEquals(0, agentExit, "agent log:\n" + (agent == null ? "" : agent.output()));
@@ -237,6 +249,20 @@ class SystemIT {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(expected, r.statusCode(), path + " -> " + r.body());
+    JsonObject answer = checked("POST", path, r);
+    if (path.equals("rap/status/")) {
+      for (Object id : body.getJsonArray("rap_ids")) {
+        jobServer.computeIfAbsent((String) id, rapId -> new JobServerModel(rapId, "test")).apply(answer);
+      }
+    }
+    return answer;
+  }
+
+  /** The answer, valid in both contracts (documented status, schema of that status). */
+  private JsonObject checked(String method, String path, HttpResponse<String> r) {
+    String op = ResponseContracts.operationId(method, "/controller/v1/" + path);
+    List<String> problems = contracts.check(op, r.statusCode(), Buffer.buffer(r.body()));
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
     return new JsonObject(r.body());
   }
 
@@ -246,7 +272,7 @@ class SystemIT {
             HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", CLIENT_TOKEN).build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
-    return new JsonObject(r.body());
+    return checked("GET", path, r);
   }
 
   /** A git repository with the demo study and a slow action, committed on {@code main}. */
