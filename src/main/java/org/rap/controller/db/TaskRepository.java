@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.rap.common.json.Jsons;
+import org.rap.common.model.JobIds;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
 
@@ -45,8 +46,9 @@ public final class TaskRepository {
         .execute(p)
         .compose(
             inserted ->
-                task.type() == TaskType.RUNJOB && jobId != null
-                    // a new attempt has no results yet: the job's metrics are those of this task
+                // a new attempt has no results yet: the job's metrics are this task's (none); a
+                // job's first attempt has no earlier metrics to clear (no statement on dispatch)
+                task.type() == TaskType.RUNJOB && jobId != null && !task.id().equals(JobIds.runJobTaskId(jobId, 1))
                     ? SqlTemplate.forUpdate(client, "UPDATE job SET metrics = NULL WHERE id = #{job_id}").execute(p)
                     : Future.succeededFuture(inserted))
         .mapEmpty();
