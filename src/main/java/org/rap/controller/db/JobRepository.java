@@ -293,17 +293,26 @@ public final class JobRepository {
   }
 
   /**
-   * The workspace state: the latest job (by {@code created_at}) of each action in a backend and
-   * workspace, ignoring cancelled jobs and the legacy {@code __error__} action.
+   * The latest non-cancelled job of each action (not {@code __error__}) in a backend and
+   * workspace, "latest" being the highest {@code (created_at, id)}. Computed in the database, so
+   * a create reads one row per action rather than the workspace's whole history.
+   */
+  private static final String LATEST_IDS =
+      "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY action"
+          + " ORDER BY created_at DESC, id DESC) AS rn FROM job"
+          + " WHERE backend = #{backend} AND workspace = #{workspace}"
+          + " AND cancelled = 0 AND action <> '__error__') latest WHERE rn = 1";
+
+  /**
+   * The workspace state: the latest job (by {@code created_at}, then id) of each action in a
+   * backend and workspace, ignoring cancelled jobs and the legacy {@code __error__} action; in
+   * order of those jobs' creation.
    */
   public Future<Map<String, Job>> latestPerAction(
       SqlClient client, String backend, String workspace) {
     return query(
             client,
-            "SELECT "
-                + COLUMNS
-                + " FROM job WHERE backend = #{backend} AND workspace = #{workspace}"
-                + " AND cancelled = 0 AND action <> '__error__' ORDER BY created_at, id",
+            "SELECT " + COLUMNS + " FROM job WHERE id IN (" + LATEST_IDS + ") ORDER BY created_at, id",
             Map.of("backend", backend, "workspace", workspace))
         .map(
             jobs -> {
@@ -312,6 +321,25 @@ public final class JobRepository {
                 latest.put(j.action(), j);
               }
               return latest;
+            });
+  }
+
+  /**
+   * The ids of {@link #latestPerAction}, by action: a narrow read for checking that the
+   * workspace state is still the one a plan was made against.
+   */
+  public Future<Map<String, String>> latestIdPerAction(
+      SqlClient client, String backend, String workspace) {
+    return SqlTemplate.forQuery(
+            client, "SELECT id, action FROM job WHERE id IN (" + LATEST_IDS + ")")
+        .execute(Map.of("backend", backend, "workspace", workspace))
+        .map(
+            rows -> {
+              Map<String, String> out = new HashMap<>();
+              for (Row r : rows) {
+                out.put(r.getString(1), r.getString(0));
+              }
+              return out;
             });
   }
 

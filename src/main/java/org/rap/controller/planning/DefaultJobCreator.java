@@ -244,10 +244,10 @@ public final class DefaultJobCreator implements JobCreator {
         .inTransaction(
             conn ->
                 ctx.jobs()
-                    .latestPerAction(conn, request.backend(), request.workspace())
+                    .latestIdPerAction(conn, request.backend(), request.workspace())
                     .compose(
                         now -> {
-                          if (!ids(now).equals(ids(planState))) {
+                          if (!now.equals(ids(planState))) {
                             return Future.failedFuture(new WorkspaceChanged());
                           }
                           return ctx.jobs().insertAll(conn, jobs).map(jobs);

@@ -62,6 +62,52 @@ class RepositoryTest {
         Map.of(a.id(), State.PENDING), jobs.statesOf(db.pool(), List.of(a.id(), "nope")).await());
   }
 
+  /** {@code j} with another id, creation time and cancel flag. */
+  private static Job variant(Job j, String id, long createdAt, boolean cancelled) {
+    return new Job(
+        id, j.rapId(), j.state(), j.repoUrl(), j.commit(), j.workspace(), j.databaseName(), j.action(),
+        j.actionRepoUrl(), j.actionCommit(), j.requiresOutputsFrom(), j.waitForJobIds(), j.runCommand(),
+        j.outputSpec(), j.statusMessage(), j.statusCode(), cancelled, createdAt, createdAt, j.startedAt(),
+        j.completedAt(), j.traceContext(), createdAt * 1_000_000_000L, j.requiresDb(), j.backend(),
+        j.branch(), j.user(), j.project(), j.orgs(), j.analysisScope());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void workspaceStateIsTheLatestNonCancelledJobPerActionOfTheWholeHistory(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    java.util.Random random = new java.util.Random(7);
+    List<Job> all = new java.util.ArrayList<>();
+    String[] actions = {"generate", "analyse", "report", "__error__"};
+    for (int i = 0; i < 120; i++) {
+      String action = actions[random.nextInt(actions.length)];
+      String workspace = random.nextInt(6) == 0 ? "other" : "ws";
+      String backend = random.nextInt(8) == 0 ? "tpp" : "test";
+      // few distinct times: many ties, broken by id
+      long created = 100 + random.nextInt(12);
+      String id = String.format("j%015d", random.nextInt(1_000_000_000));
+      all.add(variant(Jobs.pending("rap000000000000" + (i % 10), action, backend, workspace, created), id, created,
+          random.nextInt(4) == 0));
+    }
+    db.inTransaction(c -> jobs.insertAll(c, all)).await();
+
+    // the definition: every job of the workspace in (created_at, id) order, the last one wins
+    Map<String, Job> expected = new java.util.HashMap<>();
+    all.stream()
+        .filter(j -> j.backend().equals("test") && j.workspace().equals("ws") && !j.cancelled()
+            && !j.action().equals("__error__"))
+        .sorted(java.util.Comparator.comparingLong(Job::createdAt).thenComparing(Job::id))
+        .forEach(j -> expected.put(j.action(), j));
+    assertEquals(3, expected.size());
+    Map<String, Job> latest = jobs.latestPerAction(db.pool(), "test", "ws").await();
+    assertEquals(expected, latest);
+    Map<String, String> ids = new java.util.HashMap<>();
+    expected.forEach((action, j) -> ids.put(action, j.id()));
+    assertEquals(ids, jobs.latestIdPerAction(db.pool(), "test", "ws").await());
+    assertTrue(jobs.latestPerAction(db.pool(), "test", "empty").await().isEmpty());
+    assertTrue(jobs.latestIdPerAction(db.pool(), "test", "empty").await().isEmpty());
+  }
+
   @ParameterizedTest
   @MethodSource("dialects")
   void failedTransactionInsertsNothing(String dialect) throws Exception {
