@@ -101,6 +101,52 @@ public final class Database implements AutoCloseable {
                                         .transform(ignored -> Future.<T>failedFuture(failure)))));
   }
 
+  /**
+   * {@link #inTransaction} whose first statement is a read: {@code firstRead} (which must not
+   * write) runs first inside the transaction, then {@code body} with its result. On SQLite the
+   * read is sent right behind {@code BEGIN IMMEDIATE} without waiting for it: statements of a
+   * connection run in order on its worker, so the read still sees the transaction's snapshot,
+   * and one round trip between the event loop and the worker is saved. If {@code BEGIN} fails,
+   * the read may have run outside any transaction (harmless: it writes nothing) and its result
+   * is dropped; {@code body} runs only once both succeeded.
+   */
+  public <R, T> Future<T> inTransaction(
+      Function<SqlConnection, Future<R>> firstRead,
+      java.util.function.BiFunction<SqlConnection, R, Future<T>> body) {
+    if (!isSqlite()) {
+      return pool.withTransaction(conn -> firstRead.apply(conn).compose(r -> body.apply(conn, r)));
+    }
+    return pool.withConnection(
+        conn -> {
+          Future<?> begun = conn.query("BEGIN IMMEDIATE").execute();
+          Future<R> read;
+          try {
+            read = firstRead.apply(conn);
+          } catch (RuntimeException e) {
+            read = Future.failedFuture(e);
+          }
+          Future<R> first = read;
+          // results arrive in statement order: when the read completes, BEGIN has completed
+          return Future.join(begun, first)
+              .transform(
+                  joined -> {
+                    if (begun.failed()) {
+                      return Future.<T>failedFuture(begun.cause());
+                    }
+                    Future<T> result =
+                        first.failed()
+                            ? Future.failedFuture(first.cause())
+                            : first.compose(r -> body.apply(conn, r));
+                    return result.compose(
+                        r -> conn.query("COMMIT").execute().map(r),
+                        failure ->
+                            conn.query("ROLLBACK")
+                                .execute()
+                                .transform(ignored -> Future.<T>failedFuture(failure)));
+                  });
+        });
+  }
+
   /** A cheap round trip, for readiness probes. */
   public Future<Void> ping() {
     return pool.query("SELECT 1").execute().mapEmpty();

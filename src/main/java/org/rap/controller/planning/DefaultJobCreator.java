@@ -242,16 +242,13 @@ public final class DefaultJobCreator implements JobCreator {
   private Future<List<Job>> insert(CreateRequest request, Map<String, Job> planState, List<Job> jobs) {
     return ctx.db()
         .inTransaction(
-            conn ->
-                ctx.jobs()
-                    .latestIdPerAction(conn, request.backend(), request.workspace())
-                    .compose(
-                        now -> {
-                          if (!now.equals(ids(planState))) {
-                            return Future.failedFuture(new WorkspaceChanged());
-                          }
-                          return ctx.jobs().insertAll(conn, jobs).map(jobs);
-                        }))
+            conn -> ctx.jobs().latestIdPerAction(conn, request.backend(), request.workspace()),
+            (conn, now) -> {
+              if (!now.equals(ids(planState))) {
+                return Future.failedFuture(new WorkspaceChanged());
+              }
+              return ctx.jobs().insertAll(conn, jobs).map(jobs);
+            })
         .onSuccess(
             inserted ->
                 LOG.log(

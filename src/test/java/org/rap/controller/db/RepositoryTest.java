@@ -110,6 +110,50 @@ class RepositoryTest {
 
   @ParameterizedTest
   @MethodSource("dialects")
+  void transactionWithAFirstReadCommitsOrRollsBack(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    Job a = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
+    Job b = Jobs.pending("rap0000000000002", "generate", "test", "ws", 101);
+    // the body gets the read's result and its writes are committed
+    int seen =
+        db.inTransaction(
+                c -> jobs.findActive(c).map(List::size),
+                (c, n) -> jobs.insertAll(c, List.of(a)).map(n))
+            .await();
+    assertEquals(0, seen);
+    assertEquals(1, jobs.findActive(db.pool()).await().size());
+    // a failing body rolls its writes back
+    assertThrows(
+        Exception.class,
+        () ->
+            db.inTransaction(
+                    c -> jobs.findActive(c),
+                    (c, found) -> jobs.insertAll(c, List.of(b)).compose(v -> Future.failedFuture("no")))
+                .await());
+    // a failing read: the body never runs
+    boolean[] ran = {false};
+    assertThrows(
+        Exception.class,
+        () ->
+            db.inTransaction(
+                    c -> c.query("SELECT nope FROM no_such_table").execute(),
+                    (c, rows) -> {
+                      ran[0] = true;
+                      return jobs.insertAll(c, List.of(b));
+                    })
+                .await());
+    assertFalse(ran[0]);
+    assertEquals(List.of(a.id()), jobs.findActive(db.pool()).await().stream().map(Job::id).toList());
+    // no transaction left open on a pooled connection: writers still get the lock at once
+    for (int i = 0; i < 8; i++) {
+      db.inTransaction(c -> jobs.findActive(c), (c, found) -> Future.succeededFuture()).await();
+    }
+    db.inTransaction(c -> jobs.insertAll(c, List.of(b))).await();
+    assertEquals(2, jobs.findActive(db.pool()).await().size());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
   void failedTransactionInsertsNothing(String dialect) throws Exception {
     db = TestDatabases.open(vertx, dialect);
     Job a = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
