@@ -38,6 +38,35 @@ public final class JobRepository {
           + " #{requires_db}, #{backend}, #{branch}, #{created_by}, #{project}, #{orgs},"
           + " #{analysis_scope})";
 
+  /** Bound on {@link #rememberInserted} entries nobody took (e.g. no scheduler in this process). */
+  static final int REMEMBERED_MAX = 1024;
+
+  /**
+   * Jobs this process inserted and committed, by id, until the scheduler takes them: a job's
+   * columns other than its status never change after insert, so the scheduler's first pass over
+   * a just-created job need not read it back (its status columns are read as for every job).
+   */
+  private final Map<String, Job> inserted =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Job> eldest) {
+              return size() > REMEMBERED_MAX;
+            }
+          });
+
+  /** Remembers jobs whose insert has been committed (see {@link #takeInserted}). */
+  public void rememberInserted(Collection<Job> jobs) {
+    for (Job j : jobs) {
+      inserted.put(j.id(), j);
+    }
+  }
+
+  /** A job remembered by {@link #rememberInserted}, forgotten once taken; null when unknown. */
+  public Job takeInserted(String id) {
+    return inserted.remove(id);
+  }
+
   /** Inserts all jobs; the caller provides the transaction. */
   public Future<Void> insertAll(SqlClient client, List<Job> jobs) {
     if (jobs.isEmpty()) {

@@ -249,6 +249,7 @@ public final class DefaultJobCreator implements JobCreator {
               }
               return ctx.jobs().insertAll(conn, jobs).map(jobs);
             })
+        .onSuccess(inserted -> ctx.jobs().rememberInserted(inserted))
         .onSuccess(
             inserted ->
                 LOG.log(

@@ -260,7 +260,12 @@ public final class Scheduler implements PassRunner {
     List<String> missing = new ArrayList<>();
     for (JobRepository.StatusRow r : rows) {
       if (!jobCache.containsKey(r.id())) {
-        missing.add(r.id());
+        Job created = ctx.jobs().takeInserted(r.id()); // created by this process: no read back
+        if (created != null) {
+          jobCache.put(created.id(), created);
+        } else {
+          missing.add(r.id());
+        }
       }
     }
     List<Future<List<Job>>> parts = new ArrayList<>();
@@ -639,7 +644,16 @@ public final class Scheduler implements PassRunner {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    Future<String> digest = vertx.executeBlocking(() -> digests.digest(image), false);
+    Future<String> digest;
+    if (digests.mayBlock()) {
+      digest = vertx.executeBlocking(() -> digests.digest(image), false);
+    } else {
+      try {
+        digest = Future.succeededFuture(digests.digest(image));
+      } catch (RuntimeException e) {
+        digest = Future.failedFuture(e);
+      }
+    }
     return digest.compose(
         sha -> {
           String[] taskId = new String[1];
