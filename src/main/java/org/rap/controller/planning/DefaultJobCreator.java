@@ -206,7 +206,11 @@ public final class DefaultJobCreator implements JobCreator {
                 return Future.succeededFuture(new CreateOutcome.NothingToDo(nothing.details()));
               }
               List<Job> planned = ((Plan.NewJobs) plan).jobs();
-              return git.execute(() -> new ReusableActions(git.repos(), planning).resolve(planned))
+              ReusableActions reusable = new ReusableActions(git.repos(), planning);
+              // only reusable actions need git (on its worker); plain images are kept as they are
+              return (reusable.allAllowed(planned)
+                      ? Future.succeededFuture(planned)
+                      : git.execute(() -> reusable.resolve(planned)))
                   .compose(jobs -> checkCodelists(request, jobs))
                   .compose(jobs -> insert(request, state, jobs))
                   .<CreateOutcome>map(CreateOutcome.Created::new)
