@@ -241,6 +241,38 @@ class RepositoryTest {
 
   @ParameterizedTest
   @MethodSource("dialects")
+  void agentListIsTheActiveTasksAsTheirAgentJson(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    JsonObject definition = new JsonObject().put("id", "job1").put("cpu_count", 2.0).put("image_sha", (String) null)
+        .put("args", new io.vertx.core.json.JsonArray().add("sh").add("-c").add("echo \"a\\b\" \u00e9"))
+        .put("env", new JsonObject().put("K", "v"));
+    Task run = new Task("job1-001", "test", TaskType.RUNJOB, definition, true, 10, null,
+        new JsonObject().put("user", "u").put("orgs", "a,b"), null, null, null, null);
+    Task status = new Task("dbstatus-1", "test", TaskType.DBSTATUS, new JsonObject(), true, 20, null, null, null, null, null, null);
+    Task done = new Task("job0-001", "test", TaskType.RUNJOB, new JsonObject(), false, 1, 2L, new JsonObject(), null, null, null, null);
+    Task elsewhere = new Task("job2-001", "tpp", TaskType.RUNJOB, new JsonObject(), true, 5, null, new JsonObject(), null, null, null, null);
+    Future.all(
+            tasks.insert(db.pool(), run, "job1"),
+            tasks.insert(db.pool(), status, null),
+            tasks.insert(db.pool(), done, "job0"),
+            tasks.insert(db.pool(), elsewhere, "job2"))
+        .await();
+    var updated = new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject().put("big", "x".repeat(1000)), false, 7L);
+    tasks.applyAgentUpdate(db.pool(), "test", updated, 30).await();
+
+    List<Task> active = tasks.findActive(db.pool(), "test").await();
+    List<TaskRepository.AgentTask> listed = tasks.findActiveForAgent(db.pool(), "test").await();
+    assertEquals(active.stream().map(Task::id).toList(), listed.stream().map(TaskRepository.AgentTask::id).toList());
+    assertEquals(List.of("dbstatus-1", "job1-001"), listed.stream().map(TaskRepository.AgentTask::id).toList());
+    for (int i = 0; i < active.size(); i++) {
+      assertEquals(active.get(i).toAgentJson(), new JsonObject(listed.get(i).json()), listed.get(i).json());
+    }
+    assertEquals(new JsonObject(), new JsonObject(listed.get(0).json()).getJsonObject("attributes"));
+    assertTrue(tasks.findActiveForAgent(db.pool(), "nope").await().isEmpty());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
   void flagsUpsertAndNoOp(String dialect) throws Exception {
     db = TestDatabases.open(vertx, dialect);
     assertEquals("[tpp] paused=None (never set)", flags.getOrUnset(db.pool(), "tpp", "paused").await().printable());
