@@ -81,6 +81,27 @@ public final class Database implements AutoCloseable {
     return conn.query("SET LOCAL synchronous_commit TO OFF").execute().mapEmpty();
   }
 
+  /** Class key of {@link #lockInTransaction}'s advisory locks ("RAPC"; the two-key space). */
+  static final int TRANSACTION_LOCK_CLASS = 0x52415043;
+
+  /**
+   * Inside a transaction, first: serialises it with every other transaction that takes the same
+   * {@code key}, in any process, until it ends. PostgreSQL takes a transaction-scoped advisory
+   * lock (two-key form, so it never meets the scheduler's single-key lock); READ COMMITTED alone
+   * would let two such transactions read the same state and both write. On SQLite {@code BEGIN
+   * IMMEDIATE} already holds the database's write lock: nothing is sent.
+   */
+  public Future<Void> lockInTransaction(SqlConnection conn, String key) {
+    if (isSqlite()) {
+      return Future.succeededFuture();
+    }
+    return io.vertx.sqlclient.templates.SqlTemplate.forQuery(
+            conn,
+            "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(#{cls}, hashtext(#{key}))) AS locked")
+        .execute(java.util.Map.of("cls", TRANSACTION_LOCK_CLASS, "key", key))
+        .mapEmpty();
+  }
+
   /** Runs {@code body} in one transaction: committed if its future succeeds, else rolled back. */
   public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> body) {
     if (!isSqlite()) {
