@@ -81,6 +81,27 @@ public final class Database implements AutoCloseable {
     return conn.query("SET LOCAL synchronous_commit TO OFF").execute().mapEmpty();
   }
 
+  /** Class key of {@link #lockInTransaction}'s advisory locks ("RAPC"; the two-key space). */
+  static final int TRANSACTION_LOCK_CLASS = 0x52415043;
+
+  /**
+   * Inside a transaction, first: serialises it with every other transaction that takes the same
+   * {@code key}, in any process, until it ends. PostgreSQL takes a transaction-scoped advisory
+   * lock (two-key form, so it never meets the scheduler's single-key lock); READ COMMITTED alone
+   * would let two such transactions read the same state and both write. On SQLite {@code BEGIN
+   * IMMEDIATE} already holds the database's write lock: nothing is sent.
+   */
+  public Future<Void> lockInTransaction(SqlConnection conn, String key) {
+    if (isSqlite()) {
+      return Future.succeededFuture();
+    }
+    return io.vertx.sqlclient.templates.SqlTemplate.forQuery(
+            conn,
+            "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(#{cls}, hashtext(#{key}))) AS locked")
+        .execute(java.util.Map.of("cls", TRANSACTION_LOCK_CLASS, "key", key))
+        .mapEmpty();
+  }
+
   /** Runs {@code body} in one transaction: committed if its future succeeds, else rolled back. */
   public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> body) {
     if (!isSqlite()) {
@@ -99,6 +120,52 @@ public final class Database implements AutoCloseable {
                                     conn.query("ROLLBACK")
                                         .execute()
                                         .transform(ignored -> Future.<T>failedFuture(failure)))));
+  }
+
+  /**
+   * {@link #inTransaction} whose first statement is a read: {@code firstRead} (which must not
+   * write) runs first inside the transaction, then {@code body} with its result. On SQLite the
+   * read is sent right behind {@code BEGIN IMMEDIATE} without waiting for it: statements of a
+   * connection run in order on its worker, so the read still sees the transaction's snapshot,
+   * and one round trip between the event loop and the worker is saved. If {@code BEGIN} fails,
+   * the read may have run outside any transaction (harmless: it writes nothing) and its result
+   * is dropped; {@code body} runs only once both succeeded.
+   */
+  public <R, T> Future<T> inTransaction(
+      Function<SqlConnection, Future<R>> firstRead,
+      java.util.function.BiFunction<SqlConnection, R, Future<T>> body) {
+    if (!isSqlite()) {
+      return pool.withTransaction(conn -> firstRead.apply(conn).compose(r -> body.apply(conn, r)));
+    }
+    return pool.withConnection(
+        conn -> {
+          Future<?> begun = conn.query("BEGIN IMMEDIATE").execute();
+          Future<R> read;
+          try {
+            read = firstRead.apply(conn);
+          } catch (RuntimeException e) {
+            read = Future.failedFuture(e);
+          }
+          Future<R> first = read;
+          // results arrive in statement order: when the read completes, BEGIN has completed
+          return Future.join(begun, first)
+              .transform(
+                  joined -> {
+                    if (begun.failed()) {
+                      return Future.<T>failedFuture(begun.cause());
+                    }
+                    Future<T> result =
+                        first.failed()
+                            ? Future.failedFuture(first.cause())
+                            : first.compose(r -> body.apply(conn, r));
+                    return result.compose(
+                        r -> conn.query("COMMIT").execute().map(r),
+                        failure ->
+                            conn.query("ROLLBACK")
+                                .execute()
+                                .transform(ignored -> Future.<T>failedFuture(failure)));
+                  });
+        });
   }
 
   /** A cheap round trip, for readiness probes. */

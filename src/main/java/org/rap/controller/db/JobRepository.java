@@ -39,6 +39,35 @@ public final class JobRepository {
           + " #{requires_db}, #{backend}, #{branch}, #{created_by}, #{project}, #{orgs},"
           + " #{analysis_scope})";
 
+  /** Bound on {@link #rememberInserted} entries nobody took (e.g. no scheduler in this process). */
+  static final int REMEMBERED_MAX = 1024;
+
+  /**
+   * Jobs this process inserted and committed, by id, until the scheduler takes them: a job's
+   * columns other than its status never change after insert, so the scheduler's first pass over
+   * a just-created job need not read it back (its status columns are read as for every job).
+   */
+  private final Map<String, Job> inserted =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Job> eldest) {
+              return size() > REMEMBERED_MAX;
+            }
+          });
+
+  /** Remembers jobs whose insert has been committed (see {@link #takeInserted}). */
+  public void rememberInserted(Collection<Job> jobs) {
+    for (Job j : jobs) {
+      inserted.put(j.id(), j);
+    }
+  }
+
+  /** A job remembered by {@link #rememberInserted}, forgotten once taken; null when unknown. */
+  public Job takeInserted(String id) {
+    return inserted.remove(id);
+  }
+
   /** Inserts all jobs; the caller provides the transaction. */
   public Future<Void> insertAll(SqlClient client, List<Job> jobs) {
     if (jobs.isEmpty()) {
@@ -295,17 +324,26 @@ public final class JobRepository {
   }
 
   /**
-   * The workspace state: the latest job (by {@code created_at}) of each action in a backend and
-   * workspace, ignoring cancelled jobs and the legacy {@code __error__} action.
+   * The latest non-cancelled job of each action (not {@code __error__}) in a backend and
+   * workspace, "latest" being the highest {@code (created_at, id)}. Computed in the database, so
+   * a create reads one row per action rather than the workspace's whole history.
+   */
+  private static final String LATEST_IDS =
+      "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY action"
+          + " ORDER BY created_at DESC, id DESC) AS rn FROM job"
+          + " WHERE backend = #{backend} AND workspace = #{workspace}"
+          + " AND cancelled = 0 AND action <> '__error__') latest WHERE rn = 1";
+
+  /**
+   * The workspace state: the latest job (by {@code created_at}, then id) of each action in a
+   * backend and workspace, ignoring cancelled jobs and the legacy {@code __error__} action; in
+   * order of those jobs' creation.
    */
   public Future<Map<String, Job>> latestPerAction(
       SqlClient client, String backend, String workspace) {
     return query(
             client,
-            "SELECT "
-                + COLUMNS
-                + " FROM job WHERE backend = #{backend} AND workspace = #{workspace}"
-                + " AND cancelled = 0 AND action <> '__error__' ORDER BY created_at, id",
+            "SELECT " + COLUMNS + " FROM job WHERE id IN (" + LATEST_IDS + ") ORDER BY created_at, id",
             Map.of("backend", backend, "workspace", workspace))
         .map(
             jobs -> {
@@ -314,6 +352,25 @@ public final class JobRepository {
                 latest.put(j.action(), j);
               }
               return latest;
+            });
+  }
+
+  /**
+   * The ids of {@link #latestPerAction}, by action: a narrow read for checking that the
+   * workspace state is still the one a plan was made against.
+   */
+  public Future<Map<String, String>> latestIdPerAction(
+      SqlClient client, String backend, String workspace) {
+    return SqlTemplate.forQuery(
+            client, "SELECT id, action FROM job WHERE id IN (" + LATEST_IDS + ")")
+        .execute(Map.of("backend", backend, "workspace", workspace))
+        .map(
+            rows -> {
+              Map<String, String> out = new HashMap<>();
+              for (Row r : rows) {
+                out.put(r.getString(1), r.getString(0));
+              }
+              return out;
             });
   }
 

@@ -70,6 +70,43 @@ public final class TaskRepository {
         Map.of("backend", backend));
   }
 
+  /** An active task as the agent receives it: its id and its JSON object (task-api.md section 3). */
+  public record AgentTask(String id, String json) {}
+
+  /**
+   * {@link #findActive(SqlClient, String)} as the agents' list needs it: only the listed columns,
+   * each task rendered as its JSON object with the stored {@code definition} and {@code
+   * attributes} texts copied as they are (they are JSON written by {@link #insert}), instead of
+   * parsing every column (agent results included) and encoding the objects again.
+   */
+  public Future<List<AgentTask>> findActiveForAgent(SqlClient client, String backend) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT id, backend, type, definition, attributes, created_at"
+                + " FROM tasks WHERE active = 1 AND backend = #{backend}"
+                + " ORDER BY CASE WHEN type = 'dbstatus' THEN 0 ELSE 1 END, created_at, id")
+        .execute(Map.of("backend", backend))
+        .map(
+            rows -> {
+              List<AgentTask> out = new ArrayList<>(rows.size());
+              for (Row r : rows) {
+                String id = r.getString(0);
+                String attributes = r.getString(4);
+                StringBuilder json = new StringBuilder(256 + r.getString(3).length());
+                json.append("{\"id\":").append(io.vertx.core.json.Json.encode(id))
+                    .append(",\"backend\":").append(io.vertx.core.json.Json.encode(r.getString(1)))
+                    .append(",\"type\":").append(io.vertx.core.json.Json.encode(r.getString(2)))
+                    .append(",\"definition\":").append(r.getString(3).strip())
+                    .append(",\"attributes\":")
+                    .append(attributes == null || attributes.isBlank() ? "{}" : attributes.strip())
+                    .append(",\"created_at\":").append(r.getLong(5))
+                    .append('}');
+                out.add(new AgentTask(id, json.toString()));
+              }
+              return out;
+            });
+  }
+
   /** Active tasks of one type in a backend. */
   public Future<List<Task>> findActive(SqlClient client, String backend, TaskType type) {
     return query(

@@ -27,9 +27,11 @@ import org.rap.controller.ControllerContext;
  * stale codelists, then all new jobs in one transaction and a {@code controller.job.created}
  * event.
  *
- * <p>Creation is serialised per (backend, workspace) in this process. The insert transaction
- * re-reads the workspace state and re-plans if another writer (e.g. an operator command in
- * another process) created jobs there in the meantime.
+ * <p>Creation is serialised per (backend, workspace) in this process. Jobs of allowed images are
+ * planned inside their insert transaction, against the workspace state read in it. When reusable
+ * actions must be resolved (git work, outside any transaction), the insert transaction re-reads
+ * the workspace state and re-plans if another writer (e.g. an operator command in another
+ * process) created jobs there in the meantime.
  *
  * <p>From a CLI: {@code DefaultJobCreator.forController(vertx, context, parser).create(request).await()}.
  */
@@ -191,7 +193,86 @@ public final class DefaultJobCreator implements JobCreator {
     }
   }
 
+  /**
+   * The planned jobs need reusable actions resolved (git work, which must not run inside the
+   * insert transaction): plan again outside it.
+   */
+  private static final class NeedsResolution extends Exception {
+    NeedsResolution() {
+      super("reusable actions to resolve", null, false, false);
+    }
+  }
+
+  /**
+   * The usual case, jobs of allowed images only: the workspace state is read, the jobs planned
+   * and inserted in one transaction (the state read goes out with BEGIN), so the plan cannot go
+   * stale. When a planned job uses a reusable action, that transaction ends without writing and
+   * the request takes {@link #planResolveAndInsert}.
+   */
   private Future<CreateOutcome> planAndInsert(CreateRequest request, Pipeline pipeline, int attempt) {
+    ReusableActions reusable = new ReusableActions(git.repos(), planning);
+    return ctx.db()
+        .<Map<String, Job>, CreateOutcome>inTransaction(
+            conn -> locked(conn, request, () -> ctx.jobs().latestPerAction(conn, request.backend(), request.workspace())),
+            (conn, state) -> {
+              Plan plan;
+              try {
+                plan = JobPlanner.plan(request, pipeline, state, clock.instant(), random);
+              } catch (JobCreationException e) {
+                return Future.failedFuture(e);
+              }
+              if (plan instanceof Plan.NothingToDo nothing) {
+                return Future.<CreateOutcome>succeededFuture(new CreateOutcome.NothingToDo(nothing.details()));
+              }
+              List<Job> planned = ((Plan.NewJobs) plan).jobs();
+              if (!reusable.allAllowed(planned)) {
+                return Future.failedFuture(new NeedsResolution());
+              }
+              return checkCodelists(request, planned)
+                  .compose(jobs -> ctx.jobs().insertAll(conn, jobs).<CreateOutcome>map(v -> new CreateOutcome.Created(jobs)));
+            })
+        .onSuccess(
+            outcome -> {
+              if (outcome instanceof CreateOutcome.Created created) {
+                committed(request, created.jobs());
+              }
+            })
+        .recover(
+            e -> e instanceof NeedsResolution
+                ? planResolveAndInsert(request, pipeline, attempt)
+                : Future.failedFuture(e));
+  }
+
+  /**
+   * {@code read} of the workspace state, first taking the workspace's creation lock (creates of
+   * one workspace in other processes wait for this transaction; SQLite: nothing to send, and the
+   * read goes out right behind BEGIN).
+   */
+  private <R> Future<R> locked(
+      io.vertx.sqlclient.SqlConnection conn, CreateRequest request, java.util.function.Supplier<Future<R>> read) {
+    if (ctx.db().isSqlite()) {
+      return read.get();
+    }
+    return ctx.db()
+        .lockInTransaction(conn, "job-creation/" + request.backend() + "/" + request.workspace())
+        .compose(v -> read.get());
+  }
+
+  /** After the commit of {@code jobs}: remembered for the scheduler's next pass, and logged. */
+  private void committed(CreateRequest request, List<Job> jobs) {
+    ctx.jobs().rememberInserted(jobs);
+    LOG.log(
+        Level.INFO,
+        "Created " + jobs.size() + " job(s) for rap " + request.rapId()
+            + " in " + request.backend() + "/" + request.workspace());
+  }
+
+  /**
+   * Jobs with reusable actions: plan against the workspace state, resolve the actions on the git
+   * worker, then insert in a transaction that first checks the state is still the planned one
+   * (else plans again).
+   */
+  private Future<CreateOutcome> planResolveAndInsert(CreateRequest request, Pipeline pipeline, int attempt) {
     return ctx.jobs()
         .latestPerAction(ctx.db().pool(), request.backend(), request.workspace())
         .compose(
@@ -215,7 +296,7 @@ public final class DefaultJobCreator implements JobCreator {
                         if (e instanceof WorkspaceChanged && attempt < MAX_REPLANS) {
                           LOG.info("Workspace " + request.workspace() + " changed while creating jobs for "
                               + request.rapId() + "; planning again");
-                          return planAndInsert(request, pipeline, attempt + 1);
+                          return planResolveAndInsert(request, pipeline, attempt + 1);
                         }
                         if (e instanceof WorkspaceChanged) {
                           return Future.failedFuture(
@@ -242,22 +323,14 @@ public final class DefaultJobCreator implements JobCreator {
   private Future<List<Job>> insert(CreateRequest request, Map<String, Job> planState, List<Job> jobs) {
     return ctx.db()
         .inTransaction(
-            conn ->
-                ctx.jobs()
-                    .latestPerAction(conn, request.backend(), request.workspace())
-                    .compose(
-                        now -> {
-                          if (!ids(now).equals(ids(planState))) {
-                            return Future.failedFuture(new WorkspaceChanged());
-                          }
-                          return ctx.jobs().insertAll(conn, jobs).map(jobs);
-                        }))
-        .onSuccess(
-            inserted ->
-                LOG.log(
-                    Level.INFO,
-                    "Created " + inserted.size() + " job(s) for rap " + request.rapId()
-                        + " in " + request.backend() + "/" + request.workspace()));
+            conn -> locked(conn, request, () -> ctx.jobs().latestIdPerAction(conn, request.backend(), request.workspace())),
+            (conn, now) -> {
+              if (!now.equals(ids(planState))) {
+                return Future.failedFuture(new WorkspaceChanged());
+              }
+              return ctx.jobs().insertAll(conn, jobs).map(jobs);
+            })
+        .onSuccess(inserted -> committed(request, inserted));
   }
 
   private static Map<String, String> ids(Map<String, Job> state) {

@@ -58,6 +58,25 @@ public final class ReusableActions {
    * The jobs with reusable actions rewritten (others unchanged), in order. The first failure
    * aborts: {@code in '<action>: <image:tag>' <reason>}.
    */
+  /**
+   * Whether every job runs an allowed image, so that {@link #resolve} returns the jobs unchanged
+   * without any git work (it may then be called on an event loop). False when in doubt.
+   */
+  public boolean allAllowed(List<Job> jobs) {
+    for (Job job : jobs) {
+      try {
+        String first = Shell.split(job.runCommand()).get(0);
+        int colon = first.indexOf(':');
+        if (!config.allowedImages().contains(colon < 0 ? first : first.substring(0, colon))) {
+          return false;
+        }
+      } catch (RuntimeException e) {
+        return false; // resolve reports it
+      }
+    }
+    return true;
+  }
+
   public List<Job> resolve(List<Job> jobs) throws JobCreationException {
     List<Job> out = new ArrayList<>(jobs.size());
     for (Job job : jobs) {

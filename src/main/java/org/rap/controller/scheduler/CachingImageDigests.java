@@ -19,10 +19,17 @@ public final class CachingImageDigests implements ImageDigests {
   }
 
   private final Lookup lookup;
+  /** Null when no registry is configured: answers come from {@link #lastSeen} only. */
+  private final boolean offline;
   private final Map<String, String> lastSeen = new ConcurrentHashMap<>();
 
   public CachingImageDigests(Lookup lookup) {
+    this(lookup, false);
+  }
+
+  private CachingImageDigests(Lookup lookup, boolean offline) {
     this.lookup = lookup;
+    this.offline = offline;
   }
 
   /** No registry configured: digests are null unless a previous lookup succeeded. */
@@ -30,11 +37,21 @@ public final class CachingImageDigests implements ImageDigests {
     return new CachingImageDigests(
         ref -> {
           throw new UnsupportedOperationException("no registry configured");
-        });
+        },
+        true);
+  }
+
+  /** Offline, every answer comes from memory. */
+  @Override
+  public boolean mayBlock() {
+    return !offline;
   }
 
   @Override
   public String digest(String imageReference) {
+    if (offline) {
+      return lastSeen.get(imageReference);
+    }
     try {
       String d = lookup.lookup(imageReference);
       if (d != null) {

@@ -9,4 +9,13 @@ package org.rap.controller.scheduler;
 public interface ImageDigests {
   /** The digest, or null when unknown. Must not block for long (runs off the event loop). */
   String digest(String imageReference);
+
+  /**
+   * Whether {@link #digest} may block (asks a registry): the scheduler then calls it on a worker
+   * thread. An implementation that only answers from memory returns false and is called on the
+   * event loop, saving a thread hop per created task.
+   */
+  default boolean mayBlock() {
+    return true;
+  }
 }

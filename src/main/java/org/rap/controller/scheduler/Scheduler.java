@@ -260,7 +260,12 @@ public final class Scheduler implements PassRunner {
     List<String> missing = new ArrayList<>();
     for (JobRepository.StatusRow r : rows) {
       if (!jobCache.containsKey(r.id())) {
-        missing.add(r.id());
+        Job created = ctx.jobs().takeInserted(r.id()); // created by this process: no read back
+        if (created != null) {
+          jobCache.put(created.id(), created);
+        } else {
+          missing.add(r.id());
+        }
       }
     }
     List<Future<List<Job>>> parts = new ArrayList<>();
@@ -639,47 +644,67 @@ public final class Scheduler implements PassRunner {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    Future<String> digest = vertx.executeBlocking(() -> digests.digest(image), false);
+    Future<String> digest;
+    if (digests.mayBlock()) {
+      digest = vertx.executeBlocking(() -> digests.digest(image), false);
+    } else {
+      try {
+        digest = Future.succeededFuture(digests.digest(image));
+      } catch (RuntimeException e) {
+        digest = Future.failedFuture(e);
+      }
+    }
     return digest.compose(
         sha -> {
           String[] taskId = new String[1];
+          // both reads go out with BEGIN, and the two writes together: three round trips to the
+          // database worker instead of six
           return ctx.db()
               .inTransaction(
                   conn ->
-                      ctx.tasks()
-                          .findRunJobTasks(conn, before.id())
-                          .compose(
-                              previous -> {
-                                for (Task t : previous) {
-                                  if (t.active()) {
-                                    return Future.failedFuture(
-                                        new IllegalStateException(
-                                            "Job " + before.id() + " already has an active RUNJOB task " + t.id()));
-                                  }
-                                }
-                                taskId[0] = JobIds.runJobTaskId(before.id(), previous.size() + 1);
-                                return ctx.jobs()
-                                    .latestJobIdPerAction(
-                                        conn, before.backend(), before.workspace(), before.requiresOutputsFrom());
-                              })
-                          .compose(
-                              latest -> {
-                                List<String> inputs = new ArrayList<>();
-                                for (String action : before.requiresOutputsFrom()) {
-                                  String id = latest.get(action);
-                                  if (id != null) {
-                                    inputs.add(id);
-                                  }
-                                }
-                                JobDefinition def = definitions.build(before, taskId[0], inputs, sha);
-                                Task task =
-                                    new Task(
-                                        taskId[0], before.backend(), TaskType.RUNJOB, def.toJson(), true, nowS, null,
-                                        JobDefinitions.attributes(before), null, null, null, null);
-                                return ctx.tasks().insert(conn, task, before.id());
-                              })
-                          .compose(v -> ctx.jobs().updateStatus(conn, after, before.statusCode()))
-                          .compose(ok -> ok ? Future.<Void>succeededFuture() : changedConcurrently(before)))
+                      Future.all(
+                          ctx.tasks().findRunJobTasks(conn, before.id()),
+                          ctx.jobs()
+                              .latestJobIdPerAction(
+                                  conn, before.backend(), before.workspace(), before.requiresOutputsFrom())),
+                  (conn, reads) -> {
+                    List<Task> previous = reads.resultAt(0);
+                    Map<String, String> latest = reads.resultAt(1);
+                    for (Task t : previous) {
+                      if (t.active()) {
+                        return Future.failedFuture(
+                            new IllegalStateException(
+                                "Job " + before.id() + " already has an active RUNJOB task " + t.id()));
+                      }
+                    }
+                    taskId[0] = JobIds.runJobTaskId(before.id(), previous.size() + 1);
+                    List<String> inputs = new ArrayList<>();
+                    for (String action : before.requiresOutputsFrom()) {
+                      String id = latest.get(action);
+                      if (id != null) {
+                        inputs.add(id);
+                      }
+                    }
+                    JobDefinition def = definitions.build(before, taskId[0], inputs, sha);
+                    Task task =
+                        new Task(
+                            taskId[0], before.backend(), TaskType.RUNJOB, def.toJson(), true, nowS, null,
+                            JobDefinitions.attributes(before), null, null, null, null);
+                    // sent together; the conditional update decides (a failed insert rolls back)
+                    Future<Void> inserted = ctx.tasks().insert(conn, task, before.id());
+                    Future<Boolean> updated = ctx.jobs().updateStatus(conn, after, before.statusCode());
+                    return Future.join(inserted, updated)
+                        .transform(
+                            done -> {
+                              if (inserted.failed()) {
+                                return Future.<Void>failedFuture(inserted.cause());
+                              }
+                              if (updated.failed()) {
+                                return Future.<Void>failedFuture(updated.cause());
+                              }
+                              return updated.result() ? Future.<Void>succeededFuture() : changedConcurrently(before);
+                            });
+                  })
               .onSuccess(v -> publishTaskCreated(before.backend(), taskId[0]));
         });
   }

@@ -62,6 +62,96 @@ class RepositoryTest {
         Map.of(a.id(), State.PENDING), jobs.statesOf(db.pool(), List.of(a.id(), "nope")).await());
   }
 
+  /** {@code j} with another id, creation time and cancel flag. */
+  private static Job variant(Job j, String id, long createdAt, boolean cancelled) {
+    return new Job(
+        id, j.rapId(), j.state(), j.repoUrl(), j.commit(), j.workspace(), j.databaseName(), j.action(),
+        j.actionRepoUrl(), j.actionCommit(), j.requiresOutputsFrom(), j.waitForJobIds(), j.runCommand(),
+        j.outputSpec(), j.statusMessage(), j.statusCode(), cancelled, createdAt, createdAt, j.startedAt(),
+        j.completedAt(), j.traceContext(), createdAt * 1_000_000_000L, j.requiresDb(), j.backend(),
+        j.branch(), j.user(), j.project(), j.orgs(), j.analysisScope());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void workspaceStateIsTheLatestNonCancelledJobPerActionOfTheWholeHistory(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    java.util.Random random = new java.util.Random(7);
+    List<Job> all = new java.util.ArrayList<>();
+    String[] actions = {"generate", "analyse", "report", "__error__"};
+    for (int i = 0; i < 120; i++) {
+      String action = actions[random.nextInt(actions.length)];
+      String workspace = random.nextInt(6) == 0 ? "other" : "ws";
+      String backend = random.nextInt(8) == 0 ? "tpp" : "test";
+      // few distinct times: many ties, broken by id
+      long created = 100 + random.nextInt(12);
+      String id = String.format("j%015d", random.nextInt(1_000_000_000));
+      all.add(variant(Jobs.pending("rap000000000000" + (i % 10), action, backend, workspace, created), id, created,
+          random.nextInt(4) == 0));
+    }
+    db.inTransaction(c -> jobs.insertAll(c, all)).await();
+
+    // the definition: every job of the workspace in (created_at, id) order, the last one wins
+    Map<String, Job> expected = new java.util.HashMap<>();
+    all.stream()
+        .filter(j -> j.backend().equals("test") && j.workspace().equals("ws") && !j.cancelled()
+            && !j.action().equals("__error__"))
+        .sorted(java.util.Comparator.comparingLong(Job::createdAt).thenComparing(Job::id))
+        .forEach(j -> expected.put(j.action(), j));
+    assertEquals(3, expected.size());
+    Map<String, Job> latest = jobs.latestPerAction(db.pool(), "test", "ws").await();
+    assertEquals(expected, latest);
+    Map<String, String> ids = new java.util.HashMap<>();
+    expected.forEach((action, j) -> ids.put(action, j.id()));
+    assertEquals(ids, jobs.latestIdPerAction(db.pool(), "test", "ws").await());
+    assertTrue(jobs.latestPerAction(db.pool(), "test", "empty").await().isEmpty());
+    assertTrue(jobs.latestIdPerAction(db.pool(), "test", "empty").await().isEmpty());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void transactionWithAFirstReadCommitsOrRollsBack(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    Job a = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
+    Job b = Jobs.pending("rap0000000000002", "generate", "test", "ws", 101);
+    // the body gets the read's result and its writes are committed
+    int seen =
+        db.inTransaction(
+                c -> jobs.findActive(c).map(List::size),
+                (c, n) -> jobs.insertAll(c, List.of(a)).map(n))
+            .await();
+    assertEquals(0, seen);
+    assertEquals(1, jobs.findActive(db.pool()).await().size());
+    // a failing body rolls its writes back
+    assertThrows(
+        Exception.class,
+        () ->
+            db.inTransaction(
+                    c -> jobs.findActive(c),
+                    (c, found) -> jobs.insertAll(c, List.of(b)).compose(v -> Future.failedFuture("no")))
+                .await());
+    // a failing read: the body never runs
+    boolean[] ran = {false};
+    assertThrows(
+        Exception.class,
+        () ->
+            db.inTransaction(
+                    c -> c.query("SELECT nope FROM no_such_table").execute(),
+                    (c, rows) -> {
+                      ran[0] = true;
+                      return jobs.insertAll(c, List.of(b));
+                    })
+                .await());
+    assertFalse(ran[0]);
+    assertEquals(List.of(a.id()), jobs.findActive(db.pool()).await().stream().map(Job::id).toList());
+    // no transaction left open on a pooled connection: writers still get the lock at once
+    for (int i = 0; i < 8; i++) {
+      db.inTransaction(c -> jobs.findActive(c), (c, found) -> Future.succeededFuture()).await();
+    }
+    db.inTransaction(c -> jobs.insertAll(c, List.of(b))).await();
+    assertEquals(2, jobs.findActive(db.pool()).await().size());
+  }
+
   @ParameterizedTest
   @MethodSource("dialects")
   void failedTransactionInsertsNothing(String dialect) throws Exception {
@@ -147,6 +237,38 @@ class RepositoryTest {
     assertTrue(tasks.deactivate(db.pool(), "dbstatus-1", null).await());
     assertFalse(tasks.deactivate(db.pool(), "dbstatus-1", null).await());
     assertTrue(tasks.findActive(db.pool(), "test").await().isEmpty());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void agentListIsTheActiveTasksAsTheirAgentJson(String dialect) throws Exception {
+    db = TestDatabases.open(vertx, dialect);
+    JsonObject definition = new JsonObject().put("id", "job1").put("cpu_count", 2.0).put("image_sha", (String) null)
+        .put("args", new io.vertx.core.json.JsonArray().add("sh").add("-c").add("echo \"a\\b\" \u00e9"))
+        .put("env", new JsonObject().put("K", "v"));
+    Task run = new Task("job1-001", "test", TaskType.RUNJOB, definition, true, 10, null,
+        new JsonObject().put("user", "u").put("orgs", "a,b"), null, null, null, null);
+    Task status = new Task("dbstatus-1", "test", TaskType.DBSTATUS, new JsonObject(), true, 20, null, null, null, null, null, null);
+    Task done = new Task("job0-001", "test", TaskType.RUNJOB, new JsonObject(), false, 1, 2L, new JsonObject(), null, null, null, null);
+    Task elsewhere = new Task("job2-001", "tpp", TaskType.RUNJOB, new JsonObject(), true, 5, null, new JsonObject(), null, null, null, null);
+    Future.all(
+            tasks.insert(db.pool(), run, "job1"),
+            tasks.insert(db.pool(), status, null),
+            tasks.insert(db.pool(), done, "job0"),
+            tasks.insert(db.pool(), elsewhere, "job2"))
+        .await();
+    var updated = new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject().put("big", "x".repeat(1000)), false, 7L);
+    tasks.applyAgentUpdate(db.pool(), "test", updated, 30).await();
+
+    List<Task> active = tasks.findActive(db.pool(), "test").await();
+    List<TaskRepository.AgentTask> listed = tasks.findActiveForAgent(db.pool(), "test").await();
+    assertEquals(active.stream().map(Task::id).toList(), listed.stream().map(TaskRepository.AgentTask::id).toList());
+    assertEquals(List.of("dbstatus-1", "job1-001"), listed.stream().map(TaskRepository.AgentTask::id).toList());
+    for (int i = 0; i < active.size(); i++) {
+      assertEquals(active.get(i).toAgentJson(), new JsonObject(listed.get(i).json()), listed.get(i).json());
+    }
+    assertEquals(new JsonObject(), new JsonObject(listed.get(0).json()).getJsonObject("attributes"));
+    assertTrue(tasks.findActiveForAgent(db.pool(), "nope").await().isEmpty());
   }
 
   @ParameterizedTest

@@ -285,6 +285,30 @@ class DefaultJobCreatorTest {
     assertEquals(0, sequencerKeys());
   }
 
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void creatorsWithoutASharedSequencerStillPlanAgainstTheCommittedState(String dialect) throws Exception {
+    setUp(dialect);
+    // a second creator, as in another controller process: nothing serialises the two in memory;
+    // each plans inside its insert transaction, so the workspace still gets one job per action
+    DefaultJobCreator other = new DefaultJobCreator(vertx, ctx,
+        new GitService(vertx, GitSettings.forController(ctx.config().common())), new FakeProjectParser(),
+        new PlanningConfig(tmp.resolve("actions").toString(), PlanningConfig.ALLOWED_IMAGES),
+        java.time.Clock.systemUTC());
+    List<Future<CreateOutcome>> futures = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      futures.add((i % 2 == 0 ? creator : other).create(req("prepare").rap("twocreators0000" + i).build()));
+    }
+    int created = 0;
+    for (Future<CreateOutcome> f : futures) {
+      if (f.await(60, TimeUnit.SECONDS) instanceof CreateOutcome.Created) {
+        created++;
+      }
+    }
+    assertEquals(1, created);
+    assertEquals(List.of("generate", "prepare"), allJobs().stream().map(Job::action).sorted().toList());
+  }
+
   private int sequencerKeys() throws Exception {
     java.lang.reflect.Field f = DefaultJobCreator.class.getDeclaredField("sequencer");
     f.setAccessible(true);

@@ -109,6 +109,17 @@ class ReusableActionsTest {
   }
 
   @Test
+  void onlyJobsOfAllowedImagesNeedNoResolution() throws Exception {
+    List<Job> plain = planned(pipeline(action("a", "python:v2 analysis/x.py"), action("b", "r:latest x.R")), "run_all");
+    assertTrue(resolver().allAllowed(plain));
+    assertEquals(plain, resolver().resolve(plain), "allowed images are kept as they are");
+    assertEquals(0, repos.lsRemoteCount());
+    List<Job> mixed = planned(pipeline(action("a", "python:v2 analysis/x.py"), action("u", "my-action:v1.0 x")), "run_all");
+    org.junit.jupiter.api.Assertions.assertFalse(resolver().allAllowed(mixed));
+    org.junit.jupiter.api.Assertions.assertFalse(resolver().allAllowed(planned(pipeline(action("q", "'..:v1'")), "q")));
+  }
+
+  @Test
   void resolutionsAreCachedPerImageAndTag() throws Exception {
     Pipeline p = pipeline(
         action("one", "my-action:v1.1 a"),

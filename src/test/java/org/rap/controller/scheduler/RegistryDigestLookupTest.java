@@ -1,6 +1,7 @@
 package org.rap.controller.scheduler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,6 +114,14 @@ class RegistryDigestLookupTest {
     clock.addAndGet(RegistryDigestLookup.TTL.toNanos() + 1);
     assertEquals(DIGEST, digests.digest(image), "registry gone: last digest seen");
     assertNull(digests.digest("127.0.0.1:" + port + "/opensafely-core/r:latest"), "never seen: null");
+  }
+
+  @Test
+  void onlyARegistryLookupNeedsAWorkerThread() {
+    CachingImageDigests offline = CachingImageDigests.offline();
+    assertFalse(offline.mayBlock(), "no registry: answered from memory on the event loop");
+    assertNull(offline.digest("ghcr.io/opensafely-core/python:v2"));
+    assertTrue(new CachingImageDigests(ref -> "sha256:x").mayBlock());
   }
 
   @Test

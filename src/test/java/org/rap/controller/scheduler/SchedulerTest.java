@@ -616,4 +616,42 @@ class SchedulerTest {
     h.pass();
     assertEquals(initiated + 1_000_000L, h.job(job.id()).statusCodeUpdatedAt());
   }
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void jobRememberedAtInsertStartsAsIfReadBack(String dialect) throws Exception {
+    // the same job in two databases: one pass reads it back, the other takes it from memory
+    Map<String, Job> started = new java.util.HashMap<>();
+    Map<String, JsonObject> definitions = new java.util.HashMap<>();
+    for (boolean remember : List.of(false, true)) {
+      try (Harness x = new Harness(dialect, Map.of("WORKSPACE_EHRQL_MAX_JOIN_COUNT", "{\"ws\": 7}"))) {
+        Job gen = x.insert(TestJob.of("generate").created(Harness.T0 - 200)
+            .status(State.SUCCEEDED, StatusCode.SUCCEEDED, StatusMessages.SUCCEEDED));
+        TestJob a = TestJob.of("analyse").db().run("python:v2 analysis/a.py --name 'a b'").needs("generate", gen.id());
+        a.analysisScope.put("dataset_permissions", List.of("b", "a2"));
+        Job job = x.insert(a);
+        if (remember) {
+          x.ctx.jobs().rememberInserted(List.of(job));
+        }
+        assertEquals(1, x.pass().tasksCreated());
+        assertNull(x.ctx.jobs().takeInserted(job.id()), "the pass takes the remembered job");
+        started.put(String.valueOf(remember), x.job(job.id()));
+        definitions.put(String.valueOf(remember), x.task(job.id() + "-001").definition());
+      }
+    }
+    assertEquals(started.get("false"), started.get("true"));
+    assertEquals(definitions.get("false"), definitions.get("true"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void rememberedJobTakesItsStatusFromTheDatabase(String dialect) throws Exception {
+    harness(dialect, Map.of());
+    Job job = h.insert(TestJob.of("p"));
+    h.ctx.jobs().rememberInserted(List.of(job)); // as created, but cancelled before any pass
+    h.ctx.jobs().markCancelled(h.db.pool(), job.rapId(), List.of("p"), h.nowS()).await();
+    h.advance(1);
+    assertEquals(0, h.pass().tasksCreated());
+    assertEquals(StatusCode.CANCELLED_BY_USER, h.job(job.id()).statusCode());
+    assertTrue(h.runJobTasks(job.id()).isEmpty());
+  }
 }

@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -18,10 +17,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.config.BackendSettings;
 import org.rap.common.http.Responses;
-import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
 import org.rap.common.model.Timestamps;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.db.TaskRepository.AgentTask;
 import org.rap.controller.db.TaskRepository.AgentUpdate;
 import org.rap.controller.scheduler.Flags;
 import org.rap.controller.scheduler.SchedulerEvents;
@@ -125,7 +124,7 @@ public final class TaskApi {
     Promise<Void> woken = waitMillis > 0 ? waiters.register(backend) : null;
     ctx.flags()
         .stamp(ctx.db().pool(), backend, Flags.LAST_SEEN_AT, Timestamps.isoOffset(nowUs), nowUs)
-        .compose(v -> ctx.tasks().findActive(ctx.db().pool(), backend))
+        .compose(v -> ctx.tasks().findActiveForAgent(ctx.db().pool(), backend))
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -169,7 +168,7 @@ public final class TaskApi {
       return;
     }
     ctx.tasks()
-        .findActive(ctx.db().pool(), backend)
+        .findActiveForAgent(ctx.db().pool(), backend)
         .onComplete(ar -> {
           if (ar.failed()) {
             LOG.log(Level.SEVERE, "Listing tasks of " + backend + " failed", ar.cause());
@@ -197,15 +196,28 @@ public final class TaskApi {
     return Math.round(capped * 1000);
   }
 
-  private static void answer(RoutingContext rc, List<Task> tasks) {
-    JsonArray out = new JsonArray();
-    tasks.forEach(t -> out.add(t.toAgentJson()));
-    rc.response().putHeader(VERSION_HEADER, version(tasks));
-    Responses.json(rc, 200, new JsonObject().put("tasks", out));
+  private static void answer(RoutingContext rc, List<AgentTask> tasks) {
+    if (rc.response().ended() || rc.response().closed()) {
+      return;
+    }
+    int size = 16;
+    for (AgentTask t : tasks) {
+      size += t.json().length() + 1;
+    }
+    StringBuilder body = new StringBuilder(size).append("{\"tasks\":[");
+    for (int i = 0; i < tasks.size(); i++) {
+      body.append(i == 0 ? "" : ",").append(tasks.get(i).json());
+    }
+    body.append("]}");
+    rc.response()
+        .setStatusCode(200)
+        .putHeader(VERSION_HEADER, version(tasks))
+        .putHeader("Content-Type", "application/json")
+        .end(body.toString());
   }
 
   /** A digest of the listed task ids (order-independent). */
-  static String version(List<Task> tasks) {
+  static String version(List<AgentTask> tasks) {
     List<String> ids = new java.util.ArrayList<>();
     tasks.forEach(t -> ids.add(t.id()));
     java.util.Collections.sort(ids);
