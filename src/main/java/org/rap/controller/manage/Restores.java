@@ -48,7 +48,8 @@ import org.sqlite.SQLiteConfig;
  *       <db>.pre-restore_<UTC>Z.sqlite}. The scheduler lock file is held throughout, so no
  *       controller can start its loop meanwhile.
  *   <li>PostgreSQL: {@code pg_restore --clean --if-exists --single-transaction} of a custom-format
- *       dump (all or nothing), with the scheduler's advisory lock held, then {@code migrate}.
+ *       dump (all or nothing), with the scheduler's advisory lock held, then {@code migrate} and
+ *       {@code ANALYZE} (a dump carries no planner statistics).
  * </ul>
  *
  * Blocking (JDBC, files, child processes): for the command line, never an event loop.
@@ -461,12 +462,17 @@ public final class Restores {
       if (pending > 0) {
         Migrations.migrate(target);
       }
+      // pg_restore brings no planner statistics: until autovacuum's first analyze the planner
+      // takes the restored tables for empty, and the scheduler's pass over running jobs and
+      // their tasks becomes a nested loop over every task (seconds a pass at a few thousand jobs)
+      st.execute("ANALYZE");
       String now = Migrations.info(target).current().getVersion().getVersion();
       StringBuilder out = new StringBuilder();
       out.append("Restored ").append(file).append(" into the ").append(target.describe()).append(".\n");
       out.append(pending > 0
           ? "The backup was at schema version " + from + "; migrated to " + now + ".\n"
           : "Schema version " + now + " (current).\n");
+      out.append("Planner statistics refreshed (ANALYZE).\n");
       if (!locked) {
         out.append("Forced while a controller held the scheduler lock: restart every controller process now.\n");
       }
