@@ -2,6 +2,7 @@
 # Image smoke test (CI runs it after `make test`): builds the stand-in base images (cached) and
 # docker/Dockerfile, then checks the image the way a deployment uses it:
 #   - metadata: OCI version label = pom version, non-root user, /storage volume, HEALTHCHECK
+#   - the JVM's collector and heap in the deployment's 1 GiB limit are those make bench uses
 #   - the controller refuses to start on a database that was never migrated
 #   - `migrate` (release step) on a fresh volume, then the controller on the embedded SQLite
 #     database answers GET /health/ready with 200 and Docker's HEALTHCHECK reports healthy
@@ -63,6 +64,16 @@ ok "non-root user $user"
 docker image inspect -f '{{json .Config.Volumes}}' "$image" | grep -q '"/storage"' || fail "no /storage volume"
 docker image inspect -f '{{json .Config.Healthcheck.Test}}' "$image" | grep -q healthcheck || fail "no HEALTHCHECK"
 ok "volume /storage and HEALTHCHECK declared"
+
+# --- JVM ergonomics in the deployment's memory limit (deploy/k8s: 1 GiB) ------------------------
+# make bench (SystemBench.JVM_OPTIONS) reproduces them outside a container with
+# -XX:MaxRAM=1g -XX:MaxRAMPercentage=75 -XX:+UseSerialGC: -XX:MaxRAM sizes the heap but does not
+# change the JVM's choice of collector, which follows the container's limit
+flags=$(docker run --rm --network none --memory 1g --entrypoint java "$image" \
+  -XX:MaxRAMPercentage=75 -XX:+PrintFlagsFinal -version 2>/dev/null)
+echo "$flags" | grep -Eq 'bool UseSerialGC += true' || fail "a 1 GiB container's JVM does not pick Serial GC (SystemBench assumes it)"
+echo "$flags" | grep -Eq 'size_t MaxHeapSize += 805306368 ' || fail "a 1 GiB container's JVM heap is not 768 MiB (SystemBench assumes it)"
+ok "1 GiB container: Serial GC, 768 MiB heap, as make bench runs the jars"
 
 # --- the controller refuses an unmigrated database (migrations are a release step) -------------
 docker volume create "$volume-fresh" >/dev/null
