@@ -168,6 +168,17 @@ public final class TaskRepository {
    */
   public Future<Optional<Task>> applyAgentUpdate(
       SqlClient client, String backend, AgentUpdate u, long nowSeconds) {
+    return applyAgentUpdate(client, backend, u, null, nowSeconds);
+  }
+
+  /**
+   * As {@link #applyAgentUpdate(SqlClient, String, AgentUpdate, long)} for a task whose type the
+   * caller has read ({@code null}: unknown): only a RUNJOB task's update copies metrics to its job,
+   * so for the other types that statement is not sent.
+   */
+  public Future<Optional<Task>> applyAgentUpdate(
+      SqlClient client, String backend, AgentUpdate u, TaskType knownType, long nowSeconds) {
+    boolean mayCarryMetrics = knownType == null || knownType == TaskType.RUNJOB;
     Map<String, Object> p = new HashMap<>();
     p.put("id", u.taskId());
     p.put("backend", backend);
@@ -186,7 +197,9 @@ public final class TaskRepository {
                 + " WHERE id = #{id} AND backend = #{backend}"
                 + " AND (active = 1 OR agent_complete IS NULL OR agent_complete = 0)")
         .execute(p)
-        .compose(updated -> updated.rowCount() > 0 ? copyMetricsToJob(client, u) : Future.succeededFuture())
+        .compose(
+            updated ->
+                updated.rowCount() > 0 && mayCarryMetrics ? copyMetricsToJob(client, u) : Future.succeededFuture())
         .compose(ignored -> findById(client, u.taskId()))
         .map(t -> t.filter(task -> task.backend().equals(backend)));
   }

@@ -303,7 +303,7 @@ public final class TaskApi {
                           }
                           boolean wasOpen = !found.get().isAgentComplete();
                           return ctx.tasks()
-                              .applyAgentUpdate(conn, backend, u, Timestamps.nowSeconds())
+                              .applyAgentUpdate(conn, backend, u, found.get().type(), Timestamps.nowSeconds())
                               .compose(
                                   task -> {
                                     // a repeated report on a completed DBSTATUS changes nothing

@@ -190,6 +190,33 @@ class TaskApiTest {
 
   @ParameterizedTest
   @MethodSource("dialects")
+  void aRunJobUpdateCopiesItsJobMetricsToTheJobAndACancelJobUpdateDoesNot(String dialect) throws Exception {
+    start(dialect);
+    org.rap.common.model.Job job = org.rap.testing.Jobs.pending("rap0000000000042", "a", "test", "ws", 10);
+    ctx.jobs().insertAll(db.pool(), List.of(job)).await();
+    insert(job.id() + "-001", "test", TaskType.RUNJOB, 10);
+    insert(job.id() + "-cancel", "test", TaskType.CANCELJOB, 11);
+    JsonObject metrics = new JsonObject().put("cpu_peak", 12.5).put("mem_mb_peak", 100);
+    HttpResponse<String> r = postForm("test", "test-token", new JsonObject().put("task_id", job.id() + "-001")
+        .put("stage", "executing").put("results", new JsonObject().put("job_metrics", metrics))
+        .put("complete", false).put("timestamp_ns", 1).encode());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(metrics, jobMetrics(job.id()));
+    r = postForm("test", "test-token", new JsonObject().put("task_id", job.id() + "-cancel")
+        .put("stage", "finalized").put("results", new JsonObject().put("job_metrics", new JsonObject().put("x", 1)))
+        .put("complete", true).put("timestamp_ns", 2).encode());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(metrics, jobMetrics(job.id()));
+  }
+
+  private JsonObject jobMetrics(String jobId) {
+    String text = db.pool().preparedQuery(db.isSqlite() ? "SELECT metrics FROM job WHERE id = ?" : "SELECT metrics FROM job WHERE id = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(jobId)).await().iterator().next().getString(0);
+    return text == null ? null : new JsonObject(text);
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
   void unknownTasksOtherBackendsAndMalformedPayloads(String dialect) throws Exception {
     start(dialect);
     insert("jobbbbbbbbbbbbb1-001", "tpp", TaskType.RUNJOB, 5);
