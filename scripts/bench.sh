@@ -12,7 +12,18 @@ mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-
 CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit-dirty"; fi
-run() { echo "=== $*"; java -Drap.shared.dir="$(pwd)/../shared" -cp "$CP" "$@" 2>/dev/null; }
+err="${out%.txt}.stderr.txt"
+# each bench's log lines go to $err; a bench that fails or hangs (bounded by BENCH_TIMEOUT
+# seconds) is reported and the others still run: its figures show as missing in the summary
+run() {
+  echo "=== $*"
+  echo "=== $*" >>"$err"
+  rc=0
+  timeout "${BENCH_TIMEOUT:-900}" java -Drap.shared.dir="$(pwd)/../shared" -cp "$CP" "$@" 2>>"$err" || rc=$?
+  if [ "$rc" != 0 ]; then
+    echo "=== FAILED (exit $rc$([ "$rc" = 124 ] && echo ', timed out')): $* -- see $err"
+  fi
+}
 {
   echo "=== machine: $(nproc) cores, $(uptime | sed 's/.*load/load/'), commit $commit"
   run org.rap.bench.SchedulerPassBench postgresql 10000
@@ -25,4 +36,4 @@ run() { echo "=== $*"; java -Drap.shared.dir="$(pwd)/../shared" -cp "$CP" "$@" 2
 } | tee "$out"
 # last: `mvn clean` above would delete it
 java -Dbench.commit="$commit" -cp "$CP" org.rap.bench.BenchReport "$out" target/bench.json | tee -a "$out"
-echo "saved to $out"
+echo "saved to $out (bench logs: $err)"

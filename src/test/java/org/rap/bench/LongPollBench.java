@@ -35,6 +35,14 @@ public final class LongPollBench {
     String dialect = args.length > 0 ? args[0] : "postgresql";
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     Vertx vertx = Vertx.vertx();
+    try {
+      run(vertx, dialect, rounds);
+    } finally {
+      vertx.close().await(); // also after a failure: the event loop threads would keep the JVM up
+    }
+  }
+
+  private static void run(Vertx vertx, String dialect, int rounds) throws Exception {
     Database db = TestDatabases.open(vertx, dialect);
     ControllerConfig config = ControllerConfig.from(Settings.of(Map.of("BACKENDS", "test", "LONG_POLL_MAX_SECONDS", "60")));
     ControllerContext ctx = ControllerContext.of(config, db);
@@ -54,7 +62,11 @@ public final class LongPollBench {
     double[] includingInsert = new double[rounds];
     for (int i = -20; i < rounds; i++) {
       CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(poll, HttpResponse.BodyHandlers.ofString());
+      long deadline = System.nanoTime() + 30_000_000_000L;
       while (api[0].waiting() == 0) {
+        if (waiting.isDone() || System.nanoTime() > deadline) {
+          throw new IllegalStateException("the long poll did not wait: " + (waiting.isDone() ? waiting.get().body() : "30 s"));
+        }
         Thread.sleep(1);
       }
       String id = String.format("benchjob%08d-001", i + 20);
@@ -79,6 +91,5 @@ public final class LongPollBench {
     SchedulerPassBench.report("task.created published -> waiting client has the task", afterCommit);
     SchedulerPassBench.report("task insert start -> waiting client has the task", includingInsert);
     db.closeAsync().await();
-    vertx.close().await();
   }
 }
