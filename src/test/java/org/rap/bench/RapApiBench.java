@@ -160,36 +160,28 @@ public final class RapApiBench {
         jobs.add(j);
       }
     }
-    for (int i = 0; i < jobs.size(); i += 500) {
-      List<Job> part = jobs.subList(i, Math.min(jobs.size(), i + 500));
-      ctx.db().inTransaction(c -> ctx.jobs().insertAll(c, part)).await();
-    }
     TaskRepository tasks = ctx.tasks();
     JsonObject definition = new JsonObject().put("id", "x").put("run_command", "python:v2 analysis/x.py").put("env", new JsonObject().put("A", "b"));
-    List<Future<?>> inserts = new ArrayList<>();
-    for (Job j : running) {
-      String id = JobIds.runJobTaskId(j.id(), 1);
-      Task t = new Task(id, j.backend(), TaskType.RUNJOB, definition, true, 1769851690L, null, new JsonObject(), null, null, null, null);
-      inserts.add(
-          tasks.insert(ctx.db().pool(), t, j.id())
-              .compose(
-                  v ->
-                      tasks.applyAgentUpdate(
-                          ctx.db().pool(),
-                          j.backend(),
-                          new TaskRepository.AgentUpdate(
-                              id,
-                              "executing",
-                              new JsonObject().put("job_metrics", new JsonObject().put("cpu_mean", 97.5).put("cpu_peak", 101.2).put("mem_mb_mean", 812.4).put("mem_mb_peak", 1024.0)),
-                              false,
-                              1L),
-                          1769851700L)));
-      if (inserts.size() >= 200) {
-        Future.all(inserts).await();
-        inserts.clear();
-      }
+    JsonObject results = new JsonObject().put("job_metrics", new JsonObject().put("cpu_mean", 97.5).put("cpu_peak", 101.2).put("mem_mb_mean", 812.4).put("mem_mb_peak", 1024.0));
+    // each running job with its RUNJOB task in one transaction, as the scheduler writes them:
+    // a running job without its task is an error to the scheduler running meanwhile
+    java.util.Set<Job> isRunning = new java.util.HashSet<>(running);
+    for (int i = 0; i < jobs.size(); i += 500) {
+      List<Job> part = jobs.subList(i, Math.min(jobs.size(), i + 500));
+      ctx.db().inTransaction(c -> {
+        Future<?> f = ctx.jobs().insertAll(c, part);
+        for (Job j : part) {
+          if (!isRunning.contains(j)) {
+            continue;
+          }
+          String id = JobIds.runJobTaskId(j.id(), 1);
+          Task t = new Task(id, j.backend(), TaskType.RUNJOB, definition, true, 1769851690L, null, new JsonObject(), null, null, null, null);
+          f = f.compose(v -> tasks.insert(c, t, j.id()))
+              .compose(v -> tasks.applyAgentUpdate(c, j.backend(), new TaskRepository.AgentUpdate(id, "executing", results, false, 1L), 1769851700L));
+        }
+        return f;
+      }).await();
     }
-    Future.all(inserts).await();
     return rapIds;
   }
 
