@@ -114,6 +114,9 @@ public final class BenchReport {
       f.add(new Figure("d_status_throughput_" + dialect + "_rps",
           "(d) rap/status/ throughput (1 RAP, 32 connections), " + dialect,
           throughput(api), "req/s", ">=", 2000.0));
+      f.add(new Figure("d_status_throughput_" + dialect + "_first_10s_rps",
+          "    the same in the first run after start (JIT warm-up), " + dialect,
+          find(api, "warm-up, not counted: wrk [^\\n]*rap/status/\\n\\s*Requests/sec:\\s+([\\d.]+)"), "req/s", ">=", null));
     }
     String jvm = system.getString("jvm_options", "");
     String after = jvm.isBlank() ? "(JVM defaults)" : "(JVM: " + jvm + ")";

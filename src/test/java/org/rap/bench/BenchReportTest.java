@@ -21,6 +21,9 @@ class BenchReportTest {
       "pass during the keep-alive burst: median 65.7 ms, p90 900.0 ms, min 47.8 ms, max 123.4 ms (n=20)",
       "=== org.rap.bench.RapApiBench sqlite 10",
       "rap/status/ 1000 ids -> 5000 jobs (900 KB): median 30.1 ms, p90 35.0 ms, p99 40.0 ms, max 41.0 ms (n=200, sequential)",
+      "warm-up, not counted: wrk -t2 -c32 -d10s --latency -s /tmp/w.lua http://127.0.0.1:1/controller/v1/rap/status/",
+      "Requests/sec:   1800.50",
+      "",
       "$ wrk -t2 -c32 -d10s --latency -s /tmp/x.lua http://127.0.0.1:1/controller/v1/rap/status/",
       "Requests/sec:   5123.45",
       "$ wrk -t2 -c32 -d10s --latency -s /tmp/y.lua http://127.0.0.1:1/controller/v1/backend/status/",
@@ -51,6 +54,9 @@ class BenchReportTest {
     assertEquals(30.1, f.get("d_status_1000_ids_sqlite_ms").value());
     assertEquals(5123.45, f.get("d_status_throughput_sqlite_rps").value());
     assertTrue(f.get("d_status_throughput_sqlite_rps").pass());
+    assertEquals(1800.5, f.get("d_status_throughput_sqlite_first_10s_rps").value(), "the warm-up run, as info");
+    assertNull(f.get("d_status_throughput_sqlite_first_10s_rps").pass());
+    assertNull(f.get("d_status_throughput_postgresql_first_10s_rps").value());
     assertFalse(f.get("d_status_1000_ids_postgresql_ms").pass());
     assertEquals(1500.0, f.get("d_status_throughput_postgresql_rps").value());
     assertFalse(f.get("d_status_throughput_postgresql_rps").pass());
