@@ -43,7 +43,7 @@ public final class ControllerHttpVerticle extends VerticleBase {
     taskApi = new TaskApi(vertx, ctx);
     taskApi.mount(router);
     TaskApi api = taskApi;
-    io.micrometer.core.instrument.Gauge.builder("rap.long_poll.waiters", () -> safeSize(api))
+    io.micrometer.core.instrument.Gauge.builder("rap.long_poll.waiters", api::waiting)
         .description("Agents waiting in a task-API long poll")
         .register(ctx.telemetry().meters());
     return RapApi.mount(vertx, router, rapService)
@@ -54,14 +54,6 @@ public final class ControllerHttpVerticle extends VerticleBase {
               server = s;
               LOG.info("Controller listening on " + ctx.config().host() + ":" + s.actualPort());
             });
-  }
-
-  private static double safeSize(TaskApi api) {
-    try {
-      return api.waiting();
-    } catch (RuntimeException e) { // read off the event loop while it changes
-      return Double.NaN;
-    }
   }
 
   /** The bound port (useful when configured as 0). */

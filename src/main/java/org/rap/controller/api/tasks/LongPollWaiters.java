@@ -6,25 +6,31 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Agents waiting in {@code GET /<backend>/tasks/?wait=N}, per backend. Used only on the HTTP
- * verticle's event loop (no locking). {@link #signal} completes every waiter of a backend.
+ * Agents waiting in {@code GET /<backend>/tasks/?wait=N}, per backend. Changed only on the HTTP
+ * verticle's event loop (no locking); {@link #size} may be read from any thread (metrics).
+ * {@link #signal} completes every waiter of a backend.
  */
 final class LongPollWaiters {
   private final Map<String, Set<Promise<Void>>> waiting = new HashMap<>();
+  private final AtomicInteger count = new AtomicInteger();
 
   /** A waiter that completes on the next signal for the backend. */
   Promise<Void> register(String backend) {
     Promise<Void> p = Promise.promise();
     waiting.computeIfAbsent(backend, b -> new LinkedHashSet<>()).add(p);
+    count.incrementAndGet();
     return p;
   }
 
   void remove(String backend, Promise<Void> p) {
     Set<Promise<Void>> set = waiting.get(backend);
     if (set != null) {
-      set.remove(p);
+      if (set.remove(p)) {
+        count.decrementAndGet();
+      }
       if (set.isEmpty()) {
         waiting.remove(backend);
       }
@@ -34,6 +40,7 @@ final class LongPollWaiters {
   void signal(String backend) {
     Set<Promise<Void>> set = waiting.remove(backend);
     if (set != null) {
+      count.addAndGet(-set.size());
       set.forEach(Promise::tryComplete);
     }
   }
@@ -42,11 +49,13 @@ final class LongPollWaiters {
   void signalAll() {
     Map<String, Set<Promise<Void>>> all = new HashMap<>(waiting);
     waiting.clear();
+    all.values().forEach(s -> count.addAndGet(-s.size()));
     all.values().forEach(s -> s.forEach(Promise::tryComplete));
   }
 
+  /** Waiters now; safe to read from any thread. */
   int size() {
-    return waiting.values().stream().mapToInt(Set::size).sum();
+    return count.get();
   }
 
   static Future<Void> future(Promise<Void> p) {

@@ -1,0 +1,65 @@
+package org.rap.controller.api.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Promise;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** The waiter count that metrics read from another thread follows every change. */
+class LongPollWaitersTest {
+  @Test
+  void sizeFollowsRegisterRemoveSignalAndSignalAll() {
+    LongPollWaiters w = new LongPollWaiters();
+    Promise<Void> a1 = w.register("a");
+    Promise<Void> a2 = w.register("a");
+    Promise<Void> b1 = w.register("b");
+    w.register("c");
+    assertEquals(4, w.size());
+    w.remove("a", a1);
+    w.remove("a", a1); // twice: counted once
+    assertEquals(3, w.size());
+    w.signal("a");
+    assertTrue(a2.future().isComplete());
+    assertFalse(b1.future().isComplete());
+    assertEquals(2, w.size());
+    w.remove("a", a2); // the poll's own cleanup after its signal
+    assertEquals(2, w.size());
+    w.signalAll();
+    assertTrue(b1.future().isComplete());
+    assertEquals(0, w.size());
+  }
+
+  @Test
+  void sizeCanBeReadFromAnotherThreadWhileTheLoopChangesTheWaiters() throws Exception {
+    LongPollWaiters w = new LongPollWaiters();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    Thread reader = new Thread(() -> {
+      try {
+        while (!stop.get()) {
+          int n = w.size();
+          if (n < 0 || n > 2) {
+            throw new IllegalStateException("size " + n);
+          }
+        }
+      } catch (Throwable t) {
+        failed.set(t);
+      }
+    });
+    reader.start();
+    for (int i = 0; i < 200_000; i++) {
+      Promise<Void> p = w.register("b" + (i % 7));
+      w.register("x");
+      w.remove("b" + (i % 7), p);
+      w.signal("x");
+    }
+    stop.set(true);
+    reader.join();
+    assertEquals(null, failed.get());
+    assertEquals(0, w.size());
+  }
+}
