@@ -25,6 +25,8 @@ public final class TestDatabases {
   private static final int STALE_HOURS = 3;
   private static final java.util.concurrent.atomic.AtomicBoolean SWEPT =
       new java.util.concurrent.atomic.AtomicBoolean();
+  /** PostgreSQL databases this JVM created: dropped when it exits, unless RAP_TEST_KEEP_DBS=1. */
+  private static final java.util.Queue<String> CREATED = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   private TestDatabases() {}
 
@@ -63,8 +65,12 @@ public final class TestDatabases {
               .build();
       if (SWEPT.compareAndSet(false, true)) {
         dropStale(pool);
+        if (!"1".equals(System.getenv("RAP_TEST_KEEP_DBS"))) {
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> dropCreated(admin), "drop-test-databases"));
+        }
       }
       pool.query("CREATE DATABASE " + name).execute().await();
+      CREATED.add(name);
       pool.close().await();
     } finally {
       vertx.close().await();
@@ -93,6 +99,22 @@ public final class TestDatabases {
       }
     } catch (RuntimeException e) {
       System.err.println("[TestDatabases] could not drop stale test databases: " + e.getMessage());
+    }
+  }
+
+  /**
+   * At JVM exit: drops the databases this JVM created (a test run made hundreds, and with that
+   * many the autovacuum launcher visits one every ~85 ms). RAP_TEST_KEEP_DBS=1 keeps them to look
+   * at after a failure; the sweep above removes them hours later. Best effort, plain JDBC.
+   */
+  private static void dropCreated(DatabaseTarget admin) {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());
+        java.sql.Statement st = c.createStatement()) {
+      for (String name; (name = CREATED.poll()) != null; ) {
+        st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+      }
+    } catch (java.sql.SQLException | RuntimeException e) {
+      System.err.println("[TestDatabases] could not drop this run's test databases: " + e.getMessage());
     }
   }
 
