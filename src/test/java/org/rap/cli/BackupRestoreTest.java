@@ -170,6 +170,7 @@ class BackupRestoreTest {
         .setDatabase(admin.database()).setUser(admin.user()).setPassword(admin.password())).using(vertx).build();
     try {
       pool.query("CREATE DATABASE " + name).execute().await();
+      TestDatabases.dropAtExit(name);
     } finally {
       pool.close().await();
     }

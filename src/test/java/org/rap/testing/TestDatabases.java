@@ -65,12 +65,9 @@ public final class TestDatabases {
               .build();
       if (SWEPT.compareAndSet(false, true)) {
         dropStale(pool);
-        if (!"1".equals(System.getenv("RAP_TEST_KEEP_DBS"))) {
-          Runtime.getRuntime().addShutdownHook(new Thread(() -> dropCreated(admin), "drop-test-databases"));
-        }
       }
       pool.query("CREATE DATABASE " + name).execute().await();
-      CREATED.add(name);
+      dropAtExit(name);
       pool.close().await();
     } finally {
       vertx.close().await();
@@ -99,6 +96,21 @@ public final class TestDatabases {
       }
     } catch (RuntimeException e) {
       System.err.println("[TestDatabases] could not drop stale test databases: " + e.getMessage());
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicBoolean HOOKED =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** A PostgreSQL database on the {@link #PG_URL} server that a test created, to drop at exit. */
+  public static void dropAtExit(String name) {
+    if ("1".equals(System.getenv("RAP_TEST_KEEP_DBS"))) {
+      return;
+    }
+    CREATED.add(name);
+    if (HOOKED.compareAndSet(false, true)) {
+      DatabaseTarget admin = DatabaseTarget.postgres(PG_URL);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> dropCreated(admin), "drop-test-databases"));
     }
   }
 
