@@ -214,23 +214,14 @@ public final class DefaultJobCreator implements JobCreator {
     return ctx.db()
         .<Map<String, Job>, CreateOutcome>inTransaction(
             conn -> locked(conn, request, () -> ctx.jobs().latestPerAction(conn, request.backend(), request.workspace())),
-            (conn, state) -> {
-              Plan plan;
-              try {
-                plan = JobPlanner.plan(request, pipeline, state, clock.instant(), random);
-              } catch (JobCreationException e) {
-                return Future.failedFuture(e);
-              }
-              if (plan instanceof Plan.NothingToDo nothing) {
-                return Future.<CreateOutcome>succeededFuture(new CreateOutcome.NothingToDo(nothing.details()));
-              }
-              List<Job> planned = ((Plan.NewJobs) plan).jobs();
-              if (!reusable.allAllowed(planned)) {
-                return Future.failedFuture(new NeedsResolution());
-              }
-              return checkCodelists(request, planned)
-                  .compose(jobs -> ctx.jobs().insertAll(conn, jobs).<CreateOutcome>map(v -> new CreateOutcome.Created(jobs)));
-            })
+            (conn, state) ->
+                plan(request, pipeline, state, planned -> {
+                  if (!reusable.allAllowed(planned)) {
+                    return Future.failedFuture(new NeedsResolution());
+                  }
+                  return checkCodelists(request, planned)
+                      .compose(jobs -> ctx.jobs().insertAll(conn, jobs).<CreateOutcome>map(v -> new CreateOutcome.Created(jobs)));
+                }))
         .onSuccess(
             outcome -> {
               if (outcome instanceof CreateOutcome.Created created) {
@@ -276,17 +267,7 @@ public final class DefaultJobCreator implements JobCreator {
     return ctx.jobs()
         .latestPerAction(ctx.db().pool(), request.backend(), request.workspace())
         .compose(
-            state -> {
-              Plan plan;
-              try {
-                plan = JobPlanner.plan(request, pipeline, state, clock.instant(), random);
-              } catch (JobCreationException e) {
-                return Future.failedFuture(e);
-              }
-              if (plan instanceof Plan.NothingToDo nothing) {
-                return Future.succeededFuture(new CreateOutcome.NothingToDo(nothing.details()));
-              }
-              List<Job> planned = ((Plan.NewJobs) plan).jobs();
+            state -> plan(request, pipeline, state, planned -> {
               return git.execute(() -> new ReusableActions(git.repos(), planning).resolve(planned))
                   .compose(jobs -> checkCodelists(request, jobs))
                   .compose(jobs -> insert(request, state, jobs))
@@ -304,7 +285,28 @@ public final class DefaultJobCreator implements JobCreator {
                         }
                         return Future.failedFuture(e);
                       });
-            });
+            }));
+  }
+
+  /**
+   * Plans the request against the workspace {@code state}: a planning error fails the future,
+   * "nothing to do" is the outcome, and new jobs go to {@code then}.
+   */
+  private Future<CreateOutcome> plan(
+      CreateRequest request,
+      Pipeline pipeline,
+      Map<String, Job> state,
+      java.util.function.Function<List<Job>, Future<CreateOutcome>> then) {
+    Plan plan;
+    try {
+      plan = JobPlanner.plan(request, pipeline, state, clock.instant(), random);
+    } catch (JobCreationException e) {
+      return Future.failedFuture(e);
+    }
+    if (plan instanceof Plan.NothingToDo nothing) {
+      return Future.succeededFuture(new CreateOutcome.NothingToDo(nothing.details()));
+    }
+    return then.apply(((Plan.NewJobs) plan).jobs());
   }
 
   private static Future<List<Job>> checkCodelists(CreateRequest request, List<Job> jobs) {
