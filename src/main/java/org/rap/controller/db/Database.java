@@ -111,15 +111,14 @@ public final class Database implements AutoCloseable {
         conn ->
             conn.query("BEGIN IMMEDIATE")
                 .execute()
-                .compose(
-                    begun ->
-                        body.apply(conn)
-                            .compose(
-                                result -> conn.query("COMMIT").execute().map(result),
-                                failure ->
-                                    conn.query("ROLLBACK")
-                                        .execute()
-                                        .transform(ignored -> Future.<T>failedFuture(failure)))));
+                .compose(begun -> commitOrRollback(conn, body.apply(conn))));
+  }
+
+  /** SQLite: COMMIT after {@code work} succeeded, else ROLLBACK and its failure. */
+  private static <T> Future<T> commitOrRollback(SqlConnection conn, Future<T> work) {
+    return work.compose(
+        result -> conn.query("COMMIT").execute().map(result),
+        failure -> conn.query("ROLLBACK").execute().transform(ignored -> Future.<T>failedFuture(failure)));
   }
 
   /**
@@ -154,16 +153,7 @@ public final class Database implements AutoCloseable {
                     if (begun.failed()) {
                       return Future.<T>failedFuture(begun.cause());
                     }
-                    Future<T> result =
-                        first.failed()
-                            ? Future.failedFuture(first.cause())
-                            : first.compose(r -> body.apply(conn, r));
-                    return result.compose(
-                        r -> conn.query("COMMIT").execute().map(r),
-                        failure ->
-                            conn.query("ROLLBACK")
-                                .execute()
-                                .transform(ignored -> Future.<T>failedFuture(failure)));
+                    return commitOrRollback(conn, first.compose(r -> body.apply(conn, r)));
                   });
         });
   }

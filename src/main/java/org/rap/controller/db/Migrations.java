@@ -26,17 +26,20 @@ public final class Migrations {
 
   /** Creates or upgrades the schema; idempotent. Returns the number of migrations applied. */
   public static MigrateResult migrate(DatabaseTarget target) throws Exception {
+    createSqliteFolder(target);
+    return flyway(target).migrate();
+  }
+
+  /** SQLite: the database file's folder, which the driver does not create. */
+  private static void createSqliteFolder(DatabaseTarget target) throws java.io.IOException {
     if (target.dialect() == DatabaseTarget.Dialect.SQLITE) {
       Files.createDirectories(target.sqliteFile().toAbsolutePath().getParent());
     }
-    return flyway(target).migrate();
   }
 
   /** Upgrades the schema up to and including {@code version} only (tests of later migrations). */
   public static MigrateResult migrateTo(DatabaseTarget target, String version) throws Exception {
-    if (target.dialect() == DatabaseTarget.Dialect.SQLITE) {
-      Files.createDirectories(target.sqliteFile().toAbsolutePath().getParent());
-    }
+    createSqliteFolder(target);
     return Flyway.configure().configuration(flyway(target).getConfiguration()).target(version).load().migrate();
   }
 
