@@ -59,15 +59,14 @@ public final class TaskRepository {
         .map(l -> l.stream().findFirst());
   }
 
+  /** The active tasks of a backend, DBSTATUS first, then by creation (the agents' order). */
+  private static final String ACTIVE_OF_BACKEND =
+      " FROM tasks WHERE active = 1 AND backend = #{backend}"
+          + " ORDER BY CASE WHEN type = 'dbstatus' THEN 0 ELSE 1 END, created_at, id";
+
   /** Active tasks of a backend, DBSTATUS first, then by creation. */
   public Future<List<Task>> findActive(SqlClient client, String backend) {
-    return query(
-        client,
-        "SELECT "
-            + COLUMNS
-            + " FROM tasks WHERE active = 1 AND backend = #{backend}"
-            + " ORDER BY CASE WHEN type = 'dbstatus' THEN 0 ELSE 1 END, created_at, id",
-        Map.of("backend", backend));
+    return query(client, "SELECT " + COLUMNS + ACTIVE_OF_BACKEND, Map.of("backend", backend));
   }
 
   /** An active task as the agent receives it: its id and its JSON object (task-api.md section 3). */
@@ -82,9 +81,7 @@ public final class TaskRepository {
   public Future<List<AgentTask>> findActiveForAgent(SqlClient client, String backend) {
     return SqlTemplate.forQuery(
             client,
-            "SELECT id, backend, type, definition, attributes, created_at"
-                + " FROM tasks WHERE active = 1 AND backend = #{backend}"
-                + " ORDER BY CASE WHEN type = 'dbstatus' THEN 0 ELSE 1 END, created_at, id")
+            "SELECT id, backend, type, definition, attributes, created_at" + ACTIVE_OF_BACKEND)
         .execute(Map.of("backend", backend))
         .map(
             rows -> {
