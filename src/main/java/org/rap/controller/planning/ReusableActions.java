@@ -55,19 +55,13 @@ public final class ReusableActions {
   record Resolved(String repoUrl, String commit, List<String> runArgs) {}
 
   /**
-   * The jobs with reusable actions rewritten (others unchanged), in order. The first failure
-   * aborts: {@code in '<action>: <image:tag>' <reason>}.
-   */
-  /**
    * Whether every job runs an allowed image, so that {@link #resolve} returns the jobs unchanged
    * without any git work (it may then be called on an event loop). False when in doubt.
    */
   public boolean allAllowed(List<Job> jobs) {
     for (Job job : jobs) {
       try {
-        String first = Shell.split(job.runCommand()).get(0);
-        int colon = first.indexOf(':');
-        if (!config.allowedImages().contains(colon < 0 ? first : first.substring(0, colon))) {
+        if (!config.allowedImages().contains(imageName(Shell.split(job.runCommand()).get(0)))) {
           return false;
         }
       } catch (RuntimeException e) {
@@ -77,6 +71,16 @@ public final class ReusableActions {
     return true;
   }
 
+  /** The image of a run command's first word, {@code <image>[:<tag>]}. */
+  private static String imageName(String first) {
+    int colon = first.indexOf(':');
+    return colon < 0 ? first : first.substring(0, colon);
+  }
+
+  /**
+   * The jobs with reusable actions rewritten (others unchanged), in order. The first failure
+   * aborts: {@code in '<action>: <image:tag>' <reason>}.
+   */
   public List<Job> resolve(List<Job> jobs) throws JobCreationException {
     List<Job> out = new ArrayList<>(jobs.size());
     for (Job job : jobs) {
@@ -89,7 +93,7 @@ public final class ReusableActions {
     List<String> args = Shell.split(job.runCommand());
     String first = args.get(0);
     int colon = first.indexOf(':');
-    String image = colon < 0 ? first : first.substring(0, colon);
+    String image = imageName(first);
     String tag = colon < 0 ? null : first.substring(colon + 1);
     if (config.allowedImages().contains(image)) {
       return job;
