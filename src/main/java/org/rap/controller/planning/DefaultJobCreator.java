@@ -236,14 +236,11 @@ public final class DefaultJobCreator implements JobCreator {
 
   /**
    * {@code read} of the workspace state, first taking the workspace's creation lock (creates of
-   * one workspace in other processes wait for this transaction; SQLite: nothing to send, and the
-   * read goes out right behind BEGIN).
+   * one workspace in other processes wait for this transaction; SQLite: nothing to send, the lock
+   * is an already completed future, and the read goes out right behind BEGIN).
    */
   private <R> Future<R> locked(
       io.vertx.sqlclient.SqlConnection conn, CreateRequest request, java.util.function.Supplier<Future<R>> read) {
-    if (ctx.db().isSqlite()) {
-      return read.get();
-    }
     return ctx.db()
         .lockInTransaction(conn, "job-creation/" + request.backend() + "/" + request.workspace())
         .compose(v -> read.get());
