@@ -145,7 +145,6 @@ public final class RapApiBench {
   private static List<String> seed(ControllerContext ctx) {
     List<String> rapIds = new ArrayList<>();
     List<Job> jobs = new ArrayList<>();
-    List<Job> running = new ArrayList<>();
     for (int r = 0; r < 1200; r++) {
       String rap = String.format("rap%013d", r);
       String backend = r < 1000 ? "test" : "tpp";
@@ -156,7 +155,6 @@ public final class RapApiBench {
         Job j = Jobs.pending(rap, "action_" + a, backend, "ws" + (r % 50), 1769851646L + r);
         if (a < 2) {
           j = j.withStatus(State.RUNNING, StatusCode.EXECUTING, "Job executing on the backend", 1769851700L, 1769851690L, null, 1L);
-          running.add(j);
         } else if (a == 2) {
           j = j.withStatus(State.SUCCEEDED, StatusCode.SUCCEEDED, "Completed successfully", 1769851800L, 1769851690L, 1769851800L, 2L);
         }
@@ -168,13 +166,12 @@ public final class RapApiBench {
     JsonObject results = new JsonObject().put("job_metrics", new JsonObject().put("cpu_mean", 97.5).put("cpu_peak", 101.2).put("mem_mb_mean", 812.4).put("mem_mb_peak", 1024.0));
     // each running job with its RUNJOB task in one transaction, as the scheduler writes them:
     // a running job without its task is an error to the scheduler running meanwhile
-    java.util.Set<Job> isRunning = new java.util.HashSet<>(running);
     for (int i = 0; i < jobs.size(); i += 500) {
       List<Job> part = jobs.subList(i, Math.min(jobs.size(), i + 500));
       ctx.db().inTransaction(c -> {
         Future<?> f = ctx.jobs().insertAll(c, part);
         for (Job j : part) {
-          if (!isRunning.contains(j)) {
+          if (j.state() != State.RUNNING) {
             continue;
           }
           String id = JobIds.runJobTaskId(j.id(), 1);

@@ -19,7 +19,7 @@ public final class CachingImageDigests implements ImageDigests {
   }
 
   private final Lookup lookup;
-  /** Null when no registry is configured: answers come from {@link #lastSeen} only. */
+  /** True when no registry is configured: answers come from {@link #lastSeen} only. */
   private final boolean offline;
   private final Map<String, String> lastSeen = new ConcurrentHashMap<>();
 
