@@ -19,7 +19,7 @@ run() {
   echo "=== $*"
   echo "=== $*" >>"$err"
   rc=0
-  timeout "${BENCH_TIMEOUT:-900}" java -Drap.shared.dir="$(pwd)/../shared" -cp "$CP" "$@" 2>>"$err" || rc=$?
+  timeout "${BENCH_TIMEOUT:-900}" java -cp "$CP" "$@" 2>>"$err" || rc=$?
   if [ "$rc" != 0 ]; then
     echo "=== FAILED (exit $rc$([ "$rc" = 124 ] && echo ', timed out')): $* -- see $err"
   fi

@@ -38,7 +38,7 @@ import org.rap.testing.TestDatabases;
  * (or a bounded WebClient loop when wrk is missing), loopback only.
  *
  * <p>Run: {@code mvn -q test-compile && mvn -q dependency:build-classpath
- * -Dmdep.outputFile=/tmp/rapapi-cp.txt && java -Drap.shared.dir=../shared -cp
+ * -Dmdep.outputFile=/tmp/rapapi-cp.txt && java -cp
  * target/test-classes:target/classes:$(cat /tmp/rapapi-cp.txt) org.rap.bench.RapApiBench
  * [sqlite|postgresql] [seconds]}. wrk: {@code apt-get install -y wrk}.
  */

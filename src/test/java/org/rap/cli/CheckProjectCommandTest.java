@@ -2,6 +2,7 @@ package org.rap.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.rap.testing.TestResources;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -173,7 +174,7 @@ class CheckProjectCommandTest {
 
   @Test
   void everyFixtureThroughTheCommandMatchesTheReference() throws Exception {
-    Path fixtures = Path.of(System.getProperty("rap.shared.dir", "../shared"), "fixtures", "project-yaml");
+    Path fixtures = TestResources.projectYamlFixtures();
     int checked = 0;
     for (Path expectedFile : new Path[] {fixtures.resolve("expected.json"), fixtures.resolve("real-world/expected.json")}) {
       JsonArray entries = new JsonArray(Files.readString(expectedFile));

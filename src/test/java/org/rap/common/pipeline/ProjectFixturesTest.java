@@ -17,16 +17,16 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.rap.testing.TestResources;
 
 /**
- * Every project.yaml fixture in {@code shared/fixtures/project-yaml} (including the real-world
+ * Every project.yaml fixture in {@code src/test/resources/project-yaml} (including the real-world
  * corpus) against the reference's recorded outcome: verdict, message text, warnings and the
  * parsed properties of valid files.
  */
 class ProjectFixturesTest {
   static Path fixturesDir() {
-    String shared = System.getProperty("rap.shared.dir", "../shared");
-    return Path.of(shared, "fixtures", "project-yaml");
+    return TestResources.projectYamlFixtures();
   }
 
   record Fixture(Path file, JsonObject expected) {

@@ -13,11 +13,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.rap.testing.TestResources;
 
 /**
  * Validates RAP API responses against our {@code openapi/rap-api.yaml} and against the reference's
- * upstream document (loaded with the load-time patches of stack.md section 4: absolute server,
- * operationIds, {@code nullable} converted to 3.1 forms).
+ * upstream document ({@code src/test/resources/contracts}, loaded with patches that vertx-openapi
+ * needs: an absolute server URL, operationIds, and {@code nullable} converted to its OpenAPI 3.1
+ * forms, which vertx-openapi would otherwise ignore).
  */
 public final class ResponseContracts {
   /** Documented status codes per operation (rap-api.md section 9). */
@@ -42,7 +44,7 @@ public final class ResponseContracts {
 
   public static ResponseContracts load(Vertx vertx) throws Exception {
     OpenAPIContract ours = RapContract.load(vertx).await().contract();
-    Path file = Path.of(System.getProperty("rap.shared.dir", "../shared"), "reference/upstream/rap-api-openapi.yaml");
+    Path file = TestResources.path("contracts/upstream-rap-api-openapi.yaml");
     JsonObject doc = RapContract.parseYaml(Files.readString(file));
     OpenAPIContract upstream = OpenAPIContract.from(vertx, patchUpstream(doc)).await();
     return new ResponseContracts(vertx, ours, upstream);
@@ -97,7 +99,11 @@ public final class ResponseContracts {
     }
   }
 
-  /** stack.md section 4: absolute server URL, operation ids, nullable → 3.1 forms. */
+  /**
+   * vertx-openapi rejects a relative server URL and keys operations by operationId (the upstream
+   * document has none), and in 3.1 {@code nullable} is an unknown keyword: absolute server URL,
+   * operation ids, nullable → 3.1 forms.
+   */
   public static JsonObject patchUpstream(JsonObject doc) {
     doc.put("servers", new JsonArray().add(new JsonObject().put("url", "http://localhost/controller/v1/")));
     JsonObject paths = doc.getJsonObject("paths");
