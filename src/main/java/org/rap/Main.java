@@ -1,8 +1,19 @@
 package org.rap;
 
 import java.util.concurrent.Callable;
+import org.rap.cli.AddJobCommand;
+import org.rap.cli.BackupCommand;
+import org.rap.cli.CheckProjectCommand;
+import org.rap.cli.DbMaintenanceCommand;
+import org.rap.cli.DemoCommand;
+import org.rap.cli.FlagsCommand;
 import org.rap.cli.MigrateCommand;
+import org.rap.cli.PauseCommand;
+import org.rap.cli.PrepareForRebootCommand;
+import org.rap.cli.RestoreCommand;
 import org.rap.cli.RoleCommand;
+import org.rap.cli.RunCommand;
+import org.rap.common.telemetry.Logging;
 import picocli.CommandLine;
 
 /** Entry point of rap.jar: {@code --role=controller|agent|all} or an operator subcommand. */
@@ -10,7 +21,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    org.rap.common.telemetry.Logging.configure();
+    Logging.configure();
     System.exit(execute(args));
   }
 
@@ -23,16 +34,16 @@ public final class Main {
     CommandLine cl = new CommandLine(new RoleCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.addSubcommand(new MigrateCommand());
-    cl.addSubcommand(new org.rap.cli.RunCommand());
-    cl.addSubcommand(new org.rap.cli.DemoCommand());
-    cl.addSubcommand(new org.rap.cli.CheckProjectCommand());
-    cl.addSubcommand(new org.rap.cli.PauseCommand());
-    cl.addSubcommand(new org.rap.cli.DbMaintenanceCommand());
-    cl.addSubcommand(new org.rap.cli.PrepareForRebootCommand());
-    cl.addSubcommand(new org.rap.cli.FlagsCommand());
-    cl.addSubcommand(new org.rap.cli.AddJobCommand());
-    cl.addSubcommand(new org.rap.cli.BackupCommand());
-    cl.addSubcommand(new org.rap.cli.RestoreCommand());
+    cl.addSubcommand(new RunCommand());
+    cl.addSubcommand(new DemoCommand());
+    cl.addSubcommand(new CheckProjectCommand());
+    cl.addSubcommand(new PauseCommand());
+    cl.addSubcommand(new DbMaintenanceCommand());
+    cl.addSubcommand(new PrepareForRebootCommand());
+    cl.addSubcommand(new FlagsCommand());
+    cl.addSubcommand(new AddJobCommand());
+    cl.addSubcommand(new BackupCommand());
+    cl.addSubcommand(new RestoreCommand());
     return cl;
   }
 }

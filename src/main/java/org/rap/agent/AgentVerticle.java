@@ -7,10 +7,12 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
 import org.rap.agent.executor.Executor;
+import org.rap.agent.metrics.ContainerGauges;
 import org.rap.agent.metrics.MetricsStore;
 import org.rap.agent.metrics.MetricsVerticle;
 import org.rap.agent.metrics.StatsSampler;
@@ -26,6 +28,7 @@ import org.rap.common.config.AgentConfig;
 import org.rap.common.http.HealthRoutes;
 import org.rap.common.http.HttpServers;
 import org.rap.common.http.Responses;
+import org.rap.common.telemetry.CallTimer;
 
 /**
  * The agent role: its health server on {@code AGENT_PORT}, the poller (with task handling) and the
@@ -70,7 +73,7 @@ public final class AgentVerticle extends VerticleBase {
           wiring.onFatal().accept(reason);
         });
     // building the client reads local config files: off the event loop
-    org.rap.common.telemetry.CallTimer dockerTimer = wiring.telemetry().calls("docker");
+    CallTimer dockerTimer = wiring.telemetry().calls("docker");
     return vertx.executeBlocking(() -> DockerClients.create(dockerTimer), false).compose(this::startWith);
   }
 
@@ -109,7 +112,7 @@ public final class AgentVerticle extends VerticleBase {
             metricsStore,
             config.statsPollInterval(),
             STATS_PARALLELISM,
-            new org.rap.agent.metrics.ContainerGauges(wiring.telemetry().meters()));
+            new ContainerGauges(wiring.telemetry().meters()));
     Router router = Router.router(vertx);
     health.mount(router);
     router.get("/metrics").handler(wiring.telemetry().scrapeHandler());
@@ -168,7 +171,7 @@ public final class AgentVerticle extends VerticleBase {
 
   /** Agent time in nanoseconds since the epoch. */
   static long nowNs() {
-    java.time.Instant now = java.time.Instant.now();
+    Instant now = Instant.now();
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 

@@ -5,6 +5,8 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import java.time.Duration;
+import org.rap.agent.executor.TimedDockerHttpClient;
+import org.rap.common.telemetry.CallTimer;
 
 /**
  * Builds the agent's docker-java client (zerodep transport, API version left to the daemon;
@@ -15,11 +17,11 @@ public final class DockerClients {
   private DockerClients() {}
 
   public static DockerClient create() {
-    return create(org.rap.common.telemetry.CallTimer.NONE);
+    return create(CallTimer.NONE);
   }
 
   /** Timing every Engine API call with {@code timer}. */
-  public static DockerClient create(org.rap.common.telemetry.CallTimer timer) {
+  public static DockerClient create(CallTimer timer) {
     DefaultDockerClientConfig cfg = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
     ZerodepDockerHttpClient http =
         new ZerodepDockerHttpClient.Builder()
@@ -30,6 +32,6 @@ public final class DockerClients {
             .responseTimeout(Duration.ofMinutes(30))
             .build();
     return DockerClientImpl.getInstance(
-        cfg, org.rap.agent.executor.TimedDockerHttpClient.wrap(http, timer));
+        cfg, TimedDockerHttpClient.wrap(http, timer));
   }
 }

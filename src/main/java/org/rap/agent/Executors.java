@@ -5,6 +5,7 @@ import org.rap.agent.executor.DockerExecutor;
 import org.rap.agent.executor.Executor;
 import org.rap.agent.metrics.JobMetricsSource;
 import org.rap.common.config.AgentConfig;
+import org.rap.common.telemetry.Telemetry;
 
 /** Builds the agent's {@link Executor} (the Docker executor; {@code EXECUTOR} is validated by the configuration). */
 public final class Executors {
@@ -16,7 +17,7 @@ public final class Executors {
 
   /** Timing Docker and git calls into {@code telemetry}. */
   public static Executor create(
-      Vertx vertx, AgentConfig config, JobMetricsSource metrics, org.rap.common.telemetry.Telemetry telemetry) {
+      Vertx vertx, AgentConfig config, JobMetricsSource metrics, Telemetry telemetry) {
     return DockerExecutor.create(vertx, config, metrics, telemetry);
   }
 

@@ -1,7 +1,10 @@
 package org.rap.cli;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.rap.controller.ControllerContext;
 import org.rap.controller.manage.AddJob;
 import org.rap.controller.manage.JobCreators;
 import org.rap.controller.planning.CreateRequest;
@@ -23,7 +26,7 @@ import picocli.CommandLine.Spec;
 public final class AddJobCommand implements Callable<Integer> {
   /** How the command obtains its JobCreator (tests substitute a fake). */
   interface CreatorFactory {
-    JobCreator create(io.vertx.core.Vertx vertx, org.rap.controller.ControllerContext ctx);
+    JobCreator create(Vertx vertx, ControllerContext ctx);
   }
 
   private final CreatorFactory creatorFactory;
@@ -74,9 +77,9 @@ public final class AddJobCommand implements Callable<Integer> {
         if (e instanceof JobCreationException) {
           out.flush();
           spec.commandLine().getErr().println(e.getMessage());
-          return io.vertx.core.Future.succeededFuture(1);
+          return Future.succeededFuture(1);
         }
-        return io.vertx.core.Future.failedFuture(e);
+        return Future.failedFuture(e);
       });
     });
   }

@@ -2,12 +2,19 @@ package org.rap.cli;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.rap.common.config.ConfigException;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Role;
 import org.rap.common.config.Settings;
+import org.rap.common.telemetry.Logging;
+import org.rap.common.telemetry.Telemetry;
+import org.rap.common.telemetry.TelemetryConfig;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
@@ -30,14 +37,14 @@ final class ControllerCommands {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ControllerConfig cc;
-    org.rap.common.telemetry.TelemetryConfig telemetryConfig;
+    TelemetryConfig telemetryConfig;
     try {
       Settings settings = config.load(Role.CONTROLLER);
       cc = ControllerConfig.from(settings);
       settings.throwIfInvalid();
-      org.rap.common.telemetry.Logging.redactSecretsOf(settings);
+      Logging.redactSecretsOf(settings);
       telemetryConfig =
-          org.rap.common.telemetry.TelemetryConfig.from(settings, "manage").withVersion(cc.common().version());
+          TelemetryConfig.from(settings, "manage").withVersion(cc.common().version());
     } catch (ConfigException | IllegalArgumentException e) {
       err.println(e.getMessage());
       err.flush();
@@ -51,7 +58,7 @@ final class ControllerCommands {
     Vertx vertx = Vertx.vertx();
     Database db = Database.open(vertx, DatabaseTarget.of(cc.common()));
     // operator commands trace the status changes they make (rap.service=manage)
-    org.rap.common.telemetry.Telemetry telemetry = org.rap.common.telemetry.Telemetry.create(telemetryConfig);
+    Telemetry telemetry = Telemetry.create(telemetryConfig);
     try {
       return body.run(vertx, ControllerContext.of(cc, db, telemetry), out).await();
     } catch (Exception e) {
@@ -82,12 +89,12 @@ final class ControllerCommands {
    *
    * @return whether the operator answered {@code y}
    */
-  static boolean confirm(PrintWriter out) throws java.io.IOException {
+  static boolean confirm(PrintWriter out) throws IOException {
     out.print("Are you sure you want to continue? (y/N) ");
     out.flush();
     String answer =
-        new java.io.BufferedReader(
-                new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+        new BufferedReader(
+                new InputStreamReader(System.in, StandardCharsets.UTF_8))
             .readLine();
     if (answer == null || !answer.strip().equals("y")) {
       out.println("Aborted");

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.FileHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.rap.agent.AgentVerticle;
@@ -27,6 +35,7 @@ import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Role;
 import org.rap.common.config.Settings;
 import org.rap.common.model.JobIds;
+import org.rap.common.telemetry.Logging;
 import org.rap.controller.ControllerVerticle;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.Migrations;
@@ -60,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
     Vertx vertx = Vertx.vertx();
     try {
       Settings settings = ConfigLoader.load(vertx, Role.ALL, Optional.empty(), env).await();
-      org.rap.common.telemetry.Logging.redactSecretsOf(settings);
+      Logging.redactSecretsOf(settings);
       ControllerConfig controller = ControllerConfig.from(settings);
       AgentConfig agent = AgentConfig.from(settings);
       settings.throwIfInvalid();
@@ -151,23 +160,23 @@ public final class DemoCommand implements Callable<Integer> {
    *
    * @return the log file, or null when logging is left as configured
    */
-  private static Path logToFile(Path workdir, Map<String, String> env) throws java.io.IOException {
+  private static Path logToFile(Path workdir, Map<String, String> env) throws IOException {
     if (env.get("LOGLEVEL") != null && !env.get("LOGLEVEL").isBlank()) {
       return null;
     }
     Files.createDirectories(workdir);
     Path file = workdir.resolve("demo.log").toAbsolutePath();
-    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-    java.util.logging.Formatter format = null;
-    for (java.util.logging.Handler h : root.getHandlers()) {
-      if (h instanceof java.util.logging.ConsoleHandler) {
-        h.setLevel(java.util.logging.Level.WARNING);
+    Logger root = Logger.getLogger("");
+    Formatter format = null;
+    for (Handler h : root.getHandlers()) {
+      if (h instanceof ConsoleHandler) {
+        h.setLevel(Level.WARNING);
         format = h.getFormatter();
       }
     }
-    java.util.logging.FileHandler fh = new java.util.logging.FileHandler(file.toString(), false);
-    fh.setLevel(java.util.logging.Level.INFO);
-    fh.setFormatter(format != null ? format : new java.util.logging.SimpleFormatter());
+    FileHandler fh = new FileHandler(file.toString(), false);
+    fh.setLevel(Level.INFO);
+    fh.setFormatter(format != null ? format : new SimpleFormatter());
     root.addHandler(fh);
     return file;
   }

@@ -8,6 +8,8 @@ import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.rap.common.pipeline.Pipeline;
 import org.rap.common.pipeline.ProjectParser;
 import org.rap.common.pipeline.ProjectValidationError;
@@ -27,7 +29,7 @@ import picocli.CommandLine.Parameters;
     })
 public final class RunCommand implements Callable<Integer> {
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
-  private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("org.rap.agent");
+  private static final Logger QUIET = Logger.getLogger("org.rap.agent");
 
   @Parameters(paramLabel = "ACTIONS", arity = "1..*", description = "Actions to run (or run_all).")
   List<String> actions;
@@ -80,7 +82,7 @@ public final class RunCommand implements Callable<Integer> {
         new LocalRunner.Options(dir, actions, force, continueOnError, concurrency, memory, cpus, reg);
     if (System.getenv("LOGLEVEL") == null) {
       // progress lines are the output here; executor INFO logs would interleave with them
-      QUIET.setLevel(java.util.logging.Level.WARNING);
+      QUIET.setLevel(Level.WARNING);
     }
     long start = System.nanoTime();
     Vertx vertx = Vertx.vertx();

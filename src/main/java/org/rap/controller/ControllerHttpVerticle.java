@@ -1,5 +1,6 @@
 package org.rap.controller;
 
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -12,6 +13,7 @@ import org.rap.common.http.Responses;
 import org.rap.controller.api.rap.RapApi;
 import org.rap.controller.api.rap.RapService;
 import org.rap.controller.api.tasks.TaskApi;
+import org.rap.controller.ops.OpsPage;
 
 /**
  * The controller's HTTP server on {@code CONTROLLER_PORT}: the reference's {@code /} check, the
@@ -43,11 +45,11 @@ public final class ControllerHttpVerticle extends VerticleBase {
     taskApi = new TaskApi(vertx, ctx);
     taskApi.mount(router);
     TaskApi api = taskApi;
-    io.micrometer.core.instrument.Gauge.builder("rap.long_poll.waiters", api::waiting)
+    Gauge.builder("rap.long_poll.waiters", api::waiting)
         .description("Agents waiting in a task-API long poll")
         .register(ctx.telemetry().meters());
     return RapApi.mount(vertx, router, rapService)
-        .compose(mounted -> org.rap.controller.ops.OpsPage.mount(vertx, router, ctx))
+        .compose(mounted -> OpsPage.mount(vertx, router, ctx))
         .compose(mounted -> HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port()))
         .onSuccess(
             s -> {

@@ -2,13 +2,18 @@ package org.rap.controller;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import org.rap.common.config.ControllerConfig;
+import org.rap.common.pipeline.ProjectParser;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
+import org.rap.controller.planning.DefaultJobCreator;
+import org.rap.controller.planning.PlanningConfig;
 import org.rap.controller.scheduler.SchedulerVerticle;
 import org.rap.controller.api.rap.RapService;
 import org.rap.controller.planning.JobCreator;
 import org.rap.controller.sync.SyncVerticle;
+import org.rap.controller.telemetry.TickTracesVerticle;
 import java.util.function.BiFunction;
 import org.rap.common.telemetry.Telemetry;
 
@@ -18,7 +23,7 @@ import org.rap.common.telemetry.Telemetry;
  */
 public final class ControllerVerticle extends VerticleBase {
   private final ControllerConfig config;
-  private final BiFunction<io.vertx.core.Vertx, ControllerContext, JobCreator> jobCreators;
+  private final BiFunction<Vertx, ControllerContext, JobCreator> jobCreators;
   private final Telemetry telemetry;
   private ControllerContext ctx;
   private ControllerHttpVerticle http;
@@ -29,7 +34,7 @@ public final class ControllerVerticle extends VerticleBase {
 
   /** With another job creator (tests use fakes). */
   public ControllerVerticle(
-      ControllerConfig config, BiFunction<io.vertx.core.Vertx, ControllerContext, JobCreator> jobCreators) {
+      ControllerConfig config, BiFunction<Vertx, ControllerContext, JobCreator> jobCreators) {
     this(config, jobCreators, Telemetry.none());
   }
 
@@ -40,7 +45,7 @@ public final class ControllerVerticle extends VerticleBase {
 
   public ControllerVerticle(
       ControllerConfig config,
-      BiFunction<io.vertx.core.Vertx, ControllerContext, JobCreator> jobCreators,
+      BiFunction<Vertx, ControllerContext, JobCreator> jobCreators,
       Telemetry telemetry) {
     this.config = config;
     this.jobCreators = jobCreators;
@@ -48,12 +53,12 @@ public final class ControllerVerticle extends VerticleBase {
   }
 
   /** The controller's job creator: git from the configuration, the reference's project.yaml rules. */
-  static JobCreator jobCreator(io.vertx.core.Vertx vertx, ControllerContext ctx) {
-    return org.rap.controller.planning.DefaultJobCreator.forController(
+  static JobCreator jobCreator(Vertx vertx, ControllerContext ctx) {
+    return DefaultJobCreator.forController(
         vertx,
         ctx,
-        org.rap.common.pipeline.ProjectParser.INSTANCE,
-        org.rap.controller.planning.PlanningConfig.from(ctx.config()));
+        ProjectParser.INSTANCE,
+        PlanningConfig.from(ctx.config()));
   }
 
   @Override
@@ -81,7 +86,7 @@ public final class ControllerVerticle extends VerticleBase {
             id ->
                 telemetry.tracing()
                     ? vertx.deployVerticle(
-                        new org.rap.controller.telemetry.TickTracesVerticle(
+                        new TickTracesVerticle(
                             ctx, telemetry.config().tickInterval(), scheduler::isActive))
                     : Future.succeededFuture(id));
   }

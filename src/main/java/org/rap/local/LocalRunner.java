@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import org.rap.agent.executor.DockerApi;
 import org.rap.agent.executor.DockerExecutor;
 import org.rap.agent.executor.ExecutorSettings;
 import org.rap.agent.executor.JobStatus;
@@ -93,7 +95,7 @@ public final class LocalRunner {
    * @throws IllegalArgumentException {@code Action '<name>' not found in project.yaml}
    */
   public static List<String> plan(
-      Pipeline pipeline, List<String> requested, boolean force, java.util.function.Function<String, Boolean> succeededBefore) {
+      Pipeline pipeline, List<String> requested, boolean force, Function<String, Boolean> succeededBefore) {
     boolean runAll = requested.contains("run_all") && pipeline.action("run_all") == null;
     List<String> starting = runAll ? pipeline.allActions() : requested;
     Set<String> order = new LinkedHashSet<>();
@@ -106,7 +108,7 @@ public final class LocalRunner {
 
   private static void visit(
       Pipeline p, String action, List<String> requested, boolean force,
-      java.util.function.Function<String, Boolean> succeededBefore, Set<String> order, Set<String> visiting) {
+      Function<String, Boolean> succeededBefore, Set<String> order, Set<String> visiting) {
     Action a = p.action(action);
     if (a == null) {
       throw new IllegalArgumentException("Action '" + action + "' not found in project.yaml");
@@ -133,7 +135,7 @@ public final class LocalRunner {
               executor =
                   new DockerExecutor(
                       vertx,
-                      org.rap.agent.executor.DockerApi.connect(),
+                      DockerApi.connect(),
                       settings,
                       new LocalDirCheckout(options.projectDir()),
                       JobMetricsSource.NONE,

@@ -10,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Settings;
 import org.rap.common.model.Task;
@@ -27,10 +29,10 @@ import org.rap.testing.TestDatabases;
  */
 public final class LongPollBench {
   public static void main(String[] args) throws Exception {
-    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-    root.setLevel(java.util.logging.Level.WARNING);
+    Logger root = Logger.getLogger("");
+    root.setLevel(Level.WARNING);
     for (var h : root.getHandlers()) {
-      h.setLevel(java.util.logging.Level.WARNING);
+      h.setLevel(Level.WARNING);
     }
     String dialect = args.length > 0 ? args[0] : "postgresql";
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 200;

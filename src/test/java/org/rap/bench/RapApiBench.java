@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Settings;
 import org.rap.common.model.Job;
@@ -218,7 +219,7 @@ public final class RapApiBench {
     p.waitFor();
     System.out.println(
         warmUp
-            ? out.lines().filter(l -> l.startsWith("Requests/sec") || l.startsWith("non2xx")).collect(java.util.stream.Collectors.joining("\n")) + "\n"
+            ? out.lines().filter(l -> l.startsWith("Requests/sec") || l.startsWith("non2xx")).collect(Collectors.joining("\n")) + "\n"
             : out);
   }
 

@@ -1,5 +1,6 @@
 package org.rap.bench;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -8,6 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Settings;
 import org.rap.common.model.Job;
@@ -33,10 +36,10 @@ import org.rap.testing.TestDatabases;
  */
 public final class SchedulerPassBench {
   public static void main(String[] args) throws Exception {
-    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-    root.setLevel(java.util.logging.Level.WARNING);
+    Logger root = Logger.getLogger("");
+    root.setLevel(Level.WARNING);
     for (var h : root.getHandlers()) {
-      h.setLevel(java.util.logging.Level.WARNING);
+      h.setLevel(Level.WARNING);
     }
     String dialect = args.length > 0 ? args[0] : "postgresql";
     int total = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
@@ -82,7 +85,7 @@ public final class SchedulerPassBench {
     for (int i = 0; i < tasks.size(); i += 1000) {
       List<Task> chunk = tasks.subList(i, Math.min(tasks.size(), i + 1000));
       db.inTransaction(c -> {
-        io.vertx.core.Future<Void> f = io.vertx.core.Future.succeededFuture();
+        Future<Void> f = Future.succeededFuture();
         for (Task t : chunk) {
           f = f.compose(v -> ctx.tasks().insert(c, t, t.id().substring(0, t.id().length() - 4)));
         }

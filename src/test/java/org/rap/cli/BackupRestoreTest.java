@@ -11,6 +11,8 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -27,7 +29,9 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,8 +47,12 @@ import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.FlagRepository;
 import org.rap.controller.db.JobRepository;
+import org.rap.controller.db.Migrations;
 import org.rap.controller.db.TaskRepository;
+import org.rap.controller.manage.PgToolsAccess;
+import org.rap.controller.manage.Snapshots;
 import org.rap.controller.scheduler.SchedulerLock;
+import org.rap.testing.FileLockHolder;
 import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
 
@@ -212,7 +220,7 @@ class BackupRestoreTest {
     Database restored = open(fresh);
     assertEquals(before, everyRow(restored));
     // a restored database is up to date: the controller would start on it
-    org.rap.controller.db.Migrations.requireUpToDate(fresh);
+    Migrations.requireUpToDate(fresh);
     if (dialect.equals("postgresql")) {
       // with planner statistics: a dump has none, and the scheduler's join plans badly without
       assertTrue(restore.out().contains("Planner statistics refreshed (ANALYZE)."), restore.out());
@@ -340,7 +348,7 @@ class BackupRestoreTest {
     if (old.dialect() == DatabaseTarget.Dialect.SQLITE) {
       Files.createDirectories(old.sqliteFile().getParent());
     }
-    org.flywaydb.core.Flyway.configure().dataSource(old.jdbcUrl(), old.user(), old.password())
+    Flyway.configure().dataSource(old.jdbcUrl(), old.user(), old.password())
         .locations("classpath:db/migration/common").target("1").load().migrate();
     Database db = open(old);
     Job job = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
@@ -353,10 +361,10 @@ class BackupRestoreTest {
     DatabaseTarget fresh = emptyTarget(dialect);
     Run restore = run(fresh, "restore", "-y", file.toString());
     assertEquals(0, restore.code(), restore.err());
-    String current = org.rap.controller.db.Migrations.info(fresh).current().getVersion().getVersion();
+    String current = Migrations.info(fresh).current().getVersion().getVersion();
     assertNotEquals("1", current);
     assertTrue(restore.out().contains("The backup was at schema version 1; migrated to " + current + "."), restore.out());
-    org.rap.controller.db.Migrations.requireUpToDate(fresh);
+    Migrations.requireUpToDate(fresh);
     // the rows as they were, with the columns later migrations added (V4: metrics, none yet)
     List<JsonObject> expected = before.get("job").stream().map(r -> r.copy().put("metrics", null)).toList();
     assertEquals(expected, everyRow(open(fresh)).get("job"));
@@ -375,10 +383,10 @@ class BackupRestoreTest {
     Path lockFile = t.sqliteFile().resolveSibling(t.sqliteFile().getFileName() + ".scheduler.lock");
     Process holder = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), org.rap.testing.FileLockHolder.class.getName(), lockFile.toString())
+        "-cp", System.getProperty("java.class.path"), FileLockHolder.class.getName(), lockFile.toString())
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try {
-      var reader = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()));
+      var reader = new BufferedReader(new InputStreamReader(holder.getInputStream()));
       assertEquals("locked", reader.readLine());
       Run refused = run(t, "restore", "-y", file.toString());
       assertEquals(1, refused.code());
@@ -402,8 +410,8 @@ class BackupRestoreTest {
 
   @Test
   void missingPostgresToolsAreNamedWithTheInstallHint() {
-    var e = org.junit.jupiter.api.Assertions.assertThrows(org.rap.controller.manage.Snapshots.Refused.class,
-        () -> org.rap.controller.manage.PgToolsAccess.find("pg_dump", dir.toString(), dir.resolve("nope")));
+    var e = Assertions.assertThrows(Snapshots.Refused.class,
+        () -> PgToolsAccess.find("pg_dump", dir.toString(), dir.resolve("nope")));
     assertEquals("pg_dump not found on PATH or in " + dir.resolve("nope") + "/*/bin: install the PostgreSQL client"
         + " tools (Debian: apt-get install postgresql-client) in the version of the server or newer.", e.getMessage());
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,7 +62,7 @@ class AgentCrashIT {
     return sb.toString();
   }
 
-  private static java.util.List<String> listing(Path dir) throws java.io.IOException {
+  private static List<String> listing(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       return List.of();
     }

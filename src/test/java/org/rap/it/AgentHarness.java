@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,7 +141,7 @@ final class AgentHarness {
   // ------------------------------------------------------------------------------ docker CLI
 
   static String docker(String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("docker"));
+    List<String> cmd = new ArrayList<>(List.of("docker"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * A controller that speaks only the reference task API (task-api.md sections 1 to 4) on
@@ -38,7 +40,7 @@ final class ScriptedController implements AutoCloseable {
    * Called with each accepted update before the agent gets its answer, under the controller's lock
    * (so a test can change the task list exactly between two agent steps).
    */
-  volatile java.util.function.Consumer<JsonObject> onUpdate = u -> {};
+  volatile Consumer<JsonObject> onUpdate = u -> {};
   private HttpServer server;
 
   ScriptedController(String backend, String token) {
@@ -108,7 +110,7 @@ final class ScriptedController implements AutoCloseable {
     return updatesFor(taskId).stream().anyMatch(p);
   }
 
-  static void await(String what, Duration max, BooleanSupplier done, java.util.function.Supplier<String> diagnostics)
+  static void await(String what, Duration max, BooleanSupplier done, Supplier<String> diagnostics)
       throws InterruptedException {
     long deadline = System.nanoTime() + max.toNanos();
     while (System.nanoTime() < deadline) {

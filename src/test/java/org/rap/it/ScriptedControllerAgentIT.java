@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -132,7 +135,7 @@ class ScriptedControllerAgentIT {
       String taskId = jobId + "-001";
       JsonObject def =
           h.definition(jobId, ws, action, "", specs.get(action), previous == null ? List.of() : List.of(previous));
-      def.put("args", new io.vertx.core.json.JsonArray().add("sh").add("analysis/" + action.replace("_dataset", "") + ".sh"));
+      def.put("args", new JsonArray().add("sh").add("analysis/" + action.replace("_dataset", "") + ".sh"));
       controller.add(ScriptedController.task(taskId, "runjob", def));
       ScriptedController.await(action + " complete", Duration.ofMinutes(2), () -> !controller.isActive(taskId), this::diagnostics);
       List<JsonObject> complete = controller.updatesFor(taskId).stream().filter(u -> u.getBoolean("complete")).toList();
@@ -185,7 +188,7 @@ class ScriptedControllerAgentIT {
       JsonObject metadata = new JsonObject(Files.readString(logDir.resolve("metadata.json")));
       assertEquals(METADATA_KEYS, metadata.fieldNames(), action + ": metadata.json keys");
       JsonObject outputs = new JsonObject();
-      new java.util.TreeMap<>(specs.get(action)).forEach(outputs::put);
+      new TreeMap<>(specs.get(action)).forEach(outputs::put);
       assertEquals(outputs, metadata.getJsonObject("outputs"), action);
       assertEquals("0", metadata.getString("exit_code"), action);
       assertEquals("Completed successfully", metadata.getString("status_message"), action);
@@ -217,7 +220,7 @@ class ScriptedControllerAgentIT {
       assertTrue(logs.contains("\nstatus_message: Completed successfully\n"), logs);
       assertTrue(logs.contains("\n\noutputs:\n"), logs);
       for (var o : specs.get(action).entrySet()) {
-        assertTrue(logs.matches("(?s).*\n  " + java.util.regex.Pattern.quote(o.getKey()) + " +- " + o.getValue() + "\n.*"), logs);
+        assertTrue(logs.matches("(?s).*\n  " + Pattern.quote(o.getKey()) + " +- " + o.getValue() + "\n.*"), logs);
       }
       assertEquals(
           "summarise".equals(action),

@@ -9,9 +9,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.rap.bench.Stats;
@@ -58,11 +64,11 @@ public final class SystemBench {
     }
     int port = JarProcess.freePort();
     Map<String, String> common = Map.of("BACKENDS", "test", "ALLOW_LOCAL_GIT_REPOS", "true", "JOB_LOOP_INTERVAL", "1.0");
-    Map<String, String> ctl = new java.util.HashMap<>(common);
+    Map<String, String> ctl = new HashMap<>(common);
     ctl.putAll(Map.of("WORKDIR", tmp.resolve("ctl").toString(), "CONTROLLER_PORT", String.valueOf(port),
         "TEST_CLIENT_TOKENS", "t", "TEST_JOB_SERVER_TOKEN", "a", "MAINTENANCE_ENABLED_BACKENDS", "",
         "DATA_CHECK_ENABLED_BACKENDS", ""));
-    Map<String, String> ag = new java.util.HashMap<>(common);
+    Map<String, String> ag = new HashMap<>(common);
     ag.put("TZ", "UTC"); // log timestamps are parsed as UTC
     // JVM ergonomics of the deployment (see JVM_OPTIONS), reproduced outside a container;
     // override with RAP_BENCH_JAVA_OPTIONS ("" = JVM defaults)
@@ -85,7 +91,7 @@ public final class SystemBench {
       List<Long> createRequests = new ArrayList<>();
       List<Long> total = new ArrayList<>();
       List<Long> docker = new ArrayList<>();
-      Map<String, Long> createdAtMs = new java.util.LinkedHashMap<>();
+      Map<String, Long> createdAtMs = new LinkedHashMap<>();
       for (int i = 1 - warmup; i <= rounds; i++) {
         String rap = JobIds.newRapId();
         long createMs = System.currentTimeMillis();
@@ -160,19 +166,19 @@ public final class SystemBench {
     }
   }
 
-  private static final java.util.regex.Pattern RECEIVED = java.util.regex.Pattern.compile(
+  private static final Pattern RECEIVED = Pattern.compile(
       "(\\d{4}-\\d\\d-\\d\\d)[T ](\\d\\d:\\d\\d:\\d\\d\\.\\d{3})Z?\\s.*Received runjob task (\\S+)");
 
   /** Task id → epoch ms of the agent's first "Received runjob task" log line for it. */
   static Map<String, Long> receivedAtMs(String agentLog) {
-    Map<String, Long> out = new java.util.HashMap<>();
+    Map<String, Long> out = new HashMap<>();
     for (String line : agentLog.split("\n")) {
-      java.util.regex.Matcher m = RECEIVED.matcher(line);
+      Matcher m = RECEIVED.matcher(line);
       if (m.find()) {
         // text log lines: "2026-11-22 08:03:21.365Z ..." (older format: ISO with T)
         long ms =
-            java.time.LocalDateTime.parse(m.group(1) + "T" + m.group(2))
-                .toInstant(java.time.ZoneOffset.UTC)
+            LocalDateTime.parse(m.group(1) + "T" + m.group(2))
+                .toInstant(ZoneOffset.UTC)
                 .toEpochMilli();
         out.putIfAbsent(m.group(3), ms);
       }

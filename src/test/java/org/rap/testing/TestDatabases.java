@@ -6,9 +6,16 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.Migrations;
@@ -23,10 +30,10 @@ public final class TestDatabases {
       System.getenv().getOrDefault("RAP_TEST_PG_URL", "postgresql://rap:rap@localhost:5432/rap_test");
 
   private static final int STALE_HOURS = 3;
-  private static final java.util.concurrent.atomic.AtomicBoolean SWEPT =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private static final AtomicBoolean SWEPT =
+      new AtomicBoolean();
   /** PostgreSQL databases this JVM created: dropped when it exits, unless RAP_TEST_KEEP_DBS=1. */
-  private static final java.util.Queue<String> CREATED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private static final Queue<String> CREATED = new ConcurrentLinkedQueue<>();
 
   private TestDatabases() {}
 
@@ -99,8 +106,8 @@ public final class TestDatabases {
     }
   }
 
-  private static final java.util.concurrent.atomic.AtomicBoolean HOOKED =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private static final AtomicBoolean HOOKED =
+      new AtomicBoolean();
 
   /** A PostgreSQL database on the {@link #PG_URL} server that a test created, to drop at exit. */
   public static void dropAtExit(String name) {
@@ -120,12 +127,12 @@ public final class TestDatabases {
    * at after a failure; the sweep above removes them hours later. Best effort, plain JDBC.
    */
   private static void dropCreated(DatabaseTarget admin) {
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());
-        java.sql.Statement st = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());
+        Statement st = c.createStatement()) {
       for (String name; (name = CREATED.poll()) != null; ) {
         st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
       }
-    } catch (java.sql.SQLException | RuntimeException e) {
+    } catch (SQLException | RuntimeException e) {
       System.err.println("[TestDatabases] could not drop this run's test databases: " + e.getMessage());
     }
   }

@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.WaitResponse;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.transport.DockerHttpClient;
@@ -12,12 +13,17 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.rap.common.telemetry.CallTimer;
 
 /**
  * The agent's connection to the Docker engine: a docker-java client for commands, and raw
@@ -50,20 +56,20 @@ public final class DockerApi implements Closeable {
 
   /** Connects to {@code DOCKER_HOST} or the local socket. API version left to the daemon. */
   public static DockerApi connect() {
-    return connect(org.rap.common.telemetry.CallTimer.NONE);
+    return connect(CallTimer.NONE);
   }
 
   /** As {@link #connect()}, timing every Engine API call with {@code timer}. */
-  public static DockerApi connect(org.rap.common.telemetry.CallTimer timer) {
+  public static DockerApi connect(CallTimer timer) {
     String host = Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unix:///var/run/docker.sock");
     return connect(host, timer);
   }
 
   public static DockerApi connect(String host) {
-    return connect(host, org.rap.common.telemetry.CallTimer.NONE);
+    return connect(host, CallTimer.NONE);
   }
 
-  public static DockerApi connect(String host, org.rap.common.telemetry.CallTimer timer) {
+  public static DockerApi connect(String host, CallTimer timer) {
     DefaultDockerClientConfig cfg =
         DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
     DockerHttpClient http =
@@ -100,16 +106,16 @@ public final class DockerApi implements Closeable {
    * has exited already) or the wait failed (no such container, connection lost: the argument is
    * the error). Does not block; the returned handle cancels the wait.
    */
-  public Closeable watchExit(String name, java.util.function.Consumer<Throwable> done) {
+  public Closeable watchExit(String name, Consumer<Throwable> done) {
     return waitClient
         .waitContainerCmd(name)
         .exec(
-            new ResultCallback.Adapter<com.github.dockerjava.api.model.WaitResponse>() {
-              private final java.util.concurrent.atomic.AtomicBoolean fired =
-                  new java.util.concurrent.atomic.AtomicBoolean();
+            new ResultCallback.Adapter<WaitResponse>() {
+              private final AtomicBoolean fired =
+                  new AtomicBoolean();
 
               @Override
-              public void onNext(com.github.dockerjava.api.model.WaitResponse r) {
+              public void onNext(WaitResponse r) {
                 fire(null);
               }
 
@@ -224,8 +230,8 @@ public final class DockerApi implements Closeable {
 
   private static boolean isTimeout(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.SocketTimeoutException
-          || t instanceof java.util.concurrent.TimeoutException
+      if (t instanceof SocketTimeoutException
+          || t instanceof TimeoutException
           || (t.getMessage() != null && t.getMessage().toLowerCase().contains("timed out"))) {
         return true;
       }

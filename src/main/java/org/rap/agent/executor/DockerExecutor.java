@@ -7,7 +7,9 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
@@ -22,10 +24,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.agent.outputs.AtomicFiles;
@@ -44,6 +51,9 @@ import org.rap.common.config.AgentConfig;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.model.Privacy;
+import org.rap.common.pipeline.ProjectParser;
+import org.rap.common.telemetry.CallTimer;
+import org.rap.common.telemetry.Telemetry;
 
 /**
  * The local Docker executor (agent-executor.md sections 2-9). Keeps no state: every call derives
@@ -62,8 +72,8 @@ public final class DockerExecutor implements Executor, AutoCloseable {
 
   private final Vertx vertx;
   private final WorkerExecutor worker;
-  private final java.util.concurrent.Semaphore watches = new java.util.concurrent.Semaphore(DockerApi.MAX_WATCHES);
-  private final java.util.function.Supplier<DockerApi> dockerSupplier;
+  private final Semaphore watches = new Semaphore(DockerApi.MAX_WATCHES);
+  private final Supplier<DockerApi> dockerSupplier;
   private final boolean ownsDocker;
   private volatile DockerApi docker;
   private final ExecutorSettings settings;
@@ -73,8 +83,8 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   private final JobMetadataStore store;
   private final ImageResolver images;
   private final AtomicInteger hostCpus = new AtomicInteger();
-  private final java.util.concurrent.ConcurrentHashMap<String, Object> workspaceLocks =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Object> workspaceLocks =
+      new ConcurrentHashMap<>();
 
   public DockerExecutor(
       Vertx vertx,
@@ -88,7 +98,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
 
   private DockerExecutor(
       Vertx vertx,
-      java.util.function.Supplier<DockerApi> docker,
+      Supplier<DockerApi> docker,
       boolean ownsDocker,
       ExecutorSettings settings,
       CodeCheckout checkout,
@@ -112,16 +122,16 @@ public final class DockerExecutor implements Executor, AutoCloseable {
    * the socket), opened lazily on a worker thread and closed by {@link #close()}.
    */
   public static DockerExecutor create(Vertx vertx, AgentConfig config, JobMetricsSource metrics) {
-    return create(vertx, config, metrics, org.rap.common.telemetry.Telemetry.none());
+    return create(vertx, config, metrics, Telemetry.none());
   }
 
   /** As above, timing Docker and git calls into {@code telemetry}. */
   public static DockerExecutor create(
-      Vertx vertx, AgentConfig config, JobMetricsSource metrics, org.rap.common.telemetry.Telemetry telemetry) {
+      Vertx vertx, AgentConfig config, JobMetricsSource metrics, Telemetry telemetry) {
     ExecutorSettings settings = ExecutorSettings.from(config);
     GitCodeCheckout git =
-        GitCodeCheckout.from(settings, org.rap.common.pipeline.ProjectParser.INSTANCE, telemetry.calls("git"));
-    org.rap.common.telemetry.CallTimer dockerTimer = telemetry.calls("docker");
+        GitCodeCheckout.from(settings, ProjectParser.INSTANCE, telemetry.calls("git"));
+    CallTimer dockerTimer = telemetry.calls("docker");
     return new DockerExecutor(vertx, () -> DockerApi.connect(dockerTimer), true, settings, git, metrics, git);
   }
 
@@ -143,7 +153,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   /** An executor with git checkouts into {@code WORKDIR/repos} (the shared git layer). */
   public static DockerExecutor create(
       Vertx vertx, DockerApi docker, ExecutorSettings settings, JobMetricsSource metrics) {
-    GitCodeCheckout git = GitCodeCheckout.from(settings, org.rap.common.pipeline.ProjectParser.INSTANCE);
+    GitCodeCheckout git = GitCodeCheckout.from(settings, ProjectParser.INSTANCE);
     return new DockerExecutor(vertx, docker, settings, git, metrics, git);
   }
 
@@ -240,13 +250,13 @@ public final class DockerExecutor implements Executor, AutoCloseable {
    */
   @Override
   public Future<Void> awaitExit(JobDefinition job) {
-    io.vertx.core.Context context = vertx.getOrCreateContext();
+    Context context = vertx.getOrCreateContext();
     if (!watches.tryAcquire()) {
       return Future.failedFuture(new ExecutorRetry("too many containers watched at once"));
     }
     String name = JobMetadataStore.containerName(job.id());
-    io.vertx.core.Promise<Void> exited = io.vertx.core.Promise.promise();
-    java.util.function.Consumer<Throwable> done =
+    Promise<Void> exited = Promise.promise();
+    Consumer<Throwable> done =
         error -> {
           watches.release();
           context.runOnContext(
@@ -507,7 +517,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       }
     } else {
       Path mediumWorkspace = workspaceDir(Privacy.MEDIUM, job.workspace());
-      var actions = outputs.isEmpty() ? java.util.Optional.<Set<String>>empty() : projectActions.actionsAt(job.study().gitRepoUrl(), job.study().commit());
+      var actions = outputs.isEmpty() ? Optional.<Set<String>>empty() : projectActions.actionsAt(job.study().gitRepoUrl(), job.study().commit());
       PersistedOutputs persisted;
       // jobs of one workspace finalize one at a time: manifest.json is read, updated and replaced
       try {

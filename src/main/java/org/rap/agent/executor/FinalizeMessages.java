@@ -1,6 +1,8 @@
 package org.rap.agent.executor;
 
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Map;
 
@@ -49,8 +51,8 @@ public final class FinalizeMessages {
       if (limit > 0) {
         message +=
             " (limit was "
-                + new java.math.BigDecimal(limit / (1024.0 * 1024 * 1024))
-                    .setScale(2, java.math.RoundingMode.HALF_EVEN)
+                + new BigDecimal(limit / (1024.0 * 1024 * 1024))
+                    .setScale(2, RoundingMode.HALF_EVEN)
                     .toPlainString()
                 + "GB)";
       }

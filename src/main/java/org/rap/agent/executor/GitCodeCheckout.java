@@ -2,7 +2,12 @@ package org.rap.agent.executor;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Level;
@@ -10,6 +15,7 @@ import java.util.logging.Logger;
 import org.rap.common.git.GitRepos;
 import org.rap.common.git.GitSettings;
 import org.rap.common.pipeline.PipelineParser;
+import org.rap.common.telemetry.CallTimer;
 
 /**
  * Code checkout and project.yaml action names through the shared git layer ({@link GitRepos}):
@@ -22,11 +28,11 @@ public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
   private final GitRepos repos;
   private final PipelineParser parser;
   /** Action names per {@code repoUrl@commit}: a commit's project.yaml never changes. */
-  private final java.util.Map<String, Set<String>> actionsCache =
-      java.util.Collections.synchronizedMap(
-          new java.util.LinkedHashMap<>(16, 0.75f, true) {
+  private final Map<String, Set<String>> actionsCache =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(java.util.Map.Entry<String, Set<String>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
               return size() > ACTIONS_CACHE_SIZE;
             }
           });
@@ -38,22 +44,22 @@ public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
 
   /** The agent's git settings derived from the executor settings. */
   public static GitCodeCheckout from(ExecutorSettings s, PipelineParser parser) {
-    return from(s, parser, org.rap.common.telemetry.CallTimer.NONE);
+    return from(s, parser, CallTimer.NONE);
   }
 
   /** As above, timing git network calls and checkouts with {@code timer}. */
   public static GitCodeCheckout from(
-      ExecutorSettings s, PipelineParser parser, org.rap.common.telemetry.CallTimer timer) {
+      ExecutorSettings s, PipelineParser parser, CallTimer timer) {
     GitSettings git =
         new GitSettings(
             s.reposDir(),
             s.githubProxyDomain(),
             s.privateRepoAccessToken(),
             "jobrunner-" + s.backend(),
-            java.util.List.of(),
+            List.of(),
             s.allowLocalGitRepos(),
             5,
-            java.time.Duration.ofSeconds(4));
+            Duration.ofSeconds(4));
     return new GitCodeCheckout(new GitRepos(git, timer), parser);
   }
 
@@ -78,7 +84,7 @@ public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
     try {
       String yaml = new String(repos.readFile(repoUrl, commit, "project.yaml"), StandardCharsets.UTF_8);
       Set<String> actions =
-          java.util.Collections.unmodifiableSet(new LinkedHashSet<>(parser.parse(yaml).actions().keySet()));
+          Collections.unmodifiableSet(new LinkedHashSet<>(parser.parse(yaml).actions().keySet()));
       actionsCache.put(key, actions);
       return Optional.of(actions);
     } catch (Exception e) {

@@ -1,10 +1,13 @@
 package org.rap.agent.executor;
 
 import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.exception.NotFoundException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.rap.common.model.JobDefinition;
 
@@ -23,10 +26,10 @@ public final class ImageResolver {
   /** @param ref what to pass to Docker (an image id or a digest reference) */
   public record ResolvedImage(String ref, String id) {}
 
-  private final java.util.function.Supplier<DockerApi> docker;
+  private final Supplier<DockerApi> docker;
   private final ExecutorSettings settings;
 
-  public ImageResolver(java.util.function.Supplier<DockerApi> docker, ExecutorSettings settings) {
+  public ImageResolver(Supplier<DockerApi> docker, ExecutorSettings settings) {
     this.docker = docker;
     this.settings = settings;
   }
@@ -177,10 +180,10 @@ public final class ImageResolver {
 
   /** The registry answered that it has no such manifest (or repository). */
   static boolean isNotFound(RuntimeException e) {
-    if (e instanceof com.github.dockerjava.api.exception.NotFoundException) {
+    if (e instanceof NotFoundException) {
       return true;
     }
-    String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
     return m.contains("manifest unknown") || m.contains("name unknown") || m.contains("not found");
   }
 }

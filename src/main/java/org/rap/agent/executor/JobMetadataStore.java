@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Logger;
 import org.rap.agent.outputs.AtomicFiles;
 import org.rap.common.model.JobDefinition;
 
@@ -40,8 +41,8 @@ public final class JobMetadataStore {
   static final List<String> NULL_DEFAULTS =
       List.of("hint", "timestamp_ns", "action_version", "action_revision", "action_created", "base_revision", "base_created");
 
-  private static final java.util.logging.Logger LOG =
-      java.util.logging.Logger.getLogger(JobMetadataStore.class.getName());
+  private static final Logger LOG =
+      Logger.getLogger(JobMetadataStore.class.getName());
   private final Path logsRoot;
 
   public JobMetadataStore(Path logsRoot) {

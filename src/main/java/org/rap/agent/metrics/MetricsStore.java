@@ -1,6 +1,7 @@
 package org.rap.agent.metrics;
 
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -58,7 +59,7 @@ public final class MetricsStore implements JobMetricsSource {
   public synchronized void put(String jobId, JsonObject metrics) throws SQLException {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new SQLException("cannot create the directory of " + file + ": " + e.getMessage(), e);
     }
     try (Connection c = connect()) {

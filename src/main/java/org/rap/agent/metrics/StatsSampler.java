@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.MemoryStatsConfig;
 import com.github.dockerjava.api.model.StatsConfig;
 import com.github.dockerjava.api.model.Statistics;
 import com.github.dockerjava.core.InvocationBuilder;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +63,7 @@ public final class StatsSampler {
     if (!done) {
       try {
         cb.close();
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         // ignore
       }
       return Optional.empty();

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.rap.common.model.JobOutcome;
 
 /** The content of a job's {@code logs.txt} (agent-executor.md section 7.3). */
 public final class JobLog {
@@ -71,6 +72,6 @@ public final class JobLog {
   }
 
   static boolean truthy(Object v) {
-    return org.rap.common.model.JobOutcome.truthy(v);
+    return JobOutcome.truthy(v);
   }
 }

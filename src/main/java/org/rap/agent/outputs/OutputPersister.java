@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.rap.common.model.JobDefinition;
 
@@ -95,7 +96,7 @@ public final class OutputPersister {
       JobDefinition job, Path file, String level, boolean excluded, String message, Level4Check check)
       throws IOException {
     BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    long mtimeNs = attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    long mtimeNs = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
     return new JsonObject()
         .put("level", level)
         .put("job_id", job.id())

@@ -2,6 +2,7 @@ package org.rap.agent.outputs;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Collection;
 import java.util.Map;
 
 /**
@@ -72,7 +73,7 @@ public final class ResultsRedactor {
     if (v instanceof Map<?, ?> m) {
       return !m.isEmpty();
     }
-    if (v instanceof java.util.Collection<?> c) {
+    if (v instanceof Collection<?> c) {
       return !c.isEmpty();
     }
     if (v instanceof Boolean b) {

@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import org.rap.agent.executor.ImageResolver;
 
 /**
  * {@code docker run --rm -e DATABASE_URL --network <net> --dns 192.0.2.0 [--add-host h:ip]
@@ -162,7 +164,7 @@ public final class DockerDbTaskRunner implements DbTaskRunner {
             return byDigest;
           }
         } catch (RuntimeException e) {
-          error = org.rap.agent.executor.ImageResolver.dockerMessage(e);
+          error = ImageResolver.dockerMessage(e);
         }
         LOG.warning("Could not pull " + byDigest + ": " + error);
         throw new DbTaskException("ImageNotFound", "Image " + byDigest + " could not be pulled: " + error);
@@ -185,7 +187,7 @@ public final class DockerDbTaskRunner implements DbTaskRunner {
   }
 
   /** {@code <host>:<ip>} when the database URL names its host (resolved here), else null. */
-  static String addHost(String databaseUrl) throws java.net.UnknownHostException {
+  static String addHost(String databaseUrl) throws UnknownHostException {
     if (databaseUrl == null) {
       return null;
     }

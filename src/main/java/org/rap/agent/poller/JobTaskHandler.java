@@ -4,14 +4,18 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.agent.executor.Executor;
 import org.rap.agent.executor.ExecutorException;
 import org.rap.agent.executor.JobStatus;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
+import org.rap.common.telemetry.LogTags;
 
 /**
  * RUNJOB and CANCELJOB handling (agent-executor.md sections 3, 8 and 9; task-api.md sections 5.1,
@@ -35,7 +39,7 @@ public final class JobTaskHandler {
   private final UpdateSink sink;
   private final LongSupplier nowNs;
   /** Per task: the last update queued (updates of one task are sent one after the other). */
-  private final java.util.Map<String, Future<Void>> sending = new java.util.HashMap<>();
+  private final Map<String, Future<Void>> sending = new HashMap<>();
 
   public JobTaskHandler(
       Executor executor, RepoValidator repoValidator, UpdateSink sink, LongSupplier nowNs) {
@@ -163,8 +167,8 @@ public final class JobTaskHandler {
 
   private static void logChange(JobDefinition job, ExecutorState previous, ExecutorState next) {
     if (previous != next) {
-      org.rap.common.telemetry.LogTags.task(job, String.valueOf(next))
-          .log(LOG, java.util.logging.Level.INFO, "State change for job " + job.id() + ": " + previous + " -> " + next);
+      LogTags.task(job, String.valueOf(next))
+          .log(LOG, Level.INFO, "State change for job " + job.id() + ": " + previous + " -> " + next);
     }
   }
 

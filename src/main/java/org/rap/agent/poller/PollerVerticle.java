@@ -3,8 +3,11 @@ package org.rap.agent.poller;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -37,7 +40,7 @@ public final class PollerVerticle extends VerticleBase {
   /** Version of the task list of the last answer (null: none, or the controller has none). */
   private String known;
   private boolean hasTasks;
-  private java.util.Set<String> seen = java.util.Set.of();
+  private Set<String> seen = Set.of();
 
   public PollerVerticle(
       TaskApiClient api, TaskDispatcher dispatcher, PollerSettings settings, FatalErrors fatal) {
@@ -79,7 +82,7 @@ public final class PollerVerticle extends VerticleBase {
                 try {
                   dispatcher.dispatch(tasks);
                 } catch (RuntimeException e) {
-                  LOG.log(java.util.logging.Level.WARNING, "Dispatching tasks failed", e);
+                  LOG.log(Level.WARNING, "Dispatching tasks failed", e);
                 }
                 String version = ar.result().version();
                 known = version;
@@ -111,7 +114,7 @@ public final class PollerVerticle extends VerticleBase {
 
   /** Logs each task the first time a poll lists it ("Received <type> task <id>"). */
   private void logReceived(List<AgentTask> tasks) {
-    java.util.Set<String> ids = new java.util.HashSet<>();
+    Set<String> ids = new HashSet<>();
     for (AgentTask t : tasks) {
       ids.add(t.id());
       if (!seen.contains(t.id())) {

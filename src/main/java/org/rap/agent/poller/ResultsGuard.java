@@ -1,5 +1,6 @@
 package org.rap.agent.poller;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -50,7 +51,7 @@ public final class ResultsGuard {
     if (v instanceof JsonObject o) {
       return !o.isEmpty();
     }
-    if (v instanceof io.vertx.core.json.JsonArray a) {
+    if (v instanceof JsonArray a) {
       return !a.isEmpty();
     }
     return !(v instanceof Boolean b) || b;

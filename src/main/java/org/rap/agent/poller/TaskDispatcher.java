@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.rap.agent.executor.ExecutorException;
 import org.rap.common.model.TaskType;
 
 /**
@@ -208,7 +209,7 @@ public final class TaskDispatcher {
             LOG.log(
                 Level.WARNING,
                 "task error: " + task.type() + " task " + task.id() + ": " + e.getMessage(),
-                e instanceof TaskApiException || e instanceof org.rap.agent.executor.ExecutorException ? null : e);
+                e instanceof TaskApiException || e instanceof ExecutorException ? null : e);
           }
         });
   }

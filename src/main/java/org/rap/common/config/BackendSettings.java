@@ -1,6 +1,7 @@
 package org.rap.common.config;
 
 import java.util.List;
+import java.util.Locale;
 
 /** Controller settings of one backend (configuration.md section 3). */
 public record BackendSettings(
@@ -13,7 +14,7 @@ public record BackendSettings(
     String jobMemoryLimit) {
 
   static BackendSettings from(Settings s, String slug) {
-    String p = slug.toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_";
+    String p = slug.toUpperCase(Locale.ROOT).replace('-', '_') + "_";
     int defaultWorkers = slug.equals("test") ? 2 : 10;
     int maxWorkers = s.integer(p + "MAX_WORKERS", defaultWorkers, 0);
     int maxDbWorkers = s.integer(p + "MAX_DB_WORKERS", maxWorkers, 0);

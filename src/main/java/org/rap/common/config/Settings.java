@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Flat layered settings keyed by the reference's environment variable names, with typed readers
@@ -33,7 +34,7 @@ public final class Settings {
   }
 
   /** Every key that has a value (e.g. to find the secrets that logs must never show). */
-  public java.util.Set<String> keys() {
+  public Set<String> keys() {
     return values.keySet();
   }
 

@@ -25,6 +25,7 @@ import org.eclipse.jgit.api.FetchCommand;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.LsRemoteCommand;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.Ref;
@@ -302,9 +303,9 @@ public final class GitRepos {
         RevWalk walk = new RevWalk(repo)) {
       RevCommit commit = walk.parseCommit(ObjectId.fromString(sha));
       try (TreeWalk tw = TreeWalk.forPath(repo, path, commit.getTree())) {
-        if (tw == null || (tw.getRawMode(0) & org.eclipse.jgit.lib.FileMode.TYPE_MASK)
-            != org.eclipse.jgit.lib.FileMode.TYPE_FILE
-            && !org.eclipse.jgit.lib.FileMode.SYMLINK.equals(tw.getRawMode(0))) {
+        if (tw == null || (tw.getRawMode(0) & FileMode.TYPE_MASK)
+            != FileMode.TYPE_FILE
+            && !FileMode.SYMLINK.equals(tw.getRawMode(0))) {
           throw new GitFileNotFoundException(path);
         }
         ObjectLoader loader = repo.open(tw.getObjectId(0), Constants.OBJ_BLOB);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.rap.common.telemetry.CallTimer;
 
 /**
  * The git layer for Vert.x code: each call runs the blocking {@link GitRepos} / {@link
@@ -35,7 +36,7 @@ public final class GitService {
   }
 
   /** Timing the git network calls with {@code timer} ({@code rap_git_call_seconds}). */
-  public GitService(Vertx vertx, GitSettings settings, org.rap.common.telemetry.CallTimer timer) {
+  public GitService(Vertx vertx, GitSettings settings, CallTimer timer) {
     this(vertx, new GitRepos(settings, timer));
   }
 

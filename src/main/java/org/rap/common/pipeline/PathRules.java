@@ -3,6 +3,8 @@ package org.rap.common.pipeline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Output path pattern rules (project-yaml.md section 6) and the Python path helpers they rely on
@@ -135,7 +137,7 @@ final class PathRules {
 
   /** {@code fnmatch.fnmatch(name, pattern)} on POSIX ({@code *} also matches {@code /}). */
   static boolean fnmatch(String name, String pattern) {
-    return java.util.regex.Pattern.compile(translate(pattern), java.util.regex.Pattern.DOTALL)
+    return Pattern.compile(translate(pattern), Pattern.DOTALL)
         .matcher(name)
         .matches();
   }
@@ -191,15 +193,15 @@ final class PathRules {
             cls.append(']');
             String regex = cls.toString();
             try {
-              java.util.regex.Pattern.compile(regex);
+              Pattern.compile(regex);
               res.append(regex);
-            } catch (java.util.regex.PatternSyntaxException e) {
+            } catch (PatternSyntaxException e) {
               res.append("(?!)");
             }
           }
         }
       } else {
-        res.append(java.util.regex.Pattern.quote(String.valueOf(c)));
+        res.append(Pattern.quote(String.valueOf(c)));
       }
     }
     return res.toString();

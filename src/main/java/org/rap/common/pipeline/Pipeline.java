@@ -1,7 +1,10 @@
 package org.rap.common.pipeline;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * A validated project.yaml.
@@ -31,8 +34,8 @@ public record Pipeline(
    * Sorted set of {@code image:version} of all actions (the reference's {@code action_images}),
    * with {@code latest} reported as {@code v1}.
    */
-  public java.util.SortedSet<String> actionImages() {
-    java.util.TreeSet<String> images = new java.util.TreeSet<>();
+  public SortedSet<String> actionImages() {
+    TreeSet<String> images = new TreeSet<>();
     for (Action a : actions.values()) {
       String version = a.imageVersion();
       if (version == null || version.equals("latest")) {
@@ -40,6 +43,6 @@ public record Pipeline(
       }
       images.add(a.imageName() + ":" + version);
     }
-    return java.util.Collections.unmodifiableSortedSet(images);
+    return Collections.unmodifiableSortedSet(images);
   }
 }

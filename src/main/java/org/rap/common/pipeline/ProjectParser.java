@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -358,7 +359,7 @@ public final class ProjectParser {
       @SuppressWarnings("unchecked")
       Map<String, Object> configMap =
           config == null ? null
-              : (Map<String, Object>) jsonSafe(config, 0, new java.util.IdentityHashMap<>());
+              : (Map<String, Object>) jsonSafe(config, 0, new IdentityHashMap<>());
       return new Action(
           a,
           List.copyOf(parts),

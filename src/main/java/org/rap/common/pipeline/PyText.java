@@ -3,7 +3,9 @@ package org.rap.common.pipeline;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Python's text conversions as the reference applies them to YAML values: {@code str()}, {@code
@@ -231,7 +233,7 @@ final class PyText {
       sign = body.substring(0, 1);
       body = body.substring(1);
     }
-    String lower = body.toLowerCase(java.util.Locale.ROOT);
+    String lower = body.toLowerCase(Locale.ROOT);
     if (lower.equals("inf") || lower.equals("infinity")) {
       return sign.equals("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
     }
@@ -248,13 +250,13 @@ final class PyText {
     }
   }
 
-  private static final java.util.regex.Pattern FLOAT_TEXT =
-      java.util.regex.Pattern.compile(
+  private static final Pattern FLOAT_TEXT =
+      Pattern.compile(
           "(?:[0-9](?:_?[0-9])*(?:\\.(?:[0-9](?:_?[0-9])*)?)?|\\.[0-9](?:_?[0-9])*)"
               + "(?:[eE][-+]?[0-9](?:_?[0-9])*)?");
 
-  private static final java.util.regex.Pattern INT_TEXT =
-      java.util.regex.Pattern.compile("[-+]?[0-9](?:_?[0-9])*");
+  private static final Pattern INT_TEXT =
+      Pattern.compile("[-+]?[0-9](?:_?[0-9])*");
 
   /** Python's {@code int(value)}; null when Python raises TypeError/ValueError/OverflowError. */
   static BigInteger toInt(Object v) {

@@ -1,5 +1,9 @@
 package org.rap.common.pipeline;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -38,11 +42,11 @@ public final class PythonJson {
       sb.append(floatRepr(d));
     } else if (v instanceof Float f) {
       write(f.doubleValue(), sb, depth);
-    } else if (v instanceof java.math.BigDecimal d) {
+    } else if (v instanceof BigDecimal d) {
       write(d.doubleValue(), sb, depth);
-    } else if (v instanceof io.vertx.core.json.JsonObject o) {
+    } else if (v instanceof JsonObject o) {
       write(o.getMap(), sb, depth);
-    } else if (v instanceof io.vertx.core.json.JsonArray a) {
+    } else if (v instanceof JsonArray a) {
       write(a.getList(), sb, depth);
     } else if (v instanceof Number n) {
       sb.append(n);
@@ -58,7 +62,7 @@ public final class PythonJson {
         write(e.getValue(), sb, depth + 1);
       }
       sb.append('}');
-    } else if (v instanceof java.util.Collection<?> l) {
+    } else if (v instanceof Collection<?> l) {
       sb.append('[');
       int i = 0;
       for (Object o : l) {
@@ -92,7 +96,7 @@ public final class PythonJson {
     if (k instanceof Boolean b) {
       return b ? "true" : "false";
     }
-    if (k instanceof Double || k instanceof Float || k instanceof java.math.BigDecimal) {
+    if (k instanceof Double || k instanceof Float || k instanceof BigDecimal) {
       return floatRepr(((Number) k).doubleValue());
     }
     return String.valueOf(k);

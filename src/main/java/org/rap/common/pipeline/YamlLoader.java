@@ -1,9 +1,12 @@
 package org.rap.common.pipeline;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.DateTimeException;
 import java.time.LocalDate;
+import java.time.LocalTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -20,6 +23,7 @@ import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.ReaderException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlVersionException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -27,7 +31,11 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.resolver.ScalarResolver;
+import org.snakeyaml.engine.v2.scanner.ScannerImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.Schema;
+import org.snakeyaml.engine.v2.tokens.ScalarToken;
+import org.snakeyaml.engine.v2.tokens.Token;
 
 /**
  * Loads YAML text into plain values the way the reference does (ruamel.yaml, YAML 1.2, safe
@@ -160,7 +168,7 @@ final class YamlLoader {
           String.format(
               "unacceptable character #x%04x: special characters are not allowed%n  in \"%s\", position %d",
               e.getCodePoint(), SOURCE_NAME, e.getPosition()).replace("\r\n", "\n"));
-    } catch (org.snakeyaml.engine.v2.exceptions.YamlVersionException e) {
+    } catch (YamlVersionException e) {
       throw new YamlError("found incompatible YAML document (version 1.* is required)");
     } catch (YamlEngineException e) {
       throw new YamlError(e.getMessage());
@@ -203,19 +211,19 @@ final class YamlLoader {
   private int scanTabs(LoadSettings settings) {
     int[] cps = codePoints();
     TabState st = new TabState();
-    org.snakeyaml.engine.v2.scanner.ScannerImpl scanner =
-        new org.snakeyaml.engine.v2.scanner.ScannerImpl(
-            settings, new org.snakeyaml.engine.v2.scanner.StreamReader(settings, text));
+    ScannerImpl scanner =
+        new ScannerImpl(
+            settings, new StreamReader(settings, text));
     try {
       while (scanner.hasNext()) {
-        org.snakeyaml.engine.v2.tokens.Token t = scanner.next();
+        Token t = scanner.next();
         int start = t.getStartMark().map(Mark::getIndex).orElse(st.prevEnd);
         int end = t.getEndMark().map(Mark::getIndex).orElse(start);
         if (start > st.prevEnd) {
           scanGap(cps, st, st.prevEnd, start);
         }
-        org.snakeyaml.engine.v2.tokens.Token.ID id = t.getTokenId();
-        if (t instanceof org.snakeyaml.engine.v2.tokens.ScalarToken sc && sc.isPlain()) {
+        Token.ID id = t.getTokenId();
+        if (t instanceof ScalarToken sc && sc.isPlain()) {
           for (int i = start; i < end && i < cps.length; i++) {
             if (cps[i] == '\t') {
               st.ruamelBad(i);
@@ -227,7 +235,7 @@ final class YamlLoader {
           case FlowSequenceEnd, FlowMappingEnd -> st.flow = Math.max(0, st.flow - 1);
           default -> { }
         }
-        if (end > start || id == org.snakeyaml.engine.v2.tokens.Token.ID.StreamStart) {
+        if (end > start || id == Token.ID.StreamStart) {
           st.simpleKeyAllowed =
               switch (id) {
                 case StreamStart, DocumentStart, DocumentEnd, BlockEntry, Key, Value -> true;
@@ -400,7 +408,7 @@ final class YamlLoader {
         addMerged(m, out, depth);
       } else if (v instanceof SequenceNode s) {
         List<Node> items = new ArrayList<>(s.getValue());
-        java.util.Collections.reverse(items);
+        Collections.reverse(items);
         for (Node item : items) {
           if (!(item instanceof MappingNode m)) {
             throw new YamlError(
@@ -467,7 +475,7 @@ final class YamlLoader {
         return new Object();
       }
       if (!d.isInfinite() && d == Math.rint(d)) {
-        return new java.math.BigDecimal(d).toBigInteger();
+        return new BigDecimal(d).toBigInteger();
       }
       return d;
     }
@@ -624,7 +632,7 @@ final class YamlLoader {
       int h = Integer.parseInt(m.group(7));
       int min = Integer.parseInt(m.group(8));
       int sec = Integer.parseInt(m.group(9));
-      java.time.LocalTime.of(h, min, sec);
+      LocalTime.of(h, min, sec);
       String str = String.format("%s %02d:%02d:%02d", d, h, min, sec);
       return new PyText.Timestamp(value, str, "datetime.datetime(" + str + ")");
     } catch (DateTimeException | NumberFormatException e) {

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.logging.Formatter;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
 /**
@@ -104,15 +105,15 @@ public final class LogFormat extends Formatter {
   }
 
   /** The operators' names (as LOGLEVEL takes them): DEBUG, INFO, WARNING, ERROR. */
-  static String levelName(java.util.logging.Level level) {
+  static String levelName(Level level) {
     int v = level.intValue();
-    if (v >= java.util.logging.Level.SEVERE.intValue()) {
+    if (v >= Level.SEVERE.intValue()) {
       return "ERROR";
     }
-    if (v >= java.util.logging.Level.WARNING.intValue()) {
+    if (v >= Level.WARNING.intValue()) {
       return "WARNING";
     }
-    if (v >= java.util.logging.Level.INFO.intValue()) {
+    if (v >= Level.INFO.intValue()) {
       return "INFO";
     }
     return "DEBUG";

@@ -1,6 +1,7 @@
 package org.rap.common.telemetry;
 
 import java.net.URI;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -63,7 +64,7 @@ public final class Logging {
    * configuration (files as well as environment) and masks its secrets.
    */
   public static void configure(Settings settings) {
-    Map<String, String> m = new java.util.HashMap<>();
+    Map<String, String> m = new HashMap<>();
     for (String key : new String[] {"LOGLEVEL", "LOG_FORMAT", "TRACE_LOG_LEVEL"}) {
       settings.get(key).ifPresent(v -> m.put(key, v));
     }

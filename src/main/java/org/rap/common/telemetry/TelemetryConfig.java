@@ -1,5 +1,8 @@
 package org.rap.common.telemetry;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -27,7 +30,7 @@ public record TelemetryConfig(
     Optional<String> otlpEndpoint,
     Map<String, String> otlpHeaders,
     boolean console,
-    java.time.Duration tickInterval) {
+    Duration tickInterval) {
 
   public static final String DEFAULT_OTLP_ENDPOINT = "https://api.honeycomb.io";
 
@@ -38,7 +41,7 @@ public record TelemetryConfig(
   /** No tracing; metrics only. */
   public static TelemetryConfig metricsOnly(String service, String backend) {
     return new TelemetryConfig(
-        "jobrunner", service, backend, "unknown", Optional.empty(), Map.of(), false, java.time.Duration.ofSeconds(30));
+        "jobrunner", service, backend, "unknown", Optional.empty(), Map.of(), false, Duration.ofSeconds(30));
   }
 
   public static TelemetryConfig from(Settings s, String service) {
@@ -61,7 +64,7 @@ public record TelemetryConfig(
         endpoint,
         headers,
         s.get("OTEL_EXPORTER_CONSOLE").filter(v -> !v.equalsIgnoreCase("false") && !v.equals("0")).isPresent(),
-        java.time.Duration.ofMillis(Math.round(s.decimal("TICK_POLL_INTERVAL", 30.0, 0.0) * 1000)));
+        Duration.ofMillis(Math.round(s.decimal("TICK_POLL_INTERVAL", 30.0, 0.0) * 1000)));
   }
 
   public TelemetryConfig withVersion(String v) {
@@ -84,8 +87,8 @@ public record TelemetryConfig(
       int eq = part.indexOf('=');
       if (eq > 0) {
         out.put(
-            java.net.URLDecoder.decode(part.substring(0, eq).strip(), java.nio.charset.StandardCharsets.UTF_8),
-            java.net.URLDecoder.decode(part.substring(eq + 1).strip(), java.nio.charset.StandardCharsets.UTF_8));
+            URLDecoder.decode(part.substring(0, eq).strip(), StandardCharsets.UTF_8),
+            URLDecoder.decode(part.substring(eq + 1).strip(), StandardCharsets.UTF_8));
       }
     }
     return out;

@@ -9,6 +9,9 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.templates.SqlTemplate;
+import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -95,10 +98,10 @@ public final class Database implements AutoCloseable {
     if (isSqlite()) {
       return Future.succeededFuture();
     }
-    return io.vertx.sqlclient.templates.SqlTemplate.forQuery(
+    return SqlTemplate.forQuery(
             conn,
             "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(#{cls}, hashtext(#{key}))) AS locked")
-        .execute(java.util.Map.of("cls", TRANSACTION_LOCK_CLASS, "key", key))
+        .execute(Map.of("cls", TRANSACTION_LOCK_CLASS, "key", key))
         .mapEmpty();
   }
 
@@ -132,7 +135,7 @@ public final class Database implements AutoCloseable {
    */
   public <R, T> Future<T> inTransaction(
       Function<SqlConnection, Future<R>> firstRead,
-      java.util.function.BiFunction<SqlConnection, R, Future<T>> body) {
+      BiFunction<SqlConnection, R, Future<T>> body) {
     if (!isSqlite()) {
       return pool.withTransaction(conn -> firstRead.apply(conn).compose(r -> body.apply(conn, r)));
     }

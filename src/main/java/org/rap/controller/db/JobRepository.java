@@ -9,10 +9,12 @@ import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.rap.common.json.Jsons;
 import org.rap.common.model.Job;
@@ -48,7 +50,7 @@ public final class JobRepository {
    * a just-created job need not read it back (its status columns are read as for every job).
    */
   private final Map<String, Job> inserted =
-      java.util.Collections.synchronizedMap(
+      Collections.synchronizedMap(
           new LinkedHashMap<>(16, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Job> eldest) {
@@ -265,10 +267,10 @@ public final class JobRepository {
           && job.statusCode() == statusCode
           && job.cancelled() == cancelled
           && job.statusCodeUpdatedAt() == statusCodeUpdatedAt
-          && java.util.Objects.equals(job.updatedAt(), updatedAt)
-          && java.util.Objects.equals(job.startedAt(), startedAt)
-          && java.util.Objects.equals(job.completedAt(), completedAt)
-          && java.util.Objects.equals(job.statusMessage(), statusMessage);
+          && Objects.equals(job.updatedAt(), updatedAt)
+          && Objects.equals(job.startedAt(), startedAt)
+          && Objects.equals(job.completedAt(), completedAt)
+          && Objects.equals(job.statusMessage(), statusMessage);
     }
 
     /** {@code job} (same id) with these status columns. */

@@ -1,8 +1,10 @@
 package org.rap.controller.db;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /** Versioned schema migrations (Flyway) for both dialects. Blocking: call off the event loop. */
@@ -31,7 +33,7 @@ public final class Migrations {
   }
 
   /** SQLite: the database file's folder, which the driver does not create. */
-  private static void createSqliteFolder(DatabaseTarget target) throws java.io.IOException {
+  private static void createSqliteFolder(DatabaseTarget target) throws IOException {
     if (target.dialect() == DatabaseTarget.Dialect.SQLITE) {
       Files.createDirectories(target.sqliteFile().toAbsolutePath().getParent());
     }
@@ -44,7 +46,7 @@ public final class Migrations {
   }
 
   /** Applied, pending and unknown ("future") migrations of a database (Flyway info). */
-  public static org.flywaydb.core.api.MigrationInfoService info(DatabaseTarget target) {
+  public static MigrationInfoService info(DatabaseTarget target) {
     return flyway(target).info();
   }
 

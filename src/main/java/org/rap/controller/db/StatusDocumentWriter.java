@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.rap.common.model.Timestamps;
 
 /**
  * Renders RAP status job objects (rap-api.md section 8.3: exactly the 15 keys, in order) from the
@@ -121,7 +122,7 @@ final class StatusDocumentWriter {
     LocalDateTime t = LocalDateTime.ofEpochSecond(epochSeconds, 0, ZoneOffset.UTC);
     int y = t.getYear();
     if (y < 1000 || y > 9999) {
-      string(org.rap.common.model.Timestamps.isoSeconds(epochSeconds));
+      string(Timestamps.isoSeconds(epochSeconds));
       return;
     }
     ensure(22);

@@ -1,6 +1,7 @@
 package org.rap.controller.db;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -90,9 +91,9 @@ public final class TaskRepository {
                 String id = r.getString(0);
                 String attributes = r.getString(4);
                 StringBuilder json = new StringBuilder(256 + r.getString(3).length());
-                json.append("{\"id\":").append(io.vertx.core.json.Json.encode(id))
-                    .append(",\"backend\":").append(io.vertx.core.json.Json.encode(r.getString(1)))
-                    .append(",\"type\":").append(io.vertx.core.json.Json.encode(r.getString(2)))
+                json.append("{\"id\":").append(Json.encode(id))
+                    .append(",\"backend\":").append(Json.encode(r.getString(1)))
+                    .append(",\"type\":").append(Json.encode(r.getString(2)))
                     .append(",\"definition\":").append(r.getString(3).strip())
                     .append(",\"attributes\":")
                     .append(attributes == null || attributes.isBlank() ? "{}" : attributes.strip())

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.rap.common.model.Job;
@@ -83,7 +84,7 @@ public final class AddJob {
         }
       }
       throw new IllegalArgumentException("Could not find branch '" + o.branch() + "' in " + o.repoUrl());
-    } catch (org.eclipse.jgit.api.errors.GitAPIException e) {
+    } catch (GitAPIException e) {
       throw new IllegalArgumentException(
           "Could not read the head of branch '" + o.branch() + "' from " + o.repoUrl() + " (" + e.getMessage()
               + "); pass --commit SHA",

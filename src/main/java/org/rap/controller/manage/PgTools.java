@@ -1,5 +1,6 @@
 package org.rap.controller.manage;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -41,7 +42,7 @@ final class PgTools {
 
   static Path find(String tool, String path, Path debianRoot) throws Snapshots.Refused {
     if (path != null) {
-      for (String dir : path.split(java.io.File.pathSeparator)) {
+      for (String dir : path.split(File.pathSeparator)) {
         if (dir.isEmpty()) {
           continue;
         }

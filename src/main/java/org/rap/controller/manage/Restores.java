@@ -24,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.flywaydb.core.api.MigrationInfo;
@@ -66,7 +67,7 @@ public final class Restores {
    * Lock channels whose file this JVM already locks elsewhere (a controller in the same process):
    * closing them would drop that POSIX lock too, so they stay open.
    */
-  private static final Set<FileChannel> RETAINED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final Set<FileChannel> RETAINED = ConcurrentHashMap.newKeySet();
 
   /** The backup file's format, from its first bytes. */
   enum Kind {

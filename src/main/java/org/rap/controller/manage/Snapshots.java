@@ -10,6 +10,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import org.rap.controller.db.Database;
 
 /**
@@ -96,7 +98,7 @@ public final class Snapshots {
     Path target = backupsPath.resolve(name).toAbsolutePath();
     Path tmp = backupsPath.resolve(name + ".tmp").toAbsolutePath();
     Files.deleteIfExists(tmp);
-    java.util.List<String> cmd = new java.util.ArrayList<>();
+    List<String> cmd = new ArrayList<>();
     cmd.add(pgDump.toString());
     cmd.add("--format=custom");
     cmd.add("--file=" + tmp);

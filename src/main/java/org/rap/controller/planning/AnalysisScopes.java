@@ -1,5 +1,6 @@
 package org.rap.controller.planning;
 
+import io.vertx.core.json.JsonArray;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -44,7 +45,7 @@ final class AnalysisScopes {
       for (Object o : c) {
         out.add(String.valueOf(o));
       }
-    } else if (value instanceof io.vertx.core.json.JsonArray a) {
+    } else if (value instanceof JsonArray a) {
       for (Object o : a) {
         out.add(String.valueOf(o));
       }

@@ -3,11 +3,17 @@ package org.rap.controller.planning;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlConnection;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
@@ -62,7 +68,7 @@ public final class DefaultJobCreator implements JobCreator {
     this.parser = parser;
     this.planning = planning;
     this.clock = clock;
-    this.random = new java.security.SecureRandom();
+    this.random = new SecureRandom();
   }
 
   public DefaultJobCreator(Vertx vertx, ControllerContext ctx, GitService git, PipelineParser parser) {
@@ -131,8 +137,8 @@ public final class DefaultJobCreator implements JobCreator {
    * job-server sends many requests for the same commit (one per set of actions).
    */
   private final Map<String, Pipeline> projects =
-      java.util.Collections.synchronizedMap(
-          new java.util.LinkedHashMap<>(64, 0.75f, true) {
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Pipeline> eldest) {
               return size() > 256;
@@ -240,7 +246,7 @@ public final class DefaultJobCreator implements JobCreator {
    * is an already completed future, and the read goes out right behind BEGIN).
    */
   private <R> Future<R> locked(
-      io.vertx.sqlclient.SqlConnection conn, CreateRequest request, java.util.function.Supplier<Future<R>> read) {
+      SqlConnection conn, CreateRequest request, Supplier<Future<R>> read) {
     return ctx.db()
         .lockInTransaction(conn, "job-creation/" + request.backend() + "/" + request.workspace())
         .compose(v -> read.get());
@@ -293,7 +299,7 @@ public final class DefaultJobCreator implements JobCreator {
       CreateRequest request,
       Pipeline pipeline,
       Map<String, Job> state,
-      java.util.function.Function<List<Job>, Future<CreateOutcome>> then) {
+      Function<List<Job>, Future<CreateOutcome>> then) {
     Plan plan;
     try {
       plan = JobPlanner.plan(request, pipeline, state, clock.instant(), random);

@@ -3,6 +3,7 @@ package org.rap.controller.planning;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -136,7 +137,7 @@ public final class JobPlanner {
     if (!onStack.add(action)) {
       // the parser rejects cycles; never recurse forever if one slips through
       List<String> cycle = new ArrayList<>(building);
-      java.util.Collections.reverse(cycle);
+      Collections.reverse(cycle);
       cycle = cycle.subList(cycle.indexOf(action), cycle.size());
       throw new JobCreationException(
           "Invalid project: \nAction `" + action + "` has a circular dependency in its `needs` list: "

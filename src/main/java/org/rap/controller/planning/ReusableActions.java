@@ -1,5 +1,6 @@
 package org.rap.controller.planning;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -216,7 +217,7 @@ public final class ReusableActions {
     Object doc;
     try {
       Load load = new Load(LoadSettings.builder().setSchema(new CoreSchema()).setLabel("action.yaml").build());
-      doc = load.loadFromString(new String(actionFile, java.nio.charset.StandardCharsets.UTF_8));
+      doc = load.loadFromString(new String(actionFile, StandardCharsets.UTF_8));
     } catch (YamlEngineException e) {
       throw new InvalidAction("YAMLError", e.getClass().getSimpleName() + " " + e.getMessage());
     }

@@ -3,6 +3,7 @@ package org.rap.controller.scheduler;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -50,7 +51,7 @@ public final class FileSchedulerLock implements SchedulerLock {
       return false;
     }
     channel.truncate(0);
-    channel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes()));
+    channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes()));
     return true;
   }
 

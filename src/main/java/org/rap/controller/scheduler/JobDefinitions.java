@@ -1,6 +1,7 @@
 package org.rap.controller.scheduler;
 
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -106,7 +107,7 @@ public final class JobDefinitions {
         (k, v) -> {
           if (v instanceof List<?> l) {
             all.addAll(l);
-          } else if (v instanceof io.vertx.core.json.JsonArray a) {
+          } else if (v instanceof JsonArray a) {
             a.forEach(all::add);
           }
         });

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
@@ -28,6 +30,7 @@ import org.rap.common.model.StatusMessages;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
 import org.rap.common.model.Timestamps;
+import org.rap.common.telemetry.LogTags;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository.RunJobState;
@@ -150,7 +153,7 @@ public final class Scheduler implements PassRunner {
     for (String b : config.backendSlugs()) {
       try {
         out.put(b, ResourceWeights.load(config.common().workdir(), b));
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new IllegalStateException(
             "Cannot read " + ResourceWeights.file(config.common().workdir(), b) + ": " + e.getMessage(), e);
       }
@@ -357,7 +360,7 @@ public final class Scheduler implements PassRunner {
     for (Effect e : effects.values()) {
       if (e instanceof Write w && w.outcome().kind() != StatusBook.Kind.CHANGE) {
         Job j = w.outcome().job();
-        org.rap.common.telemetry.LogTags.job(j).log(LOG, Level.INFO, StatusBook.logLine(j, j.statusCode(), j.statusMessage()));
+        LogTags.job(j).log(LOG, Level.INFO, StatusBook.logLine(j, j.statusCode(), j.statusMessage()));
       }
     }
   }
@@ -591,7 +594,7 @@ public final class Scheduler implements PassRunner {
       return List.of();
     }
     // keep the limit oldest in a bounded max-heap: O(n log limit), not a sort of every stale job
-    java.util.PriorityQueue<Job> heap = new java.util.PriorityQueue<>(limit + 1, LEAST_RECENTLY_UPDATED.reversed());
+    PriorityQueue<Job> heap = new PriorityQueue<>(limit + 1, LEAST_RECENTLY_UPDATED.reversed());
     for (Job j : jobs) {
       heap.add(j);
       if (heap.size() > limit) {

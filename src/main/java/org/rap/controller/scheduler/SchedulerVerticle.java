@@ -1,12 +1,19 @@
 package org.rap.controller.scheduler;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -24,8 +31,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long LOCK_RETRY_MS = 1000;
 
   private final ControllerContext ctx;
-  private final Function<io.vertx.core.Vertx, ? extends PassRunner> schedulerFactory;
-  private final Function<io.vertx.core.Vertx, SchedulerLock> lockFactory;
+  private final Function<Vertx, ? extends PassRunner> schedulerFactory;
+  private final Function<Vertx, SchedulerLock> lockFactory;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private PassRunner scheduler;
   private SchedulerLock lock;
@@ -47,8 +54,8 @@ public final class SchedulerVerticle extends VerticleBase {
 
   public SchedulerVerticle(
       ControllerContext ctx,
-      Function<io.vertx.core.Vertx, ? extends PassRunner> schedulerFactory,
-      Function<io.vertx.core.Vertx, SchedulerLock> lockFactory) {
+      Function<Vertx, ? extends PassRunner> schedulerFactory,
+      Function<Vertx, SchedulerLock> lockFactory) {
     this.ctx = ctx;
     this.schedulerFactory = schedulerFactory;
     this.lockFactory = lockFactory;
@@ -125,10 +132,10 @@ public final class SchedulerVerticle extends VerticleBase {
     passRunning = true;
     passRequested = false;
     long started = System.nanoTime();
-    io.opentelemetry.api.trace.Span loop =
+    Span loop =
         ctx.telemetry().tracing()
             ? ctx.telemetry().tracer("loop").spanBuilder("LOOP").setNoParent().setAttribute("loop", true).startSpan()
-            : io.opentelemetry.api.trace.Span.getInvalid();
+            : Span.getInvalid();
     Future<Scheduler.PassStats> pass;
     try {
       pass = scheduler.runPass();
@@ -156,26 +163,26 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   /** {@code rap_scheduler_loop_seconds} (outcome success/error) and the pass's {@code LOOP} span. */
-  private void recordPass(long started, io.opentelemetry.api.trace.Span loop, io.vertx.core.AsyncResult<?> ar) {
+  private void recordPass(long started, Span loop, AsyncResult<?> ar) {
     try {
-      io.micrometer.core.instrument.Timer.builder("rap.scheduler.loop")
+      Timer.builder("rap.scheduler.loop")
           .description("Duration of scheduler passes")
           .tag("outcome", ar.succeeded() ? "success" : "error")
           .register(ctx.telemetry().meters())
-          .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+          .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
       if (ar.succeeded() && ar.result() instanceof Scheduler.PassStats st) {
         loop.setAttribute("active_jobs", st.activeJobs());
         loop.setAttribute("changed", st.changed());
         loop.setAttribute("tasks_created", st.tasksCreated());
         loop.setAttribute("errors", st.errors());
         if (st.errors() > 0) {
-          io.micrometer.core.instrument.Counter.builder("rap.scheduler.job.errors")
+          Counter.builder("rap.scheduler.job.errors")
               .description("Jobs whose handling failed in a scheduler pass (retried with backoff)")
               .register(ctx.telemetry().meters())
               .increment(st.errors());
         }
       } else if (ar.failed()) {
-        loop.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(ar.cause()));
+        loop.setStatus(StatusCode.ERROR, String.valueOf(ar.cause()));
       }
       loop.end();
     } catch (RuntimeException e) {

@@ -1,9 +1,11 @@
 package org.rap.controller.scheduler;
 
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.model.Job;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
+import org.rap.common.telemetry.LogTags;
 
 /**
  * The reference's {@code set_code} bookkeeping (job-model.md section 8), as a pure function: the
@@ -97,7 +99,7 @@ public final class StatusBook {
       startedAt = null;
     }
     Job changed = job.withStatus(state, code, message, seconds, startedAt, completedAt, ts);
-    org.rap.common.telemetry.LogTags.job(changed).log(LOG, java.util.logging.Level.INFO, logLine(job, code, message));
+    LogTags.job(changed).log(LOG, Level.INFO, logLine(job, code, message));
     return new Outcome(Kind.CHANGE, changed, job);
   }
 }

@@ -3,6 +3,7 @@ package org.rap.controller.sync;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -46,7 +47,7 @@ final class JobServerClient {
       return Future.failedFuture(new JobServerException("job-requests pagination exceeded " + MAX_PAGES + " pages"));
     }
     return client
-        .requestAbs(io.vertx.core.http.HttpMethod.GET, url)
+        .requestAbs(HttpMethod.GET, url)
         .putHeader("Authorization", token)
         .putHeader("Accept", "application/json")
         .timeout(REQUEST_TIMEOUT_MS)
@@ -75,7 +76,7 @@ final class JobServerClient {
   Future<Void> postJobs(String token, JsonArray jobs) {
     String url = endpoint + "jobs/";
     return client
-        .requestAbs(io.vertx.core.http.HttpMethod.POST, url)
+        .requestAbs(HttpMethod.POST, url)
         .putHeader("Authorization", token)
         .putHeader("Content-Type", "application/json")
         .timeout(REQUEST_TIMEOUT_MS)

@@ -2,17 +2,23 @@ package org.rap.controller.sync;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.model.Job;
+import org.rap.common.model.Task;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.api.rap.JobView;
 import org.rap.controller.api.rap.RapService;
@@ -36,8 +42,8 @@ public final class SyncVerticle extends VerticleBase {
   private JobServerClient jobServer;
   private SyncRound round;
   private long timer = -1;
-  private final java.util.Map<String, Integer> failures = new java.util.HashMap<>();
-  private final java.util.Map<String, Long> nextDue = new java.util.HashMap<>();
+  private final Map<String, Integer> failures = new HashMap<>();
+  private final Map<String, Long> nextDue = new HashMap<>();
   private volatile boolean stopped;
 
   public SyncVerticle(ControllerContext ctx, RapService rap) {
@@ -103,9 +109,9 @@ public final class SyncVerticle extends VerticleBase {
   /** job-server answering badly, down or slow: no stack trace needed in the log. */
   private static boolean expected(Throwable err) {
     return err instanceof JobServerClient.JobServerException
-        || err instanceof java.io.IOException
-        || err instanceof io.vertx.core.http.HttpClosedException
-        || err instanceof java.util.concurrent.TimeoutException
+        || err instanceof IOException
+        || err instanceof HttpClosedException
+        || err instanceof TimeoutException
         || String.valueOf(err.getMessage()).contains("timeout");
   }
 
@@ -130,7 +136,7 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   /** The job object job-server's v2 {@code jobs/} endpoint takes: RAP status job, rap_id renamed. */
-  static JsonObject v2Job(Job job, org.rap.common.model.Task latestRunJob) {
+  static JsonObject v2Job(Job job, Task latestRunJob) {
     JsonObject view = JobView.of(job, latestRunJob);
     JsonObject out = new JsonObject();
     out.put("identifier", view.getValue("identifier"));

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -119,7 +120,7 @@ public final class ControllerMeters {
    *
    * @param results the RUNJOB results that decided it, or null
    */
-  public void statusChanged(Job before, Job after, io.vertx.core.json.JsonObject results) {
+  public void statusChanged(Job before, Job after, JsonObject results) {
     if (before.statusCode() == after.statusCode()) {
       return;
     }

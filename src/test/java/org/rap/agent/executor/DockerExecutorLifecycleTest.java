@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.rap.agent.outputs.OutputPersister;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.model.Privacy;
@@ -147,8 +149,8 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
     ExecutorFixture.awaitExecuted(executor, job);
     // the agent died after filing outputs but before writing metadata.json
     Path volume = base.resolve("high_privacy/volumes").resolve(job.id());
-    org.rap.agent.outputs.OutputPersister.persist(
-        job, Map.of("output/a.csv", "moderately_sensitive"), volume, fx.high(""), fx.medium(""), java.util.Optional.empty());
+    OutputPersister.persist(
+        job, Map.of("output/a.csv", "moderately_sensitive"), volume, fx.high(""), fx.medium(""), Optional.empty());
     DockerExecutor restarted = fx.executor();
     assertEquals(ExecutorState.EXECUTED, restarted.status(job, false).await().state());
     JobStatus done = restarted.finalizeJob(job, false, null).await();

@@ -9,6 +9,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
@@ -194,7 +196,7 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
 
   @Test
   void unknownDatabaseOnRealBackend() throws Exception {
-    ExecutorSettings real = fx.settings().withRealDatabase("jobrunner-db", java.util.Map.of(), java.util.Optional.empty());
+    ExecutorSettings real = fx.settings().withRealDatabase("jobrunner-db", Map.of(), Optional.empty());
     DockerExecutor onReal = fx.executor(real);
     JobDefinition job =
         fx.job("true", spec("x", "highly_sensitive"), j -> j.put("allow_database_access", true).put("database_name", "default"));

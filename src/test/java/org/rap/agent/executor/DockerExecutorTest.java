@@ -6,11 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.rap.common.config.AgentConfig;
+import org.rap.common.config.Settings;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 
@@ -130,10 +136,10 @@ class DockerExecutorTest extends DockerTestBase {
 
   @Test
   void executorBuiltFromAgentConfiguration() throws Exception {
-    org.rap.common.config.AgentConfig config =
-        org.rap.common.config.AgentConfig.from(
-            org.rap.common.config.Settings.of(
-                java.util.Map.of(
+    AgentConfig config =
+        AgentConfig.from(
+            Settings.of(
+                Map.of(
                     "BACKEND", "test",
                     "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:3000/",
                     "WORKDIR", base.toString(),
@@ -151,13 +157,13 @@ class DockerExecutorTest extends DockerTestBase {
 
   @Test
   void concurrentPreparesShareTheGitCache() throws Exception {
-    java.util.List<JobDefinition> jobs = new java.util.ArrayList<>();
+    List<JobDefinition> jobs = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       jobs.add(fx.job("true", spec("x", "highly_sensitive")));
     }
-    java.util.List<io.vertx.core.Future<JobStatus>> prepared = new java.util.ArrayList<>();
+    List<Future<JobStatus>> prepared = new ArrayList<>();
     jobs.forEach(j -> prepared.add(executor.prepare(j)));
-    io.vertx.core.Future.all(prepared).await();
+    Future.all(prepared).await();
     for (JobDefinition j : jobs) {
       assertEquals(ExecutorState.PREPARED, executor.status(j, false).await().state());
       assertTrue(Files.exists(base.resolve("high_privacy/volumes").resolve(j.id()).resolve("analysis/run.sh")));
@@ -168,7 +174,7 @@ class DockerExecutorTest extends DockerTestBase {
 
   @Test
   void concurrentFinalizesInOneWorkspaceKeepEveryManifestEntry() throws Exception {
-    java.util.List<JobDefinition> jobs = new java.util.ArrayList<>();
+    List<JobDefinition> jobs = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       jobs.add(fx.job("mkdir -p output && echo " + i + " > output/f" + i + ".csv", spec("output/f" + i + ".csv", "moderately_sensitive")));
     }
@@ -179,9 +185,9 @@ class DockerExecutorTest extends DockerTestBase {
     for (JobDefinition j : jobs) {
       ExecutorFixture.awaitExecuted(executor, j);
     }
-    java.util.List<io.vertx.core.Future<JobStatus>> finalized = new java.util.ArrayList<>();
+    List<Future<JobStatus>> finalized = new ArrayList<>();
     jobs.forEach(j -> finalized.add(executor.finalizeJob(j, false, null)));
-    io.vertx.core.Future.all(finalized).await();
+    Future.all(finalized).await();
     JsonObject outputs = new JsonObject(Files.readString(fx.medium("metadata/manifest.json"))).getJsonObject("outputs");
     assertEquals(4, outputs.size(), outputs.encodePrettily());
   }

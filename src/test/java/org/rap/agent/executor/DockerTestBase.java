@@ -1,5 +1,6 @@
 package org.rap.agent.executor;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -43,7 +44,7 @@ abstract class DockerTestBase {
   }
 
   /** The failure of {@code f}, of the given type (searched along the cause chain). */
-  static <T extends Throwable> T failure(Class<T> type, io.vertx.core.Future<?> f) {
+  static <T extends Throwable> T failure(Class<T> type, Future<?> f) {
     try {
       f.await();
     } catch (Throwable t) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.dockerjava.api.exception.NotFoundException;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.List;
@@ -134,7 +135,7 @@ class ImagePullTest extends DockerTestBase {
   @Test
   void anUnreachableRegistryIsRetriedLaterNotAJobFailure() throws Exception {
     int closedPort;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+    try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
     String prefix = "127.0.0.1:" + closedPort + "/opensafely-core";

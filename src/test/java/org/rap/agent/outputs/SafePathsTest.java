@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class SafePathsTest {
     Path copy = dir.resolve("copy/c.txt");
     assertEquals(3, AtomicFiles.copy(f, copy));
     Files.createSymbolicLink(dir.resolve("l"), f);
-    assertThrows(java.io.IOException.class, () -> AtomicFiles.copy(dir.resolve("l"), dir.resolve("z")));
+    assertThrows(IOException.class, () -> AtomicFiles.copy(dir.resolve("l"), dir.resolve("z")));
     assertTrue(Files.exists(copy));
   }
 }

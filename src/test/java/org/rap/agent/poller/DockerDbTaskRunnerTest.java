@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.dockerjava.api.DockerClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +82,7 @@ class DockerDbTaskRunnerTest {
   @Test
   void withARegistryAnUnpullableDigestIsAnErrorNotTheLocalTag() throws Exception {
     int closed;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+    try (ServerSocket s = new ServerSocket(0)) {
       closed = s.getLocalPort();
     }
     DbTaskRunner registry =

@@ -2,11 +2,13 @@ package org.rap.agent.poller;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import org.rap.agent.executor.Executor;
 import org.rap.agent.executor.JobStatus;
 import org.rap.common.model.ExecutorState;
@@ -64,7 +66,7 @@ final class FakeExecutor implements Executor {
     return states.getOrDefault(jobId, JobStatus.of(ExecutorState.UNKNOWN, null));
   }
 
-  private Future<JobStatus> call(String op, JobDefinition job, java.util.function.Supplier<JobStatus> body) {
+  private Future<JobStatus> call(String op, JobDefinition job, Supplier<JobStatus> body) {
     calls.add(op + ":" + job.id());
     RuntimeException e = failOn.remove(op);
     if (e != null) {
@@ -130,8 +132,8 @@ final class FakeExecutor implements Executor {
           if (leakFileNames) {
             results
                 .put("outputs", new JsonObject().put("output/secret_patient_list.csv", "highly_sensitive"))
-                .put("unmatched_outputs", new io.vertx.core.json.JsonArray().add("output/other.csv"))
-                .put("unmatched_patterns", new io.vertx.core.json.JsonArray().add("output/x_*.csv"))
+                .put("unmatched_outputs", new JsonArray().add("output/other.csv"))
+                .put("unmatched_patterns", new JsonArray().add("output/x_*.csv"))
                 .put("level4_excluded_files", new JsonObject().put("output/big.csv", "too big"))
                 .put("status_message", "No outputs found matching patterns:\n - output/x_*.csv");
           }

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.rap.common.model.ExecutorState;
 
 /** The poller against a real HTTP controller on loopback. */
 class PollerVerticleTest {
@@ -115,7 +116,7 @@ class PollerVerticleTest {
   @Test
   void cancelJobTaskFromTheController() throws Exception {
     start(false, 0, "secret-token");
-    executor.set("job1", org.rap.common.model.ExecutorState.EXECUTING, FakeExecutor.STARTED_TS, null);
+    executor.set("job1", ExecutorState.EXECUTING, FakeExecutor.STARTED_TS, null);
     controller.add(TestTasks.cancelJob("job1"));
     awaitUntil("cancel complete", () -> !controller.isActive("job1-001-cancel"));
     assertEquals(
@@ -246,7 +247,7 @@ class PollerVerticleTest {
   @Test
   void oneFailingTaskDoesNotStopTheOthers() throws Exception {
     start(false, 0, "secret-token");
-    executor.set("bad", org.rap.common.model.ExecutorState.PREPARING, null, null); // unexpected -> error
+    executor.set("bad", ExecutorState.PREPARING, null, null); // unexpected -> error
     controller.add(TestTasks.runJob("bad"));
     controller.add(TestTasks.dbStatus("db1"));
     controller.add(TestTasks.runJob("good"));

@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,6 +33,9 @@ import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.TreeFormatter;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -210,7 +215,7 @@ class GitReposTest {
   void checkoutWritesFilesExecBitsAndSymlinksAndSkipsSubmodules() throws Exception {
     Path script = study.dir().resolve("run.sh");
     study.commit("files", Map.of("run.sh", "#!/bin/sh\necho hi\n", "deep/dir/data.csv", "a,b\n"));
-    Files.setPosixFilePermissions(script, java.util.Set.of(
+    Files.setPosixFilePermissions(script, Set.of(
         PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE));
     Files.createSymbolicLink(study.dir().resolve("link.csv"), Path.of("deep/dir/data.csv"));
     study.git().add().addFilepattern("run.sh").addFilepattern("link.csv").call();
@@ -398,7 +403,7 @@ class GitReposTest {
 
   private static ObjectId tree(ObjectInserter ins, Map<String, ObjectId> blobs) throws Exception {
     TreeFormatter f = new TreeFormatter();
-    for (Map.Entry<String, ObjectId> e : new java.util.TreeMap<>(blobs).entrySet()) {
+    for (Map.Entry<String, ObjectId> e : new TreeMap<>(blobs).entrySet()) {
       f.append(e.getKey(), FileMode.REGULAR_FILE, e.getValue());
     }
     return ins.insert(f);
@@ -418,10 +423,10 @@ class GitReposTest {
   private String addGitlink(String parentSha) throws Exception {
     Repository repo = study.git().getRepository();
     try (ObjectInserter ins = repo.newObjectInserter();
-        org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(repo)) {
-      org.eclipse.jgit.revwalk.RevCommit parent = walk.parseCommit(ObjectId.fromString(parentSha));
+        RevWalk walk = new RevWalk(repo)) {
+      RevCommit parent = walk.parseCommit(ObjectId.fromString(parentSha));
       TreeFormatter f = new TreeFormatter();
-      try (org.eclipse.jgit.treewalk.TreeWalk tw = new org.eclipse.jgit.treewalk.TreeWalk(repo)) {
+      try (TreeWalk tw = new TreeWalk(repo)) {
         tw.addTree(parent.getTree());
         List<String[]> entries = new ArrayList<>();
         boolean added = false;

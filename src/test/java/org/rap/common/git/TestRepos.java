@@ -4,15 +4,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.revwalk.RevCommit;
 
 /** Real git repositories for tests: a working repository on branch main, committed with JGit. */
 public final class TestRepos implements AutoCloseable {
   public static final PersonIdent AUTHOR =
-      new PersonIdent("Test", "test@example.com", java.time.Instant.ofEpochSecond(1_700_000_000L), java.time.ZoneOffset.UTC);
+      new PersonIdent("Test", "test@example.com", Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC);
 
   private final Path dir;
   private final Git git;
@@ -72,7 +75,7 @@ public final class TestRepos implements AutoCloseable {
 
   public void lightweightTag(String name, String sha) throws Exception {
     git.tag().setName(name).setAnnotated(false).setObjectId(git.getRepository().parseCommit(
-        org.eclipse.jgit.lib.ObjectId.fromString(sha))).call();
+        ObjectId.fromString(sha))).call();
   }
 
   public void annotatedTag(String name, String sha) throws Exception {
@@ -82,7 +85,7 @@ public final class TestRepos implements AutoCloseable {
         .setMessage("release " + name)
         .setTagger(AUTHOR)
         .setSigned(false)
-        .setObjectId(git.getRepository().parseCommit(org.eclipse.jgit.lib.ObjectId.fromString(sha)))
+        .setObjectId(git.getRepository().parseCommit(ObjectId.fromString(sha)))
         .call();
   }
 

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -68,7 +69,7 @@ class ProjectParserPropertiesTest {
         .between(1, 6)
         .flatMap(
             n ->
-                net.jqwik.api.Combinators.combine(
+                Combinators.combine(
                         pos.list().ofSize(n), insert.list().ofSize(n), Arbitraries.integers().between(0, 3).list().ofSize(n))
                     .as(
                         (positions, inserts, deletes) -> {

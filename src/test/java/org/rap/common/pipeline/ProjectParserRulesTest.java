@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -150,7 +152,7 @@ class ProjectParserRulesTest {
   @Test
   void invalidUtf8() {
     byte[] bytes = "version: 5\nactions: {}\n# \u00e9".getBytes(StandardCharsets.UTF_8);
-    byte[] broken = java.util.Arrays.copyOf(bytes, bytes.length - 1);
+    byte[] broken = Arrays.copyOf(bytes, bytes.length - 1);
     ProjectValidationError e =
         assertThrows(ProjectValidationError.class, () -> ProjectParser.parse(broken));
     assertTrue(e.getMessage().startsWith("Project file is not valid UTF-8 text"), e.getMessage());
@@ -656,7 +658,7 @@ class ProjectParserRulesTest {
     for (int i = 1; i <= levels; i++) {
       String prev = "*l" + (i - 1);
       sb.append("  l").append(i).append(": &l").append(i).append(" [")
-          .append(String.join(", ", java.util.Collections.nCopies(9, prev))).append("]\n");
+          .append(String.join(", ", Collections.nCopies(9, prev))).append("]\n");
     }
     return sb.toString();
   }

@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.rap.common.config.Settings;
 import org.rap.common.model.Job;
@@ -73,11 +77,11 @@ class TelemetryTest {
       traces.statusChanged(
           executing,
           succeeded,
-          new io.vertx.core.json.JsonObject()
+          new JsonObject()
               .put("exit_code", 0)
               .put("image_id", "sha256:abc")
               .put("message", "done")
-              .put("unmatched_patterns", new io.vertx.core.json.JsonArray().add("output/secret_*.csv")));
+              .put("unmatched_patterns", new JsonArray().add("output/secret_*.csv")));
       t.flush();
       await(() -> collector.spans().size() >= 5);
       List<OtlpCollector.Span> spans = collector.spansOfTrace(trace);
@@ -127,7 +131,7 @@ class TelemetryTest {
             Telemetry.create(
                 new TelemetryConfig(
                     "jobrunner", "controller", "test", "v1", Optional.of(collector.endpoint()), Map.of(), false,
-                    java.time.Duration.ofSeconds(30)))) {
+                    Duration.ofSeconds(30)))) {
       Job created = newJob("00-" + trace + "-" + root + "-01");
       long t0 = created.statusCodeUpdatedAt();
       Job failed = at(created, State.FAILED, StatusCode.INTERNAL_ERROR, t0 + 1_000_000_000L);
@@ -167,7 +171,7 @@ class TelemetryTest {
   void aMalformedEndpointIsAConfigurationError() {
     Settings s = Settings.of(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"));
     TelemetryConfig.from(s, "agent");
-    RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, s::throwIfInvalid);
+    RuntimeException e = Assertions.assertThrows(RuntimeException.class, s::throwIfInvalid);
     assertTrue(e.getMessage().contains("OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL"), e.getMessage());
   }
 

@@ -8,9 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -76,8 +81,8 @@ class RepositoryTest {
   @MethodSource("dialects")
   void workspaceStateIsTheLatestNonCancelledJobPerActionOfTheWholeHistory(String dialect) throws Exception {
     db = TestDatabases.open(vertx, dialect);
-    java.util.Random random = new java.util.Random(7);
-    List<Job> all = new java.util.ArrayList<>();
+    Random random = new Random(7);
+    List<Job> all = new ArrayList<>();
     String[] actions = {"generate", "analyse", "report", "__error__"};
     for (int i = 0; i < 120; i++) {
       String action = actions[random.nextInt(actions.length)];
@@ -92,16 +97,16 @@ class RepositoryTest {
     db.inTransaction(c -> jobs.insertAll(c, all)).await();
 
     // the definition: every job of the workspace in (created_at, id) order, the last one wins
-    Map<String, Job> expected = new java.util.HashMap<>();
+    Map<String, Job> expected = new HashMap<>();
     all.stream()
         .filter(j -> j.backend().equals("test") && j.workspace().equals("ws") && !j.cancelled()
             && !j.action().equals("__error__"))
-        .sorted(java.util.Comparator.comparingLong(Job::createdAt).thenComparing(Job::id))
+        .sorted(Comparator.comparingLong(Job::createdAt).thenComparing(Job::id))
         .forEach(j -> expected.put(j.action(), j));
     assertEquals(3, expected.size());
     Map<String, Job> latest = jobs.latestPerAction(db.pool(), "test", "ws").await();
     assertEquals(expected, latest);
-    Map<String, String> ids = new java.util.HashMap<>();
+    Map<String, String> ids = new HashMap<>();
     expected.forEach((action, j) -> ids.put(action, j.id()));
     assertEquals(ids, jobs.latestIdPerAction(db.pool(), "test", "ws").await());
     assertTrue(jobs.latestPerAction(db.pool(), "test", "empty").await().isEmpty());
@@ -244,7 +249,7 @@ class RepositoryTest {
   void agentListIsTheActiveTasksAsTheirAgentJson(String dialect) throws Exception {
     db = TestDatabases.open(vertx, dialect);
     JsonObject definition = new JsonObject().put("id", "job1").put("cpu_count", 2.0).put("image_sha", (String) null)
-        .put("args", new io.vertx.core.json.JsonArray().add("sh").add("-c").add("echo \"a\\b\" \u00e9"))
+        .put("args", new JsonArray().add("sh").add("-c").add("echo \"a\\b\" \u00e9"))
         .put("env", new JsonObject().put("K", "v"));
     Task run = new Task("job1-001", "test", TaskType.RUNJOB, definition, true, 10, null,
         new JsonObject().put("user", "u").put("orgs", "a,b"), null, null, null, null);

@@ -10,9 +10,12 @@ import static org.rap.controller.planning.TestProjects.request;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.lang.reflect.Field;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +104,7 @@ class DefaultJobCreatorTest {
         GitSettings.forController(config.common()).withRetries(2, Duration.ofMillis(10)));
     creator = new DefaultJobCreator(vertx, ctx, git, new FakeProjectParser(),
         new PlanningConfig(tmp.resolve("actions").toString(), PlanningConfig.ALLOWED_IMAGES),
-        java.time.Clock.systemUTC());
+        Clock.systemUTC());
     vertx.eventBus().<JsonObject>consumer(DefaultJobCreator.JOB_CREATED_ADDRESS, m -> events.add(m.body()));
   }
 
@@ -294,7 +297,7 @@ class DefaultJobCreatorTest {
     DefaultJobCreator other = new DefaultJobCreator(vertx, ctx,
         new GitService(vertx, GitSettings.forController(ctx.config().common())), new FakeProjectParser(),
         new PlanningConfig(tmp.resolve("actions").toString(), PlanningConfig.ALLOWED_IMAGES),
-        java.time.Clock.systemUTC());
+        Clock.systemUTC());
     List<Future<CreateOutcome>> futures = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       futures.add((i % 2 == 0 ? creator : other).create(req("prepare").rap("twocreators0000" + i).build()));
@@ -310,7 +313,7 @@ class DefaultJobCreatorTest {
   }
 
   private int sequencerKeys() throws Exception {
-    java.lang.reflect.Field f = DefaultJobCreator.class.getDeclaredField("sequencer");
+    Field f = DefaultJobCreator.class.getDeclaredField("sequencer");
     f.setAccessible(true);
     return ((KeyedSequencer) f.get(creator)).activeKeys();
   }
@@ -320,7 +323,7 @@ class DefaultJobCreatorTest {
   }
 
   private static Map<String, String> mapWithNull(String key) {
-    Map<String, String> m = new java.util.HashMap<>();
+    Map<String, String> m = new HashMap<>();
     m.put(key, null);
     return m;
   }

@@ -29,6 +29,7 @@ import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
+import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
 
 /** Every behaviour of scheduling.md section 6.4 to 6.6, on the pure planner. */
@@ -386,12 +387,12 @@ class JobPlannerTest {
 
   @Test
   void longChainsArePlanned() throws Exception {
-    List<org.rap.common.pipeline.Action> chain = new ArrayList<>();
+    List<Action> chain = new ArrayList<>();
     chain.add(action("a0", "python:v2 a.py"));
     for (int i = 1; i < 2000; i++) {
       chain.add(action("a" + i, "python:v2 a.py", "a" + (i - 1)));
     }
-    Pipeline p = pipeline(chain.toArray(new org.rap.common.pipeline.Action[0]));
+    Pipeline p = pipeline(chain.toArray(new Action[0]));
     List<Job> jobs = jobs(plan(request("a1999"), p, Map.of()));
     assertEquals(2000, jobs.size());
     assertEquals("a0", jobs.get(0).action());

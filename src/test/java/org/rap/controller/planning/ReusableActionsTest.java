@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,8 +116,8 @@ class ReusableActionsTest {
     assertEquals(plain, resolver().resolve(plain), "allowed images are kept as they are");
     assertEquals(0, repos.lsRemoteCount());
     List<Job> mixed = planned(pipeline(action("a", "python:v2 analysis/x.py"), action("u", "my-action:v1.0 x")), "run_all");
-    org.junit.jupiter.api.Assertions.assertFalse(resolver().allAllowed(mixed));
-    org.junit.jupiter.api.Assertions.assertFalse(resolver().allAllowed(planned(pipeline(action("q", "'..:v1'")), "q")));
+    Assertions.assertFalse(resolver().allAllowed(mixed));
+    Assertions.assertFalse(resolver().allAllowed(planned(pipeline(action("q", "'..:v1'")), "q")));
   }
 
   @Test

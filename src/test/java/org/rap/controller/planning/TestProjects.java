@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.rap.common.model.Job;
+import org.rap.common.model.JobIds;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.pipeline.Action;
@@ -91,7 +92,7 @@ final class TestProjects {
       case FAILED -> StatusCode.NONZERO_EXIT;
     };
     return new Job(
-        org.rap.common.model.JobIds.jobId(rapId, action), rapId, state,
+        JobIds.jobId(rapId, action), rapId, state,
         "https://github.com/opensafely/study", COMMIT, "my-workspace", "default", action, null, null,
         List.of(), List.of(), "python:v2 x.py", Map.of(), "m", code, false, 100, 100L, null, null,
         Map.of(), 100_000_000_000L, false, "test", "main", "bob", "my-project", List.of(), Map.of());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.util.List;
 import java.util.Map;
@@ -103,8 +104,8 @@ class RegistryDigestLookupTest {
   @Test
   void unknownTagsFailAndTheCacheFallsBackToTheLastDigestSeen() throws Exception {
     RegistryDigestLookup l = lookup();
-    java.io.IOException e =
-        assertThrows(java.io.IOException.class, () -> l.lookup("127.0.0.1:" + port + "/opensafely-core/python:nope"));
+    IOException e =
+        assertThrows(IOException.class, () -> l.lookup("127.0.0.1:" + port + "/opensafely-core/python:nope"));
     assertTrue(e.getMessage().contains("404"), e.getMessage());
     // the reference's fallback: a failed lookup reuses the last digest seen for that reference
     String image = "127.0.0.1:" + port + "/opensafely-core/python:v2";

@@ -8,8 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -399,7 +405,7 @@ class SchedulerTest {
   void manyStaleJobsAreRefreshedOldestFirstInBoundedBatches(String dialect) throws Exception {
     harness(dialect, Map.of("TEST_MAX_WORKERS", "0"));
     int n = Scheduler.KEEP_ALIVE_BATCH + 20;
-    List<Job> jobs = new java.util.ArrayList<>();
+    List<Job> jobs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       jobs.add(TestJob.of("a" + i).build());
     }
@@ -426,10 +432,10 @@ class SchedulerTest {
   @MethodSource("dialects")
   void unchangedJobsAreLoggedOnceInEveryTenthMinute(String dialect) throws Exception {
     harness(dialect, Map.of("TEST_MAX_WORKERS", "0"));
-    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(Scheduler.class.getName());
-    List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler capture = new java.util.logging.Handler() {
-      @Override public void publish(java.util.logging.LogRecord r) {
+    Logger logger = Logger.getLogger(Scheduler.class.getName());
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override public void publish(LogRecord r) {
         lines.add(r.getMessage());
       }
       @Override public void flush() {}
@@ -620,8 +626,8 @@ class SchedulerTest {
   @MethodSource("dialects")
   void jobRememberedAtInsertStartsAsIfReadBack(String dialect) throws Exception {
     // the same job in two databases: one pass reads it back, the other takes it from memory
-    Map<String, Job> started = new java.util.HashMap<>();
-    Map<String, JsonObject> definitions = new java.util.HashMap<>();
+    Map<String, Job> started = new HashMap<>();
+    Map<String, JsonObject> definitions = new HashMap<>();
     for (boolean remember : List.of(false, true)) {
       try (Harness x = new Harness(dialect, Map.of("WORKSPACE_EHRQL_MAX_JOIN_COUNT", "{\"ws\": 7}"))) {
         Job gen = x.insert(TestJob.of("generate").created(Harness.T0 - 200)

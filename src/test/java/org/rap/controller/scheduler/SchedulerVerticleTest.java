@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.rap.common.config.ControllerConfig;
@@ -116,7 +117,7 @@ class SchedulerVerticleTest {
     vertx.runOnContext(x -> p.complete(new Scheduler.PassStats(0, 0, 0, 0, 0, 0)));
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
+  private static void waitFor(BooleanSupplier cond) throws InterruptedException {
     for (int i = 0; i < 200 && !cond.getAsBoolean(); i++) {
       Thread.sleep(25);
     }

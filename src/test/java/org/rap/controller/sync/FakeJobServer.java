@@ -8,6 +8,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -128,7 +129,7 @@ public final class FakeJobServer implements AutoCloseable {
 
   /** The latest posted jobs of a backend, by identifier. */
   Map<String, JsonObject> latestJobs(String backend) {
-    Map<String, JsonObject> out = new java.util.LinkedHashMap<>();
+    Map<String, JsonObject> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonArray> e : posted) {
       if (e.getKey().equals(backend)) {
         e.getValue().forEach(o -> out.put(((JsonObject) o).getString("identifier"), (JsonObject) o));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,7 @@ import org.rap.testing.TestDatabases;
 class SyncVerticleTest {
   private RapApiServer controller;
   private FakeJobServer jobServer;
-  private final io.vertx.core.Vertx fakeVertx = io.vertx.core.Vertx.vertx();
+  private final Vertx fakeVertx = Vertx.vertx();
 
   static List<String> dialects() {
     return TestDatabases.dialects();
@@ -161,7 +163,7 @@ class SyncVerticleTest {
     jobServer = new FakeJobServer(fakeVertx, 0, Map.of("jst-test", "test"));
     controller = controller(dialect, jobServer.endpoint());
     // tpp and emis tokens are refused (403) on every round; test keeps its poll interval
-    await("20 rounds of backend test", () -> jobServer.callsByBackend.getOrDefault("test", new java.util.concurrent.atomic.AtomicInteger()).get() >= 20);
+    await("20 rounds of backend test", () -> jobServer.callsByBackend.getOrDefault("test", new AtomicInteger()).get() >= 20);
   }
 
   @Test

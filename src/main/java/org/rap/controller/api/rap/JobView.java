@@ -1,6 +1,7 @@
 package org.rap.controller.api.rap;
 
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
 import org.rap.common.model.Job;
 import org.rap.common.model.Task;
 import org.rap.common.model.Timestamps;
@@ -27,7 +28,7 @@ public final class JobView {
     o.put("updated_at", Timestamps.isoSeconds(job.updatedAt()));
     o.put("started_at", Timestamps.isoSeconds(job.startedAt()));
     o.put("completed_at", Timestamps.isoSeconds(job.completedAt()));
-    o.put("trace_context", new JsonObject(new java.util.LinkedHashMap<>(job.traceContext())));
+    o.put("trace_context", new JsonObject(new LinkedHashMap<>(job.traceContext())));
     o.put("metrics", metrics(latestRunJob));
     o.put("requires_db", job.requiresDb());
     return o;

@@ -11,6 +11,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
+import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
@@ -22,6 +23,7 @@ import io.vertx.openapi.contract.RequestBody;
 import io.vertx.openapi.validation.ValidatorException;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
@@ -78,7 +80,7 @@ public final class RapApi {
       operations.put(path, Map.entry(route.getOperation().getHttpMethod(), route.getOperation().getOperationId()));
     }
     // a platform handler may precede the body handler: method and token are checked first
-    rb.rootHandler((io.vertx.ext.web.handler.PlatformHandler) this::gate);
+    rb.rootHandler((PlatformHandler) this::gate);
     rb.rootHandler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
     bind(rb, "backendStatus", (backends, body) -> service.backendStatus(backends));
     bind(rb, "createRap", service::create);
@@ -269,7 +271,7 @@ public final class RapApi {
     if (op.getKey() == HttpMethod.POST) {
       // job-server sends application/json; the reference parses the body whatever the header says
       String ct = rc.request().getHeader("Content-Type");
-      if (ct == null || !ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      if (ct == null || !ct.toLowerCase(Locale.ROOT).startsWith("application/json")) {
         rc.request().headers().set("Content-Type", "application/json");
       }
     }

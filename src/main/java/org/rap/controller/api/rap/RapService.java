@@ -7,14 +7,18 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.model.Flag;
@@ -142,9 +146,9 @@ public final class RapService {
                 return null;
               }
               JobRepository.RapSummary first = found.get();
-              Set<String> stored = new java.util.HashSet<>(java.util.Arrays.asList(first.repoUrl(), first.workspace(), first.commit()));
+              Set<String> stored = new HashSet<>(Arrays.asList(first.repoUrl(), first.workspace(), first.commit()));
               Set<String> asked =
-                  new java.util.HashSet<>(java.util.Arrays.asList(request.repoUrl(), request.workspace(), request.commit()));
+                  new HashSet<>(Arrays.asList(request.repoUrl(), request.workspace(), request.commit()));
               String rapId = request.rapId();
               if (!stored.equals(asked)) {
                 return ApiReply.error(
@@ -202,7 +206,7 @@ public final class RapService {
     return null;
   }
 
-  private <T> Future<T> serialised(String key, java.util.function.Supplier<Future<T>> work) {
+  private <T> Future<T> serialised(String key, Supplier<Future<T>> work) {
     Promise<Void> done = Promise.promise();
     Future<Void> previous = createQueue.put(key, done.future());
     Future<Void> turn = previous == null ? Future.succeededFuture() : previous.transform(ar -> Future.succeededFuture());
@@ -266,7 +270,7 @@ public final class RapService {
                             .put("details", "No jobs found for rap_id " + rapId)
                             .put("rap_id", rapId)));
               }
-              Set<String> present = new java.util.HashSet<>();
+              Set<String> present = new HashSet<>();
               Set<String> backends = new LinkedHashSet<>();
               actionsWithJobs.forEach(
                   ab -> {
@@ -328,7 +332,7 @@ public final class RapService {
                         .map(List::of));
     return docs.map(
         found -> {
-          Set<String> seen = new java.util.HashSet<>();
+          Set<String> seen = new HashSet<>();
           Buffer out = Buffer.buffer(64 + found.stream().mapToInt(d -> d.jobs().length()).sum());
           out.appendString("{\"jobs\":[");
           boolean first = true;
@@ -386,7 +390,7 @@ public final class RapService {
   }
 
   private static <T> Future<List<T>> inChunks(
-      List<String> ids, java.util.function.Function<List<String>, Future<List<T>>> query) {
+      List<String> ids, Function<List<String>, Future<List<T>>> query) {
     if (ids.size() <= CHUNK) {
       return query.apply(ids);
     }

@@ -3,15 +3,25 @@ package org.rap.controller.api.tasks;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.SqlConnection;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -218,14 +228,14 @@ public final class TaskApi {
 
   /** A digest of the listed task ids (order-independent). */
   static String version(List<AgentTask> tasks) {
-    List<String> ids = new java.util.ArrayList<>();
+    List<String> ids = new ArrayList<>();
     tasks.forEach(t -> ids.add(t.id()));
-    java.util.Collections.sort(ids);
+    Collections.sort(ids);
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       byte[] digest = sha.digest(String.join("\n", ids).getBytes(StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(digest, 0, 12);
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return HexFormat.of().formatHex(digest, 0, 12);
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -335,7 +345,7 @@ public final class TaskApi {
 
   /** DBSTATUS results set flag {@code mode} unless manual maintenance pins it. */
   private Future<Void> applyDbStatus(
-      io.vertx.sqlclient.SqlConnection conn, String backend, JsonObject envelope, boolean[] changed) {
+      SqlConnection conn, String backend, JsonObject envelope, boolean[] changed) {
     return ctx.flags()
         .get(conn, backend, Flags.MANUAL_DB_MAINTENANCE)
         .compose(
@@ -354,22 +364,22 @@ public final class TaskApi {
                   .compose(
                       current -> {
                         String before = current.map(f -> f.value()).orElse(null);
-                        changed[0] = !java.util.Objects.equals(before, mode);
+                        changed[0] = !Objects.equals(before, mode);
                         return ctx.flags().set(conn, backend, Flags.MODE, mode).mapEmpty();
                       });
             });
   }
 
   /** The update from the form field {@code payload} or a JSON body. */
-  static AgentUpdate parse(String contentType, io.vertx.core.buffer.Buffer raw) throws BadPayload {
+  static AgentUpdate parse(String contentType, Buffer raw) throws BadPayload {
     JsonObject payload;
-    if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+    if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
       if (raw == null || raw.length() == 0) {
         throw new BadPayload("The request body is empty");
       }
       Object body;
       try {
-        body = io.vertx.core.json.Json.decodeValue(raw);
+        body = Json.decodeValue(raw);
       } catch (DecodeException e) {
         throw new BadPayload("The request body is not valid JSON: " + e.getMessage());
       }
@@ -393,8 +403,8 @@ public final class TaskApi {
       int eq = pair.indexOf('=');
       String key = eq < 0 ? pair : pair.substring(0, eq);
       try {
-        if (java.net.URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
-          return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
+          return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
         }
       } catch (IllegalArgumentException e) {
         throw new BadPayload("The form body is not valid URL encoding: " + e.getMessage());
@@ -405,7 +415,7 @@ public final class TaskApi {
 
   private static JsonObject decode(String text) throws BadPayload {
     try {
-      Object v = io.vertx.core.json.Json.decodeValue(text);
+      Object v = Json.decodeValue(text);
       if (v instanceof JsonObject o) {
         return o;
       }

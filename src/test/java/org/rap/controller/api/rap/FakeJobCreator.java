@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
@@ -84,7 +85,7 @@ public final class FakeJobCreator implements JobCreator {
         List.of(),
         List.of(),
         "python:v2 analysis/" + action + ".py",
-        java.util.Map.of(),
+        Map.of(),
         StatusMessages.CREATED,
         StatusCode.CREATED,
         false,
@@ -92,7 +93,7 @@ public final class FakeJobCreator implements JobCreator {
         now,
         null,
         null,
-        java.util.Map.of("traceparent", "00-ee668ef06f2f1564c028eea1d9be716d-5b3ca103cdd2a017-01"),
+        Map.of("traceparent", "00-ee668ef06f2f1564c028eea1d9be716d-5b3ca103cdd2a017-01"),
         Timestamps.nowNanos(),
         action.contains("dataset"),
         r.backend(),

@@ -20,6 +20,7 @@ import org.rap.common.config.Settings;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerVerticle;
 import org.rap.controller.db.DatabaseTarget;
+import org.rap.controller.scheduler.SchedulerLock;
 import org.rap.testing.TestDatabases;
 
 /**
@@ -37,7 +38,7 @@ public final class RapApiServer implements AutoCloseable {
   public final AtomicReference<FakeJobCreator> creator = new AtomicReference<>();
   public final int port;
   /** Held for the server's life: an unreachable lock's file descriptor is closed by the GC. */
-  private final org.rap.controller.scheduler.SchedulerLock schedulerLock;
+  private final SchedulerLock schedulerLock;
 
   public RapApiServer(String dialect, Map<String, String> extra) throws Exception {
     DatabaseTarget target = TestDatabases.fresh(dialect);
@@ -54,7 +55,7 @@ public final class RapApiServer implements AutoCloseable {
     ControllerConfig config = ControllerConfig.from(Settings.of(settings));
     // Hold the scheduler loop lock so the controller's scheduler stays a standby: these tests
     // play the scheduler's part themselves (setting codes by hand).
-    schedulerLock = org.rap.controller.scheduler.SchedulerLock.forTarget(vertx, target);
+    schedulerLock = SchedulerLock.forTarget(vertx, target);
     if (!schedulerLock.tryAcquire().await()) {
       throw new IllegalStateException("could not hold the scheduler lock for the RAP API tests");
     }

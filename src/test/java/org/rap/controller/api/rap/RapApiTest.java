@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -237,7 +238,7 @@ class RapApiTest {
   @MethodSource("dialects")
   void concurrentCreatesOfOneRapCreateOnce(String dialect) throws Exception {
     server = new RapApiServer(dialect);
-    List<Future<io.vertx.ext.web.client.HttpResponse<Buffer>>> calls = new ArrayList<>();
+    List<Future<HttpResponse<Buffer>>> calls = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       calls.add(
           server.client.post(CREATE).putHeader("Authorization", "tok-test")

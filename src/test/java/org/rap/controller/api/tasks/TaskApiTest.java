@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Tuple;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -18,18 +20,22 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Settings;
 import org.rap.common.model.Flag;
+import org.rap.common.model.Job;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerHttpVerticle;
+import org.rap.controller.api.rap.RapService;
 import org.rap.controller.db.Database;
 import org.rap.controller.scheduler.SchedulerEvents;
+import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
 
 /** The task API over real HTTP on loopback, on both databases. */
@@ -57,8 +63,8 @@ class TaskApiTest {
         "BACKENDS", "test,tpp", "CONTROLLER_HOST", "127.0.0.1", "CONTROLLER_PORT", "0",
         "TEST_JOB_SERVER_TOKEN", "test-token", "TPP_JOB_SERVER_TOKEN", "tpp-token", "LONG_POLL_MAX_SECONDS", "30")));
     ctx = ControllerContext.of(config, db);
-    ControllerHttpVerticle verticle = new ControllerHttpVerticle(ctx, new org.rap.controller.api.rap.RapService(vertx, ctx,
-        request -> io.vertx.core.Future.failedFuture(new IllegalStateException("no job creation in task API tests"))));
+    ControllerHttpVerticle verticle = new ControllerHttpVerticle(ctx, new RapService(vertx, ctx,
+        request -> Future.failedFuture(new IllegalStateException("no job creation in task API tests"))));
     vertx.deployVerticle(verticle).await();
     base = "http://127.0.0.1:" + verticle.port();
     vertx.eventBus().<JsonObject>consumer(SchedulerEvents.TASK_UPDATED, m -> updated.add(m.body()));
@@ -192,7 +198,7 @@ class TaskApiTest {
   @MethodSource("dialects")
   void aRunJobUpdateCopiesItsJobMetricsToTheJobAndACancelJobUpdateDoesNot(String dialect) throws Exception {
     start(dialect);
-    org.rap.common.model.Job job = org.rap.testing.Jobs.pending("rap0000000000042", "a", "test", "ws", 10);
+    Job job = Jobs.pending("rap0000000000042", "a", "test", "ws", 10);
     ctx.jobs().insertAll(db.pool(), List.of(job)).await();
     insert(job.id() + "-001", "test", TaskType.RUNJOB, 10);
     insert(job.id() + "-cancel", "test", TaskType.CANCELJOB, 11);
@@ -211,7 +217,7 @@ class TaskApiTest {
 
   private JsonObject jobMetrics(String jobId) {
     String text = db.pool().preparedQuery(db.isSqlite() ? "SELECT metrics FROM job WHERE id = ?" : "SELECT metrics FROM job WHERE id = $1")
-        .execute(io.vertx.sqlclient.Tuple.of(jobId)).await().iterator().next().getString(0);
+        .execute(Tuple.of(jobId)).await().iterator().next().getString(0);
     return text == null ? null : new JsonObject(text);
   }
 
@@ -338,7 +344,7 @@ class TaskApiTest {
     return ctx.flags().get(db.pool(), backend, "last-seen-at").await().isPresent();
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
+  private static void waitFor(BooleanSupplier cond) throws InterruptedException {
     for (int i = 0; i < 200 && !cond.getAsBoolean(); i++) {
       Thread.sleep(25);
     }
