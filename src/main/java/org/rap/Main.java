@@ -1,6 +1,5 @@
 package org.rap;
 
-import java.util.concurrent.Callable;
 import org.rap.cli.AddJobCommand;
 import org.rap.cli.BackupCommand;
 import org.rap.cli.CheckProjectCommand;

@@ -74,7 +74,9 @@ public final class AgentVerticle extends VerticleBase {
         });
     // building the client reads local config files: off the event loop
     CallTimer dockerTimer = wiring.telemetry().calls("docker");
-    return vertx.executeBlocking(() -> DockerClients.create(dockerTimer), false).compose(this::startWith);
+    return vertx
+        .executeBlocking(() -> DockerClients.create(dockerTimer), false)
+        .compose(this::startWith);
   }
 
   private Future<?> startWith(DockerClient client) {
@@ -89,9 +91,15 @@ public final class AgentVerticle extends VerticleBase {
     }
     api =
         new TaskApiClient(
-            vertx, config.taskApiEndpoint(), config.backend(), config.taskApiToken(), REQUEST_TIMEOUT, fatal);
+            vertx,
+            config.taskApiEndpoint(),
+            config.backend(),
+            config.taskApiToken(),
+            REQUEST_TIMEOUT,
+            fatal);
     JobTaskHandler jobs =
-        new JobTaskHandler(executor, wiring.repoValidators().create(vertx, config), api, AgentVerticle::nowNs);
+        new JobTaskHandler(
+            executor, wiring.repoValidators().create(vertx, config), api, AgentVerticle::nowNs);
     DbTaskHandler db =
         new DbTaskHandler(
             new DockerDbTaskRunner(
@@ -105,7 +113,9 @@ public final class AgentVerticle extends VerticleBase {
     dispatcher = new TaskDispatcher(jobs, db, api, MAX_CONCURRENT_TASKS);
     PollerSettings pollerSettings =
         PollerSettings.of(
-            config.common().jobLoopInterval(), config.longPollSeconds(), config.common().shutdownTimeout());
+            config.common().jobLoopInterval(),
+            config.longPollSeconds(),
+            config.common().shutdownTimeout());
     MetricsVerticle metrics =
         new MetricsVerticle(
             new StatsSampler(docker, STATS_TIMEOUT),
@@ -123,13 +133,16 @@ public final class AgentVerticle extends VerticleBase {
                 Responses.json(
                     rc,
                     200,
-                    new JsonObject().put("method", rc.request().method().name()).put("backend", config.backend())));
+                    new JsonObject()
+                        .put("method", rc.request().method().name())
+                        .put("backend", config.backend())));
     return vertx
         .deployVerticle(metrics)
         .compose(
             id -> {
               deployments.add(id);
-              return vertx.deployVerticle(new PollerVerticle(api, dispatcher, pollerSettings, fatal));
+              return vertx.deployVerticle(
+                  new PollerVerticle(api, dispatcher, pollerSettings, fatal));
             })
         .compose(
             id -> {

@@ -1,20 +1,21 @@
 package org.rap.agent;
 
 import io.vertx.core.Vertx;
-import org.rap.agent.poller.GitRepoValidator;
-import org.rap.common.git.GitService;
-import org.rap.common.git.GitSettings;
 import java.util.function.Consumer;
 import org.rap.agent.executor.Executor;
 import org.rap.agent.metrics.JobMetricsSource;
+import org.rap.agent.poller.GitRepoValidator;
 import org.rap.agent.poller.RepoValidator;
 import org.rap.common.config.AgentConfig;
+import org.rap.common.git.GitService;
+import org.rap.common.git.GitSettings;
 import org.rap.common.telemetry.Telemetry;
 
 /**
  * The replaceable parts of the agent (tests and the lead's final wiring).
  *
- * @param executors builds the executor (default {@link Executors#create(Vertx, AgentConfig, JobMetricsSource)})
+ * @param executors builds the executor (default {@link Executors#create(Vertx, AgentConfig,
+ *     JobMetricsSource)})
  * @param repoValidators study repository re-validation before prepare (default: the git rules)
  * @param onFatal called once when the controller rejects the token (default: nothing; the service
  *     runner exits the process non-zero)
@@ -37,7 +38,8 @@ public record AgentWiring(
   }
 
   /** Without telemetry (private metrics, no tracing). */
-  public AgentWiring(ExecutorFactory executors, RepoValidatorFactory repoValidators, Consumer<String> onFatal) {
+  public AgentWiring(
+      ExecutorFactory executors, RepoValidatorFactory repoValidators, Consumer<String> onFatal) {
     this(executors, repoValidators, onFatal, Telemetry.none());
   }
 
@@ -53,7 +55,9 @@ public record AgentWiring(
         (vertx, config) ->
             new GitRepoValidator(
                 new GitService(
-                    vertx, GitSettings.forAgent(config.common(), config.backend()), telemetry.calls("git"))),
+                    vertx,
+                    GitSettings.forAgent(config.common(), config.backend()),
+                    telemetry.calls("git"))),
         reason -> {},
         telemetry);
   }

@@ -9,9 +9,9 @@ import org.rap.agent.executor.TimedDockerHttpClient;
 import org.rap.common.telemetry.CallTimer;
 
 /**
- * Builds the agent's docker-java client (zerodep transport, API version left to the daemon;
- * {@code DOCKER_HOST} honoured, default the local socket). Every call on it blocks: use it only
- * from worker threads.
+ * Builds the agent's docker-java client (zerodep transport, API version left to the daemon; {@code
+ * DOCKER_HOST} honoured, default the local socket). Every call on it blocks: use it only from
+ * worker threads.
  */
 public final class DockerClients {
   private DockerClients() {}
@@ -31,7 +31,6 @@ public final class DockerClients {
             .connectionTimeout(Duration.ofSeconds(10))
             .responseTimeout(Duration.ofMinutes(30))
             .build();
-    return DockerClientImpl.getInstance(
-        cfg, TimedDockerHttpClient.wrap(http, timer));
+    return DockerClientImpl.getInstance(cfg, TimedDockerHttpClient.wrap(http, timer));
   }
 }

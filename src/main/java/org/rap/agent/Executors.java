@@ -7,7 +7,10 @@ import org.rap.agent.metrics.JobMetricsSource;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.telemetry.Telemetry;
 
-/** Builds the agent's {@link Executor} (the Docker executor; {@code EXECUTOR} is validated by the configuration). */
+/**
+ * Builds the agent's {@link Executor} (the Docker executor; {@code EXECUTOR} is validated by the
+ * configuration).
+ */
 public final class Executors {
   private Executors() {}
 

@@ -57,7 +57,9 @@ public final class AddJobCommand implements Callable<Integer> {
   @Option(names = "--branch", defaultValue = "main")
   String branch;
 
-  @Option(names = "--commit", description = "Commit SHA (default: the checkout's current commit, or the branch head)")
+  @Option(
+      names = "--commit",
+      description = "Commit SHA (default: the checkout's current commit, or the branch head)")
   String commit;
 
   @Option(names = "--database", defaultValue = "default")
@@ -69,18 +71,27 @@ public final class AddJobCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     String b = ControllerCommands.lower(backend);
-    return ControllerCommands.run(spec, config, b, (vertx, ctx, out) -> {
-      AddJob.Options o = new AddJob.Options(repoUrl, actions, b, workspace, branch, commit, database, force);
-      CreateRequest request = AddJob.request(o, AddJob.resolveCommit(o));
-      JobCreator creator = creatorFactory.create(vertx, ctx);
-      return new AddJob(creator).run(request, out).map(0).recover(e -> {
-        if (e instanceof JobCreationException) {
-          out.flush();
-          spec.commandLine().getErr().println(e.getMessage());
-          return Future.succeededFuture(1);
-        }
-        return Future.failedFuture(e);
-      });
-    });
+    return ControllerCommands.run(
+        spec,
+        config,
+        b,
+        (vertx, ctx, out) -> {
+          AddJob.Options o =
+              new AddJob.Options(repoUrl, actions, b, workspace, branch, commit, database, force);
+          CreateRequest request = AddJob.request(o, AddJob.resolveCommit(o));
+          JobCreator creator = creatorFactory.create(vertx, ctx);
+          return new AddJob(creator)
+              .run(request, out)
+              .map(0)
+              .recover(
+                  e -> {
+                    if (e instanceof JobCreationException) {
+                      out.flush();
+                      spec.commandLine().getErr().println(e.getMessage());
+                      return Future.succeededFuture(1);
+                    }
+                    return Future.failedFuture(e);
+                  });
+        });
   }
 }

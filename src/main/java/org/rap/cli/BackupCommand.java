@@ -20,25 +20,32 @@ import picocli.CommandLine.Spec;
     description = {
       "Snapshot the controller's database into BACKUPS_PATH while it runs (keeps only the newest).",
       "SQLite: db.snapshot_<UTC>Z.sqlite; PostgreSQL: pg_dump custom format, db.snapshot_<UTC>Z.pgdump.",
-      "Restore with `rap restore FILE`."})
+      "Restore with `rap restore FILE`."
+    })
 public final class BackupCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
 
   @Override
   public Integer call() {
-    return ControllerCommands.run(spec, config, null, (vertx, ctx, out) ->
-        Snapshots.snapshot(vertx, ctx.db(), ctx.config().backupsPath(), Instant.now())
-            .map(path -> {
-              out.println("Snapshot written to " + path);
-              return 0;
-            })
-            .recover(e -> {
-              if (e instanceof Snapshots.Refused) {
-                spec.commandLine().getErr().println(e.getMessage());
-                return Future.succeededFuture(1);
-              }
-              return Future.failedFuture(e);
-            }));
+    return ControllerCommands.run(
+        spec,
+        config,
+        null,
+        (vertx, ctx, out) ->
+            Snapshots.snapshot(vertx, ctx.db(), ctx.config().backupsPath(), Instant.now())
+                .map(
+                    path -> {
+                      out.println("Snapshot written to " + path);
+                      return 0;
+                    })
+                .recover(
+                    e -> {
+                      if (e instanceof Snapshots.Refused) {
+                        spec.commandLine().getErr().println(e.getMessage());
+                        return Future.succeededFuture(1);
+                      }
+                      return Future.failedFuture(e);
+                    }));
   }
 }

@@ -34,8 +34,9 @@ public final class CheckProjectCommand implements Callable<Integer> {
 
   @Option(
       names = "--json",
-      description = "Print one JSON object: {\"valid\": true, \"version\", \"warnings\", \"actions\"}"
-          + " or {\"valid\": false, \"error\"}.")
+      description =
+          "Print one JSON object: {\"valid\": true, \"version\", \"warnings\", \"actions\"}"
+              + " or {\"valid\": false, \"error\"}.")
   boolean json;
 
   @Parameters(index = "0", paramLabel = "PATH", description = "The project.yaml file to check.")
@@ -117,7 +118,12 @@ public final class CheckProjectCommand implements Callable<Integer> {
   private void printSummary(PrintStream out, Pipeline pipeline) {
     int n = pipeline.actions().size();
     out.println(
-        "Valid project: " + path + " (version " + formatVersion(pipeline.version()) + ", " + n
+        "Valid project: "
+            + path
+            + " (version "
+            + formatVersion(pipeline.version())
+            + ", "
+            + n
             + (n == 1 ? " action)" : " actions)"));
     for (String w : pipeline.warnings()) {
       out.println("Warning: " + w);
@@ -135,7 +141,8 @@ public final class CheckProjectCommand implements Callable<Integer> {
   }
 
   private static String formatVersion(double v) {
-    return v == Math.rint(v) && !Double.isInfinite(v) ? String.format("%.1f", v)
+    return v == Math.rint(v) && !Double.isInfinite(v)
+        ? String.format("%.1f", v)
         : Double.toString(v);
   }
 }

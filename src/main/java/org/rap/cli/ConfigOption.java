@@ -13,7 +13,8 @@ public final class ConfigOption {
   @Option(
       names = "--config",
       paramLabel = "FILE",
-      description = "YAML (or .json/.properties) file layered over conf/*.yaml and under environment variables.")
+      description =
+          "YAML (or .json/.properties) file layered over conf/*.yaml and under environment variables.")
   Path configFile;
 
   /** Loads settings for {@code role} on a short-lived Vert.x instance (for one-shot commands). */

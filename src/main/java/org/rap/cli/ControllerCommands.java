@@ -43,15 +43,15 @@ final class ControllerCommands {
       cc = ControllerConfig.from(settings);
       settings.throwIfInvalid();
       Logging.redactSecretsOf(settings);
-      telemetryConfig =
-          TelemetryConfig.from(settings, "manage").withVersion(cc.common().version());
+      telemetryConfig = TelemetryConfig.from(settings, "manage").withVersion(cc.common().version());
     } catch (ConfigException | IllegalArgumentException e) {
       err.println(e.getMessage());
       err.flush();
       return 2;
     }
     if (backend != null && !cc.backendSlugs().contains(backend.toLowerCase(Locale.ROOT))) {
-      err.println("Unknown backend '" + backend + "': BACKENDS is " + String.join(", ", cc.backendSlugs()));
+      err.println(
+          "Unknown backend '" + backend + "': BACKENDS is " + String.join(", ", cc.backendSlugs()));
       err.flush();
       return 2;
     }
@@ -63,7 +63,8 @@ final class ControllerCommands {
       return body.run(vertx, ControllerContext.of(cc, db, telemetry), out).await();
     } catch (Exception e) {
       String message = e.getMessage() == null ? e.toString() : e.getMessage();
-      if (message.contains("flags") && (message.contains("no such table") || message.contains("does not exist"))) {
+      if (message.contains("flags")
+          && (message.contains("no such table") || message.contains("does not exist"))) {
         message = "The flags table does not exists. Run command again with --create to create it.";
       }
       err.println(message);
@@ -93,9 +94,7 @@ final class ControllerCommands {
     out.print("Are you sure you want to continue? (y/N) ");
     out.flush();
     String answer =
-        new BufferedReader(
-                new InputStreamReader(System.in, StandardCharsets.UTF_8))
-            .readLine();
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
     if (answer == null || !answer.strip().equals("y")) {
       out.println("Aborted");
       out.flush();

@@ -16,7 +16,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Put a backend's database into manual maintenance mode (on) or end it (off).")
 public final class DbMaintenanceCommand implements Callable<Integer> {
-  enum OnOff { on, off }
+  enum OnOff {
+    on,
+    off
+  }
 
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
@@ -33,10 +36,17 @@ public final class DbMaintenanceCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     String b = ControllerCommands.lower(backend);
-    return ControllerCommands.run(spec, config, b, (vertx, ctx, out) ->
-        new BackendFlags(ctx.db(), ctx.flags()).dbMaintenance(b, state == OnOff.on, disableChecks).map(flags -> {
-          flags.forEach(f -> out.println(f.printable()));
-          return 0;
-        }));
+    return ControllerCommands.run(
+        spec,
+        config,
+        b,
+        (vertx, ctx, out) ->
+            new BackendFlags(ctx.db(), ctx.flags())
+                .dbMaintenance(b, state == OnOff.on, disableChecks)
+                .map(
+                    flags -> {
+                      flags.forEach(f -> out.println(f.printable()));
+                      return 0;
+                    }));
   }
 }

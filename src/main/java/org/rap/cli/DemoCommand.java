@@ -43,21 +43,30 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code rap demo}: the whole system in one JVM ({@code --role=all}, embedded SQLite), the
- * bundled example study committed to a local git repository, submitted through the RAP API as
- * job-server would, with live progress and a summary. Exit status 0 only when every job succeeded.
+ * {@code rap demo}: the whole system in one JVM ({@code --role=all}, embedded SQLite), the bundled
+ * example study committed to a local git repository, submitted through the RAP API as job-server
+ * would, with live progress and a summary. Exit status 0 only when every job succeeded.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = "Run the bundled example study through controller, agent and RAP API (needs Docker and the local images).")
+    description =
+        "Run the bundled example study through controller, agent and RAP API (needs Docker and the local images).")
 public final class DemoCommand implements Callable<Integer> {
   private static final List<String> STUDY_FILES =
-      List.of("project.yaml", "README.md", "analysis/generate_dataset.sh", "analysis/summarise.sh", "analysis/report.sh");
+      List.of(
+          "project.yaml",
+          "README.md",
+          "analysis/generate_dataset.sh",
+          "analysis/summarise.sh",
+          "analysis/report.sh");
   private static final String TOKEN = "demo-client-token";
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", description = "Give up after this long (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      description = "Give up after this long (default ${DEFAULT-VALUE}).")
   int timeoutSeconds = 600;
 
   @Override
@@ -79,7 +88,12 @@ public final class DemoCommand implements Callable<Integer> {
       String commit = commit(repo);
       vertx.deployVerticle(new ControllerVerticle(controller)).await();
       vertx.deployVerticle(new AgentVerticle(agent)).await();
-      say("controller on port " + controller.port() + ", agent for backend " + agent.backend() + " started");
+      say(
+          "controller on port "
+              + controller.port()
+              + ", agent for backend "
+              + agent.backend()
+              + " started");
       if (logFile != null) {
         say("service log: " + logFile);
       }
@@ -103,7 +117,11 @@ public final class DemoCommand implements Callable<Integer> {
               .put("project", "demo")
               .put("orgs", new JsonArray().add("demo"))
               .put("analysis_scope", new JsonObject());
-      HttpResponse<Buffer> created = web.postAbs(base + "rap/create/").putHeader("Authorization", token).sendJsonObject(create).await();
+      HttpResponse<Buffer> created =
+          web.postAbs(base + "rap/create/")
+              .putHeader("Authorization", token)
+              .sendJsonObject(create)
+              .await();
       say("rap/create/ -> " + created.statusCode() + " " + created.bodyAsString());
       if (created.statusCode() != 201) {
         return 1;
@@ -141,8 +159,14 @@ public final class DemoCommand implements Callable<Integer> {
       for (Object o : jobs) {
         JsonObject j = (JsonObject) o;
         ok &= "succeeded".equals(j.getString("status"));
-        System.out.println(j.getString("action") + ": " + j.getString("status") + " - " + j.getString("status_message"));
-        System.out.println("    log: " + high.resolve("metadata/" + j.getString("action") + ".log"));
+        System.out.println(
+            j.getString("action")
+                + ": "
+                + j.getString("status")
+                + " - "
+                + j.getString("status_message"));
+        System.out.println(
+            "    log: " + high.resolve("metadata/" + j.getString("action") + ".log"));
       }
       System.out.println("Outputs (level 3, high privacy):   " + high.resolve("output"));
       System.out.println("Outputs (level 4, medium privacy): " + medium.resolve("output"));
@@ -189,7 +213,8 @@ public final class DemoCommand implements Callable<Integer> {
     for (String f : STUDY_FILES) {
       Path target = dir.resolve(f);
       Files.createDirectories(target.getParent());
-      try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream("demo-study/" + f)) {
+      try (InputStream in =
+          DemoCommand.class.getClassLoader().getResourceAsStream("demo-study/" + f)) {
         if (in == null) {
           throw new IllegalStateException("demo study file missing from the jar: " + f);
         }
@@ -200,10 +225,20 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private static String commit(Path dir) throws Exception {
-    try (Git git = Files.isDirectory(dir.resolve(".git")) ? Git.open(dir.toFile()) : Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
+    try (Git git =
+        Files.isDirectory(dir.resolve(".git"))
+            ? Git.open(dir.toFile())
+            : Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
       git.add().addFilepattern(".").call();
       PersonIdent who = new PersonIdent("RAP demo", "demo@example.org");
-      return git.commit().setMessage("demo study").setAuthor(who).setCommitter(who).setSign(false).setAllowEmpty(true).call().getName();
+      return git.commit()
+          .setMessage("demo study")
+          .setAuthor(who)
+          .setCommitter(who)
+          .setSign(false)
+          .setAllowEmpty(true)
+          .call()
+          .getName();
     }
   }
 }

@@ -14,13 +14,19 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code rap flags get [FLAG...] --backend B} and {@code rap flags set FLAG=[VALUE]... --backend B}. */
+/**
+ * {@code rap flags get [FLAG...] --backend B} and {@code rap flags set FLAG=[VALUE]... --backend
+ * B}.
+ */
 @Command(
     name = "flags",
     mixinStandardHelpOptions = true,
     description = "Show or change backend flags (paused, mode, manual-db-maintenance, ...).")
 public final class FlagsCommand implements Callable<Integer> {
-  enum Action { get, set }
+  enum Action {
+    get,
+    set
+  }
 
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
@@ -34,7 +40,9 @@ public final class FlagsCommand implements Callable<Integer> {
   @Option(names = "--backend", required = true, paramLabel = "BACKEND")
   String backend;
 
-  @Option(names = "--create", description = "Accepted for compatibility: migrations create the flags table.")
+  @Option(
+      names = "--create",
+      description = "Accepted for compatibility: migrations create the flags table.")
   boolean create;
 
   @Override
@@ -45,17 +53,24 @@ public final class FlagsCommand implements Callable<Integer> {
       for (String f : flags) {
         int eq = f.indexOf('=');
         if (eq < 0) {
-          throw new ParameterException(spec.commandLine(), "set must have for " + f + "=value, not just " + f);
+          throw new ParameterException(
+              spec.commandLine(), "set must have for " + f + "=value, not just " + f);
         }
         values.put(f.substring(0, eq), f.substring(eq + 1));
       }
     }
-    return ControllerCommands.run(spec, config, b, (vertx, ctx, out) -> {
-      BackendFlags bf = new BackendFlags(ctx.db(), ctx.flags());
-      return (action == Action.get ? bf.get(b, flags) : bf.set(b, values)).map(result -> {
-        result.forEach(f -> out.println(f.printable()));
-        return 0;
-      });
-    });
+    return ControllerCommands.run(
+        spec,
+        config,
+        b,
+        (vertx, ctx, out) -> {
+          BackendFlags bf = new BackendFlags(ctx.db(), ctx.flags());
+          return (action == Action.get ? bf.get(b, flags) : bf.set(b, values))
+              .map(
+                  result -> {
+                    result.forEach(f -> out.println(f.printable()));
+                    return 0;
+                  });
+        });
   }
 }

@@ -31,7 +31,9 @@ public final class MigrateCommand implements Callable<Integer> {
             + ": "
             + result.migrationsExecuted
             + " migration(s) applied, schema version "
-            + (result.targetSchemaVersion == null ? result.initialSchemaVersion : result.targetSchemaVersion)
+            + (result.targetSchemaVersion == null
+                ? result.initialSchemaVersion
+                : result.targetSchemaVersion)
             + ".");
     return 0;
   }

@@ -12,9 +12,13 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "pause",
     mixinStandardHelpOptions = true,
-    description = "Pause (on) or unpause (off) a backend: no new jobs start while paused; running jobs continue.")
+    description =
+        "Pause (on) or unpause (off) a backend: no new jobs start while paused; running jobs continue.")
 public final class PauseCommand implements Callable<Integer> {
-  enum OnOff { on, off }
+  enum OnOff {
+    on,
+    off
+  }
 
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
@@ -28,10 +32,17 @@ public final class PauseCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     String b = ControllerCommands.lower(backend);
-    return ControllerCommands.run(spec, config, b, (vertx, ctx, out) ->
-        new BackendFlags(ctx.db(), ctx.flags()).pause(b, state == OnOff.on).map(flags -> {
-          flags.forEach(f -> out.println(f.printable()));
-          return 0;
-        }));
+    return ControllerCommands.run(
+        spec,
+        config,
+        b,
+        (vertx, ctx, out) ->
+            new BackendFlags(ctx.db(), ctx.flags())
+                .pause(b, state == OnOff.on)
+                .map(
+                    flags -> {
+                      flags.forEach(f -> out.println(f.printable()));
+                      return 0;
+                    }));
   }
 }

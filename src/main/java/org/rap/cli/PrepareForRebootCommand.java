@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
     name = "prepare-for-reboot",
     aliases = "prepare_for_reboot",
     mixinStandardHelpOptions = true,
-    description = "Pause a backend and reset its running jobs (killing their containers) before a reboot.")
+    description =
+        "Pause a backend and reset its running jobs (killing their containers) before a reboot.")
 public final class PrepareForRebootCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
@@ -22,10 +23,14 @@ public final class PrepareForRebootCommand implements Callable<Integer> {
   @Option(names = "--backend", required = true, paramLabel = "BACKEND")
   String backend;
 
-  @Option(names = {"-s", "--status"}, description = "Only report whether it is safe to reboot.")
+  @Option(
+      names = {"-s", "--status"},
+      description = "Only report whether it is safe to reboot.")
   boolean status;
 
-  @Option(names = {"-y", "--skip-confirm"}, description = "Do not ask for confirmation.")
+  @Option(
+      names = {"-y", "--skip-confirm"},
+      description = "Do not ask for confirmation.")
   boolean yes;
 
   @Override
@@ -39,10 +44,14 @@ public final class PrepareForRebootCommand implements Callable<Integer> {
         return 1;
       }
     }
-    return ControllerCommands.run(spec, config, b, (vertx, ctx, out) -> {
-      RebootPreparation r = new RebootPreparation(ctx);
-      Future<Void> f = status ? r.status(b, out) : r.prepare(b, out);
-      return f.map(0);
-    });
+    return ControllerCommands.run(
+        spec,
+        config,
+        b,
+        (vertx, ctx, out) -> {
+          RebootPreparation r = new RebootPreparation(ctx);
+          Future<Void> f = status ? r.status(b, out) : r.prepare(b, out);
+          return f.map(0);
+        });
   }
 }

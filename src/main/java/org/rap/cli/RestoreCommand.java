@@ -39,10 +39,14 @@ public final class RestoreCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE", description = "The backup to restore.")
   Path file;
 
-  @Option(names = "--force", description = "Restore even while a controller holds the scheduler lock.")
+  @Option(
+      names = "--force",
+      description = "Restore even while a controller holds the scheduler lock.")
   boolean force;
 
-  @Option(names = {"-y", "--yes"}, description = "Do not ask for confirmation.")
+  @Option(
+      names = {"-y", "--yes"},
+      description = "Do not ask for confirmation.")
   boolean yes;
 
   @Override

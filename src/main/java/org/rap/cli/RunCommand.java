@@ -34,22 +34,38 @@ public final class RunCommand implements Callable<Integer> {
   @Parameters(paramLabel = "ACTIONS", arity = "1..*", description = "Actions to run (or run_all).")
   List<String> actions;
 
-  @Option(names = "--project-dir", paramLabel = "DIR", description = "Study directory (default: current directory).")
+  @Option(
+      names = "--project-dir",
+      paramLabel = "DIR",
+      description = "Study directory (default: current directory).")
   Path projectDir = Path.of(".");
 
-  @Option(names = {"-f", "--force-run-dependencies"}, description = "Re-run dependencies even if they succeeded before.")
+  @Option(
+      names = {"-f", "--force-run-dependencies"},
+      description = "Re-run dependencies even if they succeeded before.")
   boolean force;
 
-  @Option(names = "--continue-on-error", description = "Keep running independent actions after a failure.")
+  @Option(
+      names = "--continue-on-error",
+      description = "Keep running independent actions after a failure.")
   boolean continueOnError;
 
-  @Option(names = {"-c", "--concurrency"}, paramLabel = "N", description = "Jobs run at once (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"-c", "--concurrency"},
+      paramLabel = "N",
+      description = "Jobs run at once (default: ${DEFAULT-VALUE}).")
   int concurrency = 2;
 
-  @Option(names = "--memory", paramLabel = "M", description = "Memory limit per job, e.g. 4G (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--memory",
+      paramLabel = "M",
+      description = "Memory limit per job, e.g. 4G (default: ${DEFAULT-VALUE}).")
   String memory = "4G";
 
-  @Option(names = "--cpus", paramLabel = "C", description = "CPUs per job (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--cpus",
+      paramLabel = "C",
+      description = "CPUs per job (default: ${DEFAULT-VALUE}).")
   double cpus = 2.0;
 
   @Option(
@@ -77,9 +93,13 @@ public final class RunCommand implements Callable<Integer> {
       System.err.println("--memory must be a size such as 4G or 512M, got '" + memory + "'");
       return 2;
     }
-    String reg = registry != null ? registry : System.getenv().getOrDefault("DOCKER_REGISTRY", "ghcr.io/opensafely-core");
+    String reg =
+        registry != null
+            ? registry
+            : System.getenv().getOrDefault("DOCKER_REGISTRY", "ghcr.io/opensafely-core");
     LocalRunner.Options options =
-        new LocalRunner.Options(dir, actions, force, continueOnError, concurrency, memory, cpus, reg);
+        new LocalRunner.Options(
+            dir, actions, force, continueOnError, concurrency, memory, cpus, reg);
     if (System.getenv("LOGLEVEL") == null) {
       // progress lines are the output here; executor INFO logs would interleave with them
       QUIET.setLevel(Level.WARNING);
@@ -88,7 +108,11 @@ public final class RunCommand implements Callable<Integer> {
     Vertx vertx = Vertx.vertx();
     try {
       LocalRunner runner =
-          new LocalRunner(vertx, options, pipeline, line -> System.out.println("[" + LocalTime.now().format(CLOCK) + "] " + line));
+          new LocalRunner(
+              vertx,
+              options,
+              pipeline,
+              line -> System.out.println("[" + LocalTime.now().format(CLOCK) + "] " + line));
       List<LocalRunner.ActionResult> results;
       try {
         results = runner.run().await();
@@ -107,7 +131,8 @@ public final class RunCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("=== Summary ===");
     if (results.isEmpty()) {
-      System.out.println("Nothing to run: every requested action already succeeded (use -f to re-run).");
+      System.out.println(
+          "Nothing to run: every requested action already succeeded (use -f to re-run).");
     }
     for (LocalRunner.ActionResult r : results) {
       System.out.println(r.action() + ": " + r.state() + " - " + r.message());

@@ -7,7 +7,9 @@ import org.rap.controller.db.FlagRepository;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository;
 
-/** What the controller's verticles share: configuration, the pool, the repositories and telemetry. */
+/**
+ * What the controller's verticles share: configuration, the pool, the repositories and telemetry.
+ */
 public record ControllerContext(
     ControllerConfig config,
     Database db,
@@ -18,7 +20,11 @@ public record ControllerContext(
 
   /** Without telemetry (private metrics, no tracing): the shape before telemetry existed. */
   public ControllerContext(
-      ControllerConfig config, Database db, JobRepository jobs, TaskRepository tasks, FlagRepository flags) {
+      ControllerConfig config,
+      Database db,
+      JobRepository jobs,
+      TaskRepository tasks,
+      FlagRepository flags) {
     this(config, db, jobs, tasks, flags, Telemetry.none());
   }
 

@@ -40,7 +40,9 @@ public final class ControllerHttpVerticle extends VerticleBase {
     router
         .route("/")
         .handler(
-            rc -> Responses.json(rc, 200, new JsonObject().put("method", rc.request().method().name())));
+            rc ->
+                Responses.json(
+                    rc, 200, new JsonObject().put("method", rc.request().method().name())));
     router.get("/metrics").handler(ctx.telemetry().scrapeHandler());
     taskApi = new TaskApi(vertx, ctx);
     taskApi.mount(router);
@@ -50,7 +52,8 @@ public final class ControllerHttpVerticle extends VerticleBase {
         .register(ctx.telemetry().meters());
     return RapApi.mount(vertx, router, rapService)
         .compose(mounted -> OpsPage.mount(vertx, router, ctx))
-        .compose(mounted -> HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port()))
+        .compose(
+            mounted -> HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port()))
         .onSuccess(
             s -> {
               server = s;
@@ -67,6 +70,7 @@ public final class ControllerHttpVerticle extends VerticleBase {
   public Future<?> stop() {
     health.startDraining();
     Future<Void> polls = taskApi == null ? Future.succeededFuture() : taskApi.close();
-    return polls.transform(v -> HttpServers.shutdown(server, ctx.config().common().shutdownTimeout()));
+    return polls.transform(
+        v -> HttpServers.shutdown(server, ctx.config().common().shutdownTimeout()));
   }
 }

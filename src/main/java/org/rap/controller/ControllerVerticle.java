@@ -3,23 +3,23 @@ package org.rap.controller;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import java.util.function.BiFunction;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.pipeline.ProjectParser;
+import org.rap.common.telemetry.Telemetry;
+import org.rap.controller.api.rap.RapService;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.planning.DefaultJobCreator;
+import org.rap.controller.planning.JobCreator;
 import org.rap.controller.planning.PlanningConfig;
 import org.rap.controller.scheduler.SchedulerVerticle;
-import org.rap.controller.api.rap.RapService;
-import org.rap.controller.planning.JobCreator;
 import org.rap.controller.sync.SyncVerticle;
 import org.rap.controller.telemetry.TickTracesVerticle;
-import java.util.function.BiFunction;
-import org.rap.common.telemetry.Telemetry;
 
 /**
- * The controller role: opens the database pool and deploys the HTTP, scheduler and sync
- * verticles. Undeploying it stops them (HTTP drains first) and then closes the pool.
+ * The controller role: opens the database pool and deploys the HTTP, scheduler and sync verticles.
+ * Undeploying it stops them (HTTP drains first) and then closes the pool.
  */
 public final class ControllerVerticle extends VerticleBase {
   private final ControllerConfig config;
@@ -52,13 +52,12 @@ public final class ControllerVerticle extends VerticleBase {
     this.telemetry = telemetry;
   }
 
-  /** The controller's job creator: git from the configuration, the reference's project.yaml rules. */
+  /**
+   * The controller's job creator: git from the configuration, the reference's project.yaml rules.
+   */
   static JobCreator jobCreator(Vertx vertx, ControllerContext ctx) {
     return DefaultJobCreator.forController(
-        vertx,
-        ctx,
-        ProjectParser.INSTANCE,
-        PlanningConfig.from(ctx.config()));
+        vertx, ctx, ProjectParser.INSTANCE, PlanningConfig.from(ctx.config()));
   }
 
   @Override
@@ -77,7 +76,9 @@ public final class ControllerVerticle extends VerticleBase {
                     : Future.succeededFuture(id));
   }
 
-  /** The scheduler, and the TICK traces (with tracing on) of whichever controller holds its loop. */
+  /**
+   * The scheduler, and the TICK traces (with tracing on) of whichever controller holds its loop.
+   */
   private Future<String> deploySchedulerAndTicks() {
     SchedulerVerticle scheduler = new SchedulerVerticle(ctx);
     return vertx

@@ -12,8 +12,8 @@ import org.rap.agent.executor.CodeCheckout;
 
 /**
  * "Checks out" the study directory as it is on disk (uncommitted changes included), as {@code
- * opensafely run} does: every regular file and directory except {@code .git} and {@code
- * metadata}; symbolic links are skipped so nothing outside the study reaches the job.
+ * opensafely run} does: every regular file and directory except {@code .git} and {@code metadata};
+ * symbolic links are skipped so nothing outside the study reaches the job.
  */
 final class LocalDirCheckout implements CodeCheckout {
   private static final Set<String> SKIPPED = Set.of(".git", "metadata");
@@ -30,7 +30,8 @@ final class LocalDirCheckout implements CodeCheckout {
         projectDir,
         new SimpleFileVisitor<>() {
           @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+              throws IOException {
             Path rel = projectDir.relativize(dir);
             if (rel.getNameCount() == 1 && SKIPPED.contains(rel.toString())) {
               return FileVisitResult.SKIP_SUBTREE;
@@ -40,7 +41,8 @@ final class LocalDirCheckout implements CodeCheckout {
           }
 
           @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
             if (attrs.isRegularFile()) {
               Files.copy(
                   file,

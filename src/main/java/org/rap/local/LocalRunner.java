@@ -34,8 +34,8 @@ import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
 
 /**
- * Runs actions of a local study directory in Docker, with their dependencies, without servers:
- * the local mode of {@code opensafely run}. Jobs go through the agent's Docker executor (same
+ * Runs actions of a local study directory in Docker, with their dependencies, without servers: the
+ * local mode of {@code opensafely run}. Jobs go through the agent's Docker executor (same
  * hardening, output checks, logs and messages); outputs are copied back into the study directory
  * and action logs into its {@code metadata/}. State of earlier runs lives in {@code
  * metadata/.rap/}.
@@ -81,21 +81,28 @@ public final class LocalRunner {
     this.pipeline = pipeline;
     this.progress = progress;
     this.base = options.projectDir().resolve("metadata").resolve(".rap");
-    this.settings = ExecutorSettings.local("local", base).withDockerRegistry(options.dockerRegistry());
-    String name = options.projectDir().getFileName() == null ? "" : options.projectDir().getFileName().toString();
+    this.settings =
+        ExecutorSettings.local("local", base).withDockerRegistry(options.dockerRegistry());
+    String name =
+        options.projectDir().getFileName() == null
+            ? ""
+            : options.projectDir().getFileName().toString();
     String ws = name.replaceAll("[^a-zA-Z0-9_-]", "-");
     this.workspace = ws.isBlank() ? "local" : ws;
   }
 
   /**
-   * Which actions run, in dependency order: requested ones always; dependencies only when they
-   * have not succeeded before (or with {@code forceRunDependencies}). {@code run_all} requests
-   * every action without naming them (failed ones re-run, succeeded ones are reused).
+   * Which actions run, in dependency order: requested ones always; dependencies only when they have
+   * not succeeded before (or with {@code forceRunDependencies}). {@code run_all} requests every
+   * action without naming them (failed ones re-run, succeeded ones are reused).
    *
    * @throws IllegalArgumentException {@code Action '<name>' not found in project.yaml}
    */
   public static List<String> plan(
-      Pipeline pipeline, List<String> requested, boolean force, Function<String, Boolean> succeededBefore) {
+      Pipeline pipeline,
+      List<String> requested,
+      boolean force,
+      Function<String, Boolean> succeededBefore) {
     boolean runAll = requested.contains("run_all") && pipeline.action("run_all") == null;
     List<String> starting = runAll ? pipeline.allActions() : requested;
     Set<String> order = new LinkedHashSet<>();
@@ -107,8 +114,13 @@ public final class LocalRunner {
   }
 
   private static void visit(
-      Pipeline p, String action, List<String> requested, boolean force,
-      Function<String, Boolean> succeededBefore, Set<String> order, Set<String> visiting) {
+      Pipeline p,
+      String action,
+      List<String> requested,
+      boolean force,
+      Function<String, Boolean> succeededBefore,
+      Set<String> order,
+      Set<String> visiting) {
     Action a = p.action(action);
     if (a == null) {
       throw new IllegalArgumentException("Action '" + action + "' not found in project.yaml");
@@ -167,7 +179,14 @@ public final class LocalRunner {
                     for (Future<ActionResult> d : deps) {
                       if (!d.result().succeeded()) {
                         return Future.succeededFuture(
-                            report(new ActionResult(action, null, "failed", StatusMessages.DEPENDENCY_FAILED, List.of(), null)));
+                            report(
+                                new ActionResult(
+                                    action,
+                                    null,
+                                    "failed",
+                                    StatusMessages.DEPENDENCY_FAILED,
+                                    List.of(),
+                                    null)));
                       }
                     }
                     return acquire().compose(v -> runOne(action)).andThen(ar -> release());
@@ -181,7 +200,14 @@ public final class LocalRunner {
   private Future<ActionResult> runOne(String action) {
     if (stop.get()) {
       return Future.succeededFuture(
-          report(new ActionResult(action, null, "not started", "Not started: an earlier action failed", List.of(), null)));
+          report(
+              new ActionResult(
+                  action,
+                  null,
+                  "not started",
+                  "Not started: an earlier action failed",
+                  List.of(),
+                  null)));
     }
     JobDefinition job = definition(action);
     progress.accept(action + ": preparing (job " + job.id() + ")");
@@ -204,7 +230,12 @@ public final class LocalRunner {
                     .map(
                         v ->
                             new ActionResult(
-                                action, job.id(), "failed", "Job could not run: " + e.getMessage(), List.of(), null)))
+                                action,
+                                job.id(),
+                                "failed",
+                                "Job could not run: " + e.getMessage(),
+                                List.of(),
+                                null)))
         .map(this::report)
         .compose(r -> record(r).map(r));
   }
@@ -222,7 +253,8 @@ public final class LocalRunner {
     return executor
         .awaitExit(job)
         .compose(v -> executor.status(job, false))
-        .compose(s -> s.state() == ExecutorState.EXECUTING ? pollExit(job) : Future.succeededFuture(s))
+        .compose(
+            s -> s.state() == ExecutorState.EXECUTING ? pollExit(job) : Future.succeededFuture(s))
         .recover(e -> pollExit(job));
   }
 
@@ -244,7 +276,8 @@ public final class LocalRunner {
   private Future<ActionResult> collect(String action, JobDefinition job, JobStatus finalized) {
     return vertx.executeBlocking(
         () -> {
-          JobOutcome outcome = JobOutcome.fromResults(finalized.results(), job.allowDatabaseAccess());
+          JobOutcome outcome =
+              JobOutcome.fromResults(finalized.results(), job.allowDatabaseAccess());
           JsonObject metadata = executor.metadataStore().read(job.id());
           Path highWs = settings.highPrivacyWorkspacesDir().resolve(workspace);
           List<Path> copied = new ArrayList<>();
@@ -302,8 +335,12 @@ public final class LocalRunner {
       state.last(need).ifPresent(last -> inputJobIds.add(last.jobId()));
     }
     Map<String, String> outputSpec = new LinkedHashMap<>();
-    a.outputs().forEach((level, outputs) -> outputs.values().forEach(p -> outputSpec.put(p, level)));
-    String image = options.dockerRegistry() + "/" + (a.run().get(0).contains(":") ? a.run().get(0) : a.run().get(0) + ":latest");
+    a.outputs()
+        .forEach((level, outputs) -> outputs.values().forEach(p -> outputSpec.put(p, level)));
+    String image =
+        options.dockerRegistry()
+            + "/"
+            + (a.run().get(0).contains(":") ? a.run().get(0) : a.run().get(0) + ":latest");
     String project = options.projectDir().toString();
     String commit = "0".repeat(40);
     return new JobDefinition(

@@ -42,7 +42,9 @@ final class LocalState {
   }
 
   synchronized void record(String action, String jobId, boolean succeeded) throws IOException {
-    state.put(action, new JsonObject().put("job_id", jobId).put("state", succeeded ? "succeeded" : "failed"));
+    state.put(
+        action,
+        new JsonObject().put("job_id", jobId).put("state", succeeded ? "succeeded" : "failed"));
     Files.createDirectories(file.getParent());
     AtomicFiles.writeString(file, state.encodePrettily());
   }

@@ -13,18 +13,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The summary of {@code make bench}: reads the combined output of the benchmarks (sections
- * starting with {@code === <command>}), prints the five figures of issue 7 side by side with
- * their targets and PASS/FAIL, and writes them as one JSON object (figures with value, unit,
- * target, pass; git commit, date, machine cores and load). A figure that could not be read from
- * the output is reported as missing and fails.
+ * The summary of {@code make bench}: reads the combined output of the benchmarks (sections starting
+ * with {@code === <command>}), prints the five figures of issue 7 side by side with their targets
+ * and PASS/FAIL, and writes them as one JSON object (figures with value, unit, target, pass; git
+ * commit, date, machine cores and load). A figure that could not be read from the output is
+ * reported as missing and fails.
  *
  * <p>Usage: {@code BenchReport <raw output> <json file>}; system property {@code bench.commit}.
  */
 public final class BenchReport {
 
   /** One figure; {@code target} null: shown for information, no pass/fail. */
-  record Figure(String key, String label, Double value, String unit, String comparison, Double target) {
+  record Figure(
+      String key, String label, Double value, String unit, String comparison, Double target) {
     Boolean pass() {
       if (target == null) {
         return null;
@@ -51,13 +52,14 @@ public final class BenchReport {
     Map<String, String> sections = sections(raw);
     List<Figure> figures = figures(sections);
     print(figures);
-    JsonObject out = new JsonObject()
-        .put("commit", System.getProperty("bench.commit", "unknown"))
-        .put("date", Instant.now().toString())
-        .put("cores", Runtime.getRuntime().availableProcessors())
-        .put("load_average_at_start", loadAtStart(raw))
-        .put("load_average_at_end", Files.readString(Path.of("/proc/loadavg")).split(" ")[0])
-        .put("raw_output", args[0]);
+    JsonObject out =
+        new JsonObject()
+            .put("commit", System.getProperty("bench.commit", "unknown"))
+            .put("date", Instant.now().toString())
+            .put("cores", Runtime.getRuntime().availableProcessors())
+            .put("load_average_at_start", loadAtStart(raw))
+            .put("load_average_at_end", Files.readString(Path.of("/proc/loadavg")).split(" ")[0])
+            .put("raw_output", args[0]);
     JsonObject fig = new JsonObject();
     figures.forEach(f -> fig.put(f.key(), f.toJson()));
     out.put("figures", fig);
@@ -93,40 +95,111 @@ public final class BenchReport {
   static List<Figure> figures(Map<String, String> sections) {
     List<Figure> f = new ArrayList<>();
     JsonObject system = json(section(sections, "SystemBench"));
-    f.add(new Figure("a_dispatch_p50_ms", "(a) dispatch rap/create -> agent has task, p50",
-        number(system, "dispatch_ms_median"), "ms", "<", 20.0));
-    f.add(new Figure("a_dispatch_p99_ms", "(a) dispatch rap/create -> agent has task, p99",
-        number(system, "dispatch_ms_p99"), "ms", "<", null));
-    f.add(new Figure("b_per_job_overhead_ms", "(b) per-job overhead (trivial job - docker run --rm), median",
-        number(system, "per_job_overhead_ms_median"), "ms", "<", 250.0));
+    f.add(
+        new Figure(
+            "a_dispatch_p50_ms",
+            "(a) dispatch rap/create -> agent has task, p50",
+            number(system, "dispatch_ms_median"),
+            "ms",
+            "<",
+            20.0));
+    f.add(
+        new Figure(
+            "a_dispatch_p99_ms",
+            "(a) dispatch rap/create -> agent has task, p99",
+            number(system, "dispatch_ms_p99"),
+            "ms",
+            "<",
+            null));
+    f.add(
+        new Figure(
+            "b_per_job_overhead_ms",
+            "(b) per-job overhead (trivial job - docker run --rm), median",
+            number(system, "per_job_overhead_ms_median"),
+            "ms",
+            "<",
+            250.0));
     String sched = section(sections, "SchedulerPassBench");
-    f.add(new Figure("c_scheduler_pass_10k_ms", "(c) scheduler pass, 10,000 active jobs (PostgreSQL), median",
-        find(sched, "steady-state pass \\(no changes\\): median ([\\d.]+) ms"), "ms", "<", 100.0));
-    f.add(new Figure("c_scheduler_pass_10k_changing_ms", "    pass with 1% of running jobs reporting, median",
-        find(sched, "pass with 1% of running jobs reporting a new stage: median ([\\d.]+) ms"), "ms", "<", null));
-    f.add(new Figure("c_scheduler_keepalive_pass_10k_ms", "(c) passes while 10,000 keep-alives fall due at once, p90",
-        find(sched, "pass during the keep-alive burst: median [\\d.]+ ms, p90 ([\\d.]+) ms"), "ms", "<", 100.0));
+    f.add(
+        new Figure(
+            "c_scheduler_pass_10k_ms",
+            "(c) scheduler pass, 10,000 active jobs (PostgreSQL), median",
+            find(sched, "steady-state pass \\(no changes\\): median ([\\d.]+) ms"),
+            "ms",
+            "<",
+            100.0));
+    f.add(
+        new Figure(
+            "c_scheduler_pass_10k_changing_ms",
+            "    pass with 1% of running jobs reporting, median",
+            find(sched, "pass with 1% of running jobs reporting a new stage: median ([\\d.]+) ms"),
+            "ms",
+            "<",
+            null));
+    f.add(
+        new Figure(
+            "c_scheduler_keepalive_pass_10k_ms",
+            "(c) passes while 10,000 keep-alives fall due at once, p90",
+            find(sched, "pass during the keep-alive burst: median [\\d.]+ ms, p90 ([\\d.]+) ms"),
+            "ms",
+            "<",
+            100.0));
     for (String dialect : List.of("sqlite", "postgresql")) {
       String api = section(sections, "RapApiBench " + dialect);
-      f.add(new Figure("d_status_1000_ids_" + dialect + "_ms",
-          "(d) rap/status/ 1,000 ids / 5,000 jobs, " + dialect + ", median",
-          find(api, "rap/status/ 1000 ids -> \\d+ jobs[^:]*: median ([\\d.]+) ms"), "ms", "<", 50.0));
-      f.add(new Figure("d_status_throughput_" + dialect + "_rps",
-          "(d) rap/status/ throughput (1 RAP, 32 connections), " + dialect,
-          throughput(api), "req/s", ">=", 2000.0));
-      f.add(new Figure("d_status_throughput_" + dialect + "_first_10s_rps",
-          "    the same in the first run after start (JIT warm-up), " + dialect,
-          find(api, "warm-up, not counted: wrk [^\\n]*rap/status/\\n\\s*Requests/sec:\\s+([\\d.]+)"), "req/s", ">=", null));
+      f.add(
+          new Figure(
+              "d_status_1000_ids_" + dialect + "_ms",
+              "(d) rap/status/ 1,000 ids / 5,000 jobs, " + dialect + ", median",
+              find(api, "rap/status/ 1000 ids -> \\d+ jobs[^:]*: median ([\\d.]+) ms"),
+              "ms",
+              "<",
+              50.0));
+      f.add(
+          new Figure(
+              "d_status_throughput_" + dialect + "_rps",
+              "(d) rap/status/ throughput (1 RAP, 32 connections), " + dialect,
+              throughput(api),
+              "req/s",
+              ">=",
+              2000.0));
+      f.add(
+          new Figure(
+              "d_status_throughput_" + dialect + "_first_10s_rps",
+              "    the same in the first run after start (JIT warm-up), " + dialect,
+              find(
+                  api,
+                  "warm-up, not counted: wrk [^\\n]*rap/status/\\n\\s*Requests/sec:\\s+([\\d.]+)"),
+              "req/s",
+              ">=",
+              null));
     }
     String jvm = system.getString("jvm_options", "");
     String after = jvm.isBlank() ? "(JVM defaults)" : "(JVM: " + jvm + ")";
-    f.add(new Figure("e_controller_rss_mb", "(e) controller RSS " + after,
-        number(system, "controller_rss_mb"), "MB", "<", 256.0));
-    f.add(new Figure("e_agent_rss_mb", "(e) agent RSS " + after,
-        number(system, "agent_rss_mb"), "MB", "<", 192.0));
+    f.add(
+        new Figure(
+            "e_controller_rss_mb",
+            "(e) controller RSS " + after,
+            number(system, "controller_rss_mb"),
+            "MB",
+            "<",
+            256.0));
+    f.add(
+        new Figure(
+            "e_agent_rss_mb",
+            "(e) agent RSS " + after,
+            number(system, "agent_rss_mb"),
+            "MB",
+            "<",
+            192.0));
     JsonObject local = json(section(sections, "LocalRunBench"));
-    f.add(new Figure("local_run_ratio", "`rap run` 3-action chain / chained docker run --rm",
-        number(local, "ratio"), "x", "<", 2.0));
+    f.add(
+        new Figure(
+            "local_run_ratio",
+            "`rap run` 3-action chain / chained docker run --rm",
+            number(local, "ratio"),
+            "x",
+            "<",
+            2.0));
     return f;
   }
 
@@ -142,7 +215,9 @@ public final class BenchReport {
   /** The last JSON object printed in a section (empty when none). */
   static JsonObject json(String text) {
     int end = text.lastIndexOf('}');
-    for (int start = text.indexOf('{'); start >= 0 && start < end; start = text.indexOf('{', start + 1)) {
+    for (int start = text.indexOf('{');
+        start >= 0 && start < end;
+        start = text.indexOf('{', start + 1)) {
       try {
         return new JsonObject(text.substring(start, end + 1));
       } catch (RuntimeException e) {
@@ -188,13 +263,17 @@ public final class BenchReport {
     System.out.printf(row, "figure", "value", "target", "result");
     for (Figure f : figures) {
       String value = f.value() == null ? "missing" : fmt(f.value()) + " " + f.unit();
-      String target = f.target() == null ? "-" : f.comparison() + " " + fmt(f.target()) + " " + f.unit();
+      String target =
+          f.target() == null ? "-" : f.comparison() + " " + fmt(f.target()) + " " + f.unit();
       Boolean pass = f.pass();
-      System.out.printf(row, f.label(), value, target, pass == null ? "(info)" : pass ? "PASS" : "FAIL");
+      System.out.printf(
+          row, f.label(), value, target, pass == null ? "(info)" : pass ? "PASS" : "FAIL");
     }
   }
 
   static String fmt(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e12 ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.1f", v);
+    return v == Math.rint(v) && Math.abs(v) < 1e12
+        ? String.valueOf((long) v)
+        : String.format(Locale.ROOT, "%.1f", v);
   }
 }

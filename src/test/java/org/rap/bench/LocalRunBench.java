@@ -11,8 +11,8 @@ import org.rap.common.pipeline.ProjectParser;
 import org.rap.local.LocalRunner;
 
 /**
- * `rap run` on a 3-action chain of trivial jobs against the same three containers started by
- * plain chained {@code docker run --rm} (the issue's target: at most 2x). Prints a JSON object.
+ * `rap run` on a 3-action chain of trivial jobs against the same three containers started by plain
+ * chained {@code docker run --rm} (the issue's target: at most 2x). Prints a JSON object.
  */
 public final class LocalRunBench {
   private static final String IMAGE = "ghcr.io/opensafely-core/python:v2";
@@ -27,10 +27,7 @@ public final class LocalRunBench {
     Path dir = Files.createTempDirectory("rap-localbench");
     Files.writeString(
         dir.resolve("project.yaml"),
-        "version: '4.0'\nactions:\n"
-            + action("a", null)
-            + action("b", "a")
-            + action("c", "b"));
+        "version: '4.0'\nactions:\n" + action("a", null) + action("b", "a") + action("c", "b"));
     Pipeline pipeline = ProjectParser.parse(Files.readString(dir.resolve("project.yaml")));
     List<Long> rap = new ArrayList<>();
     List<Long> docker = new ArrayList<>();
@@ -60,16 +57,26 @@ public final class LocalRunBench {
   }
 
   private static String action(String name, String need) {
-    return "  " + name + ":\n"
-        + "    run: python:v2 sh -c '" + String.format(STEP, 1, name) + "'\n"
+    return "  "
+        + name
+        + ":\n"
+        + "    run: python:v2 sh -c '"
+        + String.format(STEP, 1, name)
+        + "'\n"
         + (need == null ? "" : "    needs: [" + need + "]\n")
-        + "    outputs: {moderately_sensitive: {" + name + ": output/" + name + ".csv}}\n";
+        + "    outputs: {moderately_sensitive: {"
+        + name
+        + ": output/"
+        + name
+        + ".csv}}\n";
   }
 
   private static void runRap(Vertx vertx, Path dir, Pipeline pipeline) {
     LocalRunner.Options o =
-        new LocalRunner.Options(dir, List.of("c"), true, false, 1, "512M", 1.0, "ghcr.io/opensafely-core");
-    List<LocalRunner.ActionResult> r = new LocalRunner(vertx, o, pipeline, line -> {}).run().await();
+        new LocalRunner.Options(
+            dir, List.of("c"), true, false, 1, "512M", 1.0, "ghcr.io/opensafely-core");
+    List<LocalRunner.ActionResult> r =
+        new LocalRunner(vertx, o, pipeline, line -> {}).run().await();
     if (!r.stream().allMatch(LocalRunner.ActionResult::succeeded)) {
       throw new IllegalStateException("local run failed: " + r);
     }
@@ -79,8 +86,19 @@ public final class LocalRunBench {
     for (String name : List.of("a", "b", "c")) {
       Process p =
           new ProcessBuilder(
-                  "docker", "run", "--rm", "--network", "none", "-v", dir + ":/workspace", "-w", "/workspace",
-                  IMAGE, "sh", "-c", String.format(STEP, 1, name))
+                  "docker",
+                  "run",
+                  "--rm",
+                  "--network",
+                  "none",
+                  "-v",
+                  dir + ":/workspace",
+                  "-w",
+                  "/workspace",
+                  IMAGE,
+                  "sh",
+                  "-c",
+                  String.format(STEP, 1, name))
               .inheritIO()
               .start();
       if (p.waitFor() != 0) {

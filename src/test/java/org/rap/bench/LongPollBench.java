@@ -46,38 +46,71 @@ public final class LongPollBench {
 
   private static void run(Vertx vertx, String dialect, int rounds) throws Exception {
     Database db = TestDatabases.open(vertx, dialect);
-    ControllerConfig config = ControllerConfig.from(Settings.of(Map.of("BACKENDS", "test", "LONG_POLL_MAX_SECONDS", "60")));
+    ControllerConfig config =
+        ControllerConfig.from(
+            Settings.of(Map.of("BACKENDS", "test", "LONG_POLL_MAX_SECONDS", "60")));
     ControllerContext ctx = ControllerContext.of(config, db);
     TaskApi[] api = new TaskApi[1];
-    int port = vertx.<Integer>executeBlocking(() -> 0).compose(x -> {
-      Router router = Router.router(vertx);
-      api[0] = new TaskApi(vertx, ctx);
-      return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").map(s -> {
-        api[0].mount(router);
-        return s.actualPort();
-      });
-    }).await();
+    int port =
+        vertx
+            .<Integer>executeBlocking(() -> 0)
+            .compose(
+                x -> {
+                  Router router = Router.router(vertx);
+                  api[0] = new TaskApi(vertx, ctx);
+                  return vertx
+                      .createHttpServer()
+                      .requestHandler(router)
+                      .listen(0, "127.0.0.1")
+                      .map(
+                          s -> {
+                            api[0].mount(router);
+                            return s.actualPort();
+                          });
+                })
+            .await();
     HttpClient http = HttpClient.newHttpClient();
-    HttpRequest poll = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/test/tasks/?wait=30"))
-        .header("Authorization", "token").GET().build();
+    HttpRequest poll =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/test/tasks/?wait=30"))
+            .header("Authorization", "token")
+            .GET()
+            .build();
     double[] afterCommit = new double[rounds];
     double[] includingInsert = new double[rounds];
     for (int i = -20; i < rounds; i++) {
-      CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(poll, HttpResponse.BodyHandlers.ofString());
+      CompletableFuture<HttpResponse<String>> waiting =
+          http.sendAsync(poll, HttpResponse.BodyHandlers.ofString());
       long deadline = System.nanoTime() + 30_000_000_000L;
       while (api[0].waiting() == 0) {
         if (waiting.isDone() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("the long poll did not wait: " + (waiting.isDone() ? waiting.get().body() : "30 s"));
+          throw new IllegalStateException(
+              "the long poll did not wait: " + (waiting.isDone() ? waiting.get().body() : "30 s"));
         }
         Thread.sleep(1);
       }
       String id = String.format("benchjob%08d-001", i + 20);
-      Task t = new Task(id, "test", TaskType.RUNJOB, new JsonObject().put("id", id), true, 1, null, new JsonObject(),
-          null, null, null, null);
+      Task t =
+          new Task(
+              id,
+              "test",
+              TaskType.RUNJOB,
+              new JsonObject().put("id", id),
+              true,
+              1,
+              null,
+              new JsonObject(),
+              null,
+              null,
+              null,
+              null);
       long start = System.nanoTime();
       ctx.tasks().insert(db.pool(), t, id.substring(0, id.length() - 4)).await();
       long committed = System.nanoTime();
-      vertx.eventBus().publish(SchedulerEvents.TASK_CREATED, new JsonObject().put("backend", "test").put("task_id", id));
+      vertx
+          .eventBus()
+          .publish(
+              SchedulerEvents.TASK_CREATED,
+              new JsonObject().put("backend", "test").put("task_id", id));
       HttpResponse<String> r = waiting.get(30, TimeUnit.SECONDS);
       long done = System.nanoTime();
       if (!r.body().contains(id)) {

@@ -33,7 +33,8 @@ public final class PlannerBench {
   public static void main(String[] args) throws Exception {
     Pipeline chain = project(true);
     Pipeline fan = project(false);
-    System.out.printf("JobPlanner, %d actions, %d runs after %d warm-up runs (ms)%n", ACTIONS, RUNS, WARMUP);
+    System.out.printf(
+        "JobPlanner, %d actions, %d runs after %d warm-up runs (ms)%n", ACTIONS, RUNS, WARMUP);
     run("chain, run_all, empty workspace", chain, List.of("run_all"), Map.of());
     run("chain, last action, empty workspace", chain, List.of("a199"), Map.of());
     run("chain, run_all, half succeeded", chain, List.of("run_all"), halfSucceeded(chain));
@@ -60,12 +61,27 @@ public final class PlannerBench {
         needs = List.of("a0");
       }
       boolean db = i == 0;
-      List<String> run = db
-          ? List.of("ehrql:v1", "generate-dataset", "analysis/dataset.py", "--output", "output/dataset.csv.gz")
-          : List.of("python:v2", "analysis/step_" + i + ".py", "--label", "step " + i);
-      Map<String, Object> config = i % 4 == 0 ? Map.of("index", i, "name", "O'Brien \u00e9", "ratio", 0.25) : null;
-      actions.put("a" + i, new Action("a" + i, run, needs,
-          Map.of("moderately_sensitive", Map.of("out", "output/a" + i + "/*.csv")), config, null, db));
+      List<String> run =
+          db
+              ? List.of(
+                  "ehrql:v1",
+                  "generate-dataset",
+                  "analysis/dataset.py",
+                  "--output",
+                  "output/dataset.csv.gz")
+              : List.of("python:v2", "analysis/step_" + i + ".py", "--label", "step " + i);
+      Map<String, Object> config =
+          i % 4 == 0 ? Map.of("index", i, "name", "O'Brien \u00e9", "ratio", 0.25) : null;
+      actions.put(
+          "a" + i,
+          new Action(
+              "a" + i,
+              run,
+              needs,
+              Map.of("moderately_sensitive", Map.of("out", "output/a" + i + "/*.csv")),
+              config,
+              null,
+              db));
     }
     return new Pipeline(4.0, actions, null, List.of());
   }
@@ -75,11 +91,39 @@ public final class PlannerBench {
     int i = 0;
     for (String a : p.allActions()) {
       if (i++ % 2 == 0) {
-        state.put(a, new Job(JobIds.jobId("oldrap0000000001", a), "oldrap0000000001", State.SUCCEEDED,
-            "https://github.com/opensafely/study", "a".repeat(40), "ws", "default", a, null, null,
-            List.of(), List.of(), "python:v2 x.py", Map.of(), "Completed successfully",
-            StatusCode.SUCCEEDED, false, 1, 1L, 1L, 1L, Map.of(), 1L, false, "test", "main", "u", "p",
-            List.of(), Map.of()));
+        state.put(
+            a,
+            new Job(
+                JobIds.jobId("oldrap0000000001", a),
+                "oldrap0000000001",
+                State.SUCCEEDED,
+                "https://github.com/opensafely/study",
+                "a".repeat(40),
+                "ws",
+                "default",
+                a,
+                null,
+                null,
+                List.of(),
+                List.of(),
+                "python:v2 x.py",
+                Map.of(),
+                "Completed successfully",
+                StatusCode.SUCCEEDED,
+                false,
+                1,
+                1L,
+                1L,
+                1L,
+                Map.of(),
+                1L,
+                false,
+                "test",
+                "main",
+                "u",
+                "p",
+                List.of(),
+                Map.of()));
       }
     }
     return state;
@@ -87,9 +131,22 @@ public final class PlannerBench {
 
   private static void run(String name, Pipeline p, List<String> requested, Map<String, Job> state)
       throws Exception {
-    CreateRequest request = new CreateRequest("test", "abcdefgh23456789", "ws",
-        "https://github.com/opensafely/study", "main", "b".repeat(40), "default", requested, true,
-        false, "alice", "project", List.of("opensafely"), Map.of("dataset_permissions", List.of("ukrr")));
+    CreateRequest request =
+        new CreateRequest(
+            "test",
+            "abcdefgh23456789",
+            "ws",
+            "https://github.com/opensafely/study",
+            "main",
+            "b".repeat(40),
+            "default",
+            requested,
+            true,
+            false,
+            "alice",
+            "project",
+            List.of("opensafely"),
+            Map.of("dataset_permissions", List.of("ukrr")));
     SplittableRandom random = new SplittableRandom(1);
     int jobs = 0;
     for (int i = 0; i < WARMUP; i++) {
@@ -103,8 +160,9 @@ public final class PlannerBench {
       jobs = count(plan);
     }
     Arrays.sort(nanos);
-    System.out.printf("  %-40s %3d new jobs  median %7.3f  p99 %7.3f  max %7.3f%n", name, jobs,
-        nanos[RUNS / 2] / 1e6, nanos[(int) (RUNS * 0.99)] / 1e6, nanos[RUNS - 1] / 1e6);
+    System.out.printf(
+        "  %-40s %3d new jobs  median %7.3f  p99 %7.3f  max %7.3f%n",
+        name, jobs, nanos[RUNS / 2] / 1e6, nanos[(int) (RUNS * 0.99)] / 1e6, nanos[RUNS - 1] / 1e6);
   }
 
   private static int count(Plan plan) {

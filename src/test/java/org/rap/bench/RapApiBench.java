@@ -39,9 +39,9 @@ import org.rap.testing.TestDatabases;
  * (or a bounded WebClient loop when wrk is missing), loopback only.
  *
  * <p>Run: {@code mvn -q test-compile && mvn -q dependency:build-classpath
- * -Dmdep.outputFile=/tmp/rapapi-cp.txt && java -cp
- * target/test-classes:target/classes:$(cat /tmp/rapapi-cp.txt) org.rap.bench.RapApiBench
- * [sqlite|postgresql] [seconds]}. wrk: {@code apt-get install -y wrk}.
+ * -Dmdep.outputFile=/tmp/rapapi-cp.txt && java -cp target/test-classes:target/classes:$(cat
+ * /tmp/rapapi-cp.txt) org.rap.bench.RapApiBench [sqlite|postgresql] [seconds]}. wrk: {@code apt-get
+ * install -y wrk}.
  */
 public final class RapApiBench {
   private static final String TOKEN = "bench-token";
@@ -59,18 +59,30 @@ public final class RapApiBench {
 
   private static void run(Vertx vertx, String dialect, int seconds) throws Exception {
     DatabaseTarget target = TestDatabases.fresh(dialect);
-    String url = target.dialect() == DatabaseTarget.Dialect.SQLITE ? "sqlite:" + target.sqliteFile() : target.pgUri();
+    String url =
+        target.dialect() == DatabaseTarget.Dialect.SQLITE
+            ? "sqlite:" + target.sqliteFile()
+            : target.pgUri();
     ControllerConfig config =
         ControllerConfig.from(
             Settings.of(
                 Map.of(
-                    "BACKENDS", "test,tpp",
-                    "TEST_CLIENT_TOKENS", TOKEN,
-                    "DATABASE_URL", url,
-                    "CONTROLLER_PORT", "0",
-                    "CONTROLLER_HOST", "127.0.0.1",
-                    "WORKDIR", Files.createTempDirectory("rap-bench").toString())));
-    ControllerVerticle controller = new ControllerVerticle(config, (vx, c) -> request -> Future.failedFuture(new JobCreationException("not used")));
+                    "BACKENDS",
+                    "test,tpp",
+                    "TEST_CLIENT_TOKENS",
+                    TOKEN,
+                    "DATABASE_URL",
+                    url,
+                    "CONTROLLER_PORT",
+                    "0",
+                    "CONTROLLER_HOST",
+                    "127.0.0.1",
+                    "WORKDIR",
+                    Files.createTempDirectory("rap-bench").toString())));
+    ControllerVerticle controller =
+        new ControllerVerticle(
+            config,
+            (vx, c) -> request -> Future.failedFuture(new JobCreationException("not used")));
     vertx.deployVerticle(controller).await();
     int port = controller.httpPort();
     List<String> rapIds = seed(controller.context());
@@ -81,9 +93,13 @@ public final class RapApiBench {
       // (about 1 s a pass at 2,400 running jobs), which measured the scheduler, not the API
       controller.context().db().pool().query("ANALYZE").execute().await();
     }
-    System.out.printf("dialect=%s port=%d seeded %d RAPs / %d jobs%n", dialect, port, rapIds.size(), rapIds.size() * 5);
+    System.out.printf(
+        "dialect=%s port=%d seeded %d RAPs / %d jobs%n",
+        dialect, port, rapIds.size(), rapIds.size() * 5);
 
-    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    WebClient client =
+        WebClient.create(
+            vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     Buffer all = new JsonObject().put("rap_ids", new JsonArray(new ArrayList<>(rapIds))).toBuffer();
     for (int i = 0; i < 30; i++) {
       statusCall(client, all);
@@ -100,7 +116,13 @@ public final class RapApiBench {
     Arrays.sort(nanos);
     System.out.printf(
         "rap/status/ 1000 ids -> %d jobs (%d KB): median %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (n=%d, sequential)%n",
-        jobs, statusCall(client, all).body().length() / 1024, nanos[n / 2] / 1e6, nanos[n * 90 / 100] / 1e6, nanos[n * 99 / 100] / 1e6, nanos[n - 1] / 1e6, n);
+        jobs,
+        statusCall(client, all).body().length() / 1024,
+        nanos[n / 2] / 1e6,
+        nanos[n * 90 / 100] / 1e6,
+        nanos[n * 99 / 100] / 1e6,
+        nanos[n - 1] / 1e6,
+        n);
 
     // job-server (python requests) asks for gzip; measure that too
     long[] gz = new long[50];
@@ -108,18 +130,28 @@ public final class RapApiBench {
     for (int i = 0; i < gz.length; i++) {
       long t0 = System.nanoTime();
       HttpResponse<Buffer> r =
-          client.post("/controller/v1/rap/status/").putHeader("Authorization", TOKEN).putHeader("Content-Type", "application/json")
-              .putHeader("Accept-Encoding", "gzip, deflate").sendBuffer(all).await();
+          client
+              .post("/controller/v1/rap/status/")
+              .putHeader("Authorization", TOKEN)
+              .putHeader("Content-Type", "application/json")
+              .putHeader("Accept-Encoding", "gzip, deflate")
+              .sendBuffer(all)
+              .await();
       gz[i] = System.nanoTime() - t0;
       gzSize = r.body().length();
     }
     Arrays.sort(gz);
     System.out.printf(
         "rap/status/ 1000 ids with Accept-Encoding gzip (%d KB on the wire, WebClient decompresses=%s): median %.1f ms, p99 %.1f ms (n=%d)%n",
-        gzSize / 1024, new WebClientOptions().isDecompressionSupported(), gz[gz.length / 2] / 1e6, gz[gz.length * 99 / 100] / 1e6, gz.length);
+        gzSize / 1024,
+        new WebClientOptions().isDecompressionSupported(),
+        gz[gz.length / 2] / 1e6,
+        gz[gz.length * 99 / 100] / 1e6,
+        gz.length);
 
     String base = "http://127.0.0.1:" + port + "/controller/v1/";
-    String smallStatus = new JsonObject().put("rap_ids", new JsonArray().add(rapIds.get(7))).encode();
+    String smallStatus =
+        new JsonObject().put("rap_ids", new JsonArray().add(rapIds.get(7))).encode();
     if (wrkAvailable()) {
       // a controller in service is JIT-compiled: warm this path up first (C2 still took half a
       // core during the first 10 s of load, on a 2-core machine shared with wrk and the database)
@@ -135,7 +167,12 @@ public final class RapApiBench {
 
   private static HttpResponse<Buffer> statusCall(WebClient client, Buffer body) {
     HttpResponse<Buffer> r =
-        client.post("/controller/v1/rap/status/").putHeader("Authorization", TOKEN).putHeader("Content-Type", "application/json").sendBuffer(body).await();
+        client
+            .post("/controller/v1/rap/status/")
+            .putHeader("Authorization", TOKEN)
+            .putHeader("Content-Type", "application/json")
+            .sendBuffer(body)
+            .await();
     if (r.statusCode() != 200) {
       throw new IllegalStateException("status " + r.statusCode() + ": " + r.bodyAsString());
     }
@@ -155,40 +192,93 @@ public final class RapApiBench {
       for (int a = 0; a < 5; a++) {
         Job j = Jobs.pending(rap, "action_" + a, backend, "ws" + (r % 50), 1769851646L + r);
         if (a < 2) {
-          j = j.withStatus(State.RUNNING, StatusCode.EXECUTING, "Job executing on the backend", 1769851700L, 1769851690L, null, 1L);
+          j =
+              j.withStatus(
+                  State.RUNNING,
+                  StatusCode.EXECUTING,
+                  "Job executing on the backend",
+                  1769851700L,
+                  1769851690L,
+                  null,
+                  1L);
         } else if (a == 2) {
-          j = j.withStatus(State.SUCCEEDED, StatusCode.SUCCEEDED, "Completed successfully", 1769851800L, 1769851690L, 1769851800L, 2L);
+          j =
+              j.withStatus(
+                  State.SUCCEEDED,
+                  StatusCode.SUCCEEDED,
+                  "Completed successfully",
+                  1769851800L,
+                  1769851690L,
+                  1769851800L,
+                  2L);
         }
         jobs.add(j);
       }
     }
     TaskRepository tasks = ctx.tasks();
-    JsonObject definition = new JsonObject().put("id", "x").put("run_command", "python:v2 analysis/x.py").put("env", new JsonObject().put("A", "b"));
-    JsonObject results = new JsonObject().put("job_metrics", new JsonObject().put("cpu_mean", 97.5).put("cpu_peak", 101.2).put("mem_mb_mean", 812.4).put("mem_mb_peak", 1024.0));
+    JsonObject definition =
+        new JsonObject()
+            .put("id", "x")
+            .put("run_command", "python:v2 analysis/x.py")
+            .put("env", new JsonObject().put("A", "b"));
+    JsonObject results =
+        new JsonObject()
+            .put(
+                "job_metrics",
+                new JsonObject()
+                    .put("cpu_mean", 97.5)
+                    .put("cpu_peak", 101.2)
+                    .put("mem_mb_mean", 812.4)
+                    .put("mem_mb_peak", 1024.0));
     // each running job with its RUNJOB task in one transaction, as the scheduler writes them:
     // a running job without its task is an error to the scheduler running meanwhile
     for (int i = 0; i < jobs.size(); i += 500) {
       List<Job> part = jobs.subList(i, Math.min(jobs.size(), i + 500));
-      ctx.db().inTransaction(c -> {
-        Future<?> f = ctx.jobs().insertAll(c, part);
-        for (Job j : part) {
-          if (j.state() != State.RUNNING) {
-            continue;
-          }
-          String id = JobIds.runJobTaskId(j.id(), 1);
-          Task t = new Task(id, j.backend(), TaskType.RUNJOB, definition, true, 1769851690L, null, new JsonObject(), null, null, null, null);
-          f = f.compose(v -> tasks.insert(c, t, j.id()))
-              .compose(v -> tasks.applyAgentUpdate(c, j.backend(), new TaskRepository.AgentUpdate(id, "executing", results, false, 1L), 1769851700L));
-        }
-        return f;
-      }).await();
+      ctx.db()
+          .inTransaction(
+              c -> {
+                Future<?> f = ctx.jobs().insertAll(c, part);
+                for (Job j : part) {
+                  if (j.state() != State.RUNNING) {
+                    continue;
+                  }
+                  String id = JobIds.runJobTaskId(j.id(), 1);
+                  Task t =
+                      new Task(
+                          id,
+                          j.backend(),
+                          TaskType.RUNJOB,
+                          definition,
+                          true,
+                          1769851690L,
+                          null,
+                          new JsonObject(),
+                          null,
+                          null,
+                          null,
+                          null);
+                  f =
+                      f.compose(v -> tasks.insert(c, t, j.id()))
+                          .compose(
+                              v ->
+                                  tasks.applyAgentUpdate(
+                                      c,
+                                      j.backend(),
+                                      new TaskRepository.AgentUpdate(
+                                          id, "executing", results, false, 1L),
+                                      1769851700L));
+                }
+                return f;
+              })
+          .await();
     }
     return rapIds;
   }
 
   private static boolean wrkAvailable() {
     try {
-      return new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start().waitFor() >= 0;
+      return new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start().waitFor()
+          >= 0;
     } catch (Exception e) {
       return false;
     }
@@ -198,7 +288,8 @@ public final class RapApiBench {
     wrk(url, method, body, seconds, false);
   }
 
-  private static void wrk(String url, String method, String body, int seconds, boolean warmUp) throws Exception {
+  private static void wrk(String url, String method, String body, int seconds, boolean warmUp)
+      throws Exception {
     Path script = Files.createTempFile("rap-wrk", ".lua");
     StringBuilder lua = new StringBuilder();
     lua.append("wrk.method = \"").append(method).append("\"\n");
@@ -208,10 +299,14 @@ public final class RapApiBench {
       lua.append("wrk.body = '").append(body).append("'\n");
     }
     lua.append("done = function(summary, latency, requests)\n")
-        .append("  io.write(string.format(\"non2xx/errors: status=%d connect=%d read=%d write=%d timeout=%d\\n\",")
-        .append(" summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))\nend\n");
+        .append(
+            "  io.write(string.format(\"non2xx/errors: status=%d connect=%d read=%d write=%d timeout=%d\\n\",")
+        .append(
+            " summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))\nend\n");
     Files.writeString(script, lua.toString());
-    List<String> cmd = List.of("wrk", "-t2", "-c32", "-d" + seconds + "s", "--latency", "-s", script.toString(), url);
+    List<String> cmd =
+        List.of(
+            "wrk", "-t2", "-c32", "-d" + seconds + "s", "--latency", "-s", script.toString(), url);
     // BenchReport takes the first "$ wrk" run against rap/status/: not the warm-up
     System.out.println((warmUp ? "warm-up, not counted: " : "$ ") + String.join(" ", cmd));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -219,46 +314,70 @@ public final class RapApiBench {
     p.waitFor();
     System.out.println(
         warmUp
-            ? out.lines().filter(l -> l.startsWith("Requests/sec") || l.startsWith("non2xx")).collect(Collectors.joining("\n")) + "\n"
+            ? out.lines()
+                    .filter(l -> l.startsWith("Requests/sec") || l.startsWith("non2xx"))
+                    .collect(Collectors.joining("\n"))
+                + "\n"
             : out);
   }
 
   /**
-   * job-server's mix: status of one RAP, backend status, a create replay ("No change") and a
-   * cancel of an unknown action (404), round robin.
+   * job-server's mix: status of one RAP, backend status, a create replay ("No change") and a cancel
+   * of an unknown action (404), round robin.
    */
   private static void wrkMixed(String base, String rapId, int seconds) throws Exception {
     String create =
         new JsonObject()
-            .put("backend", "test").put("rap_id", rapId).put("workspace", "ws3")
-            .put("repo_url", "https://github.com/opensafely/test-repo").put("branch", "main")
-            .put("commit", "a".repeat(40)).put("database_name", "default")
-            .put("requested_actions", new JsonArray().add("action_0")).put("codelists_ok", true)
-            .put("force_run_dependencies", false).put("created_by", "alice").put("project", "project")
-            .put("orgs", new JsonArray().add("org")).put("analysis_scope", new JsonObject()).encode();
+            .put("backend", "test")
+            .put("rap_id", rapId)
+            .put("workspace", "ws3")
+            .put("repo_url", "https://github.com/opensafely/test-repo")
+            .put("branch", "main")
+            .put("commit", "a".repeat(40))
+            .put("database_name", "default")
+            .put("requested_actions", new JsonArray().add("action_0"))
+            .put("codelists_ok", true)
+            .put("force_run_dependencies", false)
+            .put("created_by", "alice")
+            .put("project", "project")
+            .put("orgs", new JsonArray().add("org"))
+            .put("analysis_scope", new JsonObject())
+            .encode();
     String status = new JsonObject().put("rap_ids", new JsonArray().add(rapId)).encode();
-    String cancel = new JsonObject().put("rap_id", rapId).put("actions", new JsonArray().add("nope")).encode();
+    String cancel =
+        new JsonObject().put("rap_id", rapId).put("actions", new JsonArray().add("nope")).encode();
     Path script = Files.createTempFile("rap-wrk-mixed", ".lua");
     String lua =
-        "local h = {[\"Authorization\"] = \"" + TOKEN + "\", [\"Content-Type\"] = \"application/json\"}\n"
+        "local h = {[\"Authorization\"] = \""
+            + TOKEN
+            + "\", [\"Content-Type\"] = \"application/json\"}\n"
             + "local reqs\n"
             + "init = function(args) reqs = {\n"
-            + "  wrk.format(\"POST\", \"/controller/v1/rap/status/\", h, '" + status + "'),\n"
+            + "  wrk.format(\"POST\", \"/controller/v1/rap/status/\", h, '"
+            + status
+            + "'),\n"
             + "  wrk.format(\"GET\", \"/controller/v1/backend/status/\", h),\n"
-            + "  wrk.format(\"POST\", \"/controller/v1/rap/create/\", h, '" + create + "'),\n"
-            + "  wrk.format(\"POST\", \"/controller/v1/rap/cancel/\", h, '" + cancel + "')\n"
+            + "  wrk.format(\"POST\", \"/controller/v1/rap/create/\", h, '"
+            + create
+            + "'),\n"
+            + "  wrk.format(\"POST\", \"/controller/v1/rap/cancel/\", h, '"
+            + cancel
+            + "')\n"
             + "} end\n"
             + "local i = 0\n"
             + "request = function() i = i % 4 + 1; return reqs[i] end\n"
-
             + "done = function(summary, latency, requests)\n"
             + "  io.write(string.format(\"non2xx/errors: status=%d connect=%d read=%d write=%d timeout=%d (expected non-2xx: the cancels, 404, a quarter of all requests)\\n\",\n"
             + "    summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout))\n"
-
             + "end\n";
     Files.writeString(script, lua);
-    List<String> cmd = List.of("wrk", "-t2", "-c32", "-d" + seconds + "s", "--latency", "-s", script.toString(), base);
-    System.out.println("$ " + String.join(" ", cmd) + "   (mixed: status, backend status, create replay, cancel 404)");
+    List<String> cmd =
+        List.of(
+            "wrk", "-t2", "-c32", "-d" + seconds + "s", "--latency", "-s", script.toString(), base);
+    System.out.println(
+        "$ "
+            + String.join(" ", cmd)
+            + "   (mixed: status, backend status, create replay, cancel 404)");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     p.waitFor();
@@ -278,15 +397,25 @@ public final class RapApiBench {
     }
     Future.all(workers).await();
     double secs = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("WebClient loop: %d ok, %d errors in %.1f s = %.0f req/s%n", ok.get(), errors.get(), secs, ok.get() / secs);
+    System.out.printf(
+        "WebClient loop: %d ok, %d errors in %.1f s = %.0f req/s%n",
+        ok.get(), errors.get(), secs, ok.get() / secs);
   }
 
   private static Future<Void> worker(
-      WebClient client, Buffer body, AtomicInteger ok, AtomicInteger errors, AtomicLong remaining, long end) {
+      WebClient client,
+      Buffer body,
+      AtomicInteger ok,
+      AtomicInteger errors,
+      AtomicLong remaining,
+      long end) {
     if (System.nanoTime() > end || remaining.decrementAndGet() < 0) {
       return Future.succeededFuture();
     }
-    return client.post("/controller/v1/rap/status/").putHeader("Authorization", TOKEN).sendBuffer(body)
+    return client
+        .post("/controller/v1/rap/status/")
+        .putHeader("Authorization", TOKEN)
+        .sendBuffer(body)
         .transform(
             ar -> {
               if (ar.succeeded() && ar.result().statusCode() == 200) {

@@ -28,11 +28,11 @@ import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
 
 /**
- * Scheduler pass time with many active jobs (default 10,000) on PostgreSQL (or SQLite with
- * {@code sqlite} as first argument): half running (each with an executing RUNJOB task), half
- * pending and waiting on workers (a quarter of those also waiting on a running dependency), over
- * 100 workspaces. Reports steady-state passes (nothing changes), a pass where 1% of running jobs
- * report a new stage, and the passes after every job fell due for its 60-second keep-alive at once.
+ * Scheduler pass time with many active jobs (default 10,000) on PostgreSQL (or SQLite with {@code
+ * sqlite} as first argument): half running (each with an executing RUNJOB task), half pending and
+ * waiting on workers (a quarter of those also waiting on a running dependency), over 100
+ * workspaces. Reports steady-state passes (nothing changes), a pass where 1% of running jobs report
+ * a new stage, and the passes after every job fell due for its 60-second keep-alive at once.
  */
 public final class SchedulerPassBench {
   public static void main(String[] args) throws Exception {
@@ -48,12 +48,29 @@ public final class SchedulerPassBench {
     Database db = TestDatabases.open(vertx, dialect);
     long t0 = 1_800_000_000L;
     AtomicLong clock = new AtomicLong(t0 * 1_000_000_000L);
-    ControllerConfig config = ControllerConfig.from(Settings.of(Map.of(
-        "BACKENDS", "test,tpp", "TEST_MAX_WORKERS", String.valueOf(running), "TEST_MAX_DB_WORKERS", String.valueOf(running),
-        "MAINTENANCE_ENABLED_BACKENDS", "tpp", "DATA_CHECK_ENABLED_BACKENDS", "tpp")));
+    ControllerConfig config =
+        ControllerConfig.from(
+            Settings.of(
+                Map.of(
+                    "BACKENDS",
+                    "test,tpp",
+                    "TEST_MAX_WORKERS",
+                    String.valueOf(running),
+                    "TEST_MAX_DB_WORKERS",
+                    String.valueOf(running),
+                    "MAINTENANCE_ENABLED_BACKENDS",
+                    "tpp",
+                    "DATA_CHECK_ENABLED_BACKENDS",
+                    "tpp")));
     ControllerContext ctx = ControllerContext.of(config, db);
-    Scheduler scheduler = new Scheduler(vertx, ctx, CachingImageDigests.offline(), Map.of(), clock::get,
-        new Scheduler.Options(Duration.ofSeconds(1), Duration.ofSeconds(60)));
+    Scheduler scheduler =
+        new Scheduler(
+            vertx,
+            ctx,
+            CachingImageDigests.offline(),
+            Map.of(),
+            clock::get,
+            new Scheduler.Options(Duration.ofSeconds(1), Duration.ofSeconds(60)));
 
     System.out.printf("Setting up %d active jobs on %s ...%n", total, dialect);
     List<Job> jobs = new ArrayList<>(total);
@@ -62,18 +79,74 @@ public final class SchedulerPassBench {
       String rap = String.format("rap%013d", i / 10);
       Job base = Jobs.pending(rap, "action_" + i, "test", "ws" + (i % 100), t0 - 1000 + i / 100);
       if (i < running) {
-        Job r = base.withStatus(State.RUNNING, StatusCode.EXECUTING, StatusMessages.INITIATED, t0, t0 - 500, null, (t0 - 500) * 1_000_000_000L);
+        Job r =
+            base.withStatus(
+                State.RUNNING,
+                StatusCode.EXECUTING,
+                StatusMessages.INITIATED,
+                t0,
+                t0 - 500,
+                null,
+                (t0 - 500) * 1_000_000_000L);
         jobs.add(r);
-        tasks.add(new Task(r.id() + "-001", "test", TaskType.RUNJOB, new JsonObject().put("id", r.id()).put("action", r.action()),
-            true, t0 - 500, null, new JsonObject(), "executing", false, null, (t0 - 500) * 1_000_000_000L));
+        tasks.add(
+            new Task(
+                r.id() + "-001",
+                "test",
+                TaskType.RUNJOB,
+                new JsonObject().put("id", r.id()).put("action", r.action()),
+                true,
+                t0 - 500,
+                null,
+                new JsonObject(),
+                "executing",
+                false,
+                null,
+                (t0 - 500) * 1_000_000_000L));
       } else {
-        Job p = base.withStatus(State.PENDING, StatusCode.WAITING_ON_WORKERS, StatusMessages.WAITING_ON_WORKERS, t0, null, null, (t0 - 900) * 1_000_000_000L);
+        Job p =
+            base.withStatus(
+                State.PENDING,
+                StatusCode.WAITING_ON_WORKERS,
+                StatusMessages.WAITING_ON_WORKERS,
+                t0,
+                null,
+                null,
+                (t0 - 900) * 1_000_000_000L);
         if (i % 4 == 0) {
           Job dep = jobs.get(i % running);
-          p = new Job(p.id(), p.rapId(), p.state(), p.repoUrl(), p.commit(), p.workspace(), p.databaseName(), p.action(),
-              null, null, List.of(dep.action()), List.of(dep.id()), p.runCommand(), p.outputSpec(),
-              StatusMessages.WAITING_ON_DEPENDENCIES, StatusCode.WAITING_ON_DEPENDENCIES, false, p.createdAt(), t0, null, null,
-              Map.of(), p.statusCodeUpdatedAt(), false, "test", "main", "alice", "p", List.of("o"), Map.of());
+          p =
+              new Job(
+                  p.id(),
+                  p.rapId(),
+                  p.state(),
+                  p.repoUrl(),
+                  p.commit(),
+                  p.workspace(),
+                  p.databaseName(),
+                  p.action(),
+                  null,
+                  null,
+                  List.of(dep.action()),
+                  List.of(dep.id()),
+                  p.runCommand(),
+                  p.outputSpec(),
+                  StatusMessages.WAITING_ON_DEPENDENCIES,
+                  StatusCode.WAITING_ON_DEPENDENCIES,
+                  false,
+                  p.createdAt(),
+                  t0,
+                  null,
+                  null,
+                  Map.of(),
+                  p.statusCodeUpdatedAt(),
+                  false,
+                  "test",
+                  "main",
+                  "alice",
+                  "p",
+                  List.of("o"),
+                  Map.of());
         }
         jobs.add(p);
       }
@@ -84,13 +157,17 @@ public final class SchedulerPassBench {
     }
     for (int i = 0; i < tasks.size(); i += 1000) {
       List<Task> chunk = tasks.subList(i, Math.min(tasks.size(), i + 1000));
-      db.inTransaction(c -> {
-        Future<Void> f = Future.succeededFuture();
-        for (Task t : chunk) {
-          f = f.compose(v -> ctx.tasks().insert(c, t, t.id().substring(0, t.id().length() - 4)));
-        }
-        return f;
-      }).await();
+      db.inTransaction(
+              c -> {
+                Future<Void> f = Future.succeededFuture();
+                for (Task t : chunk) {
+                  f =
+                      f.compose(
+                          v -> ctx.tasks().insert(c, t, t.id().substring(0, t.id().length() - 4)));
+                }
+                return f;
+              })
+          .await();
     }
     if (!db.isSqlite()) {
       db.pool().query("ANALYZE").execute().await();
@@ -140,8 +217,18 @@ public final class SchedulerPassBench {
       clock.addAndGet(1_000_000_000L);
       for (int k = 0; k < running / 100; k++) {
         Task t = tasks.get((i * 97 + k * 31) % running);
-        ctx.tasks().applyAgentUpdate(db.pool(), "test",
-            new AgentUpdate(t.id(), i % 2 == 0 ? "executed" : "finalizing", new JsonObject(), false, clock.get()), t0).await();
+        ctx.tasks()
+            .applyAgentUpdate(
+                db.pool(),
+                "test",
+                new AgentUpdate(
+                    t.id(),
+                    i % 2 == 0 ? "executed" : "finalizing",
+                    new JsonObject(),
+                    false,
+                    clock.get()),
+                t0)
+            .await();
       }
       long start = System.nanoTime();
       last = scheduler.runPass().await();
@@ -166,7 +253,8 @@ public final class SchedulerPassBench {
       clock.addAndGet(1_000_000_000L);
     }
     double[] ka = keepAlive.stream().mapToDouble(Double::doubleValue).toArray();
-    System.out.printf("keep-alive: %d jobs due at once, refreshed by %d passes%n", refreshedTotal, ka.length);
+    System.out.printf(
+        "keep-alive: %d jobs due at once, refreshed by %d passes%n", refreshedTotal, ka.length);
     if (ka.length > 0) {
       report("pass during the keep-alive burst", ka);
     }
@@ -178,7 +266,13 @@ public final class SchedulerPassBench {
   static void report(String what, double[] ms) {
     double[] s = ms.clone();
     Arrays.sort(s);
-    System.out.printf("%s: median %.1f ms, p90 %.1f ms, min %.1f ms, max %.1f ms (n=%d)%n",
-        what, s[s.length / 2], s[(int) Math.floor(s.length * 0.9)], s[0], s[s.length - 1], s.length);
+    System.out.printf(
+        "%s: median %.1f ms, p90 %.1f ms, min %.1f ms, max %.1f ms (n=%d)%n",
+        what,
+        s[s.length / 2],
+        s[(int) Math.floor(s.length * 0.9)],
+        s[0],
+        s[s.length - 1],
+        s.length);
   }
 }

@@ -86,11 +86,29 @@ class BackupRestoreTest {
 
   private Run run(DatabaseTarget t, String... args) throws Exception {
     Path config = dir.resolve("config-" + UUID.randomUUID() + ".yaml");
-    String url = t.dialect() == DatabaseTarget.Dialect.SQLITE
-        ? "sqlite:" + t.sqliteFile()
-        : "postgresql://" + t.user() + ":" + t.password() + "@" + t.host() + ":" + t.port() + "/" + t.database();
-    Files.writeString(config, "DATABASE_URL: \"" + url + "\"\nBACKENDS: \"test,tpp\"\n"
-        + "WORKDIR: \"" + dir.resolve("workdir") + "\"\nBACKUPS_PATH: \"" + backups + "\"\n");
+    String url =
+        t.dialect() == DatabaseTarget.Dialect.SQLITE
+            ? "sqlite:" + t.sqliteFile()
+            : "postgresql://"
+                + t.user()
+                + ":"
+                + t.password()
+                + "@"
+                + t.host()
+                + ":"
+                + t.port()
+                + "/"
+                + t.database();
+    Files.writeString(
+        config,
+        "DATABASE_URL: \""
+            + url
+            + "\"\nBACKENDS: \"test,tpp\"\n"
+            + "WORKDIR: \""
+            + dir.resolve("workdir")
+            + "\"\nBACKUPS_PATH: \""
+            + backups
+            + "\"\n");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     var cl = Main.commandLine();
@@ -114,30 +132,112 @@ class BackupRestoreTest {
     open.remove(d);
   }
 
-  /** Jobs in several states (with awkward text), tasks with agent results, flags set and cleared. */
+  /**
+   * Jobs in several states (with awkward text), tasks with agent results, flags set and cleared.
+   */
   private void populate(Database db, DatabaseTarget t) throws Exception {
     Job pending = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
-    Job running = Jobs.pending("rap0000000000001", "analyse", "test", "ws", 101)
-        .withStatus(State.RUNNING, StatusCode.EXECUTING, StatusMessages.INITIATED, 200L, 150L, null, 200_000_000_000L);
-    Job failed = Jobs.pending("rap0000000000002", "report", "tpp", "other", 102)
-        .withStatus(State.FAILED, StatusCode.NONZERO_EXIT, "Job exited with an error: 'quote' \"double\" <tag> ünïcødé\nline 2",
-            300L, 160L, 300L, 300_000_000_000L);
+    Job running =
+        Jobs.pending("rap0000000000001", "analyse", "test", "ws", 101)
+            .withStatus(
+                State.RUNNING,
+                StatusCode.EXECUTING,
+                StatusMessages.INITIATED,
+                200L,
+                150L,
+                null,
+                200_000_000_000L);
+    Job failed =
+        Jobs.pending("rap0000000000002", "report", "tpp", "other", 102)
+            .withStatus(
+                State.FAILED,
+                StatusCode.NONZERO_EXIT,
+                "Job exited with an error: 'quote' \"double\" <tag> ünïcødé\nline 2",
+                300L,
+                160L,
+                300L,
+                300_000_000_000L);
     db.inTransaction(c -> jobs.insertAll(c, List.of(pending, running, failed))).await();
     JsonObject def = new JsonObject().put("id", running.id()).put("image_sha", "sha256:abc");
-    tasks.insert(db.pool(), new Task(running.id() + "-001", "test", TaskType.RUNJOB, def, true, 150, null,
-        new JsonObject().put("k", "v"), null, null, null, null), running.id()).await();
-    tasks.insert(db.pool(), new Task(failed.id() + "-001", "tpp", TaskType.RUNJOB, def, true, 160, null,
-        new JsonObject(), null, null, null, null), failed.id()).await();
-    tasks.applyAgentUpdate(db.pool(), "tpp", new TaskRepository.AgentUpdate(failed.id() + "-001", "finalized",
-        new JsonObject().put("exit_code", 1).put("message", "boom"), true, 123_456_789L), 300).await();
-    tasks.insert(db.pool(), new Task("dbstatus-1", "tpp", TaskType.DBSTATUS, new JsonObject(), false, 170, 171L,
-        new JsonObject(), null, null, null, null), null).await();
+    tasks
+        .insert(
+            db.pool(),
+            new Task(
+                running.id() + "-001",
+                "test",
+                TaskType.RUNJOB,
+                def,
+                true,
+                150,
+                null,
+                new JsonObject().put("k", "v"),
+                null,
+                null,
+                null,
+                null),
+            running.id())
+        .await();
+    tasks
+        .insert(
+            db.pool(),
+            new Task(
+                failed.id() + "-001",
+                "tpp",
+                TaskType.RUNJOB,
+                def,
+                true,
+                160,
+                null,
+                new JsonObject(),
+                null,
+                null,
+                null,
+                null),
+            failed.id())
+        .await();
+    tasks
+        .applyAgentUpdate(
+            db.pool(),
+            "tpp",
+            new TaskRepository.AgentUpdate(
+                failed.id() + "-001",
+                "finalized",
+                new JsonObject().put("exit_code", 1).put("message", "boom"),
+                true,
+                123_456_789L),
+            300)
+        .await();
+    tasks
+        .insert(
+            db.pool(),
+            new Task(
+                "dbstatus-1",
+                "tpp",
+                TaskType.DBSTATUS,
+                new JsonObject(),
+                false,
+                170,
+                171L,
+                new JsonObject(),
+                null,
+                null,
+                null,
+                null),
+            null)
+        .await();
     Run pause = run(t, "pause", "on", "test");
     assertEquals(0, pause.code(), pause.err());
     Run maint = run(t, "db-maintenance", "on", "tpp", "--disable-checks");
     assertEquals(0, maint.code(), maint.err());
     flags.set(db.pool(), "tpp", "manual-db-maintenance", null).await();
-    flags.stamp(db.pool(), "test", "last-seen-at", "2026-01-31T09:00:00.123456+00:00", 1_769_850_000_123_456L).await();
+    flags
+        .stamp(
+            db.pool(),
+            "test",
+            "last-seen-at",
+            "2026-01-31T09:00:00.123456+00:00",
+            1_769_850_000_123_456L)
+        .await();
   }
 
   /** Every row of the three tables, ordered by key, as JSON. */
@@ -145,7 +245,8 @@ class BackupRestoreTest {
     Map<String, List<JsonObject>> out = new LinkedHashMap<>();
     for (String[] q : new String[][] {{"job", "id"}, {"tasks", "id"}, {"flags", "backend, id"}}) {
       List<JsonObject> rows = new ArrayList<>();
-      for (Row r : db.pool().query("SELECT * FROM " + q[0] + " ORDER BY " + q[1]).execute().await()) {
+      for (Row r :
+          db.pool().query("SELECT * FROM " + q[0] + " ORDER BY " + q[1]).execute().await()) {
         rows.add(r.toJson());
       }
       out.put(q[0], rows);
@@ -173,23 +274,51 @@ class BackupRestoreTest {
       return DatabaseTarget.sqlite(Files.createTempDirectory(dir, "fresh").resolve("db.sqlite"));
     }
     DatabaseTarget admin = DatabaseTarget.postgres(TestDatabases.PG_URL);
-    String name = "rap_r_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toLowerCase(Locale.ROOT);
-    Pool pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost(admin.host()).setPort(admin.port())
-        .setDatabase(admin.database()).setUser(admin.user()).setPassword(admin.password())).using(vertx).build();
+    String name =
+        "rap_r_"
+            + UUID.randomUUID()
+                .toString()
+                .replace("-", "")
+                .substring(0, 16)
+                .toLowerCase(Locale.ROOT);
+    Pool pool =
+        PgBuilder.pool()
+            .connectingTo(
+                new PgConnectOptions()
+                    .setHost(admin.host())
+                    .setPort(admin.port())
+                    .setDatabase(admin.database())
+                    .setUser(admin.user())
+                    .setPassword(admin.password()))
+            .using(vertx)
+            .build();
     try {
       pool.query("CREATE DATABASE " + name).execute().await();
       TestDatabases.dropAtExit(name);
     } finally {
       pool.close().await();
     }
-    return DatabaseTarget.postgres("postgresql://" + admin.user() + ":" + admin.password() + "@" + admin.host()
-        + ":" + admin.port() + "/" + name);
+    return DatabaseTarget.postgres(
+        "postgresql://"
+            + admin.user()
+            + ":"
+            + admin.password()
+            + "@"
+            + admin.host()
+            + ":"
+            + admin.port()
+            + "/"
+            + name);
   }
 
   private void wipe(Database db) {
-    db.inTransaction(c -> c.query("DELETE FROM tasks").execute()
-        .compose(v -> c.query("DELETE FROM job").execute())
-        .compose(v -> c.query("DELETE FROM flags").execute())).await();
+    db.inTransaction(
+            c ->
+                c.query("DELETE FROM tasks")
+                    .execute()
+                    .compose(v -> c.query("DELETE FROM job").execute())
+                    .compose(v -> c.query("DELETE FROM flags").execute()))
+        .await();
   }
 
   @ParameterizedTest
@@ -224,10 +353,17 @@ class BackupRestoreTest {
     if (dialect.equals("postgresql")) {
       // with planner statistics: a dump has none, and the scheduler's join plans badly without
       assertTrue(restore.out().contains("Planner statistics refreshed (ANALYZE)."), restore.out());
-      long analysed = restored.pool().query(
-              "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('job', 'tasks')"
-                  + " AND (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL)")
-          .execute().await().iterator().next().getLong(0);
+      long analysed =
+          restored
+              .pool()
+              .query(
+                  "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('job', 'tasks')"
+                      + " AND (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL)")
+              .execute()
+              .await()
+              .iterator()
+              .next()
+              .getLong(0);
       assertEquals(2, analysed, "job and tasks analysed after the restore");
     }
   }
@@ -243,7 +379,8 @@ class BackupRestoreTest {
     assertEquals(0, run(t, "backup").code());
     Path file = onlyBackup(backupPattern(dialect));
     // after the backup: a new job, a changed flag, a deleted task
-    jobs.insertAll(db.pool(), List.of(Jobs.pending("rap0000000000009", "late", "test", "ws", 900))).await();
+    jobs.insertAll(db.pool(), List.of(Jobs.pending("rap0000000000009", "late", "test", "ws", 900)))
+        .await();
     flags.set(db.pool(), "test", "paused", null).await();
     db.pool().query("DELETE FROM tasks WHERE id = 'dbstatus-1'").execute().await();
     assertNotEquals(before, everyRow(db));
@@ -254,8 +391,13 @@ class BackupRestoreTest {
     Database again = open(t);
     assertEquals(before, everyRow(again));
     if (dialect.equals("sqlite")) {
-      Path kept = t.sqliteFile().resolveSibling(t.sqliteFile().getFileName() + ".pre-restore_"
-          + restore.out().replaceAll("(?s).*\\.pre-restore_(\\S+?Z)\\.sqlite.*", "$1") + ".sqlite");
+      Path kept =
+          t.sqliteFile()
+              .resolveSibling(
+                  t.sqliteFile().getFileName()
+                      + ".pre-restore_"
+                      + restore.out().replaceAll("(?s).*\\.pre-restore_(\\S+?Z)\\.sqlite.*", "$1")
+                      + ".sqlite");
       assertTrue(Files.exists(kept), restore.out());
       assertTrue(restore.out().contains("kept in " + kept), restore.out());
       Database old = open(DatabaseTarget.sqlite(kept));
@@ -272,14 +414,16 @@ class BackupRestoreTest {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger written = new AtomicInteger();
     // a writer on its own thread: one job per transaction, as fast as the database takes them
-    Thread writer = new Thread(() -> {
-      int i = 0;
-      while (!stop.get()) {
-        Job j = Jobs.pending(String.format("rap%013d", i), "a", "test", "ws", 1000 + i);
-        db.inTransaction(c -> jobs.insertAll(c, List.of(j))).await();
-        written.set(++i);
-      }
-    });
+    Thread writer =
+        new Thread(
+            () -> {
+              int i = 0;
+              while (!stop.get()) {
+                Job j = Jobs.pending(String.format("rap%013d", i), "a", "test", "ws", 1000 + i);
+                db.inTransaction(c -> jobs.insertAll(c, List.of(j))).await();
+                written.set(++i);
+              }
+            });
     writer.start();
     try {
       while (written.get() < 20) {
@@ -297,13 +441,24 @@ class BackupRestoreTest {
       assertEquals(0, restore.code(), restore.err() + restore.out());
       Database restored = open(fresh);
       List<JsonObject> rows = everyRow(restored).get("job");
-      assertTrue(rows.size() >= atStart && rows.size() <= atEnd + 1,
+      assertTrue(
+          rows.size() >= atStart && rows.size() <= atEnd + 1,
           rows.size() + " jobs, writer at " + atStart + ".." + atEnd);
       // consistent: exactly the first n jobs the writer committed, no gaps
       for (int i = 0; i < rows.size(); i++) {
-        assertEquals(1000 + i, ((Number) rows.stream().sorted((a, b) -> Long.compare(
-            ((Number) a.getValue("created_at")).longValue(), ((Number) b.getValue("created_at")).longValue()))
-            .toList().get(i).getValue("created_at")).longValue());
+        assertEquals(
+            1000 + i,
+            ((Number)
+                    rows.stream()
+                        .sorted(
+                            (a, b) ->
+                                Long.compare(
+                                    ((Number) a.getValue("created_at")).longValue(),
+                                    ((Number) b.getValue("created_at")).longValue()))
+                        .toList()
+                        .get(i)
+                        .getValue("created_at"))
+                .longValue());
       }
     } finally {
       stop.set(true);
@@ -313,27 +468,37 @@ class BackupRestoreTest {
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void restoreRefusesWhileAControllerHoldsTheSchedulerLockUnlessForced(String dialect) throws Exception {
+  void restoreRefusesWhileAControllerHoldsTheSchedulerLockUnlessForced(String dialect)
+      throws Exception {
     backups = Files.createDirectories(dir.resolve("backups"));
     DatabaseTarget t = TestDatabases.fresh(dialect);
     Database db = open(t);
     populate(db, t);
     assertEquals(0, run(t, "backup").code());
     Path file = onlyBackup(backupPattern(dialect));
-    jobs.insertAll(db.pool(), List.of(Jobs.pending("rap0000000000009", "late", "test", "ws", 900))).await();
+    jobs.insertAll(db.pool(), List.of(Jobs.pending("rap0000000000009", "late", "test", "ws", 900)))
+        .await();
     SchedulerLock lock = SchedulerLock.forTarget(vertx, t);
     assertTrue(lock.tryAcquire().await());
     try {
       Run refused = run(t, "restore", "-y", file.toString());
       assertEquals(1, refused.code());
-      assertTrue(refused.err().startsWith("A controller is running its scheduler loop on "), refused.err());
-      assertTrue(refused.err().contains("Stop every controller process before restoring (agents may keep running),"
-          + " or pass --force to restore anyway."), refused.err());
+      assertTrue(
+          refused.err().startsWith("A controller is running its scheduler loop on "),
+          refused.err());
+      assertTrue(
+          refused
+              .err()
+              .contains(
+                  "Stop every controller process before restoring (agents may keep running),"
+                      + " or pass --force to restore anyway."),
+          refused.err());
       assertEquals(4, everyRow(db).get("job").size(), "nothing changed");
       closeDb(db);
       Run forced = run(t, "restore", "-y", "--force", file.toString());
       assertEquals(0, forced.code(), forced.err());
-      assertTrue(forced.out().contains("Forced while a controller held the scheduler lock"), forced.out());
+      assertTrue(
+          forced.out().contains("Forced while a controller held the scheduler lock"), forced.out());
       assertEquals(3, everyRow(open(t)).get("job").size());
     } finally {
       lock.release().await();
@@ -348,8 +513,12 @@ class BackupRestoreTest {
     if (old.dialect() == DatabaseTarget.Dialect.SQLITE) {
       Files.createDirectories(old.sqliteFile().getParent());
     }
-    Flyway.configure().dataSource(old.jdbcUrl(), old.user(), old.password())
-        .locations("classpath:db/migration/common").target("1").load().migrate();
+    Flyway.configure()
+        .dataSource(old.jdbcUrl(), old.user(), old.password())
+        .locations("classpath:db/migration/common")
+        .target("1")
+        .load()
+        .migrate();
     Database db = open(old);
     Job job = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
     jobs.insertAll(db.pool(), List.of(job)).await();
@@ -363,10 +532,13 @@ class BackupRestoreTest {
     assertEquals(0, restore.code(), restore.err());
     String current = Migrations.info(fresh).current().getVersion().getVersion();
     assertNotEquals("1", current);
-    assertTrue(restore.out().contains("The backup was at schema version 1; migrated to " + current + "."), restore.out());
+    assertTrue(
+        restore.out().contains("The backup was at schema version 1; migrated to " + current + "."),
+        restore.out());
     Migrations.requireUpToDate(fresh);
     // the rows as they were, with the columns later migrations added (V4: metrics, none yet)
-    List<JsonObject> expected = before.get("job").stream().map(r -> r.copy().put("metrics", null)).toList();
+    List<JsonObject> expected =
+        before.get("job").stream().map(r -> r.copy().put("metrics", null)).toList();
     assertEquals(expected, everyRow(open(fresh)).get("job"));
   }
 
@@ -378,21 +550,34 @@ class BackupRestoreTest {
     populate(db, t);
     assertEquals(0, run(t, "backup").code());
     Path file = onlyBackup(backupPattern("sqlite"));
-    jobs.insertAll(db.pool(), List.of(Jobs.pending("rap0000000000009", "late", "test", "ws", 900))).await();
+    jobs.insertAll(db.pool(), List.of(Jobs.pending("rap0000000000009", "late", "test", "ws", 900)))
+        .await();
     closeDb(db);
     Path lockFile = t.sqliteFile().resolveSibling(t.sqliteFile().getFileName() + ".scheduler.lock");
-    Process holder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), FileLockHolder.class.getName(), lockFile.toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process holder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                FileLockHolder.class.getName(),
+                lockFile.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     try {
       var reader = new BufferedReader(new InputStreamReader(holder.getInputStream()));
       assertEquals("locked", reader.readLine());
       Run refused = run(t, "restore", "-y", file.toString());
       assertEquals(1, refused.code());
-      assertEquals("A controller is running its scheduler loop on " + t.sqliteFile() + " (process " + holder.pid()
-          + " holds " + lockFile + ").\nStop every controller process before restoring (agents may keep running),"
-          + " or pass --force to restore anyway.\n", refused.err());
+      assertEquals(
+          "A controller is running its scheduler loop on "
+              + t.sqliteFile()
+              + " (process "
+              + holder.pid()
+              + " holds "
+              + lockFile
+              + ").\nStop every controller process before restoring (agents may keep running),"
+              + " or pass --force to restore anyway.\n",
+          refused.err());
       assertEquals(4, everyRow(open(t)).get("job").size(), "nothing changed");
     } finally {
       holder.getOutputStream().close();
@@ -410,10 +595,16 @@ class BackupRestoreTest {
 
   @Test
   void missingPostgresToolsAreNamedWithTheInstallHint() {
-    var e = Assertions.assertThrows(Snapshots.Refused.class,
-        () -> PgToolsAccess.find("pg_dump", dir.toString(), dir.resolve("nope")));
-    assertEquals("pg_dump not found on PATH or in " + dir.resolve("nope") + "/*/bin: install the PostgreSQL client"
-        + " tools (Debian: apt-get install postgresql-client) in the version of the server or newer.", e.getMessage());
+    var e =
+        Assertions.assertThrows(
+            Snapshots.Refused.class,
+            () -> PgToolsAccess.find("pg_dump", dir.toString(), dir.resolve("nope")));
+    assertEquals(
+        "pg_dump not found on PATH or in "
+            + dir.resolve("nope")
+            + "/*/bin: install the PostgreSQL client"
+            + " tools (Debian: apt-get install postgresql-client) in the version of the server or newer.",
+        e.getMessage());
   }
 
   @ParameterizedTest
@@ -427,7 +618,9 @@ class BackupRestoreTest {
 
     Run missing = run(t, "restore", "-y", dir.resolve("nope.sqlite").toString());
     assertEquals(1, missing.code());
-    assertEquals("Backup file not found or not readable: " + dir.resolve("nope.sqlite") + "\n", missing.err());
+    assertEquals(
+        "Backup file not found or not readable: " + dir.resolve("nope.sqlite") + "\n",
+        missing.err());
 
     Path text = Files.writeString(dir.resolve("notes.txt"), "hello");
     Run notDb = run(t, "restore", "-y", text.toString());
@@ -436,32 +629,48 @@ class BackupRestoreTest {
 
     // a SQLite database, but not RAP's
     Path other = dir.resolve("other.sqlite");
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + other); Statement st = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + other);
+        Statement st = c.createStatement()) {
       st.execute("CREATE TABLE things (x INTEGER)");
     }
     Run notRap = run(t, "restore", "-y", other.toString());
     assertEquals(1, notRap.code());
-    assertTrue(dialect.equals("sqlite")
-            ? notRap.err().contains(other + " is not a RAP database backup: it has no flyway_schema_history, job, tasks, flags table.")
-            : notRap.err().contains(other + " is a SQLite snapshot, but DATABASE_URL is the PostgreSQL database"),
+    assertTrue(
+        dialect.equals("sqlite")
+            ? notRap
+                .err()
+                .contains(
+                    other
+                        + " is not a RAP database backup: it has no flyway_schema_history, job, tasks, flags table.")
+            : notRap
+                .err()
+                .contains(
+                    other + " is a SQLite snapshot, but DATABASE_URL is the PostgreSQL database"),
         notRap.err());
 
     if (dialect.equals("sqlite")) {
       // a RAP snapshot written by a newer RAP (unknown schema version)
       assertEquals(0, run(t, "backup").code());
       Path snap = onlyBackup(backupPattern(dialect));
-      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + snap); Statement st = c.createStatement()) {
-        st.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
-            + " checksum, installed_by, installed_on, execution_time, success) VALUES (99, '99', 'future', 'SQL',"
-            + " 'V99__future.sql', 0, 'rap', '2030-01-01 00:00:00', 1, 1)");
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + snap);
+          Statement st = c.createStatement()) {
+        st.execute(
+            "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+                + " checksum, installed_by, installed_on, execution_time, success) VALUES (99, '99', 'future', 'SQL',"
+                + " 'V99__future.sql', 0, 'rap', '2030-01-01 00:00:00', 1, 1)");
       }
       Run newer = run(t, "restore", "-y", snap.toString());
       assertEquals(1, newer.code());
-      assertTrue(newer.err().contains("has schema version 99, which this RAP does not know"), newer.err());
+      assertTrue(
+          newer.err().contains("has schema version 99, which this RAP does not know"), newer.err());
       // a pg_dump archive offered to a SQLite configuration
       Path fakeDump = Files.writeString(dir.resolve("x.pgdump"), "PGDMP....");
       Run wrong = run(t, "restore", "-y", fakeDump.toString());
-      assertTrue(wrong.err().contains("is a pg_dump archive of a PostgreSQL database, but the configured database is the SQLite file"),
+      assertTrue(
+          wrong
+              .err()
+              .contains(
+                  "is a pg_dump archive of a PostgreSQL database, but the configured database is the SQLite file"),
           wrong.err());
     } else {
       Path fakeDump = Files.writeString(dir.resolve("x.pgdump"), "PGDMP garbage");
@@ -474,13 +683,19 @@ class BackupRestoreTest {
       db.pool().query("CREATE TABLE later_thing (x INTEGER)").execute().await();
       Run extra = run(t, "restore", "-y", dump.toString());
       assertEquals(1, extra.code());
-      assertTrue(extra.err().contains("has tables the backup does not (later_thing), probably from a later schema"
-          + " version. Restore into a fresh, empty database"), extra.err());
+      assertTrue(
+          extra
+              .err()
+              .contains(
+                  "has tables the backup does not (later_thing), probably from a later schema"
+                      + " version. Restore into a fresh, empty database"),
+          extra.err());
       db.pool().query("DROP TABLE later_thing").execute().await();
     }
     Run noConfirm = run(t, "restore", dir.resolve("nope.sqlite").toString());
     assertEquals(1, noConfirm.code());
-    assertEquals("Not asking for confirmation without a terminal: pass -y to restore.\n", noConfirm.err());
+    assertEquals(
+        "Not asking for confirmation without a terminal: pass -y to restore.\n", noConfirm.err());
     assertEquals(before, everyRow(db), "nothing changed");
   }
 
@@ -490,8 +705,11 @@ class BackupRestoreTest {
     DatabaseTarget t = TestDatabases.fresh("postgresql");
     Run r = run(t, "backup");
     assertEquals(1, r.code());
-    assertEquals("BACKUPS_PATH does not exist: " + backups
-        + "\nRefusing to run on the assumption that backups are misconfigured.\n", r.err());
+    assertEquals(
+        "BACKUPS_PATH does not exist: "
+            + backups
+            + "\nRefusing to run on the assumption that backups are misconfigured.\n",
+        r.err());
   }
 
   @Test
@@ -509,6 +727,7 @@ class BackupRestoreTest {
     assertEquals(2, names.size(), names.toString());
     assertEquals("db.snapshot_2020-01-01_000000Z.sqlite", names.get(0));
     assertTrue(names.get(1).matches(backupPattern("postgresql")), names.toString());
-    assertFalse(r.out().contains("rap@") || r.err().contains(t.password() + "@"), "no password printed");
+    assertFalse(
+        r.out().contains("rap@") || r.err().contains(t.password() + "@"), "no password printed");
   }
 }

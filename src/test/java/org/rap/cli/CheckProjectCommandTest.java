@@ -2,7 +2,6 @@ package org.rap.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import org.rap.testing.TestResources;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +13,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.Main;
+import org.rap.testing.TestResources;
 
 /** {@code rap check-project} through {@link Main#execute}: exit codes, text and JSON output. */
 class CheckProjectCommandTest {
@@ -69,7 +69,10 @@ class CheckProjectCommandTest {
     Run r = run("check-project", p.toString());
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().startsWith("Valid project: " + p + " (version 4.0, 2 actions)"), r.out());
-    assertTrue(r.out().contains("Warning: ProjectWarning: Your project file is using an old version (4.0)"), r.out());
+    assertTrue(
+        r.out()
+            .contains("Warning: ProjectWarning: Your project file is using an old version (4.0)"),
+        r.out());
     assertTrue(r.out().contains("  extract [database]\n"), r.out());
     assertTrue(r.out().contains("  report  needs: extract\n"), r.out());
   }
@@ -84,19 +87,27 @@ class CheckProjectCommandTest {
     assertEquals(4.0, json.getDouble("version"));
     assertTrue(r.out().contains("\"version\":4.0"), r.out());
     assertEquals(
-        new JsonArray().add("ProjectWarning: Your project file is using an old version (4.0); consider updating to version 5"),
+        new JsonArray()
+            .add(
+                "ProjectWarning: Your project file is using an old version (4.0); consider updating to version 5"),
         json.getJsonArray("warnings"));
     JsonArray actions = json.getJsonArray("actions");
     assertEquals(2, actions.size());
     JsonObject extract = actions.getJsonObject(0);
     assertEquals("extract", extract.getString("name"));
     assertEquals(
-        new JsonArray().add("ehrql:v1").add("generate-dataset").add("analysis/d.py").add("--output").add("output/d.csv.gz"),
+        new JsonArray()
+            .add("ehrql:v1")
+            .add("generate-dataset")
+            .add("analysis/d.py")
+            .add("--output")
+            .add("output/d.csv.gz"),
         extract.getJsonArray("run"));
     assertEquals(new JsonArray(), extract.getJsonArray("needs"));
     assertEquals(true, extract.getBoolean("is_database_action"));
     assertEquals(
-        new JsonObject().put("highly_sensitive", new JsonObject().put("dataset", "output/d.csv.gz")),
+        new JsonObject()
+            .put("highly_sensitive", new JsonObject().put("dataset", "output/d.csv.gz")),
         extract.getJsonObject("outputs"));
     JsonObject report = actions.getJsonObject(1);
     assertEquals("report", report.getString("name"));
@@ -115,7 +126,9 @@ class CheckProjectCommandTest {
     Run r = run("check-project", p.toString());
     assertEquals(1, r.exit());
     assertEquals(
-        "Invalid project: " + p + "\nProject `actions` section must be a dictionary of key/value pairs\n",
+        "Invalid project: "
+            + p
+            + "\nProject `actions` section must be a dictionary of key/value pairs\n",
         r.out());
   }
 
@@ -144,14 +157,24 @@ class CheckProjectCommandTest {
         new JsonObject(json.out().trim()).getString("error"));
     Run text = run("check-project", p.toString());
     assertEquals(1, text.exit());
-    assertTrue(text.out().startsWith("Invalid project: " + p + "\nwhile constructing a mapping\n  in \"" + p + "\", line 1, column 1:"), text.out());
+    assertTrue(
+        text.out()
+            .startsWith(
+                "Invalid project: "
+                    + p
+                    + "\nwhile constructing a mapping\n  in \""
+                    + p
+                    + "\", line 1, column 1:"),
+        text.out());
   }
 
   @Test
   void unreadablePathExitsTwo() {
     Run missing = run("check-project", dir.resolve("nope.yaml").toString());
     assertEquals(2, missing.exit());
-    assertTrue(missing.err().contains("Cannot read " + dir.resolve("nope.yaml") + ": no such file"), missing.err());
+    assertTrue(
+        missing.err().contains("Cannot read " + dir.resolve("nope.yaml") + ": no such file"),
+        missing.err());
     assertEquals("", missing.out());
     Run directory = run("check-project", "--json", dir.toString());
     assertEquals(2, directory.exit());
@@ -169,14 +192,20 @@ class CheckProjectCommandTest {
     Files.write(p, new byte[] {'v', ':', ' ', (byte) 0xff, '\n'});
     Run r = run("check-project", "--json", p.toString());
     assertEquals(1, r.exit());
-    assertTrue(new JsonObject(r.out().trim()).getString("error").startsWith("Project file is not valid UTF-8 text"));
+    assertTrue(
+        new JsonObject(r.out().trim())
+            .getString("error")
+            .startsWith("Project file is not valid UTF-8 text"));
   }
 
   @Test
   void everyFixtureThroughTheCommandMatchesTheReference() throws Exception {
     Path fixtures = TestResources.projectYamlFixtures();
     int checked = 0;
-    for (Path expectedFile : new Path[] {fixtures.resolve("expected.json"), fixtures.resolve("real-world/expected.json")}) {
+    for (Path expectedFile :
+        new Path[] {
+          fixtures.resolve("expected.json"), fixtures.resolve("real-world/expected.json")
+        }) {
       JsonArray entries = new JsonArray(Files.readString(expectedFile));
       for (int i = 0; i < entries.size(); i++) {
         JsonObject e = entries.getJsonObject(i);

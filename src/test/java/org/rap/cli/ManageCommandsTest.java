@@ -29,7 +29,6 @@ import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
-import org.rap.controller.db.FlagRepository;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository;
 import org.rap.controller.planning.CreateOutcome;
@@ -39,7 +38,9 @@ import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
 import picocli.CommandLine;
 
-/** Operator commands end to end through picocli, against a database another process could be using. */
+/**
+ * Operator commands end to end through picocli, against a database another process could be using.
+ */
 class ManageCommandsTest {
   private static final String TS = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?Z";
   private final Vertx vertx = Vertx.vertx();
@@ -62,9 +63,19 @@ class ManageCommandsTest {
   private void setUp(String dialect, String... extra) throws Exception {
     DatabaseTarget t = TestDatabases.fresh(dialect);
     db = Database.open(vertx, t);
-    String url = t.dialect() == DatabaseTarget.Dialect.SQLITE
-        ? "sqlite:" + t.sqliteFile()
-        : "postgresql://" + t.user() + ":" + t.password() + "@" + t.host() + ":" + t.port() + "/" + t.database();
+    String url =
+        t.dialect() == DatabaseTarget.Dialect.SQLITE
+            ? "sqlite:" + t.sqliteFile()
+            : "postgresql://"
+                + t.user()
+                + ":"
+                + t.password()
+                + "@"
+                + t.host()
+                + ":"
+                + t.port()
+                + "/"
+                + t.database();
     StringBuilder yaml = new StringBuilder();
     yaml.append("DATABASE_URL: \"").append(url).append("\"\n");
     yaml.append("BACKENDS: \"test,tpp\"\n");
@@ -121,9 +132,17 @@ class ManageCommandsTest {
     assertEquals(3, lines.length);
     assertTrue(lines[0].matches("\\[tpp\\] mode=db-maintenance \\(" + TS + "\\)"), lines[0]);
     assertTrue(lines[1].matches("\\[tpp\\] manual-db-maintenance=on \\(" + TS + "\\)"), lines[1]);
-    assertTrue(lines[2].matches("\\[tpp\\] db-maintenance-checks-disabled=true \\(" + TS + "\\)"), lines[2]);
+    assertTrue(
+        lines[2].matches("\\[tpp\\] db-maintenance-checks-disabled=true \\(" + TS + "\\)"),
+        lines[2]);
     Run noChecks = run("db_maintenance", "on", "tpp");
-    assertTrue(noChecks.out().strip().split("\n")[2].startsWith("[tpp] db-maintenance-checks-disabled=None ("), noChecks.out());
+    assertTrue(
+        noChecks
+            .out()
+            .strip()
+            .split("\n")[2]
+            .startsWith("[tpp] db-maintenance-checks-disabled=None ("),
+        noChecks.out());
     Run off = run("db-maintenance", "off", "tpp");
     for (String l : off.out().strip().split("\n")) {
       assertTrue(l.contains("=None ("), l);
@@ -156,15 +175,41 @@ class ManageCommandsTest {
     JobRepository jobs = new JobRepository();
     TaskRepository tasks = new TaskRepository();
     Job pending = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
-    Job running = pending.withStatus(State.RUNNING, StatusCode.EXECUTING, StatusMessages.INITIATED, 200L, 150L, null, 200_000_000_000L);
+    Job running =
+        pending.withStatus(
+            State.RUNNING,
+            StatusCode.EXECUTING,
+            StatusMessages.INITIATED,
+            200L,
+            150L,
+            null,
+            200_000_000_000L);
     db.inTransaction(c -> jobs.insertAll(c, List.of(running))).await();
     JsonObject def = new JsonObject().put("id", running.id()).put("image_sha", "sha256:abc");
-    tasks.insert(db.pool(), new Task(running.id() + "-001", "test", TaskType.RUNJOB, def, true, 150, null,
-        new JsonObject(), "executing", false, null, null), running.id()).await();
+    tasks
+        .insert(
+            db.pool(),
+            new Task(
+                running.id() + "-001",
+                "test",
+                TaskType.RUNJOB,
+                def,
+                true,
+                150,
+                null,
+                new JsonObject(),
+                "executing",
+                false,
+                null,
+                null),
+            running.id())
+        .await();
 
     Run status = run("prepare-for-reboot", "--backend", "test", "--status");
-    assertEquals("\n== PREPARING FOR REBOOT ==\n1) backend 'test' is not paused\n2) 1 job(s) are running\n"
-        + "Backend 'test' is not paused. Run prepare_for_reboot, then check the status again\n", status.out());
+    assertEquals(
+        "\n== PREPARING FOR REBOOT ==\n1) backend 'test' is not paused\n2) 1 job(s) are running\n"
+            + "Backend 'test' is not paused. Run prepare_for_reboot, then check the status again\n",
+        status.out());
 
     Run prep = run("prepare-for-reboot", "--backend", "test", "-y");
     assertEquals(0, prep.code(), prep.err());
@@ -183,12 +228,16 @@ class ManageCommandsTest {
     assertTrue(cancel.definition().getValue("image_sha") == null);
 
     status = run("prepare-for-reboot", "--backend", "test", "--status");
-    assertEquals("\n== PREPARING FOR REBOOT ==\n1) backend 'test' is paused\n2) 0 job(s) are running\n"
-        + "3) 1 job(s) are being cancelled\n", status.out());
+    assertEquals(
+        "\n== PREPARING FOR REBOOT ==\n1) backend 'test' is paused\n2) 0 job(s) are running\n"
+            + "3) 1 job(s) are being cancelled\n",
+        status.out());
     tasks.deactivate(db.pool(), cancel.id(), 300L).await();
     status = run("prepare-for-reboot", "--backend", "test", "--status");
-    assertEquals("\n== PREPARING FOR REBOOT ==\n1) backend 'test' is paused\n2) 0 job(s) are running\n"
-        + "\n== READY TO REBOOT ==\nSafe to reboot now\n", status.out());
+    assertEquals(
+        "\n== PREPARING FOR REBOOT ==\n1) backend 'test' is paused\n2) 0 job(s) are running\n"
+            + "\n== READY TO REBOOT ==\nSafe to reboot now\n",
+        status.out());
   }
 
   @Test
@@ -197,12 +246,18 @@ class ManageCommandsTest {
     setUp("sqlite", "BACKUPS_PATH: \"" + backups + "\"");
     Run refused = run("backup");
     assertEquals(1, refused.code());
-    assertEquals("BACKUPS_PATH does not exist: " + backups + "\nRefusing to run on the assumption that backups are misconfigured.\n",
+    assertEquals(
+        "BACKUPS_PATH does not exist: "
+            + backups
+            + "\nRefusing to run on the assumption that backups are misconfigured.\n",
         refused.err());
     Files.createDirectories(backups);
     Files.writeString(backups.resolve("db.snapshot_2020-01-01_000000Z.sqlite"), "old");
     Files.writeString(backups.resolve("unrelated.txt"), "keep");
-    new JobRepository().insertAll(db.pool(), List.of(Jobs.pending("rap0000000000001", "generate", "test", "ws", 100))).await();
+    new JobRepository()
+        .insertAll(
+            db.pool(), List.of(Jobs.pending("rap0000000000001", "generate", "test", "ws", 100)))
+        .await();
     Run ok = run("backup");
     assertEquals(0, ok.code(), ok.err());
     List<String> names;
@@ -210,7 +265,8 @@ class ManageCommandsTest {
       names = s.map(p -> p.getFileName().toString()).sorted().toList();
     }
     assertEquals(2, names.size(), names.toString());
-    assertTrue(names.get(0).matches("db\\.snapshot_\\d{4}-\\d{2}-\\d{2}_\\d{6}Z\\.sqlite"), names.get(0));
+    assertTrue(
+        names.get(0).matches("db\\.snapshot_\\d{4}-\\d{2}-\\d{2}_\\d{6}Z\\.sqlite"), names.get(0));
     assertEquals("unrelated.txt", names.get(1));
     // the snapshot is a usable database with the job in it
     Database snap = Database.open(vertx, DatabaseTarget.sqlite(backups.resolve(names.get(0))));
@@ -239,15 +295,41 @@ class ManageCommandsTest {
     try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
       Files.writeString(repo.resolve("project.yaml"), "version: '3.0'\n");
       git.add().addFilepattern("project.yaml").call();
-      head = git.commit().setMessage("init").setSign(false).setAuthor("t", "t@example.com").setCommitter("t", "t@example.com").call().name();
+      head =
+          git.commit()
+              .setMessage("init")
+              .setSign(false)
+              .setAuthor("t", "t@example.com")
+              .setCommitter("t", "t@example.com")
+              .call()
+              .name();
     }
     List<CreateRequest> seen = new ArrayList<>();
-    AddJobCommand cmd = new AddJobCommand((v, ctx) -> request -> {
-      seen.add(request);
-      Job j = Jobs.pending(request.rapId(), request.requestedActions().get(0), request.backend(), request.workspace(), 100);
-      return ctx.db().inTransaction(c -> ctx.jobs().insertAll(c, List.of(j))).map(x -> new CreateOutcome.Created(List.of(j)));
-    });
-    Run r = run(new CommandLine(cmd), repo.toString(), "generate_dataset", "--backend", "test", "--workspace", "w1");
+    AddJobCommand cmd =
+        new AddJobCommand(
+            (v, ctx) ->
+                request -> {
+                  seen.add(request);
+                  Job j =
+                      Jobs.pending(
+                          request.rapId(),
+                          request.requestedActions().get(0),
+                          request.backend(),
+                          request.workspace(),
+                          100);
+                  return ctx.db()
+                      .inTransaction(c -> ctx.jobs().insertAll(c, List.of(j)))
+                      .map(x -> new CreateOutcome.Created(List.of(j)));
+                });
+    Run r =
+        run(
+            new CommandLine(cmd),
+            repo.toString(),
+            "generate_dataset",
+            "--backend",
+            "test",
+            "--workspace",
+            "w1");
     assertEquals(0, r.code(), r.err());
     assertEquals(1, seen.size());
     CreateRequest req = seen.get(0);
@@ -262,11 +344,23 @@ class ManageCommandsTest {
     assertTrue(r.out().contains("Created 1 new jobs:\n  w1-generate_dataset-"), r.out());
     assertEquals(1, new JobRepository().findActive(db.pool()).await().size());
 
-    AddJobCommand failing = new AddJobCommand((v, ctx) -> request -> Future.failedFuture(new JobCreationException("Action 'nope' not found in project.yaml")));
-    Run bad = run(new CommandLine(failing), repo.toString(), "nope", "--backend", "test", "--commit", "b".repeat(40));
+    AddJobCommand failing =
+        new AddJobCommand(
+            (v, ctx) ->
+                request ->
+                    Future.failedFuture(
+                        new JobCreationException("Action 'nope' not found in project.yaml")));
+    Run bad =
+        run(
+            new CommandLine(failing),
+            repo.toString(),
+            "nope",
+            "--backend",
+            "test",
+            "--commit",
+            "b".repeat(40));
     assertEquals(1, bad.code());
     assertEquals("Action 'nope' not found in project.yaml\n", bad.err());
-
   }
 
   @ParameterizedTest
@@ -275,7 +369,8 @@ class ManageCommandsTest {
     setUp(dialect, "ALLOW_LOCAL_GIT_REPOS: \"true\"");
     Path repo = dir.resolve("study");
     try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      Files.writeString(repo.resolve("project.yaml"),
+      Files.writeString(
+          repo.resolve("project.yaml"),
           "version: '4.0'\n"
               + "actions:\n"
               + "  generate_dataset:\n"
@@ -290,9 +385,15 @@ class ManageCommandsTest {
               + "      moderately_sensitive:\n"
               + "        table: output/summary.csv\n");
       git.add().addFilepattern("project.yaml").call();
-      git.commit().setMessage("init").setSign(false).setAuthor("t", "t@example.com").setCommitter("t", "t@example.com").call();
+      git.commit()
+          .setMessage("init")
+          .setSign(false)
+          .setAuthor("t", "t@example.com")
+          .setCommitter("t", "t@example.com")
+          .call();
     }
-    Run r = run("add-job", repo.toString(), "summarise", "--backend", "test", "--workspace", "demo");
+    Run r =
+        run("add-job", repo.toString(), "summarise", "--backend", "test", "--workspace", "demo");
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("Created 2 new jobs:"), r.out());
     List<Job> created = new JobRepository().findActive(db.pool()).await();

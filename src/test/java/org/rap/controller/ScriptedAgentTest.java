@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -45,12 +44,13 @@ import org.rap.testing.TestDatabases;
 
 /**
  * A scripted agent that speaks only the reference task API (plain HTTP, form-encoded payloads)
- * drives jobs created through add-job to success, failure and cancellation. The safety-net timer
- * is an hour, so every step happens through event wake-ups and long polls.
+ * drives jobs created through add-job to success, failure and cancellation. The safety-net timer is
+ * an hour, so every step happens through event wake-ups and long polls.
  */
 class ScriptedAgentTest {
   private final Vertx vertx = Vertx.vertx();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private ControllerVerticle controller;
   private String base;
 
@@ -65,9 +65,19 @@ class ScriptedAgentTest {
 
   private void start(String dialect, Path workdir) throws Exception {
     DatabaseTarget t = TestDatabases.fresh(dialect);
-    String url = t.dialect() == DatabaseTarget.Dialect.SQLITE
-        ? "sqlite:" + t.sqliteFile()
-        : "postgresql://" + t.user() + ":" + t.password() + "@" + t.host() + ":" + t.port() + "/" + t.database();
+    String url =
+        t.dialect() == DatabaseTarget.Dialect.SQLITE
+            ? "sqlite:" + t.sqliteFile()
+            : "postgresql://"
+                + t.user()
+                + ":"
+                + t.password()
+                + "@"
+                + t.host()
+                + ":"
+                + t.port()
+                + "/"
+                + t.database();
     Map<String, String> s = new HashMap<>();
     s.put("BACKENDS", "test");
     s.put("DATABASE_URL", url);
@@ -88,20 +98,45 @@ class ScriptedAgentTest {
     return request -> {
       List<Job> jobs = new ArrayList<>();
       for (String action : request.requestedActions()) {
-        jobs.add(Jobs.pending(request.rapId(), action, request.backend(), request.workspace(), System.currentTimeMillis() / 1000));
+        jobs.add(
+            Jobs.pending(
+                request.rapId(),
+                action,
+                request.backend(),
+                request.workspace(),
+                System.currentTimeMillis() / 1000));
       }
-      return ctx.db().inTransaction(c -> ctx.jobs().insertAll(c, jobs))
-          .onSuccess(v -> vertx.eventBus().publish(SchedulerEvents.JOB_CREATED,
-              new JsonObject().put("backend", request.backend()).put("count", jobs.size())))
+      return ctx.db()
+          .inTransaction(c -> ctx.jobs().insertAll(c, jobs))
+          .onSuccess(
+              v ->
+                  vertx
+                      .eventBus()
+                      .publish(
+                          SchedulerEvents.JOB_CREATED,
+                          new JsonObject()
+                              .put("backend", request.backend())
+                              .put("count", jobs.size())))
           .map(v -> (CreateOutcome) new CreateOutcome.Created(jobs));
     };
   }
 
   private List<Job> addJob(String... actions) {
-    AddJob.Options o = new AddJob.Options("https://github.com/opensafely/test", List.of(actions), "test", "ws", "main",
-        "c".repeat(40), "default", false);
+    AddJob.Options o =
+        new AddJob.Options(
+            "https://github.com/opensafely/test",
+            List.of(actions),
+            "test",
+            "ws",
+            "main",
+            "c".repeat(40),
+            "default",
+            false);
     StringWriter out = new StringWriter();
-    CreateOutcome outcome = new AddJob(fakeCreator()).run(AddJob.request(o, o.commit()), new PrintWriter(out, true)).await();
+    CreateOutcome outcome =
+        new AddJob(fakeCreator())
+            .run(AddJob.request(o, o.commit()), new PrintWriter(out, true))
+            .await();
     assertTrue(out.toString().contains("Created " + actions.length + " new jobs:"), out.toString());
     return ((CreateOutcome.Created) outcome).jobs();
   }
@@ -109,21 +144,39 @@ class ScriptedAgentTest {
   // --- the scripted agent -----------------------------------------------------------------------
 
   private JsonArray poll() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "test/tasks/?wait=2"))
-        .header("Authorization", "agent-secret").GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "test/tasks/?wait=2"))
+                .header("Authorization", "agent-secret")
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     return new JsonObject(r.body()).getJsonArray("tasks");
   }
 
-  private void update(String taskId, String stage, boolean complete, JsonObject results) throws Exception {
-    JsonObject payload = new JsonObject().put("task_id", taskId).put("stage", stage).put("results", results)
-        .put("complete", complete).put("timestamp_ns", System.currentTimeMillis() * 1_000_000L);
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "test/task/update/"))
-        .header("Authorization", "agent-secret").header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString("payload=" + URLEncoder.encode(payload.encode(), StandardCharsets.UTF_8)))
-        .build(), HttpResponse.BodyHandlers.ofString());
+  private void update(String taskId, String stage, boolean complete, JsonObject results)
+      throws Exception {
+    JsonObject payload =
+        new JsonObject()
+            .put("task_id", taskId)
+            .put("stage", stage)
+            .put("results", results)
+            .put("complete", complete)
+            .put("timestamp_ns", System.currentTimeMillis() * 1_000_000L);
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "test/task/update/"))
+                .header("Authorization", "agent-secret")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "payload=" + URLEncoder.encode(payload.encode(), StandardCharsets.UTF_8)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals("{\"response\": \"Update successful\"}".replace(" ", ""), r.body().replace(" ", ""));
+    assertEquals(
+        "{\"response\": \"Update successful\"}".replace(" ", ""), r.body().replace(" ", ""));
   }
 
   private final Set<String> finished = new HashSet<>();
@@ -148,9 +201,14 @@ class ScriptedAgentTest {
         update(id, "prepared", false, new JsonObject());
         update(id, "executing", false, new JsonObject());
         update(id, "finalizing", false, new JsonObject());
-        JsonObject results = new JsonObject().put("exit_code", action.startsWith("fail") ? 1 : 0)
-            .put("status_message", "").put("error", false).put("has_unmatched_patterns", false)
-            .put("has_level4_excluded_files", false).put("docker_image_id", "sha256:x");
+        JsonObject results =
+            new JsonObject()
+                .put("exit_code", action.startsWith("fail") ? 1 : 0)
+                .put("status_message", "")
+                .put("error", false)
+                .put("has_unmatched_patterns", false)
+                .put("has_level4_excluded_files", false)
+                .put("docker_image_id", "sha256:x");
         update(id, "finalized", true, results);
         finished.add(id);
       }
@@ -158,7 +216,12 @@ class ScriptedAgentTest {
   }
 
   private Job job(String id) {
-    return controller.context().jobs().findById(controller.context().db().pool(), id).await().orElseThrow();
+    return controller
+        .context()
+        .jobs()
+        .findById(controller.context().db().pool(), id)
+        .await()
+        .orElseThrow();
   }
 
   private void runAgentUntil(BooleanSupplier done) throws Exception {
@@ -170,15 +233,19 @@ class ScriptedAgentTest {
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void agentDrivesJobsToSuccessFailureAndCancellation(String dialect, @TempDir Path workdir) throws Exception {
+  void agentDrivesJobsToSuccessFailureAndCancellation(String dialect, @TempDir Path workdir)
+      throws Exception {
     start(dialect, workdir);
     List<Job> jobs = addJob("ok_action", "fail_action", "slow_action");
     Job ok = jobs.get(0);
     Job fail = jobs.get(1);
     Job slow = jobs.get(2);
 
-    runAgentUntil(() -> job(ok.id()).state().isFinal() && job(fail.id()).state().isFinal()
-        && job(slow.id()).statusCode() == StatusCode.EXECUTING);
+    runAgentUntil(
+        () ->
+            job(ok.id()).state().isFinal()
+                && job(fail.id()).state().isFinal()
+                && job(slow.id()).statusCode() == StatusCode.EXECUTING);
     Job okJob = job(ok.id());
     assertEquals(State.SUCCEEDED, okJob.state());
     assertEquals(StatusCode.SUCCEEDED, okJob.statusCode());
@@ -191,8 +258,18 @@ class ScriptedAgentTest {
 
     // job-server cancels the slow job (as the RAP API does), the agent gets a CANCELJOB
     ControllerContext ctx = controller.context();
-    ctx.jobs().markCancelled(ctx.db().pool(), slow.rapId(), List.of("slow_action"), System.currentTimeMillis() / 1000).await();
-    vertx.eventBus().publish(SchedulerEvents.JOB_CANCELLED, new JsonObject().put("backend", "test").put("rap_id", slow.rapId()));
+    ctx.jobs()
+        .markCancelled(
+            ctx.db().pool(),
+            slow.rapId(),
+            List.of("slow_action"),
+            System.currentTimeMillis() / 1000)
+        .await();
+    vertx
+        .eventBus()
+        .publish(
+            SchedulerEvents.JOB_CANCELLED,
+            new JsonObject().put("backend", "test").put("rap_id", slow.rapId()));
     String cancelId = slow.id() + "-001-cancel";
     runAgentUntil(() -> finished.contains(cancelId));
     Job slowJob = job(slow.id());

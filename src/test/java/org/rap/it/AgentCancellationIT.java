@@ -17,9 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 6 acceptance: cancellation while preparing, running and finished, with the real agent jar
- * and the real Docker engine, driven by a {@link ScriptedController} that cancels as the
- * controller does (the RUNJOB task is deactivated and a CANCELJOB task with the same definition
- * appears). Updates follow task-api.md section 5.2; files agent-executor.md sections 6 and 8.
+ * and the real Docker engine, driven by a {@link ScriptedController} that cancels as the controller
+ * does (the RUNJOB task is deactivated and a CANCELJOB task with the same definition appears).
+ * Updates follow task-api.md section 5.2; files agent-executor.md sections 6 and 8.
  */
 class AgentCancellationIT {
   private static final String PROJECT =
@@ -65,12 +65,22 @@ class AgentCancellationIT {
         ScriptedController.task(
             jobId + "-001",
             "runjob",
-            h.definition(jobId, ws, "job", script, Map.of("output/out.csv", "moderately_sensitive"), List.of())));
+            h.definition(
+                jobId,
+                ws,
+                "job",
+                script,
+                Map.of("output/out.csv", "moderately_sensitive"),
+                List.of())));
     return jobId;
   }
 
   private void awaitInactive(String taskId) throws InterruptedException {
-    ScriptedController.await(taskId + " complete", Duration.ofMinutes(2), () -> controller.hasUpdate(taskId, u -> u.getBoolean("complete")), this::diagnostics);
+    ScriptedController.await(
+        taskId + " complete",
+        Duration.ofMinutes(2),
+        () -> controller.hasUpdate(taskId, u -> u.getBoolean("complete")),
+        this::diagnostics);
   }
 
   @Test
@@ -87,15 +97,20 @@ class AgentCancellationIT {
     String preparingTask = preparing + "-001";
     controller.onUpdate =
         u -> {
-          if (u.getString("task_id").equals(preparingTask) && u.getString("stage").equals("preparing")) {
+          if (u.getString("task_id").equals(preparingTask)
+              && u.getString("stage").equals("preparing")) {
             controller.cancel(preparingTask);
           }
         };
     List<String> created;
-    try (AgentHarness.ContainerEvents events = new AgentHarness.ContainerEvents("os-job-" + preparing, since)) {
+    try (AgentHarness.ContainerEvents events =
+        new AgentHarness.ContainerEvents("os-job-" + preparing, since)) {
       awaitInactive(preparingTask + "-cancel");
       Thread.sleep(1000); // the agent must not go on with the inactive RUNJOB
-      assertEquals(List.of("preparing/false"), controller.stagesFor(preparingTask).subList(0, 1), diagnostics());
+      assertEquals(
+          List.of("preparing/false"),
+          controller.stagesFor(preparingTask).subList(0, 1),
+          diagnostics());
       created = events.ids("create");
       // An agent acting on each poll's list never starts this job (what happens today). One that
       // re-handles a task between polls may start it once before it sees the CANCELJOB; the
@@ -106,7 +121,8 @@ class AgentCancellationIT {
             controller.stagesFor(preparingTask).stream().noneMatch(s -> s.startsWith("executing")),
             "no container but executing reported: " + diagnostics());
       } else {
-        System.out.println("job cancelled while preparing was started before the cancellation: " + diagnostics());
+        System.out.println(
+            "job cancelled while preparing was started before the cancellation: " + diagnostics());
       }
     }
     List<String> stages = controller.stagesFor(preparingTask + "-cancel");
@@ -116,11 +132,16 @@ class AgentCancellationIT {
     assertEquals("Job cancelled by system", meta.getString("status_message"));
     assertEquals(new JsonObject(), meta.getJsonObject("outputs"));
     if (created.isEmpty()) {
-      assertTrue(List.of("prepared/false", "unknown/false").contains(stages.get(0)), stages.toString());
+      assertTrue(
+          List.of("prepared/false", "unknown/false").contains(stages.get(0)), stages.toString());
       assertEquals("None", meta.getString("exit_code"));
-      assertFalse(Files.exists(h.logDir(preparing).resolve("logs.txt")), "no container, no logs.txt");
+      assertFalse(
+          Files.exists(h.logDir(preparing).resolve("logs.txt")), "no container, no logs.txt");
     }
-    assertEquals("", AgentHarness.docker("ps", "-aq", "--filter", "name=^os-job-" + preparing + "$"), "container removed");
+    assertEquals(
+        "",
+        AgentHarness.docker("ps", "-aq", "--filter", "name=^os-job-" + preparing + "$"),
+        "container removed");
     assertFalse(Files.exists(h.volume(preparing)), "volume removed");
     assertFalse(Files.exists(h.high("cancel-preparing").resolve("output/out.csv")));
 
@@ -129,8 +150,10 @@ class AgentCancellationIT {
     String running = addJob(h, "cancel-running", script);
     String runningTask = running + "-001";
     ScriptedController.await(
-        "executing", Duration.ofMinutes(2),
-        () -> controller.hasUpdate(runningTask, u -> u.getString("stage").equals("executing")), this::diagnostics);
+        "executing",
+        Duration.ofMinutes(2),
+        () -> controller.hasUpdate(runningTask, u -> u.getString("stage").equals("executing")),
+        this::diagnostics);
     controller.cancel(runningTask);
     awaitInactive(runningTask + "-cancel");
     assertEquals(
@@ -143,11 +166,17 @@ class AgentCancellationIT {
     assertEquals("Job cancelled by system", meta.getString("status_message"));
     assertEquals(new JsonObject(), meta.getJsonObject("outputs"), "no outputs for a cancelled job");
     String logs = Files.readString(h.logDir(running).resolve("logs.txt"));
-    assertTrue(logs.contains("wrote") && logs.contains("=============JOB SUMMARY============="), logs);
+    assertTrue(
+        logs.contains("wrote") && logs.contains("=============JOB SUMMARY============="), logs);
     assertFalse(Files.exists(h.high("cancel-running").resolve("output/out.csv")));
-    assertFalse(Files.exists(h.high("cancel-running").resolve("metadata/job.log")), "no workspace log when cancelled");
+    assertFalse(
+        Files.exists(h.high("cancel-running").resolve("metadata/job.log")),
+        "no workspace log when cancelled");
     assertFalse(Files.exists(h.medium("cancel-running").resolve("metadata/job.log")));
-    assertEquals("", AgentHarness.docker("ps", "-aq", "--filter", "name=^os-job-" + running + "$"), "container removed");
+    assertEquals(
+        "",
+        AgentHarness.docker("ps", "-aq", "--filter", "name=^os-job-" + running + "$"),
+        "container removed");
     assertFalse(Files.exists(h.volume(running)), "volume removed");
 
     // 3. finished: a completed job's files are kept; the cancel reports finalized twice
@@ -156,7 +185,10 @@ class AgentCancellationIT {
     JsonObject before = metadata(h, finished);
     controller.cancel(finished + "-001");
     awaitInactive(finished + "-001-cancel");
-    assertEquals(List.of("finalized/false", "finalized/true"), controller.stagesFor(finished + "-001-cancel"), diagnostics());
+    assertEquals(
+        List.of("finalized/false", "finalized/true"),
+        controller.stagesFor(finished + "-001-cancel"),
+        diagnostics());
     assertEquals(before, metadata(h, finished), "metadata untouched");
     assertEquals(false, before.getBoolean("cancelled"));
     assertEquals("done\n", Files.readString(h.high("cancel-finished").resolve("output/out.csv")));

@@ -51,7 +51,11 @@ class AgentCrashIT {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < agents.size(); i++) {
       try {
-        sb.append("--- agent ").append(i + 1).append('\n').append(agents.get(i).output()).append('\n');
+        sb.append("--- agent ")
+            .append(i + 1)
+            .append('\n')
+            .append(agents.get(i).output())
+            .append('\n');
       } catch (Exception e) {
         sb.append(e);
       }
@@ -67,7 +71,10 @@ class AgentCrashIT {
       return List.of();
     }
     try (var s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).map(p -> dir.relativize(p) + " " + p.toFile().length()).sorted().toList();
+      return s.filter(Files::isRegularFile)
+          .map(p -> dir.relativize(p) + " " + p.toFile().length())
+          .sorted()
+          .toList();
     }
   }
 
@@ -95,16 +102,25 @@ class AgentCrashIT {
             taskId,
             "runjob",
             h.definition(
-                jobId, "crash", "slow_job", script,
-                Map.of("output/data.csv", "moderately_sensitive", "output/report.md", "moderately_sensitive"),
+                jobId,
+                "crash",
+                "slow_job",
+                script,
+                Map.of(
+                    "output/data.csv",
+                    "moderately_sensitive",
+                    "output/report.md",
+                    "moderately_sensitive"),
                 List.of())));
 
     try (AgentHarness.ContainerEvents events = new AgentHarness.ContainerEvents(name, since)) {
       JarProcess first = h.startAgent(controller);
       agents.add(first);
       ScriptedController.await(
-          "the job executing", Duration.ofMinutes(2),
-          () -> controller.hasUpdate(taskId, u -> "executing".equals(u.getString("stage"))), this::logs);
+          "the job executing",
+          Duration.ofMinutes(2),
+          () -> controller.hasUpdate(taskId, u -> "executing".equals(u.getString("stage"))),
+          this::logs);
       JsonObject before = AgentHarness.inspect(name);
       assertNotNull(before, "the job's container exists");
       String containerId = before.getString("Id");
@@ -115,41 +131,63 @@ class AgentCrashIT {
       JsonObject orphan = AgentHarness.inspect(name);
       assertNotNull(orphan, "the container outlives the agent");
       assertEquals(containerId, orphan.getString("Id"));
-      assertTrue(orphan.getJsonObject("State").getBoolean("Running"), "the job keeps running without its agent");
-      assertFalse(controller.hasUpdate(taskId, u -> u.getBoolean("complete")), "nothing final before the kill");
+      assertTrue(
+          orphan.getJsonObject("State").getBoolean("Running"),
+          "the job keeps running without its agent");
+      assertFalse(
+          controller.hasUpdate(taskId, u -> u.getBoolean("complete")),
+          "nothing final before the kill");
 
       JarProcess second = h.startAgent(controller);
       agents.add(second);
       ScriptedController.await(
-          "the job complete", Duration.ofMinutes(2), () -> !controller.isActive(taskId), this::logs);
+          "the job complete",
+          Duration.ofMinutes(2),
+          () -> !controller.isActive(taskId),
+          this::logs);
       // the next rounds see the task inactive: give the agent a moment to (wrongly) act again
       Thread.sleep(1500);
 
       // exactly one container, ever: the one that was running when the first agent died
       assertEquals(List.of(containerId), events.ids("create"), "docker events: " + events.lines);
       assertEquals(List.of(containerId), events.ids("start"), "docker events: " + events.lines);
-      assertTrue(events.ids("die").stream().allMatch(containerId::equals), "docker events: " + events.lines);
+      assertTrue(
+          events.ids("die").stream().allMatch(containerId::equals),
+          "docker events: " + events.lines);
       assertEquals(List.of(), events.ids("kill"), "nobody killed the job: " + events.lines);
       ScriptedController.await(
-          "the container removed", Duration.ofSeconds(30), () -> !events.ids("destroy").isEmpty(), this::logs);
-      assertEquals("", AgentHarness.docker("ps", "-aq", "--filter", "name=^" + name + "$"), "cleanup removed it");
+          "the container removed",
+          Duration.ofSeconds(30),
+          () -> !events.ids("destroy").isEmpty(),
+          this::logs);
+      assertEquals(
+          "",
+          AgentHarness.docker("ps", "-aq", "--filter", "name=^" + name + "$"),
+          "cleanup removed it");
 
       // the controller got exactly one final result, from the second agent, and no re-prepare
-      List<JsonObject> finals = controller.updatesFor(taskId).stream().filter(u -> u.getBoolean("complete")).toList();
+      List<JsonObject> finals =
+          controller.updatesFor(taskId).stream().filter(u -> u.getBoolean("complete")).toList();
       assertEquals(1, finals.size(), logs());
       JsonObject fin = finals.get(0);
       assertEquals("finalized", fin.getString("stage"), logs());
-      assertTrue(controller.updatesFor(taskId).indexOf(fin) >= 0 && controller.updates.indexOf(fin) >= updatesAtKill);
+      assertTrue(
+          controller.updatesFor(taskId).indexOf(fin) >= 0
+              && controller.updates.indexOf(fin) >= updatesAtKill);
       List<String> stages = controller.stagesFor(taskId);
       assertEquals(1, stages.stream().filter("preparing/false"::equals).count(), stages.toString());
       assertEquals(1, stages.stream().filter("prepared/false"::equals).count(), stages.toString());
-      assertEquals(1, stages.stream().filter("finalizing/false"::equals).count(), stages.toString());
+      assertEquals(
+          1, stages.stream().filter("finalizing/false"::equals).count(), stages.toString());
       assertEquals("finalized/true", stages.get(stages.size() - 1), stages.toString());
       JsonObject results = fin.getJsonObject("results");
       assertEquals("0", results.getString("exit_code"), results.encodePrettily());
       assertEquals("Completed successfully", results.getString("status_message"));
       assertEquals(false, results.getValue("error"));
-      assertEquals(containerId, results.getJsonObject("container_metadata").getString("Id"), "the same container");
+      assertEquals(
+          containerId,
+          results.getJsonObject("container_metadata").getString("Id"),
+          "the same container");
       assertEquals(taskId, results.getString("task_id"));
       assertFalse(results.containsKey("outputs"), "results are redacted");
 
@@ -161,9 +199,12 @@ class AgentCrashIT {
       assertEquals("a,b\n1,2\n", Files.readString(medium.resolve("output/data.csv")));
       assertEquals("# report\n", Files.readString(medium.resolve("output/report.md")));
       assertEquals(List.of(h.logDir(jobId).resolve("metadata.json")), h.metadataFiles(jobId));
-      JsonObject metadata = new JsonObject(Files.readString(h.logDir(jobId).resolve("metadata.json")));
+      JsonObject metadata =
+          new JsonObject(Files.readString(h.logDir(jobId).resolve("metadata.json")));
       assertEquals(
-          new JsonObject().put("output/data.csv", "moderately_sensitive").put("output/report.md", "moderately_sensitive"),
+          new JsonObject()
+              .put("output/data.csv", "moderately_sensitive")
+              .put("output/report.md", "moderately_sensitive"),
           metadata.getJsonObject("outputs"));
       assertEquals("0", metadata.getString("exit_code"));
       assertEquals(containerId, metadata.getJsonObject("container_metadata").getString("Id"));
@@ -173,9 +214,12 @@ class AgentCrashIT {
       assertEquals(1, jobLog.split("=============JOB SUMMARY=============", -1).length - 1, jobLog);
       assertEquals(jobLog, Files.readString(high.resolve("metadata/slow_job.log")));
       assertEquals(jobLog, Files.readString(medium.resolve("metadata/slow_job.log")));
-      JsonObject manifest = new JsonObject(Files.readString(medium.resolve("metadata/manifest.json")));
+      JsonObject manifest =
+          new JsonObject(Files.readString(medium.resolve("metadata/manifest.json")));
       assertEquals(2, manifest.getJsonObject("outputs").size(), manifest.encodePrettily());
-      assertEquals(jobId, manifest.getJsonObject("outputs").getJsonObject("output/data.csv").getString("job_id"));
+      assertEquals(
+          jobId,
+          manifest.getJsonObject("outputs").getJsonObject("output/data.csv").getString("job_id"));
       assertFalse(Files.exists(h.volume(jobId)), "volume deleted by cleanup");
     }
     assertEquals(0, agents.get(1).terminate(), logs());
@@ -204,22 +248,32 @@ class AgentCrashIT {
             taskId,
             "runjob",
             h.definition(
-                jobId, "crashfin", "big_job", script,
-                Map.of("output/big*.bin", "highly_sensitive", "output/summary.csv", "moderately_sensitive"),
+                jobId,
+                "crashfin",
+                "big_job",
+                script,
+                Map.of(
+                    "output/big*.bin",
+                    "highly_sensitive",
+                    "output/summary.csv",
+                    "moderately_sensitive"),
                 List.of())));
     try (AgentHarness.ContainerEvents events = new AgentHarness.ContainerEvents(name, since)) {
       JarProcess first = h.startAgent(controller);
       agents.add(first);
       ScriptedController.await(
-          "finalizing", Duration.ofMinutes(3),
-          () -> controller.hasUpdate(taskId, u -> "finalizing".equals(u.getString("stage"))), this::logs);
+          "finalizing",
+          Duration.ofMinutes(3),
+          () -> controller.hasUpdate(taskId, u -> "finalizing".equals(u.getString("stage"))),
+          this::logs);
       // kill once the copying of outputs into the workspace has begun
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (listing(h.high("crashfin")).isEmpty() && System.nanoTime() < deadline) {
         Thread.sleep(2);
       }
       killMinus9(first);
-      System.out.println("high-privacy workspace when the agent died: " + listing(h.high("crashfin")));
+      System.out.println(
+          "high-privacy workspace when the agent died: " + listing(h.high("crashfin")));
       boolean finishedBeforeKill =
           Files.exists(h.logDir(jobId).resolve("metadata.json")) || !controller.isActive(taskId);
       Assumptions.assumeFalse(finishedBeforeKill, "finalize completed before SIGKILL landed");
@@ -229,30 +283,43 @@ class AgentCrashIT {
       JarProcess second = h.startAgent(controller);
       agents.add(second);
       ScriptedController.await(
-          "the job complete", Duration.ofMinutes(3), () -> !controller.isActive(taskId), this::logs);
+          "the job complete",
+          Duration.ofMinutes(3),
+          () -> !controller.isActive(taskId),
+          this::logs);
       Thread.sleep(1500);
 
       assertEquals(1, events.ids("create").size(), "docker events: " + events.lines);
-      List<JsonObject> finals = controller.updatesFor(taskId).stream().filter(u -> u.getBoolean("complete")).toList();
+      List<JsonObject> finals =
+          controller.updatesFor(taskId).stream().filter(u -> u.getBoolean("complete")).toList();
       assertEquals(1, finals.size(), logs());
       JsonObject results = finals.get(0).getJsonObject("results");
       assertEquals("finalized", finals.get(0).getString("stage"));
-      assertEquals("Completed successfully", results.getString("status_message"), results.encodePrettily());
-      assertEquals(container.getString("Id"), results.getJsonObject("container_metadata").getString("Id"));
+      assertEquals(
+          "Completed successfully", results.getString("status_message"), results.encodePrettily());
+      assertEquals(
+          container.getString("Id"), results.getJsonObject("container_metadata").getString("Id"));
       assertEquals(List.of(h.logDir(jobId).resolve("metadata.json")), h.metadataFiles(jobId));
-      JsonObject metadata = new JsonObject(Files.readString(h.logDir(jobId).resolve("metadata.json")));
+      JsonObject metadata =
+          new JsonObject(Files.readString(h.logDir(jobId).resolve("metadata.json")));
       assertEquals(7, metadata.getJsonObject("outputs").size(), metadata.encodePrettily());
       for (int i = 1; i <= 6; i++) {
         Path out = h.high("crashfin").resolve("output/big" + i + ".bin");
         assertEquals(40L << 20, Files.size(out), out.toString());
       }
       try (var s = Files.walk(h.high("crashfin"))) {
-        List<Path> leftovers = s.filter(p -> !Files.isDirectory(p))
-            .filter(p -> !p.getFileName().toString().matches("big\\d\\.bin|summary\\.csv|big_job\\.log"))
-            .toList();
+        List<Path> leftovers =
+            s.filter(p -> !Files.isDirectory(p))
+                .filter(
+                    p ->
+                        !p.getFileName()
+                            .toString()
+                            .matches("big\\d\\.bin|summary\\.csv|big_job\\.log"))
+                .toList();
         assertEquals(List.of(), leftovers, "no temporary files left in the workspace");
       }
-      JsonObject manifest = new JsonObject(Files.readString(h.medium("crashfin").resolve("metadata/manifest.json")));
+      JsonObject manifest =
+          new JsonObject(Files.readString(h.medium("crashfin").resolve("metadata/manifest.json")));
       assertEquals(7, manifest.getJsonObject("outputs").size(), manifest.encodePrettily());
       assertEquals("n\n1\n", Files.readString(h.medium("crashfin").resolve("output/summary.csv")));
       String jobLog = Files.readString(h.logDir(jobId).resolve("logs.txt"));

@@ -27,8 +27,10 @@ import org.rap.common.model.JobDefinition;
 final class AgentHarness {
   static final String TOKEN = "agent-secret";
   static final String IMAGE = "ghcr.io/opensafely-core/python:v2";
+
   /** 2025-11-22: the job log directory is {@code logs/2025-11/os-job-<id>}. */
   static final long CREATED_AT = 1_763_769_600L;
+
   static final String LOG_MONTH = "2025-11";
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -36,7 +38,10 @@ final class AgentHarness {
   final String repo;
   final String commit;
 
-  /** A study repository at {@code dir} with {@code project.yaml} and the given files, committed on main. */
+  /**
+   * A study repository at {@code dir} with {@code project.yaml} and the given files, committed on
+   * main.
+   */
   AgentHarness(Path tmp, String projectYaml, Map<String, String> files) throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("study"));
     Files.writeString(dir.resolve("project.yaml"), projectYaml);
@@ -48,7 +53,14 @@ final class AgentHarness {
     try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
       git.add().addFilepattern(".").call();
       PersonIdent who = new PersonIdent("RAP test", "rap@example.org");
-      commit = git.commit().setMessage("study").setAuthor(who).setCommitter(who).setSign(false).call().getName();
+      commit =
+          git.commit()
+              .setMessage("study")
+              .setAuthor(who)
+              .setCommitter(who)
+              .setSign(false)
+              .call()
+              .getName();
     }
     repo = dir.toAbsolutePath().toString();
     workdir = Files.createDirectories(tmp.resolve("agent"));
@@ -63,9 +75,17 @@ final class AgentHarness {
     return sb.toString();
   }
 
-  /** A RUNJOB definition (job-model.md section 6.1) running {@code sh -c <script>} in {@link #IMAGE}. */
+  /**
+   * A RUNJOB definition (job-model.md section 6.1) running {@code sh -c <script>} in {@link
+   * #IMAGE}.
+   */
   JsonObject definition(
-      String jobId, String workspace, String action, String script, Map<String, String> outputs, List<String> inputJobIds) {
+      String jobId,
+      String workspace,
+      String action,
+      String script,
+      Map<String, String> outputs,
+      List<String> inputJobIds) {
     JsonObject spec = new JsonObject();
     outputs.forEach(spec::put);
     return new JsonObject()
@@ -74,7 +94,9 @@ final class AgentHarness {
         .put("task_id", jobId + "-001")
         .put("repo_url", repo)
         .put("commit", commit)
-        .put("study", new JsonObject().put("git_repo_url", repo).put("commit", commit).put("branch", "main"))
+        .put(
+            "study",
+            new JsonObject().put("git_repo_url", repo).put("commit", commit).put("branch", "main"))
         .put("workspace", workspace)
         .put("action", action)
         .put("created_at", CREATED_AT)
@@ -181,16 +203,24 @@ final class AgentHarness {
     ContainerEvents(String containerName, long sinceEpochSeconds) throws IOException {
       process =
           new ProcessBuilder(
-                  "docker", "events", "--since", String.valueOf(sinceEpochSeconds),
-                  "--filter", "type=container", "--filter", "container=" + containerName,
-                  "--format", "{{.Action}} {{.Actor.ID}}")
+                  "docker",
+                  "events",
+                  "--since",
+                  String.valueOf(sinceEpochSeconds),
+                  "--filter",
+                  "type=container",
+                  "--filter",
+                  "container=" + containerName,
+                  "--format",
+                  "{{.Action}} {{.Actor.ID}}")
               .redirectErrorStream(true)
               .start();
       Thread reader =
           new Thread(
               () -> {
                 try (BufferedReader r =
-                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                   String line;
                   while ((line = r.readLine()) != null) {
                     lines.add(line.strip());

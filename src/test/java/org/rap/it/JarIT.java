@@ -56,17 +56,20 @@ class JarIT {
   @Test
   void controllerRefusesAnUnmigratedDatabase() throws Exception {
     JarProcess.Result r =
-        JarProcess.run(env("CONTROLLER_PORT", String.valueOf(JarProcess.freePort())), "--role=controller");
+        JarProcess.run(
+            env("CONTROLLER_PORT", String.valueOf(JarProcess.freePort())), "--role=controller");
     assertEquals(2, r.exit(), r.output());
     assertTrue(r.output().contains("migrate"), r.output());
-    assertTrue(!Files.exists(workdir.resolve("db.sqlite")), "refusing must not create the database");
+    assertTrue(
+        !Files.exists(workdir.resolve("db.sqlite")), "refusing must not create the database");
   }
 
   @Test
   void migrateThenServeOnSqliteAndStopGracefully() throws Exception {
     JarProcess.Result first = JarProcess.run(env(), "migrate");
     assertEquals(0, first.exit(), first.output());
-    assertTrue(first.output().matches("(?s).*[1-9]\\d* migration\\(s\\) applied.*"), first.output());
+    assertTrue(
+        first.output().matches("(?s).*[1-9]\\d* migration\\(s\\) applied.*"), first.output());
     JarProcess.Result again = JarProcess.run(env(), "migrate");
     assertEquals(0, again.exit(), again.output());
     assertTrue(again.output().contains("0 migration(s) applied"), again.output());
@@ -76,17 +79,29 @@ class JarIT {
   @Test
   void migrateThenServeOnPostgres() throws Exception {
     DatabaseTarget pg = TestDatabases.fresh("postgresql");
-    String url = "postgresql://" + pg.user() + ":" + pg.password() + "@" + pg.host() + ":" + pg.port() + "/" + pg.database();
+    String url =
+        "postgresql://"
+            + pg.user()
+            + ":"
+            + pg.password()
+            + "@"
+            + pg.host()
+            + ":"
+            + pg.port()
+            + "/"
+            + pg.database();
     JarProcess.Result migrated = JarProcess.run(env("DATABASE_URL", url), "migrate");
     assertEquals(0, migrated.exit(), migrated.output());
-    serveAndStop(env("DATABASE_URL", url, "CONTROLLER_PORT", String.valueOf(JarProcess.freePort())));
+    serveAndStop(
+        env("DATABASE_URL", url, "CONTROLLER_PORT", String.valueOf(JarProcess.freePort())));
   }
 
   private void serveAndStop(Map<String, String> env) throws Exception {
     String port = env.get("CONTROLLER_PORT");
     try (JarProcess p = JarProcess.start(env, "--role=controller")) {
       String base = "http://localhost:" + port;
-      assertEquals(200, p.awaitStatus(base + "/health/ready", 200, Duration.ofSeconds(60)), p.output());
+      assertEquals(
+          200, p.awaitStatus(base + "/health/ready", 200, Duration.ofSeconds(60)), p.output());
       assertEquals(200, JarProcess.status(base + "/health/live"));
       assertEquals("{\"method\":\"GET\"}", JarProcess.body(base + "/"));
       assertEquals(0, p.terminate(), "SIGTERM must exit 0:\n" + p.output());
@@ -98,9 +113,19 @@ class JarIT {
     int agentPort = JarProcess.freePort();
     try (JarProcess p =
         JarProcess.start(
-            env("BACKEND", "test", "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:1/", "AGENT_PORT", String.valueOf(agentPort)),
+            env(
+                "BACKEND",
+                "test",
+                "CONTROLLER_TASK_API_ENDPOINT",
+                "http://localhost:1/",
+                "AGENT_PORT",
+                String.valueOf(agentPort)),
             "--role=agent")) {
-      assertEquals(200, p.awaitStatus("http://localhost:" + agentPort + "/health/live", 200, Duration.ofSeconds(60)), p.output());
+      assertEquals(
+          200,
+          p.awaitStatus(
+              "http://localhost:" + agentPort + "/health/live", 200, Duration.ofSeconds(60)),
+          p.output());
       assertEquals(0, p.terminate(), p.output());
     }
     assertEquals(0, JarProcess.run(env(), "migrate").exit());
@@ -113,8 +138,15 @@ class JarIT {
                 "AGENT_PORT", String.valueOf(port2),
                 "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + controllerPort + "/"),
             "--role=all")) {
-      assertEquals(200, p.awaitStatus("http://localhost:" + controllerPort + "/health/ready", 200, Duration.ofSeconds(60)), p.output());
-      assertEquals(200, p.awaitStatus("http://localhost:" + port2 + "/health/live", 200, Duration.ofSeconds(10)), p.output());
+      assertEquals(
+          200,
+          p.awaitStatus(
+              "http://localhost:" + controllerPort + "/health/ready", 200, Duration.ofSeconds(60)),
+          p.output());
+      assertEquals(
+          200,
+          p.awaitStatus("http://localhost:" + port2 + "/health/live", 200, Duration.ofSeconds(10)),
+          p.output());
       assertEquals(0, p.terminate(), p.output());
     }
   }
@@ -131,7 +163,10 @@ class JarIT {
             "demo");
     assertEquals(0, r.exit(), r.output());
     assertTrue(r.output().contains("report: succeeded - Completed successfully"), r.output());
-    assertTrue(Files.isRegularFile(workdir.resolve("medium_privacy/workspaces/demo/output/report.md")));
-    assertTrue(Files.isRegularFile(workdir.resolve("medium_privacy/workspaces/demo/output/patient_rows.csv.txt")));
+    assertTrue(
+        Files.isRegularFile(workdir.resolve("medium_privacy/workspaces/demo/output/report.md")));
+    assertTrue(
+        Files.isRegularFile(
+            workdir.resolve("medium_privacy/workspaces/demo/output/patient_rows.csv.txt")));
   }
 }

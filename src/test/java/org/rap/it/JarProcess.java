@@ -43,7 +43,9 @@ final class JarProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toAbsolutePath().toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().keySet().removeIf(k -> k.startsWith("RAP_") || k.equals("DATABASE_URL") || k.equals("WORKDIR"));
+    pb.environment()
+        .keySet()
+        .removeIf(k -> k.startsWith("RAP_") || k.equals("DATABASE_URL") || k.equals("WORKDIR"));
     pb.environment().putAll(env);
     Path log = Files.createTempFile("rap-it", ".log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
@@ -70,7 +72,9 @@ final class JarProcess implements AutoCloseable {
 
   static int status(String url) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding())
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+              HttpResponse.BodyHandlers.discarding())
           .statusCode();
     } catch (Exception e) {
       return -1;
@@ -78,7 +82,9 @@ final class JarProcess implements AutoCloseable {
   }
 
   static String body(String url) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   /** SIGTERM, then the exit status. */

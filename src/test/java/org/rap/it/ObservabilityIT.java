@@ -30,11 +30,11 @@ import org.rap.common.model.JobIds;
 import org.rap.testing.OtlpCollector;
 
 /**
- * Issue 8 acceptance for metrics, traces and logs: controller and agent jars on SQLite and the
- * real Docker engine, every token configured, an OTLP collector stand-in. During the run both
- * {@code /metrics} endpoints show the listed metrics moving; the collector receives each job's
- * spans under the trace id that RAP status returns in {@code trace_context}; no configured token
- * appears anywhere in either process's logs (text on the controller, JSON on the agent).
+ * Issue 8 acceptance for metrics, traces and logs: controller and agent jars on SQLite and the real
+ * Docker engine, every token configured, an OTLP collector stand-in. During the run both {@code
+ * /metrics} endpoints show the listed metrics moving; the collector receives each job's spans under
+ * the trace id that RAP status returns in {@code trace_context}; no configured token appears
+ * anywhere in either process's logs (text on the controller, JSON on the agent).
  */
 class ObservabilityIT {
   private static final String CLIENT_TOKEN = "rap-client-token-7f3a9c";
@@ -106,15 +106,22 @@ class ObservabilityIT {
     agent = JarProcess.start(ag, "--role=agent");
     String ctlBase = "http://localhost:" + controllerPort + "/";
     String agentBase = "http://localhost:" + agentPort + "/";
-    assertEquals(200, controller.awaitStatus(ctlBase + "health/ready", 200, Duration.ofSeconds(60)), controller.output());
-    assertEquals(200, agent.awaitStatus(agentBase + "health/live", 200, Duration.ofSeconds(60)), agent.output());
+    assertEquals(
+        200,
+        controller.awaitStatus(ctlBase + "health/ready", 200, Duration.ofSeconds(60)),
+        controller.output());
+    assertEquals(
+        200,
+        agent.awaitStatus(agentBase + "health/live", 200, Duration.ofSeconds(60)),
+        agent.output());
 
     Map<String, Double> ctl0 = scrape(ctlBase + "metrics");
     Map<String, Double> ag0 = scrape(agentBase + "metrics");
 
     // a RAP: a chain of three actions and a slow one whose container the agent samples
     String rapId = JobIds.newRapId();
-    JsonObject created = post(ctlBase, "rap/create/", createBody(rapId, repo, List.of("report", "slow")), 201);
+    JsonObject created =
+        post(ctlBase, "rap/create/", createBody(rapId, repo, List.of("report", "slow")), 201);
     assertEquals(4, created.getInteger("count"), created.encode());
 
     // while the slow job runs, the agent reports its container
@@ -122,45 +129,97 @@ class ObservabilityIT {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (System.nanoTime() < deadline) {
       Map<String, Double> m = scrape(agentBase + "metrics");
-      if (m.keySet().stream().anyMatch(k -> k.startsWith("rap_job_cpu_percent{")) && value(m, "rap_agent_running_containers") >= 1) {
+      if (m.keySet().stream().anyMatch(k -> k.startsWith("rap_job_cpu_percent{"))
+          && value(m, "rap_agent_running_containers") >= 1) {
         agRunning = m;
         break;
       }
       Thread.sleep(200);
     }
     assertTrue(agRunning != null, "no container gauges seen\n" + agent.output());
-    assertTrue(agRunning.keySet().stream().anyMatch(k -> k.startsWith("rap_job_memory_bytes{") && k.contains("job_id=")));
+    assertTrue(
+        agRunning.keySet().stream()
+            .anyMatch(k -> k.startsWith("rap_job_memory_bytes{") && k.contains("job_id=")));
     Map<String, Double> ctlRunning = scrape(ctlBase + "metrics"); // the slow job still runs
 
     JsonArray jobs = awaitFinal(ctlBase, rapId);
     for (Object o : jobs) {
-      assertEquals("succeeded", ((JsonObject) o).getString("status"), ((JsonObject) o).encode() + controller.output());
+      assertEquals(
+          "succeeded",
+          ((JsonObject) o).getString("status"),
+          ((JsonObject) o).encode() + controller.output());
     }
     Map<String, Double> ctl1 = scrape(ctlBase + "metrics");
     Map<String, Double> ag1 = scrape(agentBase + "metrics");
 
-    System.out.println("--- controller /metrics (rap_*)\n" + keysWithValues(ctl1, "rap_") + "\n" + keysWithValues(ctl1, "vertx_http_server_requests_total"));
-    System.out.println("--- agent /metrics (rap_*)\n" + keysWithValues(ag1, "rap_") + "\n--- agent while the slow job ran\n" + keysWithValues(agRunning, "rap_job_"));
+    System.out.println(
+        "--- controller /metrics (rap_*)\n"
+            + keysWithValues(ctl1, "rap_")
+            + "\n"
+            + keysWithValues(ctl1, "vertx_http_server_requests_total"));
+    System.out.println(
+        "--- agent /metrics (rap_*)\n"
+            + keysWithValues(ag1, "rap_")
+            + "\n--- agent while the slow job ran\n"
+            + keysWithValues(agRunning, "rap_job_"));
     // --- controller metrics moved
-    assertTrue(sum(ctl1, "vertx_http_server_requests_total", "route=\"/controller/v1/>/rap/create\"", "code=\"201\"") >= 1, keys(ctl1, "vertx_http_server_requests_total"));
-    assertTrue(sum(ctl1, "vertx_http_server_requests_total", "route=\"/controller/v1/>/rap/status\"", "code=\"200\"") >= 1, keys(ctl1, "vertx_http_server_requests_total"));
-    assertTrue(sum(ctl1, "vertx_http_server_requests_total", "route=\"/:backend/tasks/\"") > sum(ctl0, "vertx_http_server_requests_total", "route=\"/:backend/tasks/\""), keys(ctl1, "vertx_http_server_requests_total"));
+    assertTrue(
+        sum(
+                ctl1,
+                "vertx_http_server_requests_total",
+                "route=\"/controller/v1/>/rap/create\"",
+                "code=\"201\"")
+            >= 1,
+        keys(ctl1, "vertx_http_server_requests_total"));
+    assertTrue(
+        sum(
+                ctl1,
+                "vertx_http_server_requests_total",
+                "route=\"/controller/v1/>/rap/status\"",
+                "code=\"200\"")
+            >= 1,
+        keys(ctl1, "vertx_http_server_requests_total"));
+    assertTrue(
+        sum(ctl1, "vertx_http_server_requests_total", "route=\"/:backend/tasks/\"")
+            > sum(ctl0, "vertx_http_server_requests_total", "route=\"/:backend/tasks/\""),
+        keys(ctl1, "vertx_http_server_requests_total"));
     assertTrue(sum(ctl1, "rap_tasks_dispatched_total", "task_type=\"runjob\"") >= 4);
     assertEquals(0, sum(ctl0, "rap_tasks_dispatched_total"));
-    assertTrue(sum(ctl1, "rap_scheduler_loop_seconds_count") > sum(ctl0, "rap_scheduler_loop_seconds_count"));
+    assertTrue(
+        sum(ctl1, "rap_scheduler_loop_seconds_count")
+            > sum(ctl0, "rap_scheduler_loop_seconds_count"));
     assertTrue(sum(ctl1, "rap_job_status_changes_total", "status_code=\"succeeded\"") >= 4);
-    assertTrue(ctl1.keySet().stream().anyMatch(k -> k.startsWith("rap_jobs{") && k.contains("state=\"pending\"")), keys(ctl1, "rap_jobs"));
-    assertTrue(ctl1.keySet().stream().anyMatch(k -> k.startsWith("rap_queue_age_seconds{")), keys(ctl1, "rap_queue"));
-    assertTrue(ctlRunning.keySet().stream().anyMatch(k -> k.startsWith("rap_jobs_by_status_code{")), keys(ctlRunning, "rap_jobs"));
+    assertTrue(
+        ctl1.keySet().stream()
+            .anyMatch(k -> k.startsWith("rap_jobs{") && k.contains("state=\"pending\"")),
+        keys(ctl1, "rap_jobs"));
+    assertTrue(
+        ctl1.keySet().stream().anyMatch(k -> k.startsWith("rap_queue_age_seconds{")),
+        keys(ctl1, "rap_queue"));
+    assertTrue(
+        ctlRunning.keySet().stream().anyMatch(k -> k.startsWith("rap_jobs_by_status_code{")),
+        keys(ctlRunning, "rap_jobs"));
     assertTrue(sum(ctlRunning, "rap_jobs", "state=\"running\"") >= 1, keys(ctlRunning, "rap_jobs"));
-    assertTrue(ctl1.containsKey("rap_long_poll_waiters{rap_service=\"controller\"}"), keys(ctl1, "rap_long_poll"));
-    assertTrue(sum(ctl1, "rap_git_call_seconds_count", "operation=\"fetch\"") >= 1, keys(ctl1, "rap_git"));
+    assertTrue(
+        ctl1.containsKey("rap_long_poll_waiters{rap_service=\"controller\"}"),
+        keys(ctl1, "rap_long_poll"));
+    assertTrue(
+        sum(ctl1, "rap_git_call_seconds_count", "operation=\"fetch\"") >= 1, keys(ctl1, "rap_git"));
     // --- agent metrics moved
-    assertTrue(sum(ag1, "rap_docker_call_seconds_count", "operation=\"POST containers/create\"") >= 4, keys(ag1, "rap_docker"));
-    assertTrue(sum(ag1, "rap_docker_call_seconds_count") > sum(ag0, "rap_docker_call_seconds_count"));
-    assertTrue(sum(ag1, "rap_git_call_seconds_count", "operation=\"checkout\"") >= 1, keys(ag1, "rap_git"));
-    assertTrue(ag1.containsKey("rap_agent_running_containers{rap_service=\"agent\"}"), keys(ag1, "rap_agent"));
-    assertTrue(sum(ag1, "vertx_http_client_requests_total") > sum(ag0, "vertx_http_client_requests_total"), "task API calls");
+    assertTrue(
+        sum(ag1, "rap_docker_call_seconds_count", "operation=\"POST containers/create\"") >= 4,
+        keys(ag1, "rap_docker"));
+    assertTrue(
+        sum(ag1, "rap_docker_call_seconds_count") > sum(ag0, "rap_docker_call_seconds_count"));
+    assertTrue(
+        sum(ag1, "rap_git_call_seconds_count", "operation=\"checkout\"") >= 1,
+        keys(ag1, "rap_git"));
+    assertTrue(
+        ag1.containsKey("rap_agent_running_containers{rap_service=\"agent\"}"),
+        keys(ag1, "rap_agent"));
+    assertTrue(
+        sum(ag1, "vertx_http_client_requests_total") > sum(ag0, "vertx_http_client_requests_total"),
+        "task API calls");
     String agentText = JarProcess.body(agentBase + "metrics");
     assertFalse(agentText.contains("output/"), "no file names in agent metrics");
 
@@ -177,11 +236,14 @@ class ObservabilityIT {
         spans = collector.spansOfTrace(m.group(1));
       }
       Set<String> names = new TreeSet<>(spans.stream().map(OtlpCollector.Span::name).toList());
-      assertTrue(names.containsAll(Set.of("JOB", "SUCCEEDED", "CREATED", "INITIATED")), job.getString("action") + ": " + names);
+      assertTrue(
+          names.containsAll(Set.of("JOB", "SUCCEEDED", "CREATED", "INITIATED")),
+          job.getString("action") + ": " + names);
       if (job.getString("action").equals("slow")) {
         assertTrue(names.contains("EXECUTING"), names.toString()); // a pass saw it executing: 6 s
       }
-      OtlpCollector.Span root = spans.stream().filter(s -> s.name().equals("JOB")).findFirst().orElseThrow();
+      OtlpCollector.Span root =
+          spans.stream().filter(s -> s.name().equals("JOB")).findFirst().orElseThrow();
       assertEquals(m.group(2), root.spanId());
       assertEquals(job.getString("identifier"), root.attributes().get("job.id"));
       assertEquals("rap-controller", root.resource().get("service.name"));
@@ -191,7 +253,8 @@ class ObservabilityIT {
         }
       }
     }
-    assertTrue(collector.spans().stream().anyMatch(s -> s.name().equals("LOOP")), "scheduler LOOP spans");
+    assertTrue(
+        collector.spans().stream().anyMatch(s -> s.name().equals("LOOP")), "scheduler LOOP spans");
     assertTrue(collector.spans().stream().anyMatch(s -> s.name().equals("TICK")), "TICK spans");
 
     // --- logs: tags, formats, and never a secret
@@ -205,22 +268,38 @@ class ObservabilityIT {
       assertFalse(ctlLog.contains(secret), "controller log shows " + secret);
       assertFalse(agLog.contains(secret), "agent log shows " + secret);
     }
-    Pattern textLine = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\S+ (DEBUG|INFO|WARNING|ERROR) .*");
-    assertTrue(ctlLog.lines().anyMatch(l -> textLine.matcher(l).matches() && l.contains(" status=succeeded workspace=demo action=report id=")), ctlLog);
+    Pattern textLine =
+        Pattern.compile(
+            "^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\S+ (DEBUG|INFO|WARNING|ERROR) .*");
+    assertTrue(
+        ctlLog
+            .lines()
+            .anyMatch(
+                l ->
+                    textLine.matcher(l).matches()
+                        && l.contains(" status=succeeded workspace=demo action=report id=")),
+        ctlLog);
     long jsonLines = 0;
     for (String line : agLog.lines().toList()) {
       if (line.startsWith("{")) {
         JsonObject o = new JsonObject(line);
-        assertTrue(o.getString("time").matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), line);
+        assertTrue(
+            o.getString("time").matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"),
+            line);
         jsonLines++;
       }
     }
     assertTrue(jsonLines > 0, agLog);
     assertTrue(
-        agLog.lines()
+        agLog
+            .lines()
             .filter(l -> l.startsWith("{"))
             .map(JsonObject::new)
-            .anyMatch(o -> o.getString("message", "").startsWith("State change for job") && o.containsKey("task") && "runjob".equals(o.getString("task_type"))),
+            .anyMatch(
+                o ->
+                    o.getString("message", "").startsWith("State change for job")
+                        && o.containsKey("task")
+                        && "runjob".equals(o.getString("task_type"))),
         agLog);
   }
 
@@ -228,7 +307,9 @@ class ObservabilityIT {
 
   /** Prometheus text: {@code name{labels}} to value. */
   private static Map<String, Double> scrape(String url) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     Map<String, Double> out = new HashMap<>();
     for (String line : r.body().lines().toList()) {
@@ -255,27 +336,46 @@ class ObservabilityIT {
 
   private static String keysWithValues(Map<String, Double> m, String prefix) {
     return String.join(
-        "\n", new TreeSet<>(m.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).map(e -> e.getKey() + " " + e.getValue()).toList()));
+        "\n",
+        new TreeSet<>(
+            m.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix))
+                .map(e -> e.getKey() + " " + e.getValue())
+                .toList()));
   }
 
   private static String keys(Map<String, Double> m, String prefix) {
-    return String.join("\n", new TreeSet<>(m.keySet().stream().filter(k -> k.startsWith(prefix)).toList()));
+    return String.join(
+        "\n", new TreeSet<>(m.keySet().stream().filter(k -> k.startsWith(prefix)).toList()));
   }
 
   private JsonArray awaitFinal(String base, String rapId) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
     JsonArray jobs = new JsonArray();
     while (System.nanoTime() < deadline) {
-      jobs = post(base, "rap/status/", new JsonObject().put("rap_ids", new JsonArray().add(rapId)), 200).getJsonArray("jobs");
-      if (!jobs.isEmpty() && jobs.stream().allMatch(o -> List.of("succeeded", "failed").contains(((JsonObject) o).getString("status")))) {
+      jobs =
+          post(
+                  base,
+                  "rap/status/",
+                  new JsonObject().put("rap_ids", new JsonArray().add(rapId)),
+                  200)
+              .getJsonArray("jobs");
+      if (!jobs.isEmpty()
+          && jobs.stream()
+              .allMatch(
+                  o ->
+                      List.of("succeeded", "failed")
+                          .contains(((JsonObject) o).getString("status")))) {
         return jobs;
       }
       Thread.sleep(250);
     }
-    throw new AssertionError("timed out: " + jobs.encodePrettily() + "\n" + controller.output() + "\n" + agent.output());
+    throw new AssertionError(
+        "timed out: " + jobs.encodePrettily() + "\n" + controller.output() + "\n" + agent.output());
   }
 
-  private static JsonObject post(String base, String path, JsonObject body, int expected) throws Exception {
+  private static JsonObject post(String base, String path, JsonObject body, int expected)
+      throws Exception {
     HttpResponse<String> r =
         HTTP.send(
             HttpRequest.newBuilder(URI.create(base + "controller/v1/" + path))
@@ -331,7 +431,14 @@ class ObservabilityIT {
     try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
       git.add().addFilepattern(".").call();
       PersonIdent who = new PersonIdent("RAP test", "rap@example.org");
-      commit = git.commit().setMessage("study").setAuthor(who).setCommitter(who).setSign(false).call().getName();
+      commit =
+          git.commit()
+              .setMessage("study")
+              .setAuthor(who)
+              .setCommitter(who)
+              .setSign(false)
+              .call()
+              .getName();
     }
     return dir.toAbsolutePath().toString();
   }

@@ -20,11 +20,11 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * A controller that speaks only the reference task API (task-api.md sections 1 to 4) on
- * loopback: {@code GET /<backend>/tasks/} lists the active tasks (the {@code wait} parameter is
- * ignored, as by the reference), {@code POST /<backend>/task/update/} takes the form field
- * {@code payload}, checks the raw-token {@code Authorization} header, records every update in
- * arrival order and deactivates a task when an update says {@code complete}.
+ * A controller that speaks only the reference task API (task-api.md sections 1 to 4) on loopback:
+ * {@code GET /<backend>/tasks/} lists the active tasks (the {@code wait} parameter is ignored, as
+ * by the reference), {@code POST /<backend>/task/update/} takes the form field {@code payload},
+ * checks the raw-token {@code Authorization} header, records every update in arrival order and
+ * deactivates a task when an update says {@code complete}.
  */
 final class ScriptedController implements AutoCloseable {
   final String backend;
@@ -32,15 +32,19 @@ final class ScriptedController implements AutoCloseable {
   private final Vertx vertx = Vertx.vertx();
   private final Map<String, JsonObject> tasks = new LinkedHashMap<>();
   private final Map<String, Boolean> active = new LinkedHashMap<>();
+
   /** Every update body (the parsed {@code payload}) in arrival order. */
   final List<JsonObject> updates = new CopyOnWriteArrayList<>();
+
   /** Requests the API refused (wrong path, token or body), for diagnostics. */
   final List<String> refused = new CopyOnWriteArrayList<>();
+
   /**
    * Called with each accepted update before the agent gets its answer, under the controller's lock
    * (so a test can change the task list exactly between two agent steps).
    */
   volatile Consumer<JsonObject> onUpdate = u -> {};
+
   private HttpServer server;
 
   ScriptedController(String backend, String token) {
@@ -51,7 +55,9 @@ final class ScriptedController implements AutoCloseable {
   ScriptedController start() {
     Router r = Router.router(vertx);
     r.route().handler(BodyHandler.create());
-    r.route("/").handler(ctx -> json(ctx, 200, new JsonObject().put("method", ctx.request().method().name())));
+    r.route("/")
+        .handler(
+            ctx -> json(ctx, 200, new JsonObject().put("method", ctx.request().method().name())));
     r.get("/:backend/tasks/").handler(this::tasks);
     r.post("/:backend/task/update/").handler(this::update);
     // a finalized job's results (container_metadata) exceed Netty's 8 KiB default for a form field
@@ -74,7 +80,9 @@ final class ScriptedController implements AutoCloseable {
     active.put(task.getString("id"), true);
   }
 
-  /** What the controller does when a job is cancelled: the RUNJOB task goes, a CANCELJOB task comes. */
+  /**
+   * What the controller does when a job is cancelled: the RUNJOB task goes, a CANCELJOB task comes.
+   */
   synchronized void cancel(String runTaskId) {
     JsonObject run = tasks.get(runTaskId);
     active.put(runTaskId, false);
@@ -93,7 +101,9 @@ final class ScriptedController implements AutoCloseable {
         .put("backend", definition.getString("backend", "test"))
         .put("type", type)
         .put("definition", definition)
-        .put("attributes", new JsonObject().put("user", "alice").put("project", "p").put("orgs", "opensafely"))
+        .put(
+            "attributes",
+            new JsonObject().put("user", "alice").put("project", "p").put("orgs", "opensafely"))
         .put("created_at", System.currentTimeMillis() / 1000);
   }
 
@@ -103,7 +113,9 @@ final class ScriptedController implements AutoCloseable {
 
   /** {@code stage/complete} of every update of a task, in order. */
   List<String> stagesFor(String taskId) {
-    return updatesFor(taskId).stream().map(u -> u.getString("stage") + "/" + u.getBoolean("complete")).toList();
+    return updatesFor(taskId).stream()
+        .map(u -> u.getString("stage") + "/" + u.getBoolean("complete"))
+        .toList();
   }
 
   boolean hasUpdate(String taskId, Predicate<JsonObject> p) {
@@ -128,18 +140,31 @@ final class ScriptedController implements AutoCloseable {
     String b = ctx.pathParam("backend");
     if (!b.equals(backend)) {
       refused.add(ctx.request().path() + ": unknown backend");
-      json(ctx, 404, new JsonObject().put("error", "Not found").put("details", "Backend '" + b + "' not found"));
+      json(
+          ctx,
+          404,
+          new JsonObject()
+              .put("error", "Not found")
+              .put("details", "Backend '" + b + "' not found"));
       return false;
     }
     String auth = ctx.request().getHeader("Authorization");
     if (auth == null || auth.isEmpty()) {
       refused.add(ctx.request().path() + ": no token");
-      json(ctx, 401, new JsonObject().put("error", "Unauthorized").put("details", "No token provided"));
+      json(
+          ctx,
+          401,
+          new JsonObject().put("error", "Unauthorized").put("details", "No token provided"));
       return false;
     }
     if (!auth.equals(token)) {
       refused.add(ctx.request().path() + ": invalid token");
-      json(ctx, 401, new JsonObject().put("error", "Unauthorized").put("details", "Invalid token for backend '" + b + "'"));
+      json(
+          ctx,
+          401,
+          new JsonObject()
+              .put("error", "Unauthorized")
+              .put("details", "Invalid token for backend '" + b + "'"));
       return false;
     }
     return true;
@@ -153,11 +178,12 @@ final class ScriptedController implements AutoCloseable {
     synchronized (this) {
       List<JsonObject> db = new ArrayList<>();
       List<JsonObject> rest = new ArrayList<>();
-      tasks.forEach((id, t) -> {
-        if (isActive(id)) {
-          (t.getString("type").equals("dbstatus") ? db : rest).add(t);
-        }
-      });
+      tasks.forEach(
+          (id, t) -> {
+            if (isActive(id)) {
+              (t.getString("type").equals("dbstatus") ? db : rest).add(t);
+            }
+          });
       db.forEach(out::add);
       rest.forEach(out::add);
     }
@@ -172,7 +198,8 @@ final class ScriptedController implements AutoCloseable {
     String payload = ctx.request().getFormAttribute("payload");
     if (!contentType.startsWith("application/x-www-form-urlencoded") || payload == null) {
       refused.add("update without a form field payload (" + contentType + ")");
-      json(ctx, 400, new JsonObject().put("error", "Bad request").put("details", "missing payload"));
+      json(
+          ctx, 400, new JsonObject().put("error", "Bad request").put("details", "missing payload"));
       return;
     }
     JsonObject u;
@@ -206,7 +233,10 @@ final class ScriptedController implements AutoCloseable {
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(body.encode());
   }
 
   @Override

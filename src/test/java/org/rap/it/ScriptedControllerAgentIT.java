@@ -74,17 +74,54 @@ class ScriptedControllerAgentIT {
   /** agent-executor.md section 7.2, every key. */
   static final Set<String> METADATA_KEYS =
       Set.of(
-          "outputs", "unmatched_patterns", "unmatched_outputs", "status_message", "hint", "timestamp_ns",
-          "job_definition_id", "job_definition_rap_id", "task_id", "created_at", "user", "completed_at",
-          "docker_image_id", "expected_image_id", "exit_code", "oom_killed", "container_metadata", "commit",
-          "database_name", "action_version", "action_revision", "action_created", "base_revision", "base_created",
-          "level4_excluded_files", "cancelled", "error", "job_metrics");
+          "outputs",
+          "unmatched_patterns",
+          "unmatched_outputs",
+          "status_message",
+          "hint",
+          "timestamp_ns",
+          "job_definition_id",
+          "job_definition_rap_id",
+          "task_id",
+          "created_at",
+          "user",
+          "completed_at",
+          "docker_image_id",
+          "expected_image_id",
+          "exit_code",
+          "oom_killed",
+          "container_metadata",
+          "commit",
+          "database_name",
+          "action_version",
+          "action_revision",
+          "action_created",
+          "base_revision",
+          "base_created",
+          "level4_excluded_files",
+          "cancelled",
+          "error",
+          "job_metrics");
 
-  /** agent-executor.md section 6.2, every entry key (the out-of-date flags only on older entries). */
+  /**
+   * agent-executor.md section 6.2, every entry key (the out-of-date flags only on older entries).
+   */
   static final Set<String> MANIFEST_ENTRY_KEYS =
       Set.of(
-          "level", "job_id", "job_request", "action", "user", "repo", "commit", "size", "timestamp",
-          "content_hash", "excluded", "message", "row_count", "col_count");
+          "level",
+          "job_id",
+          "job_request",
+          "action",
+          "user",
+          "repo",
+          "commit",
+          "size",
+          "timestamp",
+          "content_hash",
+          "excluded",
+          "message",
+          "row_count",
+          "col_count");
 
   @TempDir Path tmp;
   private JarProcess agent;
@@ -125,7 +162,12 @@ class ScriptedControllerAgentIT {
     Map<String, Map<String, String>> specs =
         Map.of(
             "generate_dataset", Map.of("output/dataset.csv", "highly_sensitive"),
-            "summarise", Map.of("output/summary.csv", "moderately_sensitive", "output/patient_rows.csv", "moderately_sensitive"),
+            "summarise",
+                Map.of(
+                    "output/summary.csv",
+                    "moderately_sensitive",
+                    "output/patient_rows.csv",
+                    "moderately_sensitive"),
             "report", Map.of("output/report.md", "moderately_sensitive"));
     String previous = null;
     for (String action : List.of("generate_dataset", "summarise", "report")) {
@@ -134,11 +176,24 @@ class ScriptedControllerAgentIT {
       containers.add("os-job-" + jobId);
       String taskId = jobId + "-001";
       JsonObject def =
-          h.definition(jobId, ws, action, "", specs.get(action), previous == null ? List.of() : List.of(previous));
-      def.put("args", new JsonArray().add("sh").add("analysis/" + action.replace("_dataset", "") + ".sh"));
+          h.definition(
+              jobId,
+              ws,
+              action,
+              "",
+              specs.get(action),
+              previous == null ? List.of() : List.of(previous));
+      def.put(
+          "args",
+          new JsonArray().add("sh").add("analysis/" + action.replace("_dataset", "") + ".sh"));
       controller.add(ScriptedController.task(taskId, "runjob", def));
-      ScriptedController.await(action + " complete", Duration.ofMinutes(2), () -> !controller.isActive(taskId), this::diagnostics);
-      List<JsonObject> complete = controller.updatesFor(taskId).stream().filter(u -> u.getBoolean("complete")).toList();
+      ScriptedController.await(
+          action + " complete",
+          Duration.ofMinutes(2),
+          () -> !controller.isActive(taskId),
+          this::diagnostics);
+      List<JsonObject> complete =
+          controller.updatesFor(taskId).stream().filter(u -> u.getBoolean("complete")).toList();
       assertEquals(1, complete.size(), diagnostics());
       JsonObject fin = complete.get(0);
       assertEquals("finalized", fin.getString("stage"), diagnostics());
@@ -147,38 +202,61 @@ class ScriptedControllerAgentIT {
 
       // the update sequence of task-api.md section 5.1
       List<String> stages = controller.stagesFor(taskId);
-      assertEquals(List.of("preparing/false", "prepared/false"), stages.subList(0, 2), stages.toString());
-      assertEquals(List.of("finalizing/false", "finalized/true"), stages.subList(stages.size() - 2, stages.size()), stages.toString());
+      assertEquals(
+          List.of("preparing/false", "prepared/false"), stages.subList(0, 2), stages.toString());
+      assertEquals(
+          List.of("finalizing/false", "finalized/true"),
+          stages.subList(stages.size() - 2, stages.size()),
+          stages.toString());
       // after execute the new state: executing, or executed when the container was that quick
       assertTrue(
-          stages.subList(2, stages.size() - 2).stream().allMatch(st -> st.equals("executing/false") || st.equals("executed/false")),
+          stages.subList(2, stages.size() - 2).stream()
+              .allMatch(st -> st.equals("executing/false") || st.equals("executed/false")),
           stages.toString());
       assertTrue(stages.size() >= 5, "an update after execute: " + stages);
     }
     assertEquals(List.of(), controller.refused, "every request spoke the reference task API");
-    String imageId = AgentHarness.docker("image", "inspect", "--format", "{{.Id}}", AgentHarness.IMAGE);
+    String imageId =
+        AgentHarness.docker("image", "inspect", "--format", "{{.Id}}", AgentHarness.IMAGE);
 
     Path high = h.high(ws);
     Path medium = h.medium(ws);
     // outputs: every output at level 3, checked moderately_sensitive outputs at level 4
-    assertEquals("patient_id,age\n1,34\n2,51\n3,67\n", Files.readString(high.resolve("output/dataset.csv")));
+    assertEquals(
+        "patient_id,age\n1,34\n2,51\n3,67\n", Files.readString(high.resolve("output/dataset.csv")));
     assertEquals("rows\n3\n", Files.readString(high.resolve("output/summary.csv")));
     assertEquals("# Report\n\nrows: 3\n", Files.readString(high.resolve("output/report.md")));
     assertTrue(Files.isRegularFile(high.resolve("output/patient_rows.csv")));
     assertEquals(
-        sorted("metadata/generate_dataset.log", "metadata/report.log", "metadata/summarise.log",
-            "output/dataset.csv", "output/patient_rows.csv", "output/report.md", "output/summary.csv"),
+        sorted(
+            "metadata/generate_dataset.log",
+            "metadata/report.log",
+            "metadata/summarise.log",
+            "output/dataset.csv",
+            "output/patient_rows.csv",
+            "output/report.md",
+            "output/summary.csv"),
         files(high));
     assertEquals(
-        sorted("metadata/generate_dataset.log", "metadata/manifest.json", "metadata/report.log", "metadata/summarise.log",
-            "output/patient_rows.csv.txt", "output/report.md", "output/summary.csv"),
+        sorted(
+            "metadata/generate_dataset.log",
+            "metadata/manifest.json",
+            "metadata/report.log",
+            "metadata/summarise.log",
+            "output/patient_rows.csv.txt",
+            "output/report.md",
+            "output/summary.csv"),
         files(medium));
     assertEquals("rows\n3\n", Files.readString(medium.resolve("output/summary.csv")));
     assertEquals("# Report\n\nrows: 3\n", Files.readString(medium.resolve("output/report.md")));
     String explanation = Files.readString(medium.resolve("output/patient_rows.csv.txt"));
-    assertTrue(explanation.contains("output/patient_rows.csv") && explanation.contains("`patient_id` column"), explanation);
+    assertTrue(
+        explanation.contains("output/patient_rows.csv")
+            && explanation.contains("`patient_id` column"),
+        explanation);
 
-    // job log directories: HIGH_PRIVACY_STORAGE_BASE/logs/<created month>/os-job-<id>/{logs.txt,metadata.json}
+    // job log directories: HIGH_PRIVACY_STORAGE_BASE/logs/<created
+    // month>/os-job-<id>/{logs.txt,metadata.json}
     for (var e : jobs.entrySet()) {
       String action = e.getKey();
       String jobId = e.getValue();
@@ -202,7 +280,9 @@ class ScriptedControllerAgentIT {
       assertEquals(false, metadata.getValue("error"));
       assertEquals(false, metadata.getValue("cancelled"));
       assertEquals(false, metadata.getValue("oom_killed"));
-      assertEquals("os-job-" + jobId, metadata.getJsonObject("container_metadata").getString("Name").substring(1));
+      assertEquals(
+          "os-job-" + jobId,
+          metadata.getJsonObject("container_metadata").getString("Name").substring(1));
       assertEquals(
           "summarise".equals(action)
               ? new JsonObject().put("output/patient_rows.csv", "File has patient_id column")
@@ -220,48 +300,68 @@ class ScriptedControllerAgentIT {
       assertTrue(logs.contains("\nstatus_message: Completed successfully\n"), logs);
       assertTrue(logs.contains("\n\noutputs:\n"), logs);
       for (var o : specs.get(action).entrySet()) {
-        assertTrue(logs.matches("(?s).*\n  " + Pattern.quote(o.getKey()) + " +- " + o.getValue() + "\n.*"), logs);
+        assertTrue(
+            logs.matches("(?s).*\n  " + Pattern.quote(o.getKey()) + " +- " + o.getValue() + "\n.*"),
+            logs);
       }
       assertEquals(
           "summarise".equals(action),
-          logs.contains("\n\nInvalid moderately_sensitive outputs:\n  output/patient_rows.csv  - File has patient_id column"),
+          logs.contains(
+              "\n\nInvalid moderately_sensitive outputs:\n  output/patient_rows.csv  - File has patient_id column"),
           logs);
-      String said = Map.of("generate_dataset", "generated", "summarise", "summarised 3", "report", "reported").get(action);
-      assertTrue(logs.lines().anyMatch(l -> l.matches("\\S+Z " + said)), "timestamped container output: " + logs);
+      String said =
+          Map.of("generate_dataset", "generated", "summarise", "summarised 3", "report", "reported")
+              .get(action);
+      assertTrue(
+          logs.lines().anyMatch(l -> l.matches("\\S+Z " + said)),
+          "timestamped container output: " + logs);
 
       // the results the controller got (section 10): the metadata minus file names
       JsonObject results = finals.get(action).getJsonObject("results");
       Set<String> expected = new TreeSet<>(METADATA_KEYS);
-      expected.removeAll(Set.of("outputs", "unmatched_outputs", "unmatched_patterns", "level4_excluded_files"));
+      expected.removeAll(
+          Set.of("outputs", "unmatched_outputs", "unmatched_patterns", "level4_excluded_files"));
       expected.addAll(Set.of("has_unmatched_patterns", "has_level4_excluded_files"));
       assertEquals(expected, new TreeSet<>(results.fieldNames()), action + ": results keys");
-      assertEquals("summarise".equals(action), results.getBoolean("has_level4_excluded_files"), action);
+      assertEquals(
+          "summarise".equals(action), results.getBoolean("has_level4_excluded_files"), action);
       assertEquals(false, results.getBoolean("has_unmatched_patterns"));
       assertEquals(metadata.getLong("timestamp_ns"), finals.get(action).getLong("timestamp_ns"));
       for (String name : List.of("dataset.csv", "summary.csv", "patient_rows", "report.md")) {
         assertFalse(results.encode().contains(name), action + " results name a file: " + name);
       }
       assertFalse(Files.exists(h.volume(jobId)), "volume removed");
-      assertEquals("", AgentHarness.docker("ps", "-aq", "--filter", "name=^os-job-" + jobId + "$"), "container removed");
+      assertEquals(
+          "",
+          AgentHarness.docker("ps", "-aq", "--filter", "name=^os-job-" + jobId + "$"),
+          "container removed");
     }
 
     // manifest.json (section 6.2)
-    JsonObject manifest = new JsonObject(Files.readString(medium.resolve("metadata/manifest.json")));
+    JsonObject manifest =
+        new JsonObject(Files.readString(medium.resolve("metadata/manifest.json")));
     assertEquals(Set.of("workspace", "repo", "outputs"), manifest.fieldNames());
     assertEquals(ws, manifest.getString("workspace"));
     assertNull(manifest.getValue("repo"));
     JsonObject entries = manifest.getJsonObject("outputs");
     assertEquals(
-        Set.of("output/dataset.csv", "output/summary.csv", "output/patient_rows.csv", "output/report.md"),
+        Set.of(
+            "output/dataset.csv",
+            "output/summary.csv",
+            "output/patient_rows.csv",
+            "output/report.md"),
         entries.fieldNames());
     for (String path : entries.fieldNames()) {
       JsonObject entry = entries.getJsonObject(path);
       Set<String> keys = new LinkedHashSet<>(entry.fieldNames());
       assertTrue(keys.containsAll(MANIFEST_ENTRY_KEYS), path + ": " + keys);
       keys.removeAll(MANIFEST_ENTRY_KEYS);
-      assertTrue(Set.of("out_of_date_action", "out_of_date_output").containsAll(keys), path + ": " + keys);
+      assertTrue(
+          Set.of("out_of_date_action", "out_of_date_output").containsAll(keys), path + ": " + keys);
       String action =
-          path.equals("output/dataset.csv") ? "generate_dataset" : path.equals("output/report.md") ? "report" : "summarise";
+          path.equals("output/dataset.csv")
+              ? "generate_dataset"
+              : path.equals("output/report.md") ? "report" : "summarise";
       assertEquals(action, entry.getString("action"), path);
       assertEquals(jobs.get(action), entry.getString("job_id"), path);
       assertEquals("rap" + jobs.get(action).substring(0, 8), entry.getString("job_request"), path);
@@ -271,11 +371,18 @@ class ScriptedControllerAgentIT {
       assertEquals(h.commit, entry.getString("commit"));
       byte[] content = Files.readAllBytes(high.resolve(path));
       assertEquals(content.length, entry.getLong("size"), path);
-      assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)), entry.getString("content_hash"));
       assertEquals(
-          Files.getLastModifiedTime(high.resolve(path)).toMillis() / 1000.0, entry.getDouble("timestamp"), 0.01, path);
+          HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)),
+          entry.getString("content_hash"));
+      assertEquals(
+          Files.getLastModifiedTime(high.resolve(path)).toMillis() / 1000.0,
+          entry.getDouble("timestamp"),
+          0.01,
+          path);
       assertEquals(path.equals("output/patient_rows.csv"), entry.getBoolean("excluded"), path);
-      assertEquals(path.equals("output/patient_rows.csv") ? "File has patient_id column" : null, entry.getValue("message"));
+      assertEquals(
+          path.equals("output/patient_rows.csv") ? "File has patient_id column" : null,
+          entry.getValue("message"));
       if (path.equals("output/summary.csv")) {
         assertEquals(1, entry.getInteger("row_count"));
         assertEquals(1, entry.getInteger("col_count"));
@@ -287,7 +394,10 @@ class ScriptedControllerAgentIT {
         assertNull(entry.getValue("col_count"), "not a CSV");
       }
       if (entry.containsKey("out_of_date_action")) {
-        assertEquals(false, entry.getBoolean("out_of_date_action"), path + ": its action is in project.yaml");
+        assertEquals(
+            false,
+            entry.getBoolean("out_of_date_action"),
+            path + ": its action is in project.yaml");
       }
       assertNotNull(entry.getValue("timestamp"));
     }
@@ -300,7 +410,10 @@ class ScriptedControllerAgentIT {
 
   private static List<String> files(Path dir) throws Exception {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList();
+      return s.filter(Files::isRegularFile)
+          .map(p -> dir.relativize(p).toString())
+          .sorted()
+          .toList();
     }
   }
 }

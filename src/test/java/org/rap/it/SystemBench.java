@@ -31,12 +31,12 @@ import org.rap.common.model.JobIds;
  * sees it in {@code rap/status/}) minus a plain {@code docker run --rm} of the same image and
  * command, run alternately; (e) resident memory of both processes after the rounds. The first
  * {@code warmup} jobs (second argument, default 10) are not counted: services in production are
- * warm. Prints one
- * JSON object. Run by {@code make bench}; needs {@code target/rap.jar}.
+ * warm. Prints one JSON object. Run by {@code make bench}; needs {@code target/rap.jar}.
  */
 public final class SystemBench {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String CMD = "mkdir -p output && echo 1 > output/x.csv";
+
   /**
    * The JVM of the deployment (deploy/k8s: 1 GiB memory limit, {@code -XX:MaxRAMPercentage=75}),
    * outside a container: a 768 MiB heap, and the Serial collector, which the JVM picks in a 1 GiB
@@ -54,20 +54,41 @@ public final class SystemBench {
     Path repo = Files.createDirectories(tmp.resolve("study"));
     Files.writeString(
         repo.resolve("project.yaml"),
-        "version: '4.0'\nactions:\n  trivial:\n    run: python:v2 sh -c '" + CMD + "'\n"
+        "version: '4.0'\nactions:\n  trivial:\n    run: python:v2 sh -c '"
+            + CMD
+            + "'\n"
             + "    outputs: {moderately_sensitive: {x: output/x.csv}}\n");
     String commit;
     try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
       git.add().addFilepattern(".").call();
       PersonIdent who = new PersonIdent("bench", "bench@example.org");
-      commit = git.commit().setMessage("bench").setAuthor(who).setCommitter(who).setSign(false).call().getName();
+      commit =
+          git.commit()
+              .setMessage("bench")
+              .setAuthor(who)
+              .setCommitter(who)
+              .setSign(false)
+              .call()
+              .getName();
     }
     int port = JarProcess.freePort();
-    Map<String, String> common = Map.of("BACKENDS", "test", "ALLOW_LOCAL_GIT_REPOS", "true", "JOB_LOOP_INTERVAL", "1.0");
+    Map<String, String> common =
+        Map.of("BACKENDS", "test", "ALLOW_LOCAL_GIT_REPOS", "true", "JOB_LOOP_INTERVAL", "1.0");
     Map<String, String> ctl = new HashMap<>(common);
-    ctl.putAll(Map.of("WORKDIR", tmp.resolve("ctl").toString(), "CONTROLLER_PORT", String.valueOf(port),
-        "TEST_CLIENT_TOKENS", "t", "TEST_JOB_SERVER_TOKEN", "a", "MAINTENANCE_ENABLED_BACKENDS", "",
-        "DATA_CHECK_ENABLED_BACKENDS", ""));
+    ctl.putAll(
+        Map.of(
+            "WORKDIR",
+            tmp.resolve("ctl").toString(),
+            "CONTROLLER_PORT",
+            String.valueOf(port),
+            "TEST_CLIENT_TOKENS",
+            "t",
+            "TEST_JOB_SERVER_TOKEN",
+            "a",
+            "MAINTENANCE_ENABLED_BACKENDS",
+            "",
+            "DATA_CHECK_ENABLED_BACKENDS",
+            ""));
     Map<String, String> ag = new HashMap<>(common);
     ag.put("TZ", "UTC"); // log timestamps are parsed as UTC
     // JVM ergonomics of the deployment (see JVM_OPTIONS), reproduced outside a container;
@@ -77,15 +98,29 @@ public final class SystemBench {
       ctl.put("JAVA_TOOL_OPTIONS", jvm);
       ag.put("JAVA_TOOL_OPTIONS", jvm);
     }
-    ag.putAll(Map.of("WORKDIR", tmp.resolve("agent").toString(), "BACKEND", "test",
-        "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + port + "/", "CONTROLLER_TASK_API_TOKEN", "a",
-        "USING_DUMMY_DATA_BACKEND", "true", "DOCKER_PROXY", "none", "AGENT_PORT", String.valueOf(JarProcess.freePort())));
+    ag.putAll(
+        Map.of(
+            "WORKDIR",
+            tmp.resolve("agent").toString(),
+            "BACKEND",
+            "test",
+            "CONTROLLER_TASK_API_ENDPOINT",
+            "http://localhost:" + port + "/",
+            "CONTROLLER_TASK_API_TOKEN",
+            "a",
+            "USING_DUMMY_DATA_BACKEND",
+            "true",
+            "DOCKER_PROXY",
+            "none",
+            "AGENT_PORT",
+            String.valueOf(JarProcess.freePort())));
     if (JarProcess.run(ctl, "migrate").exit() != 0) {
       throw new IllegalStateException("migrate failed");
     }
     try (JarProcess controller = JarProcess.start(ctl, "--role=controller");
         JarProcess agent = JarProcess.start(ag, "--role=agent")) {
-      controller.awaitStatus("http://localhost:" + port + "/health/ready", 200, Duration.ofSeconds(60));
+      controller.awaitStatus(
+          "http://localhost:" + port + "/health/ready", 200, Duration.ofSeconds(60));
       String api = "http://localhost:" + port + "/controller/v1/";
       List<Long> firstReports = new ArrayList<>();
       List<Long> createRequests = new ArrayList<>();
@@ -100,8 +135,10 @@ public final class SystemBench {
         long createdNs = System.nanoTime() - t0;
         long firstReport = -1;
         while (true) {
-          JsonObject job = post(api + "rap/status/", new JsonObject().put("rap_ids", new JsonArray().add(rap)))
-              .getJsonArray("jobs").getJsonObject(0);
+          JsonObject job =
+              post(api + "rap/status/", new JsonObject().put("rap_ids", new JsonArray().add(rap)))
+                  .getJsonArray("jobs")
+                  .getJsonObject(0);
           String code = job.getString("status_code");
           if (firstReport < 0 && !List.of("created", "initiated").contains(code)) {
             firstReport = System.nanoTime() - t0;
@@ -119,8 +156,18 @@ public final class SystemBench {
         }
         long t1 = System.nanoTime() - t0;
         long d0 = System.nanoTime();
-        Process p = new ProcessBuilder("docker", "run", "--rm", "--network", "none", "ghcr.io/opensafely-core/python:v2",
-            "sh", "-c", CMD).start();
+        Process p =
+            new ProcessBuilder(
+                    "docker",
+                    "run",
+                    "--rm",
+                    "--network",
+                    "none",
+                    "ghcr.io/opensafely-core/python:v2",
+                    "sh",
+                    "-c",
+                    CMD)
+                .start();
         p.waitFor();
         long d1 = System.nanoTime() - d0;
         if (i > 0) { // rounds up to 0 warm up
@@ -138,36 +185,40 @@ public final class SystemBench {
       long agentRss = rssMb(agent.process.pid());
       Map<String, Long> received = receivedAtMs(agent.output());
       List<Long> dispatch = new ArrayList<>();
-      createdAtMs.forEach((task, created) -> {
-        Long at = received.get(task);
-        if (at == null) {
-          throw new IllegalStateException("no 'Received runjob task " + task + "' line in the agent log " + agent.log);
-        }
-        dispatch.add(at - created);
-      });
-      JsonObject out = new JsonObject()
-          .put("rounds", rounds)
-          .put("warmup_rounds", warmup)
-          .put("dispatch_ms_median", Stats.median(dispatch))
-          .put("dispatch_ms_p99", Stats.percentile(dispatch, 99))
-          .put("dispatch_ms_max", Stats.percentile(dispatch, 100))
-          .put("create_request_ms_median", Stats.median(createRequests))
-          .put("create_to_first_agent_report_in_status_ms_median", Stats.median(firstReports))
-          .put("trivial_job_total_ms_median", Stats.median(total))
-          .put("docker_run_rm_ms_median", Stats.median(docker))
-          .put("per_job_overhead_ms_median", Stats.median(overhead))
-          .put("per_job_overhead_ms_p90", Stats.percentile(overhead, 90))
-          .put("controller_rss_mb", controllerRss)
-          .put("agent_rss_mb", agentRss)
-          .put("jvm_options", jvm);
+      createdAtMs.forEach(
+          (task, created) -> {
+            Long at = received.get(task);
+            if (at == null) {
+              throw new IllegalStateException(
+                  "no 'Received runjob task " + task + "' line in the agent log " + agent.log);
+            }
+            dispatch.add(at - created);
+          });
+      JsonObject out =
+          new JsonObject()
+              .put("rounds", rounds)
+              .put("warmup_rounds", warmup)
+              .put("dispatch_ms_median", Stats.median(dispatch))
+              .put("dispatch_ms_p99", Stats.percentile(dispatch, 99))
+              .put("dispatch_ms_max", Stats.percentile(dispatch, 100))
+              .put("create_request_ms_median", Stats.median(createRequests))
+              .put("create_to_first_agent_report_in_status_ms_median", Stats.median(firstReports))
+              .put("trivial_job_total_ms_median", Stats.median(total))
+              .put("docker_run_rm_ms_median", Stats.median(docker))
+              .put("per_job_overhead_ms_median", Stats.median(overhead))
+              .put("per_job_overhead_ms_p90", Stats.percentile(overhead, 90))
+              .put("controller_rss_mb", controllerRss)
+              .put("agent_rss_mb", agentRss)
+              .put("jvm_options", jvm);
       System.out.println(out.encodePrettily());
       controller.terminate();
       agent.terminate();
     }
   }
 
-  private static final Pattern RECEIVED = Pattern.compile(
-      "(\\d{4}-\\d\\d-\\d\\d)[T ](\\d\\d:\\d\\d:\\d\\d\\.\\d{3})Z?\\s.*Received runjob task (\\S+)");
+  private static final Pattern RECEIVED =
+      Pattern.compile(
+          "(\\d{4}-\\d\\d-\\d\\d)[T ](\\d\\d:\\d\\d:\\d\\d\\.\\d{3})Z?\\s.*Received runjob task (\\S+)");
 
   /** Task id → epoch ms of the agent's first "Received runjob task" log line for it. */
   static Map<String, Long> receivedAtMs(String agentLog) {
@@ -196,18 +247,32 @@ public final class SystemBench {
   }
 
   private static JsonObject create(String rap, String repo, String commit) {
-    return new JsonObject().put("backend", "test").put("rap_id", rap).put("workspace", "bench").put("repo_url", repo)
-        .put("branch", "main").put("commit", commit).put("database_name", "default")
-        .put("requested_actions", new JsonArray().add("trivial")).put("codelists_ok", true)
-        .put("force_run_dependencies", false).put("created_by", "bench").put("project", "bench")
-        .put("orgs", new JsonArray().add("bench")).put("analysis_scope", new JsonObject());
+    return new JsonObject()
+        .put("backend", "test")
+        .put("rap_id", rap)
+        .put("workspace", "bench")
+        .put("repo_url", repo)
+        .put("branch", "main")
+        .put("commit", commit)
+        .put("database_name", "default")
+        .put("requested_actions", new JsonArray().add("trivial"))
+        .put("codelists_ok", true)
+        .put("force_run_dependencies", false)
+        .put("created_by", "bench")
+        .put("project", "bench")
+        .put("orgs", new JsonArray().add("bench"))
+        .put("analysis_scope", new JsonObject());
   }
 
   private static JsonObject post(String url, JsonObject body) throws Exception {
-    HttpResponse<String> r = HTTP.send(
-        HttpRequest.newBuilder(URI.create(url)).header("Authorization", "t").header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "t")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() >= 300) {
       throw new IllegalStateException(url + " " + r.statusCode() + " " + r.body());
     }

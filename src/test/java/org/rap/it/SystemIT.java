@@ -33,12 +33,11 @@ import org.rap.controller.db.DatabaseTarget;
 import org.rap.testing.TestDatabases;
 
 /**
- * The whole system as in production: controller and agent as separate {@code java -jar}
- * processes, PostgreSQL, the real Docker engine, and the RAP API driven as job-server drives it.
- * The study is a local git repository made on the fly from {@code examples/demo-study} plus a
- * slow action for the cancellation. Every RAP API answer is checked against our contract and the
- * reference one, and every status answer is applied with job-server's rules ({@link
- * JobServerModel}).
+ * The whole system as in production: controller and agent as separate {@code java -jar} processes,
+ * PostgreSQL, the real Docker engine, and the RAP API driven as job-server drives it. The study is
+ * a local git repository made on the fly from {@code examples/demo-study} plus a slow action for
+ * the cancellation. Every RAP API answer is checked against our contract and the reference one, and
+ * every status answer is applied with job-server's rules ({@link JobServerModel}).
  */
 class SystemIT {
   private static final String CLIENT_TOKEN = "rap_token";
@@ -62,7 +61,17 @@ class SystemIT {
     contracts = ResponseContracts.load(vertx);
     repo = makeStudyRepo();
     DatabaseTarget pg = TestDatabases.fresh("postgresql");
-    String dbUrl = "postgresql://" + pg.user() + ":" + pg.password() + "@" + pg.host() + ":" + pg.port() + "/" + pg.database();
+    String dbUrl =
+        "postgresql://"
+            + pg.user()
+            + ":"
+            + pg.password()
+            + "@"
+            + pg.host()
+            + ":"
+            + pg.port()
+            + "/"
+            + pg.database();
     int controllerPort = JarProcess.freePort();
     Map<String, String> common = new HashMap<>();
     common.put("BACKENDS", "test");
@@ -94,7 +103,8 @@ class SystemIT {
     agent = JarProcess.start(ag, "--role=agent");
     assertEquals(
         200,
-        controller.awaitStatus("http://localhost:" + controllerPort + "/health/ready", 200, Duration.ofSeconds(60)),
+        controller.awaitStatus(
+            "http://localhost:" + controllerPort + "/health/ready", 200, Duration.ofSeconds(60)),
         controller.output());
   }
 
@@ -104,7 +114,8 @@ class SystemIT {
     int agentExit = agent == null ? 0 : agent.terminate();
     int controllerExit = controller == null ? 0 : controller.terminate();
     assertEquals(0, agentExit, "agent log:\n" + (agent == null ? "" : agent.output()));
-    assertEquals(0, controllerExit, "controller log:\n" + (controller == null ? "" : controller.output()));
+    assertEquals(
+        0, controllerExit, "controller log:\n" + (controller == null ? "" : controller.output()));
   }
 
   @Test
@@ -114,7 +125,9 @@ class SystemIT {
     JsonObject created = post("rap/create/", createBody(rap1, List.of("report")), 201);
     assertEquals(3, created.getInteger("count"), created.encode());
     // a replay is idempotent
-    assertEquals("No change", post("rap/create/", createBody(rap1, List.of("report")), 200).getString("result"));
+    assertEquals(
+        "No change",
+        post("rap/create/", createBody(rap1, List.of("report")), 200).getString("result"));
 
     JsonArray jobs = awaitJobs(rap1, js -> allFinal(js), Duration.ofMinutes(3));
     for (Object o : jobs) {
@@ -130,40 +143,60 @@ class SystemIT {
     Path high = agentWorkdir.resolve("high_privacy/workspaces/demo");
     Path medium = agentWorkdir.resolve("medium_privacy/workspaces/demo");
     assertTrue(Files.isRegularFile(high.resolve("output/dataset.csv")));
-    assertFalse(Files.exists(medium.resolve("output/dataset.csv")), "highly_sensitive stays at level 3");
+    assertFalse(
+        Files.exists(medium.resolve("output/dataset.csv")), "highly_sensitive stays at level 3");
     assertTrue(Files.isRegularFile(medium.resolve("output/summary.csv")));
     assertTrue(Files.isRegularFile(medium.resolve("output/report.md")));
     assertFalse(Files.exists(medium.resolve("output/patient_rows.csv")), "excluded from level 4");
-    assertTrue(Files.isRegularFile(medium.resolve("output/patient_rows.csv.txt")), "explanation for the exclusion");
+    assertTrue(
+        Files.isRegularFile(medium.resolve("output/patient_rows.csv.txt")),
+        "explanation for the exclusion");
     assertTrue(Files.isRegularFile(medium.resolve("metadata/manifest.json")));
-    JsonObject manifest = new JsonObject(Files.readString(medium.resolve("metadata/manifest.json")));
-    assertTrue(manifest.getJsonObject("outputs").containsKey("output/summary.csv"), manifest.encode());
+    JsonObject manifest =
+        new JsonObject(Files.readString(medium.resolve("metadata/manifest.json")));
+    assertTrue(
+        manifest.getJsonObject("outputs").containsKey("output/summary.csv"), manifest.encode());
     for (String action : List.of("generate_dataset", "summarise", "report")) {
       assertTrue(Files.isRegularFile(high.resolve("metadata/" + action + ".log")), action);
       assertTrue(Files.isRegularFile(medium.resolve("metadata/" + action + ".log")), action);
     }
     try (Stream<Path> logs = Files.walk(agentWorkdir.resolve("high_privacy/logs"))) {
-      long metadataFiles = logs.filter(p -> p.getFileName().toString().equals("metadata.json")).count();
+      long metadataFiles =
+          logs.filter(p -> p.getFileName().toString().equals("metadata.json")).count();
       assertEquals(3, metadataFiles);
     }
 
     // 2. a second RAP re-runs only the requested action, reusing the earlier outputs as inputs
     String rap2 = JobIds.newRapId();
-    assertEquals(1, post("rap/create/", createBody(rap2, List.of("report")), 201).getInteger("count"));
+    assertEquals(
+        1, post("rap/create/", createBody(rap2, List.of("report")), 201).getInteger("count"));
     JsonArray second = awaitJobs(rap2, SystemIT::allFinal, Duration.ofMinutes(2));
     assertEquals("succeeded", byAction(second, "report").getString("status"), second.encode());
     // run_all reuses the three succeeded actions and only creates the never-run wait_forever
     String rapAll = JobIds.newRapId();
-    assertEquals(1, post("rap/create/", createBody(rapAll, List.of("run_all")), 201).getInteger("count"));
-    post("rap/cancel/", new JsonObject().put("rap_id", rapAll).put("actions", new JsonArray().add("wait_forever")), 200);
+    assertEquals(
+        1, post("rap/create/", createBody(rapAll, List.of("run_all")), 201).getInteger("count"));
+    post(
+        "rap/cancel/",
+        new JsonObject().put("rap_id", rapAll).put("actions", new JsonArray().add("wait_forever")),
+        200);
     awaitJobs(rapAll, SystemIT::allFinal, Duration.ofMinutes(1));
 
     // 3. cancellation of a running job
     String rap3 = JobIds.newRapId();
-    assertEquals(1, post("rap/create/", createBody(rap3, List.of("wait_forever")), 201).getInteger("count"));
-    awaitJobs(rap3, js -> "executing".equals(byAction(js, "wait_forever").getString("status_code")), Duration.ofMinutes(2));
+    assertEquals(
+        1, post("rap/create/", createBody(rap3, List.of("wait_forever")), 201).getInteger("count"));
+    awaitJobs(
+        rap3,
+        js -> "executing".equals(byAction(js, "wait_forever").getString("status_code")),
+        Duration.ofMinutes(2));
     JsonObject cancel =
-        post("rap/cancel/", new JsonObject().put("rap_id", rap3).put("actions", new JsonArray().add("wait_forever")), 200);
+        post(
+            "rap/cancel/",
+            new JsonObject()
+                .put("rap_id", rap3)
+                .put("actions", new JsonArray().add("wait_forever")),
+            200);
     assertEquals("Success", cancel.getString("result"), cancel.encode());
     JsonArray cancelled = awaitJobs(rap3, SystemIT::allFinal, Duration.ofMinutes(1));
     JsonObject job = byAction(cancelled, "wait_forever");
@@ -174,7 +207,8 @@ class SystemIT {
     while (System.nanoTime() < deadline && containerExists(container)) {
       Thread.sleep(250);
     }
-    assertFalse(containerExists(container), "the agent kills and removes the cancelled job's container");
+    assertFalse(
+        containerExists(container), "the agent kills and removes the cancelled job's container");
 
     // backend status reports the agent as seen
     JsonObject status = get("backend/status/");
@@ -184,18 +218,25 @@ class SystemIT {
   }
 
   private static boolean containerExists(String name) throws Exception {
-    Process p = new ProcessBuilder("docker", "ps", "-aq", "--filter", "name=^" + name + "$").start();
+    Process p =
+        new ProcessBuilder("docker", "ps", "-aq", "--filter", "name=^" + name + "$").start();
     p.waitFor();
     return !new String(p.getInputStream().readAllBytes()).isBlank();
   }
 
   private String diagnostics(JsonObject job) throws Exception {
-    return job.encodePrettily() + "\n--- controller\n" + controller.output() + "\n--- agent\n" + agent.output();
+    return job.encodePrettily()
+        + "\n--- controller\n"
+        + controller.output()
+        + "\n--- agent\n"
+        + agent.output();
   }
 
   private static boolean allFinal(JsonArray jobs) {
     return !jobs.isEmpty()
-        && jobs.stream().allMatch(o -> List.of("succeeded", "failed").contains(((JsonObject) o).getString("status")));
+        && jobs.stream()
+            .allMatch(
+                o -> List.of("succeeded", "failed").contains(((JsonObject) o).getString("status")));
   }
 
   private static JsonObject byAction(JsonArray jobs, String action) {
@@ -206,11 +247,13 @@ class SystemIT {
         .orElseThrow(() -> new AssertionError("no job for " + action + " in " + jobs.encode()));
   }
 
-  private JsonArray awaitJobs(String rapId, Predicate<JsonArray> done, Duration max) throws Exception {
+  private JsonArray awaitJobs(String rapId, Predicate<JsonArray> done, Duration max)
+      throws Exception {
     long deadline = System.nanoTime() + max.toNanos();
     JsonArray jobs = new JsonArray();
     while (System.nanoTime() < deadline) {
-      JsonObject r = post("rap/status/", new JsonObject().put("rap_ids", new JsonArray().add(rapId)), 200);
+      JsonObject r =
+          post("rap/status/", new JsonObject().put("rap_ids", new JsonArray().add(rapId)), 200);
       jobs = r.getJsonArray("jobs");
       if (done.test(jobs)) {
         return jobs;
@@ -218,7 +261,12 @@ class SystemIT {
       Thread.sleep(250);
     }
     throw new AssertionError(
-        "timed out; jobs: " + jobs.encodePrettily() + "\n--- controller\n" + controller.output() + "\n--- agent\n" + agent.output());
+        "timed out; jobs: "
+            + jobs.encodePrettily()
+            + "\n--- controller\n"
+            + controller.output()
+            + "\n--- agent\n"
+            + agent.output());
   }
 
   private JsonObject createBody(String rapId, List<String> actions) {
@@ -252,7 +300,9 @@ class SystemIT {
     JsonObject answer = checked("POST", path, r);
     if (path.equals("rap/status/")) {
       for (Object id : body.getJsonArray("rap_ids")) {
-        jobServer.computeIfAbsent((String) id, rapId -> new JobServerModel(rapId, "test")).apply(answer);
+        jobServer
+            .computeIfAbsent((String) id, rapId -> new JobServerModel(rapId, "test"))
+            .apply(answer);
       }
     }
     return answer;
@@ -269,7 +319,9 @@ class SystemIT {
   private JsonObject get(String path) throws Exception {
     HttpResponse<String> r =
         HTTP.send(
-            HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", CLIENT_TOKEN).build(),
+            HttpRequest.newBuilder(URI.create(api + path))
+                .header("Authorization", CLIENT_TOKEN)
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     return checked("GET", path, r);
@@ -300,7 +352,14 @@ class SystemIT {
     try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
       git.add().addFilepattern(".").call();
       PersonIdent who = new PersonIdent("RAP test", "rap@example.org");
-      commit = git.commit().setMessage("study").setAuthor(who).setCommitter(who).setSign(false).call().getName();
+      commit =
+          git.commit()
+              .setMessage("study")
+              .setAuthor(who)
+              .setCommitter(who)
+              .setSign(false)
+              .call()
+              .getName();
     }
     return dir.toAbsolutePath().toString();
   }

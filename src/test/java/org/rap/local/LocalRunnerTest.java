@@ -33,12 +33,13 @@ class LocalRunnerTest {
     return p;
   }
 
-  private List<LocalRunner.ActionResult> run(Path project, List<String> actions, boolean force, boolean continueOnError)
-      throws Exception {
+  private List<LocalRunner.ActionResult> run(
+      Path project, List<String> actions, boolean force, boolean continueOnError) throws Exception {
     Pipeline pipeline = ProjectParser.parse(Files.readString(project.resolve("project.yaml")));
     List<String> lines = new ArrayList<>();
     LocalRunner.Options o =
-        new LocalRunner.Options(project, actions, force, continueOnError, 2, "256M", 1.0, "ghcr.io/opensafely-core");
+        new LocalRunner.Options(
+            project, actions, force, continueOnError, 2, "256M", 1.0, "ghcr.io/opensafely-core");
     return new LocalRunner(vertx, o, pipeline, lines::add).run().await();
   }
 
@@ -85,7 +86,8 @@ class LocalRunnerTest {
   void failuresStopDependentsWithTheControllersMessages() throws Exception {
     Path project = study(CHAIN);
     List<LocalRunner.ActionResult> r = run(project, List.of("d"), false, false);
-    assertEquals(List.of("a", "b", "c", "d"), r.stream().map(LocalRunner.ActionResult::action).toList());
+    assertEquals(
+        List.of("a", "b", "c", "d"), r.stream().map(LocalRunner.ActionResult::action).toList());
     assertEquals("failed", r.get(2).state());
     assertEquals("Job exited with an error", r.get(2).message());
     assertEquals("Not starting as dependency failed", r.get(3).message());
@@ -100,9 +102,11 @@ class LocalRunnerTest {
   }
 
   /** The executor removes every job container after finalizing. */
-  private static void assertNoContainersLeft(List<LocalRunner.ActionResult> results) throws Exception {
+  private static void assertNoContainersLeft(List<LocalRunner.ActionResult> results)
+      throws Exception {
     for (LocalRunner.ActionResult r : results) {
-      Process p = new ProcessBuilder("docker", "ps", "-aq", "--filter", "name=os-job-" + r.jobId()).start();
+      Process p =
+          new ProcessBuilder("docker", "ps", "-aq", "--filter", "name=os-job-" + r.jobId()).start();
       p.waitFor();
       assertEquals("", new String(p.getInputStream().readAllBytes()).strip(), r.action());
     }

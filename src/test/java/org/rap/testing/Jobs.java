@@ -12,7 +12,8 @@ import org.rap.common.model.StatusMessages;
 public final class Jobs {
   private Jobs() {}
 
-  public static Job pending(String rapId, String action, String backend, String workspace, long createdAt) {
+  public static Job pending(
+      String rapId, String action, String backend, String workspace, long createdAt) {
     return new Job(
         JobIds.jobId(rapId, action),
         rapId,

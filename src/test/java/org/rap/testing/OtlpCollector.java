@@ -13,11 +13,13 @@ import java.util.Map;
 
 /**
  * An OpenTelemetry collector stand-in: a Vert.x HTTP server on a random loopback port accepting
- * OTLP/HTTP protobuf {@code POST /v1/traces}, decoding the spans with a minimal protobuf reader
- * (no generated classes needed) and keeping them for assertions.
+ * OTLP/HTTP protobuf {@code POST /v1/traces}, decoding the spans with a minimal protobuf reader (no
+ * generated classes needed) and keeping them for assertions.
  */
 public final class OtlpCollector implements AutoCloseable {
-  /** One received span; ids in lower-case hex, attribute values as String, Boolean, Long or Double. */
+  /**
+   * One received span; ids in lower-case hex, attribute values as String, Boolean, Long or Double.
+   */
   public record Span(
       String traceId,
       String spanId,
@@ -55,7 +57,9 @@ public final class OtlpCollector implements AutoCloseable {
                                   requests++;
                                   spans.addAll(got);
                                 }
-                                req.response().putHeader("Content-Type", "application/x-protobuf").end();
+                                req.response()
+                                    .putHeader("Content-Type", "application/x-protobuf")
+                                    .end();
                               } else {
                                 req.response().setStatusCode(404).end();
                               }
@@ -143,30 +147,38 @@ public final class OtlpCollector implements AutoCloseable {
 
   static List<Span> decodeRequest(byte[] body) {
     List<Span> out = new ArrayList<>();
-    read(body, (n, v) -> {
-      if (n == 1) { // ResourceSpans
-        Map<String, Object> resource = new LinkedHashMap<>();
-        List<byte[]> scopeSpans = new ArrayList<>();
-        read((byte[]) v, (rn, rv) -> {
-          if (rn == 1) {
-            read((byte[]) rv, (an, av) -> {
-              if (an == 1) {
-                keyValue((byte[]) av, resource);
-              }
-            });
-          } else if (rn == 2) {
-            scopeSpans.add((byte[]) rv);
+    read(
+        body,
+        (n, v) -> {
+          if (n == 1) { // ResourceSpans
+            Map<String, Object> resource = new LinkedHashMap<>();
+            List<byte[]> scopeSpans = new ArrayList<>();
+            read(
+                (byte[]) v,
+                (rn, rv) -> {
+                  if (rn == 1) {
+                    read(
+                        (byte[]) rv,
+                        (an, av) -> {
+                          if (an == 1) {
+                            keyValue((byte[]) av, resource);
+                          }
+                        });
+                  } else if (rn == 2) {
+                    scopeSpans.add((byte[]) rv);
+                  }
+                });
+            for (byte[] ss : scopeSpans) {
+              read(
+                  ss,
+                  (sn, sv) -> {
+                    if (sn == 2) {
+                      out.add(span((byte[]) sv, resource));
+                    }
+                  });
+            }
           }
         });
-        for (byte[] ss : scopeSpans) {
-          read(ss, (sn, sv) -> {
-            if (sn == 2) {
-              out.add(span((byte[]) sv, resource));
-            }
-          });
-        }
-      }
-    });
     return out;
   }
 
@@ -177,44 +189,62 @@ public final class OtlpCollector implements AutoCloseable {
     long[] times = new long[2];
     int[] status = new int[1];
     Map<String, Object> attrs = new LinkedHashMap<>();
-    read(bytes, (n, v) -> {
-      switch (n) {
-        case 1 -> ids[0] = hex.formatHex((byte[]) v);
-        case 2 -> ids[1] = hex.formatHex((byte[]) v);
-        case 4 -> ids[2] = hex.formatHex((byte[]) v);
-        case 5 -> name[0] = new String((byte[]) v, StandardCharsets.UTF_8);
-        case 7 -> times[0] = (Long) v;
-        case 8 -> times[1] = (Long) v;
-        case 9 -> keyValue((byte[]) v, attrs);
-        case 15 -> read((byte[]) v, (sn, sv) -> {
-          if (sn == 3) {
-            status[0] = (int) (long) (Long) sv;
+    read(
+        bytes,
+        (n, v) -> {
+          switch (n) {
+            case 1 -> ids[0] = hex.formatHex((byte[]) v);
+            case 2 -> ids[1] = hex.formatHex((byte[]) v);
+            case 4 -> ids[2] = hex.formatHex((byte[]) v);
+            case 5 -> name[0] = new String((byte[]) v, StandardCharsets.UTF_8);
+            case 7 -> times[0] = (Long) v;
+            case 8 -> times[1] = (Long) v;
+            case 9 -> keyValue((byte[]) v, attrs);
+            case 15 ->
+                read(
+                    (byte[]) v,
+                    (sn, sv) -> {
+                      if (sn == 3) {
+                        status[0] = (int) (long) (Long) sv;
+                      }
+                    });
+            default -> {}
           }
         });
-        default -> {}
-      }
-    });
-    return new Span(ids[0], ids[1], ids[2] == null ? "" : ids[2], name[0], times[0], times[1], attrs, status[0], resource);
+    return new Span(
+        ids[0],
+        ids[1],
+        ids[2] == null ? "" : ids[2],
+        name[0],
+        times[0],
+        times[1],
+        attrs,
+        status[0],
+        resource);
   }
 
   private static void keyValue(byte[] bytes, Map<String, Object> into) {
     String[] key = new String[1];
     Object[] value = new Object[1];
-    read(bytes, (n, v) -> {
-      if (n == 1) {
-        key[0] = new String((byte[]) v, StandardCharsets.UTF_8);
-      } else if (n == 2) {
-        read((byte[]) v, (an, av) -> {
-          switch (an) {
-            case 1 -> value[0] = new String((byte[]) av, StandardCharsets.UTF_8);
-            case 2 -> value[0] = ((Long) av) != 0;
-            case 3 -> value[0] = av;
-            case 4 -> value[0] = Double.longBitsToDouble((Long) av);
-            default -> value[0] = String.valueOf(av);
+    read(
+        bytes,
+        (n, v) -> {
+          if (n == 1) {
+            key[0] = new String((byte[]) v, StandardCharsets.UTF_8);
+          } else if (n == 2) {
+            read(
+                (byte[]) v,
+                (an, av) -> {
+                  switch (an) {
+                    case 1 -> value[0] = new String((byte[]) av, StandardCharsets.UTF_8);
+                    case 2 -> value[0] = ((Long) av) != 0;
+                    case 3 -> value[0] = av;
+                    case 4 -> value[0] = Double.longBitsToDouble((Long) av);
+                    default -> value[0] = String.valueOf(av);
+                  }
+                });
           }
         });
-      }
-    });
     if (key[0] != null) {
       into.put(key[0], value[0]);
     }

@@ -21,17 +21,18 @@ import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.Migrations;
 
 /**
- * Real databases for tests: a fresh SQLite file in a temp directory, or a fresh PostgreSQL
- * database on the server named by {@code RAP_TEST_PG_URL} (default: the one {@code
+ * Real databases for tests: a fresh SQLite file in a temp directory, or a fresh PostgreSQL database
+ * on the server named by {@code RAP_TEST_PG_URL} (default: the one {@code
  * scripts/ensure-services.sh} creates). Both are migrated before use.
  */
 public final class TestDatabases {
   public static final String PG_URL =
-      System.getenv().getOrDefault("RAP_TEST_PG_URL", "postgresql://rap:rap@localhost:5432/rap_test");
+      System.getenv()
+          .getOrDefault("RAP_TEST_PG_URL", "postgresql://rap:rap@localhost:5432/rap_test");
 
   private static final int STALE_HOURS = 3;
-  private static final AtomicBoolean SWEPT =
-      new AtomicBoolean();
+  private static final AtomicBoolean SWEPT = new AtomicBoolean();
+
   /** PostgreSQL databases this JVM created: dropped when it exits, unless RAP_TEST_KEEP_DBS=1. */
   private static final Queue<String> CREATED = new ConcurrentLinkedQueue<>();
 
@@ -56,7 +57,13 @@ public final class TestDatabases {
       return DatabaseTarget.sqlite(dir.resolve("db.sqlite"));
     }
     DatabaseTarget admin = DatabaseTarget.postgres(PG_URL);
-    String name = "rap_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toLowerCase(Locale.ROOT);
+    String name =
+        "rap_t_"
+            + UUID.randomUUID()
+                .toString()
+                .replace("-", "")
+                .substring(0, 16)
+                .toLowerCase(Locale.ROOT);
     Vertx vertx = Vertx.vertx();
     try {
       Pool pool =
@@ -80,14 +87,23 @@ public final class TestDatabases {
       vertx.close().await();
     }
     String url =
-        "postgresql://" + admin.user() + ":" + admin.password() + "@" + admin.host() + ":" + admin.port() + "/" + name;
+        "postgresql://"
+            + admin.user()
+            + ":"
+            + admin.password()
+            + "@"
+            + admin.host()
+            + ":"
+            + admin.port()
+            + "/"
+            + name;
     return DatabaseTarget.postgres(url);
   }
 
   /**
-   * Test databases are not dropped when a test ends (a failed test's data is worth a look), so
-   * the first test of each JVM drops those created more than {@code STALE_HOURS} ago: far longer
-   * than any test run, so concurrent runs keep theirs. Best effort.
+   * Test databases are not dropped when a test ends (a failed test's data is worth a look), so the
+   * first test of each JVM drops those created more than {@code STALE_HOURS} ago: far longer than
+   * any test run, so concurrent runs keep theirs. Best effort.
    */
   private static void dropStale(Pool pool) {
     try {
@@ -95,7 +111,9 @@ public final class TestDatabases {
           pool.query(
                   "SELECT datname FROM pg_database WHERE datname LIKE 'rap\\_t\\_%' AND"
                       + " (pg_stat_file('base/' || oid || '/PG_VERSION')).modification"
-                      + " < now() - interval '" + STALE_HOURS + " hours'")
+                      + " < now() - interval '"
+                      + STALE_HOURS
+                      + " hours'")
               .execute()
               .await();
       for (var r : rows) {
@@ -106,8 +124,7 @@ public final class TestDatabases {
     }
   }
 
-  private static final AtomicBoolean HOOKED =
-      new AtomicBoolean();
+  private static final AtomicBoolean HOOKED = new AtomicBoolean();
 
   /** A PostgreSQL database on the {@link #PG_URL} server that a test created, to drop at exit. */
   public static void dropAtExit(String name) {
@@ -117,23 +134,26 @@ public final class TestDatabases {
     CREATED.add(name);
     if (HOOKED.compareAndSet(false, true)) {
       DatabaseTarget admin = DatabaseTarget.postgres(PG_URL);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> dropCreated(admin), "drop-test-databases"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(() -> dropCreated(admin), "drop-test-databases"));
     }
   }
 
   /**
-   * At JVM exit: drops the databases this JVM created (a test run made hundreds, and with that
-   * many the autovacuum launcher visits one every ~85 ms). RAP_TEST_KEEP_DBS=1 keeps them to look
-   * at after a failure; the sweep above removes them hours later. Best effort, plain JDBC.
+   * At JVM exit: drops the databases this JVM created (a test run made hundreds, and with that many
+   * the autovacuum launcher visits one every ~85 ms). RAP_TEST_KEEP_DBS=1 keeps them to look at
+   * after a failure; the sweep above removes them hours later. Best effort, plain JDBC.
    */
   private static void dropCreated(DatabaseTarget admin) {
-    try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());
+    try (Connection c =
+            DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password());
         Statement st = c.createStatement()) {
       for (String name; (name = CREATED.poll()) != null; ) {
         st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
       }
     } catch (SQLException | RuntimeException e) {
-      System.err.println("[TestDatabases] could not drop this run's test databases: " + e.getMessage());
+      System.err.println(
+          "[TestDatabases] could not drop this run's test databases: " + e.getMessage());
     }
   }
 

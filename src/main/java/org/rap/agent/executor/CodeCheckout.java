@@ -9,11 +9,11 @@ import java.nio.file.Path;
 public interface CodeCheckout {
 
   /**
-   * Writes the tree of {@code commit} from {@code repoUrl} into {@code target} (created if
-   * needed; existing files are overwritten).
+   * Writes the tree of {@code commit} from {@code repoUrl} into {@code target} (created if needed;
+   * existing files are overwritten).
    *
-   * @throws Exception any failure; the executor reports it as
-   *     {@code Could not checkout commit <sha> from <url>}
+   * @throws Exception any failure; the executor reports it as {@code Could not checkout commit
+   *     <sha> from <url>}
    */
   void checkout(String repoUrl, String commit, Path target) throws Exception;
 }

@@ -26,12 +26,13 @@ import java.util.function.Consumer;
 import org.rap.common.telemetry.CallTimer;
 
 /**
- * The agent's connection to the Docker engine: a docker-java client for commands, and raw
- * inspect calls returning Docker's own JSON (kept verbatim as {@code container_metadata}). Every
- * method blocks: call from a worker thread.
+ * The agent's connection to the Docker engine: a docker-java client for commands, and raw inspect
+ * calls returning Docker's own JSON (kept verbatim as {@code container_metadata}). Every method
+ * blocks: call from a worker thread.
  */
 public final class DockerApi implements Closeable {
   public static final Duration INSPECT_TIMEOUT = Duration.ofSeconds(15);
+
   /** Containers watched at once with {@link #watchExit}; each holds one connection until exit. */
   public static final int MAX_WATCHES = 64;
 
@@ -61,7 +62,8 @@ public final class DockerApi implements Closeable {
 
   /** As {@link #connect()}, timing every Engine API call with {@code timer}. */
   public static DockerApi connect(CallTimer timer) {
-    String host = Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unix:///var/run/docker.sock");
+    String host =
+        Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unix:///var/run/docker.sock");
     return connect(host, timer);
   }
 
@@ -97,22 +99,25 @@ public final class DockerApi implements Closeable {
             .build();
     // waits last as long as the container runs: not timed as Docker calls
     return new DockerApi(
-        DockerClientImpl.getInstance(cfg, http), http, inspect, DockerClientImpl.getInstance(cfg, wait), wait);
+        DockerClientImpl.getInstance(cfg, http),
+        http,
+        inspect,
+        DockerClientImpl.getInstance(cfg, wait),
+        wait);
   }
 
   /**
    * Docker's wait API ({@code POST /containers/<name>/wait}, condition not-running), asynchronous:
    * {@code done} runs on a docker-java thread when the container is not running (at once when it
-   * has exited already) or the wait failed (no such container, connection lost: the argument is
-   * the error). Does not block; the returned handle cancels the wait.
+   * has exited already) or the wait failed (no such container, connection lost: the argument is the
+   * error). Does not block; the returned handle cancels the wait.
    */
   public Closeable watchExit(String name, Consumer<Throwable> done) {
     return waitClient
         .waitContainerCmd(name)
         .exec(
             new ResultCallback.Adapter<WaitResponse>() {
-              private final AtomicBoolean fired =
-                  new AtomicBoolean();
+              private final AtomicBoolean fired = new AtomicBoolean();
 
               @Override
               public void onNext(WaitResponse r) {
@@ -149,7 +154,10 @@ public final class DockerApi implements Closeable {
    * @throws ExecutorRetry when Docker does not answer within 15 s or is unreachable
    */
   public Optional<JsonObject> inspectContainer(String name) {
-    return inspect("/containers/" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/json", "container " + name, true);
+    return inspect(
+        "/containers/" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/json",
+        "container " + name,
+        true);
   }
 
   /** {@code docker image inspect <ref>} as Docker's JSON, empty when there is no such image. */
@@ -163,7 +171,10 @@ public final class DockerApi implements Closeable {
    */
   private Optional<JsonObject> inspect(String path, String what, boolean timeoutMessage) {
     DockerHttpClient.Request req =
-        DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET).path(path).build();
+        DockerHttpClient.Request.builder()
+            .method(DockerHttpClient.Request.Method.GET)
+            .path(path)
+            .build();
     try (DockerHttpClient.Response resp = inspectHttp.execute(req)) {
       int status = resp.getStatusCode();
       String body = new String(resp.getBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -171,7 +182,8 @@ public final class DockerApi implements Closeable {
         return Optional.empty();
       }
       if (status != 200) {
-        throw new ExecutorRetry("docker error " + status + " inspecting " + what + ": " + body.strip());
+        throw new ExecutorRetry(
+            "docker error " + status + " inspecting " + what + ": " + body.strip());
       }
       return Optional.of(new JsonObject(body));
     } catch (IOException | RuntimeException e) {
@@ -185,7 +197,6 @@ public final class DockerApi implements Closeable {
       throw new ExecutorRetry("docker unavailable inspecting " + what + ": " + e, e);
     }
   }
-
 
   /**
    * {@code docker container logs --timestamps --tail <tail>}: stdout and stderr together, frame

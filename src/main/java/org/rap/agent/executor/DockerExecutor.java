@@ -1,6 +1,5 @@
 package org.rap.agent.executor;
 
-import org.rap.agent.metrics.JobMetricsSource;
 import com.github.dockerjava.api.command.WaitContainerResultCallback;
 import com.github.dockerjava.api.exception.BadRequestException;
 import com.github.dockerjava.api.exception.ConflictException;
@@ -35,6 +34,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.rap.agent.metrics.JobMetricsSource;
 import org.rap.agent.outputs.AtomicFiles;
 import org.rap.agent.outputs.EnvRedactor;
 import org.rap.agent.outputs.JobLog;
@@ -57,10 +57,10 @@ import org.rap.common.telemetry.Telemetry;
 
 /**
  * The local Docker executor (agent-executor.md sections 2-9). Keeps no state: every call derives
- * the job's state from its container {@code os-job-<id>}, its {@code metadata.json} and its
- * volume directory, so an agent restarted at any moment resumes where it was. The container is
- * created under its fixed name (a name conflict means it exists already), so a job never gets a
- * second container; the metadata file is written atomically and last, before any cleanup.
+ * the job's state from its container {@code os-job-<id>}, its {@code metadata.json} and its volume
+ * directory, so an agent restarted at any moment resumes where it was. The container is created
+ * under its fixed name (a name conflict means it exists already), so a job never gets a second
+ * container; the metadata file is written atomically and last, before any cleanup.
  *
  * <p>All Docker and file work runs on a dedicated worker pool; every method returns a Future.
  */
@@ -83,8 +83,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   private final JobMetadataStore store;
   private final ImageResolver images;
   private final AtomicInteger hostCpus = new AtomicInteger();
-  private final ConcurrentHashMap<String, Object> workspaceLocks =
-      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
 
   public DockerExecutor(
       Vertx vertx,
@@ -117,9 +116,9 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   }
 
   /**
-   * The agent's executor: settings from the agent configuration, git checkouts (shared git layer), job metrics from
-   * {@code metrics}, and its own connection to the local Docker engine ({@code DOCKER_HOST} or
-   * the socket), opened lazily on a worker thread and closed by {@link #close()}.
+   * The agent's executor: settings from the agent configuration, git checkouts (shared git layer),
+   * job metrics from {@code metrics}, and its own connection to the local Docker engine ({@code
+   * DOCKER_HOST} or the socket), opened lazily on a worker thread and closed by {@link #close()}.
    */
   public static DockerExecutor create(Vertx vertx, AgentConfig config, JobMetricsSource metrics) {
     return create(vertx, config, metrics, Telemetry.none());
@@ -132,7 +131,8 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     GitCodeCheckout git =
         GitCodeCheckout.from(settings, ProjectParser.INSTANCE, telemetry.calls("git"));
     CallTimer dockerTimer = telemetry.calls("docker");
-    return new DockerExecutor(vertx, () -> DockerApi.connect(dockerTimer), true, settings, git, metrics, git);
+    return new DockerExecutor(
+        vertx, () -> DockerApi.connect(dockerTimer), true, settings, git, metrics, git);
   }
 
   /** The Docker connection, opened on first use (always on a worker thread). */
@@ -172,15 +172,23 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     }
     long queued = System.nanoTime();
     long[] started = new long[1];
-    return blocking(() -> {
-          started[0] = System.nanoTime();
-          return work.call();
-        })
+    return blocking(
+            () -> {
+              started[0] = System.nanoTime();
+              return work.call();
+            })
         .andThen(
             ar ->
                 LOG.fine(
-                    op + " of job " + job.id() + ": " + (System.nanoTime() - started[0]) / 1_000_000 + " ms (queued "
-                        + (started[0] - queued) / 1_000_000 + " ms)" + (ar.failed() ? " failed" : "")));
+                    op
+                        + " of job "
+                        + job.id()
+                        + ": "
+                        + (System.nanoTime() - started[0]) / 1_000_000
+                        + " ms (queued "
+                        + (started[0] - queued) / 1_000_000
+                        + " ms)"
+                        + (ar.failed() ? " failed" : "")));
   }
 
   // ---------------------------------------------------------------- status
@@ -196,16 +204,21 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     JsonObject meta = store.readForTask(job);
     if (!meta.isEmpty()) {
       JsonObject results = ResultsRedactor.redact(meta);
-      ExecutorState state = isError(meta.getValue("error")) ? ExecutorState.ERROR : ExecutorState.FINALIZED;
-      return new JobStatus(state, results.getString("status_message"), meta.getLong("timestamp_ns"), results);
+      ExecutorState state =
+          isError(meta.getValue("error")) ? ExecutorState.ERROR : ExecutorState.FINALIZED;
+      return new JobStatus(
+          state, results.getString("status_message"), meta.getLong("timestamp_ns"), results);
     }
     Path volume = volumeDir(job);
     if (container.isEmpty()) {
       if (cancelled) {
-        return JobStatus.of(Files.isDirectory(volume) ? ExecutorState.PREPARED : ExecutorState.UNKNOWN, null);
+        return JobStatus.of(
+            Files.isDirectory(volume) ? ExecutorState.PREPARED : ExecutorState.UNKNOWN, null);
       }
       Long ts = JobVolumes.readTimestamp(volume);
-      return ts == null ? JobStatus.of(ExecutorState.UNKNOWN, null) : JobStatus.of(ExecutorState.PREPARED, ts);
+      return ts == null
+          ? JobStatus.of(ExecutorState.UNKNOWN, null)
+          : JobStatus.of(ExecutorState.PREPARED, ts);
     }
     JsonObject state = container.get().getJsonObject("State", new JsonObject());
     if (state.getBoolean("Running", false)) {
@@ -243,10 +256,10 @@ public final class DockerExecutor implements Executor, AutoCloseable {
 
   /**
    * Docker's wait API, asynchronous (no polling; no event loop or worker thread is blocked while
-   * the container runs, only docker-java's stream thread for that wait): the
-   * future completes on the caller's context once {@code os-job-<id>} is not running. At most
-   * {@link DockerApi#MAX_WATCHES} at once; beyond that, and when Docker cannot be asked, it fails
-   * and the caller falls back to polling.
+   * the container runs, only docker-java's stream thread for that wait): the future completes on
+   * the caller's context once {@code os-job-<id>} is not running. At most {@link
+   * DockerApi#MAX_WATCHES} at once; beyond that, and when Docker cannot be asked, it fails and the
+   * caller falls back to polling.
    */
   @Override
   public Future<Void> awaitExit(JobDefinition job) {
@@ -290,7 +303,9 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     if (!Files.exists(highWorkspace) && isArchived(job.workspace())) {
       LOG.info("Workspace " + job.workspace() + " has been archived.");
       throw new JobFailure(
-          "Workspace " + job.workspace() + " has been archived. Contact the OpenSAFELY tech team to resolve");
+          "Workspace "
+              + job.workspace()
+              + " has been archived. Contact the OpenSAFELY tech team to resolve");
     }
     images.resolve(job);
     JobStatus current = statusNow(job, false);
@@ -324,7 +339,9 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       checkout.checkout(job.repoUrl(), job.commit(), volume);
     } catch (Exception e) {
       String url = job.repoUrl();
-      LOG.log(Level.WARNING, "Checkout of " + url + "@" + job.commit() + " failed: " + redactToken(String.valueOf(e)));
+      LOG.log(
+          Level.WARNING,
+          "Checkout of " + url + "@" + job.commit() + " failed: " + redactToken(String.valueOf(e)));
       throw new JobFailure("Could not checkout commit " + job.commit() + " from " + url);
     }
 
@@ -350,7 +367,8 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       }
       LOG.fine("Copying input file: " + input);
       Path dest = SafePaths.resolve(volume, input);
-      AtomicFiles.deleteLeftovers(dest); // a prepare killed mid-copy must leave no file a pattern could match
+      AtomicFiles.deleteLeftovers(
+          dest); // a prepare killed mid-copy must leave no file a pattern could match
       AtomicFiles.copy(src.toRealPath(), dest);
     }
     if (!sameUser()) {
@@ -394,10 +412,13 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     long t0 = System.nanoTime();
     ImageResolver.ResolvedImage image = images.resolve(job);
     long t1 = System.nanoTime();
-    Path source = settings.dockerHostVolumeDir().map(d -> d.resolve(job.id())).orElse(volumeDir(job));
+    Path source =
+        settings.dockerHostVolumeDir().map(d -> d.resolve(job.id())).orElse(volumeDir(job));
     String name = JobMetadataStore.containerName(job.id());
     try {
-      HardenedContainer.create(docker().client(), job, image.ref(), env, source, settings, hostCpus()).exec();
+      HardenedContainer.create(
+              docker().client(), job, image.ref(), env, source, settings, hostCpus())
+          .exec();
     } catch (ConflictException e) {
       LOG.info("Container " + name + " already exists; not creating another");
     } catch (NotFoundException e) {
@@ -420,8 +441,18 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     long t3 = System.nanoTime();
     JobStatus started = statusNow(job, false);
     if (LOG.isLoggable(Level.FINE)) {
-      LOG.fine("execute of job " + job.id() + ": image " + (t1 - t0) / 1_000_000 + " ms, create " + (t2 - t1) / 1_000_000
-          + " ms, start " + (t3 - t2) / 1_000_000 + " ms, status " + (System.nanoTime() - t3) / 1_000_000 + " ms");
+      LOG.fine(
+          "execute of job "
+              + job.id()
+              + ": image "
+              + (t1 - t0) / 1_000_000
+              + " ms, create "
+              + (t2 - t1) / 1_000_000
+              + " ms, start "
+              + (t3 - t2) / 1_000_000
+              + " ms, status "
+              + (System.nanoTime() - t3) / 1_000_000
+              + " ms");
     }
     return started;
   }
@@ -431,7 +462,9 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     String text = String.valueOf(e.getMessage());
     if (text.contains("network")) {
       throw new ExecutorRetry(
-          "Docker network '" + settings.databaseAccessNetwork() + "' (DATABASE_ACCESS_NETWORK) is not available: "
+          "Docker network '"
+              + settings.databaseAccessNetwork()
+              + "' (DATABASE_ACCESS_NETWORK) is not available: "
               + text.strip(),
           e);
     }
@@ -440,11 +473,16 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   /** DB secrets, added in memory for DB jobs on a real backend (section 5.1). */
   Map<String, String> databaseSecrets(JobDefinition job) {
     Map<String, String> secrets = new LinkedHashMap<>();
-    String db = job.databaseName() == null || job.databaseName().isEmpty() ? "default" : job.databaseName();
+    String db =
+        job.databaseName() == null || job.databaseName().isEmpty() ? "default" : job.databaseName();
     String url = settings.databaseUrls().get(db.toLowerCase(Locale.ROOT));
     if (url == null) {
       throw new JobFailure(
-          "Database name '" + db + "' is not currently defined for backend '" + settings.backend() + "'");
+          "Database name '"
+              + db
+              + "' is not currently defined for backend '"
+              + settings.backend()
+              + "'");
     }
     secrets.put("DATABASE_URL", url);
     settings.tempDatabaseName().ifPresent(v -> secrets.put("TEMP_DATABASE_NAME", v));
@@ -496,7 +534,8 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     List<String> unmatchedOutputs = List.of();
     if (!(cancelled || failed)) {
       if (Files.isDirectory(volume)) {
-        OutputMatch match = OutputMatcher.match(volume, job.outputSpec(), volume.resolve(TIMESTAMP_FILE));
+        OutputMatch match =
+            OutputMatcher.match(volume, job.outputSpec(), volume.resolve(TIMESTAMP_FILE));
         outputs = match.outputs();
         unmatchedPatterns = match.unmatchedPatterns();
         unmatchedOutputs = match.unmatchedOutputs();
@@ -506,23 +545,41 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     }
     JsonObject redacted = container == null ? null : EnvRedactor.redact(container);
     FinalizeMessages.Message msg =
-        FinalizeMessages.of(container, cancelled, failed, outputs, unmatchedPatterns, unmatchedOutputs);
+        FinalizeMessages.of(
+            container, cancelled, failed, outputs, unmatchedPatterns, unmatchedOutputs);
 
     JsonObject metadata =
-        JobMetadata.build(job, metrics, redacted, outputs, unmatchedPatterns, unmatchedOutputs, msg, cancelled, error);
+        JobMetadata.build(
+            job,
+            metrics,
+            redacted,
+            outputs,
+            unmatchedPatterns,
+            unmatchedOutputs,
+            msg,
+            cancelled,
+            error);
     Path highWorkspace = workspaceDir(Privacy.HIGH, job.workspace());
     if (cancelled || failed) {
       if (container != null) {
-        store.writeLogs(job, JobLog.format(docker().logs(name, LOG_TAIL, Duration.ofMinutes(5)), metadata, Map.of()));
+        store.writeLogs(
+            job,
+            JobLog.format(
+                docker().logs(name, LOG_TAIL, Duration.ofMinutes(5)), metadata, Map.of()));
       }
     } else {
       Path mediumWorkspace = workspaceDir(Privacy.MEDIUM, job.workspace());
-      var actions = outputs.isEmpty() ? Optional.<Set<String>>empty() : projectActions.actionsAt(job.study().gitRepoUrl(), job.study().commit());
+      var actions =
+          outputs.isEmpty()
+              ? Optional.<Set<String>>empty()
+              : projectActions.actionsAt(job.study().gitRepoUrl(), job.study().commit());
       PersistedOutputs persisted;
       // jobs of one workspace finalize one at a time: manifest.json is read, updated and replaced
       try {
         synchronized (workspaceLocks.computeIfAbsent(job.workspace(), k -> new Object())) {
-          persisted = OutputPersister.persist(job, outputs, volume, highWorkspace, mediumWorkspace, actions);
+          persisted =
+              OutputPersister.persist(
+                  job, outputs, volume, highWorkspace, mediumWorkspace, actions);
         }
       } catch (PathEscapeException e) {
         LOG.severe("Refusing to file outputs of job " + job.id() + ": " + e.getMessage());
@@ -543,7 +600,10 @@ public final class DockerExecutor implements Executor, AutoCloseable {
       store.writeLogs(job, logs);
       String actionLog = Manifest.METADATA_DIR + "/" + job.action() + ".log";
       synchronized (workspaceLocks.computeIfAbsent(job.workspace(), k -> new Object())) {
-        for (Path log : List.of(SafePaths.resolve(highWorkspace, actionLog), SafePaths.resolve(mediumWorkspace, actionLog))) {
+        for (Path log :
+            List.of(
+                SafePaths.resolve(highWorkspace, actionLog),
+                SafePaths.resolve(mediumWorkspace, actionLog))) {
           AtomicFiles.deleteLeftovers(log);
           AtomicFiles.writeString(log, logs);
         }
@@ -553,8 +613,14 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     store.write(job, metadata); // last: its presence means finalized
     JobStatus done = statusNow(job, cancelled);
     if (LOG.isLoggable(Level.FINE)) {
-      LOG.fine("finalize of job " + job.id() + ": outputs, logs and manifest " + (t1 - t0) / 1_000_000
-          + " ms, metadata and status " + (System.nanoTime() - t1) / 1_000_000 + " ms");
+      LOG.fine(
+          "finalize of job "
+              + job.id()
+              + ": outputs, logs and manifest "
+              + (t1 - t0) / 1_000_000
+              + " ms, metadata and status "
+              + (System.nanoTime() - t1) / 1_000_000
+              + " ms");
     }
     return done;
   }
@@ -577,7 +643,8 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     String name = JobMetadataStore.containerName(job.id());
     var container = docker().inspectContainer(name);
     if (container.isPresent()
-        && "created".equals(container.get().getJsonObject("State", new JsonObject()).getString("Status"))) {
+        && "created"
+            .equals(container.get().getJsonObject("State", new JsonObject()).getString("Status"))) {
       removeContainer(name); // never started: nothing ran, nothing to keep
       return statusNow(job, false);
     }
@@ -646,10 +713,16 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   }
 
   public Path workspaceDir(Privacy privacy, String workspace) {
-    if (workspace == null || workspace.isEmpty() || workspace.contains("/") || workspace.startsWith(".")) {
+    if (workspace == null
+        || workspace.isEmpty()
+        || workspace.contains("/")
+        || workspace.startsWith(".")) {
       throw new JobFailure("Invalid workspace name '" + workspace + "'");
     }
-    Path root = privacy == Privacy.HIGH ? settings.highPrivacyWorkspacesDir() : settings.mediumPrivacyWorkspacesDir();
+    Path root =
+        privacy == Privacy.HIGH
+            ? settings.highPrivacyWorkspacesDir()
+            : settings.mediumPrivacyWorkspacesDir();
     return SafePaths.resolve(root, workspace);
   }
 

@@ -12,16 +12,15 @@ import org.rap.common.model.Privacy;
  * never block the event loop (blocking work runs on a worker pool).
  *
  * <p>Failed futures carry an {@link ExecutorException}: a {@link JobFailure} ({@code permanent()})
- * for permanent, user-facing problems (archived
- * workspace, missing image, failed checkout, missing input file, unknown database, refused path):
- * the caller should finalize the job with that error ({@code finalizeJob(job, false,
- * {exception, message, traceback})}), which yields state {@code error}. {@link ExecutorRetry}
- * means a transient problem (Docker timed out or unavailable): retry later. Anything else is
- * unexpected; retry with a limit.
+ * for permanent, user-facing problems (archived workspace, missing image, failed checkout, missing
+ * input file, unknown database, refused path): the caller should finalize the job with that error
+ * ({@code finalizeJob(job, false, {exception, message, traceback})}), which yields state {@code
+ * error}. {@link ExecutorRetry} means a transient problem (Docker timed out or unavailable): retry
+ * later. Anything else is unexpected; retry with a limit.
  *
- * <p>{@link JobStatus#results()} of {@code finalized}/{@code error} is already redacted
- * ({@link org.rap.agent.outputs.ResultsRedactor}, idempotent). DB secrets are injected by the
- * executor itself at execute time (agent-executor.md section 5.1).
+ * <p>{@link JobStatus#results()} of {@code finalized}/{@code error} is already redacted ({@link
+ * org.rap.agent.outputs.ResultsRedactor}, idempotent). DB secrets are injected by the executor
+ * itself at execute time (agent-executor.md section 5.1).
  */
 public interface Executor {
 
@@ -35,8 +34,8 @@ public interface Executor {
   Future<JobStatus> execute(JobDefinition job);
 
   /**
-   * Files outputs, writes logs, manifest and metadata. {@code error} non-null records a fatal
-   * error ({@code {exception, message, traceback}}) and yields state {@code error}.
+   * Files outputs, writes logs, manifest and metadata. {@code error} non-null records a fatal error
+   * ({@code {exception, message, traceback}}) and yields state {@code error}.
    */
   Future<JobStatus> finalizeJob(JobDefinition job, boolean cancelled, JsonObject error);
 
@@ -47,10 +46,10 @@ public interface Executor {
   Future<Void> cleanup(JobDefinition job);
 
   /**
-   * Completes when the job's container is no longer running (at once when it has already exited
-   * or does not exist), without polling and without blocking an event loop. Only a wake-up hint:
-   * the caller derives the state again with {@link #status}. Fails when the executor cannot watch
-   * the container (the caller then falls back to polling).
+   * Completes when the job's container is no longer running (at once when it has already exited or
+   * does not exist), without polling and without blocking an event loop. Only a wake-up hint: the
+   * caller derives the state again with {@link #status}. Fails when the executor cannot watch the
+   * container (the caller then falls back to polling).
    */
   default Future<Void> awaitExit(JobDefinition job) {
     return Future.failedFuture(new UnsupportedOperationException("awaitExit"));

@@ -1,12 +1,12 @@
 package org.rap.agent.executor;
 
 /**
- * An executor or task-handling failure with a retry classification (replaces the reference's
- * {@code test_hard_failure} text hook). A {@code permanent} failure will not go away by retrying
- * the same task (e.g. an archived workspace, a missing input file, a repository that fails
- * validation): the agent finalizes the job with the error and reports the task complete, so the
- * controller can re-queue or fail the job. A transient failure (Docker busy, timeouts, network)
- * leaves the task untouched and the agent retries it on a later round.
+ * An executor or task-handling failure with a retry classification (replaces the reference's {@code
+ * test_hard_failure} text hook). A {@code permanent} failure will not go away by retrying the same
+ * task (e.g. an archived workspace, a missing input file, a repository that fails validation): the
+ * agent finalizes the job with the error and reports the task complete, so the controller can
+ * re-queue or fail the job. A transient failure (Docker busy, timeouts, network) leaves the task
+ * untouched and the agent retries it on a later round.
  */
 public class ExecutorException extends RuntimeException {
   private final boolean permanent;

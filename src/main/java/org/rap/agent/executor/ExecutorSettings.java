@@ -12,8 +12,8 @@ import org.rap.common.config.AgentConfig;
  * immutable value. Build it from {@link AgentConfig} or directly in tests.
  *
  * @param dockerUser {@code uid:gid} of job containers
- * @param pullImages pull images by digest through {@code dockerProxy} when no local image
- *     matches; false on machines without a registry
+ * @param pullImages pull images by digest through {@code dockerProxy} when no local image matches;
+ *     false on machines without a registry
  * @param pidsLimit maximum processes and threads in a job container
  * @param allowLocalGitRepos accept local paths as repository URLs (ALLOW_LOCAL_GIT_REPOS)
  */
@@ -107,38 +107,112 @@ public record ExecutorSettings(
 
   public ExecutorSettings withDockerUser(String user) {
     return new ExecutorSettings(
-        backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
-        highPrivacyVolumeDir, dockerHostVolumeDir, user, dockerRegistry, dockerProxy, pullImages,
-        imagePullTimeout, databaseAccessNetwork, usingDummyDataBackend, databaseUrls,
-        tempDatabaseName, emisOrganisationHash, prestoTlsCert, prestoTlsKey, githubProxyDomain,
-        privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
+        backend,
+        workdir,
+        highPrivacyStorageBase,
+        mediumPrivacyStorageBase,
+        highPrivacyArchiveDir,
+        highPrivacyVolumeDir,
+        dockerHostVolumeDir,
+        user,
+        dockerRegistry,
+        dockerProxy,
+        pullImages,
+        imagePullTimeout,
+        databaseAccessNetwork,
+        usingDummyDataBackend,
+        databaseUrls,
+        tempDatabaseName,
+        emisOrganisationHash,
+        prestoTlsCert,
+        prestoTlsKey,
+        githubProxyDomain,
+        privateRepoAccessToken,
+        pidsLimit,
+        allowLocalGitRepos);
   }
 
   public ExecutorSettings withDockerHostVolumeDir(Path hostDir) {
     return new ExecutorSettings(
-        backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
-        highPrivacyVolumeDir, Optional.of(hostDir), dockerUser, dockerRegistry, dockerProxy, pullImages,
-        imagePullTimeout, databaseAccessNetwork, usingDummyDataBackend, databaseUrls,
-        tempDatabaseName, emisOrganisationHash, prestoTlsCert, prestoTlsKey, githubProxyDomain,
-        privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
+        backend,
+        workdir,
+        highPrivacyStorageBase,
+        mediumPrivacyStorageBase,
+        highPrivacyArchiveDir,
+        highPrivacyVolumeDir,
+        Optional.of(hostDir),
+        dockerUser,
+        dockerRegistry,
+        dockerProxy,
+        pullImages,
+        imagePullTimeout,
+        databaseAccessNetwork,
+        usingDummyDataBackend,
+        databaseUrls,
+        tempDatabaseName,
+        emisOrganisationHash,
+        prestoTlsCert,
+        prestoTlsKey,
+        githubProxyDomain,
+        privateRepoAccessToken,
+        pidsLimit,
+        allowLocalGitRepos);
   }
 
   public ExecutorSettings withDockerRegistry(String registry) {
     return new ExecutorSettings(
-        backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
-        highPrivacyVolumeDir, dockerHostVolumeDir, dockerUser, registry, dockerProxy, pullImages,
-        imagePullTimeout, databaseAccessNetwork, usingDummyDataBackend, databaseUrls,
-        tempDatabaseName, emisOrganisationHash, prestoTlsCert, prestoTlsKey, githubProxyDomain,
-        privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
+        backend,
+        workdir,
+        highPrivacyStorageBase,
+        mediumPrivacyStorageBase,
+        highPrivacyArchiveDir,
+        highPrivacyVolumeDir,
+        dockerHostVolumeDir,
+        dockerUser,
+        registry,
+        dockerProxy,
+        pullImages,
+        imagePullTimeout,
+        databaseAccessNetwork,
+        usingDummyDataBackend,
+        databaseUrls,
+        tempDatabaseName,
+        emisOrganisationHash,
+        prestoTlsCert,
+        prestoTlsKey,
+        githubProxyDomain,
+        privateRepoAccessToken,
+        pidsLimit,
+        allowLocalGitRepos);
   }
 
   /** A real (non-dummy) database backend: DB jobs get secrets and the database network. */
-  public ExecutorSettings withRealDatabase(String network, Map<String, String> urls, Optional<String> tempDatabase) {
+  public ExecutorSettings withRealDatabase(
+      String network, Map<String, String> urls, Optional<String> tempDatabase) {
     return new ExecutorSettings(
-        backend, workdir, highPrivacyStorageBase, mediumPrivacyStorageBase, highPrivacyArchiveDir,
-        highPrivacyVolumeDir, dockerHostVolumeDir, dockerUser, dockerRegistry, dockerProxy, pullImages,
-        imagePullTimeout, network, false, Map.copyOf(urls), tempDatabase, emisOrganisationHash,
-        prestoTlsCert, prestoTlsKey, githubProxyDomain, privateRepoAccessToken, pidsLimit, allowLocalGitRepos);
+        backend,
+        workdir,
+        highPrivacyStorageBase,
+        mediumPrivacyStorageBase,
+        highPrivacyArchiveDir,
+        highPrivacyVolumeDir,
+        dockerHostVolumeDir,
+        dockerUser,
+        dockerRegistry,
+        dockerProxy,
+        pullImages,
+        imagePullTimeout,
+        network,
+        false,
+        Map.copyOf(urls),
+        tempDatabase,
+        emisOrganisationHash,
+        prestoTlsCert,
+        prestoTlsKey,
+        githubProxyDomain,
+        privateRepoAccessToken,
+        pidsLimit,
+        allowLocalGitRepos);
   }
 
   public Path highPrivacyWorkspacesDir() {

@@ -35,10 +35,14 @@ public final class FinalizeMessages {
       return new Message("Completed successfully", null);
     }
     if (exit == 0 && !unmatchedPatterns.isEmpty()) {
-      String message = "\n  No outputs found matching patterns:\n - " + String.join("\n   - ", unmatchedPatterns);
+      String message =
+          "\n  No outputs found matching patterns:\n - "
+              + String.join("\n   - ", unmatchedPatterns);
       String hint = null;
       if (!unmatchedOutputs.isEmpty()) {
-        hint = "\n  Did you mean to match one of these files instead?\n - " + String.join("\n   - ", unmatchedOutputs);
+        hint =
+            "\n  Did you mean to match one of these files instead?\n - "
+                + String.join("\n   - ", unmatchedOutputs);
       }
       return new Message(message, hint);
     }

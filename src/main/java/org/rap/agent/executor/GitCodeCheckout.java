@@ -18,15 +18,16 @@ import org.rap.common.pipeline.PipelineParser;
 import org.rap.common.telemetry.CallTimer;
 
 /**
- * Code checkout and project.yaml action names through the shared git layer ({@link GitRepos}):
- * a bare cache per repository under {@code WORKDIR/repos}, fetch by SHA through the GitHub proxy
- * with the agent's token user {@code jobrunner-<BACKEND>}, token redacted from every message.
+ * Code checkout and project.yaml action names through the shared git layer ({@link GitRepos}): a
+ * bare cache per repository under {@code WORKDIR/repos}, fetch by SHA through the GitHub proxy with
+ * the agent's token user {@code jobrunner-<BACKEND>}, token redacted from every message.
  */
 public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
   private static final Logger LOG = Logger.getLogger(GitCodeCheckout.class.getName());
   private static final int ACTIONS_CACHE_SIZE = 64;
   private final GitRepos repos;
   private final PipelineParser parser;
+
   /** Action names per {@code repoUrl@commit}: a commit's project.yaml never changes. */
   private final Map<String, Set<String>> actionsCache =
       Collections.synchronizedMap(
@@ -48,8 +49,7 @@ public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
   }
 
   /** As above, timing git network calls and checkouts with {@code timer}. */
-  public static GitCodeCheckout from(
-      ExecutorSettings s, PipelineParser parser, CallTimer timer) {
+  public static GitCodeCheckout from(ExecutorSettings s, PipelineParser parser, CallTimer timer) {
     GitSettings git =
         new GitSettings(
             s.reposDir(),
@@ -82,7 +82,8 @@ public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
       return Optional.of(cached);
     }
     try {
-      String yaml = new String(repos.readFile(repoUrl, commit, "project.yaml"), StandardCharsets.UTF_8);
+      String yaml =
+          new String(repos.readFile(repoUrl, commit, "project.yaml"), StandardCharsets.UTF_8);
       Set<String> actions =
           Collections.unmodifiableSet(new LinkedHashSet<>(parser.parse(yaml).actions().keySet()));
       actionsCache.put(key, actions);

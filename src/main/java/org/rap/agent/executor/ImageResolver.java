@@ -13,17 +13,19 @@ import org.rap.common.model.JobDefinition;
 
 /**
  * Finds the image a job runs (agent-executor.md section 4 step 2, adapted to machines without a
- * registry). With a digest: a local image with that id or repo digest; else, when pulls are on
- * (a registry is configured), {@code <DOCKER_PROXY>/<name:tag>@<digest>} pulled by digest (3
- * attempts, 1 s apart): a digest the registry does not have fails the job, an unreachable registry
- * is retried later, and the local tag is never used instead. With pulls off ({@code
- * DOCKER_PROXY=none}, machines without a registry): the local image carrying the tag. Without a
- * digest: the local tag. Nothing found: a clear error.
+ * registry). With a digest: a local image with that id or repo digest; else, when pulls are on (a
+ * registry is configured), {@code <DOCKER_PROXY>/<name:tag>@<digest>} pulled by digest (3 attempts,
+ * 1 s apart): a digest the registry does not have fails the job, an unreachable registry is retried
+ * later, and the local tag is never used instead. With pulls off ({@code DOCKER_PROXY=none},
+ * machines without a registry): the local image carrying the tag. Without a digest: the local tag.
+ * Nothing found: a clear error.
  */
 public final class ImageResolver {
   private static final Logger LOG = Logger.getLogger(ImageResolver.class.getName());
 
-  /** @param ref what to pass to Docker (an image id or a digest reference) */
+  /**
+   * @param ref what to pass to Docker (an image id or a digest reference)
+   */
   public record ResolvedImage(String ref, String id) {}
 
   private final Supplier<DockerApi> docker;
@@ -53,7 +55,8 @@ public final class ImageResolver {
         String id = tagged.get().getString("Id");
         return new ResolvedImage(id, id);
       }
-      String byDigest = settings.dockerProxy() + "/" + nameTag(image).replaceFirst(":[^:/]*$", "") + "@" + sha;
+      String byDigest =
+          settings.dockerProxy() + "/" + nameTag(image).replaceFirst(":[^:/]*$", "") + "@" + sha;
       Optional<JsonObject> proxied = docker.get().inspectImage(byDigest);
       if (proxied.isPresent()) {
         return new ResolvedImage(byDigest, proxied.get().getString("Id"));
@@ -64,8 +67,13 @@ public final class ImageResolver {
       }
       if (tagged.isPresent()) {
         LOG.warning(
-            "Image " + image + " digest " + sha + " not available and no registry configured (DOCKER_PROXY=none);"
-                + " using the local image " + tagged.get().getString("Id"));
+            "Image "
+                + image
+                + " digest "
+                + sha
+                + " not available and no registry configured (DOCKER_PROXY=none);"
+                + " using the local image "
+                + tagged.get().getString("Id"));
         String id = tagged.get().getString("Id");
         return new ResolvedImage(id, id);
       }
@@ -83,7 +91,9 @@ public final class ImageResolver {
   /** {@code image} without the {@code DOCKER_REGISTRY/} prefix. */
   String nameTag(String image) {
     String prefix = settings.dockerRegistry() + "/";
-    return image.startsWith(prefix) ? image.substring(prefix.length()) : image.substring(image.lastIndexOf('/') + 1);
+    return image.startsWith(prefix)
+        ? image.substring(prefix.length())
+        : image.substring(image.lastIndexOf('/') + 1);
   }
 
   private static boolean hasDigest(JsonObject image, String sha) {
@@ -103,8 +113,15 @@ public final class ImageResolver {
     }
     if (r.notFound()) {
       throw new JobFailure(
-          "Docker image " + image + " with digest " + sha + " was not found in the registry"
-              + " (pulling " + byDigest + "): " + r.error());
+          "Docker image "
+              + image
+              + " with digest "
+              + sha
+              + " was not found in the registry"
+              + " (pulling "
+              + byDigest
+              + "): "
+              + r.error());
     }
     // registry unreachable, timed out or erroring: the task is retried later
     throw new ExecutorRetry("Could not pull Docker image " + byDigest + ": " + r.error());
@@ -161,7 +178,10 @@ public final class ImageResolver {
     return new PullResult(Optional.empty(), false, error);
   }
 
-  /** Docker's own message: {@code Status 500: {"message":"manifest unknown"}} gives {@code manifest unknown}. */
+  /**
+   * Docker's own message: {@code Status 500: {"message":"manifest unknown"}} gives {@code manifest
+   * unknown}.
+   */
   public static String dockerMessage(RuntimeException e) {
     String m = String.valueOf(e.getMessage()).strip();
     int brace = m.indexOf('{');

@@ -1,6 +1,5 @@
 package org.rap.agent.executor;
 
-import org.rap.agent.metrics.JobMetricsSource;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -9,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.rap.agent.metrics.JobMetricsSource;
 import org.rap.common.model.JobDefinition;
 
 /** Builds a job's {@code metadata.json} content (agent-executor.md section 7.2). */
@@ -35,7 +35,8 @@ final class JobMetadata {
     JsonObject c = container == null ? new JsonObject() : container;
     JsonObject state = c.getJsonObject("State", new JsonObject());
     JsonObject config = c.getJsonObject("Config", new JsonObject());
-    JsonObject labels = config.getJsonObject("Labels") == null ? new JsonObject() : config.getJsonObject("Labels");
+    JsonObject labels =
+        config.getJsonObject("Labels") == null ? new JsonObject() : config.getJsonObject("Labels");
     JsonObject metrics;
     try {
       metrics = metricsSource.metricsFor(job.id());
@@ -73,5 +74,4 @@ final class JobMetadata {
         .put("error", error == null ? (Object) false : error)
         .put("job_metrics", metrics == null ? new JsonObject() : metrics);
   }
-
 }

@@ -18,15 +18,16 @@ import org.rap.agent.outputs.AtomicFiles;
 import org.rap.common.model.JobDefinition;
 
 /**
- * Job log directories and {@code metadata.json} (agent-executor.md sections 7.1, 7.2):
- * {@code <high>/logs/<YYYY-MM of created_at, UTC>/os-job-<id>/}. The metadata file is the
- * "finalized" marker, so it is always written atomically and last. Lookup by job id alone globs
- * {@code logs/*}{@code /os-job-<id>/metadata.json}.
+ * Job log directories and {@code metadata.json} (agent-executor.md sections 7.1, 7.2): {@code
+ * <high>/logs/<YYYY-MM of created_at, UTC>/os-job-<id>/}. The metadata file is the "finalized"
+ * marker, so it is always written atomically and last. Lookup by job id alone globs {@code
+ * logs/*}{@code /os-job-<id>/metadata.json}.
  */
 public final class JobMetadataStore {
   public static final String METADATA_FILE = "metadata.json";
   public static final String LOGS_FILE = "logs.txt";
-  private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter MONTH =
+      DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
 
   /** Defaults for keys older metadata files lack. */
   static final Map<String, Object> DEFAULTS =
@@ -39,10 +40,16 @@ public final class JobMetadataStore {
           Map.entry("job_metrics", new JsonObject()));
 
   static final List<String> NULL_DEFAULTS =
-      List.of("hint", "timestamp_ns", "action_version", "action_revision", "action_created", "base_revision", "base_created");
+      List.of(
+          "hint",
+          "timestamp_ns",
+          "action_version",
+          "action_revision",
+          "action_created",
+          "base_revision",
+          "base_created");
 
-  private static final Logger LOG =
-      Logger.getLogger(JobMetadataStore.class.getName());
+  private static final Logger LOG = Logger.getLogger(JobMetadataStore.class.getName());
   private final Path logsRoot;
 
   public JobMetadataStore(Path logsRoot) {
@@ -55,7 +62,9 @@ public final class JobMetadataStore {
 
   /** The log directory of a job (creation-month rule). */
   public Path logDir(JobDefinition job) {
-    return logsRoot.resolve(MONTH.format(Instant.ofEpochSecond(job.createdAt()))).resolve(containerName(job.id()));
+    return logsRoot
+        .resolve(MONTH.format(Instant.ofEpochSecond(job.createdAt())))
+        .resolve(containerName(job.id()));
   }
 
   /** The metadata file of a job found by id alone; at most one may exist. */
@@ -73,7 +82,8 @@ public final class JobMetadataStore {
       }
     }
     if (found.size() > 1) {
-      // only possible with files written by the reference's old finalize-month rule: the newest wins
+      // only possible with files written by the reference's old finalize-month rule: the newest
+      // wins
       LOG.warning("More than one metadata file for job " + jobId + ", using the newest: " + found);
       Path newest = found.get(0);
       for (Path f : found) {
@@ -93,22 +103,25 @@ public final class JobMetadataStore {
       return new JsonObject();
     }
     JsonObject m = new JsonObject(Files.readString(f.get()));
-    DEFAULTS.forEach((k, v) -> {
-      if (!m.containsKey(k)) {
-        m.put(k, v instanceof JsonObject o ? o.copy() : v instanceof JsonArray a ? a.copy() : v);
-      }
-    });
-    NULL_DEFAULTS.forEach(k -> {
-      if (!m.containsKey(k)) {
-        m.putNull(k);
-      }
-    });
+    DEFAULTS.forEach(
+        (k, v) -> {
+          if (!m.containsKey(k)) {
+            m.put(
+                k, v instanceof JsonObject o ? o.copy() : v instanceof JsonArray a ? a.copy() : v);
+          }
+        });
+    NULL_DEFAULTS.forEach(
+        k -> {
+          if (!m.containsKey(k)) {
+            m.putNull(k);
+          }
+        });
     return m;
   }
 
   /**
-   * Metadata of this task: ignored when both the stored and the definition's task ids are
-   * non-empty and differ (the job was re-queued with a new task).
+   * Metadata of this task: ignored when both the stored and the definition's task ids are non-empty
+   * and differ (the job was re-queued with a new task).
    */
   public JsonObject readForTask(JobDefinition job) throws IOException {
     JsonObject m = read(job.id());
@@ -120,7 +133,10 @@ public final class JobMetadataStore {
     return m;
   }
 
-  /** Writes {@code metadata.json} (one handling per job at a time: leftovers of a killed agent go first). */
+  /**
+   * Writes {@code metadata.json} (one handling per job at a time: leftovers of a killed agent go
+   * first).
+   */
   public void write(JobDefinition job, JsonObject metadata) throws IOException {
     Path file = logDir(job).resolve(METADATA_FILE);
     AtomicFiles.deleteLeftovers(file);

@@ -15,8 +15,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A job volume: the host directory {@code HIGH_PRIVACY_VOLUME_DIR/<job id>} bind-mounted at
- * {@code /workspace}, with its prepared marker {@code .opensafely-timestamp}.
+ * A job volume: the host directory {@code HIGH_PRIVACY_VOLUME_DIR/<job id>} bind-mounted at {@code
+ * /workspace}, with its prepared marker {@code .opensafely-timestamp}.
  */
 final class JobVolumes {
   private static final Logger LOG = Logger.getLogger(JobVolumes.class.getName());
@@ -44,21 +44,23 @@ final class JobVolumes {
 
   /**
    * When the container runs as another user (with all capabilities dropped it cannot bypass file
-   * permissions), the volume's directories must be writable and its files readable and writable
-   * by that user. The volume lives under the protected high-privacy tree.
+   * permissions), the volume's directories must be writable and its files readable and writable by
+   * that user. The volume lives under the protected high-privacy tree.
    */
   static void openUpForContainerUser(Path volume) throws IOException {
     Files.walkFileTree(
         volume,
         new SimpleFileVisitor<>() {
           @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+              throws IOException {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
             return FileVisitResult.CONTINUE;
           }
 
           @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
             if (attrs.isRegularFile()) {
               boolean exec = Files.isExecutable(file);
               Files.setPosixFilePermissions(
@@ -110,8 +112,12 @@ final class JobVolumes {
     }
     if (!failed.isEmpty()) {
       LOG.severe(
-          "could not remove " + failed.size() + " files from " + volume + ": " + String.join(",", failed.keySet()));
+          "could not remove "
+              + failed.size()
+              + " files from "
+              + volume
+              + ": "
+              + String.join(",", failed.keySet()));
     }
   }
-
 }

@@ -12,15 +12,16 @@ import org.rap.common.telemetry.CallTimer;
 
 /**
  * Times every Docker Engine API call made through a docker-java client ({@code
- * rap_docker_call_seconds}), from the request until its response is closed (so streamed calls
- * such as wait and logs count in full). Operations are the method and a path template such as
- * {@code POST containers/start}: container ids, names and image references never become labels.
- * Outcomes: {@code success} (status below 400), {@code not_found} (404), {@code error}.
+ * rap_docker_call_seconds}), from the request until its response is closed (so streamed calls such
+ * as wait and logs count in full). Operations are the method and a path template such as {@code
+ * POST containers/start}: container ids, names and image references never become labels. Outcomes:
+ * {@code success} (status below 400), {@code not_found} (404), {@code error}.
  */
 public final class TimedDockerHttpClient implements DockerHttpClient {
   private static final Pattern VERSION = Pattern.compile("^/v[0-9]+(\\.[0-9]+)?(?=/)");
   private static final Pattern WORD = Pattern.compile("[a-z_]+");
-  private static final Set<String> KEYWORDS = Set.of("create", "json", "prune", "load", "search", "get");
+  private static final Set<String> KEYWORDS =
+      Set.of("create", "json", "prune", "load", "search", "get");
 
   private final DockerHttpClient delegate;
   private final CallTimer timer;

@@ -13,8 +13,8 @@ import java.util.logging.Logger;
 /**
  * Prometheus gauges from each metrics tick: running job containers ({@code
  * rap_agent_running_containers}) and, per job id (never file names), the latest CPU and memory
- * sample ({@code rap_job_cpu_percent}, {@code rap_job_memory_bytes}); jobs whose container is
- * gone drop out at the next tick.
+ * sample ({@code rap_job_cpu_percent}, {@code rap_job_memory_bytes}); jobs whose container is gone
+ * drop out at the next tick.
  */
 public final class ContainerGauges {
   private static final Logger LOG = Logger.getLogger(ContainerGauges.class.getName());
@@ -24,7 +24,8 @@ public final class ContainerGauges {
 
   public ContainerGauges(MeterRegistry registry) {
     Gauge.builder("rap.agent.running.containers", running, AtomicInteger::get)
-        .description("Job containers running on this agent's Docker engine, as of the last metrics tick")
+        .description(
+            "Job containers running on this agent's Docker engine, as of the last metrics tick")
         .register(registry);
     cpu =
         MultiGauge.builder("rap.job.cpu")

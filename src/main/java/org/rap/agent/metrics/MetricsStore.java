@@ -45,7 +45,8 @@ public final class MetricsStore implements JobMetricsSource {
       }
     } catch (SQLException | RuntimeException e) {
       if (!String.valueOf(e.getMessage()).contains("no such table")) {
-        LOG.warning("Could not read metrics of job " + jobId + " from " + file + ": " + e.getMessage());
+        LOG.warning(
+            "Could not read metrics of job " + jobId + " from " + file + ": " + e.getMessage());
       }
     }
     return new JsonObject();

@@ -33,13 +33,18 @@ public final class MetricsVerticle extends VerticleBase {
   private volatile boolean stopped;
   private Future<Void> current = Future.succeededFuture();
 
-  public MetricsVerticle(StatsSampler sampler, MetricsStore store, Duration interval, int parallelism) {
+  public MetricsVerticle(
+      StatsSampler sampler, MetricsStore store, Duration interval, int parallelism) {
     this(sampler, store, interval, parallelism, null);
   }
 
   /** Also publishing each tick to Prometheus {@code gauges} (may be null). */
   public MetricsVerticle(
-      StatsSampler sampler, MetricsStore store, Duration interval, int parallelism, ContainerGauges gauges) {
+      StatsSampler sampler,
+      MetricsStore store,
+      Duration interval,
+      int parallelism,
+      ContainerGauges gauges) {
     this.gauges = gauges;
     this.sampler = sampler;
     this.store = store;
@@ -70,7 +75,8 @@ public final class MetricsVerticle extends VerticleBase {
                 LOG.log(Level.WARNING, "Exception in mtrc thread: " + ar.cause(), ar.cause());
               }
               long spent = System.currentTimeMillis() - started;
-              schedule(Duration.ofMillis(Math.max(MIN_SLEEP.toMillis(), interval.toMillis() - spent)));
+              schedule(
+                  Duration.ofMillis(Math.max(MIN_SLEEP.toMillis(), interval.toMillis() - spent)));
             });
   }
 
@@ -90,10 +96,11 @@ public final class MetricsVerticle extends VerticleBase {
                   }
                   return Future.join(samples)
                       .otherwise(x -> null)
-                      .map(v -> {
-                        publish(containers.size(), samples);
-                        return samples;
-                      });
+                      .map(
+                          v -> {
+                            publish(containers.size(), samples);
+                            return samples;
+                          });
                 })
             .compose(
                 samples ->

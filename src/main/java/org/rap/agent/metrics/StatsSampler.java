@@ -4,8 +4,8 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.CpuStatsConfig;
 import com.github.dockerjava.api.model.MemoryStatsConfig;
-import com.github.dockerjava.api.model.StatsConfig;
 import com.github.dockerjava.api.model.Statistics;
+import com.github.dockerjava.api.model.StatsConfig;
 import com.github.dockerjava.core.InvocationBuilder;
 import java.io.IOException;
 import java.time.Duration;
@@ -16,8 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Docker side of the metrics (observability.md section 1, steps 1 and 2) via docker-java. Every
- * method blocks (a stats call takes about a second: the daemon samples twice): worker threads
- * only.
+ * method blocks (a stats call takes about a second: the daemon samples twice): worker threads only.
  */
 public final class StatsSampler {
   public static final String PREFIX = "os-job-";
@@ -33,7 +32,11 @@ public final class StatsSampler {
   public List<Container> jobContainers() {
     List<Container> out = new ArrayList<>();
     for (Container c :
-        docker.listContainersCmd().withStatusFilter(List.of("running")).withNameFilter(List.of(PREFIX)).exec()) {
+        docker
+            .listContainersCmd()
+            .withStatusFilter(List.of("running"))
+            .withNameFilter(List.of(PREFIX))
+            .exec()) {
       if (jobId(c) != null) {
         out.add(c);
       }
@@ -58,7 +61,10 @@ public final class StatsSampler {
   /** One sample, or empty when the container stopped or stats timed out. */
   public Optional<ContainerSample> sample(Container c) throws InterruptedException {
     InvocationBuilder.AsyncResultCallback<Statistics> cb =
-        docker.statsCmd(c.getId()).withNoStream(true).exec(new InvocationBuilder.AsyncResultCallback<>());
+        docker
+            .statsCmd(c.getId())
+            .withNoStream(true)
+            .exec(new InvocationBuilder.AsyncResultCallback<>());
     boolean done = cb.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (!done) {
       try {
@@ -74,7 +80,8 @@ public final class StatsSampler {
     }
     long created = c.getCreated() == null ? 0 : c.getCreated();
     return Optional.of(
-        new ContainerSample(jobId(c), c.getId(), created, cpuPercent(s), memoryUsed(s.getMemoryStats())));
+        new ContainerSample(
+            jobId(c), c.getId(), created, cpuPercent(s), memoryUsed(s.getMemoryStats())));
   }
 
   /** docker stats' CPUPerc: Δcontainer / Δsystem × online CPUs × 100. */
@@ -101,7 +108,8 @@ public final class StatsSampler {
     long usage = nz(m.getUsage());
     StatsConfig st = m.getStats();
     if (st != null) {
-      Long inactive = st.getTotalInactiveFile() != null ? st.getTotalInactiveFile() : st.getInactiveFile();
+      Long inactive =
+          st.getTotalInactiveFile() != null ? st.getTotalInactiveFile() : st.getInactiveFile();
       if (inactive != null && inactive < usage) {
         return usage - inactive;
       }

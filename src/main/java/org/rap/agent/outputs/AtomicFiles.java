@@ -66,8 +66,8 @@ public final class AtomicFiles {
 
   /**
    * Deletes the temporary files of earlier, interrupted writes of {@code dest} (named {@code
-   * .<name>.tmp-<uuid>} next to it) and returns how many there were. Only for callers that are
-   * the sole writer of {@code dest} at the time (finalize holds the workspace or job).
+   * .<name>.tmp-<uuid>} next to it) and returns how many there were. Only for callers that are the
+   * sole writer of {@code dest} at the time (finalize holds the workspace or job).
    */
   public static int deleteLeftovers(Path dest) throws IOException {
     Path parent = dest.toAbsolutePath().getParent();
@@ -76,10 +76,13 @@ public final class AtomicFiles {
     }
     String prefix = tempPrefix(dest);
     int deleted = 0;
-    try (var entries = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
+    try (var entries =
+        Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
       for (Path p : entries) {
         String rest = p.getFileName().toString().substring(prefix.length());
-        if (isUuid(rest) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(p)) {
+        if (isUuid(rest)
+            && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+            && Files.deleteIfExists(p)) {
           deleted++;
         }
       }

@@ -12,10 +12,10 @@ import java.util.HashSet;
 import java.util.List;
 
 /**
- * CSV header and counts as the reference computes them with Python's {@code csv.DictReader}
- * (excel dialect): {@code rows} = data rows excluding the header, blank lines skipped;
- * {@code cols} = keys of the first data row as a dict (distinct header names, plus one when the
- * row has more fields than the header); both 0 without data rows.
+ * CSV header and counts as the reference computes them with Python's {@code csv.DictReader} (excel
+ * dialect): {@code rows} = data rows excluding the header, blank lines skipped; {@code cols} = keys
+ * of the first data row as a dict (distinct header names, plus one when the row has more fields
+ * than the header); both 0 without data rows.
  */
 public record CsvCounts(List<String> headers, int rows, int cols) {
 

@@ -30,7 +30,8 @@ public final class JobLog {
    * @param metadata the job metadata (outputs, summary keys)
    * @param excluded level-4 excluded files and their reasons (may be empty)
    */
-  public static String format(String dockerLogs, JsonObject metadata, Map<String, String> excluded) {
+  public static String format(
+      String dockerLogs, JsonObject metadata, Map<String, String> excluded) {
     StringBuilder sb = new StringBuilder(dockerLogs);
     if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '\n') {
       sb.append('\n');
@@ -55,7 +56,7 @@ public final class JobLog {
     return sb.toString();
   }
 
-  /** Two aligned columns, indent 2, separator {@code "  - "} (the reference's tabulate). */
+  /** Two aligned columns, indent 2, separator {@code " - "} (the reference's tabulate). */
   static String tabulate(Map<String, String> rows, String empty) {
     if (rows.isEmpty()) {
       return "  " + empty;

@@ -32,7 +32,10 @@ public final class Manifest {
       }
       return m;
     }
-    return new JsonObject().put("workspace", workspace).putNull("repo").put("outputs", new JsonObject());
+    return new JsonObject()
+        .put("workspace", workspace)
+        .putNull("repo")
+        .put("outputs", new JsonObject());
   }
 
   /**

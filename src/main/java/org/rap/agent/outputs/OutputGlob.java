@@ -5,8 +5,8 @@ import java.util.regex.Pattern;
 /**
  * An output pattern as the reference matches it (Python pathlib glob relative to /workspace):
  * {@code *} any run of characters except {@code /} (also in directory parts), {@code ?} one
- * character except {@code /}, {@code [...]} a character class, and a whole {@code **} segment
- * zero or more directories. Hidden files are matched like any other.
+ * character except {@code /}, {@code [...]} a character class, and a whole {@code **} segment zero
+ * or more directories. Hidden files are matched like any other.
  */
 public final class OutputGlob {
   private final String pattern;

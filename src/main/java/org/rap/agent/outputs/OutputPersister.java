@@ -21,8 +21,8 @@ import org.rap.common.model.JobDefinition;
 
 /**
  * Files a finished job's outputs (agent-executor.md section 6.1 and 6.2): every output to the
- * high-privacy workspace, checked moderately_sensitive outputs to the medium-privacy workspace
- * (or a {@code .txt} explanation), and the manifest.
+ * high-privacy workspace, checked moderately_sensitive outputs to the medium-privacy workspace (or
+ * a {@code .txt} explanation), and the manifest.
  */
 public final class OutputPersister {
   private static final Logger LOG = Logger.getLogger(OutputPersister.class.getName());
@@ -93,9 +93,15 @@ public final class OutputPersister {
   }
 
   private static JsonObject entry(
-      JobDefinition job, Path file, String level, boolean excluded, String message, Level4Check check)
+      JobDefinition job,
+      Path file,
+      String level,
+      boolean excluded,
+      String message,
+      Level4Check check)
       throws IOException {
-    BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    BasicFileAttributes attrs =
+        Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     long mtimeNs = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
     return new JsonObject()
         .put("level", level)

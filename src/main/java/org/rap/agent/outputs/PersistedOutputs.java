@@ -7,4 +7,5 @@ import java.util.Map;
  * @param excluded level-4 excluded path → reason
  * @param manifestEntries manifest entry per output path
  */
-public record PersistedOutputs(Map<String, String> excluded, Map<String, JsonObject> manifestEntries) {}
+public record PersistedOutputs(
+    Map<String, String> excluded, Map<String, JsonObject> manifestEntries) {}

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 
 /**
  * Resolves workspace-relative names (output paths, input files, patterns) under a root directory,
- * refusing anything that could leave it: absolute paths, {@code ..} segments, backslashes, NUL,
- * and existing symlinks (in the name or any parent directory) that point outside the root.
+ * refusing anything that could leave it: absolute paths, {@code ..} segments, backslashes, NUL, and
+ * existing symlinks (in the name or any parent directory) that point outside the root.
  */
 public final class SafePaths {
   private SafePaths() {}
@@ -49,7 +49,8 @@ public final class SafePaths {
   /** True when {@code p} (under {@code root}) is a symlink, or has one, resolving outside root. */
   public static boolean escapes(Path root, Path p) {
     try {
-      checkNoEscapingLinks(root.toAbsolutePath().normalize(), p.toAbsolutePath().normalize(), p.toString());
+      checkNoEscapingLinks(
+          root.toAbsolutePath().normalize(), p.toAbsolutePath().normalize(), p.toString());
       return false;
     } catch (PathEscapeException e) {
       return true;

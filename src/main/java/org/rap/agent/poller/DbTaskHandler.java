@@ -35,7 +35,8 @@ public final class DbTaskHandler {
         .map(r -> new JsonObject().put("results", r).putNull("error"))
         .recover(
             e -> {
-              LOG.warning("DB task " + task.id() + " (" + task.type() + ") failed: " + e.getMessage());
+              LOG.warning(
+                  "DB task " + task.id() + " (" + task.type() + ") failed: " + e.getMessage());
               return Future.succeededFuture(
                   new JsonObject().putNull("results").put("error", errorOf(e)));
             });

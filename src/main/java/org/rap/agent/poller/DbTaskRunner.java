@@ -13,10 +13,12 @@ import java.util.Map;
 public interface DbTaskRunner {
 
   /**
-   * @param image image as named in the task definition ({@code <DOCKER_REGISTRY>/tpp-database-utils:latest})
+   * @param image image as named in the task definition ({@code
+   *     <DOCKER_REGISTRY>/tpp-database-utils:latest})
    * @param imageSha digest from the definition, or null
    * @param env environment for the container (DATABASE_URL); values never appear on a command line
    * @param network Docker network the container joins
    */
-  Future<String> run(String image, String imageSha, List<String> args, Map<String, String> env, String network);
+  Future<String> run(
+      String image, String imageSha, List<String> args, Map<String, String> env, String network);
 }

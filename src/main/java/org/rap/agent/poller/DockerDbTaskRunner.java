@@ -26,10 +26,10 @@ import java.util.logging.Logger;
 import org.rap.agent.executor.ImageResolver;
 
 /**
- * {@code docker run --rm -e DATABASE_URL --network <net> --dns 192.0.2.0 [--add-host h:ip]
- * <image> <args>} through docker-java, on a worker thread. The image is used by digest
- * ({@code <DOCKER_PROXY>/<name:tag>@<sha>}) when present locally or pullable; without a registry
- * ({@code DOCKER_PROXY=none}, our machines) the local image carrying the definition's tag. At most {@link
+ * {@code docker run --rm -e DATABASE_URL --network <net> --dns 192.0.2.0 [--add-host h:ip] <image>
+ * <args>} through docker-java, on a worker thread. The image is used by digest ({@code
+ * <DOCKER_PROXY>/<name:tag>@<sha>}) when present locally or pullable; without a registry ({@code
+ * DOCKER_PROXY=none}, our machines) the local image carrying the definition's tag. At most {@link
  * #MAX_OUTPUT} bytes of standard output are kept. The container is always removed.
  */
 public final class DockerDbTaskRunner implements DbTaskRunner {
@@ -44,7 +44,11 @@ public final class DockerDbTaskRunner implements DbTaskRunner {
   private final Duration timeout;
 
   public DockerDbTaskRunner(
-      Vertx vertx, DockerClient docker, String dockerRegistry, String dockerProxy, Duration timeout) {
+      Vertx vertx,
+      DockerClient docker,
+      String dockerRegistry,
+      String dockerProxy,
+      Duration timeout) {
     this.vertx = vertx;
     this.docker = docker;
     this.dockerRegistry = dockerRegistry;
@@ -98,8 +102,13 @@ public final class DockerDbTaskRunner implements DbTaskRunner {
       if (code == null || code != 0) {
         throw new DbTaskException(
             "CalledProcessError",
-            "Command '" + String.join(" ", args) + "' in image " + image
-                + " returned non-zero exit status " + code + ".");
+            "Command '"
+                + String.join(" ", args)
+                + "' in image "
+                + image
+                + " returned non-zero exit status "
+                + code
+                + ".");
       }
       return stdout;
     } finally {
@@ -138,8 +147,8 @@ public final class DockerDbTaskRunner implements DbTaskRunner {
   }
 
   /**
-   * {@code <proxy>/<name:tag>@<sha>} when present locally or, with a registry configured, pulled;
-   * a digest that cannot be pulled is an error (never silently another image). Without a registry
+   * {@code <proxy>/<name:tag>@<sha>} when present locally or, with a registry configured, pulled; a
+   * digest that cannot be pulled is an error (never silently another image). Without a registry
    * ({@code DOCKER_PROXY=none}) or without a digest: the local tag.
    */
   String resolveImage(String image, String sha) throws InterruptedException {
@@ -159,7 +168,10 @@ public final class DockerDbTaskRunner implements DbTaskRunner {
         String error = "the pull did not finish within " + timeout.toSeconds() + "s";
         try {
           boolean done =
-              docker.pullImageCmd(byDigest).start().awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
+              docker
+                  .pullImageCmd(byDigest)
+                  .start()
+                  .awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
           if (done && exists(byDigest)) {
             return byDigest;
           }
@@ -167,14 +179,20 @@ public final class DockerDbTaskRunner implements DbTaskRunner {
           error = ImageResolver.dockerMessage(e);
         }
         LOG.warning("Could not pull " + byDigest + ": " + error);
-        throw new DbTaskException("ImageNotFound", "Image " + byDigest + " could not be pulled: " + error);
+        throw new DbTaskException(
+            "ImageNotFound", "Image " + byDigest + " could not be pulled: " + error);
       }
-      LOG.fine("No registry configured (DOCKER_PROXY=none): using the local " + image + " for digest " + sha);
+      LOG.fine(
+          "No registry configured (DOCKER_PROXY=none): using the local "
+              + image
+              + " for digest "
+              + sha);
     }
     if (exists(image)) {
       return image;
     }
-    throw new DbTaskException("ImageNotFound", "Image " + image + " is not available locally and could not be pulled");
+    throw new DbTaskException(
+        "ImageNotFound", "Image " + image + " is not available locally and could not be pulled");
   }
 
   private boolean exists(String ref) {

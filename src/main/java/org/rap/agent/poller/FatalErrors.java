@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * The agent's fatal condition (the controller rejected its token). Set once; listeners run once,
- * in registration order. Readiness reports unready while set.
+ * The agent's fatal condition (the controller rejected its token). Set once; listeners run once, in
+ * registration order. Readiness reports unready while set.
  */
 public final class FatalErrors {
   private final AtomicReference<String> reason = new AtomicReference<>();

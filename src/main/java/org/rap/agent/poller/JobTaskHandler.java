@@ -20,9 +20,9 @@ import org.rap.common.telemetry.LogTags;
 /**
  * RUNJOB and CANCELJOB handling (agent-executor.md sections 3, 8 and 9; task-api.md sections 5.1,
  * 5.2 and 5.4). A RUNJOB handling advances at most one executor transition and always posts at
- * least one update. Futures complete with {@code true} when the task was reported complete;
- * {@link #runJobStep} also says whether the task can advance again at once ({@link Handled}), so
- * the dispatcher re-handles it without waiting for the next poll.
+ * least one update. Futures complete with {@code true} when the task was reported complete; {@link
+ * #runJobStep} also says whether the task can advance again at once ({@link Handled}), so the
+ * dispatcher re-handles it without waiting for the next poll.
  *
  * <p>Error classification: an {@link ExecutorException} with {@code permanent=true}, or any error
  * whose text contains {@code test_hard_failure} (the reference's test hook), finalizes the job with
@@ -38,6 +38,7 @@ public final class JobTaskHandler {
   private final RepoValidator repoValidator;
   private final UpdateSink sink;
   private final LongSupplier nowNs;
+
   /** Per task: the last update queued (updates of one task are sent one after the other). */
   private final Map<String, Future<Void>> sending = new HashMap<>();
 
@@ -58,17 +59,27 @@ public final class JobTaskHandler {
    * again at once, waits for its container, or is done.
    */
   public Future<Handled> runJobStep(AgentTask task) {
-    return guarded(task, false, () -> {
-      JobDefinition job = definition(task);
-      return executor.status(job, false).compose(s -> runJobFrom(task, job, s));
-    });
+    return guarded(
+        task,
+        false,
+        () -> {
+          JobDefinition job = definition(task);
+          return executor.status(job, false).compose(s -> runJobFrom(task, job, s));
+        });
   }
 
   public Future<Boolean> cancelJob(AgentTask task) {
-    return guarded(task, true, () -> {
-      JobDefinition job = definition(task);
-      return executor.status(job, true).compose(s -> cancelJobFrom(task, job, s)).map(Handled.COMPLETE);
-    }).map(Handled::complete);
+    return guarded(
+            task,
+            true,
+            () -> {
+              JobDefinition job = definition(task);
+              return executor
+                  .status(job, true)
+                  .compose(s -> cancelJobFrom(task, job, s))
+                  .map(Handled.COMPLETE);
+            })
+        .map(Handled::complete);
   }
 
   /** Completes when the task's container is no longer running (see {@link Executor#awaitExit}). */
@@ -88,10 +99,12 @@ public final class JobTaskHandler {
     try {
       job = JobDefinition.fromJson(task.definition());
     } catch (RuntimeException e) {
-      throw new ExecutorException("Invalid job definition in task " + task.id() + ": " + e, true, e);
+      throw new ExecutorException(
+          "Invalid job definition in task " + task.id() + ": " + e, true, e);
     }
     if (job.id() == null || job.id().isBlank() || !job.id().matches("[A-Za-z0-9_-]+")) {
-      throw ExecutorException.permanent("Invalid job definition in task " + task.id() + ": bad job id");
+      throw ExecutorException.permanent(
+          "Invalid job definition in task " + task.id() + ": bad job id");
     }
     return job;
   }
@@ -102,9 +115,12 @@ public final class JobTaskHandler {
       case FINALIZED:
         // crash recovery: already done, report again with the stored results; an agent killed
         // between finalize and cleanup left the container and volume: remove them first
-        return cleanupQuietly(job).compose(v -> post(task, s.state(), s.results(), true, s.timestampNs())).map(Handled.COMPLETE);
+        return cleanupQuietly(job)
+            .compose(v -> post(task, s.state(), s.results(), true, s.timestampNs()))
+            .map(Handled.COMPLETE);
       case EXECUTING:
-        return post(task, ExecutorState.EXECUTING, null, false, s.timestampNs()).map(Handled.RUNNING);
+        return post(task, ExecutorState.EXECUTING, null, false, s.timestampNs())
+            .map(Handled.RUNNING);
       case UNKNOWN:
         // "preparing" is sent while the executor prepares (updates of a task stay in order); the
         // handling fails if it could not be sent
@@ -112,7 +128,8 @@ public final class JobTaskHandler {
             .validate(job)
             .compose(
                 v -> {
-                  Future<Void> preparing = post(task, ExecutorState.PREPARING, null, false, nowNs.getAsLong());
+                  Future<Void> preparing =
+                      post(task, ExecutorState.PREPARING, null, false, nowNs.getAsLong());
                   return executor
                       .prepare(job)
                       .compose(n -> postNew(task, job, s.state(), n))
@@ -120,19 +137,21 @@ public final class JobTaskHandler {
                 });
       case PREPARED:
         return executor.execute(job).compose(n -> postNew(task, job, s.state(), n));
-      case EXECUTED: {
-        Future<Void> finalizing = post(task, ExecutorState.FINALIZING, null, false, nowNs.getAsLong());
-        return executor
-            .finalizeJob(job, false, null)
-            .compose(n -> executor.cleanup(job).map(n))
-            .compose(
-                n -> {
-                  logChange(job, s.state(), n.state());
-                  return post(task, n.state(), n.results(), true, n.timestampNs());
-                })
-            .compose(v -> finalizing)
-            .map(Handled.COMPLETE);
-      }
+      case EXECUTED:
+        {
+          Future<Void> finalizing =
+              post(task, ExecutorState.FINALIZING, null, false, nowNs.getAsLong());
+          return executor
+              .finalizeJob(job, false, null)
+              .compose(n -> executor.cleanup(job).map(n))
+              .compose(
+                  n -> {
+                    logChange(job, s.state(), n.state());
+                    return post(task, n.state(), n.results(), true, n.timestampNs());
+                  })
+              .compose(v -> finalizing)
+              .map(Handled.COMPLETE);
+        }
       default:
         return Future.failedFuture(
             new IllegalStateException(
@@ -151,7 +170,8 @@ public final class JobTaskHandler {
             });
   }
 
-  private Future<Handled> postNew(AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
+  private Future<Handled> postNew(
+      AgentTask task, JobDefinition job, ExecutorState previous, JobStatus n) {
     logChange(job, previous, n.state());
     boolean done = n.state() == ExecutorState.FINALIZED || n.state() == ExecutorState.ERROR;
     Handled next;
@@ -168,7 +188,10 @@ public final class JobTaskHandler {
   private static void logChange(JobDefinition job, ExecutorState previous, ExecutorState next) {
     if (previous != next) {
       LogTags.task(job, String.valueOf(next))
-          .log(LOG, Level.INFO, "State change for job " + job.id() + ": " + previous + " -> " + next);
+          .log(
+              LOG,
+              Level.INFO,
+              "State change for job " + job.id() + ": " + previous + " -> " + next);
     }
   }
 
@@ -202,8 +225,8 @@ public final class JobTaskHandler {
   }
 
   /**
-   * Sends an update after the ones already queued for the task (each is sent when the previous
-   * one has been answered, whatever the answer), so a caller may go on working while it is sent.
+   * Sends an update after the ones already queued for the task (each is sent when the previous one
+   * has been answered, whatever the answer), so a caller may go on working while it is sent.
    */
   private Future<Void> post(
       AgentTask task, ExecutorState stage, JsonObject results, boolean complete, Long ts) {
@@ -211,8 +234,7 @@ public final class JobTaskHandler {
     TaskUpdate update = new TaskUpdate(task.id(), stage.value(), safe, complete, ts);
     synchronized (sending) {
       Future<Void> previous = sending.get(task.id());
-      Future<Void> sent =
-          previous == null ? send(update) : previous.transform(ar -> send(update));
+      Future<Void> sent = previous == null ? send(update) : previous.transform(ar -> send(update));
       sending.put(task.id(), sent);
       sent.onComplete(
           ar -> {
@@ -232,7 +254,8 @@ public final class JobTaskHandler {
     }
   }
 
-  private Future<Handled> guarded(AgentTask task, boolean cancelling, Supplier<Future<Handled>> body) {
+  private Future<Handled> guarded(
+      AgentTask task, boolean cancelling, Supplier<Future<Handled>> body) {
     Future<Handled> f;
     try {
       f = body.get();
@@ -265,7 +288,8 @@ public final class JobTaskHandler {
   }
 
   private Future<Handled> hardFailure(AgentTask task, boolean cancelling, Throwable e) {
-    LOG.warning("Permanent error in task " + task.id() + ", finalizing with error: " + e.getMessage());
+    LOG.warning(
+        "Permanent error in task " + task.id() + ", finalizing with error: " + e.getMessage());
     JsonObject error =
         new JsonObject()
             .put("exception", e.getClass().getSimpleName())

@@ -19,18 +19,19 @@ import org.rap.agent.executor.ExecutorException;
 import org.rap.common.model.TaskType;
 
 /**
- * Starts handlings for the tasks of one poll. Guarantees at most one in-flight handling per task
- * id and per job (a RUNJOB and a CANCELJOB of the same job are never handled concurrently), bounds the number of concurrent handlings (tasks handled least recently go first, DBSTATUS
- * before everything, so no task starves), isolates failures ("task error" is logged and the task
- * is retried on a later round) and skips tasks it already reported complete until the controller
- * stops listing them.
+ * Starts handlings for the tasks of one poll. Guarantees at most one in-flight handling per task id
+ * and per job (a RUNJOB and a CANCELJOB of the same job are never handled concurrently), bounds the
+ * number of concurrent handlings (tasks handled least recently go first, DBSTATUS before
+ * everything, so no task starves), isolates failures ("task error" is logged and the task is
+ * retried on a later round) and skips tasks it already reported complete until the controller stops
+ * listing them.
  *
  * <p>No task waits for the next poll to make progress: a RUNJOB that advanced (prepared, or its
  * container already exited) is handled again at once; one whose container runs is handled again
  * when Docker reports the exit ({@link JobTaskHandler#awaitExit}, no polling); tasks of the last
- * poll that were held back by the bound start as soon as a handling finishes; a failed handling
- * is retried after {@code retryDelay}. The agent stays stateless: every handling re-derives the
- * job's state from Docker and disk, and these are only wake-ups.
+ * poll that were held back by the bound start as soon as a handling finishes; a failed handling is
+ * retried after {@code retryDelay}. The agent stays stateless: every handling re-derives the job's
+ * state from Docker and disk, and these are only wake-ups.
  */
 public final class TaskDispatcher {
   private static final Logger LOG = Logger.getLogger(TaskDispatcher.class.getName());
@@ -40,14 +41,19 @@ public final class TaskDispatcher {
   private final UpdateSink sink;
   private final int maxConcurrent;
   private final Map<String, Future<Handled>> inFlight = new LinkedHashMap<>();
+
   /** Jobs with an in-flight RUNJOB or CANCELJOB handling: one handling per job at a time. */
   private final Set<String> busyJobs = new HashSet<>();
+
   private final Set<String> completed = new HashSet<>();
   private final Map<String, Long> lastStarted = new HashMap<>();
+
   /** Tasks that may be handled again at once (they advanced, or their container exited). */
   private final Set<String> ready = new HashSet<>();
+
   /** RUNJOB tasks whose container exit is being awaited. */
   private final Set<String> watching = new HashSet<>();
+
   private final Duration retryDelay;
   private List<AgentTask> latest = List.of();
   private Context context;
@@ -61,7 +67,11 @@ public final class TaskDispatcher {
 
   /** {@code retryDelay}: a failed handling is tried again after this long (and on every poll). */
   public TaskDispatcher(
-      JobTaskHandler jobs, DbTaskHandler db, UpdateSink sink, int maxConcurrent, Duration retryDelay) {
+      JobTaskHandler jobs,
+      DbTaskHandler db,
+      UpdateSink sink,
+      int maxConcurrent,
+      Duration retryDelay) {
     this.jobs = jobs;
     this.db = db;
     this.sink = sink;
@@ -70,8 +80,8 @@ public final class TaskDispatcher {
   }
 
   /**
-   * Starts a handling for every listed task that is not already in flight (within the bound).
-   * Call on the poller's context: re-handlings are started there.
+   * Starts a handling for every listed task that is not already in flight (within the bound). Call
+   * on the poller's context: re-handlings are started there.
    */
   public synchronized void dispatch(List<AgentTask> tasks) {
     if (stopped) {
@@ -195,7 +205,7 @@ public final class TaskDispatcher {
                 case COMPLETE -> completed.add(task.id());
                 case ADVANCED -> ready.add(task.id());
                 case RUNNING -> watchExit(task);
-                case UNCHANGED -> { }
+                case UNCHANGED -> {}
               }
             }
             // the finished handling frees a slot and maybe its job: others may start now
@@ -246,22 +256,25 @@ public final class TaskDispatcher {
     if (context == null || stopped) {
       return;
     }
-    context.owner().setTimer(
-        Math.max(1, retryDelay.toMillis()),
-        t -> {
-          synchronized (this) {
-            if (!stopped && lastStarted.containsKey(id)) {
-              ready.add(id);
-              queueRedispatch();
-            }
-          }
-        });
+    context
+        .owner()
+        .setTimer(
+            Math.max(1, retryDelay.toMillis()),
+            t -> {
+              synchronized (this) {
+                if (!stopped && lastStarted.containsKey(id)) {
+                  ready.add(id);
+                  queueRedispatch();
+                }
+              }
+            });
   }
 
   private Future<Handled> handle(AgentTask task) {
     return switch (task.type()) {
       case RUNJOB -> jobs.runJobStep(task);
-      case CANCELJOB -> jobs.cancelJob(task).map(done -> done ? Handled.COMPLETE : Handled.UNCHANGED);
+      case CANCELJOB ->
+          jobs.cancelJob(task).map(done -> done ? Handled.COMPLETE : Handled.UNCHANGED);
       case DBSTATUS, DBDATACHECK ->
           db.envelope(task)
               .compose(env -> sink.post(new TaskUpdate(task.id(), "", env, true, null)))

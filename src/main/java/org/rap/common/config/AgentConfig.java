@@ -63,8 +63,7 @@ public record AgentConfig(
     Optional<String> cert = Optional.empty();
     Optional<String> key = Optional.empty();
     if (certPath.isPresent() != keyPath.isPresent()) {
-      s.problem(
-          "Both PRESTO_TLS_KEY_PATH and PRESTO_TLS_CERT_PATH must be defined if either are");
+      s.problem("Both PRESTO_TLS_KEY_PATH and PRESTO_TLS_CERT_PATH must be defined if either are");
     } else if (certPath.isPresent()) {
       cert = readFile(s, "PRESTO_TLS_CERT_PATH", certPath.get());
       key = readFile(s, "PRESTO_TLS_KEY_PATH", keyPath.get());

@@ -30,8 +30,7 @@ public record CommonConfig(
     }
     for (String b : backends) {
       if (!b.matches("[a-z0-9][a-z0-9_-]*")) {
-        s.problem(
-            "BACKENDS entries must be lower-case slugs ([a-z0-9_-]), got '" + b + "'");
+        s.problem("BACKENDS entries must be lower-case slugs ([a-z0-9_-]), got '" + b + "'");
       }
     }
     String logFormat = s.string("LOG_FORMAT", "text");

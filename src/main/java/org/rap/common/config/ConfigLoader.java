@@ -18,8 +18,9 @@ import java.util.stream.Stream;
 /**
  * Reads the layered configuration with vertx-config, lowest priority first: the role's YAML
  * defaults ({@code conf/*.yaml} on the classpath), an optional file ({@code --config} or {@code
- * RAP_CONFIG}), Kubernetes ConfigMaps/Secrets mounted as directories ({@code RAP_CONFIG_DIRS}, comma
- * separated, one file per key), then environment variables. Keys are the reference's environment variable names throughout.
+ * RAP_CONFIG}), Kubernetes ConfigMaps/Secrets mounted as directories ({@code RAP_CONFIG_DIRS},
+ * comma separated, one file per key), then environment variables. Keys are the reference's
+ * environment variable names throughout.
  */
 public final class ConfigLoader {
   private ConfigLoader() {}
@@ -38,7 +39,8 @@ public final class ConfigLoader {
     }
     Optional<Path> file =
         configFile.or(
-            () -> Optional.ofNullable(env.get("RAP_CONFIG")).filter(s -> !s.isBlank()).map(Path::of));
+            () ->
+                Optional.ofNullable(env.get("RAP_CONFIG")).filter(s -> !s.isBlank()).map(Path::of));
     if (file.isPresent()) {
       Path p = file.get().toAbsolutePath();
       if (!Files.isReadable(p)) {
@@ -60,14 +62,16 @@ public final class ConfigLoader {
         } catch (IOException e) {
           return Future.failedFuture(
               new ConfigException(
-                  List.of("RAP_CONFIG_DIRS: cannot read configuration directory " + d.strip() + ": " + e.getMessage())));
+                  List.of(
+                      "RAP_CONFIG_DIRS: cannot read configuration directory "
+                          + d.strip()
+                          + ": "
+                          + e.getMessage())));
         }
       }
     }
     options.addStore(
-        new ConfigStoreOptions()
-            .setType("json")
-            .setConfig(new JsonObject(Map.copyOf(env)).copy()));
+        new ConfigStoreOptions().setType("json").setConfig(new JsonObject(Map.copyOf(env)).copy()));
     ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
     return retriever
         .getConfig()
@@ -102,7 +106,8 @@ public final class ConfigLoader {
 
   private static ConfigStoreOptions yamlOrJson(Path p) {
     String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
-    String format = name.endsWith(".json") ? "json" : name.endsWith(".properties") ? "properties" : "yaml";
+    String format =
+        name.endsWith(".json") ? "json" : name.endsWith(".properties") ? "properties" : "yaml";
     ConfigStoreOptions o = new ConfigStoreOptions().setType("file").setFormat(format);
     JsonObject c = new JsonObject().put("path", p.toString());
     if (format.equals("properties")) {

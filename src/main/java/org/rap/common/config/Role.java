@@ -22,7 +22,8 @@ public enum Role {
     return switch (this) {
       case CONTROLLER -> List.of("conf/common.yaml", "conf/controller.yaml");
       case AGENT -> List.of("conf/common.yaml", "conf/agent.yaml");
-      case ALL -> List.of("conf/common.yaml", "conf/controller.yaml", "conf/agent.yaml", "conf/all.yaml");
+      case ALL ->
+          List.of("conf/common.yaml", "conf/controller.yaml", "conf/agent.yaml", "conf/all.yaml");
     };
   }
 

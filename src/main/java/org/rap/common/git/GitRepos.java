@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.rap.common.telemetry.CallTimer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
@@ -38,6 +37,7 @@ import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.rap.common.telemetry.CallTimer;
 
 /**
  * Git access through a cache of bare repositories under {@code WORKDIR/repos/<name>.git}
@@ -54,18 +54,23 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 public final class GitRepos {
   private static final Logger LOG = Logger.getLogger(GitRepos.class.getName());
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
+
   /** Seconds without any data from the remote before a transfer is abandoned (and retried). */
   static final int IO_TIMEOUT_SECONDS = 120;
+
   static final String SENTINEL_PREFIX = "refs/tags/fetched/";
 
   private final GitSettings settings;
   private final RemoteUrls urls;
+
   /**
    * In-process locks per cache directory. JVM-wide on purpose: file locks belong to the whole JVM
    * (a second {@code FileChannel.lock} on the same file from this process throws), and a process
-   * running both roles has a controller and an agent {@code GitRepos} sharing {@code WORKDIR/repos}.
+   * running both roles has a controller and an agent {@code GitRepos} sharing {@code
+   * WORKDIR/repos}.
    */
   private static final ConcurrentHashMap<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+
   private final AtomicLong fetches = new AtomicLong();
   private final AtomicLong lsRemotes = new AtomicLong();
 
@@ -240,7 +245,15 @@ public final class GitRepos {
         int n = attempt;
         LOG.log(
             Level.WARNING,
-            "Error fetching commit " + sha + " from " + url + " (attempt " + n + "/" + max + "): "
+            "Error fetching commit "
+                + sha
+                + " from "
+                + url
+                + " (attempt "
+                + n
+                + "/"
+                + max
+                + "): "
                 + redacted.getMessage());
         if (!isTransient(e)) {
           throw new GitException("Error fetching commit " + sha + " from " + url, redacted);
@@ -248,7 +261,10 @@ public final class GitRepos {
         if (attempt >= max) {
           throw new NetworkException(
               new GitException(
-                  "Network error when fetching commit " + sha + " from " + url
+                  "Network error when fetching commit "
+                      + sha
+                      + " from "
+                      + url
                       + "\n(This may work if you try again later)",
                   redacted));
         }
@@ -295,7 +311,8 @@ public final class GitRepos {
    * The bytes of {@code path} at {@code sha}, without a checkout.
    *
    * @throws GitFileNotFoundException when the commit has no such file
-   * @throws GitException {@code Error fetching commit ...} or {@code Error reading from <url> @ <sha>}
+   * @throws GitException {@code Error fetching commit ...} or {@code Error reading from <url> @
+   *     <sha>}
    */
   public byte[] readFile(String url, String sha, String path) throws GitException {
     ensureCommitFetched(url, sha);
@@ -303,9 +320,9 @@ public final class GitRepos {
         RevWalk walk = new RevWalk(repo)) {
       RevCommit commit = walk.parseCommit(ObjectId.fromString(sha));
       try (TreeWalk tw = TreeWalk.forPath(repo, path, commit.getTree())) {
-        if (tw == null || (tw.getRawMode(0) & FileMode.TYPE_MASK)
-            != FileMode.TYPE_FILE
-            && !FileMode.SYMLINK.equals(tw.getRawMode(0))) {
+        if (tw == null
+            || (tw.getRawMode(0) & FileMode.TYPE_MASK) != FileMode.TYPE_FILE
+                && !FileMode.SYMLINK.equals(tw.getRawMode(0))) {
           throw new GitFileNotFoundException(path);
         }
         ObjectLoader loader = repo.open(tw.getObjectId(0), Constants.OBJ_BLOB);
@@ -315,7 +332,8 @@ public final class GitRepos {
       throw e;
     } catch (Exception e) {
       Throwable redacted = urls.redact(e);
-      LOG.log(Level.WARNING, "Error reading from " + url + " @ " + sha + ": " + redacted.getMessage());
+      LOG.log(
+          Level.WARNING, "Error reading from " + url + " @ " + sha + ": " + redacted.getMessage());
       throw new GitException("Error reading from " + url + " @ " + sha, redacted);
     }
   }
@@ -337,7 +355,9 @@ public final class GitRepos {
           });
     } catch (Exception e) {
       Throwable redacted = urls.redact(e);
-      LOG.log(Level.WARNING, "Could not checkout commit " + sha + " from " + url + ": " + redacted.getMessage());
+      LOG.log(
+          Level.WARNING,
+          "Could not checkout commit " + sha + " from " + url + ": " + redacted.getMessage());
       throw new GitException("Could not checkout commit " + sha + " from " + url, redacted);
     }
   }
@@ -374,7 +394,9 @@ public final class GitRepos {
       return out;
     } catch (Exception e) {
       Throwable redacted = urls.redact(e);
-      LOG.log(Level.WARNING, "Error reading from remote repository " + url + ": " + redacted.getMessage());
+      LOG.log(
+          Level.WARNING,
+          "Error reading from remote repository " + url + ": " + redacted.getMessage());
       throw new GitRepoNotReachableException(url, redacted);
     }
   }
@@ -487,7 +509,8 @@ public final class GitRepos {
 
   /** Runs {@code body} holding the repository's in-process lock and its file lock. */
   private <T> T withRepoLock(Path dir, Locked<T> body) throws GitException {
-    ReentrantLock lock = LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new ReentrantLock());
+    ReentrantLock lock =
+        LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new ReentrantLock());
     lock.lock();
     try {
       Files.createDirectories(dir.getParent());

@@ -61,24 +61,48 @@ public record GitSettings(
   /** A copy with another retry policy (tests use short delays). */
   public GitSettings withRetries(int attempts, Duration firstDelay) {
     return new GitSettings(
-        reposDir, githubProxyDomain, accessToken, tokenUser, allowedGithubOrgs,
-        allowLocalGitRepos, attempts, firstDelay);
+        reposDir,
+        githubProxyDomain,
+        accessToken,
+        tokenUser,
+        allowedGithubOrgs,
+        allowLocalGitRepos,
+        attempts,
+        firstDelay);
   }
 
   /** A copy with another proxy domain and token (tests). */
   public GitSettings withProxy(String proxyDomain, Optional<String> token) {
     return new GitSettings(
-        reposDir, proxyDomain, token, tokenUser, allowedGithubOrgs, allowLocalGitRepos,
-        fetchAttempts, firstRetryDelay);
+        reposDir,
+        proxyDomain,
+        token,
+        tokenUser,
+        allowedGithubOrgs,
+        allowLocalGitRepos,
+        fetchAttempts,
+        firstRetryDelay);
   }
 
   @Override
   public String toString() {
     // never print the token
-    return "GitSettings[reposDir=" + reposDir + ", githubProxyDomain=" + githubProxyDomain
-        + ", accessToken=" + (accessToken.isPresent() ? "********" : "none")
-        + ", tokenUser=" + tokenUser + ", allowedGithubOrgs=" + allowedGithubOrgs
-        + ", allowLocalGitRepos=" + allowLocalGitRepos + ", fetchAttempts=" + fetchAttempts
-        + ", firstRetryDelay=" + firstRetryDelay + "]";
+    return "GitSettings[reposDir="
+        + reposDir
+        + ", githubProxyDomain="
+        + githubProxyDomain
+        + ", accessToken="
+        + (accessToken.isPresent() ? "********" : "none")
+        + ", tokenUser="
+        + tokenUser
+        + ", allowedGithubOrgs="
+        + allowedGithubOrgs
+        + ", allowLocalGitRepos="
+        + allowLocalGitRepos
+        + ", fetchAttempts="
+        + fetchAttempts
+        + ", firstRetryDelay="
+        + firstRetryDelay
+        + "]";
   }
 }

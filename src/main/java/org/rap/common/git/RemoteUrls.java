@@ -64,15 +64,16 @@ public final class RemoteUrls {
   }
 
   /**
-   * A copy of {@code t} (and its causes) whose messages are redacted, keeping class names and
-   * stack traces, for attaching as a cause or logging.
+   * A copy of {@code t} (and its causes) whose messages are redacted, keeping class names and stack
+   * traces, for attaching as a cause or logging.
    */
   public Throwable redact(Throwable t) {
     if (t == null) {
       return null;
     }
     RedactedError copy =
-        new RedactedError(t.getClass().getName() + ": " + redact(t.getMessage()), redact(t.getCause()));
+        new RedactedError(
+            t.getClass().getName() + ": " + redact(t.getMessage()), redact(t.getCause()));
     copy.setStackTrace(t.getStackTrace());
     return copy;
   }

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The repository, branch and commit rules of scheduling.md section 6.10, used by the controller
- * at create time and by the agent before preparing a job. Blocking (talks to the remote).
+ * The repository, branch and commit rules of scheduling.md section 6.10, used by the controller at
+ * create time and by the agent before preparing a job. Blocking (talks to the remote).
  */
 public final class RepositoryValidator {
   private final GitSettings settings;
@@ -64,20 +64,25 @@ public final class RepositoryValidator {
     List<String> parts = new ArrayList<>(Arrays.asList(strip(path, '/').split("/", -1)));
     if (parts.isEmpty() || !allowedOrgs.contains(parts.get(0))) {
       throw new RepositoryValidationException(
-          "Repository " + repoUrl + " does not belong to one of the following Github organisations: "
+          "Repository "
+              + repoUrl
+              + " does not belong to one of the following Github organisations: "
               + String.join(" ", allowedOrgs));
     }
-    String expected = "https://github.com/" + String.join("/", parts.subList(0, Math.min(2, parts.size())));
+    String expected =
+        "https://github.com/" + String.join("/", parts.subList(0, Math.min(2, parts.size())));
     if (!stripTrailing(url, '/').equals(expected) || parts.size() != 2) {
       throw new RepositoryValidationException(
-          "Repository " + repoUrl + " was not of the expected format: "
+          "Repository "
+              + repoUrl
+              + " was not of the expected format: "
               + "https://github.com/[organisation]/[project-name]");
     }
   }
 
   /**
-   * The commit must be reachable from {@code refs/heads/<branch>} (so commits only present in
-   * pull requests from forks are rejected).
+   * The commit must be reachable from {@code refs/heads/<branch>} (so commits only present in pull
+   * requests from forks are rejected).
    */
   public void validateBranchAndCommit(String repoUrl, String commit, String branch)
       throws GitException {

@@ -16,8 +16,8 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
  * Writes a commit's tree into a directory (a forced checkout without an index): regular files,
- * executable files (mode 755), symlinks; submodules (gitlinks) are skipped. Refuses any entry
- * whose path would land outside the target directory, including through a symlinked parent.
+ * executable files (mode 755), symlinks; submodules (gitlinks) are skipped. Refuses any entry whose
+ * path would land outside the target directory, including through a symlinked parent.
  */
 final class TreeCheckout {
   private TreeCheckout() {}
@@ -68,7 +68,10 @@ final class TreeCheckout {
       throw new IOException("Refusing to write outside the target directory: " + path);
     }
     for (String part : path.split("/", -1)) {
-      if (part.isEmpty() || part.equals(".") || part.equals("..") || part.equalsIgnoreCase(".git")) {
+      if (part.isEmpty()
+          || part.equals(".")
+          || part.equals("..")
+          || part.equalsIgnoreCase(".git")) {
         throw new IOException("Refusing to write outside the target directory: " + path);
       }
     }
@@ -86,5 +89,4 @@ final class TreeCheckout {
       file.toFile().setExecutable(true, false);
     }
   }
-
 }

@@ -28,7 +28,9 @@ public final class HealthRoutes {
   public void mount(Router router) {
     router
         .get("/health/live")
-        .handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "UP").put("role", role)));
+        .handler(
+            ctx ->
+                Responses.json(ctx, 200, new JsonObject().put("status", "UP").put("role", role)));
     router
         .get("/health/ready")
         .handler(
@@ -37,7 +39,10 @@ public final class HealthRoutes {
                 Responses.json(
                     ctx,
                     503,
-                    new JsonObject().put("status", "DOWN").put("role", role).put("reason", "shutting down"));
+                    new JsonObject()
+                        .put("status", "DOWN")
+                        .put("role", role)
+                        .put("reason", "shutting down"));
                 return;
               }
               readiness
@@ -45,7 +50,8 @@ public final class HealthRoutes {
                   .onComplete(
                       ar -> {
                         if (ar.succeeded()) {
-                          Responses.json(ctx, 200, new JsonObject().put("status", "UP").put("role", role));
+                          Responses.json(
+                              ctx, 200, new JsonObject().put("status", "UP").put("role", role));
                         } else {
                           Responses.json(
                               ctx,

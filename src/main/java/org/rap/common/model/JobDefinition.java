@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The RUNJOB / CANCELJOB task payload (job-model.md section 6.1). The controller builds it when
- * it creates the task; the agent parses it, filling defaults for keys older definitions lack.
+ * The RUNJOB / CANCELJOB task payload (job-model.md section 6.1). The controller builds it when it
+ * creates the task; the agent parses it, filling defaults for keys older definitions lack.
  */
 public record JobDefinition(
     String id,
@@ -37,7 +37,9 @@ public record JobDefinition(
     List<String> level4FileTypes) {
 
   public static final List<String> DEFAULT_LEVEL4_FILE_TYPES =
-      List.of(".csv", ".html", ".jpeg", ".jpg", ".json", ".log", ".md", ".png", ".svg", ".svgz", ".txt");
+      List.of(
+          ".csv", ".html", ".jpeg", ".jpg", ".json", ".log", ".md", ".png", ".svg", ".svgz",
+          ".txt");
 
   /** The study repository (always the study, even for reusable actions). */
   public record Study(String gitRepoUrl, String commit, String branch) {}
@@ -83,7 +85,8 @@ public record JobDefinition(
   public static JobDefinition fromJson(JsonObject j) {
     JsonObject study = j.getJsonObject("study", new JsonObject());
     Map<String, String> env = new LinkedHashMap<>();
-    j.getJsonObject("env", new JsonObject()).forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
+    j.getJsonObject("env", new JsonObject())
+        .forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
     Map<String, String> spec = new LinkedHashMap<>();
     j.getJsonObject("output_spec", new JsonObject())
         .forEach(e -> spec.put(e.getKey(), String.valueOf(e.getValue())));

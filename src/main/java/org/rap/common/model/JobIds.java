@@ -50,7 +50,11 @@ public final class JobIds {
   public static String scheduledTaskId(TaskType type) {
     byte[] bytes = new byte[10];
     RANDOM.nextBytes(bytes);
-    return type.value() + "-" + LocalDate.now(ZoneOffset.UTC) + "-" + HexFormat.of().formatHex(bytes);
+    return type.value()
+        + "-"
+        + LocalDate.now(ZoneOffset.UTC)
+        + "-"
+        + HexFormat.of().formatHex(bytes);
   }
 
   static String base32(byte[] data) {

@@ -19,7 +19,9 @@ public record JobOutcome(StatusCode code, String message) {
       String message = StatusMessages.NONZERO_EXIT;
       if (r.getValue("status_message") instanceof String s && !s.isEmpty()) {
         message += ": " + s;
-      } else if (requiresDb && exit != null && StatusMessages.DATABASE_EXIT_CODES.containsKey(exit)) {
+      } else if (requiresDb
+          && exit != null
+          && StatusMessages.DATABASE_EXIT_CODES.containsKey(exit)) {
         message += ": " + StatusMessages.DATABASE_EXIT_CODES.get(exit);
       }
       return new JobOutcome(StatusCode.NONZERO_EXIT, message);
@@ -34,7 +36,9 @@ public record JobOutcome(StatusCode code, String message) {
     return new JobOutcome(StatusCode.SUCCEEDED, message);
   }
 
-  /** The reference's {@code int()} reading: integral numbers and numeric text; anything else null. */
+  /**
+   * The reference's {@code int()} reading: integral numbers and numeric text; anything else null.
+   */
   public static Integer exitCode(Object raw) {
     if (raw instanceof Number n) {
       double d = n.doubleValue();

@@ -40,16 +40,19 @@ public final class StatusMessages {
               3,
               "A transient database error occurred, your job may run if you try it again, if it"
                   + " keeps failing then contact tech support"),
-          Map.entry(4, "New data is being imported into the database, please try again in a few hours"),
+          Map.entry(
+              4, "New data is being imported into the database, please try again in a few hours"),
           Map.entry(5, "Something went wrong with the database, please contact tech support"),
           Map.entry(
               6,
               "Your ehrQL is valid but it produced SQL which is too complex for the database to"
                   + " run; please contact tech-support so we can help you simplify it."),
           Map.entry(
-              10, "There was a problem reading your ehrQL code; please confirm that it runs locally"),
+              10,
+              "There was a problem reading your ehrQL code; please confirm that it runs locally"),
           Map.entry(11, "There was a problem reading one of the supplied data files"),
-          Map.entry(12, "You do not have the required permissions for the ehrQL you are trying to run"),
+          Map.entry(
+              12, "You do not have the required permissions for the ehrQL you are trying to run"),
           Map.entry(13, "Assurance tests failed; please confirm the tests pass locally"),
           Map.entry(
               14,

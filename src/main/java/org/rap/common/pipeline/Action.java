@@ -39,8 +39,8 @@ public record Action(
   }
 
   /**
-   * The {@code config} mapping as Python's {@code json.dumps} renders it, or null when there is
-   * no config (the run command appends {@code --config <this>}, scheduling.md section 6.6).
+   * The {@code config} mapping as Python's {@code json.dumps} renders it, or null when there is no
+   * config (the run command appends {@code --config <this>}, scheduling.md section 6.6).
    */
   public String configJson() {
     return config == null ? null : PythonJson.dumps(config);

@@ -15,7 +15,8 @@ final class PathRules {
 
   /** File types allowed for moderately_sensitive outputs (case-sensitive). */
   static final Set<String> MODERATELY_SENSITIVE_TYPES =
-      Set.of(".csv", ".jpg", ".jpeg", ".png", ".svg", ".svgz", ".html", ".txt", ".log", ".json",
+      Set.of(
+          ".csv", ".jpg", ".jpeg", ".png", ".svg", ".svgz", ".html", ".txt", ".log", ".json",
           ".md");
 
   /** Returns the reason a pattern is invalid (the text after "is invalid: "), or null. */
@@ -50,7 +51,9 @@ final class PathRules {
 
   private static boolean isWindowsAbsolute(String p) {
     // PureWindowsPath: a drive ("X:") followed by a root separator.
-    return p.length() >= 3 && p.charAt(1) == ':' && (p.charAt(2) == '/' || p.charAt(2) == '\\')
+    return p.length() >= 3
+        && p.charAt(1) == ':'
+        && (p.charAt(2) == '/' || p.charAt(2) == '\\')
         && !Character.isSurrogate(p.charAt(0));
   }
 
@@ -137,9 +140,7 @@ final class PathRules {
 
   /** {@code fnmatch.fnmatch(name, pattern)} on POSIX ({@code *} also matches {@code /}). */
   static boolean fnmatch(String name, String pattern) {
-    return Pattern.compile(translate(pattern), Pattern.DOTALL)
-        .matcher(name)
-        .matches();
+    return Pattern.compile(translate(pattern), Pattern.DOTALL).matcher(name).matches();
   }
 
   private static String translate(String pat) {

@@ -189,7 +189,8 @@ public final class ProjectParser {
         for (Action a : actions.values()) {
           if (a.run().get(0).startsWith("cohortextractor")) {
             throw fail(
-                "Action " + a.name()
+                "Action "
+                    + a.name()
                     + " uses cohortextractor actions, which are not supported in this version.");
           }
         }
@@ -199,7 +200,10 @@ public final class ProjectParser {
           String first = a.run().get(0);
           if (first.endsWith(":latest")) {
             throw fail(
-                "Action " + a.name() + " uses `" + first
+                "Action "
+                    + a.name()
+                    + " uses `"
+                    + first
                     + "`, which is not supported. Provide a version e.g. `:v2` instead");
           }
         }
@@ -209,7 +213,9 @@ public final class ProjectParser {
         List<String> earlier = seenRuns.get(raws.get(i));
         if (earlier != null) {
           throw fail(
-              "Action " + order.get(i) + " has the same 'run' command as other actions: "
+              "Action "
+                  + order.get(i)
+                  + " has the same 'run' command as other actions: "
                   + String.join(" ,", earlier));
         }
         seenRuns.computeIfAbsent(raws.get(i), k -> new ArrayList<>()).add(order.get(i));
@@ -230,8 +236,7 @@ public final class ProjectParser {
         for (String n : a.needs()) {
           if (!names.contains(n)) {
             throw fail(
-                "Action `" + a.name() + "` references an unknown action in its `needs` list: "
-                    + n);
+                "Action `" + a.name() + "` references an unknown action in its `needs` list: " + n);
           }
         }
       }
@@ -239,10 +244,7 @@ public final class ProjectParser {
 
       Integer populationSize = expectations(top, noCohortextractor, expectationsPopulation);
       return new Pipeline(
-          v,
-          Collections.unmodifiableMap(actions),
-          populationSize,
-          List.copyOf(warnings));
+          v, Collections.unmodifiableMap(actions), populationSize, List.copyOf(warnings));
     }
 
     private Integer expectations(Map<?, ?> top, boolean v4, boolean v3)
@@ -272,7 +274,8 @@ public final class ProjectParser {
       List<String> unknown = unknownKeys(m, Set.of("population_size"));
       if (!unknown.isEmpty()) {
         throw fail(
-            "Unexpected parameters (" + String.join(", ", unknown)
+            "Unexpected parameters ("
+                + String.join(", ", unknown)
                 + ") in project `expectations` section");
       }
       BigInteger size = PyText.toInt(m.get("population_size"));
@@ -324,8 +327,7 @@ public final class ProjectParser {
         throw fail("`needs` section for action " + a + " must be a list");
       }
       if (config != null && !(config instanceof Map)) {
-        throw fail(
-            "`config` section for action " + a + " must be a dictionary of key/value pairs");
+        throw fail("`config` section for action " + a + " must be a dictionary of key/value pairs");
       }
       if (dummy != null && !(dummy instanceof String)) {
         throw fail("`dummy_data_file` section for action " + a + " must be a string");
@@ -342,8 +344,7 @@ public final class ProjectParser {
           }
           if (s.contains(" ")) {
             throw fail(
-                "`needs` actions should be separated with commas, but " + a + " needs `" + s
-                    + "`");
+                "`needs` actions should be separated with commas, but " + a + " needs `" + s + "`");
           }
           needList.add(s);
         }
@@ -358,7 +359,8 @@ public final class ProjectParser {
 
       @SuppressWarnings("unchecked")
       Map<String, Object> configMap =
-          config == null ? null
+          config == null
+              ? null
               : (Map<String, Object>) jsonSafe(config, 0, new IdentityHashMap<>());
       return new Action(
           a,
@@ -382,8 +384,10 @@ public final class ProjectParser {
       List<String> unknown = unknownKeys(outs, Set.copyOf(LEVELS));
       if (!unknown.isEmpty()) {
         throw fail(
-            "Unexpected parameters (" + String.join(", ", unknown)
-                + ") in `outputs` section for action " + a);
+            "Unexpected parameters ("
+                + String.join(", ", unknown)
+                + ") in `outputs` section for action "
+                + a);
       }
       Map<String, Map<String, String>> levels = new LinkedHashMap<>();
       for (String level : LEVELS) {
@@ -393,7 +397,10 @@ public final class ProjectParser {
         }
         if (!(lv instanceof Map<?, ?> named)) {
           throw fail(
-              "`" + level + "` section for action " + a
+              "`"
+                  + level
+                  + "` section for action "
+                  + a
                   + " must be a dictionary of key/value pairs");
         }
         Map<String, String> files = new LinkedHashMap<>();
@@ -432,8 +439,11 @@ public final class ProjectParser {
       String version = colon < 0 ? "" : first.substring(colon + 1);
       if (!IMAGE_VERSION.matcher(version).matches()) {
         throw fail(
-            "Action command " + name + " must have a version specified in the form :vN (e.g. "
-                + name + ":v2)");
+            "Action command "
+                + name
+                + " must have a version specified in the form :vN (e.g. "
+                + name
+                + ":v2)");
       }
       return parts;
     }
@@ -443,7 +453,9 @@ public final class ProjectParser {
         throws ProjectValidationError {
       if (levels.size() != 1) {
         throw fail(
-            "A `generate_cohort` action must have exactly one output; " + a + " had "
+            "A `generate_cohort` action must have exactly one output; "
+                + a
+                + " had "
                 + levels.size());
       }
       Set<String> dirs = new LinkedHashSet<>();
@@ -461,7 +473,8 @@ public final class ProjectParser {
         }
       }
       StringBuilder sb =
-          new StringBuilder("generate_cohort command should produce output in only one directory, found ")
+          new StringBuilder(
+                  "generate_cohort command should produce output in only one directory, found ")
               .append(dirs.size())
               .append(":\n");
       List<String> lines = new ArrayList<>();
@@ -479,7 +492,9 @@ public final class ProjectParser {
       if ((moderately != null && !moderately.isEmpty())
           || (minimally != null && !minimally.isEmpty())) {
         throw fail(
-            "`" + a + "` action uses `generate-dataset` and so all outputs must be labelled"
+            "`"
+                + a
+                + "` action uses `generate-dataset` and so all outputs must be labelled"
                 + " `highly_sensitive`");
       }
       String spec = null;
@@ -496,7 +511,9 @@ public final class ProjectParser {
       }
       if (spec == null || spec.isEmpty()) {
         throw fail(
-            "`" + a + "` action does not provide an `--output` argument specifying where the"
+            "`"
+                + a
+                + "` action does not provide an `--output` argument specifying where the"
                 + " results of `generate-dataset` should be stored");
       }
       Map<String, String> highly = levels.get("highly_sensitive");
@@ -515,13 +532,13 @@ public final class ProjectParser {
         } else {
           String newName = name.substring(0, colon);
           if (newName.equals(".")) {
-            throw fail(
-                "`" + a + "` action has an invalid `--output` argument: " + spec);
+            throw fail("`" + a + "` action has an invalid `--output` argument: " + spec);
           }
           String parent = PathRules.parent(spec);
           directory =
-              parent.equals(".") ? newName : parent.endsWith("/") ? parent + newName
-                  : parent + "/" + newName;
+              parent.equals(".")
+                  ? newName
+                  : parent.endsWith("/") ? parent + newName : parent + "/" + newName;
         }
         String extension = "." + name.substring(colon + 1);
         String glob = directory + "/*" + extension;
@@ -578,7 +595,9 @@ public final class ProjectParser {
             List<String> cycle = new ArrayList<>(stack.subList(stack.indexOf(next), stack.size()));
             cycle.add(next);
             throw fail(
-                "Action `" + next + "` has a circular dependency in its `needs` list: "
+                "Action `"
+                    + next
+                    + "` has a circular dependency in its `needs` list: "
                     + String.join(" -> ", cycle));
           }
         }
@@ -648,8 +667,9 @@ public final class ProjectParser {
       return b ? "true" : "false";
     }
     if (k instanceof Double d) {
-      return d.isNaN() ? "NaN" : d.isInfinite() ? (d > 0 ? "Infinity" : "-Infinity")
-          : PyText.floatRepr(d);
+      return d.isNaN()
+          ? "NaN"
+          : d.isInfinite() ? (d > 0 ? "Infinity" : "-Infinity") : PyText.floatRepr(d);
     }
     return PyText.str(k);
   }

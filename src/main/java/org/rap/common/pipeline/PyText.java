@@ -72,8 +72,11 @@ final class PyText {
     } else if (v instanceof Timestamp t) {
       sb.append(t.repr());
     } else if (v instanceof Tagged t) {
-      sb.append("TaggedScalar(value=").append(reprString(t.value())).append(", tag=")
-          .append(reprString(t.tag())).append(')');
+      sb.append("TaggedScalar(value=")
+          .append(reprString(t.value()))
+          .append(", tag=")
+          .append(reprString(t.tag()))
+          .append(')');
     } else if (v instanceof Tuple t) {
       sb.append('(');
       int i = 0;
@@ -158,8 +161,13 @@ final class PyText {
       return true;
     }
     switch (Character.getType(cp)) {
-      case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE,
-          Character.UNASSIGNED, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+      case Character.CONTROL,
+          Character.FORMAT,
+          Character.SURROGATE,
+          Character.PRIVATE_USE,
+          Character.UNASSIGNED,
+          Character.LINE_SEPARATOR,
+          Character.PARAGRAPH_SEPARATOR,
           Character.SPACE_SEPARATOR -> {
         return false;
       }
@@ -255,8 +263,7 @@ final class PyText {
           "(?:[0-9](?:_?[0-9])*(?:\\.(?:[0-9](?:_?[0-9])*)?)?|\\.[0-9](?:_?[0-9])*)"
               + "(?:[eE][-+]?[0-9](?:_?[0-9])*)?");
 
-  private static final Pattern INT_TEXT =
-      Pattern.compile("[-+]?[0-9](?:_?[0-9])*");
+  private static final Pattern INT_TEXT = Pattern.compile("[-+]?[0-9](?:_?[0-9])*");
 
   /** Python's {@code int(value)}; null when Python raises TypeError/ValueError/OverflowError. */
   static BigInteger toInt(Object v) {
@@ -296,7 +303,9 @@ final class PyText {
   }
 
   private static boolean isPyWhitespace(char c) {
-    return Character.isWhitespace(c) || Character.isSpaceChar(c) || (c >= 0x1c && c <= 0x1f)
+    return Character.isWhitespace(c)
+        || Character.isSpaceChar(c)
+        || (c >= 0x1c && c <= 0x1f)
         || c == 0x85;
   }
 

@@ -4,13 +4,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 
 /**
  * Python's {@code json.dumps(value)} with default settings ({@code ", "} and {@code ": "}
- * separators, non-ASCII escaped, floats as {@code repr}): the reference renders an action's
- * {@code config} this way before appending it to the run command (scheduling.md section 6.6).
+ * separators, non-ASCII escaped, floats as {@code repr}): the reference renders an action's {@code
+ * config} this way before appending it to the run command (scheduling.md section 6.6).
  */
 public final class PythonJson {
   private PythonJson() {}

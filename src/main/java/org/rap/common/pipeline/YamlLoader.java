@@ -38,13 +38,12 @@ import org.snakeyaml.engine.v2.tokens.ScalarToken;
 import org.snakeyaml.engine.v2.tokens.Token;
 
 /**
- * Loads YAML text into plain values the way the reference does (ruamel.yaml, YAML 1.2, safe
- * types, duplicate keys rejected), and words YAML errors as ruamel does: problem, position marks
- * with a snippet and caret.
+ * Loads YAML text into plain values the way the reference does (ruamel.yaml, YAML 1.2, safe types,
+ * duplicate keys rejected), and words YAML errors as ruamel does: problem, position marks with a
+ * snippet and caret.
  *
  * <p>Values: {@code null}, {@link String}, {@link Boolean}, {@link BigInteger}, {@link Double},
- * {@link List}, {@link LinkedHashMap} (file order), and the {@link PyText} records for rarer
- * types.
+ * {@link List}, {@link LinkedHashMap} (file order), and the {@link PyText} records for rarer types.
  */
 final class YamlLoader {
   static final String SOURCE_NAME = "<unicode string>";
@@ -68,8 +67,7 @@ final class YamlLoader {
               + "|[-+]?\\.(?:inf|Inf|INF)"
               + "|\\.(?:nan|NaN|NAN)");
   private static final Pattern INT =
-      Pattern.compile(
-          "[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+");
+      Pattern.compile("[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+");
   private static final Pattern NULL = Pattern.compile("~|null|Null|NULL|");
   private static final Pattern TIMESTAMP_RE =
       Pattern.compile(
@@ -166,8 +164,9 @@ final class YamlLoader {
     } catch (ReaderException e) {
       throw new YamlError(
           String.format(
-              "unacceptable character #x%04x: special characters are not allowed%n  in \"%s\", position %d",
-              e.getCodePoint(), SOURCE_NAME, e.getPosition()).replace("\r\n", "\n"));
+                  "unacceptable character #x%04x: special characters are not allowed%n  in \"%s\", position %d",
+                  e.getCodePoint(), SOURCE_NAME, e.getPosition())
+              .replace("\r\n", "\n"));
     } catch (YamlVersionException e) {
       throw new YamlError("found incompatible YAML document (version 1.* is required)");
     } catch (YamlEngineException e) {
@@ -199,21 +198,19 @@ final class YamlLoader {
   private boolean libyamlRejectsTab;
 
   /**
-   * Tabs. The reference first tries libyaml, which accepts tabs except where a simple key may
-   * start in block context (line starts, after '-', '?', ':'); if that fails for any reason it
-   * re-reads with the pure-Python parser, which rejects every tab outside quoted scalars, block
-   * scalars and comments. snakeyaml-engine accepts more than both.
+   * Tabs. The reference first tries libyaml, which accepts tabs except where a simple key may start
+   * in block context (line starts, after '-', '?', ':'); if that fails for any reason it re-reads
+   * with the pure-Python parser, which rejects every tab outside quoted scalars, block scalars and
+   * comments. snakeyaml-engine accepts more than both.
    *
    * <p>Sets {@link #libyamlRejectsTab} and returns the index of the first tab the pure parser
-   * rejects (-1 if none). That tab is the reference's error when libyaml rejects a tab, or when
-   * the document fails later for another reason.
+   * rejects (-1 if none). That tab is the reference's error when libyaml rejects a tab, or when the
+   * document fails later for another reason.
    */
   private int scanTabs(LoadSettings settings) {
     int[] cps = codePoints();
     TabState st = new TabState();
-    ScannerImpl scanner =
-        new ScannerImpl(
-            settings, new StreamReader(settings, text));
+    ScannerImpl scanner = new ScannerImpl(settings, new StreamReader(settings, text));
     try {
       while (scanner.hasNext()) {
         Token t = scanner.next();
@@ -233,7 +230,7 @@ final class YamlLoader {
         switch (id) {
           case FlowSequenceStart, FlowMappingStart -> st.flow++;
           case FlowSequenceEnd, FlowMappingEnd -> st.flow = Math.max(0, st.flow - 1);
-          default -> { }
+          default -> {}
         }
         if (end > start || id == Token.ID.StreamStart) {
           st.simpleKeyAllowed =
@@ -296,7 +293,10 @@ final class YamlLoader {
     int lineStart = 0;
     for (int i = 0; i < index && i < cps.length; i++) {
       int c = cps[i];
-      if (c == '\n' || c == 0x85 || c == 0x2028 || c == 0x2029
+      if (c == '\n'
+          || c == 0x85
+          || c == 0x2028
+          || c == 0x2029
           || (c == '\r' && (i + 1 >= cps.length || cps[i + 1] != '\n'))) {
         line++;
         lineStart = i + 1;
@@ -305,8 +305,11 @@ final class YamlLoader {
     int column = index - lineStart - (lineStart == 0 && cps.length > 0 && cps[0] == 0xFEFF ? 1 : 0);
     Mark mark = new Mark(SOURCE_NAME, index, line, column, cps, index);
     return new YamlError(
-        format("while scanning for the next token", Optional.empty(),
-            "found character '\\t' that cannot start any token", Optional.of(mark)));
+        format(
+            "while scanning for the next token",
+            Optional.empty(),
+            "found character '\\t' that cannot start any token",
+            Optional.of(mark)));
   }
 
   // ---------------------------------------------------------------- construction
@@ -314,7 +317,10 @@ final class YamlLoader {
   private Object construct(Node node, int depth) throws YamlError {
     if (depth > MAX_DEPTH) {
       throw new YamlError(
-          format(null, Optional.empty(), "the YAML document is nested too deeply to be read",
+          format(
+              null,
+              Optional.empty(),
+              "the YAML document is nested too deeply to be read",
               node.getStartMark()));
     }
     if (built.containsKey(node)) {
@@ -363,8 +369,13 @@ final class YamlLoader {
               format(
                   "while constructing a mapping",
                   node.getStartMark(),
-                  "found duplicate key \"" + PyText.str(key) + "\" with value \"" + PyText.str(value)
-                      + "\" (original value: \"" + PyText.str(original) + "\")",
+                  "found duplicate key \""
+                      + PyText.str(key)
+                      + "\" with value \""
+                      + PyText.str(value)
+                      + "\" (original value: \""
+                      + PyText.str(original)
+                      + "\")",
                   t.getKeyNode().getStartMark()));
         }
         seen.put(norm, key);
@@ -412,7 +423,9 @@ final class YamlLoader {
         for (Node item : items) {
           if (!(item instanceof MappingNode m)) {
             throw new YamlError(
-                format("while constructing a mapping", node.getStartMark(),
+                format(
+                    "while constructing a mapping",
+                    node.getStartMark(),
                     "expected a mapping for merging, but found " + nodeId(item),
                     item.getStartMark()));
           }
@@ -420,7 +433,9 @@ final class YamlLoader {
         }
       } else {
         throw new YamlError(
-            format("while constructing a mapping", node.getStartMark(),
+            format(
+                "while constructing a mapping",
+                node.getStartMark(),
                 "expected a mapping or list of mappings for merging, but found " + nodeId(v),
                 v.getStartMark()));
       }
@@ -523,23 +538,23 @@ final class YamlLoader {
         case "false", "no", "off" -> {
           return Boolean.FALSE;
         }
-        default -> throw constructError(node, "could not convert " + PyText.reprString(value)
-            + " to a boolean");
+        default ->
+            throw constructError(
+                node, "could not convert " + PyText.reprString(value) + " to a boolean");
       }
     }
     if (Tag.INT.equals(tag)) {
       BigInteger i = parseInt(value);
       if (i == null) {
-        throw constructError(node, "could not convert " + PyText.reprString(value)
-            + " to an integer");
+        throw constructError(
+            node, "could not convert " + PyText.reprString(value) + " to an integer");
       }
       return i;
     }
     if (Tag.FLOAT.equals(tag)) {
       Double d = parseYamlFloat(value);
       if (d == null) {
-        throw constructError(node, "could not convert " + PyText.reprString(value)
-            + " to a float");
+        throw constructError(node, "could not convert " + PyText.reprString(value) + " to a float");
       }
       return d;
     }
@@ -550,8 +565,8 @@ final class YamlLoader {
   }
 
   private YamlError constructError(ScalarNode node, String problem) {
-    return new YamlError(format("while constructing a scalar", Optional.empty(), problem,
-        node.getStartMark()));
+    return new YamlError(
+        format("while constructing a scalar", Optional.empty(), problem, node.getStartMark()));
   }
 
   /** ruamel's YAML 1.2 integer construction (underscores ignored, 0b/0o/0x prefixes). */
@@ -618,16 +633,24 @@ final class YamlLoader {
       if (m.group(1) != null) {
         LocalDate d =
             LocalDate.of(
-                Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+                Integer.parseInt(m.group(1)),
+                Integer.parseInt(m.group(2)),
                 Integer.parseInt(m.group(3)));
         return new PyText.Timestamp(
-            value, d.toString(),
-            "datetime.date(" + d.getYear() + ", " + d.getMonthValue() + ", " + d.getDayOfMonth()
+            value,
+            d.toString(),
+            "datetime.date("
+                + d.getYear()
+                + ", "
+                + d.getMonthValue()
+                + ", "
+                + d.getDayOfMonth()
                 + ")");
       }
       LocalDate d =
           LocalDate.of(
-              Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)),
+              Integer.parseInt(m.group(4)),
+              Integer.parseInt(m.group(5)),
               Integer.parseInt(m.group(6)));
       int h = Integer.parseInt(m.group(7));
       int min = Integer.parseInt(m.group(8));
@@ -636,8 +659,8 @@ final class YamlLoader {
       String str = String.format("%s %02d:%02d:%02d", d, h, min, sec);
       return new PyText.Timestamp(value, str, "datetime.datetime(" + str + ")");
     } catch (DateTimeException | NumberFormatException e) {
-      throw constructError(node, "could not convert " + PyText.reprString(value)
-          + " to a date: " + e.getMessage());
+      throw constructError(
+          node, "could not convert " + PyText.reprString(value) + " to a date: " + e.getMessage());
     }
   }
 
@@ -654,7 +677,8 @@ final class YamlLoader {
     if (CANNOT_START.matcher(problem).matches() && e.getProblemMark().isPresent()) {
       int cp = codePointAt(e.getProblemMark().get().getIndex());
       if (cp >= 0) {
-        return "found character " + PyText.reprString(new String(Character.toChars(cp)))
+        return "found character "
+            + PyText.reprString(new String(Character.toChars(cp)))
             + " that cannot start any token";
       }
     }
@@ -666,8 +690,12 @@ final class YamlLoader {
         i++;
       }
       String ch = i < found.length() ? found.substring(i, i + 1) : "";
-      return "expected " + hex.group(1) + " sequence of " + hex.group(2)
-          + " hexdecimal numbers, but found " + PyText.reprString(ch);
+      return "expected "
+          + hex.group(1)
+          + " sequence of "
+          + hex.group(2)
+          + " hexdecimal numbers, but found "
+          + PyText.reprString(ch);
     }
     Matcher m = CHAR_CODE.matcher(problem);
     if (m.matches()) {
@@ -689,7 +717,8 @@ final class YamlLoader {
       return m.group(1) + PyText.reprString(m.group(2));
     }
     if (problem.startsWith("expected <document start>, ")) {
-      return "expected '<document start>', " + problem.substring("expected <document start>, ".length());
+      return "expected '<document start>', "
+          + problem.substring("expected <document start>, ".length());
     }
     return problem;
   }
@@ -771,8 +800,13 @@ final class YamlLoader {
       }
     }
     StringBuilder sb = new StringBuilder();
-    sb.append("  in \"").append(SOURCE_NAME).append("\", line ").append(mark.getLine() + 1)
-        .append(", column ").append(mark.getColumn() + 1).append(":\n");
+    sb.append("  in \"")
+        .append(SOURCE_NAME)
+        .append("\", line ")
+        .append(mark.getLine() + 1)
+        .append(", column ")
+        .append(mark.getColumn() + 1)
+        .append(":\n");
     sb.append("    ").append(head);
     for (int i = start; i < end; i++) {
       sb.appendCodePoint(buf[i]);

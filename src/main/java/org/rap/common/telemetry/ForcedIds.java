@@ -3,9 +3,9 @@ package org.rap.common.telemetry;
 import io.opentelemetry.sdk.trace.IdGenerator;
 
 /**
- * Random ids, except that a span can be started with ids chosen in advance (a job's root span
- * uses the trace and span id stored in {@code trace_context} at creation). The override is per
- * thread and lasts for one span start.
+ * Random ids, except that a span can be started with ids chosen in advance (a job's root span uses
+ * the trace and span id stored in {@code trace_context} at creation). The override is per thread
+ * and lasts for one span start.
  */
 final class ForcedIds implements IdGenerator {
   private final IdGenerator random = IdGenerator.random();

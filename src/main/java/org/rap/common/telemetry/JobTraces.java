@@ -22,11 +22,11 @@ import java.util.stream.Collectors;
 import org.rap.common.model.Job;
 
 /**
- * The reference's job trace model (observability.md section 3). The root {@code JOB} span's
- * context is stored in {@code trace_context} at creation; each status-code change emits a span
- * named after the code left (child of the root); a final code adds a 1 s span named after it
- * with {@code job.succeeded} and then the root span itself (start = created_at - 1 us). Only
- * {@code internal_error} marks spans as errors. Tracing failures are logged, never thrown.
+ * The reference's job trace model (observability.md section 3). The root {@code JOB} span's context
+ * is stored in {@code trace_context} at creation; each status-code change emits a span named after
+ * the code left (child of the root); a final code adds a 1 s span named after it with {@code
+ * job.succeeded} and then the root span itself (start = created_at - 1 us). Only {@code
+ * internal_error} marks spans as errors. Tracing failures are logged, never thrown.
  */
 public final class JobTraces {
   private static final Logger LOG = Logger.getLogger(JobTraces.class.getName());
@@ -51,7 +51,8 @@ public final class JobTraces {
       return Optional.empty();
     }
     return Optional.of(
-        SpanContext.createFromRemoteParent(parts[1], parts[2], TraceFlags.getSampled(), TraceState.getDefault()));
+        SpanContext.createFromRemoteParent(
+            parts[1], parts[2], TraceFlags.getSampled(), TraceState.getDefault()));
   }
 
   /** Records one stored status-code change of a job (no-op without tracing or without a change). */
@@ -60,9 +61,9 @@ public final class JobTraces {
   }
 
   /**
-   * As {@link #statusChanged(Job, Job)}; {@code results} (the agent's RUNJOB results, or null)
-   * add {@code job.exit_code}, {@code job.image_id}, {@code job.executor_message} and the image
-   * label fields to the final span and the root span (never file names or patterns).
+   * As {@link #statusChanged(Job, Job)}; {@code results} (the agent's RUNJOB results, or null) add
+   * {@code job.exit_code}, {@code job.image_id}, {@code job.executor_message} and the image label
+   * fields to the final span and the root span (never file names or patterns).
    */
   public void statusChanged(Job before, Job after, JsonObject results) {
     if (!telemetry.tracing() || before.statusCode() == after.statusCode()) {
@@ -112,7 +113,8 @@ public final class JobTraces {
     job.end(Math.max(end, rootStart), TimeUnit.NANOSECONDS);
   }
 
-  private void span(String name, Context parent, long start, long end, Attributes attrs, boolean error) {
+  private void span(
+      String name, Context parent, long start, long end, Attributes attrs, boolean error) {
     Span s =
         tracer
             .spanBuilder(name)

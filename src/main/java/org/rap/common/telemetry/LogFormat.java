@@ -26,7 +26,8 @@ public final class LogFormat extends Formatter {
   private final boolean json;
   // longest first, so that a secret containing another is masked whole
   private final Set<String> secrets =
-      new ConcurrentSkipListSet<>(Comparator.comparingInt(String::length).reversed().thenComparing(s -> s));
+      new ConcurrentSkipListSet<>(
+          Comparator.comparingInt(String::length).reversed().thenComparing(s -> s));
 
   public LogFormat(boolean json) {
     this.json = json;
@@ -81,7 +82,12 @@ public final class LogFormat extends Formatter {
       line = o.encode();
     } else {
       StringBuilder b = new StringBuilder(128);
-      b.append(time).append(' ').append(thread).append(' ').append(levelName(r.getLevel())).append(' ');
+      b.append(time)
+          .append(' ')
+          .append(thread)
+          .append(' ')
+          .append(levelName(r.getLevel()))
+          .append(' ');
       b.append(logger).append(": ").append(message);
       if (tags != null && !tags.asMap().isEmpty()) {
         b.append(' ').append(tags);

@@ -10,9 +10,9 @@ import org.rap.common.model.Job;
 import org.rap.common.model.JobDefinition;
 
 /**
- * The reference's per-event log tags ({@code status=}, {@code workspace=}, {@code action=},
- * {@code id=}, {@code task=}, {@code task_type=}), carried as the log record's parameter so that
- * {@link LogFormat} prints them after the message (text) or as fields (JSON).
+ * The reference's per-event log tags ({@code status=}, {@code workspace=}, {@code action=}, {@code
+ * id=}, {@code task=}, {@code task_type=}), carried as the log record's parameter so that {@link
+ * LogFormat} prints them after the message (text) or as fields (JSON).
  */
 public final class LogTags {
   private final Map<String, String> tags;
@@ -88,7 +88,10 @@ public final class LogTags {
             b.append(' ');
           }
           b.append(k).append('=');
-          b.append(v.isEmpty() || v.chars().anyMatch(Character::isWhitespace) ? '"' + v.replace("\"", "\\\"") + '"' : v);
+          b.append(
+              v.isEmpty() || v.chars().anyMatch(Character::isWhitespace)
+                  ? '"' + v.replace("\"", "\\\"") + '"'
+                  : v);
         });
     return b.toString();
   }

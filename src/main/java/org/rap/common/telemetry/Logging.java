@@ -4,19 +4,19 @@ import java.net.URI;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 import org.rap.common.config.Settings;
 
 /**
  * Process logging (java.util.logging; SLF4J users such as docker-java reach it through
- * slf4j-jdk14): one line per event on standard error in {@link LogFormat}, text by default or
- * JSON with {@code LOG_FORMAT=json}, level from {@code LOGLEVEL} (DEBUG, INFO, WARNING, ERROR).
- * Once the configuration is loaded, {@link #redactSecretsOf} masks every configured token.
+ * slf4j-jdk14): one line per event on standard error in {@link LogFormat}, text by default or JSON
+ * with {@code LOG_FORMAT=json}, level from {@code LOGLEVEL} (DEBUG, INFO, WARNING, ERROR). Once the
+ * configuration is loaded, {@link #redactSecretsOf} masks every configured token.
  */
 public final class Logging {
   /** Settings whose values are secrets: tokens, passwords, OTLP headers (API keys). */
@@ -46,12 +46,14 @@ public final class Logging {
     Level level = parse(env.get("LOGLEVEL"));
     ConsoleHandler handler = new ConsoleHandler();
     handler.setLevel(level);
-    handler.setFormatter(new LogFormat("json".equalsIgnoreCase(String.valueOf(env.get("LOG_FORMAT")).strip())));
+    handler.setFormatter(
+        new LogFormat("json".equalsIgnoreCase(String.valueOf(env.get("LOG_FORMAT")).strip())));
     root.addHandler(handler);
     // DEBUG is for RAP's own loggers: libraries (JDBC parameters, TLS, Netty) stay at INFO
     root.setLevel(level.intValue() < Level.INFO.intValue() ? Level.INFO : level);
     RAP.setLevel(level);
-    // Flyway and Netty are chatty at INFO; the tracing libraries log at TRACE_LOG_LEVEL (default ERROR)
+    // Flyway and Netty are chatty at INFO; the tracing libraries log at TRACE_LOG_LEVEL (default
+    // ERROR)
     FLYWAY.setLevel(Level.WARNING);
     NETTY.setLevel(Level.WARNING);
     // Micrometer warns once that Vert.x registers a client gauge per HTTP client: harmless
@@ -72,7 +74,9 @@ public final class Logging {
     redactSecretsOf(settings);
   }
 
-  /** Masks the value of every secret setting (and the password in DATABASE_URL) in all log lines. */
+  /**
+   * Masks the value of every secret setting (and the password in DATABASE_URL) in all log lines.
+   */
   public static void redactSecretsOf(Settings settings) {
     for (Handler h : Logger.getLogger("").getHandlers()) {
       if (h.getFormatter() instanceof LogFormat f) {
@@ -85,12 +89,15 @@ public final class Logging {
   public static void addSecrets(LogFormat format, Settings settings) {
     for (String key : settings.keys()) {
       if (SECRET_KEY.matcher(key).matches()) {
-        settings.raw(key).ifPresent(v -> {
-          format.addSecret(v);
-          for (String part : v.split("[,=]")) {
-            format.addSecret(part);
-          }
-        });
+        settings
+            .raw(key)
+            .ifPresent(
+                v -> {
+                  format.addSecret(v);
+                  for (String part : v.split("[,=]")) {
+                    format.addSecret(part);
+                  }
+                });
       }
     }
     settings.get("DATABASE_URL").ifPresent(url -> format.addSecret(password(url)));

@@ -35,10 +35,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A process's telemetry: the Prometheus registry behind {@code /metrics} (also fed by Vert.x's
- * own HTTP, pool and JVM metrics when Vert.x is built with {@link #newVertx}) and the
- * OpenTelemetry tracer provider (a no-op unless {@link TelemetryConfig#tracing()}). Created once
- * per process (or per test) and passed to whoever records something; never a static.
+ * A process's telemetry: the Prometheus registry behind {@code /metrics} (also fed by Vert.x's own
+ * HTTP, pool and JVM metrics when Vert.x is built with {@link #newVertx}) and the OpenTelemetry
+ * tracer provider (a no-op unless {@link TelemetryConfig#tracing()}). Created once per process (or
+ * per test) and passed to whoever records something; never a static.
  */
 public final class Telemetry implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Telemetry.class.getName());
@@ -88,16 +88,21 @@ public final class Telemetry implements AutoCloseable {
                         .put(AttributeKey.stringKey("rap.service"), c.service())
                         .put(AttributeKey.stringKey("rap.backend"), c.backend())
                         .build()));
-    SdkTracerProviderBuilder b = SdkTracerProvider.builder().setResource(resource).setIdGenerator(ids);
+    SdkTracerProviderBuilder b =
+        SdkTracerProvider.builder().setResource(resource).setIdGenerator(ids);
     c.tracesUrl()
         .ifPresent(
             url -> {
               try {
                 OtlpHttpSpanExporterBuilder exporter =
-                    OtlpHttpSpanExporter.builder().setEndpoint(url).setTimeout(Duration.ofSeconds(10));
+                    OtlpHttpSpanExporter.builder()
+                        .setEndpoint(url)
+                        .setTimeout(Duration.ofSeconds(10));
                 c.otlpHeaders().forEach(exporter::addHeader);
                 b.addSpanProcessor(
-                    BatchSpanProcessor.builder(exporter.build()).setScheduleDelay(Duration.ofSeconds(1)).build());
+                    BatchSpanProcessor.builder(exporter.build())
+                        .setScheduleDelay(Duration.ofSeconds(1))
+                        .build());
               } catch (RuntimeException e) {
                 // tracing never stops the service: run without the exporter
                 LOG.log(Level.SEVERE, "OTLP exporter disabled: " + e.getMessage());
@@ -137,8 +142,15 @@ public final class Telemetry implements AutoCloseable {
   public MicrometerMetricsOptions metricsOptions() {
     EnumSet<Label> labels =
         EnumSet.of(
-            Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.EB_ADDRESS, Label.EB_FAILURE,
-            Label.EB_SIDE, Label.POOL_TYPE, Label.POOL_NAME, Label.NAMESPACE);
+            Label.HTTP_ROUTE,
+            Label.HTTP_METHOD,
+            Label.HTTP_CODE,
+            Label.EB_ADDRESS,
+            Label.EB_FAILURE,
+            Label.EB_SIDE,
+            Label.POOL_TYPE,
+            Label.POOL_NAME,
+            Label.NAMESPACE);
     return new MicrometerMetricsOptions()
         .setEnabled(true)
         .setRegistryName(registryName)

@@ -41,7 +41,14 @@ public record TelemetryConfig(
   /** No tracing; metrics only. */
   public static TelemetryConfig metricsOnly(String service, String backend) {
     return new TelemetryConfig(
-        "jobrunner", service, backend, "unknown", Optional.empty(), Map.of(), false, Duration.ofSeconds(30));
+        "jobrunner",
+        service,
+        backend,
+        "unknown",
+        Optional.empty(),
+        Map.of(),
+        false,
+        Duration.ofSeconds(30));
   }
 
   public static TelemetryConfig from(Settings s, String service) {
@@ -50,7 +57,8 @@ public record TelemetryConfig(
     endpoint.ifPresent(
         e -> {
           if (!e.matches("https?://[^\\s/]+(/\\S*)?")) {
-            s.problem("OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL, got '" + e + "'");
+            s.problem(
+                "OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL, got '" + e + "'");
           }
         });
     if (endpoint.isEmpty() && !headers.isEmpty()) {
@@ -63,12 +71,15 @@ public record TelemetryConfig(
         s.string("VERSION", "unknown"),
         endpoint,
         headers,
-        s.get("OTEL_EXPORTER_CONSOLE").filter(v -> !v.equalsIgnoreCase("false") && !v.equals("0")).isPresent(),
+        s.get("OTEL_EXPORTER_CONSOLE")
+            .filter(v -> !v.equalsIgnoreCase("false") && !v.equals("0"))
+            .isPresent(),
         Duration.ofMillis(Math.round(s.decimal("TICK_POLL_INTERVAL", 30.0, 0.0) * 1000)));
   }
 
   public TelemetryConfig withVersion(String v) {
-    return new TelemetryConfig(serviceName, service, backend, v, otlpEndpoint, otlpHeaders, console, tickInterval);
+    return new TelemetryConfig(
+        serviceName, service, backend, v, otlpEndpoint, otlpHeaders, console, tickInterval);
   }
 
   public boolean tracing() {
@@ -77,7 +88,8 @@ public record TelemetryConfig(
 
   /** The OTLP/HTTP traces URL. */
   public Optional<String> tracesUrl() {
-    return otlpEndpoint.map(e -> e.endsWith("/v1/traces") ? e : e.replaceAll("/+$", "") + "/v1/traces");
+    return otlpEndpoint.map(
+        e -> e.endsWith("/v1/traces") ? e : e.replaceAll("/+$", "") + "/v1/traces");
   }
 
   /** {@code key=value} pairs separated by commas (the OTel specification's format). */

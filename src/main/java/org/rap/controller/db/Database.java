@@ -19,8 +19,8 @@ import java.util.function.Function;
  * PostgreSQL (vertx-pg-client).
  *
  * <p>SQLite transactions use explicit {@code BEGIN IMMEDIATE}/{@code COMMIT} SQL on one pooled
- * connection: vertx-jdbc-client 5.0.10's {@code begin()} leaves the connection in
- * autocommit=false after commit (vert-x3/vertx-jdbc-client#356), which holds the write lock.
+ * connection: vertx-jdbc-client 5.0.10's {@code begin()} leaves the connection in autocommit=false
+ * after commit (vert-x3/vertx-jdbc-client#356), which holds the write lock.
  */
 public final class Database implements AutoCloseable {
   private final Pool pool;
@@ -89,10 +89,10 @@ public final class Database implements AutoCloseable {
 
   /**
    * Inside a transaction, first: serialises it with every other transaction that takes the same
-   * {@code key}, in any process, until it ends. PostgreSQL takes a transaction-scoped advisory
-   * lock (two-key form, so it never meets the scheduler's single-key lock); READ COMMITTED alone
-   * would let two such transactions read the same state and both write. On SQLite {@code BEGIN
-   * IMMEDIATE} already holds the database's write lock: nothing is sent.
+   * {@code key}, in any process, until it ends. PostgreSQL takes a transaction-scoped advisory lock
+   * (two-key form, so it never meets the scheduler's single-key lock); READ COMMITTED alone would
+   * let two such transactions read the same state and both write. On SQLite {@code BEGIN IMMEDIATE}
+   * already holds the database's write lock: nothing is sent.
    */
   public Future<Void> lockInTransaction(SqlConnection conn, String key) {
     if (isSqlite()) {
@@ -121,21 +121,21 @@ public final class Database implements AutoCloseable {
   private static <T> Future<T> commitOrRollback(SqlConnection conn, Future<T> work) {
     return work.compose(
         result -> conn.query("COMMIT").execute().map(result),
-        failure -> conn.query("ROLLBACK").execute().transform(ignored -> Future.<T>failedFuture(failure)));
+        failure ->
+            conn.query("ROLLBACK").execute().transform(ignored -> Future.<T>failedFuture(failure)));
   }
 
   /**
    * {@link #inTransaction} whose first statement is a read: {@code firstRead} (which must not
-   * write) runs first inside the transaction, then {@code body} with its result. On SQLite the
-   * read is sent right behind {@code BEGIN IMMEDIATE} without waiting for it: statements of a
-   * connection run in order on its worker, so the read still sees the transaction's snapshot,
-   * and one round trip between the event loop and the worker is saved. If {@code BEGIN} fails,
-   * the read may have run outside any transaction (harmless: it writes nothing) and its result
-   * is dropped; {@code body} runs only once both succeeded.
+   * write) runs first inside the transaction, then {@code body} with its result. On SQLite the read
+   * is sent right behind {@code BEGIN IMMEDIATE} without waiting for it: statements of a connection
+   * run in order on its worker, so the read still sees the transaction's snapshot, and one round
+   * trip between the event loop and the worker is saved. If {@code BEGIN} fails, the read may have
+   * run outside any transaction (harmless: it writes nothing) and its result is dropped; {@code
+   * body} runs only once both succeeded.
    */
   public <R, T> Future<T> inTransaction(
-      Function<SqlConnection, Future<R>> firstRead,
-      BiFunction<SqlConnection, R, Future<T>> body) {
+      Function<SqlConnection, Future<R>> firstRead, BiFunction<SqlConnection, R, Future<T>> body) {
     if (!isSqlite()) {
       return pool.withTransaction(conn -> firstRead.apply(conn).compose(r -> body.apply(conn, r)));
     }

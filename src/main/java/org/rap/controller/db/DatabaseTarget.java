@@ -51,7 +51,10 @@ public record DatabaseTarget(
       user = decode(parts[0]);
       password = parts.length > 1 ? decode(parts[1]) : null;
     }
-    String db = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
+    String db =
+        uri.getPath() == null || uri.getPath().length() <= 1
+            ? "postgres"
+            : uri.getPath().substring(1);
     return new DatabaseTarget(
         Dialect.POSTGRESQL,
         null,

@@ -25,7 +25,9 @@ public final class FlagRepository {
             "SELECT id, value, backend, timestamp_us FROM flags"
                 + " WHERE backend = #{backend} AND id = #{id}")
         .execute(Map.of("backend", backend, "id", id))
-        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toFlag(rows.iterator().next())));
+        .map(
+            rows ->
+                rows.size() == 0 ? Optional.empty() : Optional.of(toFlag(rows.iterator().next())));
   }
 
   /** The flag, or a never-set placeholder. */
@@ -64,7 +66,8 @@ public final class FlagRepository {
     return set(client, backend, id, value, Timestamps.nowMicros());
   }
 
-  public Future<Flag> set(SqlClient client, String backend, String id, String value, long nowMicros) {
+  public Future<Flag> set(
+      SqlClient client, String backend, String id, String value, long nowMicros) {
     return get(client, backend, id)
         .compose(
             current -> {
@@ -77,7 +80,8 @@ public final class FlagRepository {
   }
 
   /** Sets a flag unconditionally, bumping its timestamp even when unchanged (last-seen-at). */
-  public Future<Void> stamp(SqlClient client, String backend, String id, String value, long nowMicros) {
+  public Future<Void> stamp(
+      SqlClient client, String backend, String id, String value, long nowMicros) {
     Map<String, Object> p = new HashMap<>();
     p.put("id", id);
     p.put("backend", backend);

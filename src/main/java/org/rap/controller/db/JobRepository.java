@@ -46,8 +46,8 @@ public final class JobRepository {
 
   /**
    * Jobs this process inserted and committed, by id, until the scheduler takes them: a job's
-   * columns other than its status never change after insert, so the scheduler's first pass over
-   * a just-created job need not read it back (its status columns are read as for every job).
+   * columns other than its status never change after insert, so the scheduler's first pass over a
+   * just-created job need not read it back (its status columns are read as for every job).
    */
   private final Map<String, Job> inserted =
       Collections.synchronizedMap(
@@ -122,7 +122,10 @@ public final class JobRepository {
               Row r = rows.iterator().next();
               return Optional.of(
                   new RapSummary(
-                      r.getNumeric("n").intValue(), r.getString("repo_url"), r.getString("workspace"), r.getString("commit_sha")));
+                      r.getNumeric("n").intValue(),
+                      r.getString("repo_url"),
+                      r.getString("workspace"),
+                      r.getString("commit_sha")));
             });
   }
 
@@ -130,17 +133,21 @@ public final class JobRepository {
   public record ActionBackend(String action, String backend) {}
 
   /** The distinct (action, backend) pairs of a RAP's jobs in the given backends. */
-  public Future<List<ActionBackend>> actionsOf(SqlClient client, String rapId, Collection<String> backends) {
+  public Future<List<ActionBackend>> actionsOf(
+      SqlClient client, String rapId, Collection<String> backends) {
     Map<String, Object> p = new HashMap<>();
     p.put("rap_id", rapId);
     String in = Sql.in("b", backends, p);
     return SqlTemplate.forQuery(
-            client, "SELECT DISTINCT action, backend FROM job WHERE rap_id = #{rap_id} AND backend IN " + in)
+            client,
+            "SELECT DISTINCT action, backend FROM job WHERE rap_id = #{rap_id} AND backend IN "
+                + in)
         .execute(p)
         .map(
             rows -> {
               List<ActionBackend> out = new ArrayList<>();
-              rows.forEach(r -> out.add(new ActionBackend(r.getString("action"), r.getString("backend"))));
+              rows.forEach(
+                  r -> out.add(new ActionBackend(r.getString("action"), r.getString("backend"))));
               return out;
             });
   }
@@ -160,10 +167,10 @@ public final class JobRepository {
   /**
    * The RAP status job objects (rap-api.md section 8.3: exactly 15 keys, documented timestamp
    * format, {@code metrics} from the latest RUNJOB task) of the jobs of these RAPs in these
-   * backends. SQLite renders and aggregates them in one query returning one row (decoding
-   * thousands of rows through the JDBC client costs far more than one text value); on PostgreSQL
-   * the reactive client decodes plain columns cheaply and {@link StatusDocumentWriter} renders
-   * them (cheaper than {@code json_build_object} and {@code to_char} in the database).
+   * backends. SQLite renders and aggregates them in one query returning one row (decoding thousands
+   * of rows through the JDBC client costs far more than one text value); on PostgreSQL the reactive
+   * client decodes plain columns cheaply and {@link StatusDocumentWriter} renders them (cheaper
+   * than {@code json_build_object} and {@code to_char} in the database).
    */
   public Future<StatusDocuments> statusDocuments(
       SqlClient client, boolean sqlite, Collection<String> rapIds, Collection<String> backends) {
@@ -205,7 +212,9 @@ public final class JobRepository {
               }
               Row r = rows.iterator().next();
               Buffer jobs = r.getBuffer("jobs");
-              return jobs == null ? StatusDocuments.none() : new StatusDocuments(jobs, Jsons.stringList(r.getString("rap_ids")));
+              return jobs == null
+                  ? StatusDocuments.none()
+                  : new StatusDocuments(jobs, Jsons.stringList(r.getString("rap_ids")));
             });
   }
 
@@ -226,9 +235,9 @@ public final class JobRepository {
           + " AND j.backend IN (SELECT value FROM json_each(#{backends}))";
 
   /**
-   * PostgreSQL: the plain columns, rendered by {@link StatusDocumentWriter} (in this order).
-   * {@code trace_context} goes through {@code json} so that only valid JSON reaches the writer;
-   * {@code metrics} is written from a parsed object (TaskRepository.copyMetricsToJob).
+   * PostgreSQL: the plain columns, rendered by {@link StatusDocumentWriter} (in this order). {@code
+   * trace_context} goes through {@code json} so that only valid JSON reaches the writer; {@code
+   * metrics} is written from a parsed object (TaskRepository.copyMetricsToJob).
    */
   private static final String STATUS_PG_ROWS =
       "SELECT j.id, j.rap_id, j.backend, j.action, j.run_command, j.state, j.status_code,"
@@ -241,14 +250,12 @@ public final class JobRepository {
   /** Every pending or running job, across all backends. */
   public Future<List<Job>> findActive(SqlClient client) {
     return query(
-        client,
-        "SELECT " + COLUMNS + " FROM job WHERE state IN ('pending', 'running')",
-        Map.of());
+        client, "SELECT " + COLUMNS + " FROM job WHERE state IN ('pending', 'running')", Map.of());
   }
 
   /**
-   * The columns of an active job that can change after insert (status bookkeeping and the
-   * cancel flag). The scheduler reads only these each pass and keeps the rest cached.
+   * The columns of an active job that can change after insert (status bookkeeping and the cancel
+   * flag). The scheduler reads only these each pass and keeps the rest cached.
    */
   public record StatusRow(
       String id,
@@ -276,12 +283,36 @@ public final class JobRepository {
     /** {@code job} (same id) with these status columns. */
     public Job applyTo(Job job) {
       return new Job(
-          job.id(), job.rapId(), state, job.repoUrl(), job.commit(), job.workspace(),
-          job.databaseName(), job.action(), job.actionRepoUrl(), job.actionCommit(),
-          job.requiresOutputsFrom(), job.waitForJobIds(), job.runCommand(), job.outputSpec(),
-          statusMessage, statusCode, cancelled, job.createdAt(), updatedAt, startedAt, completedAt,
-          job.traceContext(), statusCodeUpdatedAt, job.requiresDb(), job.backend(), job.branch(),
-          job.user(), job.project(), job.orgs(), job.analysisScope());
+          job.id(),
+          job.rapId(),
+          state,
+          job.repoUrl(),
+          job.commit(),
+          job.workspace(),
+          job.databaseName(),
+          job.action(),
+          job.actionRepoUrl(),
+          job.actionCommit(),
+          job.requiresOutputsFrom(),
+          job.waitForJobIds(),
+          job.runCommand(),
+          job.outputSpec(),
+          statusMessage,
+          statusCode,
+          cancelled,
+          job.createdAt(),
+          updatedAt,
+          startedAt,
+          completedAt,
+          job.traceContext(),
+          statusCodeUpdatedAt,
+          job.requiresDb(),
+          job.backend(),
+          job.branch(),
+          job.user(),
+          job.project(),
+          job.orgs(),
+          job.analysisScope());
     }
   }
 
@@ -326,9 +357,9 @@ public final class JobRepository {
   }
 
   /**
-   * The latest non-cancelled job of each action (not {@code __error__}) in a backend and
-   * workspace, "latest" being the highest {@code (created_at, id)}. Computed in the database, so
-   * a create reads one row per action rather than the workspace's whole history.
+   * The latest non-cancelled job of each action (not {@code __error__}) in a backend and workspace,
+   * "latest" being the highest {@code (created_at, id)}. Computed in the database, so a create
+   * reads one row per action rather than the workspace's whole history.
    */
   private static final String LATEST_IDS =
       "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY action"
@@ -345,7 +376,11 @@ public final class JobRepository {
       SqlClient client, String backend, String workspace) {
     return query(
             client,
-            "SELECT " + COLUMNS + " FROM job WHERE id IN (" + LATEST_IDS + ") ORDER BY created_at, id",
+            "SELECT "
+                + COLUMNS
+                + " FROM job WHERE id IN ("
+                + LATEST_IDS
+                + ") ORDER BY created_at, id",
             Map.of("backend", backend, "workspace", workspace))
         .map(
             jobs -> {
@@ -358,8 +393,8 @@ public final class JobRepository {
   }
 
   /**
-   * The ids of {@link #latestPerAction}, by action: a narrow read for checking that the
-   * workspace state is still the one a plan was made against.
+   * The ids of {@link #latestPerAction}, by action: a narrow read for checking that the workspace
+   * state is still the one a plan was made against.
    */
   public Future<Map<String, String>> latestIdPerAction(
       SqlClient client, String backend, String workspace) {
@@ -430,8 +465,8 @@ public final class JobRepository {
           + " WHERE id = #{id} AND status_code = #{expected_code}";
 
   /**
-   * {@link #updateStatus} for many jobs in one batch (each conditional on its expected code;
-   * rows whose code moved on are left alone).
+   * {@link #updateStatus} for many jobs in one batch (each conditional on its expected code; rows
+   * whose code moved on are left alone).
    */
   public Future<Void> updateStatusBatch(
       SqlClient client, List<Job> jobs, List<StatusCode> expectedCodes) {
@@ -643,7 +678,8 @@ public final class JobRepository {
   // databases can use the partial indexes (job_active_state, job_failed_completed).
 
   /** Active jobs of one backend, state and status code: how many, and the oldest creation time. */
-  public record ActiveGroup(String backend, State state, StatusCode statusCode, long count, long oldestCreatedAt) {}
+  public record ActiveGroup(
+      String backend, State state, StatusCode statusCode, long count, long oldestCreatedAt) {}
 
   public Future<List<ActiveGroup>> activeGroups(SqlClient client) {
     return SqlTemplate.forQuery(
@@ -675,8 +711,13 @@ public final class JobRepository {
     }
     return query(
         client,
-        "SELECT " + COLUMNS + " FROM job WHERE state = '" + state.value() + "'"
-            + " ORDER BY created_at, id LIMIT " + Math.max(0, limit),
+        "SELECT "
+            + COLUMNS
+            + " FROM job WHERE state = '"
+            + state.value()
+            + "'"
+            + " ORDER BY created_at, id LIMIT "
+            + Math.max(0, limit),
         Map.of());
   }
 
@@ -684,8 +725,11 @@ public final class JobRepository {
   public Future<List<Job>> recentFailures(SqlClient client, int limit) {
     return query(
         client,
-        "SELECT " + COLUMNS + " FROM job WHERE state = 'failed' AND completed_at IS NOT NULL"
-            + " ORDER BY completed_at DESC, id DESC LIMIT " + Math.max(0, limit),
+        "SELECT "
+            + COLUMNS
+            + " FROM job WHERE state = 'failed' AND completed_at IS NOT NULL"
+            + " ORDER BY completed_at DESC, id DESC LIMIT "
+            + Math.max(0, limit),
         Map.of());
   }
 }

@@ -14,7 +14,8 @@ public final class Migrations {
   private static Flyway flyway(DatabaseTarget target) {
     return Flyway.configure()
         .dataSource(target.jdbcUrl(), target.user(), target.password())
-        .locations("classpath:db/migration/common", "classpath:db/migration/" + dialectFolder(target))
+        .locations(
+            "classpath:db/migration/common", "classpath:db/migration/" + dialectFolder(target))
         .load();
   }
 
@@ -42,7 +43,11 @@ public final class Migrations {
   /** Upgrades the schema up to and including {@code version} only (tests of later migrations). */
   public static MigrateResult migrateTo(DatabaseTarget target, String version) throws Exception {
     createSqliteFolder(target);
-    return Flyway.configure().configuration(flyway(target).getConfiguration()).target(version).load().migrate();
+    return Flyway.configure()
+        .configuration(flyway(target).getConfiguration())
+        .target(version)
+        .load()
+        .migrate();
   }
 
   /** Applied, pending and unknown ("future") migrations of a database (Flyway info). */

@@ -19,18 +19,29 @@ import org.rap.common.model.Timestamps;
  * cheaper, and writing bytes rather than text saves encoding the whole answer again.
  *
  * <p>Strings are escaped as Jackson escapes them ({@link JsonStringEncoder}); the common case, a
- * printable ASCII value without quote or backslash, is copied as it is. Stored JSON columns
- * ({@code trace_context}, checked to be an object by the query, and {@code job.metrics}, written
- * from a parsed object) are copied verbatim when they are objects, else rendered as {@code {}}.
+ * printable ASCII value without quote or backslash, is copied as it is. Stored JSON columns ({@code
+ * trace_context}, checked to be an object by the query, and {@code job.metrics}, written from a
+ * parsed object) are copied verbatim when they are objects, else rendered as {@code {}}.
  */
 final class StatusDocumentWriter {
   private static final JsonStringEncoder ENCODER = JsonStringEncoder.getInstance();
   private static final byte[][] KEYS =
       keys(
-          "{\"identifier\":", ",\"rap_id\":", ",\"backend\":", ",\"action\":", ",\"run_command\":",
-          ",\"status\":", ",\"status_code\":", ",\"status_message\":", ",\"created_at\":",
-          ",\"updated_at\":", ",\"started_at\":", ",\"completed_at\":", ",\"trace_context\":",
-          ",\"metrics\":", ",\"requires_db\":");
+          "{\"identifier\":",
+          ",\"rap_id\":",
+          ",\"backend\":",
+          ",\"action\":",
+          ",\"run_command\":",
+          ",\"status\":",
+          ",\"status_code\":",
+          ",\"status_message\":",
+          ",\"created_at\":",
+          ",\"updated_at\":",
+          ",\"started_at\":",
+          ",\"completed_at\":",
+          ",\"trace_context\":",
+          ",\"metrics\":",
+          ",\"requires_db\":");
   private static final byte[] NULL = ascii("null");
   private static final byte[] EMPTY_OBJECT = ascii("{}");
   private static final byte[] TRUE_END = ascii("true}");
@@ -40,7 +51,9 @@ final class StatusDocumentWriter {
   private int length;
   private final Set<String> rapIds = new LinkedHashSet<>();
 
-  /** @param expectedRows sizes the buffer (about 450 bytes a job) to avoid regrowing it */
+  /**
+   * @param expectedRows sizes the buffer (about 450 bytes a job) to avoid regrowing it
+   */
   StatusDocumentWriter(int expectedRows) {
     out = new byte[Math.max(1024, expectedRows * 480)];
   }
@@ -87,7 +100,8 @@ final class StatusDocumentWriter {
 
   /** The job objects comma-separated (no brackets), and the distinct rap ids among them. */
   JobRepository.StatusDocuments finish() {
-    return new JobRepository.StatusDocuments(Buffer.buffer(length).appendBytes(out, 0, length), rapIds);
+    return new JobRepository.StatusDocuments(
+        Buffer.buffer(length).appendBytes(out, 0, length), rapIds);
   }
 
   private void string(String value) {

@@ -38,7 +38,8 @@ public final class TaskRepository {
     p.put("active", Rows.flag(task.active()));
     p.put("created_at", task.createdAt());
     p.put("finished_at", task.finishedAt());
-    p.put("attributes", (task.attributes() == null ? new JsonObject() : task.attributes()).encode());
+    p.put(
+        "attributes", (task.attributes() == null ? new JsonObject() : task.attributes()).encode());
     return SqlTemplate.forUpdate(
             client,
             "INSERT INTO tasks (id, backend, type, job_id, definition, active, created_at,"
@@ -49,8 +50,12 @@ public final class TaskRepository {
             inserted ->
                 // a new attempt has no results yet: the job's metrics are this task's (none); a
                 // job's first attempt has no earlier metrics to clear (no statement on dispatch)
-                task.type() == TaskType.RUNJOB && jobId != null && !task.id().equals(JobIds.runJobTaskId(jobId, 1))
-                    ? SqlTemplate.forUpdate(client, "UPDATE job SET metrics = NULL WHERE id = #{job_id}").execute(p)
+                task.type() == TaskType.RUNJOB
+                        && jobId != null
+                        && !task.id().equals(JobIds.runJobTaskId(jobId, 1))
+                    ? SqlTemplate.forUpdate(
+                            client, "UPDATE job SET metrics = NULL WHERE id = #{job_id}")
+                        .execute(p)
                     : Future.succeededFuture(inserted))
         .mapEmpty();
   }
@@ -70,14 +75,16 @@ public final class TaskRepository {
     return query(client, "SELECT " + COLUMNS + ACTIVE_OF_BACKEND, Map.of("backend", backend));
   }
 
-  /** An active task as the agent receives it: its id and its JSON object (task-api.md section 3). */
+  /**
+   * An active task as the agent receives it: its id and its JSON object (task-api.md section 3).
+   */
   public record AgentTask(String id, String json) {}
 
   /**
    * {@link #findActive(SqlClient, String)} as the agents' list needs it: only the listed columns,
-   * each task rendered as its JSON object with the stored {@code definition} and {@code
-   * attributes} texts copied as they are (they are JSON written by {@link #insert}), instead of
-   * parsing every column (agent results included) and encoding the objects again.
+   * each task rendered as its JSON object with the stored {@code definition} and {@code attributes}
+   * texts copied as they are (they are JSON written by {@link #insert}), instead of parsing every
+   * column (agent results included) and encoding the objects again.
    */
   public Future<List<AgentTask>> findActiveForAgent(SqlClient client, String backend) {
     return SqlTemplate.forQuery(
@@ -91,13 +98,18 @@ public final class TaskRepository {
                 String id = r.getString(0);
                 String attributes = r.getString(4);
                 StringBuilder json = new StringBuilder(256 + r.getString(3).length());
-                json.append("{\"id\":").append(Json.encode(id))
-                    .append(",\"backend\":").append(Json.encode(r.getString(1)))
-                    .append(",\"type\":").append(Json.encode(r.getString(2)))
-                    .append(",\"definition\":").append(r.getString(3).strip())
+                json.append("{\"id\":")
+                    .append(Json.encode(id))
+                    .append(",\"backend\":")
+                    .append(Json.encode(r.getString(1)))
+                    .append(",\"type\":")
+                    .append(Json.encode(r.getString(2)))
+                    .append(",\"definition\":")
+                    .append(r.getString(3).strip())
                     .append(",\"attributes\":")
                     .append(attributes == null || attributes.isBlank() ? "{}" : attributes.strip())
-                    .append(",\"created_at\":").append(r.getLong(5))
+                    .append(",\"created_at\":")
+                    .append(r.getLong(5))
                     .append('}');
                 out.add(new AgentTask(id, json.toString()));
               }
@@ -197,16 +209,18 @@ public final class TaskRepository {
         .execute(p)
         .compose(
             updated ->
-                updated.rowCount() > 0 && mayCarryMetrics ? copyMetricsToJob(client, u) : Future.succeededFuture())
+                updated.rowCount() > 0 && mayCarryMetrics
+                    ? copyMetricsToJob(client, u)
+                    : Future.succeededFuture())
         .compose(ignored -> findById(client, u.taskId()))
         .map(t -> t.filter(task -> task.backend().equals(backend)));
   }
 
   /**
-   * {@code rap/status/} reports a job's metrics from its latest RUNJOB task's results: the job
-   * row keeps a copy ({@code job.metrics}, the {@code job_metrics} object or NULL), written with
-   * the task's results so that status reads one table. Does nothing for other task types and for
-   * a RUNJOB task that a later attempt replaced.
+   * {@code rap/status/} reports a job's metrics from its latest RUNJOB task's results: the job row
+   * keeps a copy ({@code job.metrics}, the {@code job_metrics} object or NULL), written with the
+   * task's results so that status reads one table. Does nothing for other task types and for a
+   * RUNJOB task that a later attempt replaced.
    */
   private Future<Void> copyMetricsToJob(SqlClient client, AgentUpdate u) {
     Object metrics = u.results() == null ? null : u.results().getValue("job_metrics");
@@ -242,8 +256,8 @@ public final class TaskRepository {
   }
 
   /**
-   * The scheduler's view of a RUNJOB task: agent fields only (no definition, which is large and
-   * not needed to follow a running job).
+   * The scheduler's view of a RUNJOB task: agent fields only (no definition, which is large and not
+   * needed to follow a running job).
    */
   public record RunJobState(
       String id,
@@ -255,8 +269,8 @@ public final class TaskRepository {
       Long agentTimestampNs) {}
 
   /**
-   * The latest RUNJOB task of every running job, in one query (earlier tasks of a job are
-   * dropped). Keyed by job id.
+   * The latest RUNJOB task of every running job, in one query (earlier tasks of a job are dropped).
+   * Keyed by job id.
    */
   public Future<Map<String, RunJobState>> latestRunJobStatesOfRunningJobs(SqlClient client) {
     return SqlTemplate.forQuery(
@@ -316,8 +330,8 @@ public final class TaskRepository {
   }
 
   /**
-   * Deactivates every active task of a type in a backend without setting {@code finished_at}
-   * (the scheduled-task rule). Returns how many were active.
+   * Deactivates every active task of a type in a backend without setting {@code finished_at} (the
+   * scheduled-task rule). Returns how many were active.
    */
   public Future<Integer> deactivateAll(SqlClient client, String backend, TaskType type) {
     return SqlTemplate.forQuery(
@@ -374,7 +388,9 @@ public final class TaskRepository {
               for (Row r : rows) {
                 out.add(
                     new ActiveCount(
-                        r.getString("backend"), TaskType.fromValue(r.getString("type")), r.getLong("n")));
+                        r.getString("backend"),
+                        TaskType.fromValue(r.getString("type")),
+                        r.getLong("n")));
               }
               return out;
             });

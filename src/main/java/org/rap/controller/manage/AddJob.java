@@ -19,8 +19,8 @@ import org.rap.controller.planning.CreateRequest;
 import org.rap.controller.planning.JobCreator;
 
 /**
- * {@code add-job} (operations.md section 5.5): builds a create request with a random RAP id
- * (for a local checkout the current commit by default), prints it, creates the jobs and lists them.
+ * {@code add-job} (operations.md section 5.5): builds a create request with a random RAP id (for a
+ * local checkout the current commit by default), prints it, creates the jobs and lists them.
  */
 public final class AddJob {
   private final JobCreator creator;
@@ -59,8 +59,8 @@ public final class AddJob {
   }
 
   /**
-   * The commit to use: {@code --commit}, else the checkout's current commit for a local path,
-   * else the head of the branch on the remote.
+   * The commit to use: {@code --commit}, else the checkout's current commit for a local path, else
+   * the head of the branch on the remote.
    */
   public static String resolveCommit(Options o) throws Exception {
     if (o.commit() != null && !o.commit().isBlank()) {
@@ -83,10 +83,16 @@ public final class AddJob {
           return r.getObjectId().name();
         }
       }
-      throw new IllegalArgumentException("Could not find branch '" + o.branch() + "' in " + o.repoUrl());
+      throw new IllegalArgumentException(
+          "Could not find branch '" + o.branch() + "' in " + o.repoUrl());
     } catch (GitAPIException e) {
       throw new IllegalArgumentException(
-          "Could not read the head of branch '" + o.branch() + "' from " + o.repoUrl() + " (" + e.getMessage()
+          "Could not read the head of branch '"
+              + o.branch()
+              + "' from "
+              + o.repoUrl()
+              + " ("
+              + e.getMessage()
               + "); pass --commit SHA",
           e);
     }
@@ -121,7 +127,8 @@ public final class AddJob {
               if (outcome instanceof CreateOutcome.Created c) {
                 out.println("Created " + c.jobs().size() + " new jobs:");
                 for (Job j : c.jobs()) {
-                  out.println("  " + j.slug() + " (" + j.id() + ", " + j.statusCode().value() + ")");
+                  out.println(
+                      "  " + j.slug() + " (" + j.id() + ", " + j.statusCode().value() + ")");
                 }
               } else if (outcome instanceof CreateOutcome.NothingToDo n) {
                 out.println("Created 0 new jobs: " + n.details());

@@ -55,7 +55,10 @@ public final class BackendFlags {
     String[][] pairs = new String[values.size()][];
     int i = 0;
     for (Map.Entry<String, String> e : values.entrySet()) {
-      pairs[i++] = new String[] {e.getKey(), e.getValue() == null || e.getValue().isEmpty() ? null : e.getValue()};
+      pairs[i++] =
+          new String[] {
+            e.getKey(), e.getValue() == null || e.getValue().isEmpty() ? null : e.getValue()
+          };
     }
     return setAll(backend, pairs);
   }
@@ -66,10 +69,16 @@ public final class BackendFlags {
           List<Flag> out = new ArrayList<>();
           Future<Void> chain = Future.succeededFuture();
           for (String[] p : pairs) {
-            chain = chain.compose(v -> flags.set(conn, backend, p[0], p[1]).map(f -> {
-              out.add(f);
-              return (Void) null;
-            }));
+            chain =
+                chain.compose(
+                    v ->
+                        flags
+                            .set(conn, backend, p[0], p[1])
+                            .map(
+                                f -> {
+                                  out.add(f);
+                                  return (Void) null;
+                                }));
           }
           return chain.map(v -> out);
         });

@@ -12,6 +12,7 @@ public final class JobCreators {
   private JobCreators() {}
 
   public static JobCreator create(Vertx vertx, ControllerContext ctx) {
-    return DefaultJobCreator.forController(vertx, ctx, ProjectParser.INSTANCE, PlanningConfig.from(ctx.config()));
+    return DefaultJobCreator.forController(
+        vertx, ctx, ProjectParser.INSTANCE, PlanningConfig.from(ctx.config()));
   }
 }

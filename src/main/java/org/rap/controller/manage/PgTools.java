@@ -104,7 +104,8 @@ final class PgTools {
   }
 
   /** Runs a tool to completion; stdout and stderr go through temporary files (no pipe stalls). */
-  static Result run(DatabaseTarget t, List<String> command) throws IOException, InterruptedException {
+  static Result run(DatabaseTarget t, List<String> command)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile("rap-pg-out", ".txt");
     Path err = Files.createTempFile("rap-pg-err", ".txt");
     try {

@@ -66,7 +66,12 @@ public final class RebootPreparation {
   private Future<Void> reset(Job job, PrintWriter out, int attemptsLeft) {
     out.println("resetting job " + job.slug() + " to PENDING");
     StatusBook.Outcome o =
-        StatusBook.setCode(job, StatusCode.WAITING_ON_REBOOT, StatusMessages.WAITING_ON_REBOOT, null, Timestamps.nowNanos());
+        StatusBook.setCode(
+            job,
+            StatusCode.WAITING_ON_REBOOT,
+            StatusMessages.WAITING_ON_REBOOT,
+            null,
+            Timestamps.nowNanos());
     return ctx.db()
         .inTransaction(
             conn ->
@@ -79,7 +84,9 @@ public final class RebootPreparation {
                           }
                           ctx.telemetry().jobTraces().statusChanged(job, o.job());
                           out.println("Killing job " + job.slug());
-                          return cancellation.cancelJob(conn, job, Timestamps.nowSeconds()).map(t -> true);
+                          return cancellation
+                              .cancelJob(conn, job, Timestamps.nowSeconds())
+                              .map(t -> true);
                         }))
         .compose(
             done -> {
@@ -91,7 +98,9 @@ public final class RebootPreparation {
                   .findById(ctx.db().pool(), job.id())
                   .compose(
                       fresh -> {
-                        if (fresh.isEmpty() || fresh.get().state() != State.RUNNING || attemptsLeft <= 1) {
+                        if (fresh.isEmpty()
+                            || fresh.get().state() != State.RUNNING
+                            || attemptsLeft <= 1) {
                           return Future.<Void>succeededFuture();
                         }
                         return reset(fresh.get(), out, attemptsLeft - 1);
@@ -108,16 +117,22 @@ public final class RebootPreparation {
     return Future.all(paused, running, cancelling)
         .map(
             all -> {
-              boolean isPaused = paused.result().value() != null && paused.result().value().equalsIgnoreCase("true");
+              boolean isPaused =
+                  paused.result().value() != null
+                      && paused.result().value().equalsIgnoreCase("true");
               out.println();
               out.println("== PREPARING FOR REBOOT ==");
-              out.println("1) backend '" + backend + "' is " + (isPaused ? "paused" : "not paused"));
+              out.println(
+                  "1) backend '" + backend + "' is " + (isPaused ? "paused" : "not paused"));
               out.println("2) " + running.result().size() + " job(s) are running");
               if (cancelling.result() > 0) {
                 out.println("3) " + cancelling.result() + " job(s) are being cancelled");
               }
               if (!isPaused) {
-                out.println("Backend '" + backend + "' is not paused. Run prepare_for_reboot, then check the status again");
+                out.println(
+                    "Backend '"
+                        + backend
+                        + "' is not paused. Run prepare_for_reboot, then check the status again");
               } else if (running.result().isEmpty() && cancelling.result() == 0) {
                 out.println();
                 out.println("== READY TO REBOOT ==");

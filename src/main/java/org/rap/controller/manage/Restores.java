@@ -44,8 +44,8 @@ import org.sqlite.SQLiteConfig;
  * <ul>
  *   <li>SQLite: a consistent copy of the snapshot ({@code VACUUM INTO}) next to the database is
  *       checked ({@code quick_check}, the RAP tables, Flyway history), migrated to the current
- *       schema, then renamed over the database in one atomic step after removing its stale
- *       {@code -wal}/{@code -shm} files. The database as it was is kept as {@code
+ *       schema, then renamed over the database in one atomic step after removing its stale {@code
+ *       -wal}/{@code -shm} files. The database as it was is kept as {@code
  *       <db>.pre-restore_<UTC>Z.sqlite}. The scheduler lock file is held throughout, so no
  *       controller can start its loop meanwhile.
  *   <li>PostgreSQL: {@code pg_restore --clean --if-exists --single-transaction} of a custom-format
@@ -58,10 +58,13 @@ import org.sqlite.SQLiteConfig;
 public final class Restores {
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyy-MM-dd_HHmmss").withZone(ZoneOffset.UTC);
-  private static final byte[] SQLITE_MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SQLITE_MAGIC =
+      "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] PGDUMP_MAGIC = "PGDMP".getBytes(StandardCharsets.US_ASCII);
-  private static final List<String> RAP_TABLES = List.of("flyway_schema_history", "job", "tasks", "flags");
-  private static final Pattern TOC_TABLE = Pattern.compile("^\\d+; \\d+ \\d+ TABLE public (\\S+) ", Pattern.MULTILINE);
+  private static final List<String> RAP_TABLES =
+      List.of("flyway_schema_history", "job", "tasks", "flags");
+  private static final Pattern TOC_TABLE =
+      Pattern.compile("^\\d+; \\d+ \\d+ TABLE public (\\S+) ", Pattern.MULTILINE);
 
   /**
    * Lock channels whose file this JVM already locks elsewhere (a controller in the same process):
@@ -83,8 +86,8 @@ public final class Restores {
    *
    * @param force restore even though a controller holds the scheduler lock
    * @return what was done, for the operator
-   * @throws Snapshots.Refused when the file or the situation is not fit for a restore (nothing
-   *     was changed)
+   * @throws Snapshots.Refused when the file or the situation is not fit for a restore (nothing was
+   *     changed)
    */
   public static String restore(DatabaseTarget target, Path file, boolean force, Instant now)
       throws Exception {
@@ -106,7 +109,8 @@ public final class Restores {
     if (n == SQLITE_MAGIC.length && Arrays.equals(head, SQLITE_MAGIC)) {
       return Kind.SQLITE;
     }
-    if (n >= PGDUMP_MAGIC.length && Arrays.equals(Arrays.copyOf(head, PGDUMP_MAGIC.length), PGDUMP_MAGIC)) {
+    if (n >= PGDUMP_MAGIC.length
+        && Arrays.equals(Arrays.copyOf(head, PGDUMP_MAGIC.length), PGDUMP_MAGIC)) {
       return Kind.PGDUMP;
     }
     return Kind.UNKNOWN;
@@ -115,8 +119,8 @@ public final class Restores {
   // ---------------------------------------------------------------------------------------------
   // SQLite
 
-  private static String restoreSqlite(DatabaseTarget target, Path file, Kind kind, boolean force, Instant now)
-      throws Exception {
+  private static String restoreSqlite(
+      DatabaseTarget target, Path file, Kind kind, boolean force, Instant now) throws Exception {
     Path db = target.sqliteFile().toAbsolutePath();
     if (kind == Kind.PGDUMP) {
       throw new Snapshots.Refused(
@@ -128,14 +132,16 @@ public final class Restores {
     }
     if (kind != Kind.SQLITE) {
       throw new Snapshots.Refused(
-          file + " is not a SQLite database (no SQLite header); expected a db.snapshot_*.sqlite file from `rap backup`.");
+          file
+              + " is not a SQLite database (no SQLite header); expected a db.snapshot_*.sqlite file from `rap backup`.");
     }
     if (Files.exists(db) && Files.isSameFile(db, file)) {
       throw new Snapshots.Refused(file + " is the configured database itself; nothing to restore.");
     }
     Files.createDirectories(db.getParent());
     Path lockFile = db.resolveSibling(db.getFileName() + ".scheduler.lock");
-    FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileChannel channel =
+        FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock = null;
     boolean retain = false;
     try {
@@ -164,13 +170,18 @@ public final class Restores {
         Path kept = keepCurrent(db, stamp);
         swapIn(tmp, db);
         StringBuilder out = new StringBuilder();
-        out.append("Restored ").append(file).append(" into the SQLite database ").append(db).append(".\n");
+        out.append("Restored ")
+            .append(file)
+            .append(" into the SQLite database ")
+            .append(db)
+            .append(".\n");
         out.append(schema).append("\n");
         if (kept != null) {
           out.append("The database as it was before is kept in ").append(kept).append(".\n");
         }
         if (lock == null) {
-          out.append("Forced while a controller held the scheduler lock: restart every controller process now.\n");
+          out.append(
+              "Forced while a controller held the scheduler lock: restart every controller process now.\n");
         }
         out.append(consequences());
         return out.toString();
@@ -276,7 +287,10 @@ public final class Restores {
     }
     if (!missing.isEmpty()) {
       throw new Snapshots.Refused(
-          file + " is not a RAP database backup: it has no " + String.join(", ", missing) + " table.");
+          file
+              + " is not a RAP database backup: it has no "
+              + String.join(", ", missing)
+              + " table.");
     }
   }
 
@@ -286,17 +300,19 @@ public final class Restores {
    *
    * @return the backup's schema version
    */
-  private static String checkVersions(Path file, MigrationInfoService info, List<String> backupVersions)
-      throws Snapshots.Refused {
+  private static String checkVersions(
+      Path file, MigrationInfoService info, List<String> backupVersions) throws Snapshots.Refused {
     Set<MigrationVersion> known = new TreeSet<>();
     for (MigrationInfo m : info.all()) {
       if (m.getVersion() != null && m.getState().isResolved()) {
         known.add(m.getVersion());
       }
     }
-    MigrationVersion newestKnown = known.isEmpty() ? MigrationVersion.EMPTY : ((TreeSet<MigrationVersion>) known).last();
+    MigrationVersion newestKnown =
+        known.isEmpty() ? MigrationVersion.EMPTY : ((TreeSet<MigrationVersion>) known).last();
     if (backupVersions.isEmpty()) {
-      throw new Snapshots.Refused(file + " is not a RAP database backup: its schema history is empty.");
+      throw new Snapshots.Refused(
+          file + " is not a RAP database backup: its schema history is empty.");
     }
     MigrationVersion newest = MigrationVersion.EMPTY;
     for (String v : backupVersions) {
@@ -380,7 +396,8 @@ public final class Restores {
               + " `rap backup` (or pg_dump --format=custom).");
     }
     Path pgRestore = PgTools.find("pg_restore");
-    PgTools.Result toc = PgTools.run(null, List.of(pgRestore.toString(), "--list", file.toString()));
+    PgTools.Result toc =
+        PgTools.run(null, List.of(pgRestore.toString(), "--list", file.toString()));
     if (!toc.ok()) {
       throw new Snapshots.Refused(file + " cannot be read by pg_restore: " + toc.stderr());
     }
@@ -394,7 +411,11 @@ public final class Restores {
         PgTools.run(
             null,
             List.of(
-                pgRestore.toString(), "--data-only", "--table=flyway_schema_history", "--file=-", file.toString()));
+                pgRestore.toString(),
+                "--data-only",
+                "--table=flyway_schema_history",
+                "--file=-",
+                file.toString()));
     if (!history.ok()) {
       throw new Snapshots.Refused(file + " cannot be read by pg_restore: " + history.stderr());
     }
@@ -412,10 +433,12 @@ public final class Restores {
           e);
     }
     String from = checkVersions(file, info, versions);
-    try (Connection c = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
+    try (Connection c =
+            DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
         Statement st = c.createStatement()) {
       boolean locked;
-      try (ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + PgAdvisoryLock.KEY + ")")) {
+      try (ResultSet rs =
+          st.executeQuery("SELECT pg_try_advisory_lock(" + PgAdvisoryLock.KEY + ")")) {
         locked = rs.next() && rs.getBoolean(1);
       }
       if (!locked && !force) {
@@ -428,7 +451,9 @@ public final class Restores {
                 + " or pass --force to restore anyway.");
       }
       List<String> extra = new ArrayList<>();
-      try (ResultSet rs = st.executeQuery("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")) {
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")) {
         while (rs.next()) {
           if (!tables.contains(rs.getString(1))) {
             extra.add(rs.getString(1));
@@ -444,9 +469,16 @@ public final class Restores {
                 + "), probably from a later schema version. Restore into a fresh, empty database"
                 + " (createdb, then point DATABASE_URL at it).");
       }
-      List<String> cmd = new ArrayList<>(List.of(
-          pgRestore.toString(), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-          "--single-transaction", "--exit-on-error"));
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  pgRestore.toString(),
+                  "--clean",
+                  "--if-exists",
+                  "--no-owner",
+                  "--no-privileges",
+                  "--single-transaction",
+                  "--exit-on-error"));
       cmd.addAll(PgTools.connectionArgs(target));
       cmd.add(file.toString());
       PgTools.Result r = PgTools.run(target, cmd);
@@ -469,13 +501,19 @@ public final class Restores {
       st.execute("ANALYZE");
       String now = Migrations.info(target).current().getVersion().getVersion();
       StringBuilder out = new StringBuilder();
-      out.append("Restored ").append(file).append(" into the ").append(target.describe()).append(".\n");
-      out.append(pending > 0
-          ? "The backup was at schema version " + from + "; migrated to " + now + ".\n"
-          : "Schema version " + now + " (current).\n");
+      out.append("Restored ")
+          .append(file)
+          .append(" into the ")
+          .append(target.describe())
+          .append(".\n");
+      out.append(
+          pending > 0
+              ? "The backup was at schema version " + from + "; migrated to " + now + ".\n"
+              : "Schema version " + now + " (current).\n");
       out.append("Planner statistics refreshed (ANALYZE).\n");
       if (!locked) {
-        out.append("Forced while a controller held the scheduler lock: restart every controller process now.\n");
+        out.append(
+            "Forced while a controller held the scheduler lock: restart every controller process now.\n");
       }
       out.append(consequences());
       return out.toString();

@@ -71,12 +71,20 @@ public final class Snapshots {
     Path tmp = backupsPath.resolve(name + ".tmp.sqlite").toAbsolutePath();
     return vertx
         .executeBlocking(() -> Files.deleteIfExists(tmp), false)
-        .compose(v -> db.pool().query("VACUUM INTO '" + tmp.toString().replace("'", "''") + "'").execute())
+        .compose(
+            v ->
+                db.pool()
+                    .query("VACUUM INTO '" + tmp.toString().replace("'", "''") + "'")
+                    .execute())
         .compose(
             v ->
                 vertx.executeBlocking(
                     () -> {
-                      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                      Files.move(
+                          tmp,
+                          target,
+                          StandardCopyOption.REPLACE_EXISTING,
+                          StandardCopyOption.ATOMIC_MOVE);
                       deleteOthers(backupsPath, target);
                       return target;
                     },
@@ -84,8 +92,8 @@ public final class Snapshots {
   }
 
   /**
-   * {@code pg_dump --format=custom} of the configured database (an online, consistent dump) into
-   * a temporary file, renamed when complete; older dumps are deleted. Blocking.
+   * {@code pg_dump --format=custom} of the configured database (an online, consistent dump) into a
+   * temporary file, renamed when complete; older dumps are deleted. Blocking.
    */
   static Path pgDump(Database db, Path backupsPath, Instant now) throws Exception {
     Path pgDump;
@@ -107,7 +115,12 @@ public final class Snapshots {
     if (!r.ok()) {
       Files.deleteIfExists(tmp);
       throw new IllegalStateException(
-          "pg_dump of the " + db.target().describe() + " failed (exit " + r.exitCode() + "): " + r.stderr());
+          "pg_dump of the "
+              + db.target().describe()
+              + " failed (exit "
+              + r.exitCode()
+              + "): "
+              + r.stderr());
     }
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     deleteOthers(backupsPath, target, "db.snapshot_*.pgdump");

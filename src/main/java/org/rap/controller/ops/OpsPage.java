@@ -63,10 +63,15 @@ public final class OpsPage {
               try {
                 weights = Scheduler.loadWeights(ctx.config());
               } catch (RuntimeException e) {
-                LOG.warning("Operator page: worker use without resource weights: " + e.getMessage());
+                LOG.warning(
+                    "Operator page: worker use without resource weights: " + e.getMessage());
                 weights = Map.of();
               }
-              return new OpsPage(token, new OpsSummary(ctx, weights), resource(PAGE_RESOURCE), resource(LOGIN_RESOURCE));
+              return new OpsPage(
+                  token,
+                  new OpsSummary(ctx, weights),
+                  resource(PAGE_RESOURCE),
+                  resource(LOGIN_RESOURCE));
             },
             false)
         .map(
@@ -111,7 +116,10 @@ public final class OpsPage {
         .putHeader("X-Frame-Options", "DENY")
         .putHeader(
             "Content-Security-Policy",
-            "default-src 'none'; script-src 'nonce-" + nonce + "'; style-src 'nonce-" + nonce
+            "default-src 'none'; script-src 'nonce-"
+                + nonce
+                + "'; style-src 'nonce-"
+                + nonce
                 + "'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
         .end(body);
   }
@@ -119,20 +127,31 @@ public final class OpsPage {
   private void summary(RoutingContext rc) {
     if (!authorized(rc)) {
       rc.response().putHeader("WWW-Authenticate", "Bearer");
-      Responses.error(rc, 401, "Unauthorized", "Give OPS_PAGE_TOKEN as 'Authorization: Bearer <token>' or ?token=");
+      Responses.error(
+          rc,
+          401,
+          "Unauthorized",
+          "Give OPS_PAGE_TOKEN as 'Authorization: Bearer <token>' or ?token=");
       return;
     }
     summary
         .build(Timestamps.nowMicros())
         .onSuccess(
             json -> {
-              rc.response().putHeader("Cache-Control", "no-store").putHeader("X-Content-Type-Options", "nosniff");
+              rc.response()
+                  .putHeader("Cache-Control", "no-store")
+                  .putHeader("X-Content-Type-Options", "nosniff");
               Responses.json(rc, 200, json);
             })
         .onFailure(
             e -> {
               LOG.warning("Operator page summary failed: " + e);
-              Responses.json(rc, 503, new JsonObject().put("error", "Database unavailable").put("details", String.valueOf(e.getMessage())));
+              Responses.json(
+                  rc,
+                  503,
+                  new JsonObject()
+                      .put("error", "Database unavailable")
+                      .put("details", String.valueOf(e.getMessage())));
             });
   }
 

@@ -29,8 +29,10 @@ import org.rap.controller.scheduler.ResourceWeights;
 public final class OpsSummary {
   /** Most running jobs listed (running jobs are bounded by the worker limits anyway). */
   static final int RUNNING_LIMIT = 500;
+
   /** Oldest pending jobs listed. */
   static final int PENDING_LIMIT = 100;
+
   /** Recent failures listed. */
   static final int FAILURES_LIMIT = 25;
 
@@ -98,7 +100,11 @@ public final class OpsSummary {
             new JsonObject()
                 .put("id", f.id())
                 .put("value", f.value())
-                .put("set_at", f.timestampMicros() == null ? null : Timestamps.isoMicros(f.timestampMicros())));
+                .put(
+                    "set_at",
+                    f.timestampMicros() == null
+                        ? null
+                        : Timestamps.isoMicros(f.timestampMicros())));
         if (f.id().equals(Flags.LAST_SEEN_AT)) {
           lastSeenUs = f.timestampMicros();
         }
@@ -107,13 +113,17 @@ public final class OpsSummary {
       double[] u = use.getOrDefault(b, new double[2]);
       int[] c = counts.getOrDefault(b, new int[2]);
       JsonObject activeTasks = new JsonObject();
-      tasks.stream().filter(t -> t.backend().equals(b)).forEach(t -> activeTasks.put(t.type().value(), t.count()));
+      tasks.stream()
+          .filter(t -> t.backend().equals(b))
+          .forEach(t -> activeTasks.put(t.type().value(), t.count()));
       backends.add(
           new JsonObject()
               .put("backend", b)
               .put("configured", settings != null)
               .put("last_seen_at", lastSeenUs == null ? null : Timestamps.isoMicros(lastSeenUs))
-              .put("last_seen_age_seconds", lastSeenUs == null ? null : Math.max(0, now - lastSeenUs / 1_000_000L))
+              .put(
+                  "last_seen_age_seconds",
+                  lastSeenUs == null ? null : Math.max(0, now - lastSeenUs / 1_000_000L))
               .put("paused", values.paused(b))
               .put("db_maintenance", values.inDbMaintenance(b))
               .put("manual_db_maintenance", values.isSet(b, Flags.MANUAL_DB_MAINTENANCE))
@@ -179,6 +189,8 @@ public final class OpsSummary {
         .put("age_seconds", Math.max(0, now - j.createdAt()))
         .put("status_age_seconds", Math.max(0, now - statusSince))
         .put("completed_at", Timestamps.isoSeconds(j.completedAt()))
-        .put("completed_age_seconds", j.completedAt() == null ? null : Math.max(0, now - j.completedAt()));
+        .put(
+            "completed_age_seconds",
+            j.completedAt() == null ? null : Math.max(0, now - j.completedAt()));
   }
 }

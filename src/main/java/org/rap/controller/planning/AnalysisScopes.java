@@ -19,8 +19,8 @@ final class AnalysisScopes {
 
   /**
    * The request's scope (null → {}), with {@code dataset_permissions} always present and sorted,
-   * and {@code event_level_data} added to {@code component_access} for the listed projects.
-   * Other keys are kept as sent, in their order.
+   * and {@code event_level_data} added to {@code component_access} for the listed projects. Other
+   * keys are kept as sent, in their order.
    */
   static Map<String, Object> forDatabaseJob(Map<String, Object> requested, String project) {
     Map<String, Object> scope = new LinkedHashMap<>(requested == null ? Map.of() : requested);

@@ -29,17 +29,17 @@ import org.rap.controller.ControllerContext;
 
 /**
  * Job creation as scheduling.md section 6 describes it: request checks, repository/branch/commit
- * checks, {@code project.yaml} at the commit, parse, workspace state, plan, reusable actions,
- * stale codelists, then all new jobs in one transaction and a {@code controller.job.created}
- * event.
+ * checks, {@code project.yaml} at the commit, parse, workspace state, plan, reusable actions, stale
+ * codelists, then all new jobs in one transaction and a {@code controller.job.created} event.
  *
  * <p>Creation is serialised per (backend, workspace) in this process. Jobs of allowed images are
  * planned inside their insert transaction, against the workspace state read in it. When reusable
- * actions must be resolved (git work, outside any transaction), the insert transaction re-reads
- * the workspace state and re-plans if another writer (e.g. an operator command in another
- * process) created jobs there in the meantime.
+ * actions must be resolved (git work, outside any transaction), the insert transaction re-reads the
+ * workspace state and re-plans if another writer (e.g. an operator command in another process)
+ * created jobs there in the meantime.
  *
- * <p>From a CLI: {@code DefaultJobCreator.forController(vertx, context, parser).create(request).await()}.
+ * <p>From a CLI: {@code DefaultJobCreator.forController(vertx, context,
+ * parser).create(request).await()}.
  */
 public final class DefaultJobCreator implements JobCreator {
   public static final String JOB_CREATED_ADDRESS = "controller.job.created";
@@ -71,7 +71,8 @@ public final class DefaultJobCreator implements JobCreator {
     this.random = new SecureRandom();
   }
 
-  public DefaultJobCreator(Vertx vertx, ControllerContext ctx, GitService git, PipelineParser parser) {
+  public DefaultJobCreator(
+      Vertx vertx, ControllerContext ctx, GitService git, PipelineParser parser) {
     this(vertx, ctx, git, parser, PlanningConfig.defaults(), Clock.systemUTC());
   }
 
@@ -85,7 +86,8 @@ public final class DefaultJobCreator implements JobCreator {
   public static DefaultJobCreator forController(
       Vertx vertx, ControllerContext ctx, PipelineParser parser, PlanningConfig planning) {
     GitService git =
-        new GitService(vertx, GitSettings.forController(ctx.config().common()), ctx.telemetry().calls("git"));
+        new GitService(
+            vertx, GitSettings.forController(ctx.config().common()), ctx.telemetry().calls("git"));
     return new DefaultJobCreator(vertx, ctx, git, parser, planning, Clock.systemUTC());
   }
 
@@ -100,10 +102,11 @@ public final class DefaultJobCreator implements JobCreator {
     long[] marks = new long[2];
     return git.validateRepoAndCommit(request.repoUrl(), request.commit(), request.branch())
         .recover(DefaultJobCreator::knownGitError)
-        .compose(ok -> {
-          marks[0] = System.nanoTime();
-          return readProject(request);
-        })
+        .compose(
+            ok -> {
+              marks[0] = System.nanoTime();
+              return readProject(request);
+            })
         .compose(
             pipeline -> {
               marks[1] = System.nanoTime();
@@ -114,15 +117,23 @@ public final class DefaultJobCreator implements JobCreator {
         .andThen(
             ar -> {
               if (ar.succeeded() && LOG.isLoggable(Level.FINE)) {
-                LOG.fine("Job creation for rap " + request.rapId() + ": git check " + (marks[0] - t0) / 1_000_000
-                    + " ms, project.yaml " + (marks[1] - marks[0]) / 1_000_000 + " ms, plan and insert "
-                    + (System.nanoTime() - marks[1]) / 1_000_000 + " ms");
+                LOG.fine(
+                    "Job creation for rap "
+                        + request.rapId()
+                        + ": git check "
+                        + (marks[0] - t0) / 1_000_000
+                        + " ms, project.yaml "
+                        + (marks[1] - marks[0]) / 1_000_000
+                        + " ms, plan and insert "
+                        + (System.nanoTime() - marks[1]) / 1_000_000
+                        + " ms");
               }
             })
         .onSuccess(
             outcome -> {
               if (outcome instanceof CreateOutcome.Created created) {
-                vertx.eventBus()
+                vertx
+                    .eventBus()
                     .publish(
                         JOB_CREATED_ADDRESS,
                         new JsonObject()
@@ -133,8 +144,8 @@ public final class DefaultJobCreator implements JobCreator {
   }
 
   /**
-   * Parsed project.yaml files by {@code repo@commit}: a commit's file never changes, and
-   * job-server sends many requests for the same commit (one per set of actions).
+   * Parsed project.yaml files by {@code repo@commit}: a commit's file never changes, and job-server
+   * sends many requests for the same commit (one per set of actions).
    */
   private final Map<String, Pipeline> projects =
       Collections.synchronizedMap(
@@ -200,8 +211,8 @@ public final class DefaultJobCreator implements JobCreator {
   }
 
   /**
-   * The planned jobs need reusable actions resolved (git work, which must not run inside the
-   * insert transaction): plan again outside it.
+   * The planned jobs need reusable actions resolved (git work, which must not run inside the insert
+   * transaction): plan again outside it.
    */
   private static final class NeedsResolution extends Exception {
     NeedsResolution() {
@@ -210,24 +221,37 @@ public final class DefaultJobCreator implements JobCreator {
   }
 
   /**
-   * The usual case, jobs of allowed images only: the workspace state is read, the jobs planned
-   * and inserted in one transaction (the state read goes out with BEGIN), so the plan cannot go
-   * stale. When a planned job uses a reusable action, that transaction ends without writing and
-   * the request takes {@link #planResolveAndInsert}.
+   * The usual case, jobs of allowed images only: the workspace state is read, the jobs planned and
+   * inserted in one transaction (the state read goes out with BEGIN), so the plan cannot go stale.
+   * When a planned job uses a reusable action, that transaction ends without writing and the
+   * request takes {@link #planResolveAndInsert}.
    */
-  private Future<CreateOutcome> planAndInsert(CreateRequest request, Pipeline pipeline, int attempt) {
+  private Future<CreateOutcome> planAndInsert(
+      CreateRequest request, Pipeline pipeline, int attempt) {
     ReusableActions reusable = new ReusableActions(git.repos(), planning);
     return ctx.db()
         .<Map<String, Job>, CreateOutcome>inTransaction(
-            conn -> locked(conn, request, () -> ctx.jobs().latestPerAction(conn, request.backend(), request.workspace())),
+            conn ->
+                locked(
+                    conn,
+                    request,
+                    () -> ctx.jobs().latestPerAction(conn, request.backend(), request.workspace())),
             (conn, state) ->
-                plan(request, pipeline, state, planned -> {
-                  if (!reusable.allAllowed(planned)) {
-                    return Future.failedFuture(new NeedsResolution());
-                  }
-                  return checkCodelists(request, planned)
-                      .compose(jobs -> ctx.jobs().insertAll(conn, jobs).<CreateOutcome>map(v -> new CreateOutcome.Created(jobs)));
-                }))
+                plan(
+                    request,
+                    pipeline,
+                    state,
+                    planned -> {
+                      if (!reusable.allAllowed(planned)) {
+                        return Future.failedFuture(new NeedsResolution());
+                      }
+                      return checkCodelists(request, planned)
+                          .compose(
+                              jobs ->
+                                  ctx.jobs()
+                                      .insertAll(conn, jobs)
+                                      .<CreateOutcome>map(v -> new CreateOutcome.Created(jobs)));
+                    }))
         .onSuccess(
             outcome -> {
               if (outcome instanceof CreateOutcome.Created created) {
@@ -235,15 +259,16 @@ public final class DefaultJobCreator implements JobCreator {
               }
             })
         .recover(
-            e -> e instanceof NeedsResolution
-                ? planResolveAndInsert(request, pipeline, attempt)
-                : Future.failedFuture(e));
+            e ->
+                e instanceof NeedsResolution
+                    ? planResolveAndInsert(request, pipeline, attempt)
+                    : Future.failedFuture(e));
   }
 
   /**
-   * {@code read} of the workspace state, first taking the workspace's creation lock (creates of
-   * one workspace in other processes wait for this transaction; SQLite: nothing to send, the lock
-   * is an already completed future, and the read goes out right behind BEGIN).
+   * {@code read} of the workspace state, first taking the workspace's creation lock (creates of one
+   * workspace in other processes wait for this transaction; SQLite: nothing to send, the lock is an
+   * already completed future, and the read goes out right behind BEGIN).
    */
   private <R> Future<R> locked(
       SqlConnection conn, CreateRequest request, Supplier<Future<R>> read) {
@@ -257,38 +282,56 @@ public final class DefaultJobCreator implements JobCreator {
     ctx.jobs().rememberInserted(jobs);
     LOG.log(
         Level.INFO,
-        "Created " + jobs.size() + " job(s) for rap " + request.rapId()
-            + " in " + request.backend() + "/" + request.workspace());
+        "Created "
+            + jobs.size()
+            + " job(s) for rap "
+            + request.rapId()
+            + " in "
+            + request.backend()
+            + "/"
+            + request.workspace());
   }
 
   /**
    * Jobs with reusable actions: plan against the workspace state, resolve the actions on the git
-   * worker, then insert in a transaction that first checks the state is still the planned one
-   * (else plans again).
+   * worker, then insert in a transaction that first checks the state is still the planned one (else
+   * plans again).
    */
-  private Future<CreateOutcome> planResolveAndInsert(CreateRequest request, Pipeline pipeline, int attempt) {
+  private Future<CreateOutcome> planResolveAndInsert(
+      CreateRequest request, Pipeline pipeline, int attempt) {
     return ctx.jobs()
         .latestPerAction(ctx.db().pool(), request.backend(), request.workspace())
         .compose(
-            state -> plan(request, pipeline, state, planned -> {
-              return git.execute(() -> new ReusableActions(git.repos(), planning).resolve(planned))
-                  .compose(jobs -> checkCodelists(request, jobs))
-                  .compose(jobs -> insert(request, state, jobs))
-                  .<CreateOutcome>map(CreateOutcome.Created::new)
-                  .recover(
-                      e -> {
-                        if (e instanceof WorkspaceChanged && attempt < MAX_REPLANS) {
-                          LOG.info("Workspace " + request.workspace() + " changed while creating jobs for "
-                              + request.rapId() + "; planning again");
-                          return planResolveAndInsert(request, pipeline, attempt + 1);
-                        }
-                        if (e instanceof WorkspaceChanged) {
-                          return Future.failedFuture(
-                              new IllegalStateException("workspace kept changing during job creation"));
-                        }
-                        return Future.failedFuture(e);
-                      });
-            }));
+            state ->
+                plan(
+                    request,
+                    pipeline,
+                    state,
+                    planned -> {
+                      return git.execute(
+                              () -> new ReusableActions(git.repos(), planning).resolve(planned))
+                          .compose(jobs -> checkCodelists(request, jobs))
+                          .compose(jobs -> insert(request, state, jobs))
+                          .<CreateOutcome>map(CreateOutcome.Created::new)
+                          .recover(
+                              e -> {
+                                if (e instanceof WorkspaceChanged && attempt < MAX_REPLANS) {
+                                  LOG.info(
+                                      "Workspace "
+                                          + request.workspace()
+                                          + " changed while creating jobs for "
+                                          + request.rapId()
+                                          + "; planning again");
+                                  return planResolveAndInsert(request, pipeline, attempt + 1);
+                                }
+                                if (e instanceof WorkspaceChanged) {
+                                  return Future.failedFuture(
+                                      new IllegalStateException(
+                                          "workspace kept changing during job creation"));
+                                }
+                                return Future.failedFuture(e);
+                              });
+                    }));
   }
 
   /**
@@ -325,10 +368,16 @@ public final class DefaultJobCreator implements JobCreator {
     return Future.succeededFuture(jobs);
   }
 
-  private Future<List<Job>> insert(CreateRequest request, Map<String, Job> planState, List<Job> jobs) {
+  private Future<List<Job>> insert(
+      CreateRequest request, Map<String, Job> planState, List<Job> jobs) {
     return ctx.db()
         .inTransaction(
-            conn -> locked(conn, request, () -> ctx.jobs().latestIdPerAction(conn, request.backend(), request.workspace())),
+            conn ->
+                locked(
+                    conn,
+                    request,
+                    () ->
+                        ctx.jobs().latestIdPerAction(conn, request.backend(), request.workspace())),
             (conn, now) -> {
               if (!now.equals(ids(planState))) {
                 return Future.failedFuture(new WorkspaceChanged());

@@ -21,12 +21,13 @@ import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
 
 /**
- * Decides which jobs a create request adds (scheduling.md section 6.4). Pure: no I/O, no clock;
- * the only randomness is the trace ids, drawn from the given generator.
+ * Decides which jobs a create request adds (scheduling.md section 6.4). Pure: no I/O, no clock; the
+ * only randomness is the trace ids, drawn from the given generator.
  */
 public final class JobPlanner {
   public static final String RUN_ALL = "run_all";
-  public static final String NOTHING_TO_DO_RUN_ALL = "All actions have already completed successfully";
+  public static final String NOTHING_TO_DO_RUN_ALL =
+      "All actions have already completed successfully";
   public static final String NOTHING_TO_DO_SCHEDULED =
       "All requested actions were already scheduled to run";
 
@@ -35,12 +36,15 @@ public final class JobPlanner {
   private final long createdAt;
   private final long createdAtNs;
   private final RandomGenerator random;
+
   /** action → latest job (existing or new), in the reference's dict order. */
   private final Map<String, Job> jobsByAction = new LinkedHashMap<>();
+
   private final Deque<String> building = new ArrayDeque<>();
   private final Set<String> onStack = new HashSet<>();
 
-  private JobPlanner(CreateRequest request, Pipeline pipeline, Instant now, RandomGenerator random) {
+  private JobPlanner(
+      CreateRequest request, Pipeline pipeline, Instant now, RandomGenerator random) {
     this.request = request;
     this.pipeline = pipeline;
     this.createdAt = now.getEpochSecond();
@@ -140,8 +144,12 @@ public final class JobPlanner {
       Collections.reverse(cycle);
       cycle = cycle.subList(cycle.indexOf(action), cycle.size());
       throw new JobCreationException(
-          "Invalid project: \nAction `" + action + "` has a circular dependency in its `needs` list: "
-              + String.join(" -> ", cycle) + " -> " + action);
+          "Invalid project: \nAction `"
+              + action
+              + "` has a circular dependency in its `needs` list: "
+              + String.join(" -> ", cycle)
+              + " -> "
+              + action);
     }
     building.push(action);
     try {

@@ -15,8 +15,7 @@ final class KeyedSequencer {
 
   synchronized <T> Future<T> run(String key, Supplier<Future<T>> body) {
     Future<?> previous = tails.get(key);
-    Future<T> next =
-        previous == null ? start(body) : previous.transform(ignored -> start(body));
+    Future<T> next = previous == null ? start(body) : previous.transform(ignored -> start(body));
     tails.put(key, next);
     next.onComplete(
         ignored -> {

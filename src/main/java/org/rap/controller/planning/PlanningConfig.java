@@ -6,8 +6,8 @@ import org.rap.common.config.ControllerConfig;
 /**
  * Job-creation policy that is hard-coded in the reference but configurable here.
  *
- * @param actionsRepoBase where reusable actions live: {@code https://github.com/<org>} (default
- *     org {@code opensafely-actions}); an absolute local directory is accepted when {@code
+ * @param actionsRepoBase where reusable actions live: {@code https://github.com/<org>} (default org
+ *     {@code opensafely-actions}); an absolute local directory is accepted when {@code
  *     ALLOW_LOCAL_GIT_REPOS} is on (tests, development)
  * @param allowedImages runtime images that are not reusable actions
  */
@@ -25,7 +25,10 @@ public record PlanningConfig(String actionsRepoBase, Set<String> allowedImages) 
     return new PlanningConfig("https://github.com/" + DEFAULT_ACTIONS_ORG, ALLOWED_IMAGES);
   }
 
-  /** From the controller configuration ({@code ACTIONS_GITHUB_ORG} / {@code ACTIONS_GITHUB_ORG_URL}). */
+  /**
+   * From the controller configuration ({@code ACTIONS_GITHUB_ORG} / {@code
+   * ACTIONS_GITHUB_ORG_URL}).
+   */
   public static PlanningConfig from(ControllerConfig c) {
     return new PlanningConfig(c.actionsRepoBase(), ALLOWED_IMAGES);
   }

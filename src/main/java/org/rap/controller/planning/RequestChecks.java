@@ -10,7 +10,8 @@ public final class RequestChecks {
 
   private RequestChecks() {}
 
-  public static void check(CreateRequest request, List<String> backends) throws JobCreationException {
+  public static void check(CreateRequest request, List<String> backends)
+      throws JobCreationException {
     if (request.requestedActions().isEmpty()) {
       throw new JobCreationException("At least one action must be supplied");
     }
@@ -23,11 +24,16 @@ public final class RequestChecks {
     }
     if (!backends.contains(request.backend())) {
       throw new JobCreationException(
-          "Invalid backend '" + request.backend() + "', allowed are: " + String.join(", ", backends));
+          "Invalid backend '"
+              + request.backend()
+              + "', allowed are: "
+              + String.join(", ", backends));
     }
     if (!CommonConfig.VALID_DATABASE_NAMES.contains(request.databaseName())) {
       throw new JobCreationException(
-          "Invalid database name '" + request.databaseName() + "', allowed are: "
+          "Invalid database name '"
+              + request.databaseName()
+              + "', allowed are: "
               + String.join(", ", CommonConfig.VALID_DATABASE_NAMES));
     }
   }

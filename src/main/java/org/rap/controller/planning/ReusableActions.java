@@ -27,8 +27,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  * runtime runs the {@code action.yaml} command of {@code <actions base>/<image>} at the commit of
  * tag {@code <version>}, which must be merged into {@code main}.
  *
- * <p><b>Blocking</b> (git): call from a worker. One instance per request: resolutions are cached
- * by (image, tag).
+ * <p><b>Blocking</b> (git): call from a worker. One instance per request: resolutions are cached by
+ * (image, tag).
  */
 public final class ReusableActions {
   private static final Logger LOG = Logger.getLogger(ReusableActions.class.getName());
@@ -109,12 +109,35 @@ public final class ReusableActions {
     List<String> newArgs = new ArrayList<>(resolved.runArgs());
     newArgs.addAll(args.subList(1, args.size()));
     return new Job(
-        job.id(), job.rapId(), job.state(), job.repoUrl(), job.commit(), job.workspace(),
-        job.databaseName(), job.action(), resolved.repoUrl(), resolved.commit(),
-        job.requiresOutputsFrom(), job.waitForJobIds(), Shell.join(newArgs), job.outputSpec(),
-        job.statusMessage(), job.statusCode(), job.cancelled(), job.createdAt(), job.updatedAt(),
-        job.startedAt(), job.completedAt(), job.traceContext(), job.statusCodeUpdatedAt(),
-        job.requiresDb(), job.backend(), job.branch(), job.user(), job.project(), job.orgs(),
+        job.id(),
+        job.rapId(),
+        job.state(),
+        job.repoUrl(),
+        job.commit(),
+        job.workspace(),
+        job.databaseName(),
+        job.action(),
+        resolved.repoUrl(),
+        resolved.commit(),
+        job.requiresOutputsFrom(),
+        job.waitForJobIds(),
+        Shell.join(newArgs),
+        job.outputSpec(),
+        job.statusMessage(),
+        job.statusCode(),
+        job.cancelled(),
+        job.createdAt(),
+        job.updatedAt(),
+        job.startedAt(),
+        job.completedAt(),
+        job.traceContext(),
+        job.statusCodeUpdatedAt(),
+        job.requiresDb(),
+        job.backend(),
+        job.branch(),
+        job.user(),
+        job.project(),
+        job.orgs(),
         job.analysisScope());
   }
 
@@ -150,10 +173,13 @@ public final class ReusableActions {
       }
     } else if (!repos.settings().allowLocalGitRepos()) {
       throw new ReusableActionError(
-          "could not find a repo at " + repoUrl + " (local action repositories need ALLOW_LOCAL_GIT_REPOS)");
+          "could not find a repo at "
+              + repoUrl
+              + " (local action repositories need ALLOW_LOCAL_GIT_REPOS)");
     }
     if (tag == null || tag.isEmpty()) {
-      throw new ReusableActionError("'" + (tag == null ? "" : tag) + "' is not a tag listed in " + repoUrl + "/tags");
+      throw new ReusableActionError(
+          "'" + (tag == null ? "" : tag) + "' is not a tag listed in " + repoUrl + "/tags");
     }
 
     String commit;
@@ -161,15 +187,23 @@ public final class ReusableActions {
       commit = repos.shaOfRemoteRef(repoUrl, tag);
     } catch (GitRepoNotReachableException e) {
       throw new ReusableActionError(
-          "could not find a repo at " + repoUrl + "\n"
-              + "Check that '" + image + "' is in the list of available actions at "
+          "could not find a repo at "
+              + repoUrl
+              + "\n"
+              + "Check that '"
+              + image
+              + "' is in the list of available actions at "
               + "https://actions.opensafely.org");
     } catch (GitUnknownRefException e) {
       throw new ReusableActionError("'" + tag + "' is not a tag listed in " + repoUrl + "/tags");
     } catch (GitException e) {
       throw new ReusableActionError(
-          "could not find a repo at " + repoUrl + "\n"
-              + "Check that '" + image + "' is in the list of available actions at "
+          "could not find a repo at "
+              + repoUrl
+              + "\n"
+              + "Check that '"
+              + image
+              + "' is in the list of available actions at "
               + "https://actions.opensafely.org");
     }
 
@@ -179,7 +213,8 @@ public final class ReusableActions {
       throw new ReusableActionError(
           "tag '" + tag + "' has not yet been approved for use (not merged into main branch)");
     } catch (GitException e) {
-      LOG.log(Level.WARNING, "error validating " + commit + " in " + repoUrl + ": " + e.getMessage());
+      LOG.log(
+          Level.WARNING, "error validating " + commit + " in " + repoUrl + ": " + e.getMessage());
       throw new ReusableActionError("error validating '" + commit + "' in " + repoUrl);
     }
 
@@ -188,9 +223,13 @@ public final class ReusableActions {
       actionFile = repos.readFile(repoUrl, commit, "action.yaml");
     } catch (GitFileNotFoundException e) {
       throw new ReusableActionError(
-          repoUrl + "/tree/" + tag + " doesn't look like a valid action (no 'action.yaml' file present)");
+          repoUrl
+              + "/tree/"
+              + tag
+              + " doesn't look like a valid action (no 'action.yaml' file present)");
     } catch (GitException e) {
-      LOG.log(Level.WARNING, "error reading " + commit + " from " + repoUrl + ": " + e.getMessage());
+      LOG.log(
+          Level.WARNING, "error reading " + commit + " from " + repoUrl + ": " + e.getMessage());
       throw new ReusableActionError("error reading '" + commit + "' from " + repoUrl);
     }
 
@@ -198,7 +237,9 @@ public final class ReusableActions {
       return new Resolved(repoUrl, commit, runArgs(actionFile));
     } catch (InvalidAction e) {
       throw new ReusableActionError(
-          "invalid action, please open an issue on " + repoUrl + "/issues\n\n"
+          "invalid action, please open an issue on "
+              + repoUrl
+              + "/issues\n\n"
               + indent(e.type + ": " + e.getMessage(), "  "));
     }
   }
@@ -216,7 +257,9 @@ public final class ReusableActions {
   private List<String> runArgs(byte[] actionFile) throws InvalidAction {
     Object doc;
     try {
-      Load load = new Load(LoadSettings.builder().setSchema(new CoreSchema()).setLabel("action.yaml").build());
+      Load load =
+          new Load(
+              LoadSettings.builder().setSchema(new CoreSchema()).setLabel("action.yaml").build());
       doc = load.loadFromString(new String(actionFile, StandardCharsets.UTF_8));
     } catch (YamlEngineException e) {
       throw new InvalidAction("YAMLError", e.getClass().getSimpleName() + " " + e.getMessage());

@@ -1,11 +1,10 @@
 package org.rap.controller.planning;
 
-import org.rap.common.pipeline.PythonJson;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.rap.common.pipeline.Action;
+import org.rap.common.pipeline.PythonJson;
 import org.rap.common.text.Shell;
 
 /** An action's {@code run_command} (scheduling.md section 6.6). */

@@ -16,7 +16,8 @@ final class TraceContexts {
   static Map<String, String> newRoot(RandomGenerator random) {
     byte[] trace = nonZero(random, 16);
     byte[] span = nonZero(random, 8);
-    return Map.of("traceparent", "00-" + TraceId.fromBytes(trace) + "-" + SpanId.fromBytes(span) + "-01");
+    return Map.of(
+        "traceparent", "00-" + TraceId.fromBytes(trace) + "-" + SpanId.fromBytes(span) + "-01");
   }
 
   /** All-zero ids are invalid in W3C trace context. */

@@ -19,8 +19,10 @@ public final class CachingImageDigests implements ImageDigests {
   }
 
   private final Lookup lookup;
+
   /** True when no registry is configured: answers come from {@link #lastSeen} only. */
   private final boolean offline;
+
   private final Map<String, String> lastSeen = new ConcurrentHashMap<>();
 
   public CachingImageDigests(Lookup lookup) {
@@ -61,7 +63,12 @@ public final class CachingImageDigests implements ImageDigests {
     } catch (UnsupportedOperationException e) {
       // no registry: fall through to the cache silently
     } catch (Exception e) {
-      LOG.fine("Digest lookup for " + imageReference + " failed (" + e + "); using the last digest seen");
+      LOG.fine(
+          "Digest lookup for "
+              + imageReference
+              + " failed ("
+              + e
+              + "); using the last digest seen");
     }
     return lastSeen.get(imageReference);
   }

@@ -13,8 +13,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * An OS file lock ({@code FileChannel.tryLock}) next to the SQLite database: works across
- * processes, and the OS releases it when the holder dies. Within one JVM a second holder is
- * refused too.
+ * processes, and the OS releases it when the holder dies. Within one JVM a second holder is refused
+ * too.
  */
 public final class FileSchedulerLock implements SchedulerLock {
   private final Vertx vertx;

@@ -23,13 +23,16 @@ public final class JobCancellation {
     this.tasks = tasks;
   }
 
-  /** @return the CANCELJOB task inserted, if the job had an active RUNJOB task */
+  /**
+   * @return the CANCELJOB task inserted, if the job had an active RUNJOB task
+   */
   public Future<Optional<Task>> cancelJob(SqlClient conn, Job job, long nowSeconds) {
     return tasks
         .findRunJobTasks(conn, job.id())
         .compose(
             all -> {
-              List<Task> mine = all.stream().filter(t -> t.backend().equals(job.backend())).toList();
+              List<Task> mine =
+                  all.stream().filter(t -> t.backend().equals(job.backend())).toList();
               if (mine.isEmpty() || !mine.get(mine.size() - 1).active()) {
                 return Future.succeededFuture(Optional.<Task>empty());
               }

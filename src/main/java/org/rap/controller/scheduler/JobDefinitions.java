@@ -51,13 +51,16 @@ public final class JobDefinitions {
       env.put("EHRQL_PERMISSIONS", permissionsJson(job.analysisScope()));
       Object joins = config.workspaceEhrqlMaxJoinCount().get(job.workspace());
       if (joins != null) {
-        env.put("EHRQL_MAX_JOIN_COUNT", joins instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-            ? String.valueOf(n.longValue())
-            : String.valueOf(joins));
+        env.put(
+            "EHRQL_MAX_JOIN_COUNT",
+            joins instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                ? String.valueOf(n.longValue())
+                : String.valueOf(joins));
       }
     }
     Map<String, String> spec = new LinkedHashMap<>();
-    job.outputSpec().forEach((level, outputs) -> outputs.values().forEach(pattern -> spec.put(pattern, level)));
+    job.outputSpec()
+        .forEach((level, outputs) -> outputs.values().forEach(pattern -> spec.put(pattern, level)));
     boolean reusable = job.actionRepoUrl() != null;
     BackendSettings backend = config.backend(job.backend());
     return new JobDefinition(
@@ -95,7 +98,8 @@ public final class JobDefinitions {
   public static JsonObject attributes(Job job) {
     return new JsonObject()
         .put("user", job.user() == null || job.user().isEmpty() ? "unknown" : job.user())
-        .put("project", job.project() == null || job.project().isEmpty() ? "unknown" : job.project())
+        .put(
+            "project", job.project() == null || job.project().isEmpty() ? "unknown" : job.project())
         .put("orgs", String.join(",", job.orgs()));
   }
 

@@ -9,11 +9,12 @@ import org.rap.controller.db.DatabaseTarget;
 
 /**
  * {@code pg_try_advisory_lock} held on a dedicated, non-pooled connection: the session holds the
- * lock, and PostgreSQL releases it when the session ends (process killed, connection lost).
- * A pooled connection would not do: closing it returns it to the pool with the lock still held.
+ * lock, and PostgreSQL releases it when the session ends (process killed, connection lost). A
+ * pooled connection would not do: closing it returns it to the pool with the lock still held.
  */
 public final class PgAdvisoryLock implements SchedulerLock {
   private static final Logger LOG = Logger.getLogger(PgAdvisoryLock.class.getName());
+
   /** "RAPS" as a 32-bit key; advisory locks are scoped to the current database. */
   public static final long KEY = 0x52415053L;
 
@@ -60,10 +61,11 @@ public final class PgAdvisoryLock implements SchedulerLock {
                     });
     return connection
         .compose(c -> c.query("SELECT pg_try_advisory_lock(" + KEY + ") AS got").execute())
-        .map(rows -> {
-          held = Boolean.TRUE.equals(rows.iterator().next().getBoolean("got"));
-          return held;
-        })
+        .map(
+            rows -> {
+              held = Boolean.TRUE.equals(rows.iterator().next().getBoolean("got"));
+              return held;
+            })
         .otherwise(
             e -> {
               LOG.fine("Could not try the scheduler lock: " + e);

@@ -16,19 +16,22 @@ import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.EventNotifications;
 
 /**
- * Carries the controller's event-bus events between controller processes on one PostgreSQL
- * database (LISTEN/NOTIFY): an agent update received by a standby controller wakes the active
- * scheduler, and a task created by the active scheduler answers long polls waiting on a standby.
- * Events from other processes are republished locally with the header {@code rap-origin}; those
- * are not forwarded again. Notifications sent while disconnected are lost, which only delays
- * work until the scheduler's safety-net pass and the long poll's timeout.
+ * Carries the controller's event-bus events between controller processes on one PostgreSQL database
+ * (LISTEN/NOTIFY): an agent update received by a standby controller wakes the active scheduler, and
+ * a task created by the active scheduler answers long polls waiting on a standby. Events from other
+ * processes are republished locally with the header {@code rap-origin}; those are not forwarded
+ * again. Notifications sent while disconnected are lost, which only delays work until the
+ * scheduler's safety-net pass and the long poll's timeout.
  */
 public final class PgEventBridge extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(PgEventBridge.class.getName());
   static final String ORIGIN_HEADER = "rap-origin";
   private static final String[] ADDRESSES = {
-    SchedulerEvents.JOB_CREATED, SchedulerEvents.JOB_CANCELLED, SchedulerEvents.TASK_CREATED,
-    SchedulerEvents.TASK_UPDATED, SchedulerEvents.FLAG_CHANGED
+    SchedulerEvents.JOB_CREATED,
+    SchedulerEvents.JOB_CANCELLED,
+    SchedulerEvents.TASK_CREATED,
+    SchedulerEvents.TASK_UPDATED,
+    SchedulerEvents.FLAG_CHANGED
   };
 
   private final Database db;
@@ -57,17 +60,24 @@ public final class PgEventBridge extends VerticleBase {
     subscriber.channel(EventNotifications.CHANNEL).handler(this::received);
     for (String address : ADDRESSES) {
       consumers.add(
-          vertx.eventBus()
-              .<Object>consumer(address, msg -> {
-                if (msg.headers().contains(ORIGIN_HEADER)) {
-                  return;
-                }
-                Object body = msg.body();
-                JsonObject payload =
-                    new JsonObject().put("o", origin).put("a", address).put("b", body instanceof JsonObject j ? j : null);
-                notifications.notify(db.pool(), payload.encode())
-                    .onFailure(e -> LOG.fine("Could not forward " + address + ": " + e));
-              }));
+          vertx
+              .eventBus()
+              .<Object>consumer(
+                  address,
+                  msg -> {
+                    if (msg.headers().contains(ORIGIN_HEADER)) {
+                      return;
+                    }
+                    Object body = msg.body();
+                    JsonObject payload =
+                        new JsonObject()
+                            .put("o", origin)
+                            .put("a", address)
+                            .put("b", body instanceof JsonObject j ? j : null);
+                    notifications
+                        .notify(db.pool(), payload.encode())
+                        .onFailure(e -> LOG.fine("Could not forward " + address + ": " + e));
+                  }));
     }
     return subscriber.connect();
   }
@@ -82,8 +92,11 @@ public final class PgEventBridge extends VerticleBase {
     if (origin.equals(p.getString("o")) || p.getString("a") == null) {
       return;
     }
-    vertx.eventBus()
-        .publish(p.getString("a"), p.getJsonObject("b", new JsonObject()),
+    vertx
+        .eventBus()
+        .publish(
+            p.getString("a"),
+            p.getJsonObject("b", new JsonObject()),
             new DeliveryOptions().addHeader(ORIGIN_HEADER, p.getString("o")));
   }
 

@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
  * Resolves {@code <registry host>/<repository>:<tag>} to its content digest with the Docker
  * Registry HTTP API v2, as the reference does when it creates a RUNJOB task: {@code HEAD
  * /v2/<repository>/manifests/<tag>} accepting manifest lists, OCI indexes and single manifests,
- * reading {@code Docker-Content-Digest}. A 401 with a {@code Bearer} challenge fetches an
- * anonymous token once and retries. Loopback registries are spoken to over plain HTTP (as dockerd
- * does), every other one over HTTPS.
+ * reading {@code Docker-Content-Digest}. A 401 with a {@code Bearer} challenge fetches an anonymous
+ * token once and retries. Loopback registries are spoken to over plain HTTP (as dockerd does),
+ * every other one over HTTPS.
  *
  * <p>Answers are cached for {@link #TTL} so that creating many tasks for one image costs one
  * request per minute, not one per task. Blocking: call off the event loop.
@@ -56,7 +56,10 @@ public final class RegistryDigestLookup implements CachingImageDigests.Lookup {
 
   public static RegistryDigestLookup create() {
     return new RegistryDigestLookup(
-        HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NORMAL).build(),
+        HttpClient.newBuilder()
+            .connectTimeout(TIMEOUT)
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build(),
         System::nanoTime);
   }
 
@@ -114,14 +117,27 @@ public final class RegistryDigestLookup implements CachingImageDigests.Lookup {
     }
     if (r.statusCode() != 200) {
       throw new IOException(
-          "Registry answered " + r.statusCode() + " for " + ref.host() + "/" + ref.repository() + ":" + ref.tag());
+          "Registry answered "
+              + r.statusCode()
+              + " for "
+              + ref.host()
+              + "/"
+              + ref.repository()
+              + ":"
+              + ref.tag());
     }
     String digest = r.headers().firstValue("Docker-Content-Digest").orElse(null);
     if (digest == null && r.body() != null && r.body().length > 0) {
       digest = "sha256:" + HexFormat.of().formatHex(sha256(r.body()));
     }
     if (digest == null || !DIGEST.matcher(digest).matches()) {
-      throw new IOException("Registry gave no usable digest for " + ref.repository() + ":" + ref.tag() + ": " + digest);
+      throw new IOException(
+          "Registry gave no usable digest for "
+              + ref.repository()
+              + ":"
+              + ref.tag()
+              + ": "
+              + digest);
     }
     return digest;
   }
@@ -156,7 +172,10 @@ public final class RegistryDigestLookup implements CachingImageDigests.Lookup {
     StringBuilder url = new StringBuilder(realm);
     char sep = realm.contains("?") ? '&' : '?';
     for (Map.Entry<String, String> e : params.entrySet()) {
-      url.append(sep).append(e.getKey()).append('=').append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+      url.append(sep)
+          .append(e.getKey())
+          .append('=')
+          .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
       sep = '&';
     }
     HttpResponse<String> r =

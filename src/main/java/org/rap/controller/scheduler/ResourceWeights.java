@@ -13,10 +13,10 @@ import java.util.regex.PatternSyntaxException;
 import org.rap.common.model.Job;
 
 /**
- * Job resource weights of one backend (scheduling.md section 7), from the optional INI file
- * {@code WORKDIR/job-resource-weights_<backend>.ini}: a section per workspace maps {@code
- * action_regex = weight} (full match on the action), section {@code [default]} maps {@code
- * run_command_regex = weight} (full match on the run command); otherwise weight 1.
+ * Job resource weights of one backend (scheduling.md section 7), from the optional INI file {@code
+ * WORKDIR/job-resource-weights_<backend>.ini}: a section per workspace maps {@code action_regex =
+ * weight} (full match on the action), section {@code [default]} maps {@code run_command_regex =
+ * weight} (full match on the run command); otherwise weight 1.
  *
  * <p>Like the reference's INI parser: only {@code =} separates key and value, keys are lower-cased
  * (so patterns with upper-case letters never match as written), lines starting with {@code #} or
@@ -67,15 +67,18 @@ public final class ResourceWeights {
         continue;
       }
       if (line.startsWith("[") && line.endsWith("]")) {
-        current = sections.computeIfAbsent(line.substring(1, line.length() - 1), k -> new ArrayList<>());
+        current =
+            sections.computeIfAbsent(line.substring(1, line.length() - 1), k -> new ArrayList<>());
         continue;
       }
       if (current == null) {
-        throw new IllegalArgumentException(where + ": a 'pattern = weight' line must follow a [section] header");
+        throw new IllegalArgumentException(
+            where + ": a 'pattern = weight' line must follow a [section] header");
       }
       int eq = line.indexOf('=');
       if (eq < 0) {
-        throw new IllegalArgumentException(where + ": expected 'pattern = weight', got '" + line + "'");
+        throw new IllegalArgumentException(
+            where + ": expected 'pattern = weight', got '" + line + "'");
       }
       String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
       String value = line.substring(eq + 1).strip();
@@ -83,13 +86,15 @@ public final class ResourceWeights {
       try {
         weight = Double.parseDouble(value);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(where + ": weight must be a number, got '" + value + "'");
+        throw new IllegalArgumentException(
+            where + ": weight must be a number, got '" + value + "'");
       }
       Pattern pattern;
       try {
         pattern = Pattern.compile(key);
       } catch (PatternSyntaxException e) {
-        throw new IllegalArgumentException(where + ": invalid regular expression '" + key + "': " + e.getDescription());
+        throw new IllegalArgumentException(
+            where + ": invalid regular expression '" + key + "': " + e.getDescription());
       }
       current.add(new Rule(pattern, weight));
     }

@@ -39,8 +39,8 @@ import org.rap.controller.telemetry.ControllerMeters;
 
 /**
  * One scheduler pass over every active job (scheduling.md sections 1 and 2), designed for many
- * active jobs: the pass reads the active jobs, the latest RUNJOB task of every running job and
- * the flags once (plus the states of finished dependencies), decides every job in memory in the
+ * active jobs: the pass reads the active jobs, the latest RUNJOB task of every running job and the
+ * flags once (plus the states of finished dependencies), decides every job in memory in the
  * reference's fairness order, writes all plain status changes and 60-second refreshes in one
  * batched transaction, and runs a transaction per job only where a task is created or cancelled.
  *
@@ -52,19 +52,21 @@ import org.rap.controller.telemetry.ControllerMeters;
 public final class Scheduler implements PassRunner {
   private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
   private static final int STATES_CHUNK = 500;
+
   /**
    * At most this many 60-second keep-alive refreshes per pass, oldest first. When many jobs fall
-   * due at once (10,000 jobs created in the same minute), one UPDATE of all of them would make
-   * that pass several times slower than the others; spread over passes, {@code updated_at} still
-   * stays far younger than the 30 minutes after which job-server reports missing updates. With
-   * more than 10,000 active jobs the batch grows so that any backlog clears within 40 passes
-   * (at the production interval of 5 s, under 4 minutes even if no event wakes the loop).
+   * due at once (10,000 jobs created in the same minute), one UPDATE of all of them would make that
+   * pass several times slower than the others; spread over passes, {@code updated_at} still stays
+   * far younger than the 30 minutes after which job-server reports missing updates. With more than
+   * 10,000 active jobs the batch grows so that any backlog clears within 40 passes (at the
+   * production interval of 5 s, under 4 minutes even if no event wakes the loop).
    */
   static final int KEEP_ALIVE_BATCH = 250;
 
   static int keepAliveBatch(int activeJobs) {
     return Math.max(KEEP_ALIVE_BATCH, (activeJobs + 39) / 40);
   }
+
   /** Reference test hook: a scheduler error whose text contains this fails the job at once. */
   public static final String HARD_FAILURE_TEST_HOOK = "test_hard_failure";
 
@@ -105,10 +107,13 @@ public final class Scheduler implements PassRunner {
   private final Options options;
   private final Map<String, ErrorState> errors = new HashMap<>();
   private final ControllerMeters meters;
+
   /** This pass's completed RUNJOB results by job id (attributes of the jobs' final spans). */
   private final Map<String, JsonObject> completedResults = new HashMap<>();
+
   /** The UNIX minute in which unchanged jobs were last logged (job-model.md section 8). */
   private long lastReminderMinute = -1;
+
   /** Immutable columns of active jobs, by id (only status columns change after insert). */
   private Map<String, Job> jobCache = new HashMap<>();
 
@@ -132,8 +137,8 @@ public final class Scheduler implements PassRunner {
   }
 
   /**
-   * A scheduler with the real clock, weights read from WORKDIR, and image digests from the
-   * registry when {@code IMAGE_DIGEST_LOOKUP} is on (else {@code image_sha} stays null).
+   * A scheduler with the real clock, weights read from WORKDIR, and image digests from the registry
+   * when {@code IMAGE_DIGEST_LOOKUP} is on (else {@code image_sha} stays null).
    */
   public static Scheduler create(Vertx vertx, ControllerContext ctx) {
     return new Scheduler(
@@ -155,7 +160,11 @@ public final class Scheduler implements PassRunner {
         out.put(b, ResourceWeights.load(config.common().workdir(), b));
       } catch (IOException e) {
         throw new IllegalStateException(
-            "Cannot read " + ResourceWeights.file(config.common().workdir(), b) + ": " + e.getMessage(), e);
+            "Cannot read "
+                + ResourceWeights.file(config.common().workdir(), b)
+                + ": "
+                + e.getMessage(),
+            e);
       }
     }
     return out;
@@ -175,8 +184,10 @@ public final class Scheduler implements PassRunner {
     Map<String, Job> byId;
     Map<String, RunJobState> runJobs;
     Map<String, State> finishedDeps;
+
     /** For running jobs whose latest task ended with an agent error: errored tasks so far. */
     final Map<String, Integer> erroredAttempts = new HashMap<>();
+
     final Map<String, State> decided = new HashMap<>();
   }
 
@@ -186,18 +197,31 @@ public final class Scheduler implements PassRunner {
     completedResults.clear();
     Pool pool = ctx.db().pool();
     Snapshot s = new Snapshot();
-    Future<Void> flags = ctx.flags().everyBackend(pool).map(f -> {
-      s.flags = Flags.of(f);
-      return null;
-    });
-    Future<Void> jobs = ctx.jobs().findActiveStatus(pool).compose(rows -> activeJobs(pool, rows)).map(j -> {
-      s.active = j;
-      return null;
-    });
-    Future<Void> tasks = ctx.tasks().latestRunJobStatesOfRunningJobs(pool).map(t -> {
-      s.runJobs = t;
-      return null;
-    });
+    Future<Void> flags =
+        ctx.flags()
+            .everyBackend(pool)
+            .map(
+                f -> {
+                  s.flags = Flags.of(f);
+                  return null;
+                });
+    Future<Void> jobs =
+        ctx.jobs()
+            .findActiveStatus(pool)
+            .compose(rows -> activeJobs(pool, rows))
+            .map(
+                j -> {
+                  s.active = j;
+                  return null;
+                });
+    Future<Void> tasks =
+        ctx.tasks()
+            .latestRunJobStatesOfRunningJobs(pool)
+            .map(
+                t -> {
+                  s.runJobs = t;
+                  return null;
+                });
     return Future.all(flags, jobs, tasks)
         .compose(loaded -> countErroredAttempts(pool, s))
         .compose(
@@ -273,7 +297,9 @@ public final class Scheduler implements PassRunner {
     }
     List<Future<List<Job>>> parts = new ArrayList<>();
     for (int i = 0; i < missing.size(); i += STATES_CHUNK) {
-      parts.add(ctx.jobs().findByIds(client, missing.subList(i, Math.min(missing.size(), i + STATES_CHUNK))));
+      parts.add(
+          ctx.jobs()
+              .findByIds(client, missing.subList(i, Math.min(missing.size(), i + STATES_CHUNK))));
     }
     return Future.all(parts)
         .map(
@@ -305,7 +331,8 @@ public final class Scheduler implements PassRunner {
     }
     List<Future<Map<String, State>>> parts = new ArrayList<>();
     for (int i = 0; i < ids.size(); i += STATES_CHUNK) {
-      parts.add(ctx.jobs().statesOf(client, ids.subList(i, Math.min(ids.size(), i + STATES_CHUNK))));
+      parts.add(
+          ctx.jobs().statesOf(client, ids.subList(i, Math.min(ids.size(), i + STATES_CHUNK))));
     }
     return Future.all(parts)
         .map(
@@ -348,8 +375,8 @@ public final class Scheduler implements PassRunner {
   }
 
   /**
-   * The reference logs the message of every unchanged active job at INFO when the current minute
-   * is divisible by 10; we do that once in such a minute rather than on every pass of it.
+   * The reference logs the message of every unchanged active job at INFO when the current minute is
+   * divisible by 10; we do that once in such a minute rather than on every pass of it.
    */
   private void remindUnchanged(Map<String, Effect> effects, long nowNs) {
     long minute = nowNs / 60_000_000_000L;
@@ -360,7 +387,8 @@ public final class Scheduler implements PassRunner {
     for (Effect e : effects.values()) {
       if (e instanceof Write w && w.outcome().kind() != StatusBook.Kind.CHANGE) {
         Job j = w.outcome().job();
-        LogTags.job(j).log(LOG, Level.INFO, StatusBook.logLine(j, j.statusCode(), j.statusMessage()));
+        LogTags.job(j)
+            .log(LOG, Level.INFO, StatusBook.logLine(j, j.statusCode(), j.statusMessage()));
       }
     }
   }
@@ -406,22 +434,29 @@ public final class Scheduler implements PassRunner {
     // 2.1 cancelled
     if (job.cancelled()) {
       StatusBook.Outcome o =
-          StatusBook.setCode(job, StatusCode.CANCELLED_BY_USER, StatusMessages.CANCELLED_BY_USER, null, nowNs);
+          StatusBook.setCode(
+              job, StatusCode.CANCELLED_BY_USER, StatusMessages.CANCELLED_BY_USER, null, nowNs);
       return task != null && task.active() ? new CancelAndSet(o) : new Write(o);
     }
     String backend = job.backend();
     // 2.2 paused (pending jobs only)
     if (s.flags.paused(backend) && job.state() == State.PENDING) {
       if (job.statusCode() == StatusCode.WAITING_ON_REBOOT) {
-        return new Write(StatusBook.setCode(job, job.statusCode(), job.statusMessage(), null, nowNs));
+        return new Write(
+            StatusBook.setCode(job, job.statusCode(), job.statusMessage(), null, nowNs));
       }
-      return new Write(StatusBook.setCode(job, StatusCode.WAITING_PAUSED, StatusMessages.PAUSED, null, nowNs));
+      return new Write(
+          StatusBook.setCode(job, StatusCode.WAITING_PAUSED, StatusMessages.PAUSED, null, nowNs));
     }
     // 2.3 database maintenance
     if (s.flags.inDbMaintenance(backend) && job.requiresDb()) {
       StatusBook.Outcome o =
           StatusBook.setCode(
-              job, StatusCode.WAITING_DB_MAINTENANCE, StatusMessages.WAITING_DB_MAINTENANCE, null, nowNs);
+              job,
+              StatusCode.WAITING_DB_MAINTENANCE,
+              StatusMessages.WAITING_DB_MAINTENANCE,
+              null,
+              nowNs);
       return job.state() == State.RUNNING ? new CancelAndSet(o) : new Write(o);
     }
     if (job.state() == State.PENDING) {
@@ -433,13 +468,17 @@ public final class Scheduler implements PassRunner {
   private Effect decidePending(Job job, Snapshot s, Map<String, double[]> usage, long nowNs) {
     boolean waiting = false;
     for (String dep : job.waitForJobIds()) {
-      State st = s.decided.containsKey(dep) ? s.decided.get(dep) : s.byId.containsKey(dep) ? s.byId.get(dep).state() : s.finishedDeps.get(dep);
+      State st =
+          s.decided.containsKey(dep)
+              ? s.decided.get(dep)
+              : s.byId.containsKey(dep) ? s.byId.get(dep).state() : s.finishedDeps.get(dep);
       if (st == null) {
         continue; // unknown id: ignored, as the reference's lookup ignores it
       }
       if (st == State.FAILED) {
         return new Write(
-            StatusBook.setCode(job, StatusCode.DEPENDENCY_FAILED, StatusMessages.DEPENDENCY_FAILED, null, nowNs));
+            StatusBook.setCode(
+                job, StatusCode.DEPENDENCY_FAILED, StatusMessages.DEPENDENCY_FAILED, null, nowNs));
       }
       if (st != State.SUCCEEDED) {
         waiting = true;
@@ -448,7 +487,11 @@ public final class Scheduler implements PassRunner {
     if (waiting) {
       return new Write(
           StatusBook.setCode(
-              job, StatusCode.WAITING_ON_DEPENDENCIES, StatusMessages.WAITING_ON_DEPENDENCIES, null, nowNs));
+              job,
+              StatusCode.WAITING_ON_DEPENDENCIES,
+              StatusMessages.WAITING_ON_DEPENDENCIES,
+              null,
+              nowNs));
     }
     double weight = weightsOf(job.backend()).weightOf(job);
     BackendSettings b = config.backend(job.backend());
@@ -458,41 +501,65 @@ public final class Scheduler implements PassRunner {
       if (job.requiresDb()) {
         return new Write(
             StatusBook.setCode(
-                job, StatusCode.WAITING_ON_DB_WORKERS, StatusMessages.WAITING_ON_DB_WORKERS, null, nowNs));
+                job,
+                StatusCode.WAITING_ON_DB_WORKERS,
+                StatusMessages.WAITING_ON_DB_WORKERS,
+                null,
+                nowNs));
       }
       String message =
-          StatusMessages.WAITING_ON_WORKERS + (weight > 1 ? StatusMessages.RESOURCE_INTENSIVE_SUFFIX : "");
-      return new Write(StatusBook.setCode(job, StatusCode.WAITING_ON_WORKERS, message, null, nowNs));
+          StatusMessages.WAITING_ON_WORKERS
+              + (weight > 1 ? StatusMessages.RESOURCE_INTENSIVE_SUFFIX : "");
+      return new Write(
+          StatusBook.setCode(job, StatusCode.WAITING_ON_WORKERS, message, null, nowNs));
     }
-    return new Start(StatusBook.setCode(job, StatusCode.INITIATED, StatusMessages.INITIATED, null, nowNs));
+    return new Start(
+        StatusBook.setCode(job, StatusCode.INITIATED, StatusMessages.INITIATED, null, nowNs));
   }
 
   private Effect decideRunning(Job job, RunJobState task, Snapshot s, long nowNs) {
     if (task == null) {
-      throw new IllegalStateException("Job " + job.id() + " (" + job.action() + ") is running but has no RUNJOB task");
+      throw new IllegalStateException(
+          "Job " + job.id() + " (" + job.action() + ") is running but has no RUNJOB task");
     }
     if (task.agentComplete()) {
       JsonObject results = task.agentResults();
       completedResults.put(job.id(), results);
       if (TaskResults.hasError(results)) {
         if (TaskResults.isFatal(results)) {
-          return new Write(StatusBook.setCode(job, StatusCode.JOB_ERROR, StatusMessages.JOB_ERROR, null, nowNs));
+          return new Write(
+              StatusBook.setCode(job, StatusCode.JOB_ERROR, StatusMessages.JOB_ERROR, null, nowNs));
         }
         int attempt = s.erroredAttempts.getOrDefault(job.id(), attemptNumber(task.id()));
         if (attempt >= config.maxTaskAttempts()) {
           LOG.warning(
-              "Job " + job.id() + " returned an error on attempt " + attempt + " (limit " + config.maxTaskAttempts()
-                  + "): " + TaskResults.errorText(results));
-          return new Write(StatusBook.setCode(job, StatusCode.JOB_ERROR, retriesExhausted(attempt), null, nowNs));
+              "Job "
+                  + job.id()
+                  + " returned an error on attempt "
+                  + attempt
+                  + " (limit "
+                  + config.maxTaskAttempts()
+                  + "): "
+                  + TaskResults.errorText(results));
+          return new Write(
+              StatusBook.setCode(
+                  job, StatusCode.JOB_ERROR, retriesExhausted(attempt), null, nowNs));
         }
         return new Write(
-            StatusBook.setCode(job, StatusCode.WAITING_ON_NEW_TASK, StatusMessages.WAITING_ON_NEW_TASK, null, nowNs));
+            StatusBook.setCode(
+                job,
+                StatusCode.WAITING_ON_NEW_TASK,
+                StatusMessages.WAITING_ON_NEW_TASK,
+                null,
+                nowNs));
       }
       TaskResults.Verdict v = TaskResults.verdict(results, job.requiresDb());
-      return new Write(StatusBook.setCode(job, v.code(), v.message(), task.agentTimestampNs(), nowNs));
+      return new Write(
+          StatusBook.setCode(job, v.code(), v.message(), task.agentTimestampNs(), nowNs));
     }
     StatusCode code = StatusCode.find(task.agentStage()).orElse(job.statusCode());
-    return new Write(StatusBook.setCode(job, code, job.statusMessage(), task.agentTimestampNs(), nowNs));
+    return new Write(
+        StatusBook.setCode(job, code, job.statusMessage(), task.agentTimestampNs(), nowNs));
   }
 
   /** The JOB_ERROR message when agent-reported errors used up every attempt. */
@@ -550,11 +617,17 @@ public final class Scheduler implements PassRunner {
                       // the status changes, which set their own updated_at
                       // a transaction of keep-alives only need not wait for the disk
                       Future<?> f =
-                          changed.isEmpty() ? ctx.db().relaxDurability(conn) : Future.succeededFuture();
+                          changed.isEmpty()
+                              ? ctx.db().relaxDurability(conn)
+                              : Future.succeededFuture();
                       f =
                           refreshed.isEmpty()
                               ? f
-                              : f.compose(v -> ctx.jobs().touchStale(conn, refreshed, nowS, StatusBook.REFRESH_SECONDS));
+                              : f.compose(
+                                  v ->
+                                      ctx.jobs()
+                                          .touchStale(
+                                              conn, refreshed, nowS, StatusBook.REFRESH_SECONDS));
                       return f.compose(v -> ctx.jobs().updateStatusBatch(conn, changed, expected));
                     })
                 .onSuccess(v -> batched.forEach(this::recorded));
@@ -565,14 +638,16 @@ public final class Scheduler implements PassRunner {
           chain.compose(
               v ->
                   applyTransactional(e, nowS)
-                      .map(kind -> {
-                        created[kind]++;
-                        return (Void) null;
-                      })
-                      .recover(ex -> {
-                        failures.put(e.outcome().previous().id(), ex);
-                        return Future.succeededFuture();
-                      }));
+                      .map(
+                          kind -> {
+                            created[kind]++;
+                            return (Void) null;
+                          })
+                      .recover(
+                          ex -> {
+                            failures.put(e.outcome().previous().id(), ex);
+                            return Future.succeededFuture();
+                          }));
     }
     return chain
         .compose(v -> recordFailures(s, failures, nowNs))
@@ -581,7 +656,12 @@ public final class Scheduler implements PassRunner {
         .map(
             v ->
                 new PassStats(
-                    s.active.size(), changed.size(), refreshed.size(), created[0], created[1], failures.size()));
+                    s.active.size(),
+                    changed.size(),
+                    refreshed.size(),
+                    created[0],
+                    created[1],
+                    failures.size()));
   }
 
   private static final Comparator<Job> LEAST_RECENTLY_UPDATED =
@@ -610,7 +690,9 @@ public final class Scheduler implements PassRunner {
     return out;
   }
 
-  /** @return 0 when a RUNJOB task was created, 1 for a cancellation */
+  /**
+   * @return 0 when a RUNJOB task was created, 1 for a cancellation
+   */
   private Future<Integer> applyTransactional(Effect e, long nowS) {
     Job before = e.outcome().previous();
     Job after = e.outcome().job();
@@ -621,23 +703,26 @@ public final class Scheduler implements PassRunner {
               conn ->
                   cancellation
                       .cancelJob(conn, before, nowS)
-                      .compose(t -> {
-                        t.ifPresent(inserted::add);
-                        return ctx.jobs().updateStatus(conn, after, before.statusCode());
-                      })
+                      .compose(
+                          t -> {
+                            t.ifPresent(inserted::add);
+                            return ctx.jobs().updateStatus(conn, after, before.statusCode());
+                          })
                       .compose(ok -> ok ? Future.succeededFuture() : changedConcurrently(before)))
-          .map(v -> {
-            inserted.forEach(t -> publishTaskCreated(t.backend(), t.id()));
-            recorded(e.outcome());
-            return 1;
-          });
+          .map(
+              v -> {
+                inserted.forEach(t -> publishTaskCreated(t.backend(), t.id()));
+                recorded(e.outcome());
+                return 1;
+              });
     }
     return startTask(before, after, nowS).onSuccess(v -> recorded(e.outcome())).map(0);
   }
 
   private static Future<Void> changedConcurrently(Job job) {
     return Future.failedFuture(
-        new IllegalStateException("Job " + job.id() + " changed status concurrently; retrying next pass"));
+        new IllegalStateException(
+            "Job " + job.id() + " changed status concurrently; retrying next pass"));
   }
 
   private Future<Void> startTask(Job before, Job after, long nowS) {
@@ -669,7 +754,10 @@ public final class Scheduler implements PassRunner {
                           ctx.tasks().findRunJobTasks(conn, before.id()),
                           ctx.jobs()
                               .latestJobIdPerAction(
-                                  conn, before.backend(), before.workspace(), before.requiresOutputsFrom())),
+                                  conn,
+                                  before.backend(),
+                                  before.workspace(),
+                                  before.requiresOutputsFrom())),
                   (conn, reads) -> {
                     List<Task> previous = reads.resultAt(0);
                     Map<String, String> latest = reads.resultAt(1);
@@ -677,7 +765,10 @@ public final class Scheduler implements PassRunner {
                       if (t.active()) {
                         return Future.failedFuture(
                             new IllegalStateException(
-                                "Job " + before.id() + " already has an active RUNJOB task " + t.id()));
+                                "Job "
+                                    + before.id()
+                                    + " already has an active RUNJOB task "
+                                    + t.id()));
                       }
                     }
                     taskId[0] = JobIds.runJobTaskId(before.id(), previous.size() + 1);
@@ -691,11 +782,22 @@ public final class Scheduler implements PassRunner {
                     JobDefinition def = definitions.build(before, taskId[0], inputs, sha);
                     Task task =
                         new Task(
-                            taskId[0], before.backend(), TaskType.RUNJOB, def.toJson(), true, nowS, null,
-                            JobDefinitions.attributes(before), null, null, null, null);
+                            taskId[0],
+                            before.backend(),
+                            TaskType.RUNJOB,
+                            def.toJson(),
+                            true,
+                            nowS,
+                            null,
+                            JobDefinitions.attributes(before),
+                            null,
+                            null,
+                            null,
+                            null);
                     // sent together; the conditional update decides (a failed insert rolls back)
                     Future<Void> inserted = ctx.tasks().insert(conn, task, before.id());
-                    Future<Boolean> updated = ctx.jobs().updateStatus(conn, after, before.statusCode());
+                    Future<Boolean> updated =
+                        ctx.jobs().updateStatus(conn, after, before.statusCode());
                     return Future.join(inserted, updated)
                         .transform(
                             done -> {
@@ -705,7 +807,9 @@ public final class Scheduler implements PassRunner {
                               if (updated.failed()) {
                                 return Future.<Void>failedFuture(updated.cause());
                               }
-                              return updated.result() ? Future.<Void>succeededFuture() : changedConcurrently(before);
+                              return updated.result()
+                                  ? Future.<Void>succeededFuture()
+                                  : changedConcurrently(before);
                             });
                   })
               .onSuccess(v -> publishTaskCreated(before.backend(), taskId[0]));
@@ -719,7 +823,11 @@ public final class Scheduler implements PassRunner {
 
   private void publishTaskCreated(String backend, String taskId) {
     meters.taskCreated(backend, taskId);
-    vertx.eventBus().publish(SchedulerEvents.TASK_CREATED, new JsonObject().put("backend", backend).put("task_id", taskId));
+    vertx
+        .eventBus()
+        .publish(
+            SchedulerEvents.TASK_CREATED,
+            new JsonObject().put("backend", backend).put("task_id", taskId));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -738,7 +846,10 @@ public final class Scheduler implements PassRunner {
                       .compose(count -> afterFailure(job, ex, count, nowNs))
                       .recover(
                           again -> {
-                            LOG.log(Level.SEVERE, "Could not record the error of job " + job.id(), again);
+                            LOG.log(
+                                Level.SEVERE,
+                                "Could not record the error of job " + job.id(),
+                                again);
                             return Future.succeededFuture();
                           }));
     }
@@ -752,20 +863,28 @@ public final class Scheduler implements PassRunner {
     if (count >= max || hardFailure) {
       LOG.log(
           Level.SEVERE,
-          "Job " + job.id() + " failed " + count + " times in the scheduler; marking it internal_error",
+          "Job "
+              + job.id()
+              + " failed "
+              + count
+              + " times in the scheduler; marking it internal_error",
           ex);
       errors.remove(job.id());
       StatusBook.Outcome o =
-          StatusBook.setCode(job, StatusCode.INTERNAL_ERROR, StatusMessages.INTERNAL_ERROR, null, nowNs);
+          StatusBook.setCode(
+              job, StatusCode.INTERNAL_ERROR, StatusMessages.INTERNAL_ERROR, null, nowNs);
       List<Task> inserted = new ArrayList<>();
       return ctx.db()
           .inTransaction(
               conn ->
                   (job.state() == State.RUNNING
-                          ? cancellation.cancelJob(conn, job, nowNs / 1_000_000_000L).map(t -> {
-                            t.ifPresent(inserted::add);
-                            return (Void) null;
-                          })
+                          ? cancellation
+                              .cancelJob(conn, job, nowNs / 1_000_000_000L)
+                              .map(
+                                  t -> {
+                                    t.ifPresent(inserted::add);
+                                    return (Void) null;
+                                  })
                           : Future.<Void>succeededFuture())
                       .compose(v -> ctx.jobs().updateStatus(conn, o.job(), job.statusCode()))
                       .mapEmpty())
@@ -778,8 +897,15 @@ public final class Scheduler implements PassRunner {
     errors.put(job.id(), new ErrorState(count, nowNs + delay));
     LOG.log(
         Level.WARNING,
-        "Error handling job " + job.id() + " (failure " + count + " of " + max + "); retrying in "
-            + Duration.ofNanos(delay).toMillis() + " ms",
+        "Error handling job "
+            + job.id()
+            + " (failure "
+            + count
+            + " of "
+            + max
+            + "); retrying in "
+            + Duration.ofNanos(delay).toMillis()
+            + " ms",
         ex);
     return Future.succeededFuture();
   }
@@ -819,14 +945,31 @@ public final class Scheduler implements PassRunner {
               Future<Void> chain = Future.succeededFuture();
               for (String b : statusBackends) {
                 boolean inactive =
-                    flags.isSet(b, Flags.MANUAL_DB_MAINTENANCE) && flags.isSet(b, Flags.CHECKS_DISABLED);
-                chain = chain.compose(v -> scheduled(b, TaskType.DBSTATUS, inactive,
-                    config.maintenancePollInterval().toSeconds(), byKey.get(b + "/dbstatus"), nowS));
+                    flags.isSet(b, Flags.MANUAL_DB_MAINTENANCE)
+                        && flags.isSet(b, Flags.CHECKS_DISABLED);
+                chain =
+                    chain.compose(
+                        v ->
+                            scheduled(
+                                b,
+                                TaskType.DBSTATUS,
+                                inactive,
+                                config.maintenancePollInterval().toSeconds(),
+                                byKey.get(b + "/dbstatus"),
+                                nowS));
               }
               for (String b : checkBackends) {
                 boolean inactive = flags.inDbMaintenance(b);
-                chain = chain.compose(v -> scheduled(b, TaskType.DBDATACHECK, inactive,
-                    config.dataCheckPollInterval().toSeconds(), byKey.get(b + "/dbdatacheck"), nowS));
+                chain =
+                    chain.compose(
+                        v ->
+                            scheduled(
+                                b,
+                                TaskType.DBDATACHECK,
+                                inactive,
+                                config.dataCheckPollInterval().toSeconds(),
+                                byKey.get(b + "/dbdatacheck"),
+                                nowS));
               }
               return chain;
             });
@@ -837,7 +980,12 @@ public final class Scheduler implements PassRunner {
   }
 
   private Future<Void> scheduled(
-      String backend, TaskType type, boolean inactive, long interval, ScheduledSummary summary, long nowS) {
+      String backend,
+      TaskType type,
+      boolean inactive,
+      long interval,
+      ScheduledSummary summary,
+      long nowS) {
     long active = summary == null ? 0 : summary.active();
     if (inactive) {
       return active == 0
@@ -847,18 +995,36 @@ public final class Scheduler implements PassRunner {
     if (active > 0) {
       return Future.succeededFuture();
     }
-    if (summary != null && summary.lastFinishedAt() != null && summary.lastFinishedAt() > nowS - interval) {
+    if (summary != null
+        && summary.lastFinishedAt() != null
+        && summary.lastFinishedAt() > nowS - interval) {
       return Future.succeededFuture();
     }
     return vertx
         .executeBlocking(() -> digests.digest(definitions.databaseUtilsImage()), false)
         .compose(
             sha -> {
-              JsonObject def = type == TaskType.DBSTATUS ? definitions.dbStatus(sha) : definitions.dbDataCheck(sha);
+              JsonObject def =
+                  type == TaskType.DBSTATUS
+                      ? definitions.dbStatus(sha)
+                      : definitions.dbDataCheck(sha);
               Task task =
-                  new Task(JobIds.scheduledTaskId(type), backend, type, def, true, nowS, null, new JsonObject(),
-                      null, null, null, null);
-              return ctx.tasks().insert(ctx.db().pool(), task, null).onSuccess(v -> publishTaskCreated(backend, task.id()));
+                  new Task(
+                      JobIds.scheduledTaskId(type),
+                      backend,
+                      type,
+                      def,
+                      true,
+                      nowS,
+                      null,
+                      new JsonObject(),
+                      null,
+                      null,
+                      null,
+                      null);
+              return ctx.tasks()
+                  .insert(ctx.db().pool(), task, null)
+                  .onSuccess(v -> publishTaskCreated(backend, task.id()));
             });
   }
 }

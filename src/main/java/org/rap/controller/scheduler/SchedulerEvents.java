@@ -9,7 +9,9 @@ public final class SchedulerEvents {
   public static final String FLAG_CHANGED = "controller.flag.changed";
 
   /** The addresses that wake the scheduler. */
-  public static final String[] WAKE_ADDRESSES = {JOB_CREATED, JOB_CANCELLED, TASK_UPDATED, FLAG_CHANGED};
+  public static final String[] WAKE_ADDRESSES = {
+    JOB_CREATED, JOB_CANCELLED, TASK_UPDATED, FLAG_CHANGED
+  };
 
   private SchedulerEvents() {}
 }

@@ -25,6 +25,10 @@ public interface SchedulerLock {
   static SchedulerLock forTarget(Vertx vertx, DatabaseTarget target) {
     return target.dialect() == DatabaseTarget.Dialect.POSTGRESQL
         ? new PgAdvisoryLock(vertx, target)
-        : new FileSchedulerLock(vertx, target.sqliteFile().resolveSibling(target.sqliteFile().getFileName() + ".scheduler.lock"));
+        : new FileSchedulerLock(
+            vertx,
+            target
+                .sqliteFile()
+                .resolveSibling(target.sqliteFile().getFileName() + ".scheduler.lock"));
   }
 }

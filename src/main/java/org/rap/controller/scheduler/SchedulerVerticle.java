@@ -134,7 +134,12 @@ public final class SchedulerVerticle extends VerticleBase {
     long started = System.nanoTime();
     Span loop =
         ctx.telemetry().tracing()
-            ? ctx.telemetry().tracer("loop").spanBuilder("LOOP").setNoParent().setAttribute("loop", true).startSpan()
+            ? ctx.telemetry()
+                .tracer("loop")
+                .spanBuilder("LOOP")
+                .setNoParent()
+                .setAttribute("loop", true)
+                .startSpan()
             : Span.getInvalid();
     Future<Scheduler.PassStats> pass;
     try {
@@ -150,7 +155,12 @@ public final class SchedulerVerticle extends VerticleBase {
           if (ar.failed()) {
             LOG.log(Level.WARNING, "Scheduler pass failed; retrying on the next wake", ar.cause());
           } else if (LOG.isLoggable(Level.FINE)) {
-            LOG.fine("Scheduler pass: " + ar.result() + " in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            LOG.fine(
+                "Scheduler pass: "
+                    + ar.result()
+                    + " in "
+                    + (System.nanoTime() - started) / 1_000_000
+                    + " ms");
           }
           if (stopping) {
             if (idle != null) {
@@ -162,7 +172,9 @@ public final class SchedulerVerticle extends VerticleBase {
         });
   }
 
-  /** {@code rap_scheduler_loop_seconds} (outcome success/error) and the pass's {@code LOOP} span. */
+  /**
+   * {@code rap_scheduler_loop_seconds} (outcome success/error) and the pass's {@code LOOP} span.
+   */
   private void recordPass(long started, Span loop, AsyncResult<?> ar) {
     try {
       Timer.builder("rap.scheduler.loop")

@@ -13,6 +13,7 @@ import org.rap.common.telemetry.LogTags;
  */
 public final class StatusBook {
   private static final Logger LOG = Logger.getLogger(StatusBook.class.getName());
+
   /** Unchanged codes refresh {@code updated_at} at most this often. */
   public static final long REFRESH_SECONDS = 60;
 

@@ -1,10 +1,8 @@
 package org.rap.controller.scheduler;
 
-import org.rap.common.model.JobOutcome;
-
 import io.vertx.core.json.JsonObject;
+import org.rap.common.model.JobOutcome;
 import org.rap.common.model.StatusCode;
-import org.rap.common.model.StatusMessages;
 
 /**
  * Interprets the results of a completed RUNJOB task (scheduling.md section 2.5): the agent's error
@@ -22,7 +20,8 @@ public final class TaskResults {
   /** Whether the results carry a truthy {@code error} (Python truthiness). */
   public static boolean hasError(JsonObject results) {
     if (results == null || !results.containsKey("error")) {
-      throw new IllegalStateException("Task results have no 'error' key: " + (results == null ? "null" : results.encode()));
+      throw new IllegalStateException(
+          "Task results have no 'error' key: " + (results == null ? "null" : results.encode()));
     }
     return truthy(results.getValue("error"));
   }

@@ -19,6 +19,7 @@ import java.util.List;
 final class JobServerClient {
   /** Guards against a {@code next} link that never ends. */
   static final int MAX_PAGES = 1000;
+
   static final long REQUEST_TIMEOUT_MS = 30_000;
 
   private final WebClient client;
@@ -44,7 +45,8 @@ final class JobServerClient {
 
   private Future<List<JsonObject>> page(String url, String token, List<JsonObject> all, int pages) {
     if (pages >= MAX_PAGES) {
-      return Future.failedFuture(new JobServerException("job-requests pagination exceeded " + MAX_PAGES + " pages"));
+      return Future.failedFuture(
+          new JobServerException("job-requests pagination exceeded " + MAX_PAGES + " pages"));
     }
     return client
         .requestAbs(HttpMethod.GET, url)
@@ -84,7 +86,8 @@ final class JobServerClient {
         .map(
             resp -> {
               if (resp.statusCode() != 200) {
-                throw new JobServerException("POST " + url + " answered " + resp.statusCode() + ": " + snippet(resp));
+                throw new JobServerException(
+                    "POST " + url + " answered " + resp.statusCode() + ": " + snippet(resp));
               }
               return null;
             });
@@ -97,7 +100,8 @@ final class JobServerClient {
     try {
       return resp.bodyAsJsonObject();
     } catch (RuntimeException e) {
-      throw new JobServerException(what + " answered with a body that is not a JSON object: " + snippet(resp));
+      throw new JobServerException(
+          what + " answered with a body that is not a JSON object: " + snippet(resp));
     }
   }
 

@@ -48,7 +48,13 @@ final class SyncRound {
                 }
                 Object jrBackend = jr.getValue("backend");
                 if (jrBackend instanceof String b && !b.equals(backend)) {
-                  LOG.warning("Sync: ignoring job request " + rapId + " of backend " + b + " returned for " + backend);
+                  LOG.warning(
+                      "Sync: ignoring job request "
+                          + rapId
+                          + " of backend "
+                          + b
+                          + " returned for "
+                          + backend);
                   continue;
                 }
                 mentioned.add(rapId);
@@ -62,7 +68,8 @@ final class SyncRound {
   private Future<Void> handle(String backend, String rapId, JsonObject jr) {
     return ctx.jobs()
         .findByRapIds(ctx.db().pool(), List.of(rapId))
-        .compose(jobs -> jobs.isEmpty() ? create(backend, rapId, jr) : cancel(backend, rapId, jobs, jr));
+        .compose(
+            jobs -> jobs.isEmpty() ? create(backend, rapId, jr) : cancel(backend, rapId, jobs, jr));
   }
 
   private Future<Void> create(String backend, String rapId, JsonObject jr) {
@@ -74,10 +81,16 @@ final class SyncRound {
                 return Future.succeededFuture();
               }
               if ("Nothing to do".equals(reply.body().getString("result"))) {
-                List<String> actions = new ArrayList<>(SyncVerticle.strings(body.getJsonArray("requested_actions")));
+                List<String> actions =
+                    new ArrayList<>(SyncVerticle.strings(body.getJsonArray("requested_actions")));
                 String action = actions.isEmpty() ? "run_all" : actions.get(0);
                 return record(
-                    syntheticJob(body, action, State.SUCCEEDED, StatusCode.SUCCEEDED, reply.body().getString("details")));
+                    syntheticJob(
+                        body,
+                        action,
+                        State.SUCCEEDED,
+                        StatusCode.SUCCEEDED,
+                        reply.body().getString("details")));
               }
               return record(errorJob(body, reply));
             });
@@ -89,12 +102,24 @@ final class SyncRound {
     if (details.startsWith("Codelists are out of date")) {
       return syntheticJob(body, ERROR_ACTION, State.FAILED, StatusCode.STALE_CODELISTS, details);
     }
-    String type = "Inconsistent request data".equals(reply.body().getString("error")) ? "InconsistentRequest" : "JobRequestError";
-    return syntheticJob(body, ERROR_ACTION, State.FAILED, StatusCode.INTERNAL_ERROR, type + ": " + details);
+    String type =
+        "Inconsistent request data".equals(reply.body().getString("error"))
+            ? "InconsistentRequest"
+            : "JobRequestError";
+    return syntheticJob(
+        body, ERROR_ACTION, State.FAILED, StatusCode.INTERNAL_ERROR, type + ": " + details);
   }
 
   private Future<Void> record(Job job) {
-    LOG.info("Sync: job request " + job.rapId() + " recorded as " + job.action() + " (" + job.statusCode().value() + "): " + job.statusMessage());
+    LOG.info(
+        "Sync: job request "
+            + job.rapId()
+            + " recorded as "
+            + job.action()
+            + " ("
+            + job.statusCode().value()
+            + "): "
+            + job.statusMessage());
     return ctx.db()
         .inTransaction(c -> ctx.jobs().insertAll(c, List.of(job)))
         .recover(
@@ -112,7 +137,10 @@ final class SyncRound {
     }
     List<String> toCancel = new ArrayList<>();
     for (Job j : jobs) {
-      if (j.backend().equals(backend) && requested.contains(j.action()) && !j.cancelled() && !j.state().isFinal()
+      if (j.backend().equals(backend)
+          && requested.contains(j.action())
+          && !j.cancelled()
+          && !j.state().isFinal()
           && !toCancel.contains(j.action())) {
         toCancel.add(j.action());
       }
@@ -124,7 +152,8 @@ final class SyncRound {
         .map(
             reply -> {
               if (reply.status() != 200) {
-                LOG.warning("Sync: cancelling " + toCancel + " of " + rapId + " answered " + reply.body());
+                LOG.warning(
+                    "Sync: cancelling " + toCancel + " of " + rapId + " answered " + reply.body());
               }
               return null;
             });
@@ -137,7 +166,9 @@ final class SyncRound {
         .compose(
             active -> {
               Set<String> rapIds = new LinkedHashSet<>(mentioned);
-              active.stream().filter(j -> j.backend().equals(backend)).forEach(j -> rapIds.add(j.rapId()));
+              active.stream()
+                  .filter(j -> j.backend().equals(backend))
+                  .forEach(j -> rapIds.add(j.rapId()));
               return rap.statusJobs(List.of(backend), rapIds);
             })
         .compose(
@@ -163,13 +194,20 @@ final class SyncRound {
         .put("repo_url", str(ws.getValue("repo")))
         .put("branch", str(ws.getValue("branch")))
         .put("commit", str(jr.getValue("sha")))
-        .put("database_name", jr.getValue("database_name") instanceof String d && !d.isBlank() ? d : "default")
-        .put("requested_actions", new JsonArray(new ArrayList<>(SyncVerticle.strings(array(jr.getValue("requested_actions"))))))
+        .put(
+            "database_name",
+            jr.getValue("database_name") instanceof String d && !d.isBlank() ? d : "default")
+        .put(
+            "requested_actions",
+            new JsonArray(
+                new ArrayList<>(SyncVerticle.strings(array(jr.getValue("requested_actions"))))))
         .put("codelists_ok", !Boolean.FALSE.equals(jr.getValue("codelists_ok")))
         .put("force_run_dependencies", Boolean.TRUE.equals(jr.getValue("force_run_dependencies")))
         .put("created_by", str(jr.getValue("created_by")))
         .put("project", str(jr.getValue("project")))
-        .put("orgs", new JsonArray(new ArrayList<>(SyncVerticle.strings(array(jr.getValue("orgs"))))))
+        .put(
+            "orgs",
+            new JsonArray(new ArrayList<>(SyncVerticle.strings(array(jr.getValue("orgs"))))))
         .put("analysis_scope", new JsonObject());
   }
 
@@ -181,7 +219,8 @@ final class SyncRound {
     return o instanceof String s ? s : o == null ? "" : String.valueOf(o);
   }
 
-  static Job syntheticJob(JsonObject body, String action, State state, StatusCode code, String message) {
+  static Job syntheticJob(
+      JsonObject body, String action, State state, StatusCode code, String message) {
     long now = Timestamps.nowSeconds();
     String rapId = body.getString("rap_id");
     return new Job(

@@ -7,10 +7,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,14 +25,16 @@ import org.rap.controller.api.rap.RapService;
  * The optional pull model (job-server-sync.md), deployed only when {@code JOB_SERVER_ENDPOINT} is
  * set: every {@code POLL_INTERVAL}, for each backend with its {@code <BACKEND>_JOB_SERVER_TOKEN},
  * read the active job requests (all pages), create jobs for new ones and cancel requested actions
- * through the same code as the RAP API, then post back every job of every job request mentioned
- * and of every RAP still active. job-server errors and downtime back off exponentially with jitter
- * and never stop the controller.
+ * through the same code as the RAP API, then post back every job of every job request mentioned and
+ * of every RAP still active. job-server errors and downtime back off exponentially with jitter and
+ * never stop the controller.
  */
 public final class SyncVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(SyncVerticle.class.getName());
+
   /** Backoff grows to at most 2^6 poll intervals, and never beyond 5 minutes. */
   static final int MAX_BACKOFF_EXPONENT = 6;
+
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
 
   private final ControllerContext ctx;
@@ -57,7 +57,12 @@ public final class SyncVerticle extends VerticleBase {
     jobServer = new JobServerClient(vertx, endpoint);
     round = new SyncRound(ctx, rap, jobServer);
     LOG.info(
-        "Sync mode: polling " + endpoint + " every " + ctx.config().jobServerPollInterval().toMillis() + " ms for backends " + ctx.config().backendSlugs());
+        "Sync mode: polling "
+            + endpoint
+            + " every "
+            + ctx.config().jobServerPollInterval().toMillis()
+            + " ms for backends "
+            + ctx.config().backendSlugs());
     schedule(1);
     return Future.succeededFuture();
   }
@@ -95,8 +100,14 @@ public final class SyncVerticle extends VerticleBase {
                             Throwable err = ar.cause();
                             LOG.log(
                                 Level.WARNING,
-                                "Sync with job-server failed for backend " + backend + " (" + n + " in a row, next try in "
-                                    + delay + " ms): " + err.getMessage(),
+                                "Sync with job-server failed for backend "
+                                    + backend
+                                    + " ("
+                                    + n
+                                    + " in a row, next try in "
+                                    + delay
+                                    + " ms): "
+                                    + err.getMessage(),
                                 expected(err) ? null : err);
                           }
                           return Future.<Void>succeededFuture();
@@ -135,7 +146,9 @@ public final class SyncVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** The job object job-server's v2 {@code jobs/} endpoint takes: RAP status job, rap_id renamed. */
+  /**
+   * The job object job-server's v2 {@code jobs/} endpoint takes: RAP status job, rap_id renamed.
+   */
   static JsonObject v2Job(Job job, Task latestRunJob) {
     JsonObject view = JobView.of(job, latestRunJob);
     JsonObject out = new JsonObject();
@@ -143,7 +156,9 @@ public final class SyncVerticle extends VerticleBase {
     out.put("job_request_id", view.getValue("rap_id"));
     view.forEach(
         e -> {
-          if (!e.getKey().equals("identifier") && !e.getKey().equals("rap_id") && !e.getKey().equals("backend")) {
+          if (!e.getKey().equals("identifier")
+              && !e.getKey().equals("rap_id")
+              && !e.getKey().equals("backend")) {
             out.put(e.getKey(), e.getValue());
           }
         });
@@ -153,11 +168,12 @@ public final class SyncVerticle extends VerticleBase {
   static Set<String> strings(JsonArray a) {
     Set<String> out = new LinkedHashSet<>();
     if (a != null) {
-      a.forEach(o -> {
-        if (o != null) {
-          out.add(String.valueOf(o));
-        }
-      });
+      a.forEach(
+          o -> {
+            if (o != null) {
+              out.add(String.valueOf(o));
+            }
+          });
     }
     return out;
   }

@@ -42,11 +42,13 @@ public final class ControllerMeters {
     this.queueAge =
         MultiGauge.builder("rap.queue.age")
             .baseUnit("seconds")
-            .description("How long the oldest pending job of each backend has waited, as of the last scheduler pass")
+            .description(
+                "How long the oldest pending job of each backend has waited, as of the last scheduler pass")
             .register(registry);
     this.byStatusCode =
         MultiGauge.builder("rap.jobs.by.status.code")
-            .description("Active jobs by backend and status code, as the last scheduler pass read them")
+            .description(
+                "Active jobs by backend and status code, as the last scheduler pass read them")
             .register(registry);
     passCompleted(List.of(), Map.of(), 0);
   }
@@ -66,7 +68,8 @@ public final class ControllerMeters {
       }
       for (Job j : active) {
         long[] c = counts.computeIfAbsent(j.backend(), b -> new long[2]);
-        codes.merge(Tags.of("backend", j.backend(), "status_code", j.statusCode().value()), 1L, Long::sum);
+        codes.merge(
+            Tags.of("backend", j.backend(), "status_code", j.statusCode().value()), 1L, Long::sum);
         State state = decided.getOrDefault(j.id(), j.state());
         if (state == State.RUNNING) {
           c[1]++;
@@ -80,11 +83,15 @@ public final class ControllerMeters {
       long nowS = nowNs / 1_000_000_000L;
       counts.forEach(
           (b, c) -> {
-            jobRows.add(MultiGauge.Row.of(Tags.of("backend", b, "state", State.PENDING.value()), c[0]));
-            jobRows.add(MultiGauge.Row.of(Tags.of("backend", b, "state", State.RUNNING.value()), c[1]));
+            jobRows.add(
+                MultiGauge.Row.of(Tags.of("backend", b, "state", State.PENDING.value()), c[0]));
+            jobRows.add(
+                MultiGauge.Row.of(Tags.of("backend", b, "state", State.RUNNING.value()), c[1]));
             long first = oldest.getOrDefault(b, Long.MAX_VALUE);
             ageRows.add(
-                MultiGauge.Row.of(Tags.of("backend", b), first == Long.MAX_VALUE ? 0 : Math.max(0, nowS - first)));
+                MultiGauge.Row.of(
+                    Tags.of("backend", b),
+                    first == Long.MAX_VALUE ? 0 : Math.max(0, nowS - first)));
           });
       jobs.register(jobRows, true);
       List<MultiGauge.Row<?>> codeRows = new ArrayList<>();

@@ -12,8 +12,8 @@ import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.model.Job;
-import org.rap.common.telemetry.JobTraces;
 import org.rap.common.model.Timestamps;
+import org.rap.common.telemetry.JobTraces;
 import org.rap.controller.ControllerContext;
 
 /**

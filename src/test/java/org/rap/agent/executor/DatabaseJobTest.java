@@ -35,7 +35,8 @@ class DatabaseJobTest extends DockerTestBase {
   void realBackendInjectsSecretsAndUsesTheDatabaseNetwork() throws Exception {
     String url = "mssql://user:pa55word@localhost:1433/db";
     DockerExecutor real =
-        fx.executor(fx.settings().withRealDatabase(network, Map.of("default", url), Optional.of("tempdb")));
+        fx.executor(
+            fx.settings().withRealDatabase(network, Map.of("default", url), Optional.of("tempdb")));
     JobDefinition job =
         fx.job(
             "mkdir -p output && echo ${#DATABASE_URL} > output/len.txt && echo \"$TEMP_DATABASE_NAME\" > output/t.txt",
@@ -48,7 +49,8 @@ class DatabaseJobTest extends DockerTestBase {
     JsonObject host = c.getJsonObject("HostConfig");
     assertEquals(network, host.getString("NetworkMode"));
     assertEquals(new JsonArray().add("192.0.2.0"), host.getJsonArray("Dns"));
-    assertTrue(host.getJsonArray("ExtraHosts").getString(0).startsWith("localhost:"), host.encode());
+    assertTrue(
+        host.getJsonArray("ExtraHosts").getString(0).startsWith("localhost:"), host.encode());
     assertFalse(c.getJsonObject("Config").getJsonArray("Cmd").encode().contains("pa55word"));
     ExecutorFixture.awaitExecuted(real, job);
     JobStatus done = real.finalizeJob(job, false, null).await();
@@ -70,7 +72,13 @@ class DatabaseJobTest extends DockerTestBase {
             j -> j.put("allow_database_access", true).put("database_name", "default"));
     executor.prepare(job).await();
     executor.execute(job).await();
-    assertEquals("none", docker.inspectContainer("os-job-" + job.id()).orElseThrow().getJsonObject("HostConfig").getString("NetworkMode"));
+    assertEquals(
+        "none",
+        docker
+            .inspectContainer("os-job-" + job.id())
+            .orElseThrow()
+            .getJsonObject("HostConfig")
+            .getString("NetworkMode"));
     assertEquals(ExecutorState.EXECUTED, ExecutorFixture.awaitExecuted(executor, job).state());
     executor.finalizeJob(job, false, null).await();
     assertEquals("[]\n", Files.readString(fx.high("output/t.txt")));
@@ -79,9 +87,17 @@ class DatabaseJobTest extends DockerTestBase {
   @Test
   void missingDatabaseNetworkIsRetryable() throws Exception {
     DockerExecutor real =
-        fx.executor(fx.settings().withRealDatabase("rap-no-such-network", Map.of("default", "mssql://u:p@10.0.0.1/db"), Optional.empty()));
+        fx.executor(
+            fx.settings()
+                .withRealDatabase(
+                    "rap-no-such-network",
+                    Map.of("default", "mssql://u:p@10.0.0.1/db"),
+                    Optional.empty()));
     JobDefinition job =
-        fx.job("true", spec("x", "highly_sensitive"), j -> j.put("allow_database_access", true).put("database_name", "default"));
+        fx.job(
+            "true",
+            spec("x", "highly_sensitive"),
+            j -> j.put("allow_database_access", true).put("database_name", "default"));
     real.prepare(job).await();
     ExecutorRetry e = failure(ExecutorRetry.class, real.execute(job));
     assertTrue(e.getMessage().contains("rap-no-such-network"), e.getMessage());

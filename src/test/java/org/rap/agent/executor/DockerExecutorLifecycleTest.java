@@ -22,13 +22,20 @@ import org.rap.common.model.Privacy;
 class DockerExecutorLifecycleTest extends DockerTestBase {
 
   private List<Container> containersOf(JobDefinition job) {
-    return docker.client().listContainersCmd().withShowAll(true).withNameFilter(List.of("os-job-" + job.id())).exec();
+    return docker
+        .client()
+        .listContainersCmd()
+        .withShowAll(true)
+        .withNameFilter(List.of("os-job-" + job.id()))
+        .exec();
   }
 
   @Test
   void cancelWhileExecutingKillsAndFinalizesCancelled() throws Exception {
     JobDefinition job =
-        fx.job("mkdir -p output; echo started; echo x > output/a.csv; sleep 300", spec("output/a.csv", "highly_sensitive"));
+        fx.job(
+            "mkdir -p output; echo started; echo x > output/a.csv; sleep 300",
+            spec("output/a.csv", "highly_sensitive"));
     executor.prepare(job).await();
     assertEquals(ExecutorState.EXECUTING, executor.execute(job).await().state());
     JobStatus afterKill = executor.terminate(job).await();
@@ -66,7 +73,8 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
 
     JobDefinition neverPrepared = fx.job("true", spec("x", "highly_sensitive"));
     assertEquals(ExecutorState.UNKNOWN, executor.status(neverPrepared, true).await().state());
-    assertEquals(ExecutorState.FINALIZED, executor.finalizeJob(neverPrepared, true, null).await().state());
+    assertEquals(
+        ExecutorState.FINALIZED, executor.finalizeJob(neverPrepared, true, null).await().state());
     assertEquals(true, fx.metadata(neverPrepared).getBoolean("cancelled"));
   }
 
@@ -79,13 +87,17 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
 
   @Test
   void restartedAgentDerivesTheSameStateAndNeverStartsASecondContainer() throws Exception {
-    JobDefinition job = fx.job("mkdir -p output; echo x > output/a.csv; sleep 300", spec("output/a.csv", "highly_sensitive"));
+    JobDefinition job =
+        fx.job(
+            "mkdir -p output; echo x > output/a.csv; sleep 300",
+            spec("output/a.csv", "highly_sensitive"));
     executor.prepare(job).await();
     JobStatus running = executor.execute(job).await();
     assertEquals(ExecutorState.EXECUTING, running.state());
     String containerId = containersOf(job).get(0).getId();
 
-    // a new executor (the agent after a restart) sees the same state, and repeating any step is harmless
+    // a new executor (the agent after a restart) sees the same state, and repeating any step is
+    // harmless
     executor.close();
     DockerExecutor restarted = fx.executor();
     JobStatus seen = restarted.status(job, false).await();
@@ -103,13 +115,17 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
 
     // finalized but not cleaned up when the agent dies: the next agent reports the same results
     JobStatus done = restarted.finalizeJob(job, false, null).await();
-    assertEquals("Job killed by OpenSAFELY admin or memory limits", done.message(), "killed outside the agent: 137");
+    assertEquals(
+        "Job killed by OpenSAFELY admin or memory limits",
+        done.message(),
+        "killed outside the agent: 137");
     assertEquals("137", fx.metadata(job).getString("exit_code"));
     JobStatus again = fx.executor().status(job, false).await();
     assertEquals(ExecutorState.FINALIZED, again.state());
     assertEquals(done.results(), again.results());
     assertEquals(done.timestampNs(), again.timestampNs());
-    assertEquals(ExecutorState.FINALIZED, fx.executor().finalizeJob(job, false, null).await().state());
+    assertEquals(
+        ExecutorState.FINALIZED, fx.executor().finalizeJob(job, false, null).await().state());
     restarted.cleanup(job).await();
     restarted.cleanup(job).await(); // idempotent
     assertEquals(ExecutorState.FINALIZED, fx.executor().status(job, false).await().state());
@@ -117,7 +133,8 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
 
   @Test
   void containerCreatedButNeverStartedIsStartedNotDuplicated() throws Exception {
-    JobDefinition job = fx.job("mkdir -p output; echo x > output/a.csv", spec("output/a.csv", "highly_sensitive"));
+    JobDefinition job =
+        fx.job("mkdir -p output; echo x > output/a.csv", spec("output/a.csv", "highly_sensitive"));
     executor.prepare(job).await();
     // the agent died between create and start
     String id =
@@ -136,13 +153,15 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
     assertEquals(1, containersOf(job).size());
     assertEquals(id, containersOf(job).get(0).getId());
     ExecutorFixture.awaitExecuted(executor, job);
-    assertEquals("Completed successfully", executor.finalizeJob(job, false, null).await().message());
+    assertEquals(
+        "Completed successfully", executor.finalizeJob(job, false, null).await().message());
   }
 
   @Test
   void agentDyingMidFinalizeFinalizesOnceOnRestart() throws Exception {
     JobDefinition job =
-        fx.job("mkdir -p output; printf 'a,b\\n1,2\\n' > output/a.csv; printf 'no newline at the end'",
+        fx.job(
+            "mkdir -p output; printf 'a,b\\n1,2\\n' > output/a.csv; printf 'no newline at the end'",
             spec("output/a.csv", "moderately_sensitive"));
     executor.prepare(job).await();
     executor.execute(job).await();
@@ -150,7 +169,12 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
     // the agent died after filing outputs but before writing metadata.json
     Path volume = base.resolve("high_privacy/volumes").resolve(job.id());
     OutputPersister.persist(
-        job, Map.of("output/a.csv", "moderately_sensitive"), volume, fx.high(""), fx.medium(""), Optional.empty());
+        job,
+        Map.of("output/a.csv", "moderately_sensitive"),
+        volume,
+        fx.high(""),
+        fx.medium(""),
+        Optional.empty());
     DockerExecutor restarted = fx.executor();
     assertEquals(ExecutorState.EXECUTED, restarted.status(job, false).await().state());
     JobStatus done = restarted.finalizeJob(job, false, null).await();
@@ -158,16 +182,22 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
     restarted.cleanup(job).await();
     JsonObject manifest = new JsonObject(Files.readString(fx.medium("metadata/manifest.json")));
     assertEquals(1, manifest.getJsonObject("outputs").size());
-    assertNull(manifest.getJsonObject("outputs").getJsonObject("output/a.csv").getValue("out_of_date_output"));
+    assertNull(
+        manifest
+            .getJsonObject("outputs")
+            .getJsonObject("output/a.csv")
+            .getValue("out_of_date_output"));
     assertEquals("a,b\n1,2\n", Files.readString(fx.medium("output/a.csv")));
     // container output without a trailing newline still leaves the summary on its own line
     String logs = Files.readString(fx.logDir(job).resolve("logs.txt"));
-    assertTrue(logs.contains(" no newline at the end\n\n=============JOB SUMMARY=============\n"), logs);
+    assertTrue(
+        logs.contains(" no newline at the end\n\n=============JOB SUMMARY=============\n"), logs);
   }
 
   @Test
   void requeuedTaskStartsFresh() throws Exception {
-    JobDefinition first = fx.job("mkdir -p output; echo x > output/a.csv", spec("output/a.csv", "highly_sensitive"));
+    JobDefinition first =
+        fx.job("mkdir -p output; echo x > output/a.csv", spec("output/a.csv", "highly_sensitive"));
     ExecutorFixture.run(executor, first);
     assertEquals(ExecutorState.FINALIZED, executor.status(first, false).await().state());
     JsonObject def = first.toJson().put("task_id", first.id() + "-002");
@@ -186,7 +216,10 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
     JobDefinition job = fx.job("true", spec("x", "highly_sensitive"));
     executor.prepare(job).await();
     JsonObject error =
-        new JsonObject().put("exception", "JobFailure").put("message", "something broke").put("traceback", "at ...");
+        new JsonObject()
+            .put("exception", "JobFailure")
+            .put("message", "something broke")
+            .put("traceback", "at ...");
     JobStatus status = executor.finalizeJob(job, false, error).await();
     assertEquals(ExecutorState.ERROR, status.state());
     assertEquals("Job errored", status.message());
@@ -204,12 +237,18 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
     Files.writeString(fx.medium("output/a.csv"), "a");
     Path secret = Files.writeString(base.resolve("secret.txt"), "s");
     List<String> failed =
-        executor.deleteFiles("ws", Privacy.HIGH, List.of("output/a.csv", "output/missing.csv", "../../../secret.txt")).await();
+        executor
+            .deleteFiles(
+                "ws",
+                Privacy.HIGH,
+                List.of("output/a.csv", "output/missing.csv", "../../../secret.txt"))
+            .await();
     assertEquals(List.of("../../../secret.txt"), failed);
     assertFalse(Files.exists(fx.high("output/a.csv")));
     assertTrue(Files.exists(fx.medium("output/a.csv")));
     assertTrue(Files.exists(secret));
-    assertEquals(List.of(), executor.deleteFiles("ws", Privacy.MEDIUM, List.of("output/a.csv")).await());
+    assertEquals(
+        List.of(), executor.deleteFiles("ws", Privacy.MEDIUM, List.of("output/a.csv")).await());
     assertFalse(Files.exists(fx.medium("output/a.csv")));
   }
 }

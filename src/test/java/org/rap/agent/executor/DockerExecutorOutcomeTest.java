@@ -20,7 +20,10 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
 
   @Test
   void nonZeroExit() throws Exception {
-    JobDefinition job = fx.job("mkdir -p output; echo x > output/a.csv; exit 3", spec("output/a.csv", "highly_sensitive"));
+    JobDefinition job =
+        fx.job(
+            "mkdir -p output; echo x > output/a.csv; exit 3",
+            spec("output/a.csv", "highly_sensitive"));
     JobStatus done = ExecutorFixture.run(executor, job);
     assertEquals(ExecutorState.FINALIZED, done.state());
     JsonObject meta = fx.metadata(job);
@@ -33,7 +36,10 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
   @Test
   void outOfMemoryKill() throws Exception {
     JobDefinition job =
-        fx.job("x=a; while true; do x=$x$x; done", spec("output/a.csv", "highly_sensitive"), j -> j.put("memory_limit", "16M"));
+        fx.job(
+            "x=a; while true; do x=$x$x; done",
+            spec("output/a.csv", "highly_sensitive"),
+            j -> j.put("memory_limit", "16M"));
     JobStatus done = ExecutorFixture.run(executor, job);
     JsonObject meta = fx.metadata(job);
     assertEquals("137", meta.getString("exit_code"));
@@ -49,14 +55,24 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
     JobDefinition job =
         fx.job(
             "mkdir -p output && n=oth; echo 1 > output/${n}er.csv && echo 2 > output/found.csv",
-            spec("output/found.csv", "highly_sensitive", "output/missing_*.csv", "moderately_sensitive", "output/nope.txt", "highly_sensitive"));
+            spec(
+                "output/found.csv",
+                "highly_sensitive",
+                "output/missing_*.csv",
+                "moderately_sensitive",
+                "output/nope.txt",
+                "highly_sensitive"));
     JobStatus done = ExecutorFixture.run(executor, job);
     JsonObject meta = fx.metadata(job);
     assertEquals(
         "\n  No outputs found matching patterns:\n - output/missing_*.csv\n   - output/nope.txt",
         meta.getString("status_message"));
-    assertEquals("\n  Did you mean to match one of these files instead?\n - output/other.csv", meta.getString("hint"));
-    assertEquals(new JsonArray().add("output/missing_*.csv").add("output/nope.txt"), meta.getJsonArray("unmatched_patterns"));
+    assertEquals(
+        "\n  Did you mean to match one of these files instead?\n - output/other.csv",
+        meta.getString("hint"));
+    assertEquals(
+        new JsonArray().add("output/missing_*.csv").add("output/nope.txt"),
+        meta.getJsonArray("unmatched_patterns"));
     assertEquals(new JsonArray().add("output/other.csv"), meta.getJsonArray("unmatched_outputs"));
     // nothing naming files leaves the agent
     JsonObject results = done.results();
@@ -90,10 +106,14 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
     JobStatus done = ExecutorFixture.run(executor, job);
     JsonObject meta = fx.metadata(job);
     JsonObject excluded = meta.getJsonObject("level4_excluded_files");
-    assertEquals("File size of 0.0Mb is larger that limit of 0.0Mb.", excluded.getString("output/big.txt"));
-    assertEquals("File type of .dta is not valid level 4 file", excluded.getString("output/model.dta"));
+    assertEquals(
+        "File size of 0.0Mb is larger that limit of 0.0Mb.", excluded.getString("output/big.txt"));
+    assertEquals(
+        "File type of .dta is not valid level 4 file", excluded.getString("output/model.dta"));
     assertEquals("File has patient_id column", excluded.getString("output/pid.csv"));
-    assertEquals("File row count (7) exceeds maximum allowed rows (5)", excluded.getString("output/rows.csv"));
+    assertEquals(
+        "File row count (7) exceeds maximum allowed rows (5)",
+        excluded.getString("output/rows.csv"));
     assertEquals(4, excluded.size());
 
     for (String f : new String[] {"big.txt", "model.dta", "pid.csv", "rows.csv"}) {
@@ -105,7 +125,8 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
     assertTrue(Files.readString(fx.medium("output/rows.csv.txt")).contains("contained 7 rows"));
     assertTrue(Files.readString(fx.medium("output/pid.csv.txt")).contains("patient_id"));
     assertTrue(Files.readString(fx.medium("output/model.dta.txt")).contains("is of type .dta"));
-    assertTrue(Files.readString(fx.medium("output/big.txt.txt")).contains("*not* been copied to Level 4"));
+    assertTrue(
+        Files.readString(fx.medium("output/big.txt.txt")).contains("*not* been copied to Level 4"));
     assertEquals("a,b\n1,2\n", Files.readString(fx.medium("output/fine.csv")));
     assertFalse(Files.exists(fx.medium("output/fine.csv.txt")), "stale explanation removed");
 
@@ -128,7 +149,9 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
   @Test
   void inputFilesComeFromEarlierJobsOutputs() throws Exception {
     JobDefinition first =
-        fx.job("mkdir -p output/sub && echo 'from first' > output/sub/data.csv", spec("output/sub/*.csv", "highly_sensitive"));
+        fx.job(
+            "mkdir -p output/sub && echo 'from first' > output/sub/data.csv",
+            spec("output/sub/*.csv", "highly_sensitive"));
     ExecutorFixture.run(executor, first);
     JobDefinition second =
         fx.job(
@@ -144,20 +167,28 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
     executor.finalizeJob(second, false, null).await();
     assertEquals("from first\n", Files.readString(fx.high("output/copy.csv")));
     // the input file was not created by the job: only its own output counts
-    assertEquals(new JsonObject().put("output/copy.csv", "highly_sensitive"), fx.metadata(second).getJsonObject("outputs"));
+    assertEquals(
+        new JsonObject().put("output/copy.csv", "highly_sensitive"),
+        fx.metadata(second).getJsonObject("outputs"));
     assertEquals(new JsonArray(), fx.metadata(second).getJsonArray("unmatched_outputs"));
   }
 
   @Test
   void missingInputFileFailsPrepare() throws Exception {
-    JobDefinition first = fx.job("mkdir -p output && echo 1 > output/in.csv", spec("output/in.csv", "highly_sensitive"));
+    JobDefinition first =
+        fx.job(
+            "mkdir -p output && echo 1 > output/in.csv", spec("output/in.csv", "highly_sensitive"));
     ExecutorFixture.run(executor, first);
     Files.delete(fx.high("output/in.csv"));
     JobDefinition second =
-        fx.job("true", spec("x", "highly_sensitive"), j -> j.put("input_job_ids", new JsonArray().add(first.id())));
+        fx.job(
+            "true",
+            spec("x", "highly_sensitive"),
+            j -> j.put("input_job_ids", new JsonArray().add(first.id())));
     JobFailure f = failure(JobFailure.class, executor.prepare(second));
     assertEquals(
-        "The file output/in.csv doesn't exist in workspace ws as requested for job " + second.id(), f.getMessage());
+        "The file output/in.csv doesn't exist in workspace ws as requested for job " + second.id(),
+        f.getMessage());
   }
 
   @Test
@@ -166,21 +197,32 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
     Files.writeString(base.resolve("high_privacy/archives/ws.tar.zstd"), "");
     JobDefinition job = fx.job("true", spec("x", "highly_sensitive"));
     JobFailure f = failure(JobFailure.class, executor.prepare(job));
-    assertEquals("Workspace ws has been archived. Contact the OpenSAFELY tech team to resolve", f.getMessage());
+    assertEquals(
+        "Workspace ws has been archived. Contact the OpenSAFELY tech team to resolve",
+        f.getMessage());
   }
 
   @Test
   void missingImageFailsPrepare() throws Exception {
-    JobDefinition job = fx.job("true", spec("x", "highly_sensitive"), j -> j.put("image", "ghcr.io/opensafely-core/nosuchimage:v9"));
+    JobDefinition job =
+        fx.job(
+            "true",
+            spec("x", "highly_sensitive"),
+            j -> j.put("image", "ghcr.io/opensafely-core/nosuchimage:v9"));
     JobFailure f = failure(JobFailure.class, executor.prepare(job));
-    assertEquals("Docker image ghcr.io/opensafely-core/nosuchimage:v9 is not currently available", f.getMessage());
+    assertEquals(
+        "Docker image ghcr.io/opensafely-core/nosuchimage:v9 is not currently available",
+        f.getMessage());
   }
 
   @Test
   void imageByLocalDigestIsUsed() throws Exception {
     String id = docker.inspectImage(ExecutorFixture.IMAGE).orElseThrow().getString("Id");
     JobDefinition job =
-        fx.job("mkdir -p output; echo 1 > output/a.txt", spec("output/a.txt", "highly_sensitive"), j -> j.put("image_sha", id));
+        fx.job(
+            "mkdir -p output; echo 1 > output/a.txt",
+            spec("output/a.txt", "highly_sensitive"),
+            j -> j.put("image_sha", id));
     ExecutorFixture.run(executor, job);
     assertEquals(id, fx.metadata(job).getString("docker_image_id"));
     assertEquals(id, fx.metadata(job).getString("expected_image_id"));
@@ -196,13 +238,18 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
 
   @Test
   void unknownDatabaseOnRealBackend() throws Exception {
-    ExecutorSettings real = fx.settings().withRealDatabase("jobrunner-db", Map.of(), Optional.empty());
+    ExecutorSettings real =
+        fx.settings().withRealDatabase("jobrunner-db", Map.of(), Optional.empty());
     DockerExecutor onReal = fx.executor(real);
     JobDefinition job =
-        fx.job("true", spec("x", "highly_sensitive"), j -> j.put("allow_database_access", true).put("database_name", "default"));
+        fx.job(
+            "true",
+            spec("x", "highly_sensitive"),
+            j -> j.put("allow_database_access", true).put("database_name", "default"));
     onReal.prepare(job).await();
     JobFailure f = failure(JobFailure.class, onReal.execute(job));
-    assertEquals("Database name 'default' is not currently defined for backend 'test'", f.getMessage());
+    assertEquals(
+        "Database name 'default' is not currently defined for backend 'test'", f.getMessage());
     assertTrue(docker.inspectContainer("os-job-" + job.id()).isEmpty(), "no container started");
   }
 }

@@ -40,7 +40,9 @@ class DockerExecutorTest extends DockerTestBase {
     assertNotNull(prepared.timestampNs());
     Path volume = base.resolve("high_privacy/volumes").resolve(job.id());
     assertTrue(Files.exists(volume.resolve("analysis/run.sh")), "code checked out into the volume");
-    assertEquals(String.valueOf(prepared.timestampNs()), Files.readString(volume.resolve(".opensafely-timestamp")));
+    assertEquals(
+        String.valueOf(prepared.timestampNs()),
+        Files.readString(volume.resolve(".opensafely-timestamp")));
 
     JobStatus executing = executor.execute(job).await();
     assertTrue(
@@ -84,8 +86,10 @@ class DockerExecutorTest extends DockerTestBase {
     assertEquals(new JsonObject(), meta.getJsonObject("level4_excluded_files"));
     for (String key :
         new String[] {
-          "unmatched_patterns", "unmatched_outputs", "status_message", "hint", "timestamp_ns", "job_definition_id",
-          "created_at", "user", "completed_at", "expected_image_id", "oom_killed", "container_metadata",
+          "unmatched_patterns", "unmatched_outputs", "status_message", "hint", "timestamp_ns",
+              "job_definition_id",
+          "created_at", "user", "completed_at", "expected_image_id", "oom_killed",
+              "container_metadata",
           "database_name", "action_revision", "action_created", "base_revision", "base_created"
         }) {
       assertTrue(meta.containsKey(key), key);
@@ -118,12 +122,14 @@ class DockerExecutorTest extends DockerTestBase {
     assertEquals(2, entry.getInteger("col_count"));
     assertEquals(64, entry.getString("content_hash").length());
     assertTrue(entry.getDouble("timestamp") > 1.7e9);
-    assertNull(manifest.getJsonObject("outputs").getJsonObject("output/high.csv").getValue("row_count"));
+    assertNull(
+        manifest.getJsonObject("outputs").getJsonObject("output/high.csv").getValue("row_count"));
 
     // the status results are redacted: no file names leave the agent
     JsonObject results = done.results();
     assertFalse(results.containsKey("outputs"));
-    assertFalse(results.encode().contains("medium.csv"), "container args do not name it, nothing else may");
+    assertFalse(
+        results.encode().contains("medium.csv"), "container args do not name it, nothing else may");
     assertEquals(new JsonArray(), meta.getJsonArray("unmatched_outputs"));
     assertFalse(results.getBoolean("has_unmatched_patterns"));
     assertFalse(results.getBoolean("has_level4_excluded_files"));
@@ -146,9 +152,13 @@ class DockerExecutorTest extends DockerTestBase {
                     "ALLOW_LOCAL_GIT_REPOS", "true",
                     "USING_DUMMY_DATA_BACKEND", "true",
                     "DOCKER_PROXY", "none")));
-    DockerExecutor fromConfig = DockerExecutor.create(vertx, config, id -> new JsonObject().put("cpu_mean", 1.5));
+    DockerExecutor fromConfig =
+        DockerExecutor.create(vertx, config, id -> new JsonObject().put("cpu_mean", 1.5));
     fx.executors.add(fromConfig);
-    JobDefinition job = fx.job("mkdir -p output && echo ok > output/a.csv", spec("output/a.csv", "moderately_sensitive"));
+    JobDefinition job =
+        fx.job(
+            "mkdir -p output && echo ok > output/a.csv",
+            spec("output/a.csv", "moderately_sensitive"));
     JobStatus done = ExecutorFixture.run(fromConfig, job);
     assertEquals("Completed successfully", done.message());
     assertEquals(1.5, done.results().getJsonObject("job_metrics").getDouble("cpu_mean"));
@@ -166,17 +176,23 @@ class DockerExecutorTest extends DockerTestBase {
     Future.all(prepared).await();
     for (JobDefinition j : jobs) {
       assertEquals(ExecutorState.PREPARED, executor.status(j, false).await().state());
-      assertTrue(Files.exists(base.resolve("high_privacy/volumes").resolve(j.id()).resolve("analysis/run.sh")));
+      assertTrue(
+          Files.exists(
+              base.resolve("high_privacy/volumes").resolve(j.id()).resolve("analysis/run.sh")));
       executor.cleanup(j).await();
     }
-    assertTrue(Files.isDirectory(base.resolve("repos/study.git")), "bare cache under WORKDIR/repos");
+    assertTrue(
+        Files.isDirectory(base.resolve("repos/study.git")), "bare cache under WORKDIR/repos");
   }
 
   @Test
   void concurrentFinalizesInOneWorkspaceKeepEveryManifestEntry() throws Exception {
     List<JobDefinition> jobs = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      jobs.add(fx.job("mkdir -p output && echo " + i + " > output/f" + i + ".csv", spec("output/f" + i + ".csv", "moderately_sensitive")));
+      jobs.add(
+          fx.job(
+              "mkdir -p output && echo " + i + " > output/f" + i + ".csv",
+              spec("output/f" + i + ".csv", "moderately_sensitive")));
     }
     for (JobDefinition j : jobs) {
       executor.prepare(j).await();
@@ -188,7 +204,9 @@ class DockerExecutorTest extends DockerTestBase {
     List<Future<JobStatus>> finalized = new ArrayList<>();
     jobs.forEach(j -> finalized.add(executor.finalizeJob(j, false, null)));
     Future.all(finalized).await();
-    JsonObject outputs = new JsonObject(Files.readString(fx.medium("metadata/manifest.json"))).getJsonObject("outputs");
+    JsonObject outputs =
+        new JsonObject(Files.readString(fx.medium("metadata/manifest.json")))
+            .getJsonObject("outputs");
     assertEquals(4, outputs.size(), outputs.encodePrettily());
   }
 }

@@ -38,14 +38,17 @@ final class ExecutorFixture implements AutoCloseable {
     this.base = base;
     this.repo = base.resolve("study");
     Files.createDirectories(repo.resolve("analysis"));
-    Files.writeString(repo.resolve("project.yaml"), "version: '4.0'\nactions:\n  kept:\n    run: python:v2 x.py\n");
+    Files.writeString(
+        repo.resolve("project.yaml"),
+        "version: '4.0'\nactions:\n  kept:\n    run: python:v2 x.py\n");
     Files.writeString(
         repo.resolve("analysis/run.sh"),
         "mkdir -p output\necho \"from the study repo\"\necho \"$@\"\n");
     try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
       git.add().addFilepattern(".").call();
       PersonIdent who = new PersonIdent("Test", "test@example.com");
-      RevCommit c = git.commit().setMessage("study").setAuthor(who).setCommitter(who).setSign(false).call();
+      RevCommit c =
+          git.commit().setMessage("study").setAuthor(who).setCommitter(who).setSign(false).call();
       this.commit = c.getName();
     }
   }
@@ -60,7 +63,11 @@ final class ExecutorFixture implements AutoCloseable {
 
   DockerExecutor executor(ExecutorSettings settings) {
     DockerExecutor e =
-        DockerExecutor.create(vertx, docker, settings, id -> new JsonObject().put("cpu_peak", 12.5).put("mem_mb_peak", 3.0));
+        DockerExecutor.create(
+            vertx,
+            docker,
+            settings,
+            id -> new JsonObject().put("cpu_peak", 12.5).put("mem_mb_peak", 3.0));
     executors.add(e);
     return e;
   }
@@ -87,7 +94,12 @@ final class ExecutorFixture implements AutoCloseable {
             .put("task_id", id + "-001")
             .put("repo_url", repo.toString())
             .put("commit", commit)
-            .put("study", new JsonObject().put("git_repo_url", repo.toString()).put("commit", commit).put("branch", "main"))
+            .put(
+                "study",
+                new JsonObject()
+                    .put("git_repo_url", repo.toString())
+                    .put("commit", commit)
+                    .put("branch", "main"))
             .put("workspace", "ws")
             .put("action", "act_" + id.substring(0, 4))
             .put("created_at", 1_763_769_600L) // 2025-11-22

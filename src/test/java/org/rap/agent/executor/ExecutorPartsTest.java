@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.config.Settings;
@@ -50,19 +49,27 @@ class ExecutorPartsTest {
     ExecutorSettings defaults =
         ExecutorSettings.from(
             AgentConfig.from(
-                Settings.of(Map.of("BACKEND", "test", "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:3000/"))));
+                Settings.of(
+                    Map.of(
+                        "BACKEND",
+                        "test",
+                        "CONTROLLER_TASK_API_ENDPOINT",
+                        "http://localhost:3000/"))));
     assertEquals(ExecutorSettings.agentUser(), defaults.dockerUser());
     assertEquals(true, defaults.pullImages());
   }
 
   @Test
   void finalizeMessages() {
-    JsonObject killed = new JsonObject().put("State", new JsonObject().put("ExitCode", 137).put("OOMKilled", false));
+    JsonObject killed =
+        new JsonObject()
+            .put("State", new JsonObject().put("ExitCode", 137).put("OOMKilled", false));
     assertEquals(
         "Job killed by OpenSAFELY admin or memory limits",
         FinalizeMessages.of(killed, false, false, Map.of(), List.of(), List.of()).statusMessage());
     assertEquals(
-        "Job cancelled by system", FinalizeMessages.of(killed, true, false, Map.of(), List.of(), List.of()).statusMessage());
+        "Job cancelled by system",
+        FinalizeMessages.of(killed, true, false, Map.of(), List.of(), List.of()).statusMessage());
     JsonObject oom =
         new JsonObject()
             .put("State", new JsonObject().put("ExitCode", 137).put("OOMKilled", true))
@@ -71,11 +78,19 @@ class ExecutorPartsTest {
         "Job ran out of memory (limit was 0.01GB)",
         FinalizeMessages.of(oom, false, false, Map.of(), List.of(), List.of()).statusMessage());
     JsonObject noLimit = oom.copy().put("HostConfig", new JsonObject().put("Memory", 0));
-    assertEquals("Job ran out of memory", FinalizeMessages.of(noLimit, false, false, Map.of(), List.of(), List.of()).statusMessage());
-    assertEquals("Job errored", FinalizeMessages.of(null, false, true, Map.of(), List.of(), List.of()).statusMessage());
-    assertEquals("Job cancelled by system", FinalizeMessages.of(null, true, true, Map.of(), List.of(), List.of()).statusMessage());
+    assertEquals(
+        "Job ran out of memory",
+        FinalizeMessages.of(noLimit, false, false, Map.of(), List.of(), List.of()).statusMessage());
+    assertEquals(
+        "Job errored",
+        FinalizeMessages.of(null, false, true, Map.of(), List.of(), List.of()).statusMessage());
+    assertEquals(
+        "Job cancelled by system",
+        FinalizeMessages.of(null, true, true, Map.of(), List.of(), List.of()).statusMessage());
     JsonObject ok = new JsonObject().put("State", new JsonObject().put("ExitCode", 0));
-    assertNull(FinalizeMessages.of(ok, false, false, Map.of(), List.of(), List.of()).statusMessage(), "no outputs at all");
+    assertNull(
+        FinalizeMessages.of(ok, false, false, Map.of(), List.of(), List.of()).statusMessage(),
+        "no outputs at all");
   }
 
   @Test
@@ -88,7 +103,9 @@ class ExecutorPartsTest {
 
   @Test
   void dockerTimesParseWithNanoseconds() {
-    assertEquals(1_700_000_000_123_456_789L, DockerExecutor.parseDockerTime("2023-11-14T22:13:20.123456789Z"));
+    assertEquals(
+        1_700_000_000_123_456_789L,
+        DockerExecutor.parseDockerTime("2023-11-14T22:13:20.123456789Z"));
     assertNull(DockerExecutor.parseDockerTime("0001-01-01T00:00:00Z"));
   }
 }

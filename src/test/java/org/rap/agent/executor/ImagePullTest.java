@@ -59,7 +59,8 @@ class ImagePullTest extends DockerTestBase {
     }
     env.put("DOCKER_PROXY", proxy);
     env.put("IMAGE_PULL_TIMEOUT", "120");
-    DockerExecutor e = DockerExecutor.create(vertx, AgentConfig.from(Settings.of(env)), id -> new JsonObject());
+    DockerExecutor e =
+        DockerExecutor.create(vertx, AgentConfig.from(Settings.of(env)), id -> new JsonObject());
     fx.executors.add(e);
     return e;
   }
@@ -90,17 +91,31 @@ class ImagePullTest extends DockerTestBase {
     JobStatus done = ExecutorFixture.run(executor, job);
 
     assertEquals("Completed successfully", done.message(), String.valueOf(done.results()));
-    assertFalse(registry.manifestRequestsByDigest().isEmpty(), "manifest fetched by digest: " + registry.requests);
+    assertFalse(
+        registry.manifestRequestsByDigest().isEmpty(),
+        "manifest fetched by digest: " + registry.requests);
     assertTrue(
-        registry.requests.stream().noneMatch(r -> r.endsWith("/manifests/v2")), "never by tag: " + registry.requests);
-    assertEquals("pulled " + registry.nonce + "\n", Files.readString(fx.high("output/pulled.txt")), "ran the pulled image");
+        registry.requests.stream().noneMatch(r -> r.endsWith("/manifests/v2")),
+        "never by tag: " + registry.requests);
+    assertEquals(
+        "pulled " + registry.nonce + "\n",
+        Files.readString(fx.high("output/pulled.txt")),
+        "ran the pulled image");
     JsonObject meta = fx.metadata(job);
-    assertEquals(registry.imageId, meta.getString("docker_image_id"), "the container's image is the pulled one");
-    assertEquals(registry.manifestDigest, meta.getString("expected_image_id"));
-    assertEquals("pulled-" + registry.nonce, meta.getString("action_version"), "labels of the pulled image");
     assertEquals(
         registry.imageId,
-        docker.client().inspectImageCmd(prefix + "/python@" + registry.manifestDigest).exec().getId());
+        meta.getString("docker_image_id"),
+        "the container's image is the pulled one");
+    assertEquals(registry.manifestDigest, meta.getString("expected_image_id"));
+    assertEquals(
+        "pulled-" + registry.nonce, meta.getString("action_version"), "labels of the pulled image");
+    assertEquals(
+        registry.imageId,
+        docker
+            .client()
+            .inspectImageCmd(prefix + "/python@" + registry.manifestDigest)
+            .exec()
+            .getId());
 
     // already pulled: a second job uses the local copy without asking the registry again
     int before = registry.requests.size();
@@ -122,14 +137,31 @@ class ImagePullTest extends DockerTestBase {
     assertTrue(
         f.getMessage()
             .startsWith(
-                "Docker image ghcr.io/opensafely-core/python:v2 with digest " + wrong + " was not found in the registry"),
+                "Docker image ghcr.io/opensafely-core/python:v2 with digest "
+                    + wrong
+                    + " was not found in the registry"),
         f.getMessage());
     assertEquals(
-        "Docker image ghcr.io/opensafely-core/python:v2 with digest " + wrong + " was not found in the registry"
-            + " (pulling " + registry.host() + "/opensafely-core/python@" + wrong + "): manifest unknown",
+        "Docker image ghcr.io/opensafely-core/python:v2 with digest "
+            + wrong
+            + " was not found in the registry"
+            + " (pulling "
+            + registry.host()
+            + "/opensafely-core/python@"
+            + wrong
+            + "): manifest unknown",
         f.getMessage());
-    assertTrue(registry.requests.contains("GET /v2/opensafely-core/python/manifests/" + wrong), registry.requests.toString());
-    assertEquals(List.of(), docker.client().listContainersCmd().withShowAll(true).withNameFilter(List.of("os-job-" + job.id())).exec());
+    assertTrue(
+        registry.requests.contains("GET /v2/opensafely-core/python/manifests/" + wrong),
+        registry.requests.toString());
+    assertEquals(
+        List.of(),
+        docker
+            .client()
+            .listContainersCmd()
+            .withShowAll(true)
+            .withNameFilter(List.of("os-job-" + job.id()))
+            .exec());
   }
 
   @Test
@@ -143,13 +175,18 @@ class ImagePullTest extends DockerTestBase {
     JobDefinition job = job(prefix + "/python:v2", registry.manifestDigest);
     ExecutorException e = failure(ExecutorException.class, executor.prepare(job));
     assertFalse(e.permanent(), e.getMessage());
-    assertTrue(e.getMessage().startsWith("Could not pull Docker image " + prefix + "/python@" + registry.manifestDigest), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "Could not pull Docker image " + prefix + "/python@" + registry.manifestDigest),
+        e.getMessage());
   }
 
   @Test
   void withoutARegistryTheLocalImageIsUsed() throws Exception {
     DockerExecutor executor = executor(null, "none");
-    String localId = docker.client().inspectImageCmd("ghcr.io/opensafely-core/python:v2").exec().getId();
+    String localId =
+        docker.client().inspectImageCmd("ghcr.io/opensafely-core/python:v2").exec().getId();
     JobDefinition job =
         fx.job(
             "mkdir -p output; echo local > output/a.txt",

@@ -17,8 +17,15 @@ class JobMetadataStoreTest {
 
   private JobDefinition job(String taskId) {
     return JobDefinition.fromJson(
-        new JsonObject().put("id", "abc123").put("task_id", taskId).put("created_at", 1_700_000_000L)
-            .put("workspace", "ws").put("action", "a").put("repo_url", "r").put("commit", "c").put("image", "i"));
+        new JsonObject()
+            .put("id", "abc123")
+            .put("task_id", taskId)
+            .put("created_at", 1_700_000_000L)
+            .put("workspace", "ws")
+            .put("action", "a")
+            .put("repo_url", "r")
+            .put("commit", "c")
+            .put("image", "i"));
   }
 
   @Test
@@ -34,7 +41,10 @@ class JobMetadataStoreTest {
     assertTrue(m.containsKey("hint") && m.getValue("hint") == null);
     assertEquals("ok", store.readForTask(job("t1")).getString("status_message"));
     assertTrue(store.readForTask(job("t2")).isEmpty(), "another task's metadata is ignored");
-    assertEquals("ok", store.readForTask(job("")).getString("status_message"), "definitions without task id");
+    assertEquals(
+        "ok",
+        store.readForTask(job("")).getString("status_message"),
+        "definitions without task id");
   }
 
   @Test

@@ -1,6 +1,5 @@
 package org.rap.agent.executor;
 
-import org.rap.agent.metrics.JobMetricsSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.rap.agent.metrics.JobMetricsSource;
 import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
 import org.rap.common.pipeline.PipelineParser;
@@ -50,12 +50,16 @@ class ManifestFlagsTest extends DockerTestBase {
             .put(
                 "outputs",
                 new JsonObject()
-                    .put("output/kept.csv", new JsonObject().put("action", "kept").put("out_of_date_action", true))
+                    .put(
+                        "output/kept.csv",
+                        new JsonObject().put("action", "kept").put("out_of_date_action", true))
                     .put("output/gone.csv", new JsonObject().put("action", "gone")))
             .encode());
 
     var first =
-        fx.job("mkdir -p output; echo 1 > output/a.csv; echo 2 > output/b.csv", spec("output/*.csv", "highly_sensitive"));
+        fx.job(
+            "mkdir -p output; echo 1 > output/a.csv; echo 2 > output/b.csv",
+            spec("output/*.csv", "highly_sensitive"));
     ExecutorFixture.run(withActions, first);
     var second =
         fx.job(
@@ -64,14 +68,22 @@ class ManifestFlagsTest extends DockerTestBase {
             j -> j.put("action", first.action()));
     ExecutorFixture.run(withActions, second);
 
-    JsonObject outputs = new JsonObject(Files.readString(fx.medium("metadata/manifest.json"))).getJsonObject("outputs");
-    assertEquals(second.id(), outputs.getJsonObject("output/a.csv").getString("job_id"), "new entries replace old");
+    JsonObject outputs =
+        new JsonObject(Files.readString(fx.medium("metadata/manifest.json")))
+            .getJsonObject("outputs");
+    assertEquals(
+        second.id(),
+        outputs.getJsonObject("output/a.csv").getString("job_id"),
+        "new entries replace old");
     assertNull(outputs.getJsonObject("output/a.csv").getValue("out_of_date_output"));
     JsonObject b = outputs.getJsonObject("output/b.csv");
     assertEquals(first.id(), b.getString("job_id"), "entries are never deleted");
     assertEquals(true, b.getBoolean("out_of_date_output"));
     assertEquals(true, b.getBoolean("out_of_date_action"), "its action is not in project.yaml");
-    assertEquals(false, outputs.getJsonObject("output/kept.csv").getBoolean("out_of_date_action"), "reset when it reappears");
+    assertEquals(
+        false,
+        outputs.getJsonObject("output/kept.csv").getBoolean("out_of_date_action"),
+        "reset when it reappears");
     assertEquals(true, outputs.getJsonObject("output/gone.csv").getBoolean("out_of_date_action"));
     assertFalse(outputs.getJsonObject("output/gone.csv").containsKey("out_of_date_output"));
   }

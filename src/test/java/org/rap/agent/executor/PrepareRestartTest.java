@@ -18,7 +18,9 @@ class PrepareRestartTest extends DockerTestBase {
   @Test
   void prepareKilledMidwayIsRedoneAndLeavesNothingAPatternCouldMatch() throws Exception {
     JobDefinition first =
-        fx.job("mkdir -p output && echo 'from first' > output/data.csv", spec("output/data.csv", "highly_sensitive"));
+        fx.job(
+            "mkdir -p output && echo 'from first' > output/data.csv",
+            spec("output/data.csv", "highly_sensitive"));
     ExecutorFixture.run(executor, first);
     JobDefinition second =
         fx.job(
@@ -32,16 +34,21 @@ class PrepareRestartTest extends DockerTestBase {
     Files.writeString(volume.resolve("analysis/run.sh"), "trunc");
     Path partial = volume.resolve("output/.data.csv.tmp-" + UUID.randomUUID());
     Files.writeString(partial, "from fi");
-    assertEquals(ExecutorState.UNKNOWN, fx.executor().status(second, false).await().state(), "not prepared");
+    assertEquals(
+        ExecutorState.UNKNOWN, fx.executor().status(second, false).await().state(), "not prepared");
 
     DockerExecutor restarted = fx.executor();
     assertEquals(ExecutorState.PREPARED, restarted.prepare(second).await().state());
     assertFalse(Files.exists(partial), "the half-copied input is gone");
-    assertEquals(Files.readString(fx.repo.resolve("analysis/run.sh")), Files.readString(volume.resolve("analysis/run.sh")));
+    assertEquals(
+        Files.readString(fx.repo.resolve("analysis/run.sh")),
+        Files.readString(volume.resolve("analysis/run.sh")));
     JobStatus done = ExecutorFixture.run(restarted, second);
     assertEquals("Completed successfully", done.message());
     assertEquals(
-        new JsonObject().put("output/copy.csv", "highly_sensitive").put("output/data.csv", "highly_sensitive"),
+        new JsonObject()
+            .put("output/copy.csv", "highly_sensitive")
+            .put("output/data.csv", "highly_sensitive"),
         fx.metadata(second).getJsonObject("outputs"),
         "output/* matches the input and the job's output, nothing left by the killed prepare");
   }

@@ -28,11 +28,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * A minimal Docker Registry HTTP API v2 on loopback (dockerd treats 127.0.0.0/8 registries as
- * insecure and speaks plain HTTP to them): {@code /v2/}, manifests by tag and by digest
- * (schema 2, with {@code Docker-Content-Digest}) and blobs. It serves one image made from a local
- * image ({@code docker save}) plus one extra layer holding {@code /rap-pulled.txt} with a random
- * nonce, so the pulled image is new to the daemon (its id differs from every local image) and a
- * job can prove it ran it. Layers are served gzip-compressed, as registries do.
+ * insecure and speaks plain HTTP to them): {@code /v2/}, manifests by tag and by digest (schema 2,
+ * with {@code Docker-Content-Digest}) and blobs. It serves one image made from a local image
+ * ({@code docker save}) plus one extra layer holding {@code /rap-pulled.txt} with a random nonce,
+ * so the pulled image is new to the daemon (its id differs from every local image) and a job can
+ * prove it ran it. Layers are served gzip-compressed, as registries do.
  */
 final class TestRegistry implements AutoCloseable {
   static final String MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json";
@@ -44,12 +44,16 @@ final class TestRegistry implements AutoCloseable {
   final String repository;
   final String tag;
   final String nonce;
+
   /** The manifest digest ({@code image_sha} of a job). */
   final String manifestDigest;
+
   /** The config digest: the image id the daemon gives the pulled image. */
   final String imageId;
+
   /** {@code METHOD path} of every request, in order. */
   final List<String> requests = new CopyOnWriteArrayList<>();
+
   private final byte[] manifest;
   private final Map<String, byte[]> blobs = new HashMap<>();
   private final Vertx vertx = Vertx.vertx();
@@ -62,7 +66,9 @@ final class TestRegistry implements AutoCloseable {
   TestRegistry(InputStream savedImage, String repository, String tag) throws Exception {
     this.repository = repository;
     this.tag = tag;
-    this.nonce = Long.toHexString(System.nanoTime()) + Long.toHexString(Double.doubleToLongBits(Math.random()));
+    this.nonce =
+        Long.toHexString(System.nanoTime())
+            + Long.toHexString(Double.doubleToLongBits(Math.random()));
     Map<String, byte[]> files = new HashMap<>();
     try (TarArchiveInputStream tar = new TarArchiveInputStream(savedImage)) {
       TarArchiveEntry e;
@@ -72,8 +78,11 @@ final class TestRegistry implements AutoCloseable {
         }
       }
     }
-    JsonObject saved = new JsonArray(new String(files.get("manifest.json"), StandardCharsets.UTF_8)).getJsonObject(0);
-    JsonObject config = new JsonObject(new String(files.get(saved.getString("Config")), StandardCharsets.UTF_8));
+    JsonObject saved =
+        new JsonArray(new String(files.get("manifest.json"), StandardCharsets.UTF_8))
+            .getJsonObject(0);
+    JsonObject config =
+        new JsonObject(new String(files.get(saved.getString("Config")), StandardCharsets.UTF_8));
     JsonArray layerDescriptors = new JsonArray();
     JsonArray diffIds = new JsonArray();
     for (Object layerPath : saved.getJsonArray("Layers")) {
@@ -83,9 +92,13 @@ final class TestRegistry implements AutoCloseable {
 
     String now = Instant.now().toString();
     config.put("created", now);
-    config.getJsonObject("config").put("Labels", new JsonObject().put("org.opencontainers.image.version", "pulled-" + nonce));
+    config
+        .getJsonObject("config")
+        .put("Labels", new JsonObject().put("org.opencontainers.image.version", "pulled-" + nonce));
     config.put("rootfs", new JsonObject().put("type", "layers").put("diff_ids", diffIds));
-    config.getJsonArray("history").add(new JsonObject().put("created", now).put("created_by", "rap test registry layer"));
+    config
+        .getJsonArray("history")
+        .add(new JsonObject().put("created", now).put("created_by", "rap test registry layer"));
     config.remove("container");
     config.remove("container_config");
     byte[] configBytes = config.encode().getBytes(StandardCharsets.UTF_8);
@@ -96,7 +109,12 @@ final class TestRegistry implements AutoCloseable {
         new JsonObject()
             .put("schemaVersion", 2)
             .put("mediaType", MANIFEST_TYPE)
-            .put("config", new JsonObject().put("mediaType", CONFIG_TYPE).put("size", configBytes.length).put("digest", imageId))
+            .put(
+                "config",
+                new JsonObject()
+                    .put("mediaType", CONFIG_TYPE)
+                    .put("size", configBytes.length)
+                    .put("digest", imageId))
             .put("layers", layerDescriptors);
     manifest = m.encode().getBytes(StandardCharsets.UTF_8);
     manifestDigest = digest(manifest);
@@ -106,7 +124,8 @@ final class TestRegistry implements AutoCloseable {
     byte[] gz = gzip(tar);
     String d = digest(gz);
     blobs.put(d, gz);
-    descriptors.add(new JsonObject().put("mediaType", LAYER_TYPE).put("size", gz.length).put("digest", d));
+    descriptors.add(
+        new JsonObject().put("mediaType", LAYER_TYPE).put("size", gz.length).put("digest", d));
     diffIds.add(digest(tar));
   }
 
@@ -185,9 +204,13 @@ final class TestRegistry implements AutoCloseable {
     error(req, 404, "BLOB_UNKNOWN", "blob unknown to registry");
   }
 
-  private static void send(HttpServerRequest req, int status, String type, byte[] body, String digest, boolean head) {
-    var resp = req.response().setStatusCode(status).putHeader("Content-Type", type)
-        .putHeader("Content-Length", String.valueOf(body.length));
+  private static void send(
+      HttpServerRequest req, int status, String type, byte[] body, String digest, boolean head) {
+    var resp =
+        req.response()
+            .setStatusCode(status)
+            .putHeader("Content-Type", type)
+            .putHeader("Content-Length", String.valueOf(body.length));
     if (digest != null) {
       resp.putHeader("Docker-Content-Digest", digest);
     }
@@ -200,8 +223,17 @@ final class TestRegistry implements AutoCloseable {
 
   private static void error(HttpServerRequest req, int status, String code, String message) {
     JsonObject body =
-        new JsonObject().put("errors", new JsonArray().add(new JsonObject().put("code", code).put("message", message)));
-    send(req, status, "application/json", body.encode().getBytes(StandardCharsets.UTF_8), null, req.method() == HttpMethod.HEAD);
+        new JsonObject()
+            .put(
+                "errors",
+                new JsonArray().add(new JsonObject().put("code", code).put("message", message)));
+    send(
+        req,
+        status,
+        "application/json",
+        body.encode().getBytes(StandardCharsets.UTF_8),
+        null,
+        req.method() == HttpMethod.HEAD);
   }
 
   @Override

@@ -31,7 +31,8 @@ class MetricsSamplingTest {
             .createContainerCmd("rap-test/busybox:latest")
             .withName("os-job-" + jobId)
             .withCmd("sh", "-c", "x=0; while true; do x=$((x+1)); done")
-            .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none").withNanoCPUs(500_000_000L))
+            .withHostConfig(
+                HostConfig.newHostConfig().withNetworkMode("none").withNanoCPUs(500_000_000L))
             .exec()
             .getId();
     String otherId =
@@ -47,7 +48,8 @@ class MetricsSamplingTest {
       docker.startContainerCmd(otherId).exec();
       MetricsStore store = new MetricsStore(dir.resolve("metrics.sqlite"));
       MetricsVerticle verticle =
-          new MetricsVerticle(new StatsSampler(docker, Duration.ofSeconds(10)), store, Duration.ofHours(1), 2);
+          new MetricsVerticle(
+              new StatsSampler(docker, Duration.ofSeconds(10)), store, Duration.ofHours(1), 2);
       vertx.deployVerticle(verticle).await();
       JsonObject m = new JsonObject();
       for (int i = 0; i < 10 && m.isEmpty(); i++) {
@@ -60,12 +62,14 @@ class MetricsSamplingTest {
       assertEquals(id, m.getString("container_id"));
       assertTrue(m.getDouble("cpu_peak") >= m.getDouble("cpu_sample"));
       assertTrue(m.getDouble("mem_mb_sample") > 0, m.encode());
-      for (String k : List.of("cpu_cumsum", "cpu_mean", "mem_mb_cumsum", "mem_mb_mean", "mem_mb_peak")) {
+      for (String k :
+          List.of("cpu_cumsum", "cpu_mean", "mem_mb_cumsum", "mem_mb_mean", "mem_mb_peak")) {
         assertNotNull(m.getValue(k), k);
       }
       assertEquals(new JsonObject(), store.metricsFor(other.substring("os-".length())));
-      assertTrue(new StatsSampler(docker, Duration.ofSeconds(10)).jobContainers().stream()
-          .noneMatch(c -> c.getId().equals(otherId)));
+      assertTrue(
+          new StatsSampler(docker, Duration.ofSeconds(10))
+              .jobContainers().stream().noneMatch(c -> c.getId().equals(otherId)));
       vertx.close().await();
     } finally {
       docker.removeContainerCmd(id).withForce(true).exec();

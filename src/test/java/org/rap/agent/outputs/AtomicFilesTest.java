@@ -22,7 +22,10 @@ class AtomicFilesTest {
 
   private static List<String> names(Path dir) throws Exception {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList();
+      return s.filter(Files::isRegularFile)
+          .map(p -> dir.relativize(p).toString())
+          .sorted()
+          .toList();
     }
   }
 
@@ -48,7 +51,10 @@ class AtomicFilesTest {
     Files.writeString(dir.resolve("a.csv"), "the file itself");
     assertEquals(2, AtomicFiles.deleteLeftovers(dest));
     assertEquals(List.of(".a.csv.tmp-not-a-uuid", ".b.csv.tmp-" + uuid, "a.csv"), names(dir));
-    assertEquals(0, AtomicFiles.deleteLeftovers(dir.resolve("missing/x.csv")), "no directory: nothing to do");
+    assertEquals(
+        0,
+        AtomicFiles.deleteLeftovers(dir.resolve("missing/x.csv")),
+        "no directory: nothing to do");
   }
 
   @Test
@@ -63,7 +69,8 @@ class AtomicFilesTest {
     Files.createDirectories(medium.resolve("metadata"));
     Files.writeString(high.resolve("output/.a.csv.tmp-" + UUID.randomUUID()), "a,b\n");
     Files.writeString(medium.resolve("output/.a.csv.tmp-" + UUID.randomUUID()), "a,");
-    Files.writeString(medium.resolve("metadata/.manifest.json.tmp-" + UUID.randomUUID()), "{\"work");
+    Files.writeString(
+        medium.resolve("metadata/.manifest.json.tmp-" + UUID.randomUUID()), "{\"work");
     JobDefinition job =
         JobDefinition.fromJson(
             new JsonObject()
@@ -78,7 +85,12 @@ class AtomicFilesTest {
                 .put("user", "alice"));
     PersistedOutputs out =
         OutputPersister.persist(
-            job, Map.of("output/a.csv", "moderately_sensitive"), dir.resolve("volume"), high, medium, Optional.empty());
+            job,
+            Map.of("output/a.csv", "moderately_sensitive"),
+            dir.resolve("volume"),
+            high,
+            medium,
+            Optional.empty());
     assertTrue(out.excluded().isEmpty());
     assertEquals(List.of("output/a.csv"), names(high));
     assertEquals(List.of("metadata/manifest.json", "output/a.csv"), names(medium));

@@ -22,9 +22,16 @@ class JobLogTest {
             .putNull("database_name")
             .put("status_message", "Completed successfully")
             .putNull("hint")
-            .put("outputs", new JsonObject().put("output/b.csv", "moderately_sensitive").put("output/a_long.csv", "highly_sensitive"));
+            .put(
+                "outputs",
+                new JsonObject()
+                    .put("output/b.csv", "moderately_sensitive")
+                    .put("output/a_long.csv", "highly_sensitive"));
     String log =
-        JobLog.format("2024-01-01T00:00:00.000000000Z hello\n", meta, Map.of("output/b.csv", "File has patient_id column"));
+        JobLog.format(
+            "2024-01-01T00:00:00.000000000Z hello\n",
+            meta,
+            Map.of("output/b.csv", "File has patient_id column"));
     assertEquals(
         "2024-01-01T00:00:00.000000000Z hello\n"
             + "\n=============JOB SUMMARY=============\n"
@@ -47,6 +54,7 @@ class JobLogTest {
   @Test
   void noOutputs() {
     String log = JobLog.format("", new JsonObject().put("exit_code", "1"), Map.of());
-    assertEquals("\n=============JOB SUMMARY=============\nexit_code: 1\n\noutputs:\n  (no outputs)\n", log);
+    assertEquals(
+        "\n=============JOB SUMMARY=============\nexit_code: 1\n\noutputs:\n  (no outputs)\n", log);
   }
 }

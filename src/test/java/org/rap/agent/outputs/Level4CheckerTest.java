@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.model.JobDefinition;
 
 class Level4CheckerTest {
   @TempDir Path dir;
-  final Level4Checker checker = new Level4Checker(16_777_216L, 5, JobDefinition.DEFAULT_LEVEL4_FILE_TYPES);
+  final Level4Checker checker =
+      new Level4Checker(16_777_216L, 5, JobDefinition.DEFAULT_LEVEL4_FILE_TYPES);
 
   @Test
   void megabytesPrintLikePythonFloats() {
@@ -37,17 +37,26 @@ class Level4CheckerTest {
   @Test
   void wrongFileTypes() throws Exception {
     Path f = write("x.dta", "x");
-    assertEquals("File type of .dta is not valid level 4 file", checker.check("out/x.dta", 1, f).reason());
-    assertEquals("File type of  is not valid level 4 file", checker.check("out/noext", 1, f).reason());
-    assertEquals("File type of .CSV is not valid level 4 file", checker.check("out/x.CSV", 1, f).reason());
-    assertTrue(checker.check("out/x.dta", 1, f).explanation().contains("https://docs.opensafely.org/requesting-file-release/#allowed-file-types"));
+    assertEquals(
+        "File type of .dta is not valid level 4 file", checker.check("out/x.dta", 1, f).reason());
+    assertEquals(
+        "File type of  is not valid level 4 file", checker.check("out/noext", 1, f).reason());
+    assertEquals(
+        "File type of .CSV is not valid level 4 file", checker.check("out/x.CSV", 1, f).reason());
+    assertTrue(
+        checker
+            .check("out/x.dta", 1, f)
+            .explanation()
+            .contains("https://docs.opensafely.org/requesting-file-release/#allowed-file-types"));
   }
 
   @Test
   void csvChecksAreCumulative() throws Exception {
     Path f = write("t.csv", "patient_id,age\n1,2\n3,4\n\n5,6\n7,8\n9,10\n11,12\n");
     Level4Check c = checker.check("out/t.csv", Files.size(f), f);
-    assertEquals("File has patient_id column,File row count (6) exceeds maximum allowed rows (5)", c.reason());
+    assertEquals(
+        "File has patient_id column,File row count (6) exceeds maximum allowed rows (5)",
+        c.reason());
     assertEquals(6, c.rows());
     assertEquals(2, c.cols());
     assertTrue(c.explanation().contains("`patient_id` column"));

@@ -15,12 +15,27 @@ class RedactionTest {
   void environmentValuesAreRedactedExceptSafeKeys() {
     JsonObject inspect =
         new JsonObject()
-            .put("Config", new JsonObject().put("Env", new JsonArray().add("PATH=/bin").add("DATABASE_URL=mssql://u:p@h/db").add("EHRQL_PERMISSIONS=[]").add("X=a=b")));
+            .put(
+                "Config",
+                new JsonObject()
+                    .put(
+                        "Env",
+                        new JsonArray()
+                            .add("PATH=/bin")
+                            .add("DATABASE_URL=mssql://u:p@h/db")
+                            .add("EHRQL_PERMISSIONS=[]")
+                            .add("X=a=b")));
     JsonObject r = EnvRedactor.redact(inspect);
     assertEquals(
-        new JsonArray().add("PATH=/bin").add("DATABASE_URL=xxxx-REDACTED-xxxx").add("EHRQL_PERMISSIONS=[]").add("X=xxxx-REDACTED-xxxx"),
+        new JsonArray()
+            .add("PATH=/bin")
+            .add("DATABASE_URL=xxxx-REDACTED-xxxx")
+            .add("EHRQL_PERMISSIONS=[]")
+            .add("X=xxxx-REDACTED-xxxx"),
         r.getJsonObject("Config").getJsonArray("Env"));
-    assertEquals("DATABASE_URL=mssql://u:p@h/db", inspect.getJsonObject("Config").getJsonArray("Env").getString(1));
+    assertEquals(
+        "DATABASE_URL=mssql://u:p@h/db",
+        inspect.getJsonObject("Config").getJsonArray("Env").getString(1));
   }
 
   @Test
@@ -30,7 +45,9 @@ class RedactionTest {
             .put("outputs", new JsonObject().put("output/secret_name.csv", "highly_sensitive"))
             .put("unmatched_patterns", new JsonArray().add("output/x_*.csv"))
             .put("unmatched_outputs", new JsonArray().add("output/y.csv"))
-            .put("level4_excluded_files", new JsonObject().put("output/z.csv", "File has patient_id column"))
+            .put(
+                "level4_excluded_files",
+                new JsonObject().put("output/z.csv", "File has patient_id column"))
             .put("status_message", "\n  No outputs found matching patterns:\n - output/x_*.csv")
             .put("hint", "\n  Did you mean ...\n - output/y.csv")
             .put("exit_code", "0")

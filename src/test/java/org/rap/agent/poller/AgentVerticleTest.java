@@ -54,7 +54,9 @@ class AgentVerticleTest {
                     "AGENT_LONG_POLL_SECONDS", "1",
                     "STATS_POLL_INTERVAL", "1")));
     AgentWiring wiring =
-        AgentWiring.defaults().withExecutors((v, c, metrics) -> executor).withOnFatal(fatalReason::set)
+        AgentWiring.defaults()
+            .withExecutors((v, c, metrics) -> executor)
+            .withOnFatal(fatalReason::set)
             .withRepoValidator(RepoValidator.ACCEPT_ALL);
     AgentVerticle agent = new AgentVerticle(config, wiring);
     vertx.deployVerticle(agent).await();
@@ -71,7 +73,8 @@ class AgentVerticleTest {
     AgentVerticle agent = deploy("secret-token");
     assertEquals(200, ready(agent).statusCode(), ready(agent).bodyAsString());
     controller.add(TestTasks.runJob("job1"));
-    PollerVerticleTest.awaitUntil("prepared", () -> controller.stagesFor("job1-001").contains("prepared/false"));
+    PollerVerticleTest.awaitUntil(
+        "prepared", () -> controller.stagesFor("job1-001").contains("prepared/false"));
     assertTrue(controller.waits.contains("1"));
     String id = vertx.deploymentIDs().iterator().next();
     // graceful stop: undeploying everything completes
@@ -89,7 +92,8 @@ class AgentVerticleTest {
     HttpResponse<Buffer> r = ready(agent);
     assertEquals(503, r.statusCode());
     assertTrue(r.bodyAsString().contains("CONTROLLER_TASK_API_TOKEN"), r.bodyAsString());
-    assertEquals(200, web.get(agent.httpPort(), "127.0.0.1", "/health/live").send().await().statusCode());
+    assertEquals(
+        200, web.get(agent.httpPort(), "127.0.0.1", "/health/live").send().await().statusCode());
   }
 
   @Test
@@ -122,10 +126,14 @@ class AgentVerticleTest {
         AgentConfig.from(
             Settings.of(
                 Map.of(
-                    "BACKEND", "test",
-                    "CONTROLLER_TASK_API_ENDPOINT", controller.endpoint(),
-                    "WORKDIR", workdir.toString(),
-                    "AGENT_PORT", "0")));
+                    "BACKEND",
+                    "test",
+                    "CONTROLLER_TASK_API_ENDPOINT",
+                    controller.endpoint(),
+                    "WORKDIR",
+                    workdir.toString(),
+                    "AGENT_PORT",
+                    "0")));
     try {
       AgentWiring wiring =
           AgentWiring.defaults()

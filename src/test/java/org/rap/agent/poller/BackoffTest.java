@@ -34,10 +34,17 @@ class BackoffTest {
 
   @Test
   void jitterSpreadsAgents() {
-    long first = new Backoff(Duration.ofSeconds(8), Duration.ofSeconds(60), new Random(1)).next(null).toMillis();
+    long first =
+        new Backoff(Duration.ofSeconds(8), Duration.ofSeconds(60), new Random(1))
+            .next(null)
+            .toMillis();
     boolean differs = false;
     for (int seed = 2; seed < 20 && !differs; seed++) {
-      differs = new Backoff(Duration.ofSeconds(8), Duration.ofSeconds(60), new Random(seed)).next(null).toMillis() != first;
+      differs =
+          new Backoff(Duration.ofSeconds(8), Duration.ofSeconds(60), new Random(seed))
+                  .next(null)
+                  .toMillis()
+              != first;
     }
     assertTrue(differs);
   }

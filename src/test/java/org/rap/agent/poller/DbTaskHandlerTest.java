@@ -36,9 +36,12 @@ class DbTaskHandlerTest {
 
   @Test
   void dbStatusAllowedAnswers() {
-    for (String a : List.of("db-maintenance", "db-maintenance;0", "db-maintenance;1", "db-maintenance;2")) {
+    for (String a :
+        List.of("db-maintenance", "db-maintenance;0", "db-maintenance;1", "db-maintenance;2")) {
       assertEquals(
-          new JsonObject().put("results", new JsonObject().put("status", "db-maintenance")).putNull("error"),
+          new JsonObject()
+              .put("results", new JsonObject().put("status", "db-maintenance"))
+              .putNull("error"),
           status("noise\n" + a + "\n"),
           a);
     }
@@ -68,9 +71,12 @@ class DbTaskHandlerTest {
 
   @Test
   void unknownDatabaseIsKeyError() {
-    JsonObject env = handler("", Map.of()).envelope(TestTasks.agentTask(TestTasks.dbStatus("db1"))).await();
+    JsonObject env =
+        handler("", Map.of()).envelope(TestTasks.agentTask(TestTasks.dbStatus("db1"))).await();
     assertEquals(
-        new JsonObject().putNull("results").put("error", new JsonObject().put("type", "KeyError").put("message", "'default'")),
+        new JsonObject()
+            .putNull("results")
+            .put("error", new JsonObject().put("type", "KeyError").put("message", "'default'")),
         env);
     assertEquals(List.of(), runs);
   }
@@ -78,13 +84,19 @@ class DbTaskHandlerTest {
   @Test
   void dataCheck() {
     for (String a : List.of("OK", "FAILED")) {
-      JsonObject env = handler("x\n " + a + " \n", URLS).envelope(TestTasks.agentTask(TestTasks.dataCheck("dc1"))).await();
+      JsonObject env =
+          handler("x\n " + a + " \n", URLS)
+              .envelope(TestTasks.agentTask(TestTasks.dataCheck("dc1")))
+              .await();
       assertEquals(new JsonObject().put("status", a), env.getJsonObject("results"));
     }
     assertEquals(List.of("hes_cutoff_date_check", "202304"), runs.get(0));
-    JsonObject bad = handler("ok", URLS).envelope(TestTasks.agentTask(TestTasks.dataCheck("dc1"))).await();
+    JsonObject bad =
+        handler("ok", URLS).envelope(TestTasks.agentTask(TestTasks.dataCheck("dc1"))).await();
     assertEquals(
-        new JsonObject().put("type", "ValueError").put("message", "Invalid status, expected one of: OK,FAILED"),
+        new JsonObject()
+            .put("type", "ValueError")
+            .put("message", "Invalid status, expected one of: OK,FAILED"),
         bad.getJsonObject("error"));
   }
 
@@ -92,14 +104,26 @@ class DbTaskHandlerTest {
   void runnerFailureBecomesAnErrorEnvelope() {
     DbTaskRunner failing =
         (image, sha, args, env, network) ->
-            Future.failedFuture(new DbTaskException("CalledProcessError", "Command 'in_maintenance_mode' returned non-zero exit status 1."));
+            Future.failedFuture(
+                new DbTaskException(
+                    "CalledProcessError",
+                    "Command 'in_maintenance_mode' returned non-zero exit status 1."));
     JsonObject env =
-        new DbTaskHandler(failing, URLS, "n").envelope(TestTasks.agentTask(TestTasks.dbStatus("db1"))).await();
+        new DbTaskHandler(failing, URLS, "n")
+            .envelope(TestTasks.agentTask(TestTasks.dbStatus("db1")))
+            .await();
     assertEquals("CalledProcessError", env.getJsonObject("error").getString("type"));
-    DbTaskRunner throwing = (image, sha, args, e, network) -> { throw new IllegalStateException("docker gone"); };
+    DbTaskRunner throwing =
+        (image, sha, args, e, network) -> {
+          throw new IllegalStateException("docker gone");
+        };
     JsonObject env2 =
-        new DbTaskHandler(throwing, URLS, "n").envelope(TestTasks.agentTask(TestTasks.dbStatus("db1"))).await();
-    assertEquals(new JsonObject().put("type", "IllegalStateException").put("message", "docker gone"), env2.getJsonObject("error"));
+        new DbTaskHandler(throwing, URLS, "n")
+            .envelope(TestTasks.agentTask(TestTasks.dbStatus("db1")))
+            .await();
+    assertEquals(
+        new JsonObject().put("type", "IllegalStateException").put("message", "docker gone"),
+        env2.getJsonObject("error"));
   }
 
   @Test

@@ -32,14 +32,23 @@ class DockerDbTaskRunnerTest {
     docker = DockerClients.create();
     runner =
         new DockerDbTaskRunner(
-            vertx, docker, "ghcr.io/opensafely-core", "docker-proxy.opensafely.org/opensafely-core", Duration.ofMinutes(1));
+            vertx,
+            docker,
+            "ghcr.io/opensafely-core",
+            "docker-proxy.opensafely.org/opensafely-core",
+            Duration.ofMinutes(1));
   }
 
   @AfterAll
   static void tearDown() throws Exception {
     assertEquals(
         0,
-        docker.listContainersCmd().withShowAll(true).withLabelFilter(List.of("jobrunner-dbtask")).exec().size(),
+        docker
+            .listContainersCmd()
+            .withShowAll(true)
+            .withLabelFilter(List.of("jobrunner-dbtask"))
+            .exec()
+            .size(),
         "DB task containers are removed");
     docker.close();
     vertx.close().await();
@@ -52,7 +61,10 @@ class DockerDbTaskRunnerTest {
             .run(
                 IMAGE,
                 null,
-                List.of("sh", "-c", "echo noise >&2; test \"$DATABASE_URL\" = mssql://u:p@db/x && echo first && echo 'db-maintenance;1'"),
+                List.of(
+                    "sh",
+                    "-c",
+                    "echo noise >&2; test \"$DATABASE_URL\" = mssql://u:p@db/x && echo first && echo 'db-maintenance;1'"),
                 Map.of("DATABASE_URL", "mssql://u:p@db/x"),
                 "none")
             .await();
@@ -62,7 +74,14 @@ class DockerDbTaskRunnerTest {
   @Test
   void nonZeroExitIsCalledProcessError() {
     try {
-      runner.run(IMAGE, null, List.of("sh", "-c", "echo partial; exit 3"), Map.of("DATABASE_URL", "x"), "none").await();
+      runner
+          .run(
+              IMAGE,
+              null,
+              List.of("sh", "-c", "echo partial; exit 3"),
+              Map.of("DATABASE_URL", "x"),
+              "none")
+          .await();
       throw new AssertionError("expected a failure");
     } catch (DbTaskException | CompletionException e) {
       DbTaskException d = e instanceof DbTaskException x ? x : (DbTaskException) e.getCause();
@@ -74,8 +93,12 @@ class DockerDbTaskRunnerTest {
   @Test
   void withoutARegistryADigestFallsBackToTheLocalTag() {
     DbTaskRunner noRegistry =
-        new DockerDbTaskRunner(vertx, docker, "ghcr.io/opensafely-core", "none", Duration.ofMinutes(1));
-    String out = noRegistry.run(IMAGE, "sha256:" + "0".repeat(64), List.of("echo", "OK"), Map.of(), "none").await();
+        new DockerDbTaskRunner(
+            vertx, docker, "ghcr.io/opensafely-core", "none", Duration.ofMinutes(1));
+    String out =
+        noRegistry
+            .run(IMAGE, "sha256:" + "0".repeat(64), List.of("echo", "OK"), Map.of(), "none")
+            .await();
     assertEquals("OK", out.strip());
   }
 
@@ -87,7 +110,11 @@ class DockerDbTaskRunnerTest {
     }
     DbTaskRunner registry =
         new DockerDbTaskRunner(
-            vertx, docker, "ghcr.io/opensafely-core", "127.0.0.1:" + closed + "/opensafely-core", Duration.ofMinutes(1));
+            vertx,
+            docker,
+            "ghcr.io/opensafely-core",
+            "127.0.0.1:" + closed + "/opensafely-core",
+            Duration.ofMinutes(1));
     String sha = "sha256:" + "0".repeat(64);
     try {
       registry.run(IMAGE, sha, List.of("echo", "OK"), Map.of(), "none").await();
@@ -95,7 +122,13 @@ class DockerDbTaskRunnerTest {
     } catch (DbTaskException e) {
       assertEquals("ImageNotFound", e.type());
       assertTrue(
-          e.getMessage().startsWith("Image 127.0.0.1:" + closed + "/opensafely-core/tpp-database-utils@" + sha + " could not be pulled: "),
+          e.getMessage()
+              .startsWith(
+                  "Image 127.0.0.1:"
+                      + closed
+                      + "/opensafely-core/tpp-database-utils@"
+                      + sha
+                      + " could not be pulled: "),
           e.getMessage());
     }
   }
@@ -103,7 +136,14 @@ class DockerDbTaskRunnerTest {
   @Test
   void missingImageIsReported() {
     try {
-      runner.run("ghcr.io/opensafely-core/no-such-image:latest", null, List.of("true"), Map.of(), "none").await();
+      runner
+          .run(
+              "ghcr.io/opensafely-core/no-such-image:latest",
+              null,
+              List.of("true"),
+              Map.of(),
+              "none")
+          .await();
       throw new AssertionError("expected a failure");
     } catch (DbTaskException e) {
       assertEquals("ImageNotFound", e.type());
@@ -115,11 +155,13 @@ class DockerDbTaskRunnerTest {
     // the real image takes "in_maintenance_mode"; busybox needs a shell command instead
     DbTaskRunner shell =
         (image, sha, args, env, network) ->
-            runner.run(image, null, List.of("sh", "-c", "echo starting; echo 'none;2'"), env, "none");
+            runner.run(
+                image, null, List.of("sh", "-c", "echo starting; echo 'none;2'"), env, "none");
     JsonObject env =
         new DbTaskHandler(shell, Map.of("default", "mssql://u:p@db/x"), "none")
             .envelope(TestTasks.agentTask(TestTasks.dbStatus("db1")))
             .await();
-    assertEquals(new JsonObject().put("results", new JsonObject().put("status", "")).putNull("error"), env);
+    assertEquals(
+        new JsonObject().put("results", new JsonObject().put("status", "")).putNull("error"), env);
   }
 }

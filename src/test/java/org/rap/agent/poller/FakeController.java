@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A controller speaking the task API (task-api.md sections 1 to 4) on loopback. {@code longPoll}
- * true: {@code ?wait=N} holds an empty answer until a task becomes active or N seconds pass;
- * false: {@code wait} is ignored as by the reference. Failures can be injected for the next GETs
- * or POSTs (an HTTP status, or -1 to close the connection without answering).
+ * true: {@code ?wait=N} holds an empty answer until a task becomes active or N seconds pass; false:
+ * {@code wait} is ignored as by the reference. Failures can be injected for the next GETs or POSTs
+ * (an HTTP status, or -1 to close the connection without answering).
  */
 final class FakeController {
   final String backend;
@@ -91,21 +91,36 @@ final class FakeController {
   }
 
   List<String> stagesFor(String taskId) {
-    return updatesFor(taskId).stream().map(u -> u.getString("stage") + "/" + u.getBoolean("complete")).toList();
+    return updatesFor(taskId).stream()
+        .map(u -> u.getString("stage") + "/" + u.getBoolean("complete"))
+        .toList();
   }
 
   private boolean authorised(RoutingContext ctx) {
     if (!ctx.pathParam("backend").equals(backend)) {
-      json(ctx, 404, new JsonObject().put("error", "Not found").put("details", "Backend '" + ctx.pathParam("backend") + "' not found"));
+      json(
+          ctx,
+          404,
+          new JsonObject()
+              .put("error", "Not found")
+              .put("details", "Backend '" + ctx.pathParam("backend") + "' not found"));
       return false;
     }
     String auth = ctx.request().getHeader("Authorization");
     if (auth == null || auth.isEmpty()) {
-      json(ctx, 401, new JsonObject().put("error", "Unauthorized").put("details", "No token provided"));
+      json(
+          ctx,
+          401,
+          new JsonObject().put("error", "Unauthorized").put("details", "No token provided"));
       return false;
     }
     if (!auth.equals(token)) {
-      json(ctx, 401, new JsonObject().put("error", "Unauthorized").put("details", "Invalid token for backend '" + backend + "'"));
+      json(
+          ctx,
+          401,
+          new JsonObject()
+              .put("error", "Unauthorized")
+              .put("details", "Invalid token for backend '" + backend + "'"));
       return false;
     }
     return true;
@@ -172,7 +187,8 @@ final class FakeController {
     HttpServerRequest req = ctx.request();
     String payload = req.getFormAttribute("payload");
     if (payload == null) {
-      json(ctx, 400, new JsonObject().put("error", "Bad request").put("details", "missing payload"));
+      json(
+          ctx, 400, new JsonObject().put("error", "Bad request").put("details", "missing payload"));
       return;
     }
     JsonObject u = new JsonObject(payload);
@@ -196,6 +212,9 @@ final class FakeController {
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(body.encode());
   }
 }

@@ -20,12 +20,17 @@ import org.rap.common.model.Privacy;
  * Timestamps: prepared 111, executing 222, executed 333, finalized 444, after terminate 555.
  */
 final class FakeExecutor implements Executor {
-  static final long PREPARED_TS = 111, STARTED_TS = 222, FINISHED_TS = 333, FINAL_TS = 444, KILLED_TS = 555;
+  static final long PREPARED_TS = 111,
+      STARTED_TS = 222,
+      FINISHED_TS = 333,
+      FINAL_TS = 444,
+      KILLED_TS = 555;
 
   final Map<String, JobStatus> states = new ConcurrentHashMap<>();
   final List<String> calls = new CopyOnWriteArrayList<>();
   final Map<String, RuntimeException> failOn = new ConcurrentHashMap<>();
   volatile Promise<Void> prepareGate;
+
   /** Results finalize stores; leaks file names on purpose so redaction can be checked. */
   volatile boolean leakFileNames;
 
@@ -39,6 +44,7 @@ final class FakeExecutor implements Executor {
 
   /** Whether {@link #awaitExit} is supported (else it fails, as the interface's default). */
   volatile boolean watchable;
+
   final Map<String, Promise<Void>> exits = new ConcurrentHashMap<>();
 
   /** The container exits. */
@@ -123,7 +129,9 @@ final class FakeExecutor implements Executor {
           JsonObject results =
               new JsonObject()
                   .put("exit_code", cancelled ? "137" : "0")
-                  .put("status_message", cancelled ? "Job cancelled by system" : "Completed successfully")
+                  .put(
+                      "status_message",
+                      cancelled ? "Job cancelled by system" : "Completed successfully")
                   .put("hint", "")
                   .put("cancelled", cancelled)
                   .put("error", error == null ? (Object) false : error)
@@ -131,13 +139,19 @@ final class FakeExecutor implements Executor {
                   .put("job_metrics", new JsonObject().put("cpu_peak", 12.5));
           if (leakFileNames) {
             results
-                .put("outputs", new JsonObject().put("output/secret_patient_list.csv", "highly_sensitive"))
+                .put(
+                    "outputs",
+                    new JsonObject().put("output/secret_patient_list.csv", "highly_sensitive"))
                 .put("unmatched_outputs", new JsonArray().add("output/other.csv"))
                 .put("unmatched_patterns", new JsonArray().add("output/x_*.csv"))
                 .put("level4_excluded_files", new JsonObject().put("output/big.csv", "too big"))
                 .put("status_message", "No outputs found matching patterns:\n - output/x_*.csv");
           }
-          set(job.id(), error != null ? ExecutorState.ERROR : ExecutorState.FINALIZED, FINAL_TS, results);
+          set(
+              job.id(),
+              error != null ? ExecutorState.ERROR : ExecutorState.FINALIZED,
+              FINAL_TS,
+              results);
           return get(job.id());
         });
   }

@@ -14,8 +14,8 @@ import org.rap.common.model.ExecutorState;
 
 /**
  * The executor works while "preparing" / "finalizing" are being sent, but the updates of a task
- * reach the controller one after the other, in order, and the handling fails when one of them
- * could not be sent.
+ * reach the controller one after the other, in order, and the handling fails when one of them could
+ * not be sent.
  */
 class JobTaskHandlerPipelineTest {
   final FakeExecutor executor = new FakeExecutor();
@@ -28,7 +28,8 @@ class JobTaskHandlerPipelineTest {
         answers.add(p);
         return p.future();
       };
-  final JobTaskHandler handler = new JobTaskHandler(executor, RepoValidator.ACCEPT_ALL, slowSink, () -> 1L);
+  final JobTaskHandler handler =
+      new JobTaskHandler(executor, RepoValidator.ACCEPT_ALL, slowSink, () -> 1L);
   final AgentTask run = TestTasks.agentTask(TestTasks.runJob("job1"));
 
   List<String> stages() {
@@ -38,8 +39,11 @@ class JobTaskHandlerPipelineTest {
   @Test
   void prepareRunsWhilePreparingIsSentAndPreparedFollowsIt() {
     Future<Handled> f = handler.runJobStep(run);
-    assertTrue(executor.calls.contains("prepare:job1"), "prepare does not wait for the controller's answer");
-    assertEquals(List.of("preparing/false"), stages(), "prepared waits until preparing is answered");
+    assertTrue(
+        executor.calls.contains("prepare:job1"),
+        "prepare does not wait for the controller's answer");
+    assertEquals(
+        List.of("preparing/false"), stages(), "prepared waits until preparing is answered");
     answers.get(0).complete();
     assertEquals(List.of("preparing/false", "prepared/false"), stages());
     assertFalse(f.isComplete(), "the handling waits for its last update");
@@ -65,6 +69,7 @@ class JobTaskHandlerPipelineTest {
     answers.get(0).fail(new TaskApiException(500, "HTTP 500", null, null));
     answers.get(1).complete();
     assertThrows(TaskApiException.class, f::await);
-    assertEquals(ExecutorState.PREPARED, executor.state("job1"), "state is re-derived on the next handling");
+    assertEquals(
+        ExecutorState.PREPARED, executor.state("job1"), "state is re-derived on the next handling");
   }
 }

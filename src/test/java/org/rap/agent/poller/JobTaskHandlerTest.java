@@ -111,7 +111,11 @@ class JobTaskHandlerTest {
     assertEquals(List.of("status:job1", "cleanup:job1"), executor.calls);
 
     sink.updates.clear();
-    executor.set("job1", ExecutorState.ERROR, 445L, new JsonObject().put("error", new JsonObject().put("message", "m")));
+    executor.set(
+        "job1",
+        ExecutorState.ERROR,
+        445L,
+        new JsonObject().put("error", new JsonObject().put("message", "m")));
     executor.failOn.put("cleanup", new IllegalStateException("docker down")); // reported anyway
     assertTrue(runOnce());
     assertEquals(List.of("error/true"), sink.stages());
@@ -128,7 +132,10 @@ class JobTaskHandlerTest {
   @Test
   void rejectedRepositoryIsPermanent() {
     validator =
-        job -> Future.failedFuture(ExecutorException.permanent("Repository https://evil.example/x does not start with https://github.com"));
+        job ->
+            Future.failedFuture(
+                ExecutorException.permanent(
+                    "Repository https://evil.example/x does not start with https://github.com"));
     assertTrue(runOnce());
     assertEquals(List.of("error/true"), sink.stages());
     TaskUpdate u = sink.updates.get(0);
@@ -166,7 +173,9 @@ class JobTaskHandlerTest {
     executor.failOn.put("execute", new RuntimeException("oops test_hard_failure here"));
     assertTrue(runOnce());
     assertEquals(List.of("error/true"), sink.stages());
-    assertEquals("oops test_hard_failure here", sink.updates.get(0).results().getJsonObject("error").getString("message"));
+    assertEquals(
+        "oops test_hard_failure here",
+        sink.updates.get(0).results().getJsonObject("error").getString("message"));
   }
 
   @Test
@@ -182,7 +191,8 @@ class JobTaskHandlerTest {
     executor.finish("job1");
     runOnce();
     JsonObject results = sink.updates.get(1).results();
-    for (String k : List.of("outputs", "unmatched_outputs", "unmatched_patterns", "level4_excluded_files")) {
+    for (String k :
+        List.of("outputs", "unmatched_outputs", "unmatched_patterns", "level4_excluded_files")) {
       assertFalse(results.containsKey(k), k);
     }
     assertEquals("", results.getString("status_message"));
@@ -203,22 +213,26 @@ class JobTaskHandlerTest {
     assertTrue(cancelOnce());
     assertEquals(List.of("unknown/false", "finalized/true"), sink.stages());
     assertEquals(
-        List.of("status-cancelled:job1", "finalize-cancelled:job1", "cleanup:job1"), executor.calls);
+        List.of("status-cancelled:job1", "finalize-cancelled:job1", "cleanup:job1"),
+        executor.calls);
     assertEquals("job1-001-cancel", sink.updates.get(1).taskId());
     assertEquals(0, validations.get());
   }
 
   @Test
   void cancelFromPreparedExecutedAndError() {
-    for (ExecutorState s : List.of(ExecutorState.PREPARED, ExecutorState.EXECUTED, ExecutorState.ERROR)) {
+    for (ExecutorState s :
+        List.of(ExecutorState.PREPARED, ExecutorState.EXECUTED, ExecutorState.ERROR)) {
       sink.updates.clear();
       executor.calls.clear();
-      executor.set("job1", s, 7L, s == ExecutorState.ERROR ? new JsonObject().put("error", "x") : null);
+      executor.set(
+          "job1", s, 7L, s == ExecutorState.ERROR ? new JsonObject().put("error", "x") : null);
       assertTrue(cancelOnce());
       assertEquals(List.of(s.value() + "/false", "finalized/true"), sink.stages(), s.value());
       assertEquals(7L, sink.updates.get(0).timestampNs());
       assertEquals(
-          List.of("status-cancelled:job1", "finalize-cancelled:job1", "cleanup:job1"), executor.calls);
+          List.of("status-cancelled:job1", "finalize-cancelled:job1", "cleanup:job1"),
+          executor.calls);
     }
   }
 
@@ -230,7 +244,8 @@ class JobTaskHandlerTest {
     assertEquals(FakeExecutor.KILLED_TS, sink.updates.get(1).timestampNs());
     assertEquals(FakeExecutor.FINAL_TS, sink.updates.get(2).timestampNs());
     assertEquals(
-        List.of("status-cancelled:job1", "terminate:job1", "finalize-cancelled:job1", "cleanup:job1"),
+        List.of(
+            "status-cancelled:job1", "terminate:job1", "finalize-cancelled:job1", "cleanup:job1"),
         executor.calls);
     assertTrue(sink.updates.get(2).results().getBoolean("cancelled"));
   }
@@ -245,17 +260,25 @@ class JobTaskHandlerTest {
 
   @Test
   void definitionWithoutJobIdIsPermanent() {
-    AgentTask bad = TestTasks.agentTask(TestTasks.task("t-001", "runjob", new JsonObject().put("action", "a")));
+    AgentTask bad =
+        TestTasks.agentTask(TestTasks.task("t-001", "runjob", new JsonObject().put("action", "a")));
     assertTrue(handler().runJob(bad).await());
     assertEquals(List.of("error/true"), sink.stages());
-    assertTrue(sink.updates.get(0).results().getJsonObject("error").getString("message").contains("bad job id"));
+    assertTrue(
+        sink.updates
+            .get(0)
+            .results()
+            .getJsonObject("error")
+            .getString("message")
+            .contains("bad job id"));
     assertEquals(List.of(), executor.calls);
   }
 
   @Test
   void permanentClassification() {
     assertTrue(JobTaskHandler.isPermanent(ExecutorException.permanent("x")));
-    assertTrue(JobTaskHandler.isPermanent(new RuntimeException("wrap", ExecutorException.permanent("x"))));
+    assertTrue(
+        JobTaskHandler.isPermanent(new RuntimeException("wrap", ExecutorException.permanent("x"))));
     assertFalse(JobTaskHandler.isPermanent(ExecutorException.transientError("x", null)));
     assertTrue(JobTaskHandler.isPermanent(new IllegalStateException("a test_hard_failure b")));
     assertFalse(JobTaskHandler.isPermanent(new IllegalStateException("other")));
@@ -264,8 +287,10 @@ class JobTaskHandlerTest {
   @Test
   void guardHandlesNullResults() {
     assertNull(ResultsGuard.redact(null));
-    JsonObject clean = new JsonObject().put("exit_code", "0").put("status_message", "Completed successfully");
+    JsonObject clean =
+        new JsonObject().put("exit_code", "0").put("status_message", "Completed successfully");
     assertEquals(clean, ResultsGuard.redact(clean));
-    assertInstanceOf(JsonObject.class, ResultsGuard.redact(new JsonObject().put("outputs", new JsonObject())));
+    assertInstanceOf(
+        JsonObject.class, ResultsGuard.redact(new JsonObject().put("outputs", new JsonObject())));
   }
 }

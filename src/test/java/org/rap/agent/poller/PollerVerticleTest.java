@@ -45,7 +45,9 @@ class PollerVerticleTest {
 
   void start(boolean longPoll, int waitSeconds, String agentToken) {
     controller = new FakeController(vertx, "test", "secret-token", longPoll).start();
-    api = new TaskApiClient(vertx, controller.endpoint(), "test", agentToken, Duration.ofSeconds(5), fatal);
+    api =
+        new TaskApiClient(
+            vertx, controller.endpoint(), "test", agentToken, Duration.ofSeconds(5), fatal);
     JobTaskHandler jobs = new JobTaskHandler(executor, RepoValidator.ACCEPT_ALL, api, () -> 999L);
     DbTaskRunner runner =
         (image, sha, args, env, network) -> {
@@ -56,7 +58,11 @@ class PollerVerticleTest {
     dispatcher = new TaskDispatcher(jobs, db, api, 8);
     PollerSettings settings =
         new PollerSettings(
-            Duration.ofMillis(30), waitSeconds, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(2));
+            Duration.ofMillis(30),
+            waitSeconds,
+            Duration.ofMillis(10),
+            Duration.ofMillis(100),
+            Duration.ofSeconds(2));
     deployment = vertx.deployVerticle(new PollerVerticle(api, dispatcher, settings, fatal)).await();
   }
 
@@ -81,7 +87,9 @@ class PollerVerticleTest {
     assertTrue(u.getBoolean("complete"));
     assertNull(u.getValue("timestamp_ns"));
     assertEquals(
-        new JsonObject().put("results", new JsonObject().put("status", "db-maintenance")).putNull("error"),
+        new JsonObject()
+            .put("results", new JsonObject().put("status", "db-maintenance"))
+            .putNull("error"),
         u.getJsonObject("results"));
     assertTrue(controller.waits.contains("5"));
     assertFalse(controller.isActive("db1"));
@@ -95,13 +103,22 @@ class PollerVerticleTest {
     start(false, 5, "secret-token");
     controller.add(TestTasks.runJob("job1"));
     awaitUntil("executing", () -> controller.stagesFor("job1-001").contains("executing/false"));
-    awaitUntil("a repeated executing", () -> controller.stagesFor("job1-001").stream().filter("executing/false"::equals).count() >= 2);
+    awaitUntil(
+        "a repeated executing",
+        () ->
+            controller.stagesFor("job1-001").stream().filter("executing/false"::equals).count()
+                >= 2);
     executor.finish("job1");
     awaitUntil("completion", () -> !controller.isActive("job1-001"));
     List<String> stages = controller.stagesFor("job1-001");
-    assertEquals(List.of("preparing/false", "prepared/false", "executing/false"), stages.subList(0, 3));
-    assertEquals(List.of("finalizing/false", "finalized/true"), stages.subList(stages.size() - 2, stages.size()));
-    assertTrue(stages.subList(2, stages.size() - 2).stream().allMatch("executing/false"::equals), stages.toString());
+    assertEquals(
+        List.of("preparing/false", "prepared/false", "executing/false"), stages.subList(0, 3));
+    assertEquals(
+        List.of("finalizing/false", "finalized/true"),
+        stages.subList(stages.size() - 2, stages.size()));
+    assertTrue(
+        stages.subList(2, stages.size() - 2).stream().allMatch("executing/false"::equals),
+        stages.toString());
     List<JsonObject> updates = controller.updatesFor("job1-001");
     assertEquals(FakeExecutor.FINAL_TS, updates.get(updates.size() - 1).getLong("timestamp_ns"));
     assertEquals(999L, updates.get(0).getLong("timestamp_ns"));
@@ -120,8 +137,11 @@ class PollerVerticleTest {
     controller.add(TestTasks.cancelJob("job1"));
     awaitUntil("cancel complete", () -> !controller.isActive("job1-001-cancel"));
     assertEquals(
-        List.of("executing/false", "executed/false", "finalized/true"), controller.stagesFor("job1-001-cancel"));
-    assertTrue(controller.waits.stream().allMatch(String::isEmpty), "no wait parameter when long polling is off");
+        List.of("executing/false", "executed/false", "finalized/true"),
+        controller.stagesFor("job1-001-cancel"));
+    assertTrue(
+        controller.waits.stream().allMatch(String::isEmpty),
+        "no wait parameter when long polling is off");
   }
 
   @Test
@@ -185,11 +205,15 @@ class PollerVerticleTest {
     executor.prepareGate = gate;
     start(false, 0, "secret-token");
     controller.add(TestTasks.runJob("job1"));
-    awaitUntil("preparing reported", () -> controller.stagesFor("job1-001").contains("preparing/false"));
+    awaitUntil(
+        "preparing reported", () -> controller.stagesFor("job1-001").contains("preparing/false"));
     int gets = controller.gets.get();
     awaitUntil("many more polls", () -> controller.gets.get() >= gets + 10);
     assertTrue(dispatcher.isInFlight("job1-001"));
-    assertEquals(1, executor.calls.stream().filter("status:job1"::equals).count(), executor.calls.toString());
+    assertEquals(
+        1,
+        executor.calls.stream().filter("status:job1"::equals).count(),
+        executor.calls.toString());
     assertEquals(List.of("preparing/false"), controller.stagesFor("job1-001"));
     gate.complete();
     awaitUntil("prepared", () -> controller.stagesFor("job1-001").contains("prepared/false"));
@@ -202,15 +226,18 @@ class PollerVerticleTest {
     executor.prepareGate = gate;
     start(false, 0, "secret-token");
     controller.add(TestTasks.runJob("job1"));
-    awaitUntil("preparing reported", () -> controller.stagesFor("job1-001").contains("preparing/false"));
+    awaitUntil(
+        "preparing reported", () -> controller.stagesFor("job1-001").contains("preparing/false"));
     controller.add(TestTasks.cancelJob("job1"));
     int gets = controller.gets.get();
     awaitUntil("more polls", () -> controller.gets.get() >= gets + 5);
-    assertEquals(List.of(), controller.stagesFor("job1-001-cancel"), "cancel not started during prepare");
+    assertEquals(
+        List.of(), controller.stagesFor("job1-001-cancel"), "cancel not started during prepare");
     assertFalse(executor.calls.contains("status-cancelled:job1"));
     gate.complete();
     awaitUntil("cancel complete", () -> !controller.isActive("job1-001-cancel"));
-    assertEquals(List.of("prepared/false", "finalized/true"), controller.stagesFor("job1-001-cancel"));
+    assertEquals(
+        List.of("prepared/false", "finalized/true"), controller.stagesFor("job1-001-cancel"));
     int prepared = executor.calls.indexOf("prepare:job1");
     int cancelStatus = executor.calls.indexOf("status-cancelled:job1");
     assertTrue(prepared >= 0 && prepared < cancelStatus, executor.calls.toString());
@@ -219,10 +246,19 @@ class PollerVerticleTest {
   @Test
   void aReferenceControllerIsPolledAtMostOncePerInterval() throws Exception {
     controller = new FakeController(vertx, "test", "secret-token", false).start();
-    api = new TaskApiClient(vertx, controller.endpoint(), "test", "secret-token", Duration.ofSeconds(5), fatal);
-    dispatcher = new TaskDispatcher(new JobTaskHandler(executor, RepoValidator.ACCEPT_ALL, api, () -> 1L), null, api, 4);
+    api =
+        new TaskApiClient(
+            vertx, controller.endpoint(), "test", "secret-token", Duration.ofSeconds(5), fatal);
+    dispatcher =
+        new TaskDispatcher(
+            new JobTaskHandler(executor, RepoValidator.ACCEPT_ALL, api, () -> 1L), null, api, 4);
     PollerSettings settings =
-        new PollerSettings(Duration.ofMillis(200), 30, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1));
+        new PollerSettings(
+            Duration.ofMillis(200),
+            30,
+            Duration.ofMillis(10),
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1));
     long t0 = System.nanoTime();
     deployment = vertx.deployVerticle(new PollerVerticle(api, dispatcher, settings, fatal)).await();
     Thread.sleep(1000);
@@ -240,7 +276,9 @@ class PollerVerticleTest {
     Thread.sleep(1500);
     long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
     // each poll is held for ~1 s by the controller
-    assertTrue(controller.gets.get() <= elapsedMs / 1000 + 2, "polled " + controller.gets.get() + " times");
+    assertTrue(
+        controller.gets.get() <= elapsedMs / 1000 + 2,
+        "polled " + controller.gets.get() + " times");
     assertTrue(controller.heldPolls.get() >= 1);
   }
 
@@ -253,7 +291,9 @@ class PollerVerticleTest {
     controller.add(TestTasks.runJob("good"));
     awaitUntil("good prepared", () -> controller.stagesFor("good-001").contains("prepared/false"));
     awaitUntil("db done", () -> !controller.isActive("db1"));
-    awaitUntil("bad task retried", () -> executor.calls.stream().filter("status:bad"::equals).count() >= 2);
+    awaitUntil(
+        "bad task retried",
+        () -> executor.calls.stream().filter("status:bad"::equals).count() >= 2);
     assertTrue(controller.isActive("bad-001"));
     assertEquals(List.of(), controller.stagesFor("bad-001"));
   }

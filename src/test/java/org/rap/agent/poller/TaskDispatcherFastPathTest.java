@@ -31,12 +31,19 @@ class TaskDispatcherFastPathTest {
   void oneJobRunsThroughOnOnePoll() throws Exception {
     executor.watchable = true;
     startWith(List.of("job1"), 8);
-    PollerVerticleTest.awaitUntil("executing", () -> controller.stagesFor("job1-001").contains("executing/false"));
-    PollerVerticleTest.awaitUntil("watching the container", () -> executor.exits.containsKey("job1"));
+    PollerVerticleTest.awaitUntil(
+        "executing", () -> controller.stagesFor("job1-001").contains("executing/false"));
+    PollerVerticleTest.awaitUntil(
+        "watching the container", () -> executor.exits.containsKey("job1"));
     executor.finish("job1");
     PollerVerticleTest.awaitUntil("completion", () -> !controller.isActive("job1-001"));
     assertEquals(
-        List.of("preparing/false", "prepared/false", "executing/false", "finalizing/false", "finalized/true"),
+        List.of(
+            "preparing/false",
+            "prepared/false",
+            "executing/false",
+            "finalizing/false",
+            "finalized/true"),
         controller.stagesFor("job1-001"));
     assertEquals(1, controller.gets.get(), "no further poll was needed");
   }
@@ -46,7 +53,8 @@ class TaskDispatcherFastPathTest {
     executor.watchable = true;
     startWith(List.of("job1", "job2", "job3"), 1);
     for (String job : List.of("job1", "job2", "job3")) {
-      PollerVerticleTest.awaitUntil(job + " executing", () -> controller.stagesFor(job + "-001").contains("executing/false"));
+      PollerVerticleTest.awaitUntil(
+          job + " executing", () -> controller.stagesFor(job + "-001").contains("executing/false"));
     }
     for (String job : List.of("job1", "job2", "job3")) {
       PollerVerticleTest.awaitUntil("watching " + job, () -> executor.exits.containsKey(job));
@@ -61,13 +69,22 @@ class TaskDispatcherFastPathTest {
     executor.watchable = false;
     controller = new FakeController(vertx, "test", "tok", false).start();
     controller.add(TestTasks.runJob("job1"));
-    api = new TaskApiClient(vertx, controller.endpoint(), "test", "tok", Duration.ofSeconds(5), fatal);
+    api =
+        new TaskApiClient(
+            vertx, controller.endpoint(), "test", "tok", Duration.ofSeconds(5), fatal);
     dispatcher =
-        new TaskDispatcher(new JobTaskHandler(executor, RepoValidator.ACCEPT_ALL, api, () -> 999L), null, api, 8);
+        new TaskDispatcher(
+            new JobTaskHandler(executor, RepoValidator.ACCEPT_ALL, api, () -> 999L), null, api, 8);
     PollerSettings fast =
-        new PollerSettings(Duration.ofMillis(50), 0, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(2));
+        new PollerSettings(
+            Duration.ofMillis(50),
+            0,
+            Duration.ofMillis(10),
+            Duration.ofMillis(100),
+            Duration.ofSeconds(2));
     vertx.deployVerticle(new PollerVerticle(api, dispatcher, fast, fatal)).await();
-    PollerVerticleTest.awaitUntil("executing", () -> controller.stagesFor("job1-001").contains("executing/false"));
+    PollerVerticleTest.awaitUntil(
+        "executing", () -> controller.stagesFor("job1-001").contains("executing/false"));
     executor.finish("job1");
     PollerVerticleTest.awaitUntil("completion", () -> !controller.isActive("job1-001"));
     assertTrue(executor.calls.contains("awaitExit:job1"));
@@ -77,11 +94,19 @@ class TaskDispatcherFastPathTest {
   private void startWith(List<String> jobs, int maxConcurrent) {
     controller = new FakeController(vertx, "test", "tok", false).start();
     jobs.forEach(j -> controller.add(TestTasks.runJob(j)));
-    api = new TaskApiClient(vertx, controller.endpoint(), "test", "tok", Duration.ofSeconds(5), fatal);
-    JobTaskHandler handler = new JobTaskHandler(executor, RepoValidator.ACCEPT_ALL, api, () -> 999L);
+    api =
+        new TaskApiClient(
+            vertx, controller.endpoint(), "test", "tok", Duration.ofSeconds(5), fatal);
+    JobTaskHandler handler =
+        new JobTaskHandler(executor, RepoValidator.ACCEPT_ALL, api, () -> 999L);
     dispatcher = new TaskDispatcher(handler, null, api, maxConcurrent);
     PollerSettings slow =
-        new PollerSettings(Duration.ofSeconds(60), 0, Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(2));
+        new PollerSettings(
+            Duration.ofSeconds(60),
+            0,
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(2));
     vertx.deployVerticle(new PollerVerticle(api, dispatcher, slow, fatal)).await();
   }
 }

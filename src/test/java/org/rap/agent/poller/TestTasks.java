@@ -14,7 +14,12 @@ final class TestTasks {
         .put("task_id", taskId)
         .put("repo_url", "https://github.com/opensafely/study")
         .put("commit", "abc123")
-        .put("study", new JsonObject().put("git_repo_url", "https://github.com/opensafely/study").put("commit", "abc123").put("branch", "main"))
+        .put(
+            "study",
+            new JsonObject()
+                .put("git_repo_url", "https://github.com/opensafely/study")
+                .put("commit", "abc123")
+                .put("branch", "main"))
         .put("workspace", "ws")
         .put("action", "generate")
         .put("created_at", 1700000000L)
@@ -66,7 +71,9 @@ final class TestTasks {
         .put("backend", "test")
         .put("type", type)
         .put("definition", definition)
-        .put("attributes", new JsonObject().put("user", "alice").put("project", "p").put("orgs", "o"))
+        .put(
+            "attributes",
+            new JsonObject().put("user", "alice").put("project", "p").put("orgs", "o"))
         .put("created_at", 1700000000L);
   }
 

@@ -68,7 +68,8 @@ class ConfigTest {
     assertEquals(15, c.backend("tpp").maxWorkers());
     assertEquals(6, c.backend("tpp").maxDbWorkers());
     assertEquals(4.0, c.backend("tpp").jobCpuCount());
-    assertEquals(3.0, c.backend("test").jobCpuCount(), "empty counts as unset: DEFAULT_ form applies");
+    assertEquals(
+        3.0, c.backend("test").jobCpuCount(), "empty counts as unset: DEFAULT_ form applies");
     assertEquals("128G", c.backend("tpp").jobMemoryLimit());
     assertEquals(List.of("a", "b"), c.backend("tpp").clientTokens());
     assertEquals("pass", c.backend("test").jobServerToken());
@@ -98,7 +99,8 @@ class ConfigTest {
     AgentConfig.from(s);
     ConfigException e = assertThrows(ConfigException.class, s::throwIfInvalid);
     assertTrue(
-        e.getMessage().contains("BACKEND nope is not valid, allowed backends are: test, tpp, emis, ted"),
+        e.getMessage()
+            .contains("BACKEND nope is not valid, allowed backends are: test, tpp, emis, ted"),
         e.getMessage());
     assertTrue(e.getMessage().contains("CONTROLLER_TASK_API_ENDPOINT is required"));
 
@@ -166,7 +168,13 @@ class ConfigTest {
     Throwable e =
         assertThrows(
             Exception.class,
-            () -> ConfigLoader.load(vertx, Role.CONTROLLER, Optional.of(Path.of("/nonexistent/rap.yaml")), Map.of()).await());
+            () ->
+                ConfigLoader.load(
+                        vertx,
+                        Role.CONTROLLER,
+                        Optional.of(Path.of("/nonexistent/rap.yaml")),
+                        Map.of())
+                    .await());
     assertTrue(e.getMessage().contains("/nonexistent/rap.yaml"), e.getMessage());
   }
 

@@ -1,6 +1,5 @@
 package org.rap.common.git;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -53,7 +52,9 @@ class GitReposTest {
   @BeforeEach
   void setUp() throws Exception {
     study = TestRepos.create(tmp.resolve("src"), "study");
-    first = study.commit("first", Map.of("project.yaml", "version: '1'\n", "analysis/a.py", "print(1)\n"));
+    first =
+        study.commit(
+            "first", Map.of("project.yaml", "version: '1'\n", "analysis/a.py", "print(1)\n"));
     second = study.commit("second", Map.of("project.yaml", "version: '2'\n"));
     head = study.commit("third", Map.of("README.md", "hello\n"));
     repos = new GitRepos(settings(true, Optional.empty()));
@@ -84,7 +85,9 @@ class GitReposTest {
   void readsAFileAtACommitFromALocalPath() throws Exception {
     assertEquals("version: '1'\n", text(repos.readFile(local(), first, "project.yaml")));
     assertEquals("version: '2'\n", text(repos.readFile(local(), second, "project.yaml")));
-    assertTrue(Files.isDirectory(tmp.resolve("workdir/repos/study.git")), "bare cache under WORKDIR/repos");
+    assertTrue(
+        Files.isDirectory(tmp.resolve("workdir/repos/study.git")),
+        "bare cache under WORKDIR/repos");
   }
 
   @Test
@@ -102,7 +105,8 @@ class GitReposTest {
     // the source repository disappears: a second read must be served from the cache alone
     Path moved = tmp.resolve("gone");
     Files.move(study.dir(), moved);
-    assertEquals("version: '2'\n", text(repos.readFile(study.dir().toString(), second, "project.yaml")));
+    assertEquals(
+        "version: '2'\n", text(repos.readFile(study.dir().toString(), second, "project.yaml")));
     repos.checkout(study.dir().toString(), second, tmp.resolve("co"));
     assertEquals(afterFirst, repos.fetchCount());
     Files.move(moved, study.dir());
@@ -118,15 +122,18 @@ class GitReposTest {
   @Test
   void missingFileAndUnknownCommit() throws Exception {
     GitFileNotFoundException missing =
-        assertThrows(GitFileNotFoundException.class, () -> repos.readFile(local(), first, "nope.yaml"));
+        assertThrows(
+            GitFileNotFoundException.class, () -> repos.readFile(local(), first, "nope.yaml"));
     assertEquals("File 'nope.yaml' not found in repository", missing.getMessage());
     // a directory is not a file
     assertThrows(GitFileNotFoundException.class, () -> repos.readFile(local(), first, "analysis"));
     String unknown = "0123456789abcdef0123456789abcdef01234567";
     long before = repos.fetchCount();
-    GitException e = assertThrows(GitException.class, () -> repos.readFile(local(), unknown, "project.yaml"));
+    GitException e =
+        assertThrows(GitException.class, () -> repos.readFile(local(), unknown, "project.yaml"));
     assertEquals("Error fetching commit " + unknown + " from " + local(), e.getMessage());
-    assertEquals(before + 2, repos.fetchCount(), "depth-1 fetch by SHA, then the full-fetch fallback");
+    assertEquals(
+        before + 2, repos.fetchCount(), "depth-1 fetch by SHA, then the full-fetch fallback");
     GitException bad = assertThrows(GitException.class, () -> repos.readFile(local(), "main", "x"));
     assertEquals("Error fetching commit main from " + local(), bad.getMessage());
   }
@@ -149,7 +156,8 @@ class GitReposTest {
     assertEquals("Could not find ref 'v9' in " + local(), unknown.getMessage());
     GitRepoNotReachableException unreachable =
         assertThrows(
-            GitRepoNotReachableException.class, () -> repos.lsRemote(tmp.resolve("nothing-here").toString()));
+            GitRepoNotReachableException.class,
+            () -> repos.lsRemote(tmp.resolve("nothing-here").toString()));
     assertEquals("Could not read from " + tmp.resolve("nothing-here"), unreachable.getMessage());
   }
 
@@ -172,21 +180,28 @@ class GitReposTest {
     assertEquals(1, repos.fetchCount());
 
     RepositoryValidationException notOnBranch =
-        assertThrows(RepositoryValidationException.class, () -> v.validateBranchAndCommit(url, onFeature, "main"));
+        assertThrows(
+            RepositoryValidationException.class,
+            () -> v.validateBranchAndCommit(url, onFeature, "main"));
     assertEquals("Could not find commit on branch 'main': " + onFeature, notOnBranch.getMessage());
     v.validateBranchAndCommit(url, onFeature, "feature");
     v.validateBranchAndCommit(url, first, "feature");
 
     RepositoryValidationException noBranch =
-        assertThrows(RepositoryValidationException.class, () -> v.validateBranchAndCommit(url, head, "nope"));
+        assertThrows(
+            RepositoryValidationException.class,
+            () -> v.validateBranchAndCommit(url, head, "nope"));
     assertEquals("Could not find branch 'nope'", noBranch.getMessage());
     RepositoryValidationException blank =
-        assertThrows(RepositoryValidationException.class, () -> v.validateBranchAndCommit(url, head, ""));
+        assertThrows(
+            RepositoryValidationException.class, () -> v.validateBranchAndCommit(url, head, ""));
     assertEquals("A branch name must be supplied", blank.getMessage());
     String unknown = "0123456789abcdef0123456789abcdef01234567";
     assertEquals(
         "Could not find commit on branch 'main': " + unknown,
-        assertThrows(RepositoryValidationException.class, () -> v.validateBranchAndCommit(url, unknown, "main"))
+        assertThrows(
+                RepositoryValidationException.class,
+                () -> v.validateBranchAndCommit(url, unknown, "main"))
             .getMessage());
   }
 
@@ -215,8 +230,12 @@ class GitReposTest {
   void checkoutWritesFilesExecBitsAndSymlinksAndSkipsSubmodules() throws Exception {
     Path script = study.dir().resolve("run.sh");
     study.commit("files", Map.of("run.sh", "#!/bin/sh\necho hi\n", "deep/dir/data.csv", "a,b\n"));
-    Files.setPosixFilePermissions(script, Set.of(
-        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE));
+    Files.setPosixFilePermissions(
+        script,
+        Set.of(
+            PosixFilePermission.OWNER_READ,
+            PosixFilePermission.OWNER_WRITE,
+            PosixFilePermission.OWNER_EXECUTE));
     Files.createSymbolicLink(study.dir().resolve("link.csv"), Path.of("deep/dir/data.csv"));
     study.git().add().addFilepattern("run.sh").addFilepattern("link.csv").call();
     String sha = study.commit("exec and link", Map.of());
@@ -226,7 +245,9 @@ class GitReposTest {
     repos.checkout(local(), withGitlink, target);
     assertEquals("a,b\n", Files.readString(target.resolve("deep/dir/data.csv")));
     assertTrue(Files.isExecutable(target.resolve("run.sh")));
-    assertFalse(Files.getPosixFilePermissions(target.resolve("deep/dir/data.csv")).contains(PosixFilePermission.OWNER_EXECUTE));
+    assertFalse(
+        Files.getPosixFilePermissions(target.resolve("deep/dir/data.csv"))
+            .contains(PosixFilePermission.OWNER_EXECUTE));
     assertTrue(Files.isSymbolicLink(target.resolve("link.csv")));
     assertEquals(Path.of("deep/dir/data.csv"), Files.readSymbolicLink(target.resolve("link.csv")));
     assertFalse(Files.exists(target.resolve("sub")), "gitlinks are skipped");
@@ -237,21 +258,32 @@ class GitReposTest {
   void checkoutRefusesPathsOutsideTheTarget() throws Exception {
     Path target = tmp.resolve("sandbox/checkout");
     // a tree with an entry named ".."
-    String dotdot = commitTree(root -> {
-      ObjectId inner = tree(root.inserter, Map.of("evil.txt", blob(root.inserter, "evil")));
-      root.formatter.append("..", FileMode.TREE, inner);
-    });
-    GitException e = assertThrows(GitException.class, () -> repos.checkout(local(), dotdot, target));
+    String dotdot =
+        commitTree(
+            root -> {
+              ObjectId inner = tree(root.inserter, Map.of("evil.txt", blob(root.inserter, "evil")));
+              root.formatter.append("..", FileMode.TREE, inner);
+            });
+    GitException e =
+        assertThrows(GitException.class, () -> repos.checkout(local(), dotdot, target));
     assertEquals("Could not checkout commit " + dotdot + " from " + local(), e.getMessage());
-    assertTrue(String.valueOf(e.getCause()).contains("outside the target directory"), String.valueOf(e.getCause()));
+    assertTrue(
+        String.valueOf(e.getCause()).contains("outside the target directory"),
+        String.valueOf(e.getCause()));
     assertFalse(Files.exists(tmp.resolve("sandbox/evil.txt")));
 
     // a symlink to outside followed by a directory of the same name
     Path outside = Files.createDirectories(tmp.resolve("outside"));
-    String viaLink = commitTree(root -> {
-      root.formatter.append("link", FileMode.SYMLINK, blob(root.inserter, outside.toString()));
-      root.formatter.append("link", FileMode.TREE, tree(root.inserter, Map.of("pwned.txt", blob(root.inserter, "x"))));
-    });
+    String viaLink =
+        commitTree(
+            root -> {
+              root.formatter.append(
+                  "link", FileMode.SYMLINK, blob(root.inserter, outside.toString()));
+              root.formatter.append(
+                  "link",
+                  FileMode.TREE,
+                  tree(root.inserter, Map.of("pwned.txt", blob(root.inserter, "x"))));
+            });
     assertThrows(GitException.class, () -> repos.checkout(local(), viaLink, tmp.resolve("co2")));
     assertFalse(Files.exists(outside.resolve("pwned.txt")));
   }
@@ -264,7 +296,8 @@ class GitReposTest {
       List<Future<String>> results = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
         String sha = i % 2 == 0 ? second : head;
-        results.add(pool.submit((Callable<String>) () -> text(repos.readFile(url, sha, "project.yaml"))));
+        results.add(
+            pool.submit((Callable<String>) () -> text(repos.readFile(url, sha, "project.yaml"))));
       }
       for (int i = 0; i < results.size(); i++) {
         assertEquals(i % 2 == 0 ? "version: '2'\n" : "version: '2'\n", results.get(i).get());
@@ -279,8 +312,17 @@ class GitReposTest {
 
   @Test
   void controllerAndAgentInstancesInOneProcessShareTheCacheSafely() throws Exception {
-    GitRepos agent = new GitRepos(new GitSettings(tmp.resolve("workdir/repos"), "github-proxy.example.org",
-        Optional.empty(), "jobrunner-test", List.of("opensafely"), true, 5, Duration.ofMillis(5)));
+    GitRepos agent =
+        new GitRepos(
+            new GitSettings(
+                tmp.resolve("workdir/repos"),
+                "github-proxy.example.org",
+                Optional.empty(),
+                "jobrunner-test",
+                List.of("opensafely"),
+                true,
+                5,
+                Duration.ofMillis(5)));
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
       List<Future<?>> results = new ArrayList<>();
@@ -288,10 +330,13 @@ class GitReposTest {
         GitRepos r = i % 2 == 0 ? repos : agent;
         String sha = i % 4 < 2 ? first : second;
         int n = i;
-        results.add(pool.submit((Callable<Void>) () -> {
-          r.checkout(local(), sha, tmp.resolve("co" + n));
-          return null;
-        }));
+        results.add(
+            pool.submit(
+                (Callable<Void>)
+                    () -> {
+                      r.checkout(local(), sha, tmp.resolve("co" + n));
+                      return null;
+                    }));
       }
       for (Future<?> f : results) {
         f.get();
@@ -308,23 +353,36 @@ class GitReposTest {
     String token = "ghp_S3cretT0kenValue";
     // the proxy is a closed port: every attempt is a (transient) connection failure
     GitRepos withToken =
-        new GitRepos(settings(false, Optional.of(token)).withProxy("127.0.0.1:1", Optional.of(token)));
+        new GitRepos(
+            settings(false, Optional.of(token)).withProxy("127.0.0.1:1", Optional.of(token)));
     List<String> logged = new ArrayList<>();
     Logger logger = Logger.getLogger(GitRepos.class.getName());
-    Handler capture = new Handler() {
-      @Override public void publish(LogRecord r) { logged.add(r.getMessage() + " " + r.getThrown()); }
-      @Override public void flush() {}
-      @Override public void close() {}
-    };
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            logged.add(r.getMessage() + " " + r.getThrown());
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
     logger.addHandler(capture);
     try {
       String url = "https://github.com/opensafely/private-study";
       assertEquals(
           "https://jobrunner-ctrl:" + token + "@127.0.0.1:1/opensafely/private-study",
           withToken.urls().forNetwork(url));
-      GitException e = assertThrows(GitException.class, () -> withToken.readFile(url, first, "project.yaml"));
+      GitException e =
+          assertThrows(GitException.class, () -> withToken.readFile(url, first, "project.yaml"));
       assertEquals(
-          "Network error when fetching commit " + first + " from " + url
+          "Network error when fetching commit "
+              + first
+              + " from "
+              + url
               + "\n(This may work if you try again later)",
           e.getMessage());
       assertEquals(5, withToken.fetchCount(), "5 attempts on a transient network error");
@@ -348,21 +406,37 @@ class GitReposTest {
     String token = "tok123";
     GitSettings s = settings(false, Optional.of(token));
     RemoteUrls ctrl = new RemoteUrls(s);
-    assertEquals("https://jobrunner-ctrl:tok123@github-proxy.example.org/opensafely/x",
+    assertEquals(
+        "https://jobrunner-ctrl:tok123@github-proxy.example.org/opensafely/x",
         ctrl.forNetwork("https://github.com/opensafely/x"));
-    RemoteUrls agent = new RemoteUrls(new GitSettings(s.reposDir(), s.githubProxyDomain(), s.accessToken(),
-        "jobrunner-tpp", s.allowedGithubOrgs(), false, 5, Duration.ZERO));
-    assertEquals("https://jobrunner-tpp:tok123@github-proxy.example.org/opensafely/x",
+    RemoteUrls agent =
+        new RemoteUrls(
+            new GitSettings(
+                s.reposDir(),
+                s.githubProxyDomain(),
+                s.accessToken(),
+                "jobrunner-tpp",
+                s.allowedGithubOrgs(),
+                false,
+                5,
+                Duration.ZERO));
+    assertEquals(
+        "https://jobrunner-tpp:tok123@github-proxy.example.org/opensafely/x",
         agent.forNetwork("https://github.com/opensafely/x"));
     // never to other hosts, never over plain http, never over existing credentials
-    assertEquals("https://example.com/opensafely/x", ctrl.forNetwork("https://example.com/opensafely/x"));
-    assertEquals("http://github.com/opensafely/x", ctrl.forNetwork("http://github.com/opensafely/x"));
-    assertEquals("https://me:pw@github-proxy.example.org/x",
+    assertEquals(
+        "https://example.com/opensafely/x", ctrl.forNetwork("https://example.com/opensafely/x"));
+    assertEquals(
+        "http://github.com/opensafely/x", ctrl.forNetwork("http://github.com/opensafely/x"));
+    assertEquals(
+        "https://me:pw@github-proxy.example.org/x",
         ctrl.forNetwork("https://me:pw@github-proxy.example.org/x"));
     assertEquals("/local/path", ctrl.forNetwork("/local/path"));
     // without a token only the proxy applies
-    assertEquals("https://github-proxy.example.org/opensafely/x",
-        new RemoteUrls(settings(false, Optional.empty())).forNetwork("https://github.com/opensafely/x"));
+    assertEquals(
+        "https://github-proxy.example.org/opensafely/x",
+        new RemoteUrls(settings(false, Optional.empty()))
+            .forNetwork("https://github.com/opensafely/x"));
     assertEquals("fatal: ******** and ********", ctrl.redact("fatal: tok123 and tok123"));
     assertFalse(s.toString().contains(token));
   }
@@ -445,7 +519,8 @@ class GitReposTest {
     }
   }
 
-  private static String commitOnMain(Repository repo, ObjectInserter ins, ObjectId treeId) throws Exception {
+  private static String commitOnMain(Repository repo, ObjectInserter ins, ObjectId treeId)
+      throws Exception {
     CommitBuilder cb = new CommitBuilder();
     cb.setTreeId(treeId);
     cb.setParentId(repo.resolve("refs/heads/main"));

@@ -31,10 +31,22 @@ class GitServiceTest {
   void runsOnTheGitPoolAndReportsKnownErrors() throws Exception {
     try (TestRepos study = TestRepos.create(tmp, "study")) {
       String sha = study.commit("c", Map.of("project.yaml", "version: '4'\n"));
-      GitService git = new GitService(vertx, new GitSettings(tmp.resolve("repos"), "proxy.example.org",
-          Optional.empty(), "jobrunner-ctrl", List.of("opensafely"), true, 1, Duration.ZERO));
+      GitService git =
+          new GitService(
+              vertx,
+              new GitSettings(
+                  tmp.resolve("repos"),
+                  "proxy.example.org",
+                  Optional.empty(),
+                  "jobrunner-ctrl",
+                  List.of("opensafely"),
+                  true,
+                  1,
+                  Duration.ZERO));
       String url = study.dir().toString();
-      assertEquals("version: '4'\n", new String(git.readFile(url, sha, "project.yaml").await(), StandardCharsets.UTF_8));
+      assertEquals(
+          "version: '4'\n",
+          new String(git.readFile(url, sha, "project.yaml").await(), StandardCharsets.UTF_8));
       assertTrue(git.execute(() -> Thread.currentThread().getName()).await().startsWith("rap-git"));
       git.validateRepoAndCommit(url, sha, "main").await();
       assertEquals(sha, git.shaOfRemoteRef(url, "main").await());
@@ -42,10 +54,12 @@ class GitServiceTest {
       git.checkout(url, sha, tmp.resolve("co")).await();
       assertTrue(Files.exists(tmp.resolve("co/project.yaml")));
 
-      Throwable missing = assertThrows(Throwable.class, () -> git.readFile(url, sha, "nope").await());
+      Throwable missing =
+          assertThrows(Throwable.class, () -> git.readFile(url, sha, "nope").await());
       assertInstanceOf(GitFileNotFoundException.class, missing);
-      Throwable branch = assertThrows(Throwable.class,
-          () -> git.validateBranchAndCommit(url, sha, "nope").await());
+      Throwable branch =
+          assertThrows(
+              Throwable.class, () -> git.validateBranchAndCommit(url, sha, "nope").await());
       assertEquals("Could not find branch 'nope'", branch.getMessage());
     }
   }

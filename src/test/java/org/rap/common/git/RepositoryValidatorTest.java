@@ -29,22 +29,26 @@ class RepositoryValidatorTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-    "http://github.com/opensafely/study|Repository URL http://github.com/opensafely/study does not start with https://github.com",
-    "https://gitlab.com/opensafely/study|Repository URL https://gitlab.com/opensafely/study does not start with https://github.com",
-    "https://GitHub.com/opensafely/study|Repository URL https://GitHub.com/opensafely/study does not start with https://github.com",
-    "/tmp/study|Repository URL /tmp/study does not start with https://github.com",
-    "file:///tmp/study|Repository URL file:///tmp/study does not start with https://github.com",
-    "https://github.com/evil/study|Repository https://github.com/evil/study does not belong to one of the following Github organisations: opensafely opensafely-actions",
-    "https://github.com/|Repository https://github.com/ does not belong to one of the following Github organisations: opensafely opensafely-actions",
-    "https://github.com/opensafely|Repository https://github.com/opensafely was not of the expected format: https://github.com/[organisation]/[project-name]",
-    "https://github.com/opensafely/study/tree/main|Repository https://github.com/opensafely/study/tree/main was not of the expected format: https://github.com/[organisation]/[project-name]",
-    "https://github.com/opensafely/study?x=1|Repository https://github.com/opensafely/study?x=1 was not of the expected format: https://github.com/[organisation]/[project-name]",
-    "https://github.com//opensafely/study|Repository https://github.com//opensafely/study was not of the expected format: https://github.com/[organisation]/[project-name]",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "http://github.com/opensafely/study|Repository URL http://github.com/opensafely/study does not start with https://github.com",
+        "https://gitlab.com/opensafely/study|Repository URL https://gitlab.com/opensafely/study does not start with https://github.com",
+        "https://GitHub.com/opensafely/study|Repository URL https://GitHub.com/opensafely/study does not start with https://github.com",
+        "/tmp/study|Repository URL /tmp/study does not start with https://github.com",
+        "file:///tmp/study|Repository URL file:///tmp/study does not start with https://github.com",
+        "https://github.com/evil/study|Repository https://github.com/evil/study does not belong to one of the following Github organisations: opensafely opensafely-actions",
+        "https://github.com/|Repository https://github.com/ does not belong to one of the following Github organisations: opensafely opensafely-actions",
+        "https://github.com/opensafely|Repository https://github.com/opensafely was not of the expected format: https://github.com/[organisation]/[project-name]",
+        "https://github.com/opensafely/study/tree/main|Repository https://github.com/opensafely/study/tree/main was not of the expected format: https://github.com/[organisation]/[project-name]",
+        "https://github.com/opensafely/study?x=1|Repository https://github.com/opensafely/study?x=1 was not of the expected format: https://github.com/[organisation]/[project-name]",
+        "https://github.com//opensafely/study|Repository https://github.com//opensafely/study was not of the expected format: https://github.com/[organisation]/[project-name]",
+      })
   void rejectsWithTheReferenceMessage(String url, String message) {
     RepositoryValidationException e =
-        assertThrows(RepositoryValidationException.class, () -> RepositoryValidator.validateRepoUrl(url, ORGS));
+        assertThrows(
+            RepositoryValidationException.class,
+            () -> RepositoryValidator.validateRepoUrl(url, ORGS));
     assertEquals(message, e.getMessage());
   }
 
@@ -53,8 +57,12 @@ class RepositoryValidatorTest {
     RepositoryValidator.validateRepoUrl("https://github.com/my-org/x", List.of("my-org"));
     assertEquals(
         "Repository https://github.com/opensafely/x does not belong to one of the following Github organisations: my-org",
-        assertThrows(RepositoryValidationException.class,
-            () -> RepositoryValidator.validateRepoUrl("https://github.com/opensafely/x", List.of("my-org"))).getMessage());
+        assertThrows(
+                RepositoryValidationException.class,
+                () ->
+                    RepositoryValidator.validateRepoUrl(
+                        "https://github.com/opensafely/x", List.of("my-org")))
+            .getMessage());
   }
 
   @Test
@@ -62,21 +70,34 @@ class RepositoryValidatorTest {
     try (TestRepos study = TestRepos.create(tmp, "study")) {
       String sha = study.commit("c", Map.of("project.yaml", "x"));
       String path = study.dir().toString();
-      new RepositoryValidator(new GitRepos(settings(true))).validateRepoAndCommit(path, sha, "main");
+      new RepositoryValidator(new GitRepos(settings(true)))
+          .validateRepoAndCommit(path, sha, "main");
       RepositoryValidationException e =
           assertThrows(
               RepositoryValidationException.class,
-              () -> new RepositoryValidator(new GitRepos(settings(false))).validateRepoAndCommit(path, sha, "main"));
-      assertEquals("Repository URL " + path + " does not start with https://github.com", e.getMessage());
+              () ->
+                  new RepositoryValidator(new GitRepos(settings(false)))
+                      .validateRepoAndCommit(path, sha, "main"));
+      assertEquals(
+          "Repository URL " + path + " does not start with https://github.com", e.getMessage());
       // relative paths are never local repositories
       assertThrows(
           RepositoryValidationException.class,
-          () -> new RepositoryValidator(new GitRepos(settings(true))).validateRepoAndCommit("study", sha, "main"));
+          () ->
+              new RepositoryValidator(new GitRepos(settings(true)))
+                  .validateRepoAndCommit("study", sha, "main"));
     }
   }
 
   private GitSettings settings(boolean allowLocal) {
-    return new GitSettings(tmp.resolve("repos"), "proxy.example.org", Optional.empty(), "jobrunner-ctrl",
-        ORGS, allowLocal, 1, Duration.ZERO);
+    return new GitSettings(
+        tmp.resolve("repos"),
+        "proxy.example.org",
+        Optional.empty(),
+        "jobrunner-ctrl",
+        ORGS,
+        allowLocal,
+        1,
+        Duration.ZERO);
   }
 }

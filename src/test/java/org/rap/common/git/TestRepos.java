@@ -15,7 +15,8 @@ import org.eclipse.jgit.revwalk.RevCommit;
 /** Real git repositories for tests: a working repository on branch main, committed with JGit. */
 public final class TestRepos implements AutoCloseable {
   public static final PersonIdent AUTHOR =
-      new PersonIdent("Test", "test@example.com", Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC);
+      new PersonIdent(
+          "Test", "test@example.com", Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC);
 
   private final Path dir;
   private final Git git;
@@ -74,8 +75,11 @@ public final class TestRepos implements AutoCloseable {
   }
 
   public void lightweightTag(String name, String sha) throws Exception {
-    git.tag().setName(name).setAnnotated(false).setObjectId(git.getRepository().parseCommit(
-        ObjectId.fromString(sha))).call();
+    git.tag()
+        .setName(name)
+        .setAnnotated(false)
+        .setObjectId(git.getRepository().parseCommit(ObjectId.fromString(sha)))
+        .call();
   }
 
   public void annotatedTag(String name, String sha) throws Exception {
@@ -92,8 +96,13 @@ public final class TestRepos implements AutoCloseable {
   /** A bare clone next to this repository, as a {@code file://} URL. */
   public String bareCloneUrl(Path parent, String name) throws Exception {
     Path bare = parent.resolve(name + ".git");
-    Git.cloneRepository().setURI(dir.toUri().toString()).setDirectory(bare.toFile()).setBare(true)
-        .setCloneAllBranches(true).call().close();
+    Git.cloneRepository()
+        .setURI(dir.toUri().toString())
+        .setDirectory(bare.toFile())
+        .setBare(true)
+        .setCloneAllBranches(true)
+        .call()
+        .close();
     return bare.toUri().toString();
   }
 

@@ -13,11 +13,30 @@ class ModelTest {
   void statusCodesKeepTheReferenceOrderAndValues() {
     assertEquals(
         List.of(
-            "created", "initiated", "paused", "waiting_db_maintenance", "waiting_on_dependencies",
-            "waiting_on_workers", "waiting_on_db_workers", "waiting_on_reboot", "waiting_on_new_task",
-            "preparing", "prepared", "executing", "executed", "finalizing", "finalized", "succeeded",
-            "dependency_failed", "nonzero_exit", "cancelled_by_user", "unmatched_patterns",
-            "internal_error", "killed_by_admin", "stale_codelists", "job_error"),
+            "created",
+            "initiated",
+            "paused",
+            "waiting_db_maintenance",
+            "waiting_on_dependencies",
+            "waiting_on_workers",
+            "waiting_on_db_workers",
+            "waiting_on_reboot",
+            "waiting_on_new_task",
+            "preparing",
+            "prepared",
+            "executing",
+            "executed",
+            "finalizing",
+            "finalized",
+            "succeeded",
+            "dependency_failed",
+            "nonzero_exit",
+            "cancelled_by_user",
+            "unmatched_patterns",
+            "internal_error",
+            "killed_by_admin",
+            "stale_codelists",
+            "job_error"),
         Arrays.stream(StatusCode.values()).map(StatusCode::value).toList());
     assertEquals(9, StatusCode.finalCodes().size());
     assertTrue(StatusCode.WAITING_ON_NEW_TASK.isReset());
@@ -37,7 +56,9 @@ class ModelTest {
     assertEquals("mzxw6ytboi", JobIds.base32("foobar".getBytes()).substring(0, 10));
     assertEquals("job-001", JobIds.runJobTaskId("job", 1));
     assertEquals("job-001-cancel", JobIds.cancelTaskId("job-001"));
-    assertTrue(JobIds.scheduledTaskId(TaskType.DBSTATUS).matches("dbstatus-\\d{4}-\\d{2}-\\d{2}-[0-9a-f]{20}"));
+    assertTrue(
+        JobIds.scheduledTaskId(TaskType.DBSTATUS)
+            .matches("dbstatus-\\d{4}-\\d{2}-\\d{2}-[0-9a-f]{20}"));
     assertTrue(JobIds.newRapId().matches("[a-z2-7]{16}"));
   }
 
@@ -52,7 +73,8 @@ class ModelTest {
 
   @Test
   void slugs() {
-    assertEquals("my-workspace-generate_dataset-abc", Slugs.slugify("my workspace-generate_dataset-abc"));
+    assertEquals(
+        "my-workspace-generate_dataset-abc", Slugs.slugify("my workspace-generate_dataset-abc"));
     assertEquals("ws-act-id", Slugs.slugify("WS-Act-ID"));
   }
 }

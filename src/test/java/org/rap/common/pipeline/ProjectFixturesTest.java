@@ -21,8 +21,8 @@ import org.rap.testing.TestResources;
 
 /**
  * Every project.yaml fixture in {@code src/test/resources/project-yaml} (including the real-world
- * corpus) against the reference's recorded outcome: verdict, message text, warnings and the
- * parsed properties of valid files.
+ * corpus) against the reference's recorded outcome: verdict, message text, warnings and the parsed
+ * properties of valid files.
  */
 class ProjectFixturesTest {
   static Path fixturesDir() {
@@ -67,8 +67,12 @@ class ProjectFixturesTest {
       return new Result(
           true,
           same,
-          same ? null : "message differs:\n--- expected\n" + exp.getString("message")
-              + "\n--- actual\n" + e.getMessage());
+          same
+              ? null
+              : "message differs:\n--- expected\n"
+                  + exp.getString("message")
+                  + "\n--- actual\n"
+                  + e.getMessage());
     }
     if (!expectValid) {
       return new Result(false, false, "expected invalid: " + exp.getString("message"));
@@ -88,7 +92,10 @@ class ProjectFixturesTest {
         exp.getInteger("expectations_population_size"),
         p.expectationsPopulationSize());
     JsonObject actions = exp.getJsonObject("actions");
-    compare(diffs, "action names", new ArrayList<>(actions.fieldNames()),
+    compare(
+        diffs,
+        "action names",
+        new ArrayList<>(actions.fieldNames()),
         new ArrayList<>(p.actions().keySet()));
     for (String name : actions.fieldNames()) {
       JsonObject ea = actions.getJsonObject(name);
@@ -101,10 +108,13 @@ class ProjectFixturesTest {
       compare(diffs, name + ".run_name", ea.getString("run_name"), a.imageName());
       compare(diffs, name + ".run_version", ea.getString("run_version"), a.imageVersion());
       compare(diffs, name + ".needs", ea.getJsonArray("needs").getList(), a.needs());
-      compare(diffs, name + ".is_database_action", ea.getBoolean("is_database_action"),
+      compare(
+          diffs,
+          name + ".is_database_action",
+          ea.getBoolean("is_database_action"),
           a.databaseAction());
-      compare(diffs, name + ".outputs", ea.getJsonObject("outputs").getMap(),
-          (Map<?, ?>) a.outputs());
+      compare(
+          diffs, name + ".outputs", ea.getJsonObject("outputs").getMap(), (Map<?, ?>) a.outputs());
     }
     boolean ok = diffs.isEmpty();
     return new Result(true, ok, ok ? null : String.join("\n", diffs));

@@ -14,8 +14,8 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.Size;
 
 /**
- * Whatever the input, the parser either returns a pipeline or raises a ProjectValidationError
- * with a non-empty message; no other exception escapes.
+ * Whatever the input, the parser either returns a pipeline or raises a ProjectValidationError with
+ * a non-empty message; no other exception escapes.
  */
 class ProjectParserPropertiesTest {
   private static final String BASE =
@@ -46,14 +46,76 @@ class ProjectParserPropertiesTest {
 
   private static final List<String> TOKENS =
       List.of(
-          "version", "actions", "expectations", "population_size", "run", "outputs", "needs",
-          "config", "dummy_data_file", "highly_sensitive", "moderately_sensitive",
-          "minimally_sensitive", "run_all", "ehrql:v1", "python:latest", "cohortextractor:v1",
-          "generate-dataset", "generate_cohort", "--output", "--output=", "output/a.csv", "*.csv",
-          "metadata/", "..", "//", "5", "4.0", "'3.0'", "~", "null", "yes", "0x1F", ".inf",
-          ": ", ":", "- ", "-", "\n", "\n  ", "\n    ", "\n      ", " ", "\t", "[", "]", "{", "}",
-          ",", "'", "\"", "#", "&a ", "*a", "!!str ", "!tag ", "|", ">", "? ", "<<: ", "%YAML 1.2",
-          "---", "...", "\\", "@", "`", "\u00e9", "\ud83d\ude00", "\u0000", "\u0085", "\ufeff",
+          "version",
+          "actions",
+          "expectations",
+          "population_size",
+          "run",
+          "outputs",
+          "needs",
+          "config",
+          "dummy_data_file",
+          "highly_sensitive",
+          "moderately_sensitive",
+          "minimally_sensitive",
+          "run_all",
+          "ehrql:v1",
+          "python:latest",
+          "cohortextractor:v1",
+          "generate-dataset",
+          "generate_cohort",
+          "--output",
+          "--output=",
+          "output/a.csv",
+          "*.csv",
+          "metadata/",
+          "..",
+          "//",
+          "5",
+          "4.0",
+          "'3.0'",
+          "~",
+          "null",
+          "yes",
+          "0x1F",
+          ".inf",
+          ": ",
+          ":",
+          "- ",
+          "-",
+          "\n",
+          "\n  ",
+          "\n    ",
+          "\n      ",
+          " ",
+          "\t",
+          "[",
+          "]",
+          "{",
+          "}",
+          ",",
+          "'",
+          "\"",
+          "#",
+          "&a ",
+          "*a",
+          "!!str ",
+          "!tag ",
+          "|",
+          ">",
+          "? ",
+          "<<: ",
+          "%YAML 1.2",
+          "---",
+          "...",
+          "\\",
+          "@",
+          "`",
+          "\u00e9",
+          "\ud83d\ude00",
+          "\u0000",
+          "\u0085",
+          "\ufeff",
           "\r\n");
 
   @Provide
@@ -70,7 +132,9 @@ class ProjectParserPropertiesTest {
         .flatMap(
             n ->
                 Combinators.combine(
-                        pos.list().ofSize(n), insert.list().ofSize(n), Arbitraries.integers().between(0, 3).list().ofSize(n))
+                        pos.list().ofSize(n),
+                        insert.list().ofSize(n),
+                        Arbitraries.integers().between(0, 3).list().ofSize(n))
                     .as(
                         (positions, inserts, deletes) -> {
                           StringBuilder sb = new StringBuilder(BASE);

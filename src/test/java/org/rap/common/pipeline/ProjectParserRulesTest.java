@@ -74,14 +74,25 @@ class ProjectParserRulesTest {
   @ParameterizedTest
   @ValueSource(strings = {"asdf", "[1]", "{a: 1}", "'latest'", "2020-01-01", "yes"})
   void versionNotANumber(String version) {
-    assertInvalid("version: " + version + "\nactions: {}\n", "`version` must be a number between 1 and 5");
+    assertInvalid(
+        "version: " + version + "\nactions: {}\n", "`version` must be a number between 1 and 5");
   }
 
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
-      value = {"4|4.0", "'4.0'|4.0", "4.5|4.5", "0|0.0", "true|1.0", "'5.0'|5.0", "' 2 '|2.0",
-          "1_0e-1|1.0", "0x1|1.0", "010|10.0"})
+      value = {
+        "4|4.0",
+        "'4.0'|4.0",
+        "4.5|4.5",
+        "0|0.0",
+        "true|1.0",
+        "'5.0'|5.0",
+        "' 2 '|2.0",
+        "1_0e-1|1.0",
+        "0x1|1.0",
+        "010|10.0"
+      })
   void versionIsConvertedLikePythonFloat(String version, String printed) {
     String yaml = "version: " + version + "\nactions: {}\n";
     if (printed.equals("10.0")) {
@@ -92,8 +103,10 @@ class ProjectParserRulesTest {
     assertEquals(Double.parseDouble(printed), p.version());
     if (!printed.equals("5.0")) {
       assertEquals(
-          List.of("ProjectWarning: Your project file is using an old version (" + printed
-              + "); consider updating to version 5"),
+          List.of(
+              "ProjectWarning: Your project file is using an old version ("
+                  + printed
+                  + "); consider updating to version 5"),
           p.warnings());
     } else {
       assertTrue(p.warnings().isEmpty());
@@ -131,7 +144,8 @@ class ProjectParserRulesTest {
   @Test
   void nonStringNeedsEntry() {
     assertInvalid(
-        project("5", "run: python:v2 x.py\nneeds: [1]\noutputs:\n  highly_sensitive:\n    o: o.csv"),
+        project(
+            "5", "run: python:v2 x.py\nneeds: [1]\noutputs:\n  highly_sensitive:\n    o: o.csv"),
         "`needs` section for action a must be a list of action names");
   }
 
@@ -199,8 +213,7 @@ class ProjectParserRulesTest {
 
   @Test
   void missingRunThenMissingOutputs() {
-    assertInvalid(
-        project("5", "outputs: {}"), "Action a must contain a configuration for 'run'");
+    assertInvalid(project("5", "outputs: {}"), "Action a must contain a configuration for 'run'");
     assertInvalid(
         project("5", "foo: 1\nrun: x"), "Action a must contain a configuration for 'outputs'");
   }
@@ -262,7 +275,9 @@ class ProjectParserRulesTest {
   @Test
   void unknownOutputKeys() {
     assertInvalid(
-        project("5", "run: python:v2 x\noutputs: {highly sensitive: {o: o.csv}, moderately_sensitive: {p: p.csv}}"),
+        project(
+            "5",
+            "run: python:v2 x\noutputs: {highly sensitive: {o: o.csv}, moderately_sensitive: {p: p.csv}}"),
         "Unexpected parameters (highly sensitive) in `outputs` section for action a");
   }
 
@@ -293,7 +308,16 @@ class ProjectParserRulesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"test", "test:", "test:v", "test:other", "test:vnotdigits", "test:v1x1", "test:pre"})
+  @ValueSource(
+      strings = {
+        "test",
+        "test:",
+        "test:v",
+        "test:other",
+        "test:vnotdigits",
+        "test:v1x1",
+        "test:pre"
+      })
   void imageVersionRejected(String image) {
     assertInvalid(
         simple("4", "'" + image + " x'", "highly_sensitive", "o.csv"),
@@ -301,7 +325,15 @@ class ProjectParserRulesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"test:v1", "test:v1.2.3", "test:dev", "test:latest", "test:v1-pre", "test:v1.2-pre"})
+  @ValueSource(
+      strings = {
+        "test:v1",
+        "test:v1.2.3",
+        "test:dev",
+        "test:latest",
+        "test:v1-pre",
+        "test:v1.2-pre"
+      })
   void imageVersionAccepted(String image) {
     Action a = valid(simple("4", image + " x", "highly_sensitive", "o.csv")).action("a");
     assertEquals("test", a.imageName());
@@ -326,21 +358,23 @@ class ProjectParserRulesTest {
 
   @Test
   void generateCohortInOneDirectoryUnlessOutputDirIsGiven() {
-    String body =
-        "outputs: {highly_sensitive: {c: output/input.csv, d: other/x.csv}}";
+    String body = "outputs: {highly_sensitive: {c: output/input.csv, d: other/x.csv}}";
     assertInvalid(
         "version: 3\nexpectations: {population_size: 10}\nactions:\n  a:\n    run: cohortextractor:latest generate_cohort\n    "
-            + body + "\n",
+            + body
+            + "\n",
         "generate_cohort command should produce output in only one directory, found 2:\n - output/\n - other/");
     valid(
         "version: 3\nexpectations: {population_size: 10}\nactions:\n  a:\n    run: cohortextractor:latest generate_cohort --output-dir=output\n    "
-            + body + "\n");
+            + body
+            + "\n");
   }
 
   @Test
   void generateDatasetOutputsMustBeHighlySensitive() {
     assertInvalid(
-        simple("5", "ehrql:v1 generate-dataset x.py --output o.csv", "moderately_sensitive", "o.csv"),
+        simple(
+            "5", "ehrql:v1 generate-dataset x.py --output o.csv", "moderately_sensitive", "o.csv"),
         "`a` action uses `generate-dataset` and so all outputs must be labelled `highly_sensitive`");
   }
 
@@ -356,10 +390,24 @@ class ProjectParserRulesTest {
 
   @Test
   void generateDatasetOutputMustMatchTheSpec() {
-    valid(simple("5", "ehrql:v1 generate-dataset x.py --output=output/d.csv", "highly_sensitive", "output/d.csv"));
-    valid(simple("5", "ehrql:v1 generate-dataset x.py --output outputs:arrow", "highly_sensitive", "outputs/*.arrow"));
+    valid(
+        simple(
+            "5",
+            "ehrql:v1 generate-dataset x.py --output=output/d.csv",
+            "highly_sensitive",
+            "output/d.csv"));
+    valid(
+        simple(
+            "5",
+            "ehrql:v1 generate-dataset x.py --output outputs:arrow",
+            "highly_sensitive",
+            "outputs/*.arrow"));
     assertInvalid(
-        simple("5", "ehrql:v1 generate-dataset x.py --output outputs:arrow", "highly_sensitive", "outputs.arrow"),
+        simple(
+            "5",
+            "ehrql:v1 generate-dataset x.py --output outputs:arrow",
+            "highly_sensitive",
+            "outputs.arrow"),
         "output specification must match the `--output` argument in the `run` command\n"
             + "              got: outputs.arrow\n"
             + "but was expecting: outputs/:arrow");
@@ -448,8 +496,12 @@ class ProjectParserRulesTest {
     assertInvalid(
         "version: 3\nexpectations: {population_size: lots}\n" + action,
         "Project expectations population size must be a number");
-    assertEquals(1000, valid("version: 2\nexpectations: garbage\n" + action).expectationsPopulationSize());
-    assertEquals(25, valid("version: 3\nexpectations: {population_size: '25'}\n" + action).expectationsPopulationSize());
+    assertEquals(
+        1000, valid("version: 2\nexpectations: garbage\n" + action).expectationsPopulationSize());
+    assertEquals(
+        25,
+        valid("version: 3\nexpectations: {population_size: '25'}\n" + action)
+            .expectationsPopulationSize());
     assertNull(valid("version: 5\n" + action).expectationsPopulationSize());
   }
 
@@ -488,13 +540,23 @@ class ProjectParserRulesTest {
     String shown = pattern.replace("//", "/");
     assertInvalid(
         simple("5", "python:v2 x", "moderately_sensitive", pattern),
-        "Output path " + pattern + " is invalid: " + shown
+        "Output path "
+            + pattern
+            + " is invalid: "
+            + shown
             + " is not an allowed file type for moderately_sensitive outputs");
     valid(simple("5", "python:v2 x", "highly_sensitive", pattern.replace("//", "/")));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"foo/bar/*.txt", "output/*/a.csv", "output/a*b.csv", "metadata.csv", "metadatax/a.csv"})
+  @ValueSource(
+      strings = {
+        "foo/bar/*.txt",
+        "output/*/a.csv",
+        "output/a*b.csv",
+        "metadata.csv",
+        "metadatax/a.csv"
+      })
   void acceptedOutputPaths(String pattern) {
     valid(simple("5", "python:v2 x", "moderately_sensitive", pattern));
   }
@@ -534,7 +596,8 @@ class ProjectParserRulesTest {
     String nested =
         message("version: 5\nactions:\n  a:\n    needs: [x]\n    run: r\n    needs: [y]\n");
     assertTrue(
-        nested.contains("found duplicate key \"needs\" with value \"['y']\" (original value: \"['x']\")"),
+        nested.contains(
+            "found duplicate key \"needs\" with value \"['y']\" (original value: \"['x']\")"),
         nested);
     String actions = message("version: 5\nactions:\n  a: {run: x}\n  a: {run: y}\n");
     assertTrue(
@@ -556,7 +619,8 @@ class ProjectParserRulesTest {
 
   @Test
   void tabsWhereTheReferenceRejectsThem() {
-    String base = "version: 5\nactions:\n  a:\n    run: python:v2 x\n    outputs: {highly_sensitive: {o: o.csv}}\n";
+    String base =
+        "version: 5\nactions:\n  a:\n    run: python:v2 x\n    outputs: {highly_sensitive: {o: o.csv}}\n";
     // rejected by both of the reference's YAML parsers: after ':' in block context, blank lines
     assertEquals(
         "while scanning for the next token\n"
@@ -607,7 +671,8 @@ class ProjectParserRulesTest {
     assertTrue(ProjectParser.isDatabaseAction(List.of("sqlrunner:v1")));
     assertTrue(ProjectParser.isDatabaseAction(List.of("sqlrunner:v1", "anything")));
     assertTrue(ProjectParser.isDatabaseAction(List.of("cohortextractor:v1", "generate_cohort")));
-    assertTrue(ProjectParser.isDatabaseAction(List.of("cohortextractor:v1", "generate_codelist_report")));
+    assertTrue(
+        ProjectParser.isDatabaseAction(List.of("cohortextractor:v1", "generate_codelist_report")));
     assertTrue(ProjectParser.isDatabaseAction(List.of("databuilder:v0", "generate-dataset")));
     assertFalse(ProjectParser.isDatabaseAction(List.of("cohortextractor:v1", "generate_measures")));
     assertFalse(ProjectParser.isDatabaseAction(List.of("python:v2", "generate-dataset")));
@@ -650,15 +715,21 @@ class ProjectParserRulesTest {
         "{\"files\": [\"qu'ote.csv\", \"caf\\u00e9\"], \"n\": 1, \"f\": 1e+20, \"g\": 0.5, \"t\": true,"
             + " \"z\": null, \"1\": \"one\", \"nested\": {\"a\": [], \"b\": {}}}",
         a.configJson());
-    assertNull(valid(simple("5", "python:v2 x", "highly_sensitive", "o.csv")).action("a").configJson());
+    assertNull(
+        valid(simple("5", "python:v2 x", "highly_sensitive", "o.csv")).action("a").configJson());
   }
 
   static String aliasBomb(int levels) {
     StringBuilder sb = new StringBuilder("  l0: &l0 [x, x, x, x, x, x, x, x, x]\n");
     for (int i = 1; i <= levels; i++) {
       String prev = "*l" + (i - 1);
-      sb.append("  l").append(i).append(": &l").append(i).append(" [")
-          .append(String.join(", ", Collections.nCopies(9, prev))).append("]\n");
+      sb.append("  l")
+          .append(i)
+          .append(": &l")
+          .append(i)
+          .append(" [")
+          .append(String.join(", ", Collections.nCopies(9, prev)))
+          .append("]\n");
     }
     return sb.toString();
   }

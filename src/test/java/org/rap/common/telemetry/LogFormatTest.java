@@ -29,11 +29,19 @@ class LogFormatTest {
   void textLineHasUtcTimeThreadLevelMessageAndTags() {
     String line =
         new LogFormat(false)
-            .format(record("Job abc (act): executing: Executing job", LogTags.of("status", "executing", "workspace", "my ws", "action", "act", "id", "abc"), null));
+            .format(
+                record(
+                    "Job abc (act): executing: Executing job",
+                    LogTags.of(
+                        "status", "executing", "workspace", "my ws", "action", "act", "id", "abc"),
+                    null));
     String thread = Thread.currentThread().getName();
     assertEquals(
-        "2026-11-22 06:30:01.234Z " + thread + " INFO StatusBook: Job abc (act): executing: Executing job"
-            + " status=executing workspace=\"my ws\" action=act id=abc" + System.lineSeparator(),
+        "2026-11-22 06:30:01.234Z "
+            + thread
+            + " INFO StatusBook: Job abc (act): executing: Executing job"
+            + " status=executing workspace=\"my ws\" action=act id=abc"
+            + System.lineSeparator(),
         line);
   }
 
@@ -41,7 +49,11 @@ class LogFormatTest {
   void jsonLineCarriesTheTagsAsFields() {
     String line =
         new LogFormat(true)
-            .format(record("State change", LogTags.of("task", "t-001", "task_type", "runjob"), new IllegalStateException("boom")));
+            .format(
+                record(
+                    "State change",
+                    LogTags.of("task", "t-001", "task_type", "runjob"),
+                    new IllegalStateException("boom")));
     assertTrue(line.endsWith(System.lineSeparator()));
     assertEquals(1, line.lines().count(), "one line per event, even with a stack trace");
     JsonObject o = new JsonObject(line.strip());
@@ -74,9 +86,22 @@ class LogFormatTest {
         "leak: client-token-one client-token-two job-server-token-3 task-api-token-4 ghp_repotoken5 "
             + "honeycomb-key-6 db-password-7 backend test";
     for (LogFormat f : new LogFormat[] {text, json}) {
-      String line = f.format(record(message, LogTags.of("id", "task-api-token-4"), new RuntimeException("ghp_repotoken5")));
+      String line =
+          f.format(
+              record(
+                  message,
+                  LogTags.of("id", "task-api-token-4"),
+                  new RuntimeException("ghp_repotoken5")));
       for (String secret :
-          new String[] {"client-token-one", "client-token-two", "job-server-token-3", "task-api-token-4", "ghp_repotoken5", "honeycomb-key-6", "db-password-7"}) {
+          new String[] {
+            "client-token-one",
+            "client-token-two",
+            "job-server-token-3",
+            "task-api-token-4",
+            "ghp_repotoken5",
+            "honeycomb-key-6",
+            "db-password-7"
+          }) {
         assertFalse(line.contains(secret), secret + " in " + line);
       }
       assertTrue(line.contains(LogFormat.MASK));

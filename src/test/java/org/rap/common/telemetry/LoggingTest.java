@@ -15,7 +15,9 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.rap.common.config.Settings;
 
-/** What the service runner installs: format and level from the settings, secrets masked on stderr. */
+/**
+ * What the service runner installs: format and level from the settings, secrets masked on stderr.
+ */
 class LoggingTest {
   private static String capture(Settings settings, Runnable logs) throws Exception {
     PrintStream original = System.err;
@@ -49,7 +51,8 @@ class LoggingTest {
             settings,
             () -> {
               log.info("not shown at WARNING");
-              LogTags.of("id", "job1").log(log, Level.WARNING, "presented abcdef-client-token and agent-token-123456");
+              LogTags.of("id", "job1")
+                  .log(log, Level.WARNING, "presented abcdef-client-token and agent-token-123456");
             });
     assertFalse(out.contains("not shown"), out);
     assertFalse(out.contains("abcdef-client-token"), out);
@@ -71,6 +74,9 @@ class LoggingTest {
             });
     assertTrue(out.contains("rap debug line"), out);
     assertFalse(out.contains("library debug line"), out);
-    assertTrue(out.matches("(?s)\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\S+ DEBUG Y: rap debug line\\R"), out);
+    assertTrue(
+        out.matches(
+            "(?s)\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\S+ DEBUG Y: rap debug line\\R"),
+        out);
   }
 }

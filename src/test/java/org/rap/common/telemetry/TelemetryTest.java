@@ -29,18 +29,50 @@ import org.rap.testing.OtlpCollector;
 class TelemetryTest {
 
   private static Job at(Job j, State state, StatusCode code, long tsNs) {
-    return j.withStatus(state, code, code.value() + " message", tsNs / 1_000_000_000L, j.startedAt(), j.completedAt(), tsNs);
+    return j.withStatus(
+        state,
+        code,
+        code.value() + " message",
+        tsNs / 1_000_000_000L,
+        j.startedAt(),
+        j.completedAt(),
+        tsNs);
   }
 
   private static Job newJob(String traceparent) {
     long created = 1_700_000_000L;
     Job j = Jobs.pending("rap1", "generate", "test", "ws", created);
     return new Job(
-        j.id(), j.rapId(), State.PENDING, j.repoUrl(), j.commit(), j.workspace(), j.databaseName(), j.action(),
-        j.actionRepoUrl(), j.actionCommit(), j.requiresOutputsFrom(), j.waitForJobIds(), j.runCommand(),
-        j.outputSpec(), "Created", StatusCode.CREATED, false, created, created, null, null,
-        Map.of("traceparent", traceparent), created * 1_000_000_000L, false, "test", "main", "alice", "proj",
-        List.of("org1", "org2"), Map.of("dataset_permissions", List.of("a", "b")));
+        j.id(),
+        j.rapId(),
+        State.PENDING,
+        j.repoUrl(),
+        j.commit(),
+        j.workspace(),
+        j.databaseName(),
+        j.action(),
+        j.actionRepoUrl(),
+        j.actionCommit(),
+        j.requiresOutputsFrom(),
+        j.waitForJobIds(),
+        j.runCommand(),
+        j.outputSpec(),
+        "Created",
+        StatusCode.CREATED,
+        false,
+        created,
+        created,
+        null,
+        null,
+        Map.of("traceparent", traceparent),
+        created * 1_000_000_000L,
+        false,
+        "test",
+        "main",
+        "alice",
+        "proj",
+        List.of("org1", "org2"),
+        Map.of("dataset_permissions", List.of("a", "b")));
   }
 
   private static void await(Supplier<Boolean> done) throws InterruptedException {
@@ -105,7 +137,8 @@ class TelemetryTest {
       assertEquals("rap1", createdSpan.attributes().get("job.request"));
       assertEquals("org1,org2", createdSpan.attributes().get("job.orgs"));
       assertEquals("a,b", createdSpan.attributes().get("job.analysis_scope.dataset_permissions"));
-      assertEquals(created.createdAt() * 1_000_000_000L, createdSpan.attributes().get("job.created_at"));
+      assertEquals(
+          created.createdAt() * 1_000_000_000L, createdSpan.attributes().get("job.created_at"));
       OtlpCollector.Span fin = spans.get(3);
       assertEquals(Boolean.TRUE, fin.attributes().get("job.succeeded"));
       assertEquals(1_000_000_000L, fin.endNs() - fin.startNs());
@@ -113,7 +146,8 @@ class TelemetryTest {
       assertEquals("sha256:abc", job.attributes().get("job.image_id"));
       assertEquals("done", job.attributes().get("job.executor_message"));
       for (OtlpCollector.Span s : spans) {
-        assertFalse(s.attributes().toString().contains("output/"), "no output names or patterns on spans");
+        assertFalse(
+            s.attributes().toString().contains("output/"), "no output names or patterns on spans");
       }
       assertEquals("rap-controller", job.resource().get("service.name"));
       assertEquals("test", job.resource().get("service.namespace"));
@@ -130,14 +164,22 @@ class TelemetryTest {
         Telemetry t =
             Telemetry.create(
                 new TelemetryConfig(
-                    "jobrunner", "controller", "test", "v1", Optional.of(collector.endpoint()), Map.of(), false,
+                    "jobrunner",
+                    "controller",
+                    "test",
+                    "v1",
+                    Optional.of(collector.endpoint()),
+                    Map.of(),
+                    false,
                     Duration.ofSeconds(30)))) {
       Job created = newJob("00-" + trace + "-" + root + "-01");
       long t0 = created.statusCodeUpdatedAt();
       Job failed = at(created, State.FAILED, StatusCode.INTERNAL_ERROR, t0 + 1_000_000_000L);
       t.jobTraces().statusChanged(created, failed);
       Job other = newJob("00-" + "1".repeat(32) + "-" + "2".repeat(16) + "-01");
-      t.jobTraces().statusChanged(other, at(other, State.FAILED, StatusCode.NONZERO_EXIT, t0 + 1_000_000_000L));
+      t.jobTraces()
+          .statusChanged(
+              other, at(other, State.FAILED, StatusCode.NONZERO_EXIT, t0 + 1_000_000_000L));
       t.flush();
       await(() -> collector.spans().size() >= 6);
       Map<String, Integer> status = new HashMap<>();
@@ -156,13 +198,22 @@ class TelemetryTest {
 
   @Test
   void withoutOtelSettingsTracingIsANoOp() {
-    try (Telemetry t = Telemetry.create(TelemetryConfig.from(Settings.of(Map.of("BACKEND", "test")), "agent"))) {
+    try (Telemetry t =
+        Telemetry.create(TelemetryConfig.from(Settings.of(Map.of("BACKEND", "test")), "agent"))) {
       assertFalse(t.tracing());
       Job created = newJob("00-" + "3".repeat(32) + "-" + "4".repeat(16) + "-01");
-      t.jobTraces().statusChanged(created, at(created, State.SUCCEEDED, StatusCode.SUCCEEDED, created.statusCodeUpdatedAt() + 1));
+      t.jobTraces()
+          .statusChanged(
+              created,
+              at(
+                  created,
+                  State.SUCCEEDED,
+                  StatusCode.SUCCEEDED,
+                  created.statusCodeUpdatedAt() + 1));
     }
     TelemetryConfig headersOnly =
-        TelemetryConfig.from(Settings.of(Map.of("OTEL_EXPORTER_OTLP_HEADERS", "x-honeycomb-team=abc")), "agent");
+        TelemetryConfig.from(
+            Settings.of(Map.of("OTEL_EXPORTER_OTLP_HEADERS", "x-honeycomb-team=abc")), "agent");
     assertEquals(Optional.of("https://api.honeycomb.io/v1/traces"), headersOnly.tracesUrl());
     assertEquals(Map.of("x-honeycomb-team", "abc"), headersOnly.otlpHeaders());
   }
@@ -172,7 +223,9 @@ class TelemetryTest {
     Settings s = Settings.of(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"));
     TelemetryConfig.from(s, "agent");
     RuntimeException e = Assertions.assertThrows(RuntimeException.class, s::throwIfInvalid);
-    assertTrue(e.getMessage().contains("OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL"),
+        e.getMessage());
   }
 
   @Test
@@ -183,7 +236,8 @@ class TelemetryTest {
         Router router = Router.router(vertx);
         router.get("/metrics").handler(t.scrapeHandler());
         router.get("/items/:id").handler(rc -> rc.response().end("ok"));
-        HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
+        HttpServer server =
+            vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
         WebClient web = WebClient.create(vertx);
         int port = server.actualPort();
         for (String id : List.of("secret-a", "secret-b", "secret-c")) {
@@ -193,8 +247,12 @@ class TelemetryTest {
         String first = web.get(port, "127.0.0.1", "/metrics").send().await().bodyAsString();
         String second = web.get(port, "127.0.0.1", "/metrics").send().await().bodyAsString();
         String line =
-            second.lines()
-                .filter(l -> l.startsWith("vertx_http_server_requests_total") && l.contains("route=\"/items/:id\""))
+            second
+                .lines()
+                .filter(
+                    l ->
+                        l.startsWith("vertx_http_server_requests_total")
+                            && l.contains("route=\"/items/:id\""))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError(second));
         assertTrue(line.contains("code=\"200\""), line);

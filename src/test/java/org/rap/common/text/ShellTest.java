@@ -20,15 +20,24 @@ class ShellTest {
 
   @Test
   void unbalancedQuotesFail() {
-    assertEquals("No closing quotation", assertThrows(Shell.SplitException.class, () -> Shell.split("a 'b")).getMessage());
-    assertEquals("No closing quotation", assertThrows(Shell.SplitException.class, () -> Shell.split("a \"b")).getMessage());
-    assertEquals("No escaped character", assertThrows(Shell.SplitException.class, () -> Shell.split("a \\")).getMessage());
+    assertEquals(
+        "No closing quotation",
+        assertThrows(Shell.SplitException.class, () -> Shell.split("a 'b")).getMessage());
+    assertEquals(
+        "No closing quotation",
+        assertThrows(Shell.SplitException.class, () -> Shell.split("a \"b")).getMessage());
+    assertEquals(
+        "No escaped character",
+        assertThrows(Shell.SplitException.class, () -> Shell.split("a \\")).getMessage());
   }
 
   @Test
   void quotesLikeShlexJoin() {
-    assertEquals("python:v2 analysis/x.py --output=out.csv", Shell.join(List.of("python:v2", "analysis/x.py", "--output=out.csv")));
+    assertEquals(
+        "python:v2 analysis/x.py --output=out.csv",
+        Shell.join(List.of("python:v2", "analysis/x.py", "--output=out.csv")));
     assertEquals("a '' 'b c' 'it'\"'\"'s'", Shell.join(List.of("a", "", "b c", "it's")));
-    assertEquals(List.of("a", "", "b c", "it's"), Shell.split(Shell.join(List.of("a", "", "b c", "it's"))));
+    assertEquals(
+        List.of("a", "", "b c", "it's"), Shell.split(Shell.join(List.of("a", "", "b c", "it's"))));
   }
 }

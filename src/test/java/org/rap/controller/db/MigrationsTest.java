@@ -42,11 +42,33 @@ class MigrationsTest {
     Job badResults = Jobs.pending("rap0000000000001", "odd", "test", "ws", 103);
     JsonObject latest = new JsonObject().put("cpu_mean", 97.5).put("mem_mb_peak", 1024.0);
     try (Database db = Database.open(vertx, target)) {
-      new JobRepository().insertAll(db.pool(), List.of(twoAttempts, noMetrics, noTask, badResults)).await();
-      task(db, twoAttempts.id() + "-001", twoAttempts.id(), "runjob", new JsonObject().put("job_metrics", new JsonObject().put("old", 1)).encode());
-      task(db, twoAttempts.id() + "-002", twoAttempts.id(), "runjob", new JsonObject().put("job_metrics", latest).encode());
-      task(db, twoAttempts.id() + "-002-cancel", twoAttempts.id(), "canceljob", new JsonObject().put("job_metrics", new JsonObject().put("x", 1)).encode());
-      task(db, noMetrics.id() + "-001", noMetrics.id(), "runjob", new JsonObject().put("job_metrics", "n/a").encode());
+      new JobRepository()
+          .insertAll(db.pool(), List.of(twoAttempts, noMetrics, noTask, badResults))
+          .await();
+      task(
+          db,
+          twoAttempts.id() + "-001",
+          twoAttempts.id(),
+          "runjob",
+          new JsonObject().put("job_metrics", new JsonObject().put("old", 1)).encode());
+      task(
+          db,
+          twoAttempts.id() + "-002",
+          twoAttempts.id(),
+          "runjob",
+          new JsonObject().put("job_metrics", latest).encode());
+      task(
+          db,
+          twoAttempts.id() + "-002-cancel",
+          twoAttempts.id(),
+          "canceljob",
+          new JsonObject().put("job_metrics", new JsonObject().put("x", 1)).encode());
+      task(
+          db,
+          noMetrics.id() + "-001",
+          noMetrics.id(),
+          "runjob",
+          new JsonObject().put("job_metrics", "n/a").encode());
       task(db, badResults.id() + "-001", badResults.id(), "runjob", null);
     }
     Migrations.migrate(target);
@@ -73,7 +95,12 @@ class MigrationsTest {
   }
 
   private static String metrics(Database db, String jobId) {
-    Row r = SqlTemplate.forQuery(db.pool(), "SELECT metrics FROM job WHERE id = #{id}").execute(Map.of("id", jobId)).await().iterator().next();
+    Row r =
+        SqlTemplate.forQuery(db.pool(), "SELECT metrics FROM job WHERE id = #{id}")
+            .execute(Map.of("id", jobId))
+            .await()
+            .iterator()
+            .next();
     return r.getString("metrics");
   }
 }

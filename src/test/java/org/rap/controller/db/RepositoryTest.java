@@ -3,8 +3,8 @@ package org.rap.controller.db;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -70,16 +70,42 @@ class RepositoryTest {
   /** {@code j} with another id, creation time and cancel flag. */
   private static Job variant(Job j, String id, long createdAt, boolean cancelled) {
     return new Job(
-        id, j.rapId(), j.state(), j.repoUrl(), j.commit(), j.workspace(), j.databaseName(), j.action(),
-        j.actionRepoUrl(), j.actionCommit(), j.requiresOutputsFrom(), j.waitForJobIds(), j.runCommand(),
-        j.outputSpec(), j.statusMessage(), j.statusCode(), cancelled, createdAt, createdAt, j.startedAt(),
-        j.completedAt(), j.traceContext(), createdAt * 1_000_000_000L, j.requiresDb(), j.backend(),
-        j.branch(), j.user(), j.project(), j.orgs(), j.analysisScope());
+        id,
+        j.rapId(),
+        j.state(),
+        j.repoUrl(),
+        j.commit(),
+        j.workspace(),
+        j.databaseName(),
+        j.action(),
+        j.actionRepoUrl(),
+        j.actionCommit(),
+        j.requiresOutputsFrom(),
+        j.waitForJobIds(),
+        j.runCommand(),
+        j.outputSpec(),
+        j.statusMessage(),
+        j.statusCode(),
+        cancelled,
+        createdAt,
+        createdAt,
+        j.startedAt(),
+        j.completedAt(),
+        j.traceContext(),
+        createdAt * 1_000_000_000L,
+        j.requiresDb(),
+        j.backend(),
+        j.branch(),
+        j.user(),
+        j.project(),
+        j.orgs(),
+        j.analysisScope());
   }
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void workspaceStateIsTheLatestNonCancelledJobPerActionOfTheWholeHistory(String dialect) throws Exception {
+  void workspaceStateIsTheLatestNonCancelledJobPerActionOfTheWholeHistory(String dialect)
+      throws Exception {
     db = TestDatabases.open(vertx, dialect);
     Random random = new Random(7);
     List<Job> all = new ArrayList<>();
@@ -91,16 +117,24 @@ class RepositoryTest {
       // few distinct times: many ties, broken by id
       long created = 100 + random.nextInt(12);
       String id = String.format("j%015d", random.nextInt(1_000_000_000));
-      all.add(variant(Jobs.pending("rap000000000000" + (i % 10), action, backend, workspace, created), id, created,
-          random.nextInt(4) == 0));
+      all.add(
+          variant(
+              Jobs.pending("rap000000000000" + (i % 10), action, backend, workspace, created),
+              id,
+              created,
+              random.nextInt(4) == 0));
     }
     db.inTransaction(c -> jobs.insertAll(c, all)).await();
 
     // the definition: every job of the workspace in (created_at, id) order, the last one wins
     Map<String, Job> expected = new HashMap<>();
     all.stream()
-        .filter(j -> j.backend().equals("test") && j.workspace().equals("ws") && !j.cancelled()
-            && !j.action().equals("__error__"))
+        .filter(
+            j ->
+                j.backend().equals("test")
+                    && j.workspace().equals("ws")
+                    && !j.cancelled()
+                    && !j.action().equals("__error__"))
         .sorted(Comparator.comparingLong(Job::createdAt).thenComparing(Job::id))
         .forEach(j -> expected.put(j.action(), j));
     assertEquals(3, expected.size());
@@ -133,7 +167,8 @@ class RepositoryTest {
         () ->
             db.inTransaction(
                     c -> jobs.findActive(c),
-                    (c, found) -> jobs.insertAll(c, List.of(b)).compose(v -> Future.failedFuture("no")))
+                    (c, found) ->
+                        jobs.insertAll(c, List.of(b)).compose(v -> Future.failedFuture("no")))
                 .await());
     // a failing read: the body never runs
     boolean[] ran = {false};
@@ -148,7 +183,8 @@ class RepositoryTest {
                     })
                 .await());
     assertFalse(ran[0]);
-    assertEquals(List.of(a.id()), jobs.findActive(db.pool()).await().stream().map(Job::id).toList());
+    assertEquals(
+        List.of(a.id()), jobs.findActive(db.pool()).await().stream().map(Job::id).toList());
     // no transaction left open on a pooled connection: writers still get the lock at once
     for (int i = 0; i < 8; i++) {
       db.inTransaction(c -> jobs.findActive(c), (c, found) -> Future.succeededFuture()).await();
@@ -182,17 +218,35 @@ class RepositoryTest {
     Job a = Jobs.pending("rap0000000000001", "generate", "test", "ws", 100);
     db.inTransaction(c -> jobs.insertAll(c, List.of(a))).await();
 
-    Job running = a.withStatus(State.RUNNING, StatusCode.INITIATED, "Job executing on the backend", 200L, 200L, null, 200_000_000_000L);
+    Job running =
+        a.withStatus(
+            State.RUNNING,
+            StatusCode.INITIATED,
+            "Job executing on the backend",
+            200L,
+            200L,
+            null,
+            200_000_000_000L);
     assertTrue(jobs.updateStatus(db.pool(), running, StatusCode.CREATED).await());
     // stale expectation: no write
     assertFalse(jobs.updateStatus(db.pool(), running, StatusCode.CREATED).await());
 
-    assertEquals(List.of(a.id()), jobs.markCancelled(db.pool(), a.rapId(), List.of("generate"), 300).await());
+    assertEquals(
+        List.of(a.id()),
+        jobs.markCancelled(db.pool(), a.rapId(), List.of("generate"), 300).await());
     Job cancelled = jobs.findById(db.pool(), a.id()).await().orElseThrow();
     assertTrue(cancelled.cancelled());
     assertEquals(300L, cancelled.completedAt());
     // a scheduler write without completed_at keeps the cancel time and the cancel flag
-    Job later = cancelled.withStatus(State.FAILED, StatusCode.CANCELLED_BY_USER, "Cancelled by user", 301L, 200L, null, 301_000_000_000L);
+    Job later =
+        cancelled.withStatus(
+            State.FAILED,
+            StatusCode.CANCELLED_BY_USER,
+            "Cancelled by user",
+            301L,
+            200L,
+            null,
+            301_000_000_000L);
     assertTrue(jobs.updateStatus(db.pool(), later, StatusCode.INITIATED).await());
     Job after = jobs.findById(db.pool(), a.id()).await().orElseThrow();
     assertTrue(after.cancelled());
@@ -208,9 +262,48 @@ class RepositoryTest {
   @MethodSource("dialects")
   void tasksActiveListAndAgentUpdates(String dialect) throws Exception {
     db = TestDatabases.open(vertx, dialect);
-    Task run = new Task("job1-001", "test", TaskType.RUNJOB, new JsonObject().put("id", "job1"), true, 10, null, new JsonObject().put("user", "u"), null, null, null, null);
-    Task status = new Task("dbstatus-1", "test", TaskType.DBSTATUS, new JsonObject(), true, 20, null, new JsonObject(), null, null, null, null);
-    Task elsewhere = new Task("job2-001", "tpp", TaskType.RUNJOB, new JsonObject(), true, 5, null, new JsonObject(), null, null, null, null);
+    Task run =
+        new Task(
+            "job1-001",
+            "test",
+            TaskType.RUNJOB,
+            new JsonObject().put("id", "job1"),
+            true,
+            10,
+            null,
+            new JsonObject().put("user", "u"),
+            null,
+            null,
+            null,
+            null);
+    Task status =
+        new Task(
+            "dbstatus-1",
+            "test",
+            TaskType.DBSTATUS,
+            new JsonObject(),
+            true,
+            20,
+            null,
+            new JsonObject(),
+            null,
+            null,
+            null,
+            null);
+    Task elsewhere =
+        new Task(
+            "job2-001",
+            "tpp",
+            TaskType.RUNJOB,
+            new JsonObject(),
+            true,
+            5,
+            null,
+            new JsonObject(),
+            null,
+            null,
+            null,
+            null);
     Future.all(
             tasks.insert(db.pool(), run, "job1"),
             tasks.insert(db.pool(), status, null),
@@ -222,23 +315,31 @@ class RepositoryTest {
     assertNull(active.get(1).agentStage());
 
     // another backend cannot update this task
-    var wrong = new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject(), false, 5L);
+    var wrong =
+        new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject(), false, 5L);
     assertTrue(tasks.applyAgentUpdate(db.pool(), "tpp", wrong, 50).await().isEmpty());
 
-    var exec = new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject(), false, 1234L);
+    var exec =
+        new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject(), false, 1234L);
     Task t = tasks.applyAgentUpdate(db.pool(), "test", exec, 50).await().orElseThrow();
     assertEquals("executing", t.agentStage());
     assertEquals(1234L, t.agentTimestampNs());
     assertTrue(t.active());
 
-    var done = new TaskRepository.AgentUpdate("job1-001", "finalized", new JsonObject().put("exit_code", 0), true, null);
+    var done =
+        new TaskRepository.AgentUpdate(
+            "job1-001", "finalized", new JsonObject().put("exit_code", 0), true, null);
     t = tasks.applyAgentUpdate(db.pool(), "test", done, 60).await().orElseThrow();
     assertFalse(t.active());
     assertTrue(t.isAgentComplete());
     assertEquals(1234L, t.agentTimestampNs(), "a null timestamp keeps the stored one");
     assertEquals(60L, t.finishedAt());
-    assertEquals(Map.of("job1", "job1-001"), Map.of("job1", tasks.latestRunJobTasks(db.pool(), List.of("job1")).await().get("job1").id()));
-    assertEquals(60L, tasks.lastFinishedAt(db.pool(), "test", TaskType.RUNJOB).await().orElseThrow());
+    assertEquals(
+        Map.of("job1", "job1-001"),
+        Map.of(
+            "job1", tasks.latestRunJobTasks(db.pool(), List.of("job1")).await().get("job1").id()));
+    assertEquals(
+        60L, tasks.lastFinishedAt(db.pool(), "test", TaskType.RUNJOB).await().orElseThrow());
     assertTrue(tasks.deactivate(db.pool(), "dbstatus-1", null).await());
     assertFalse(tasks.deactivate(db.pool(), "dbstatus-1", null).await());
     assertTrue(tasks.findActive(db.pool(), "test").await().isEmpty());
@@ -248,31 +349,94 @@ class RepositoryTest {
   @MethodSource("dialects")
   void agentListIsTheActiveTasksAsTheirAgentJson(String dialect) throws Exception {
     db = TestDatabases.open(vertx, dialect);
-    JsonObject definition = new JsonObject().put("id", "job1").put("cpu_count", 2.0).put("image_sha", (String) null)
-        .put("args", new JsonArray().add("sh").add("-c").add("echo \"a\\b\" \u00e9"))
-        .put("env", new JsonObject().put("K", "v"));
-    Task run = new Task("job1-001", "test", TaskType.RUNJOB, definition, true, 10, null,
-        new JsonObject().put("user", "u").put("orgs", "a,b"), null, null, null, null);
-    Task status = new Task("dbstatus-1", "test", TaskType.DBSTATUS, new JsonObject(), true, 20, null, null, null, null, null, null);
-    Task done = new Task("job0-001", "test", TaskType.RUNJOB, new JsonObject(), false, 1, 2L, new JsonObject(), null, null, null, null);
-    Task elsewhere = new Task("job2-001", "tpp", TaskType.RUNJOB, new JsonObject(), true, 5, null, new JsonObject(), null, null, null, null);
+    JsonObject definition =
+        new JsonObject()
+            .put("id", "job1")
+            .put("cpu_count", 2.0)
+            .put("image_sha", (String) null)
+            .put("args", new JsonArray().add("sh").add("-c").add("echo \"a\\b\" \u00e9"))
+            .put("env", new JsonObject().put("K", "v"));
+    Task run =
+        new Task(
+            "job1-001",
+            "test",
+            TaskType.RUNJOB,
+            definition,
+            true,
+            10,
+            null,
+            new JsonObject().put("user", "u").put("orgs", "a,b"),
+            null,
+            null,
+            null,
+            null);
+    Task status =
+        new Task(
+            "dbstatus-1",
+            "test",
+            TaskType.DBSTATUS,
+            new JsonObject(),
+            true,
+            20,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    Task done =
+        new Task(
+            "job0-001",
+            "test",
+            TaskType.RUNJOB,
+            new JsonObject(),
+            false,
+            1,
+            2L,
+            new JsonObject(),
+            null,
+            null,
+            null,
+            null);
+    Task elsewhere =
+        new Task(
+            "job2-001",
+            "tpp",
+            TaskType.RUNJOB,
+            new JsonObject(),
+            true,
+            5,
+            null,
+            new JsonObject(),
+            null,
+            null,
+            null,
+            null);
     Future.all(
             tasks.insert(db.pool(), run, "job1"),
             tasks.insert(db.pool(), status, null),
             tasks.insert(db.pool(), done, "job0"),
             tasks.insert(db.pool(), elsewhere, "job2"))
         .await();
-    var updated = new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject().put("big", "x".repeat(1000)), false, 7L);
+    var updated =
+        new TaskRepository.AgentUpdate(
+            "job1-001", "executing", new JsonObject().put("big", "x".repeat(1000)), false, 7L);
     tasks.applyAgentUpdate(db.pool(), "test", updated, 30).await();
 
     List<Task> active = tasks.findActive(db.pool(), "test").await();
     List<TaskRepository.AgentTask> listed = tasks.findActiveForAgent(db.pool(), "test").await();
-    assertEquals(active.stream().map(Task::id).toList(), listed.stream().map(TaskRepository.AgentTask::id).toList());
-    assertEquals(List.of("dbstatus-1", "job1-001"), listed.stream().map(TaskRepository.AgentTask::id).toList());
+    assertEquals(
+        active.stream().map(Task::id).toList(),
+        listed.stream().map(TaskRepository.AgentTask::id).toList());
+    assertEquals(
+        List.of("dbstatus-1", "job1-001"),
+        listed.stream().map(TaskRepository.AgentTask::id).toList());
     for (int i = 0; i < active.size(); i++) {
-      assertEquals(active.get(i).toAgentJson(), new JsonObject(listed.get(i).json()), listed.get(i).json());
+      assertEquals(
+          active.get(i).toAgentJson(), new JsonObject(listed.get(i).json()), listed.get(i).json());
     }
-    assertEquals(new JsonObject(), new JsonObject(listed.get(0).json()).getJsonObject("attributes"));
+    assertEquals(
+        new JsonObject(), new JsonObject(listed.get(0).json()).getJsonObject("attributes"));
     assertTrue(tasks.findActiveForAgent(db.pool(), "nope").await().isEmpty());
   }
 
@@ -280,7 +444,9 @@ class RepositoryTest {
   @MethodSource("dialects")
   void flagsUpsertAndNoOp(String dialect) throws Exception {
     db = TestDatabases.open(vertx, dialect);
-    assertEquals("[tpp] paused=None (never set)", flags.getOrUnset(db.pool(), "tpp", "paused").await().printable());
+    assertEquals(
+        "[tpp] paused=None (never set)",
+        flags.getOrUnset(db.pool(), "tpp", "paused").await().printable());
     Flag set = flags.set(db.pool(), "tpp", "paused", "true", 1_769_850_000_123_456L).await();
     assertEquals("[tpp] paused=true (2026-01-31T09:00:00.123456Z)", set.printable());
     Flag again = flags.set(db.pool(), "tpp", "paused", "true", 1_769_850_999_000_000L).await();

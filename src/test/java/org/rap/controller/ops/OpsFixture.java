@@ -33,8 +33,10 @@ import org.rap.testing.TestDatabases;
  */
 final class OpsFixture implements AutoCloseable {
   static final String TOKEN = "ops-secret-token";
+
   /** A user-influenced message that would run script if it were ever parsed as markup. */
-  static final String NASTY = "<img src=x onerror=\"document.title='pwned'\"> & <b>bold</b> \"quoted\"";
+  static final String NASTY =
+      "<img src=x onerror=\"document.title='pwned'\"> & <b>bold</b> \"quoted\"";
 
   final Vertx vertx = Vertx.vertx();
   final ControllerVerticle controller;
@@ -53,9 +55,19 @@ final class OpsFixture implements AutoCloseable {
     if (!lock.tryAcquire().await()) {
       throw new IllegalStateException("could not take the loop lock");
     }
-    String url = t.dialect() == DatabaseTarget.Dialect.SQLITE
-        ? "sqlite:" + t.sqliteFile()
-        : "postgresql://" + t.user() + ":" + t.password() + "@" + t.host() + ":" + t.port() + "/" + t.database();
+    String url =
+        t.dialect() == DatabaseTarget.Dialect.SQLITE
+            ? "sqlite:" + t.sqliteFile()
+            : "postgresql://"
+                + t.user()
+                + ":"
+                + t.password()
+                + "@"
+                + t.host()
+                + ":"
+                + t.port()
+                + "/"
+                + t.database();
     Map<String, String> s = new HashMap<>();
     s.put("BACKENDS", "test,tpp");
     s.put("DATABASE_URL", url);
@@ -81,23 +93,91 @@ final class OpsFixture implements AutoCloseable {
     var pool = ctx.db().pool();
     long nowUs = Timestamps.nowMicros();
     ctx.flags().set(pool, "test", "paused", "true").await();
-    ctx.flags().stamp(pool, "test", "last-seen-at", Timestamps.isoOffset(nowUs - 5_000_000L), nowUs - 5_000_000L).await();
+    ctx.flags()
+        .stamp(
+            pool,
+            "test",
+            "last-seen-at",
+            Timestamps.isoOffset(nowUs - 5_000_000L),
+            nowUs - 5_000_000L)
+        .await();
     ctx.flags().set(pool, "tpp", "mode", "db-maintenance").await();
     ctx.flags().set(pool, "tpp", "manual-db-maintenance", "on").await();
-    running = Jobs.pending("rap0000000000001", "analyse", "test", "ws", now - 600)
-        .withStatus(State.RUNNING, StatusCode.EXECUTING, StatusMessages.INITIATED, now, now - 300, null, (now - 300) * 1_000_000_000L);
+    running =
+        Jobs.pending("rap0000000000001", "analyse", "test", "ws", now - 600)
+            .withStatus(
+                State.RUNNING,
+                StatusCode.EXECUTING,
+                StatusMessages.INITIATED,
+                now,
+                now - 300,
+                null,
+                (now - 300) * 1_000_000_000L);
     pending = Jobs.pending("rap0000000000001", "generate", "test", "ws", now - 120);
     Job db = Jobs.pending("rap0000000000002", "extract", "tpp", "other", now - 60);
-    dbPending = new Job(db.id(), db.rapId(), db.state(), db.repoUrl(), db.commit(), db.workspace(), db.databaseName(),
-        db.action(), db.actionRepoUrl(), db.actionCommit(), db.requiresOutputsFrom(), db.waitForJobIds(), db.runCommand(),
-        db.outputSpec(), "Waiting for database to finish maintenance", StatusCode.WAITING_DB_MAINTENANCE, false,
-        db.createdAt(), db.updatedAt(), null, null, Map.of(), db.statusCodeUpdatedAt(), true, db.backend(), db.branch(),
-        db.user(), db.project(), db.orgs(), db.analysisScope());
-    failed = Jobs.pending("rap0000000000003", "report", "test", "ws", now - 3600)
-        .withStatus(State.FAILED, StatusCode.NONZERO_EXIT, NASTY, now - 30, now - 3500, now - 30, (now - 30) * 1_000_000_000L);
-    ctx.db().inTransaction(c -> ctx.jobs().insertAll(c, List.of(running, pending, dbPending, failed))).await();
-    ctx.tasks().insert(pool, new Task(running.id() + "-001", "test", TaskType.RUNJOB, new JsonObject(), true, now - 300,
-        null, new JsonObject(), "executing", false, null, null), running.id()).await();
+    dbPending =
+        new Job(
+            db.id(),
+            db.rapId(),
+            db.state(),
+            db.repoUrl(),
+            db.commit(),
+            db.workspace(),
+            db.databaseName(),
+            db.action(),
+            db.actionRepoUrl(),
+            db.actionCommit(),
+            db.requiresOutputsFrom(),
+            db.waitForJobIds(),
+            db.runCommand(),
+            db.outputSpec(),
+            "Waiting for database to finish maintenance",
+            StatusCode.WAITING_DB_MAINTENANCE,
+            false,
+            db.createdAt(),
+            db.updatedAt(),
+            null,
+            null,
+            Map.of(),
+            db.statusCodeUpdatedAt(),
+            true,
+            db.backend(),
+            db.branch(),
+            db.user(),
+            db.project(),
+            db.orgs(),
+            db.analysisScope());
+    failed =
+        Jobs.pending("rap0000000000003", "report", "test", "ws", now - 3600)
+            .withStatus(
+                State.FAILED,
+                StatusCode.NONZERO_EXIT,
+                NASTY,
+                now - 30,
+                now - 3500,
+                now - 30,
+                (now - 30) * 1_000_000_000L);
+    ctx.db()
+        .inTransaction(c -> ctx.jobs().insertAll(c, List.of(running, pending, dbPending, failed)))
+        .await();
+    ctx.tasks()
+        .insert(
+            pool,
+            new Task(
+                running.id() + "-001",
+                "test",
+                TaskType.RUNJOB,
+                new JsonObject(),
+                true,
+                now - 300,
+                null,
+                new JsonObject(),
+                "executing",
+                false,
+                null,
+                null),
+            running.id())
+        .await();
     return this;
   }
 

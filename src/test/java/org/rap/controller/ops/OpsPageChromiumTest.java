@@ -23,9 +23,9 @@ import org.rap.common.model.StatusMessages;
 
 /**
  * The operator page in a real browser: headless Debian {@code chromium} loads {@code /ops/?token=}
- * from a running controller, runs the page's script (which fetches the summary and renders it)
- * and dumps the DOM. Skipped only when chromium is not installed ({@code
- * scripts/ensure-services.sh} installs it, so CI runs it).
+ * from a running controller, runs the page's script (which fetches the summary and renders it) and
+ * dumps the DOM. Skipped only when chromium is not installed ({@code scripts/ensure-services.sh}
+ * installs it, so CI runs it).
  */
 class OpsPageChromiumTest {
   @TempDir Path dir;
@@ -47,11 +47,24 @@ class OpsPageChromiumTest {
     Path profile = Files.createTempDirectory(dir, "profile");
     Path out = dir.resolve("dom-" + System.nanoTime() + ".html");
     Path err = dir.resolve("chromium-" + System.nanoTime() + ".log");
-    List<String> cmd = new ArrayList<>(List.of(
-        chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
-        "--user-data-dir=" + profile, "--virtual-time-budget=" + budgetMs, "--dump-dom", url));
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                chromium.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-extensions",
+                "--disable-background-networking",
+                "--user-data-dir=" + profile,
+                "--virtual-time-budget=" + budgetMs,
+                "--dump-dom",
+                url));
+    Process p =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("chromium did not finish: " + Files.readString(err));
@@ -64,7 +77,9 @@ class OpsPageChromiumTest {
 
   /** The {@code <tr ...>...</tr>} whose opening tag contains {@code attribute}. */
   private static String row(String dom, String attribute) {
-    Matcher m = Pattern.compile("<tr[^>]*" + Pattern.quote(attribute) + "[^>]*>(.*?)</tr>", Pattern.DOTALL).matcher(dom);
+    Matcher m =
+        Pattern.compile("<tr[^>]*" + Pattern.quote(attribute) + "[^>]*>(.*?)</tr>", Pattern.DOTALL)
+            .matcher(dom);
     assertTrue(m.find(), "no row with " + attribute + " in\n" + dom);
     return m.group(0);
   }
@@ -84,7 +99,8 @@ class OpsPageChromiumTest {
   @Test
   void pageShowsBackendsAndJobsAndFollowsAStateChange() throws Exception {
     Optional<Path> chromium = chromium();
-    assumeTrue(chromium.isPresent(), "chromium is not installed (scripts/ensure-services.sh installs it)");
+    assumeTrue(
+        chromium.isPresent(), "chromium is not installed (scripts/ensure-services.sh installs it)");
     try (OpsFixture f = new OpsFixture("sqlite", dir, OpsFixture.TOKEN).populate()) {
       String url = f.base + "/ops/?token=" + OpsFixture.TOKEN;
       String dom = dumpDom(chromium.get(), url, 8000);
@@ -101,7 +117,8 @@ class OpsPageChromiumTest {
       assertTrue(tpp.contains(">never<"), tpp);
 
       String active = section(dom, "active-jobs");
-      assertTrue(row(active, "data-job=\"" + f.running.id() + "\"").contains(">executing<"), active);
+      assertTrue(
+          row(active, "data-job=\"" + f.running.id() + "\"").contains(">executing<"), active);
       String pending = row(active, "data-job=\"" + f.pending.id() + "\"");
       assertTrue(pending.contains("data-state=\"pending\""), pending);
       assertTrue(pending.contains(">generate<"), pending);
@@ -110,17 +127,34 @@ class OpsPageChromiumTest {
       // the user-influenced message is shown as text, never as markup
       String failures = section(dom, "failures");
       String failed = row(failures, "data-job=\"" + f.failed.id() + "\"");
-      assertTrue(failed.contains("&lt;img src=x onerror=\"document.title='pwned'\"&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"), failed);
+      assertTrue(
+          failed.contains(
+              "&lt;img src=x onerror=\"document.title='pwned'\"&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"),
+          failed);
       assertFalse(dom.contains("<img"), "no element from the message");
       assertFalse(dom.contains("<b>bold"), "no element from the message");
-      assertTrue(dom.contains("<title>RAP operator page</title>"), "the message's script did not run");
+      assertTrue(
+          dom.contains("<title>RAP operator page</title>"), "the message's script did not run");
       assertFalse(dom.contains(OpsFixture.TOKEN), "the token is not left in the page");
 
       // a state change shows on the next load: the pending job starts, the backend is unpaused
       var pool = f.ctx.db().pool();
       long now = f.now;
-      assertTrue(f.ctx.jobs().updateStatus(pool, f.pending.withStatus(State.RUNNING, StatusCode.PREPARING,
-          StatusMessages.INITIATED, now, now, null, now * 1_000_000_000L), StatusCode.CREATED).await());
+      assertTrue(
+          f.ctx
+              .jobs()
+              .updateStatus(
+                  pool,
+                  f.pending.withStatus(
+                      State.RUNNING,
+                      StatusCode.PREPARING,
+                      StatusMessages.INITIATED,
+                      now,
+                      now,
+                      null,
+                      now * 1_000_000_000L),
+                  StatusCode.CREATED)
+              .await());
       f.ctx.flags().set(pool, "test", "paused", null).await();
       String after = dumpDom(chromium.get(), url, 4000);
       String moved = row(section(after, "active-jobs"), "data-job=\"" + f.pending.id() + "\"");
@@ -135,7 +169,8 @@ class OpsPageChromiumTest {
   @Test
   void aWrongTokenGetsTheLoginFormAndNoData() throws Exception {
     Optional<Path> chromium = chromium();
-    assumeTrue(chromium.isPresent(), "chromium is not installed (scripts/ensure-services.sh installs it)");
+    assumeTrue(
+        chromium.isPresent(), "chromium is not installed (scripts/ensure-services.sh installs it)");
     try (OpsFixture f = new OpsFixture("sqlite", dir, OpsFixture.TOKEN).populate()) {
       String dom = dumpDom(chromium.get(), f.base + "/ops/?token=wrong", 2000);
       assertTrue(dom.contains("needs the controller's <code>OPS_PAGE_TOKEN</code>"), dom);

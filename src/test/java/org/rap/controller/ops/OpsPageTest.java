@@ -37,19 +37,25 @@ class OpsPageTest {
   @MethodSource("dialects")
   void summaryShowsBackendsActiveJobsFailuresAndWorkerUse(String dialect) throws Exception {
     try (OpsFixture f = new OpsFixture(dialect, dir, OpsFixture.TOKEN).populate()) {
-      HttpResponse<String> r = f.get("/ops/api/summary", "Authorization", "Bearer " + OpsFixture.TOKEN);
+      HttpResponse<String> r =
+          f.get("/ops/api/summary", "Authorization", "Bearer " + OpsFixture.TOKEN);
       assertEquals(200, r.statusCode(), r.body());
       assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
       JsonObject s = new JsonObject(r.body());
 
       JsonArray backends = s.getJsonArray("backends");
-      assertEquals(List.of("test", "tpp"), backends.stream().map(b -> ((JsonObject) b).getString("backend")).toList());
+      assertEquals(
+          List.of("test", "tpp"),
+          backends.stream().map(b -> ((JsonObject) b).getString("backend")).toList());
       JsonObject test = find(backends, "backend", "test");
       assertTrue(test.getBoolean("paused"));
       assertFalse(test.getBoolean("db_maintenance"));
       long seen = test.getLong("last_seen_age_seconds");
       assertTrue(seen >= 4 && seen < 120, test.encode());
-      assertTrue(test.getString("last_seen_at").matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?Z"), test.encode());
+      assertTrue(
+          test.getString("last_seen_at")
+              .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?Z"),
+          test.encode());
       JsonObject w = test.getJsonObject("workers");
       assertEquals(1, w.getInteger("running"));
       assertEquals(1.0, w.getDouble("used"));
@@ -71,7 +77,8 @@ class OpsPageTest {
       assertEquals("running", executing.getString("state"));
       assertEquals(1L, executing.getLong("count"));
       assertTrue(executing.getLong("oldest_age_seconds") >= 600, executing.encode());
-      assertEquals("tpp", find(groups, "status_code", "waiting_db_maintenance").getString("backend"));
+      assertEquals(
+          "tpp", find(groups, "status_code", "waiting_db_maintenance").getString("backend"));
 
       JsonArray active = s.getJsonArray("active_jobs");
       assertEquals(3, active.size());
@@ -87,7 +94,8 @@ class OpsPageTest {
       JsonObject failure = failures.getJsonObject(0);
       assertEquals(f.failed.id(), failure.getString("id"));
       assertEquals("nonzero_exit", failure.getString("status_code"));
-      assertEquals(OpsFixture.NASTY, failure.getString("status_message"), "JSON carries the text as is");
+      assertEquals(
+          OpsFixture.NASTY, failure.getString("status_message"), "JSON carries the text as is");
     }
   }
 
@@ -99,9 +107,15 @@ class OpsPageTest {
       assertEquals("Unauthorized", new JsonObject(none.body()).getString("error"));
       assertFalse(none.body().contains(OpsFixture.TOKEN));
       assertEquals(401, f.get("/ops/api/summary", "Authorization", "Bearer wrong").statusCode());
-      assertEquals(401, f.get("/ops/api/summary", "Authorization", "Bearer " + OpsFixture.TOKEN + "x").statusCode());
-      assertEquals(401, f.get("/ops/api/summary?token=" + OpsFixture.TOKEN.substring(1)).statusCode());
-      assertEquals(200, f.get("/ops/api/summary", "Authorization", "Bearer " + OpsFixture.TOKEN).statusCode());
+      assertEquals(
+          401,
+          f.get("/ops/api/summary", "Authorization", "Bearer " + OpsFixture.TOKEN + "x")
+              .statusCode());
+      assertEquals(
+          401, f.get("/ops/api/summary?token=" + OpsFixture.TOKEN.substring(1)).statusCode());
+      assertEquals(
+          200,
+          f.get("/ops/api/summary", "Authorization", "Bearer " + OpsFixture.TOKEN).statusCode());
       assertEquals(200, f.get("/ops/api/summary", "Authorization", OpsFixture.TOKEN).statusCode());
       assertEquals(200, f.get("/ops/api/summary?token=" + OpsFixture.TOKEN).statusCode());
 
@@ -121,7 +135,8 @@ class OpsPageTest {
       assertEquals(200, f.get("/ops/", "Authorization", "Bearer " + OpsFixture.TOKEN).statusCode());
       HttpResponse<String> bare = f.get("/ops?token=" + OpsFixture.TOKEN);
       assertEquals(302, bare.statusCode());
-      assertEquals("/ops/?token=" + OpsFixture.TOKEN, bare.headers().firstValue("Location").orElse(""));
+      assertEquals(
+          "/ops/?token=" + OpsFixture.TOKEN, bare.headers().firstValue("Location").orElse(""));
     }
   }
 

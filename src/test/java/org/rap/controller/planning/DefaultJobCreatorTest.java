@@ -44,7 +44,8 @@ import org.rap.testing.TestDatabases;
  * project.yaml and a real action repository.
  */
 class DefaultJobCreatorTest {
-  private static final String PROJECT = """
+  private static final String PROJECT =
+      """
       version: '4'
       actions:
         generate:
@@ -90,22 +91,35 @@ class DefaultJobCreatorTest {
 
   private void setUp(String dialect) throws Exception {
     db = TestDatabases.open(vertx, dialect);
-    ControllerConfig config = ControllerConfig.from(Settings.of(Map.of(
-        "BACKENDS", "test,tpp",
-        "WORKDIR", tmp.resolve("workdir").toString(),
-        "ALLOW_LOCAL_GIT_REPOS", "true")));
+    ControllerConfig config =
+        ControllerConfig.from(
+            Settings.of(
+                Map.of(
+                    "BACKENDS", "test,tpp",
+                    "WORKDIR", tmp.resolve("workdir").toString(),
+                    "ALLOW_LOCAL_GIT_REPOS", "true")));
     ctx = ControllerContext.of(config, db);
     study = TestRepos.create(tmp, "study");
     commit = study.commit("project", Map.of("project.yaml", PROJECT));
     action = TestRepos.create(tmp.resolve("actions"), "my-action");
-    String actionCommit = action.commit("action", Map.of("action.yaml", "run: python:v2 /action/main.py\n"));
+    String actionCommit =
+        action.commit("action", Map.of("action.yaml", "run: python:v2 /action/main.py\n"));
     action.annotatedTag("v1.0", actionCommit);
-    GitService git = new GitService(vertx,
-        GitSettings.forController(config.common()).withRetries(2, Duration.ofMillis(10)));
-    creator = new DefaultJobCreator(vertx, ctx, git, new FakeProjectParser(),
-        new PlanningConfig(tmp.resolve("actions").toString(), PlanningConfig.ALLOWED_IMAGES),
-        Clock.systemUTC());
-    vertx.eventBus().<JsonObject>consumer(DefaultJobCreator.JOB_CREATED_ADDRESS, m -> events.add(m.body()));
+    GitService git =
+        new GitService(
+            vertx,
+            GitSettings.forController(config.common()).withRetries(2, Duration.ofMillis(10)));
+    creator =
+        new DefaultJobCreator(
+            vertx,
+            ctx,
+            git,
+            new FakeProjectParser(),
+            new PlanningConfig(tmp.resolve("actions").toString(), PlanningConfig.ALLOWED_IMAGES),
+            Clock.systemUTC());
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(DefaultJobCreator.JOB_CREATED_ADDRESS, m -> events.add(m.body()));
   }
 
   @AfterEach
@@ -143,7 +157,15 @@ class DefaultJobCreatorTest {
   }
 
   private void setState(Job job, State state, StatusCode code) {
-    Job updated = job.withStatus(state, code, "m", job.createdAt(), null, job.createdAt(), job.statusCodeUpdatedAt() + 1);
+    Job updated =
+        job.withStatus(
+            state,
+            code,
+            "m",
+            job.createdAt(),
+            null,
+            job.createdAt(),
+            job.statusCodeUpdatedAt() + 1);
     assertTrue(ctx.jobs().updateStatus(db.pool(), updated, job.statusCode()).await());
   }
 
@@ -153,11 +175,15 @@ class DefaultJobCreatorTest {
     setUp(dialect);
     CreateOutcome outcome = create(req("analyse"));
     List<Job> jobs = assertInstanceOf(CreateOutcome.Created.class, outcome).jobs();
-    assertEquals(List.of("generate", "prepare", "analyse"), jobs.stream().map(Job::action).toList());
-    assertEquals(Set.copyOf(jobs), Set.copyOf(rapJobs(TestProjects.RAP)), "stored exactly as planned");
+    assertEquals(
+        List.of("generate", "prepare", "analyse"), jobs.stream().map(Job::action).toList());
+    assertEquals(
+        Set.copyOf(jobs), Set.copyOf(rapJobs(TestProjects.RAP)), "stored exactly as planned");
 
     Job prepare = jobs.get(1);
-    assertEquals("python:v2 analysis/prepare.py --config '{\"label\": \"it\\u0027s\"}'", prepare.runCommand());
+    assertEquals(
+        "python:v2 analysis/prepare.py --config '{\"label\": \"it\\u0027s\"}'",
+        prepare.runCommand());
     assertEquals(List.of(JobIds.jobId(TestProjects.RAP, "generate")), prepare.waitForJobIds());
     Job analyse = jobs.get(2);
     assertEquals("python:v2 /action/main.py --input output/prepared.csv", analyse.runCommand());
@@ -176,28 +202,42 @@ class DefaultJobCreatorTest {
     setUp(dialect);
     create(req("prepare"));
     // everything requested is already pending
-    assertEquals(new CreateOutcome.NothingToDo("All requested actions were already scheduled to run"),
+    assertEquals(
+        new CreateOutcome.NothingToDo("All requested actions were already scheduled to run"),
         create(req("prepare").rap("secondrap0000002")));
     assertTrue(rapJobs("secondrap0000002").isEmpty());
 
     List<Job> first = rapJobs(TestProjects.RAP);
     setState(byAction(first, "generate"), State.SUCCEEDED, StatusCode.SUCCEEDED);
     setState(byAction(first, "prepare"), State.FAILED, StatusCode.NONZERO_EXIT);
-    List<Job> third = assertInstanceOf(CreateOutcome.Created.class, create(req("analyse").rap("thirdrap00000003"))).jobs();
-    assertEquals(List.of("prepare", "analyse"), third.stream().map(Job::action).toList(),
+    List<Job> third =
+        assertInstanceOf(
+                CreateOutcome.Created.class, create(req("analyse").rap("thirdrap00000003")))
+            .jobs();
+    assertEquals(
+        List.of("prepare", "analyse"),
+        third.stream().map(Job::action).toList(),
         "failed dependency re-run, succeeded one reused");
     assertEquals(List.of(), third.get(0).waitForJobIds());
     assertEquals(List.of(third.get(0).id()), third.get(1).waitForJobIds());
 
     // other backends never count
-    List<Job> tpp = assertInstanceOf(CreateOutcome.Created.class,
-        create(req("prepare").rap("tpprap0000000004").backend("tpp"))).jobs();
+    List<Job> tpp =
+        assertInstanceOf(
+                CreateOutcome.Created.class,
+                create(req("prepare").rap("tpprap0000000004").backend("tpp")))
+            .jobs();
     assertEquals(List.of("generate", "prepare"), tpp.stream().map(Job::action).toList());
 
     // cancelled jobs are ignored: the action gets a new job
-    ctx.jobs().markCancelled(db.pool(), "tpprap0000000004", List.of("generate", "prepare"), 1L).await();
-    List<Job> again = assertInstanceOf(CreateOutcome.Created.class,
-        create(req("prepare").rap("tpprap0000000005").backend("tpp"))).jobs();
+    ctx.jobs()
+        .markCancelled(db.pool(), "tpprap0000000004", List.of("generate", "prepare"), 1L)
+        .await();
+    List<Job> again =
+        assertInstanceOf(
+                CreateOutcome.Created.class,
+                create(req("prepare").rap("tpprap0000000005").backend("tpp")))
+            .jobs();
     assertEquals(List.of("generate", "prepare"), again.stream().map(Job::action).toList());
   }
 
@@ -205,23 +245,30 @@ class DefaultJobCreatorTest {
   @MethodSource("dialects")
   void knownErrorsAreReturnedVerbatimAndInsertNothing(String dialect) throws Exception {
     setUp(dialect);
-    assertEquals("Invalid backend 'emis', allowed are: test, tpp", error(req("prepare").backend("emis")));
+    assertEquals(
+        "Invalid backend 'emis', allowed are: test, tpp", error(req("prepare").backend("emis")));
     assertEquals("Workspace name cannot be blank", error(req("prepare").workspace("")));
-    assertEquals("Repository URL https://gitlab.com/opensafely/study does not start with https://github.com",
+    assertEquals(
+        "Repository URL https://gitlab.com/opensafely/study does not start with https://github.com",
         error(req("prepare").repo("https://gitlab.com/opensafely/study")));
     assertEquals("Action 'nope' not found in project.yaml", error(req("nope")));
 
     String unknown = "0123456789abcdef0123456789abcdef01234567";
-    assertEquals("Error fetching commit " + unknown + " from " + study.dir(), error(req("prepare").commit(unknown)));
+    assertEquals(
+        "Error fetching commit " + unknown + " from " + study.dir(),
+        error(req("prepare").commit(unknown)));
 
     String noProject = study.commit("remove project", mapWithNull("project.yaml"));
-    assertEquals("No project.yaml file found in " + study.dir(), error(req("prepare").commit(noProject)));
+    assertEquals(
+        "No project.yaml file found in " + study.dir(), error(req("prepare").commit(noProject)));
 
-    String invalid = study.commit("invalid project", Map.of("project.yaml", "version: '9'\nactions: {}\n"));
+    String invalid =
+        study.commit("invalid project", Map.of("project.yaml", "version: '9'\nactions: {}\n"));
     assertEquals(FakeProjectParser.INVALID_MESSAGE, error(req("prepare").commit(invalid)));
 
     // a reusable-action error in the second new job: the first is not inserted either
-    assertEquals("in 'broken_action: my-action:v9' 'v9' is not a tag listed in " + action.dir() + "/tags",
+    assertEquals(
+        "in 'broken_action: my-action:v9' 'v9' is not a tag listed in " + action.dir() + "/tags",
         error(req("broken_action")));
     assertTrue(allJobs().isEmpty());
     assertTrue(events.isEmpty());
@@ -231,7 +278,8 @@ class DefaultJobCreatorTest {
   @MethodSource("dialects")
   void staleCodelistsNameTheFirstNewDatabaseJob(String dialect) throws Exception {
     setUp(dialect);
-    assertEquals("Codelists are out of date (required by action generate)",
+    assertEquals(
+        "Codelists are out of date (required by action generate)",
         error(req("prepare").staleCodelists()));
     assertTrue(allJobs().isEmpty());
 
@@ -239,8 +287,11 @@ class DefaultJobCreatorTest {
     create(req("generate"));
     Job generate = rapJobs(TestProjects.RAP).get(0);
     setState(generate, State.SUCCEEDED, StatusCode.SUCCEEDED);
-    List<Job> created = assertInstanceOf(CreateOutcome.Created.class,
-        create(req("prepare").rap("staleok000000002").staleCodelists())).jobs();
+    List<Job> created =
+        assertInstanceOf(
+                CreateOutcome.Created.class,
+                create(req("prepare").rap("staleok000000002").staleCodelists()))
+            .jobs();
     assertEquals(List.of("prepare"), created.stream().map(Job::action).toList());
   }
 
@@ -250,11 +301,38 @@ class DefaultJobCreatorTest {
     setUp(dialect);
     // another workspace already holds the id this request's "prepare" job would get
     Job clash = TestProjects.existing(TestProjects.RAP, "prepare", State.PENDING);
-    Job elsewhere = new Job(clash.id(), clash.rapId(), clash.state(), clash.repoUrl(), clash.commit(),
-        "other-workspace", clash.databaseName(), clash.action(), null, null, List.of(), List.of(),
-        clash.runCommand(), clash.outputSpec(), clash.statusMessage(), clash.statusCode(), false,
-        clash.createdAt(), clash.updatedAt(), null, null, Map.of(), clash.statusCodeUpdatedAt(), false,
-        "test", "main", "bob", "p", List.of(), Map.of());
+    Job elsewhere =
+        new Job(
+            clash.id(),
+            clash.rapId(),
+            clash.state(),
+            clash.repoUrl(),
+            clash.commit(),
+            "other-workspace",
+            clash.databaseName(),
+            clash.action(),
+            null,
+            null,
+            List.of(),
+            List.of(),
+            clash.runCommand(),
+            clash.outputSpec(),
+            clash.statusMessage(),
+            clash.statusCode(),
+            false,
+            clash.createdAt(),
+            clash.updatedAt(),
+            null,
+            null,
+            Map.of(),
+            clash.statusCodeUpdatedAt(),
+            false,
+            "test",
+            "main",
+            "bob",
+            "p",
+            List.of(),
+            Map.of());
     db.inTransaction(c -> ctx.jobs().insertAll(c, List.of(elsewhere))).await();
 
     Throwable e = assertThrows(Throwable.class, () -> create(req("prepare")));
@@ -290,17 +368,23 @@ class DefaultJobCreatorTest {
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void creatorsWithoutASharedSequencerStillPlanAgainstTheCommittedState(String dialect) throws Exception {
+  void creatorsWithoutASharedSequencerStillPlanAgainstTheCommittedState(String dialect)
+      throws Exception {
     setUp(dialect);
     // a second creator, as in another controller process: nothing serialises the two in memory;
     // each plans inside its insert transaction, so the workspace still gets one job per action
-    DefaultJobCreator other = new DefaultJobCreator(vertx, ctx,
-        new GitService(vertx, GitSettings.forController(ctx.config().common())), new FakeProjectParser(),
-        new PlanningConfig(tmp.resolve("actions").toString(), PlanningConfig.ALLOWED_IMAGES),
-        Clock.systemUTC());
+    DefaultJobCreator other =
+        new DefaultJobCreator(
+            vertx,
+            ctx,
+            new GitService(vertx, GitSettings.forController(ctx.config().common())),
+            new FakeProjectParser(),
+            new PlanningConfig(tmp.resolve("actions").toString(), PlanningConfig.ALLOWED_IMAGES),
+            Clock.systemUTC());
     List<Future<CreateOutcome>> futures = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      futures.add((i % 2 == 0 ? creator : other).create(req("prepare").rap("twocreators0000" + i).build()));
+      futures.add(
+          (i % 2 == 0 ? creator : other).create(req("prepare").rap("twocreators0000" + i).build()));
     }
     int created = 0;
     for (Future<CreateOutcome> f : futures) {
@@ -309,7 +393,8 @@ class DefaultJobCreatorTest {
       }
     }
     assertEquals(1, created);
-    assertEquals(List.of("generate", "prepare"), allJobs().stream().map(Job::action).sorted().toList());
+    assertEquals(
+        List.of("generate", "prepare"), allJobs().stream().map(Job::action).sorted().toList());
   }
 
   private int sequencerKeys() throws Exception {

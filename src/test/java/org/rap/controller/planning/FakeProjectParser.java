@@ -12,17 +12,19 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
- * A tiny stand-in for the real project.yaml parser (which lives on another branch): builds
- * {@link Pipeline} records from the simple files these tests write, with no validation beyond a
- * marker that makes it fail like the real one does.
+ * A tiny stand-in for the real project.yaml parser (which lives on another branch): builds {@link
+ * Pipeline} records from the simple files these tests write, with no validation beyond a marker
+ * that makes it fail like the real one does.
  */
 final class FakeProjectParser implements PipelineParser {
-  static final String INVALID_MESSAGE = "Invalid project: \n`version` must be a number between 1 and 5";
+  static final String INVALID_MESSAGE =
+      "Invalid project: \n`version` must be a number between 1 and 5";
 
   @Override
   @SuppressWarnings("unchecked")
   public Pipeline parse(String yamlText) throws ProjectValidationError {
-    Map<String, Object> doc = (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(yamlText);
+    Map<String, Object> doc =
+        (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(yamlText);
     if (!"4".equals(String.valueOf(doc.get("version")))) {
       throw new ProjectValidationError(INVALID_MESSAGE);
     }
@@ -34,9 +36,19 @@ final class FakeProjectParser implements PipelineParser {
           List<String> run = Shell.split((String) a.get("run"));
           List<String> needs = a.get("needs") == null ? List.of() : (List<String>) a.get("needs");
           Map<String, Map<String, String>> outputs =
-              a.get("outputs") == null ? Map.of() : (Map<String, Map<String, String>>) a.get("outputs");
-          actions.put(name, new Action(name, run, needs, outputs, (Map<String, Object>) a.get("config"),
-              null, DatabaseActions.isDatabaseAction(run)));
+              a.get("outputs") == null
+                  ? Map.of()
+                  : (Map<String, Map<String, String>>) a.get("outputs");
+          actions.put(
+              name,
+              new Action(
+                  name,
+                  run,
+                  needs,
+                  outputs,
+                  (Map<String, Object>) a.get("config"),
+                  null,
+                  DatabaseActions.isDatabaseAction(run)));
         });
     return new Pipeline(4.0, actions, null, List.of());
   }

@@ -1,7 +1,5 @@
 package org.rap.controller.planning;
 
-import org.rap.common.pipeline.PythonJson;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -31,6 +29,7 @@ import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
+import org.rap.common.pipeline.PythonJson;
 
 /** Every behaviour of scheduling.md section 6.4 to 6.6, on the pure planner. */
 class JobPlannerTest {
@@ -44,7 +43,8 @@ class JobPlannerTest {
           action("analyse", "r:latest analysis/analyse.R", "prepare"),
           action("report", "python:v2 analysis/report.py", "analyse", "generate"));
 
-  private static Plan plan(TestProjects.Request r, Pipeline p, Map<String, Job> state) throws Exception {
+  private static Plan plan(TestProjects.Request r, Pipeline p, Map<String, Job> state)
+      throws Exception {
     return JobPlanner.plan(r.build(), p, state, NOW, new Random(42));
   }
 
@@ -62,7 +62,8 @@ class JobPlannerTest {
 
   @Test
   void newJobCarriesTheRequestAndTheAction() throws Exception {
-    TestProjects.Request r = request("prepare").scope(Map.of("dataset_permissions", List.of("ukrr")));
+    TestProjects.Request r =
+        request("prepare").scope(Map.of("dataset_permissions", List.of("ukrr")));
     List<Job> jobs = jobs(plan(r, CHAIN, Map.of()));
     Job job = jobs.get(1);
     assertEquals(id("prepare"), job.id());
@@ -87,7 +88,8 @@ class JobPlannerTest {
     assertEquals(List.of("generate"), job.requiresOutputsFrom());
     assertEquals(List.of(id("generate")), job.waitForJobIds());
     assertEquals("python:v2 analysis/prepare.py", job.runCommand());
-    assertEquals(Map.of("moderately_sensitive", Map.of("prepare", "output/prepare.csv")), job.outputSpec());
+    assertEquals(
+        Map.of("moderately_sensitive", Map.of("prepare", "output/prepare.csv")), job.outputSpec());
     assertEquals(false, job.requiresDb());
     assertEquals(Map.of(), job.analysisScope(), "non-DB jobs store {}");
     assertNull(job.actionRepoUrl());
@@ -103,7 +105,8 @@ class JobPlannerTest {
   @Test
   void jobIdsAreDeterministicAndTraceIdsUnique() throws Exception {
     List<Job> a = jobs(plan(request("run_all"), CHAIN, Map.of()));
-    List<Job> b = jobs(JobPlanner.plan(request("run_all").build(), CHAIN, Map.of(), NOW, new Random(7)));
+    List<Job> b =
+        jobs(JobPlanner.plan(request("run_all").build(), CHAIN, Map.of(), NOW, new Random(7)));
     assertEquals(a.stream().map(Job::id).toList(), b.stream().map(Job::id).toList());
     Set<String> traces = new HashSet<>();
     a.forEach(j -> traces.add(j.traceContext().get("traceparent")));
@@ -117,18 +120,22 @@ class JobPlannerTest {
     assertEquals(List.of("generate", "prepare", "analyse", "report"), actions(jobs));
     assertEquals(List.of(), jobs.get(0).waitForJobIds());
     assertEquals(List.of(id("prepare")), jobs.get(2).waitForJobIds());
-    assertEquals(List.of(id("analyse"), id("generate")), jobs.get(3).waitForJobIds(), "needs order");
+    assertEquals(
+        List.of(id("analyse"), id("generate")), jobs.get(3).waitForJobIds(), "needs order");
     assertEquals(List.of("analyse", "generate"), jobs.get(3).requiresOutputsFrom());
   }
 
   @Test
   void runAllStartsFromEveryActionInFileOrderExceptAUserRunAll() throws Exception {
-    Pipeline p = pipeline(
-        action("b_second", "python:v2 b.py", "c_first"),
-        action("c_first", "python:v2 c.py"),
-        action("run_all", "python:v2 everything.py"),
-        action("a_third", "python:v2 a.py"));
-    assertEquals(List.of("c_first", "b_second", "a_third"), actions(jobs(plan(request("run_all"), p, Map.of()))));
+    Pipeline p =
+        pipeline(
+            action("b_second", "python:v2 b.py", "c_first"),
+            action("c_first", "python:v2 c.py"),
+            action("run_all", "python:v2 everything.py"),
+            action("a_third", "python:v2 a.py"));
+    assertEquals(
+        List.of("c_first", "b_second", "a_third"),
+        actions(jobs(plan(request("run_all"), p, Map.of()))));
   }
 
   @Test
@@ -148,7 +155,8 @@ class JobPlannerTest {
 
   @Test
   void succeededDependenciesAreReusedWithoutWaiting() throws Exception {
-    List<Job> jobs = jobs(plan(request("prepare"), CHAIN, state(existing(OLD, "generate", State.SUCCEEDED))));
+    List<Job> jobs =
+        jobs(plan(request("prepare"), CHAIN, state(existing(OLD, "generate", State.SUCCEEDED))));
     assertEquals(List.of("prepare"), actions(jobs));
     assertEquals(List.of(), jobs.get(0).waitForJobIds());
     assertEquals(List.of("generate"), jobs.get(0).requiresOutputsFrom());
@@ -156,24 +164,33 @@ class JobPlannerTest {
 
   @Test
   void failedDependenciesAreRerun() throws Exception {
-    List<Job> jobs = jobs(plan(request("prepare"), CHAIN, state(existing(OLD, "generate", State.FAILED))));
+    List<Job> jobs =
+        jobs(plan(request("prepare"), CHAIN, state(existing(OLD, "generate", State.FAILED))));
     assertEquals(List.of("generate", "prepare"), actions(jobs));
     assertEquals(List.of(id("generate")), jobs.get(1).waitForJobIds());
   }
 
   @Test
   void requestedActionsAreRerunEvenWhenTheySucceeded() throws Exception {
-    Map<String, Job> st = state(existing(OLD, "generate", State.SUCCEEDED), existing(OLD, "prepare", State.SUCCEEDED));
+    Map<String, Job> st =
+        state(
+            existing(OLD, "generate", State.SUCCEEDED), existing(OLD, "prepare", State.SUCCEEDED));
     assertEquals(List.of("prepare"), actions(jobs(plan(request("prepare"), CHAIN, st))));
-    assertEquals(List.of("generate", "prepare"), actions(jobs(plan(request("prepare", "generate"), CHAIN, st))));
+    assertEquals(
+        List.of("generate", "prepare"),
+        actions(jobs(plan(request("prepare", "generate"), CHAIN, st))));
   }
 
   @Test
   void forceRunDependenciesRerunsSucceededDependenciesButNotActiveOnes() throws Exception {
-    Map<String, Job> st = state(existing(OLD, "generate", State.SUCCEEDED), existing(OLD, "prepare", State.SUCCEEDED));
-    assertEquals(List.of("generate", "prepare", "analyse"),
+    Map<String, Job> st =
+        state(
+            existing(OLD, "generate", State.SUCCEEDED), existing(OLD, "prepare", State.SUCCEEDED));
+    assertEquals(
+        List.of("generate", "prepare", "analyse"),
         actions(jobs(plan(request("analyse").force(), CHAIN, st))));
-    Map<String, Job> active = state(existing(OLD, "generate", State.RUNNING), existing(OLD, "prepare", State.SUCCEEDED));
+    Map<String, Job> active =
+        state(existing(OLD, "generate", State.RUNNING), existing(OLD, "prepare", State.SUCCEEDED));
     List<Job> jobs = jobs(plan(request("analyse").force(), CHAIN, active));
     assertEquals(List.of("prepare", "analyse"), actions(jobs));
     assertEquals(List.of(active.get("generate").id()), jobs.get(0).waitForJobIds());
@@ -181,10 +198,11 @@ class JobPlannerTest {
 
   @Test
   void runAllSkipsSucceededActionsAndRerunsFailedOnes() throws Exception {
-    Map<String, Job> st = state(
-        existing(OLD, "generate", State.SUCCEEDED),
-        existing(OLD, "prepare", State.FAILED),
-        existing(OLD, "analyse", State.SUCCEEDED));
+    Map<String, Job> st =
+        state(
+            existing(OLD, "generate", State.SUCCEEDED),
+            existing(OLD, "prepare", State.FAILED),
+            existing(OLD, "analyse", State.SUCCEEDED));
     List<Job> jobs = jobs(plan(request("run_all"), CHAIN, st));
     // analyse succeeded before, but it is not requested literally: it is reused even though its
     // input is being re-run
@@ -199,45 +217,59 @@ class JobPlannerTest {
     for (String a : CHAIN.allActions()) {
       done.put(a, existing(OLD, a, State.SUCCEEDED));
     }
-    assertEquals(new Plan.NothingToDo("All actions have already completed successfully"),
+    assertEquals(
+        new Plan.NothingToDo("All actions have already completed successfully"),
         plan(request("run_all"), CHAIN, done));
     Map<String, Job> running = new LinkedHashMap<>();
     for (String a : CHAIN.allActions()) {
       running.put(a, existing(OLD, a, a.equals("prepare") ? State.PENDING : State.RUNNING));
     }
     // run_all wins over the other text, as in the reference
-    assertEquals(new Plan.NothingToDo("All actions have already completed successfully"),
+    assertEquals(
+        new Plan.NothingToDo("All actions have already completed successfully"),
         plan(request("run_all"), CHAIN, running));
-    assertEquals(new Plan.NothingToDo("All requested actions were already scheduled to run"),
+    assertEquals(
+        new Plan.NothingToDo("All requested actions were already scheduled to run"),
         plan(request("prepare", "analyse"), CHAIN, running));
   }
 
   @Test
   void unknownActions() {
-    JobCreationException e = assertThrows(JobCreationException.class, () -> plan(request("nope"), CHAIN, Map.of()));
+    JobCreationException e =
+        assertThrows(JobCreationException.class, () -> plan(request("nope"), CHAIN, Map.of()));
     assertEquals("Action 'nope' not found in project.yaml", e.getMessage());
     Pipeline broken = pipeline(action("a", "python:v2 a.py", "missing"));
-    assertEquals("Action 'missing' not found in project.yaml",
-        assertThrows(JobCreationException.class, () -> plan(request("a"), broken, Map.of())).getMessage());
+    assertEquals(
+        "Action 'missing' not found in project.yaml",
+        assertThrows(JobCreationException.class, () -> plan(request("a"), broken, Map.of()))
+            .getMessage());
   }
 
   @Test
   void cyclesAreRejectedInsteadOfRecursingForever() {
-    Pipeline cyclic = pipeline(
-        action("a", "python:v2 a.py", "b"),
-        action("b", "python:v2 b.py", "c"),
-        action("c", "python:v2 c.py", "a"));
-    JobCreationException e = assertThrows(JobCreationException.class, () -> plan(request("a"), cyclic, Map.of()));
-    assertEquals("Invalid project: \nAction `a` has a circular dependency in its `needs` list: a -> b -> c -> a",
+    Pipeline cyclic =
+        pipeline(
+            action("a", "python:v2 a.py", "b"),
+            action("b", "python:v2 b.py", "c"),
+            action("c", "python:v2 c.py", "a"));
+    JobCreationException e =
+        assertThrows(JobCreationException.class, () -> plan(request("a"), cyclic, Map.of()));
+    assertEquals(
+        "Invalid project: \nAction `a` has a circular dependency in its `needs` list: a -> b -> c -> a",
         e.getMessage());
     Pipeline self = pipeline(action("a", "python:v2 a.py", "a"));
-    assertTrue(assertThrows(JobCreationException.class, () -> plan(request("a"), self, Map.of()))
-        .getMessage().endsWith("a -> a"));
+    assertTrue(
+        assertThrows(JobCreationException.class, () -> plan(request("a"), self, Map.of()))
+            .getMessage()
+            .endsWith("a -> a"));
   }
 
   @Test
   void workspaceJobsOfActionsNoLongerInTheProjectAreIgnored() throws Exception {
-    Map<String, Job> st = state(existing(OLD, "removed_action", State.RUNNING), existing(OLD, "generate", State.SUCCEEDED));
+    Map<String, Job> st =
+        state(
+            existing(OLD, "removed_action", State.RUNNING),
+            existing(OLD, "generate", State.SUCCEEDED));
     assertEquals(List.of("prepare"), actions(jobs(plan(request("prepare"), CHAIN, st))));
   }
 
@@ -245,7 +277,8 @@ class JobPlannerTest {
   void newJobsFollowTheReferenceOrderExistingActionsFirstByName() throws Exception {
     // The reference keeps its jobs in a dict filled from the workspace state (grouped by action
     // name) and then new actions as they are built: a re-run keeps the slot of the old job.
-    Map<String, Job> st = state(existing(OLD, "prepare", State.FAILED), existing(OLD, "analyse", State.FAILED));
+    Map<String, Job> st =
+        state(existing(OLD, "prepare", State.FAILED), existing(OLD, "analyse", State.FAILED));
     List<Job> jobs = jobs(plan(request("report"), CHAIN, st));
     assertEquals(List.of("analyse", "prepare", "generate", "report"), actions(jobs));
   }
@@ -263,10 +296,11 @@ class JobPlannerTest {
     config.put("list", list);
     config.put("nested", Map.of("big", 1e20));
     config.put("quote\"back\\slash", "tab\there");
-    Pipeline p = pipeline(
-        action("cfg", "python:v2 analysis/a.py --flag 'with space' ''", config),
-        action("empty_cfg", "python:v2 a.py", Map.of()),
-        action("plain", "stata-mp:latest analysis/m.do x=1,y@2%+:/._-"));
+    Pipeline p =
+        pipeline(
+            action("cfg", "python:v2 analysis/a.py --flag 'with space' ''", config),
+            action("empty_cfg", "python:v2 a.py", Map.of()),
+            action("plain", "stata-mp:latest analysis/m.do x=1,y@2%+:/._-"));
     List<Job> jobs = jobs(plan(request("run_all"), p, Map.of()));
     assertEquals(
         "python:v2 analysis/a.py --flag 'with space' '' --config '{\"name\": \"O\\u0027Brien\","
@@ -292,17 +326,19 @@ class JobPlannerTest {
     assertEquals("-0.0", PythonJson.floatRepr(-0.0));
     assertEquals("Infinity", PythonJson.floatRepr(Double.POSITIVE_INFINITY));
     assertEquals("NaN", PythonJson.floatRepr(Double.NaN));
-    assertEquals("{\"1\": 2, \"true\": false, \"null\": {}, \"x\": []}",
+    assertEquals(
+        "{\"1\": 2, \"true\": false, \"null\": {}, \"x\": []}",
         PythonJson.dumps(linked(1, 2, true, false, null, Map.of(), "x", List.of())));
   }
 
   @Test
   void analysisScopeForDatabaseActions() throws Exception {
-    Pipeline p = pipeline(
-        action("dataset", "ehrql:v1 generate-dataset analysis/d.py"),
-        action("measures", "ehrql:v1 generate-measures analysis/m.py"),
-        action("sql", "sqlrunner:latest query.sql"),
-        action("python", "python:v2 a.py"));
+    Pipeline p =
+        pipeline(
+            action("dataset", "ehrql:v1 generate-dataset analysis/d.py"),
+            action("measures", "ehrql:v1 generate-measures analysis/m.py"),
+            action("sql", "sqlrunner:latest query.sql"),
+            action("python", "python:v2 a.py"));
     Map<String, Object> scope = new LinkedHashMap<>();
     scope.put("population_permissions", List.of("include_t1oo"));
     scope.put("dataset_permissions", List.of("ukrr", "appointments"));
@@ -313,29 +349,42 @@ class JobPlannerTest {
     for (int i = 0; i < 3; i++) {
       assertEquals(true, jobs.get(i).requiresDb());
       assertEquals(expected, jobs.get(i).analysisScope());
-      assertEquals(List.copyOf(expected.keySet()), List.copyOf(jobs.get(i).analysisScope().keySet()), "key order kept");
+      assertEquals(
+          List.copyOf(expected.keySet()),
+          List.copyOf(jobs.get(i).analysisScope().keySet()),
+          "key order kept");
     }
     assertEquals(Map.of(), jobs.get(3).analysisScope());
 
     // a null scope becomes {} and always gets dataset_permissions
-    assertEquals(Map.of("dataset_permissions", List.of()),
+    assertEquals(
+        Map.of("dataset_permissions", List.of()),
         jobs(plan(request("dataset").scope(null), p, Map.of())).get(0).analysisScope());
   }
 
   @Test
   void eventLevelProjectGetsComponentAccess() throws Exception {
-    Pipeline p = pipeline(action("dataset", "ehrql:v1 generate-dataset analysis/d.py"), action("py", "python:v2 a.py"));
+    Pipeline p =
+        pipeline(
+            action("dataset", "ehrql:v1 generate-dataset analysis/d.py"),
+            action("py", "python:v2 a.py"));
     String slug = "echo-evaluation-of-covid-19-vaccine-histories-using-opensafely";
     List<Job> jobs = jobs(plan(request("run_all").project(slug), p, Map.of()));
-    assertEquals(Map.of("dataset_permissions", List.of(), "component_access", List.of("event_level_data")),
+    assertEquals(
+        Map.of("dataset_permissions", List.of(), "component_access", List.of("event_level_data")),
         jobs.get(0).analysisScope());
     assertEquals(Map.of(), jobs.get(1).analysisScope());
     // set union: no duplicate when job-server already sent it
     Map<String, Object> sent = Map.of("component_access", List.of("event_level_data"));
-    assertEquals(List.of("event_level_data"),
-        jobs(plan(request("dataset").project(slug).scope(sent), p, Map.of())).get(0).analysisScope().get("component_access"));
+    assertEquals(
+        List.of("event_level_data"),
+        jobs(plan(request("dataset").project(slug).scope(sent), p, Map.of()))
+            .get(0)
+            .analysisScope()
+            .get("component_access"));
     // other projects get nothing added
-    assertEquals(Map.of("dataset_permissions", List.of()),
+    assertEquals(
+        Map.of("dataset_permissions", List.of()),
         jobs(plan(request("dataset").project("other"), p, Map.of())).get(0).analysisScope());
   }
 
@@ -344,11 +393,16 @@ class JobPlannerTest {
     assertTrue(DatabaseActions.isDatabaseAction(List.of("ehrql:v1", "generate-dataset")));
     assertTrue(DatabaseActions.isDatabaseAction(List.of("ehrql:v1", "generate-measures", "x")));
     assertTrue(DatabaseActions.isDatabaseAction(List.of("sqlrunner:latest")));
-    assertTrue(DatabaseActions.isDatabaseAction(List.of("cohortextractor:latest", "generate_cohort")));
-    assertTrue(DatabaseActions.isDatabaseAction(List.of("cohortextractor:latest", "generate_codelist_report")));
+    assertTrue(
+        DatabaseActions.isDatabaseAction(List.of("cohortextractor:latest", "generate_cohort")));
+    assertTrue(
+        DatabaseActions.isDatabaseAction(
+            List.of("cohortextractor:latest", "generate_codelist_report")));
     assertTrue(DatabaseActions.isDatabaseAction(List.of("databuilder:v0", "generate-dataset")));
     assertEquals(false, DatabaseActions.isDatabaseAction(List.of("ehrql:v1")));
-    assertEquals(false, DatabaseActions.isDatabaseAction(List.of("cohortextractor:latest", "generate_measures")));
+    assertEquals(
+        false,
+        DatabaseActions.isDatabaseAction(List.of("cohortextractor:latest", "generate_measures")));
     assertEquals(false, DatabaseActions.isDatabaseAction(List.of("python:v2", "generate-dataset")));
   }
 
@@ -357,17 +411,27 @@ class JobPlannerTest {
     List<String> backends = List.of("test", "tpp");
     assertCheck("At least one action must be supplied", request().workspace(""), backends);
     assertCheck("Workspace name cannot be blank", request("a").workspace(""), backends);
-    assertCheck("Invalid workspace name (allowed are alphanumeric, dash and underscore)",
-        request("a").workspace("my workspace"), backends);
-    assertCheck("Invalid workspace name (allowed are alphanumeric, dash and underscore)",
-        request("a").workspace("../etc"), backends);
-    assertCheck("Invalid backend 'emis', allowed are: test, tpp", request("a").backend("emis"), backends);
-    assertCheck("Invalid database name 'full', allowed are: default", request("a").database("full"), backends);
+    assertCheck(
+        "Invalid workspace name (allowed are alphanumeric, dash and underscore)",
+        request("a").workspace("my workspace"),
+        backends);
+    assertCheck(
+        "Invalid workspace name (allowed are alphanumeric, dash and underscore)",
+        request("a").workspace("../etc"),
+        backends);
+    assertCheck(
+        "Invalid backend 'emis', allowed are: test, tpp", request("a").backend("emis"), backends);
+    assertCheck(
+        "Invalid database name 'full', allowed are: default",
+        request("a").database("full"),
+        backends);
   }
 
   private static void assertCheck(String message, TestProjects.Request r, List<String> backends) {
-    assertEquals(message,
-        assertThrows(JobCreationException.class, () -> RequestChecks.check(r.build(), backends)).getMessage());
+    assertEquals(
+        message,
+        assertThrows(JobCreationException.class, () -> RequestChecks.check(r.build(), backends))
+            .getMessage());
   }
 
   private static Map<Object, Object> linked(Object... kv) {

@@ -73,16 +73,25 @@ class ReusableActionsTest {
   }
 
   private GitSettings settings(boolean allowLocal) {
-    return new GitSettings(tmp.resolve("workdir/repos"), "proxy.example.org", Optional.empty(),
-        "jobrunner-ctrl", List.of("opensafely"), allowLocal, 1, Duration.ZERO);
+    return new GitSettings(
+        tmp.resolve("workdir/repos"),
+        "proxy.example.org",
+        Optional.empty(),
+        "jobrunner-ctrl",
+        List.of("opensafely"),
+        allowLocal,
+        1,
+        Duration.ZERO);
   }
 
   private ReusableActions resolver() {
-    return new ReusableActions(repos, new PlanningConfig(base.toString(), PlanningConfig.ALLOWED_IMAGES));
+    return new ReusableActions(
+        repos, new PlanningConfig(base.toString(), PlanningConfig.ALLOWED_IMAGES));
   }
 
   private static List<Job> planned(Pipeline p, String... requested) throws Exception {
-    Plan plan = JobPlanner.plan(request(requested).build(), p, Map.of(), Instant.EPOCH, new Random(1));
+    Plan plan =
+        JobPlanner.plan(request(requested).build(), p, Map.of(), Instant.EPOCH, new Random(1));
     return assertInstanceOf(Plan.NewJobs.class, plan).jobs();
   }
 
@@ -93,16 +102,18 @@ class ReusableActionsTest {
 
   @Test
   void rewritesTheRunCommandAndRecordsTheActionRepoAndCommit() throws Exception {
-    Pipeline p = pipeline(
-        action("uses_action", "my-action:v1.0 --input 'output/a b.csv'", Map.of("k", "v")),
-        action("plain", "python:v2 analysis/x.py"));
+    Pipeline p =
+        pipeline(
+            action("uses_action", "my-action:v1.0 --input 'output/a b.csv'", Map.of("k", "v")),
+            action("plain", "python:v2 analysis/x.py"));
     List<Job> jobs = resolver().resolve(planned(p, "run_all"));
     Job reusable = jobs.get(0);
     assertEquals(
         "python:v2 /action/main.py --from-action --input 'output/a b.csv' --config '{\"k\": \"v\"}'",
         reusable.runCommand());
     assertEquals(url, reusable.actionRepoUrl());
-    assertEquals(commits.get("v1.0"), reusable.actionCommit(), "annotated tag dereferenced to its commit");
+    assertEquals(
+        commits.get("v1.0"), reusable.actionCommit(), "annotated tag dereferenced to its commit");
     Job plain = jobs.get(1);
     assertEquals("python:v2 analysis/x.py", plain.runCommand());
     assertNull(plain.actionRepoUrl());
@@ -111,21 +122,28 @@ class ReusableActionsTest {
 
   @Test
   void onlyJobsOfAllowedImagesNeedNoResolution() throws Exception {
-    List<Job> plain = planned(pipeline(action("a", "python:v2 analysis/x.py"), action("b", "r:latest x.R")), "run_all");
+    List<Job> plain =
+        planned(
+            pipeline(action("a", "python:v2 analysis/x.py"), action("b", "r:latest x.R")),
+            "run_all");
     assertTrue(resolver().allAllowed(plain));
     assertEquals(plain, resolver().resolve(plain), "allowed images are kept as they are");
     assertEquals(0, repos.lsRemoteCount());
-    List<Job> mixed = planned(pipeline(action("a", "python:v2 analysis/x.py"), action("u", "my-action:v1.0 x")), "run_all");
+    List<Job> mixed =
+        planned(
+            pipeline(action("a", "python:v2 analysis/x.py"), action("u", "my-action:v1.0 x")),
+            "run_all");
     Assertions.assertFalse(resolver().allAllowed(mixed));
     Assertions.assertFalse(resolver().allAllowed(planned(pipeline(action("q", "'..:v1'")), "q")));
   }
 
   @Test
   void resolutionsAreCachedPerImageAndTag() throws Exception {
-    Pipeline p = pipeline(
-        action("one", "my-action:v1.1 a"),
-        action("two", "my-action:v1.1 b"),
-        action("three", "my-action:v1.0 c"));
+    Pipeline p =
+        pipeline(
+            action("one", "my-action:v1.1 a"),
+            action("two", "my-action:v1.1 b"),
+            action("three", "my-action:v1.0 c"));
     List<Job> jobs = resolver().resolve(planned(p, "run_all"));
     assertEquals("r:latest /action/main.R b", jobs.get(1).runCommand());
     // one ls-remote for the tag plus one for main per distinct (image, tag)
@@ -134,52 +152,76 @@ class ReusableActionsTest {
 
   @Test
   void errorsCarryTheActionPrefixAndTheReferenceText() throws Exception {
-    assertEquals("in 'my_action: my-action:v9' 'v9' is not a tag listed in " + url + "/tags",
+    assertEquals(
+        "in 'my_action: my-action:v9' 'v9' is not a tag listed in " + url + "/tags",
         error("my-action:v9 x"));
     String missing = base.resolve("no-such-action").toString();
-    assertEquals("in 'my_action: no-such-action:v1' could not find a repo at " + missing
-        + "\nCheck that 'no-such-action' is in the list of available actions at https://actions.opensafely.org",
+    assertEquals(
+        "in 'my_action: no-such-action:v1' could not find a repo at "
+            + missing
+            + "\nCheck that 'no-such-action' is in the list of available actions at https://actions.opensafely.org",
         error("no-such-action:v1"));
-    assertEquals("in 'my_action: my-action:v2.0' tag 'v2.0' has not yet been approved for use (not merged into main branch)",
+    assertEquals(
+        "in 'my_action: my-action:v2.0' tag 'v2.0' has not yet been approved for use (not merged into main branch)",
         error("my-action:v2.0"));
-    assertEquals("in 'my_action: my-action:v-missing' " + url
-        + "/tree/v-missing doesn't look like a valid action (no 'action.yaml' file present)",
+    assertEquals(
+        "in 'my_action: my-action:v-missing' "
+            + url
+            + "/tree/v-missing doesn't look like a valid action (no 'action.yaml' file present)",
         error("my-action:v-missing"));
-    assertEquals("in 'my_action: my-action:v-norun' invalid action, please open an issue on " + url
-        + "/issues\n\n  ReusableActionError: Missing `run` key in 'action.yaml'",
+    assertEquals(
+        "in 'my_action: my-action:v-norun' invalid action, please open an issue on "
+            + url
+            + "/issues\n\n  ReusableActionError: Missing `run` key in 'action.yaml'",
         error("my-action:v-norun"));
-    assertEquals("in 'my_action: my-action:v-runtime' invalid action, please open an issue on " + url
-        + "/issues\n\n  ReusableActionError: Unrecognised runtime: foo",
+    assertEquals(
+        "in 'my_action: my-action:v-runtime' invalid action, please open an issue on "
+            + url
+            + "/issues\n\n  ReusableActionError: Unrecognised runtime: foo",
         error("my-action:v-runtime"));
-    assertEquals("in 'my_action: my-action:v-db' invalid action, please open an issue on " + url
-        + "/issues\n\n  ReusableActionError: Re-usable actions cannot run commands which access the database",
+    assertEquals(
+        "in 'my_action: my-action:v-db' invalid action, please open an issue on "
+            + url
+            + "/issues\n\n  ReusableActionError: Re-usable actions cannot run commands which access the database",
         error("my-action:v-db"));
     String yaml = error("my-action:v-yaml");
-    assertTrue(yaml.startsWith("in 'my_action: my-action:v-yaml' invalid action, please open an issue on "
-        + url + "/issues\n\n  YAMLError: "), yaml);
+    assertTrue(
+        yaml.startsWith(
+            "in 'my_action: my-action:v-yaml' invalid action, please open an issue on "
+                + url
+                + "/issues\n\n  YAMLError: "),
+        yaml);
     for (String line : yaml.substring(yaml.indexOf("\n\n") + 2).split("\n")) {
       assertTrue(line.isBlank() || line.startsWith("  "), "indented: " + line);
     }
     // the prefix shows the first word of the (quoted) run command, as the reference does
-    assertEquals("in 'my_action: 'bad!name:v1'' 'bad!name' contains invalid characters", error("'bad!name:v1'"));
+    assertEquals(
+        "in 'my_action: 'bad!name:v1'' 'bad!name' contains invalid characters",
+        error("'bad!name:v1'"));
   }
 
   @Test
   void githubBaseChecksTheRepositoryShape() throws Exception {
     ReusableActions https = new ReusableActions(repos, PlanningConfig.defaults());
     List<Job> jobs = planned(pipeline(action("a", "'..:v1'")), "a");
-    assertEquals("in 'a: ..:v1' '..' contains invalid characters",
+    assertEquals(
+        "in 'a: ..:v1' '..' contains invalid characters",
         assertThrows(JobCreationException.class, () -> https.resolve(jobs)).getMessage());
-    assertEquals("https://github.com/opensafely-actions", PlanningConfig.defaults().actionsRepoBase());
+    assertEquals(
+        "https://github.com/opensafely-actions", PlanningConfig.defaults().actionsRepoBase());
     assertEquals("opensafely-actions", PlanningConfig.defaults().actionsOrg());
   }
 
   @Test
   void localActionRepositoriesNeedAllowLocalGitRepos() throws Exception {
-    ReusableActions strict = new ReusableActions(new GitRepos(settings(false)),
-        new PlanningConfig(base.toString(), PlanningConfig.ALLOWED_IMAGES));
+    ReusableActions strict =
+        new ReusableActions(
+            new GitRepos(settings(false)),
+            new PlanningConfig(base.toString(), PlanningConfig.ALLOWED_IMAGES));
     List<Job> jobs = planned(pipeline(action("a", "my-action:v1.0")), "a");
-    assertTrue(assertThrows(JobCreationException.class, () -> strict.resolve(jobs)).getMessage()
-        .contains("ALLOW_LOCAL_GIT_REPOS"));
+    assertTrue(
+        assertThrows(JobCreationException.class, () -> strict.resolve(jobs))
+            .getMessage()
+            .contains("ALLOW_LOCAL_GIT_REPOS"));
   }
 }

@@ -66,36 +66,115 @@ final class TestProjects {
       this.actions = new ArrayList<>(actions);
     }
 
-    Request rap(String r) { rapId = r; return this; }
-    Request force() { force = true; return this; }
-    Request staleCodelists() { codelistsOk = false; return this; }
-    Request project(String p) { project = p; return this; }
-    Request scope(Map<String, Object> s) { scope = s; return this; }
-    Request backend(String b) { backend = b; return this; }
-    Request workspace(String w) { workspace = w; return this; }
-    Request repo(String url) { repoUrl = url; return this; }
-    Request commit(String c) { commit = c; return this; }
-    Request database(String d) { database = d; return this; }
+    Request rap(String r) {
+      rapId = r;
+      return this;
+    }
+
+    Request force() {
+      force = true;
+      return this;
+    }
+
+    Request staleCodelists() {
+      codelistsOk = false;
+      return this;
+    }
+
+    Request project(String p) {
+      project = p;
+      return this;
+    }
+
+    Request scope(Map<String, Object> s) {
+      scope = s;
+      return this;
+    }
+
+    Request backend(String b) {
+      backend = b;
+      return this;
+    }
+
+    Request workspace(String w) {
+      workspace = w;
+      return this;
+    }
+
+    Request repo(String url) {
+      repoUrl = url;
+      return this;
+    }
+
+    Request commit(String c) {
+      commit = c;
+      return this;
+    }
+
+    Request database(String d) {
+      database = d;
+      return this;
+    }
 
     CreateRequest build() {
-      return new CreateRequest(backend, rapId, workspace, repoUrl, branch, commit, database, actions,
-          codelistsOk, force, "alice", project, List.of("opensafely"), scope);
+      return new CreateRequest(
+          backend,
+          rapId,
+          workspace,
+          repoUrl,
+          branch,
+          commit,
+          database,
+          actions,
+          codelistsOk,
+          force,
+          "alice",
+          project,
+          List.of("opensafely"),
+          scope);
     }
   }
 
   /** An existing job of a previous RAP in the request's workspace. */
   static Job existing(String rapId, String action, State state) {
-    StatusCode code = switch (state) {
-      case PENDING -> StatusCode.WAITING_ON_WORKERS;
-      case RUNNING -> StatusCode.EXECUTING;
-      case SUCCEEDED -> StatusCode.SUCCEEDED;
-      case FAILED -> StatusCode.NONZERO_EXIT;
-    };
+    StatusCode code =
+        switch (state) {
+          case PENDING -> StatusCode.WAITING_ON_WORKERS;
+          case RUNNING -> StatusCode.EXECUTING;
+          case SUCCEEDED -> StatusCode.SUCCEEDED;
+          case FAILED -> StatusCode.NONZERO_EXIT;
+        };
     return new Job(
-        JobIds.jobId(rapId, action), rapId, state,
-        "https://github.com/opensafely/study", COMMIT, "my-workspace", "default", action, null, null,
-        List.of(), List.of(), "python:v2 x.py", Map.of(), "m", code, false, 100, 100L, null, null,
-        Map.of(), 100_000_000_000L, false, "test", "main", "bob", "my-project", List.of(), Map.of());
+        JobIds.jobId(rapId, action),
+        rapId,
+        state,
+        "https://github.com/opensafely/study",
+        COMMIT,
+        "my-workspace",
+        "default",
+        action,
+        null,
+        null,
+        List.of(),
+        List.of(),
+        "python:v2 x.py",
+        Map.of(),
+        "m",
+        code,
+        false,
+        100,
+        100L,
+        null,
+        null,
+        Map.of(),
+        100_000_000_000L,
+        false,
+        "test",
+        "main",
+        "bob",
+        "my-project",
+        List.of(),
+        Map.of());
   }
 
   static Map<String, Job> state(Job... jobs) {

@@ -34,7 +34,8 @@ final class Harness implements AutoCloseable {
     this(dialect, settings, Map.of());
   }
 
-  Harness(String dialect, Map<String, String> settings, Map<String, ResourceWeights> weights) throws Exception {
+  Harness(String dialect, Map<String, String> settings, Map<String, ResourceWeights> weights)
+      throws Exception {
     db = TestDatabases.open(vertx, dialect);
     Map<String, String> s = new HashMap<>();
     s.put("BACKENDS", "test,tpp");
@@ -44,9 +45,16 @@ final class Harness implements AutoCloseable {
     ControllerConfig config = ControllerConfig.from(Settings.of(s));
     ctx = ControllerContext.of(config, db);
     scheduler =
-        new Scheduler(vertx, ctx, CachingImageDigests.offline(), weights, clockNs::get,
+        new Scheduler(
+            vertx,
+            ctx,
+            CachingImageDigests.offline(),
+            weights,
+            clockNs::get,
             new Scheduler.Options(Duration.ZERO, Duration.ZERO));
-    vertx.eventBus().<JsonObject>consumer(SchedulerEvents.TASK_CREATED, m -> taskCreatedEvents.add(m.body()));
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(SchedulerEvents.TASK_CREATED, m -> taskCreatedEvents.add(m.body()));
   }
 
   long nowS() {
@@ -85,7 +93,10 @@ final class Harness implements AutoCloseable {
 
   void agent(String taskId, String stage, boolean complete, JsonObject results, Long tsNs) {
     String backend = task(taskId).backend();
-    ctx.tasks().applyAgentUpdate(db.pool(), backend, new AgentUpdate(taskId, stage, results, complete, tsNs), nowS()).await();
+    ctx.tasks()
+        .applyAgentUpdate(
+            db.pool(), backend, new AgentUpdate(taskId, stage, results, complete, tsNs), nowS())
+        .await();
   }
 
   void flag(String backend, String id, String value) {
@@ -93,8 +104,12 @@ final class Harness implements AutoCloseable {
   }
 
   static JsonObject ok(int exitCode) {
-    return new JsonObject().put("exit_code", exitCode).put("error", false).put("status_message", "")
-        .put("has_unmatched_patterns", false).put("has_level4_excluded_files", false);
+    return new JsonObject()
+        .put("exit_code", exitCode)
+        .put("error", false)
+        .put("status_message", "")
+        .put("has_unmatched_patterns", false)
+        .put("has_level4_excluded_files", false);
   }
 
   List<String> ids(List<Task> tasks) {

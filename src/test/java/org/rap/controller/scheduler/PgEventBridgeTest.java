@@ -32,11 +32,19 @@ class PgEventBridgeTest {
     List<JsonObject> inA = new CopyOnWriteArrayList<>();
     List<JsonObject> inB = new CopyOnWriteArrayList<>();
     List<String> originsInB = new CopyOnWriteArrayList<>();
-    a.eventBus().<JsonObject>consumer(SchedulerEvents.TASK_CREATED, m -> inA.add(m.body())).completion().await();
-    b.eventBus().<JsonObject>consumer(SchedulerEvents.TASK_CREATED, m -> {
-      inB.add(m.body());
-      originsInB.add(m.headers().get(PgEventBridge.ORIGIN_HEADER));
-    }).completion().await();
+    a.eventBus()
+        .<JsonObject>consumer(SchedulerEvents.TASK_CREATED, m -> inA.add(m.body()))
+        .completion()
+        .await();
+    b.eventBus()
+        .<JsonObject>consumer(
+            SchedulerEvents.TASK_CREATED,
+            m -> {
+              inB.add(m.body());
+              originsInB.add(m.headers().get(PgEventBridge.ORIGIN_HEADER));
+            })
+        .completion()
+        .await();
 
     JsonObject event = new JsonObject().put("backend", "test").put("task_id", "j-001");
     a.eventBus().publish(SchedulerEvents.TASK_CREATED, event);

@@ -38,27 +38,36 @@ class RegistryDigestLookupTest {
   @BeforeEach
   void start() {
     server =
-        vertx.createHttpServer()
+        vertx
+            .createHttpServer()
             .requestHandler(
                 req -> {
                   requests.add(req.method() + " " + req.uri());
                   if (req.path().equals("/token")) {
-                    req.response().putHeader("Content-Type", "application/json")
+                    req.response()
+                        .putHeader("Content-Type", "application/json")
                         .end(new JsonObject().put("token", "anon-token").encode());
                     return;
                   }
                   if (!"Bearer anon-token".equals(req.getHeader("Authorization"))) {
-                    req.response().setStatusCode(401)
-                        .putHeader("WWW-Authenticate",
-                            "Bearer realm=\"http://127.0.0.1:" + port + "/token\",service=\"registry.test\","
+                    req.response()
+                        .setStatusCode(401)
+                        .putHeader(
+                            "WWW-Authenticate",
+                            "Bearer realm=\"http://127.0.0.1:"
+                                + port
+                                + "/token\",service=\"registry.test\","
                                 + "scope=\"repository:opensafely-core/python:pull\"")
                         .end();
                     return;
                   }
                   if (req.path().equals("/v2/opensafely-core/python/manifests/v2")
-                      && req.getHeader("Accept").contains("application/vnd.oci.image.index.v1+json")) {
-                    req.response().putHeader("Docker-Content-Digest", DIGEST)
-                        .putHeader("Content-Type", "application/vnd.oci.image.index.v1+json").end();
+                      && req.getHeader("Accept")
+                          .contains("application/vnd.oci.image.index.v1+json")) {
+                    req.response()
+                        .putHeader("Docker-Content-Digest", DIGEST)
+                        .putHeader("Content-Type", "application/vnd.oci.image.index.v1+json")
+                        .end();
                   } else {
                     req.response().setStatusCode(404).end();
                   }
@@ -98,14 +107,17 @@ class RegistryDigestLookupTest {
     clock.addAndGet(2);
     assertEquals(DIGEST, l.lookup(image));
     assertEquals(3, requests.size(), "asked again after the minute");
-    assertEquals("sha256:" + "cd".repeat(32), l.lookup("127.0.0.1:1/x/y@sha256:" + "cd".repeat(32)));
+    assertEquals(
+        "sha256:" + "cd".repeat(32), l.lookup("127.0.0.1:1/x/y@sha256:" + "cd".repeat(32)));
   }
 
   @Test
   void unknownTagsFailAndTheCacheFallsBackToTheLastDigestSeen() throws Exception {
     RegistryDigestLookup l = lookup();
     IOException e =
-        assertThrows(IOException.class, () -> l.lookup("127.0.0.1:" + port + "/opensafely-core/python:nope"));
+        assertThrows(
+            IOException.class,
+            () -> l.lookup("127.0.0.1:" + port + "/opensafely-core/python:nope"));
     assertTrue(e.getMessage().contains("404"), e.getMessage());
     // the reference's fallback: a failed lookup reuses the last digest seen for that reference
     String image = "127.0.0.1:" + port + "/opensafely-core/python:v2";
@@ -114,7 +126,8 @@ class RegistryDigestLookupTest {
     server.close().await();
     clock.addAndGet(RegistryDigestLookup.TTL.toNanos() + 1);
     assertEquals(DIGEST, digests.digest(image), "registry gone: last digest seen");
-    assertNull(digests.digest("127.0.0.1:" + port + "/opensafely-core/r:latest"), "never seen: null");
+    assertNull(
+        digests.digest("127.0.0.1:" + port + "/opensafely-core/r:latest"), "never seen: null");
   }
 
   @Test
@@ -127,8 +140,14 @@ class RegistryDigestLookupTest {
 
   @Test
   void runJobTasksCarryTheDigest() throws Exception {
-    h = new Harness("sqlite", Map.of(
-        "DOCKER_REGISTRY", "127.0.0.1:" + port + "/opensafely-core", "IMAGE_DIGEST_LOOKUP", "true"));
+    h =
+        new Harness(
+            "sqlite",
+            Map.of(
+                "DOCKER_REGISTRY",
+                "127.0.0.1:" + port + "/opensafely-core",
+                "IMAGE_DIGEST_LOOKUP",
+                "true"));
     assertTrue(h.ctx.config().imageDigestLookup());
     h.scheduler = Scheduler.create(h.vertx, h.ctx);
     Job job = h.insert(TestJob.of("generate").run("python:v2 analysis/x.py"));

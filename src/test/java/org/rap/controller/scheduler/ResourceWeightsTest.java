@@ -25,16 +25,23 @@ class ResourceWeightsTest {
   @Test
   void workspacePatternsMatchActionsFirstMatchWins() {
     ResourceWeights w = ResourceWeights.parse(INI, "t.ini");
-    assertEquals(2.5, w.weightOf("my-workspace", "generate_big", "python:v2 x.py"), "first matching line wins");
-    assertEquals(1.0, w.weightOf("my-workspace", "xgenerate_a", "python:v2 x.py"), "full match only");
-    assertEquals(1.0, w.weightOf("other", "generate_a", "python:v2 x.py"), "sections are per workspace");
+    assertEquals(
+        2.5,
+        w.weightOf("my-workspace", "generate_big", "python:v2 x.py"),
+        "first matching line wins");
+    assertEquals(
+        1.0, w.weightOf("my-workspace", "xgenerate_a", "python:v2 x.py"), "full match only");
+    assertEquals(
+        1.0, w.weightOf("other", "generate_a", "python:v2 x.py"), "sections are per workspace");
   }
 
   @Test
   void defaultSectionMatchesRunCommandsWithColons() {
     ResourceWeights w = ResourceWeights.parse(INI, "t.ini");
     assertEquals(1.5, w.weightOf("other", "a", "ehrql:v1 generate-dataset analysis/d.py"));
-    assertEquals(1.5, w.weightOf("my-workspace", "nomatch", "ehrql:v1 generate-dataset analysis/d.py"),
+    assertEquals(
+        1.5,
+        w.weightOf("my-workspace", "nomatch", "ehrql:v1 generate-dataset analysis/d.py"),
         "default consulted when no workspace pattern matched");
     assertEquals(1.0, w.weightOf("other", "a", "python:v2 generate-dataset x"));
   }
@@ -51,15 +58,20 @@ class ResourceWeightsTest {
     assertEquals(1.0, ResourceWeights.load(dir, "tpp").weightOf("w", "a", "r"));
     Files.writeString(dir.resolve("job-resource-weights_tpp.ini"), "[w]\na = 2\n");
     assertEquals(2.0, ResourceWeights.load(dir, "TPP").weightOf("w", "a", "r"));
-    assertTrue(ResourceWeights.file(dir, "TPP").toString().endsWith("job-resource-weights_tpp.ini"));
+    assertTrue(
+        ResourceWeights.file(dir, "TPP").toString().endsWith("job-resource-weights_tpp.ini"));
   }
 
   @Test
   void malformedLinesNameTheProblem() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> ResourceWeights.parse("[w]\na = heavy\n", "f.ini"));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ResourceWeights.parse("[w]\na = heavy\n", "f.ini"));
     assertEquals("f.ini line 2: weight must be a number, got 'heavy'", e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> ResourceWeights.parse("[w]\nno separator\n", "f.ini"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ResourceWeights.parse("[w]\nno separator\n", "f.ini"));
     assertThrows(IllegalArgumentException.class, () -> ResourceWeights.parse("a = 1\n", "f.ini"));
   }
 }

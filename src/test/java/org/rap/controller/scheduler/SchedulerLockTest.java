@@ -43,8 +43,18 @@ class SchedulerLockTest {
   private Instance instance(DatabaseTarget target, Path workdir) {
     Vertx vertx = Vertx.vertx();
     vertxes.add(vertx);
-    ControllerConfig config = ControllerConfig.from(Settings.of(Map.of(
-        "BACKENDS", "test", "TEST_MAX_WORKERS", "1000", "JOB_LOOP_INTERVAL", "0.1", "WORKDIR", workdir.toString())));
+    ControllerConfig config =
+        ControllerConfig.from(
+            Settings.of(
+                Map.of(
+                    "BACKENDS",
+                    "test",
+                    "TEST_MAX_WORKERS",
+                    "1000",
+                    "JOB_LOOP_INTERVAL",
+                    "0.1",
+                    "WORKDIR",
+                    workdir.toString())));
     ControllerContext ctx = ControllerContext.of(config, Database.open(vertx, target));
     SchedulerVerticle v = new SchedulerVerticle(ctx);
     vertx.deployVerticle(v).await();
@@ -72,7 +82,8 @@ class SchedulerLockTest {
   }
 
   @Test
-  void twoControllersOnOnePostgresDatabaseRunOneLoopAndTheStandbyTakesOver(@TempDir Path dir) throws Exception {
+  void twoControllersOnOnePostgresDatabaseRunOneLoopAndTheStandbyTakesOver(@TempDir Path dir)
+      throws Exception {
     DatabaseTarget target = TestDatabases.fresh("postgresql");
     Instance a = instance(target, dir);
     waitFor(() -> a.verticle().isActive(), "the first controller takes the loop");
@@ -89,13 +100,22 @@ class SchedulerLockTest {
     int pid = ((PgAdvisoryLock) a.verticle().lock()).sessionPid();
     assertTrue(pid > 0);
     a.ctx().db().pool().query("SELECT pg_terminate_backend(" + pid + ")").execute().await();
-    waitFor(() -> a.verticle().isActive() != b.verticle().isActive()
-        && ((PgAdvisoryLock) a.verticle().lock()).sessionPid() != pid, "exactly one holder after the session died");
+    waitFor(
+        () ->
+            a.verticle().isActive() != b.verticle().isActive()
+                && ((PgAdvisoryLock) a.verticle().lock()).sessionPid() != pid,
+        "exactly one holder after the session died");
     // the holder's process dies (its session ends with it): the standby takes over
     Instance holder = a.verticle().isActive() ? a : b;
     Instance standby = holder == a ? b : a;
     int holderPid = ((PgAdvisoryLock) holder.verticle().lock()).sessionPid();
-    holder.ctx().db().pool().query("SELECT pg_terminate_backend(" + holderPid + ")").execute().await();
+    holder
+        .ctx()
+        .db()
+        .pool()
+        .query("SELECT pg_terminate_backend(" + holderPid + ")")
+        .execute()
+        .await();
     holder.vertx().close().await();
     vertxes.remove(holder.vertx());
     waitFor(() -> standby.verticle().isActive(), "the standby takes over within a few seconds");

@@ -2,7 +2,6 @@ package org.rap.controller.scheduler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,10 +49,18 @@ class SchedulerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void pendingJobGetsRunJobTaskWithFullDefinition(String dialect) throws Exception {
-    harness(dialect, Map.of("WORKSPACE_EHRQL_MAX_JOIN_COUNT", "{\"ws\": 7}", "STATA_LICENSE", "lic"));
-    Job gen = h.insert(TestJob.of("generate").created(Harness.T0 - 200)
-        .status(State.SUCCEEDED, StatusCode.SUCCEEDED, StatusMessages.SUCCEEDED));
-    TestJob a = TestJob.of("analyse").db().run("python:v2 analysis/a.py --name 'a b'").needs("generate", null);
+    harness(
+        dialect, Map.of("WORKSPACE_EHRQL_MAX_JOIN_COUNT", "{\"ws\": 7}", "STATA_LICENSE", "lic"));
+    Job gen =
+        h.insert(
+            TestJob.of("generate")
+                .created(Harness.T0 - 200)
+                .status(State.SUCCEEDED, StatusCode.SUCCEEDED, StatusMessages.SUCCEEDED));
+    TestJob a =
+        TestJob.of("analyse")
+            .db()
+            .run("python:v2 analysis/a.py --name 'a b'")
+            .needs("generate", null);
     a.analysisScope.put("dataset_permissions", List.of("b", "a2"));
     a.analysisScope.put("component_access", List.of("event_level_data"));
     Job job = h.insert(a);
@@ -72,33 +79,42 @@ class SchedulerTest {
     Task t = h.task(job.id() + "-001");
     assertEquals(TaskType.RUNJOB, t.type());
     assertTrue(t.active());
-    assertEquals(new JsonObject().put("user", "alice").put("project", "my-project").put("orgs", "org1,org2"), t.attributes());
+    assertEquals(
+        new JsonObject().put("user", "alice").put("project", "my-project").put("orgs", "org1,org2"),
+        t.attributes());
     JsonObject d = t.definition();
     assertEquals(job.id(), d.getString("id"));
     assertEquals(job.id() + "-001", d.getString("task_id"));
     assertEquals("ghcr.io/opensafely-core/python:v2", d.getString("image"));
     assertTrue(d.containsKey("image_sha"));
     assertNull(d.getString("image_sha"), "no registry reachable: digest unknown");
-    assertEquals(new JsonArray().add("analysis/a.py").add("--name").add("a b"), d.getJsonArray("args"));
+    assertEquals(
+        new JsonArray().add("analysis/a.py").add("--name").add("a b"), d.getJsonArray("args"));
     assertEquals(new JsonArray().add(gen.id()), d.getJsonArray("input_job_ids"));
     JsonObject env = d.getJsonObject("env");
     assertEquals("test", env.getString("OPENSAFELY_BACKEND"));
     assertEquals("[\"b\", \"a2\", \"event_level_data\"]", env.getString("EHRQL_PERMISSIONS"));
     assertEquals("7", env.getString("EHRQL_MAX_JOIN_COUNT"));
     assertFalse(env.containsKey("STATA_LICENSE"));
-    assertEquals("moderately_sensitive", d.getJsonObject("output_spec").getString("output/analyse.csv"));
-    assertEquals("highly_sensitive", d.getJsonObject("output_spec").getString("output/analyse.arrow"));
+    assertEquals(
+        "moderately_sensitive", d.getJsonObject("output_spec").getString("output/analyse.csv"));
+    assertEquals(
+        "highly_sensitive", d.getJsonObject("output_spec").getString("output/analyse.arrow"));
     assertTrue(d.getBoolean("allow_database_access"));
     assertEquals("default", d.getString("database_name"));
-    assertEquals("https://github.com/opensafely/test-repo", d.getJsonObject("study").getString("git_repo_url"));
+    assertEquals(
+        "https://github.com/opensafely/test-repo",
+        d.getJsonObject("study").getString("git_repo_url"));
     assertEquals("main", d.getJsonObject("study").getString("branch"));
     assertEquals(2.0, d.getDouble("cpu_count"));
     assertEquals("4G", d.getString("memory_limit"));
     assertEquals(16777216L, d.getLong("level4_max_filesize"));
     assertEquals(5000, d.getInteger("level4_max_csv_rows"));
     assertEquals(new JsonArray(), d.getJsonArray("inputs"));
-    List<JsonObject> events = h.taskCreatedEvents.stream().filter(e -> e.getString("backend").equals("test")).toList();
-    assertEquals(List.of(new JsonObject().put("backend", "test").put("task_id", job.id() + "-001")), events);
+    List<JsonObject> events =
+        h.taskCreatedEvents.stream().filter(e -> e.getString("backend").equals("test")).toList();
+    assertEquals(
+        List.of(new JsonObject().put("backend", "test").put("task_id", job.id() + "-001")), events);
 
     // a second pass creates nothing more
     assertEquals(0, h.pass().tasksCreated());
@@ -154,7 +170,8 @@ class SchedulerTest {
         j.statusMessage());
     assertEquals(done / 1_000_000_000L, j.completedAt());
     assertEquals(done, j.statusCodeUpdatedAt());
-    assertEquals(h.nowS() - 10, j.startedAt(), "started_at from initiated, not changed by later stages");
+    assertEquals(
+        h.nowS() - 10, j.startedAt(), "started_at from initiated, not changed by later stages");
   }
 
   @ParameterizedTest
@@ -168,21 +185,36 @@ class SchedulerTest {
     Job noExit = h.insert(TestJob.of("a5"));
     Job plain = h.insert(TestJob.of("a6"));
     h.pass();
-    h.agent(agentMsg.id() + "-001", "finalized", true, Harness.ok(137).put("status_message", "Job killed by OpenSAFELY admin or memory limits"), null);
+    h.agent(
+        agentMsg.id() + "-001",
+        "finalized",
+        true,
+        Harness.ok(137).put("status_message", "Job killed by OpenSAFELY admin or memory limits"),
+        null);
     h.agent(dbCode.id() + "-001", "finalized", true, Harness.ok(4), null);
     h.agent(nonDbCode.id() + "-001", "finalized", true, Harness.ok(4), null);
-    h.agent(unmatched.id() + "-001", "finalized", true, Harness.ok(0).put("has_unmatched_patterns", true), null);
+    h.agent(
+        unmatched.id() + "-001",
+        "finalized",
+        true,
+        Harness.ok(0).put("has_unmatched_patterns", true),
+        null);
     h.agent(noExit.id() + "-001", "finalized", true, Harness.ok(0).put("exit_code", "None"), null);
     h.agent(plain.id() + "-001", "finalized", true, Harness.ok(0), null);
     h.pass();
-    assertEquals("Job exited with an error: Job killed by OpenSAFELY admin or memory limits", h.job(agentMsg.id()).statusMessage());
+    assertEquals(
+        "Job exited with an error: Job killed by OpenSAFELY admin or memory limits",
+        h.job(agentMsg.id()).statusMessage());
     assertEquals(StatusCode.NONZERO_EXIT, h.job(agentMsg.id()).statusCode());
     assertEquals(State.FAILED, h.job(agentMsg.id()).state());
-    assertEquals("Job exited with an error: New data is being imported into the database, please try again in a few hours",
+    assertEquals(
+        "Job exited with an error: New data is being imported into the database, please try again in a few hours",
         h.job(dbCode.id()).statusMessage());
     assertEquals("Job exited with an error", h.job(nonDbCode.id()).statusMessage());
     assertEquals(StatusCode.UNMATCHED_PATTERNS, h.job(unmatched.id()).statusCode());
-    assertEquals("Outputs matching expected patterns were not found. See job log for details.", h.job(unmatched.id()).statusMessage());
+    assertEquals(
+        "Outputs matching expected patterns were not found. See job log for details.",
+        h.job(unmatched.id()).statusMessage());
     assertEquals(StatusCode.NONZERO_EXIT, h.job(noExit.id()).statusCode());
     assertEquals("Completed successfully", h.job(plain.id()).statusMessage());
     assertEquals(h.nowS(), h.job(plain.id()).completedAt());
@@ -199,7 +231,10 @@ class SchedulerTest {
     String task = running.id() + "-001";
     h.agent(task, "executing", false, new JsonObject(), null);
     h.pass();
-    h.ctx.jobs().markCancelled(h.db.pool(), "rap0000000000001", List.of("r", "p"), h.nowS() - 1).await();
+    h.ctx
+        .jobs()
+        .markCancelled(h.db.pool(), "rap0000000000001", List.of("r", "p"), h.nowS() - 1)
+        .await();
     h.advance(2);
     h.taskCreatedEvents.clear();
     h.pass();
@@ -225,7 +260,8 @@ class SchedulerTest {
     assertEquals(State.FAILED, p.state());
     assertTrue(h.runJobTasks(pending.id()).isEmpty());
     assertEquals(List.of(task + "-cancel"), h.ids(h.active("test")));
-    assertEquals(1, h.taskCreatedEvents.stream().filter(e -> e.getString("backend").equals("test")).count());
+    assertEquals(
+        1, h.taskCreatedEvents.stream().filter(e -> e.getString("backend").equals("test")).count());
 
     // the CANCELJOB's completion does not change the job
     h.agent(task + "-cancel", "finalized", true, new JsonObject(), null);
@@ -241,13 +277,17 @@ class SchedulerTest {
     h.pass();
     h.flag("test", "paused", "true");
     Job pending = h.insert(TestJob.of("p"));
-    TestJob reboot = TestJob.of("rb").status(State.PENDING, StatusCode.WAITING_ON_REBOOT, StatusMessages.WAITING_ON_REBOOT);
+    TestJob reboot =
+        TestJob.of("rb")
+            .status(State.PENDING, StatusCode.WAITING_ON_REBOOT, StatusMessages.WAITING_ON_REBOOT);
     Job rebooting = h.insert(reboot);
     h.agent(running.id() + "-001", "executing", false, new JsonObject(), null);
     h.pass();
     Job p = h.job(pending.id());
     assertEquals(StatusCode.WAITING_PAUSED, p.statusCode());
-    assertEquals("Backend is currently paused for maintenance, job will start once this is completed", p.statusMessage());
+    assertEquals(
+        "Backend is currently paused for maintenance, job will start once this is completed",
+        p.statusMessage());
     assertEquals(StatusCode.WAITING_ON_REBOOT, h.job(rebooting.id()).statusCode());
     assertEquals(StatusCode.EXECUTING, h.job(running.id()).statusCode());
     assertTrue(h.runJobTasks(pending.id()).isEmpty());
@@ -297,8 +337,11 @@ class SchedulerTest {
   void dependencies(String dialect) throws Exception {
     harness(dialect, Map.of("TEST_MAX_WORKERS", "10"));
     Job dep = h.insert(TestJob.of("dep").created(Harness.T0 - 500));
-    Job failedDep = h.insert(TestJob.of("bad").created(Harness.T0 - 500)
-        .status(State.FAILED, StatusCode.NONZERO_EXIT, "Job exited with an error"));
+    Job failedDep =
+        h.insert(
+            TestJob.of("bad")
+                .created(Harness.T0 - 500)
+                .status(State.FAILED, StatusCode.NONZERO_EXIT, "Job exited with an error"));
     Job waits = h.insert(TestJob.of("waits").needs("dep", dep.id()));
     Job doomed = h.insert(TestJob.of("doomed").needs("dep", dep.id()).needs("bad", failedDep.id()));
     h.pass();
@@ -314,15 +357,24 @@ class SchedulerTest {
     h.advance(1);
     h.pass();
     assertEquals(State.SUCCEEDED, h.job(dep.id()).state());
-    assertEquals(StatusCode.INITIATED, h.job(waits.id()).statusCode(), "starts in the same pass its dependency finished");
-    assertEquals(new JsonArray().add(dep.id()), h.task(waits.id() + "-001").definition().getJsonArray("input_job_ids"));
+    assertEquals(
+        StatusCode.INITIATED,
+        h.job(waits.id()).statusCode(),
+        "starts in the same pass its dependency finished");
+    assertEquals(
+        new JsonArray().add(dep.id()),
+        h.task(waits.id() + "-001").definition().getJsonArray("input_job_ids"));
   }
 
   @ParameterizedTest
   @MethodSource("dialects")
   void workerPoolsAndWeights(String dialect) throws Exception {
     ResourceWeights w = ResourceWeights.parse("[ws]\nbig = 2.5\n", "test.ini");
-    h = new Harness(dialect, Map.of("TEST_MAX_WORKERS", "3", "TEST_MAX_DB_WORKERS", "1"), Map.of("test", w));
+    h =
+        new Harness(
+            dialect,
+            Map.of("TEST_MAX_WORKERS", "3", "TEST_MAX_DB_WORKERS", "1"),
+            Map.of("test", w));
     Job a = h.insert(TestJob.of("a").created(Harness.T0 - 50));
     Job big = h.insert(TestJob.of("big").created(Harness.T0 - 40));
     Job b = h.insert(TestJob.of("b").created(Harness.T0 - 30));
@@ -396,7 +448,8 @@ class SchedulerTest {
     assertEquals(1, s.refreshed());
     j = h.job(job.id());
     assertEquals(Harness.T0 + 60, j.updatedAt());
-    assertEquals(entered, j.statusCodeUpdatedAt(), "a refresh does not move status_code_updated_at");
+    assertEquals(
+        entered, j.statusCodeUpdatedAt(), "a refresh does not move status_code_updated_at");
     assertEquals(0, h.pass().changed());
   }
 
@@ -414,13 +467,19 @@ class SchedulerTest {
     h.advance(30);
     Job late = jobs.get(n - 1);
     // one job changed more recently than the others (by hand, as another pass would have)
-    h.db.pool().query("UPDATE job SET updated_at = " + (Harness.T0 + 30) + " WHERE id = '" + late.id() + "'")
-        .execute().await();
+    h.db
+        .pool()
+        .query(
+            "UPDATE job SET updated_at = " + (Harness.T0 + 30) + " WHERE id = '" + late.id() + "'")
+        .execute()
+        .await();
     h.advance(31); // the others are 61 s old, the late one 31 s
     Scheduler.PassStats first = h.pass();
-    assertEquals(Scheduler.KEEP_ALIVE_BATCH, first.refreshed(), "one pass refreshes a bounded batch");
+    assertEquals(
+        Scheduler.KEEP_ALIVE_BATCH, first.refreshed(), "one pass refreshes a bounded batch");
     Scheduler.PassStats second = h.pass();
-    assertEquals(n - 1 - Scheduler.KEEP_ALIVE_BATCH, second.refreshed(), "the rest on the next pass");
+    assertEquals(
+        n - 1 - Scheduler.KEEP_ALIVE_BATCH, second.refreshed(), "the rest on the next pass");
     for (Job j : jobs) {
       long expected = j.id().equals(late.id()) ? Harness.T0 + 30 : Harness.T0 + 61;
       assertEquals(expected, h.job(j.id()).updatedAt(), j.action());
@@ -434,13 +493,19 @@ class SchedulerTest {
     harness(dialect, Map.of("TEST_MAX_WORKERS", "0"));
     Logger logger = Logger.getLogger(Scheduler.class.getName());
     List<String> lines = new CopyOnWriteArrayList<>();
-    Handler capture = new Handler() {
-      @Override public void publish(LogRecord r) {
-        lines.add(r.getMessage());
-      }
-      @Override public void flush() {}
-      @Override public void close() {}
-    };
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            lines.add(r.getMessage());
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
     logger.addHandler(capture);
     try {
       Job job = h.insert(TestJob.of("w"));
@@ -454,7 +519,8 @@ class SchedulerTest {
       h.advance(30);
       h.pass();
       assertEquals(
-          List.of("Job " + job.id() + " (w): waiting_on_workers: " + StatusMessages.WAITING_ON_WORKERS),
+          List.of(
+              "Job " + job.id() + " (w): waiting_on_workers: " + StatusMessages.WAITING_ON_WORKERS),
           lines.stream().filter(l -> l.contains(job.id())).toList(),
           "once in the tenth minute, not on every pass of it");
       h.advance(10 * 60);
@@ -479,7 +545,8 @@ class SchedulerTest {
       Job j = h.job(job.id());
       if (attempt < 3) {
         assertEquals(StatusCode.WAITING_ON_NEW_TASK, j.statusCode());
-        assertEquals("This job returned an error that could be retriedwith a new task.", j.statusMessage());
+        assertEquals(
+            "This job returned an error that could be retriedwith a new task.", j.statusMessage());
         assertEquals(State.PENDING, j.state());
         assertNull(j.startedAt());
       } else {
@@ -492,8 +559,12 @@ class SchedulerTest {
 
     Job fatal = h.insert(TestJob.of("fatal"));
     h.pass();
-    h.agent(fatal.id() + "-001", "error", true,
-        new JsonObject().put("error", new JsonObject().put("message", "test_job_failure")), null);
+    h.agent(
+        fatal.id() + "-001",
+        "error",
+        true,
+        new JsonObject().put("error", new JsonObject().put("message", "test_job_failure")),
+        null);
     h.pass();
     assertEquals(StatusCode.JOB_ERROR, h.job(fatal.id()).statusCode());
     assertEquals("This job returned a fatal error.", h.job(fatal.id()).statusMessage());
@@ -516,12 +587,14 @@ class SchedulerTest {
     }
     // -003 errors: the first failed attempt of 2, so a new task
     h.pass();
-    h.agent(job.id() + "-003", "error", true, new JsonObject().put("error", "docker went away"), null);
+    h.agent(
+        job.id() + "-003", "error", true, new JsonObject().put("error", "docker went away"), null);
     h.pass();
     assertEquals(StatusCode.WAITING_ON_NEW_TASK, h.job(job.id()).statusCode());
     // -004 errors: the second failed attempt: retries exhausted
     h.pass();
-    h.agent(job.id() + "-004", "error", true, new JsonObject().put("error", "docker went away"), null);
+    h.agent(
+        job.id() + "-004", "error", true, new JsonObject().put("error", "docker went away"), null);
     h.pass();
     assertEquals(StatusCode.JOB_ERROR, h.job(job.id()).statusCode());
     assertEquals(Scheduler.retriesExhausted(2), h.job(job.id()).statusMessage());
@@ -531,7 +604,8 @@ class SchedulerTest {
   @MethodSource("dialects")
   void oneBrokenJobDoesNotStopTheOthersAndFailsAfterTheLimit(String dialect) throws Exception {
     harness(dialect, Map.of("MAX_LOOP_ERRORS_PER_JOB", "3", "TEST_MAX_WORKERS", "5"));
-    Job broken = h.insert(TestJob.of("broken").run("python:v2 'unterminated").created(Harness.T0 - 500));
+    Job broken =
+        h.insert(TestJob.of("broken").run("python:v2 'unterminated").created(Harness.T0 - 500));
     Job fine = h.insert(TestJob.of("fine"));
     Scheduler.PassStats s = h.pass();
     assertEquals(1, s.errors());
@@ -551,7 +625,10 @@ class SchedulerTest {
   @MethodSource("dialects")
   void runningJobWithoutTaskFailsAsInternalErrorAfterRetries(String dialect) throws Exception {
     harness(dialect, Map.of("MAX_LOOP_ERRORS_PER_JOB", "2"));
-    Job orphan = h.insert(TestJob.of("orphan").status(State.RUNNING, StatusCode.EXECUTING, StatusMessages.INITIATED));
+    Job orphan =
+        h.insert(
+            TestJob.of("orphan")
+                .status(State.RUNNING, StatusCode.EXECUTING, StatusMessages.INITIATED));
     h.pass();
     assertEquals(StatusCode.EXECUTING, h.job(orphan.id()).statusCode());
     h.pass();
@@ -562,7 +639,10 @@ class SchedulerTest {
   @MethodSource("dialects")
   void hardFailureTestHookFailsAtOnce(String dialect) throws Exception {
     harness(dialect, Map.of("MAX_LOOP_ERRORS_PER_JOB", "5"));
-    Job hook = h.insert(TestJob.of("test_hard_failure").status(State.RUNNING, StatusCode.EXECUTING, StatusMessages.INITIATED));
+    Job hook =
+        h.insert(
+            TestJob.of("test_hard_failure")
+                .status(State.RUNNING, StatusCode.EXECUTING, StatusMessages.INITIATED));
     h.pass();
     assertEquals(StatusCode.INTERNAL_ERROR, h.job(hook.id()).statusCode());
   }
@@ -570,8 +650,15 @@ class SchedulerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void scheduledDbTasks(String dialect) throws Exception {
-    harness(dialect, Map.of("MAINTENANCE_POLL_INTERVAL", "300", "DATA_CHECK_POLL_INTERVAL", "86400",
-        "DATA_CHECK_HES_EXPECTED_ACTIVITY_MONTH", "202401"));
+    harness(
+        dialect,
+        Map.of(
+            "MAINTENANCE_POLL_INTERVAL",
+            "300",
+            "DATA_CHECK_POLL_INTERVAL",
+            "86400",
+            "DATA_CHECK_HES_EXPECTED_ACTIVITY_MONTH",
+            "202401"));
     h.pass();
     List<Task> tpp = h.active("tpp");
     assertEquals(2, tpp.size());
@@ -579,14 +666,23 @@ class SchedulerTest {
     Task status = tpp.get(0);
     Task check = tpp.get(1);
     assertTrue(status.id().matches("dbstatus-\\d{4}-\\d{2}-\\d{2}-[0-9a-f]{20}"), status.id());
-    assertEquals(new JsonObject().put("database_name", "default")
-        .put("image", "ghcr.io/opensafely-core/tpp-database-utils:latest").put("image_sha", null), status.definition());
+    assertEquals(
+        new JsonObject()
+            .put("database_name", "default")
+            .put("image", "ghcr.io/opensafely-core/tpp-database-utils:latest")
+            .put("image_sha", null),
+        status.definition());
     assertEquals("202401", check.definition().getString("hes_expected_activity_month"));
     assertTrue(h.active("test").isEmpty(), "backends not enabled get none");
     h.pass();
     assertEquals(2, h.active("tpp").size(), "not duplicated while active");
 
-    h.agent(status.id(), "", true, new JsonObject().put("results", new JsonObject().put("status", "")).put("error", null), null);
+    h.agent(
+        status.id(),
+        "",
+        true,
+        new JsonObject().put("results", new JsonObject().put("status", "")).put("error", null),
+        null);
     h.advance(299);
     h.pass();
     assertEquals(1, h.active("tpp").size(), "finished less than the interval ago");
@@ -622,6 +718,7 @@ class SchedulerTest {
     h.pass();
     assertEquals(initiated + 1_000_000L, h.job(job.id()).statusCodeUpdatedAt());
   }
+
   @ParameterizedTest
   @MethodSource("dialects")
   void jobRememberedAtInsertStartsAsIfReadBack(String dialect) throws Exception {
@@ -629,10 +726,18 @@ class SchedulerTest {
     Map<String, Job> started = new HashMap<>();
     Map<String, JsonObject> definitions = new HashMap<>();
     for (boolean remember : List.of(false, true)) {
-      try (Harness x = new Harness(dialect, Map.of("WORKSPACE_EHRQL_MAX_JOIN_COUNT", "{\"ws\": 7}"))) {
-        Job gen = x.insert(TestJob.of("generate").created(Harness.T0 - 200)
-            .status(State.SUCCEEDED, StatusCode.SUCCEEDED, StatusMessages.SUCCEEDED));
-        TestJob a = TestJob.of("analyse").db().run("python:v2 analysis/a.py --name 'a b'").needs("generate", gen.id());
+      try (Harness x =
+          new Harness(dialect, Map.of("WORKSPACE_EHRQL_MAX_JOIN_COUNT", "{\"ws\": 7}"))) {
+        Job gen =
+            x.insert(
+                TestJob.of("generate")
+                    .created(Harness.T0 - 200)
+                    .status(State.SUCCEEDED, StatusCode.SUCCEEDED, StatusMessages.SUCCEEDED));
+        TestJob a =
+            TestJob.of("analyse")
+                .db()
+                .run("python:v2 analysis/a.py --name 'a b'")
+                .needs("generate", gen.id());
         a.analysisScope.put("dataset_permissions", List.of("b", "a2"));
         Job job = x.insert(a);
         if (remember) {

@@ -56,17 +56,19 @@ class SchedulerVerticleTest {
   @Test
   void eventsWakeThePassAndBurstsCoalesceIntoOneMorePass() throws Exception {
     // safety net effectively off: only events wake the loop
-    ControllerConfig config = ControllerConfig.from(Settings.of(Map.of("BACKENDS", "test", "JOB_LOOP_INTERVAL", "3600")));
+    ControllerConfig config =
+        ControllerConfig.from(Settings.of(Map.of("BACKENDS", "test", "JOB_LOOP_INTERVAL", "3600")));
     ControllerContext ctx = ControllerContext.of(config, null);
     AtomicInteger concurrent = new AtomicInteger();
     AtomicInteger maxConcurrent = new AtomicInteger();
     List<Promise<Scheduler.PassStats>> passes = new CopyOnWriteArrayList<>();
-    PassRunner runner = () -> {
-      maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-      Promise<Scheduler.PassStats> p = Promise.promise();
-      passes.add(p);
-      return p.future().onComplete(x -> concurrent.decrementAndGet());
-    };
+    PassRunner runner =
+        () -> {
+          maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+          Promise<Scheduler.PassStats> p = Promise.promise();
+          passes.add(p);
+          return p.future().onComplete(x -> concurrent.decrementAndGet());
+        };
     SchedulerVerticle v = new SchedulerVerticle(ctx, x -> runner, x -> new Held());
     vertx.deployVerticle(v).await();
     waitFor(() -> passes.size() == 1); // the first pass on taking the lock
@@ -74,8 +76,12 @@ class SchedulerVerticleTest {
     Thread.sleep(100);
     assertEquals(1, passes.size(), "no event, no pass");
 
-    for (String address : List.of(SchedulerEvents.JOB_CREATED, SchedulerEvents.JOB_CANCELLED,
-        SchedulerEvents.TASK_UPDATED, SchedulerEvents.FLAG_CHANGED)) {
+    for (String address :
+        List.of(
+            SchedulerEvents.JOB_CREATED,
+            SchedulerEvents.JOB_CANCELLED,
+            SchedulerEvents.TASK_UPDATED,
+            SchedulerEvents.FLAG_CHANGED)) {
       int before = passes.size();
       vertx.eventBus().publish(address, new JsonObject().put("backend", "test"));
       waitFor(() -> passes.size() == before + 1);
@@ -100,16 +106,21 @@ class SchedulerVerticleTest {
 
   @Test
   void failedPassesDoNotStopTheLoop() throws Exception {
-    ControllerConfig config = ControllerConfig.from(Settings.of(Map.of("BACKENDS", "test", "JOB_LOOP_INTERVAL", "0.05")));
+    ControllerConfig config =
+        ControllerConfig.from(Settings.of(Map.of("BACKENDS", "test", "JOB_LOOP_INTERVAL", "0.05")));
     AtomicInteger calls = new AtomicInteger();
-    PassRunner runner = () -> {
-      calls.incrementAndGet();
-      if (calls.get() % 2 == 1) {
-        throw new IllegalStateException("boom");
-      }
-      return Future.failedFuture("database unavailable");
-    };
-    vertx.deployVerticle(new SchedulerVerticle(ControllerContext.of(config, null), x -> runner, x -> new Held())).await();
+    PassRunner runner =
+        () -> {
+          calls.incrementAndGet();
+          if (calls.get() % 2 == 1) {
+            throw new IllegalStateException("boom");
+          }
+          return Future.failedFuture("database unavailable");
+        };
+    vertx
+        .deployVerticle(
+            new SchedulerVerticle(ControllerContext.of(config, null), x -> runner, x -> new Held()))
+        .await();
     waitFor(() -> calls.get() >= 5);
   }
 

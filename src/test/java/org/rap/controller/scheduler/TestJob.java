@@ -106,7 +106,11 @@ final class TestJob {
         needs,
         waitFor,
         runCommand == null ? "python:v2 analysis/" + action + ".py" : runCommand,
-        Map.of("moderately_sensitive", Map.of("table", "output/" + action + ".csv"), "highly_sensitive", Map.of("data", "output/" + action + ".arrow")),
+        Map.of(
+            "moderately_sensitive",
+            Map.of("table", "output/" + action + ".csv"),
+            "highly_sensitive",
+            Map.of("data", "output/" + action + ".arrow")),
         message,
         code,
         cancelled,

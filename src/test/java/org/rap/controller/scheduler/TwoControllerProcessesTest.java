@@ -25,8 +25,8 @@ import org.rap.testing.TestDatabases;
 
 /**
  * Two real controller processes ({@code rap --role=controller}) on one PostgreSQL database: only
- * one runs the loop; after {@code kill -9} of that one the other takes over, and no task is
- * created twice.
+ * one runs the loop; after {@code kill -9} of that one the other takes over, and no task is created
+ * twice.
  */
 class TwoControllerProcessesTest {
   private static final String HOLDS = "holds the scheduler loop";
@@ -40,10 +40,24 @@ class TwoControllerProcessesTest {
   }
 
   private Process controller(DatabaseTarget t, Path dir, String name) throws IOException {
-    String url = "postgresql://" + t.user() + ":" + t.password() + "@" + t.host() + ":" + t.port() + "/" + t.database();
-    ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "org.rap.Main", "--role=controller");
+    String url =
+        "postgresql://"
+            + t.user()
+            + ":"
+            + t.password()
+            + "@"
+            + t.host()
+            + ":"
+            + t.port()
+            + "/"
+            + t.database();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            "org.rap.Main",
+            "--role=controller");
     Map<String, String> env = pb.environment();
     env.put("DATABASE_URL", url);
     env.put("BACKENDS", "test");
@@ -67,7 +81,8 @@ class TwoControllerProcessesTest {
     }
   }
 
-  private static void waitFor(BooleanSupplier cond, int seconds, String what) throws InterruptedException {
+  private static void waitFor(BooleanSupplier cond, int seconds, String what)
+      throws InterruptedException {
     for (int i = 0; i < seconds * 20 && !cond.getAsBoolean(); i++) {
       Thread.sleep(50);
     }
@@ -75,7 +90,8 @@ class TwoControllerProcessesTest {
   }
 
   @Test
-  void killMinusNineOfTheActiveControllerHandsTheLoopToTheOther(@TempDir Path dir) throws Exception {
+  void killMinusNineOfTheActiveControllerHandsTheLoopToTheOther(@TempDir Path dir)
+      throws Exception {
     DatabaseTarget target = TestDatabases.fresh("postgresql");
     Database db = Database.open(vertx, target);
     JobRepository jobs = new JobRepository();
@@ -86,14 +102,20 @@ class TwoControllerProcessesTest {
     waitFor(() -> logged(firstLog, HOLDS), 60, "the first controller takes the loop");
     controller(target, dir, "second");
     Path secondLog = dir.resolve("second.log");
-    waitFor(() -> logged(secondLog, "Another controller holds the scheduler loop"), 60, "the second is a standby");
+    waitFor(
+        () -> logged(secondLog, "Another controller holds the scheduler loop"),
+        60,
+        "the second is a standby");
 
     List<Job> batch1 = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       batch1.add(Jobs.pending("rap0000000000001", "a" + i, "test", "ws", 100 + i));
     }
     db.inTransaction(c -> jobs.insertAll(c, batch1)).await();
-    waitFor(() -> jobs.findActive(db.pool()).await().stream().allMatch(j -> j.state() == State.RUNNING), 30, "jobs start");
+    waitFor(
+        () -> jobs.findActive(db.pool()).await().stream().allMatch(j -> j.state() == State.RUNNING),
+        30,
+        "jobs start");
 
     first.destroyForcibly().waitFor();
     waitFor(() -> logged(secondLog, HOLDS), 30, "the standby takes over within seconds of kill -9");
@@ -103,12 +125,18 @@ class TwoControllerProcessesTest {
       batch2.add(Jobs.pending("rap0000000000002", "b" + i, "test", "ws", 200 + i));
     }
     db.inTransaction(c -> jobs.insertAll(c, batch2)).await();
-    waitFor(() -> {
-      List<Job> active = jobs.findActive(db.pool()).await();
-      return active.size() == 20 && active.stream().allMatch(j -> j.state() == State.RUNNING);
-    }, 30, "the new holder starts the new jobs");
+    waitFor(
+        () -> {
+          List<Job> active = jobs.findActive(db.pool()).await();
+          return active.size() == 20 && active.stream().allMatch(j -> j.state() == State.RUNNING);
+        },
+        30,
+        "the new holder starts the new jobs");
     for (Job j : jobs.findActive(db.pool()).await()) {
-      assertEquals(1, tasks.findRunJobTasks(db.pool(), j.id()).await().size(), "one RUNJOB task for " + j.id());
+      assertEquals(
+          1,
+          tasks.findRunJobTasks(db.pool(), j.id()).await().size(),
+          "one RUNJOB task for " + j.id());
     }
     db.closeAsync().await();
   }

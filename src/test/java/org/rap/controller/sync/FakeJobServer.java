@@ -16,9 +16,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * job-server's API v2 as job-server-sync.md documents it, on loopback: per-backend tokens,
- * {@code job-requests/} with limit/offset pagination (newest first, absolute {@code next} links),
- * {@code jobs/} that validates the list and answers {@code {"status": "success"}}, 403 texts for
+ * job-server's API v2 as job-server-sync.md documents it, on loopback: per-backend tokens, {@code
+ * job-requests/} with limit/offset pagination (newest first, absolute {@code next} links), {@code
+ * jobs/} that validates the list and answers {@code {"status": "success"}}, 403 texts for
  * missing/empty/invalid tokens; plus injected 500s.
  */
 public final class FakeJobServer implements AutoCloseable {
@@ -26,8 +26,10 @@ public final class FakeJobServer implements AutoCloseable {
   private final HttpServer server;
   final Map<String, String> backendByToken;
   final Map<String, List<JsonObject>> requestsByBackend = new ConcurrentHashMap<>();
+
   /** Every POST jobs/ body, with the backend of its token. */
   final List<Map.Entry<String, JsonArray>> posted = new CopyOnWriteArrayList<>();
+
   final AtomicInteger failNext = new AtomicInteger();
   final AtomicInteger jobRequestCalls = new AtomicInteger();
   final Map<String, AtomicInteger> callsByBackend = new ConcurrentHashMap<>();
@@ -54,7 +56,9 @@ public final class FakeJobServer implements AutoCloseable {
   }
 
   void add(String backend, JsonObject jobRequest) {
-    requestsByBackend.computeIfAbsent(backend, b -> new CopyOnWriteArrayList<>()).add(0, jobRequest);
+    requestsByBackend
+        .computeIfAbsent(backend, b -> new CopyOnWriteArrayList<>())
+        .add(0, jobRequest);
   }
 
   private void auth(RoutingContext rc) {
@@ -72,7 +76,10 @@ public final class FakeJobServer implements AutoCloseable {
       detail = "Invalid token";
     }
     if (detail != null) {
-      rc.response().setStatusCode(403).putHeader("Content-Type", "application/json").end(new JsonObject().put("detail", detail).encode());
+      rc.response()
+          .setStatusCode(403)
+          .putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("detail", detail).encode());
       return;
     }
     rc.put("backend", backendByToken.get(h));
@@ -84,15 +91,33 @@ public final class FakeJobServer implements AutoCloseable {
     String backend = rc.get("backend");
     callsByBackend.computeIfAbsent(backend, b -> new AtomicInteger()).incrementAndGet();
     List<JsonObject> all = new ArrayList<>(requestsByBackend.getOrDefault(backend, List.of()));
-    int limit = Integer.parseInt(rc.queryParams().get("limit") == null ? String.valueOf(pageSize.get()) : rc.queryParams().get("limit"));
-    int offset = Integer.parseInt(rc.queryParams().get("offset") == null ? "0" : rc.queryParams().get("offset"));
-    List<JsonObject> page = all.subList(Math.min(offset, all.size()), Math.min(offset + limit, all.size()));
-    String base = "http://127.0.0.1:" + rc.request().localAddress().port() + "/api/v2/job-requests/";
-    Object next = offset + limit < all.size() ? base + "?limit=" + limit + "&offset=" + (offset + limit) : null;
-    Object prev = offset > 0 ? base + "?limit=" + limit + "&offset=" + Math.max(0, offset - limit) : null;
+    int limit =
+        Integer.parseInt(
+            rc.queryParams().get("limit") == null
+                ? String.valueOf(pageSize.get())
+                : rc.queryParams().get("limit"));
+    int offset =
+        Integer.parseInt(
+            rc.queryParams().get("offset") == null ? "0" : rc.queryParams().get("offset"));
+    List<JsonObject> page =
+        all.subList(Math.min(offset, all.size()), Math.min(offset + limit, all.size()));
+    String base =
+        "http://127.0.0.1:" + rc.request().localAddress().port() + "/api/v2/job-requests/";
+    Object next =
+        offset + limit < all.size()
+            ? base + "?limit=" + limit + "&offset=" + (offset + limit)
+            : null;
+    Object prev =
+        offset > 0 ? base + "?limit=" + limit + "&offset=" + Math.max(0, offset - limit) : null;
     rc.response()
         .putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("count", all.size()).put("next", next).put("previous", prev).put("results", new JsonArray(new ArrayList<>(page))).encode());
+        .end(
+            new JsonObject()
+                .put("count", all.size())
+                .put("next", next)
+                .put("previous", prev)
+                .put("results", new JsonArray(new ArrayList<>(page)))
+                .encode());
   }
 
   private void jobs(RoutingContext rc) {
@@ -100,7 +125,9 @@ public final class FakeJobServer implements AutoCloseable {
     try {
       body = rc.body().asJsonArray();
     } catch (RuntimeException e) {
-      rc.response().setStatusCode(400).end(new JsonObject().put("detail", "Expected a list of items").encode());
+      rc.response()
+          .setStatusCode(400)
+          .end(new JsonObject().put("detail", "Expected a list of items").encode());
       return;
     }
     JsonArray itemErrors = new JsonArray();
@@ -120,11 +147,16 @@ public final class FakeJobServer implements AutoCloseable {
       itemErrors.add(e);
     }
     if (bad) {
-      rc.response().setStatusCode(400).putHeader("Content-Type", "application/json").end(itemErrors.encode());
+      rc.response()
+          .setStatusCode(400)
+          .putHeader("Content-Type", "application/json")
+          .end(itemErrors.encode());
       return;
     }
     posted.add(Map.entry(rc.get("backend"), body));
-    rc.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("status", "success").encode());
+    rc.response()
+        .putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("status", "success").encode());
   }
 
   /** The latest posted jobs of a backend, by identifier. */
@@ -132,7 +164,8 @@ public final class FakeJobServer implements AutoCloseable {
     Map<String, JsonObject> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonArray> e : posted) {
       if (e.getKey().equals(backend)) {
-        e.getValue().forEach(o -> out.put(((JsonObject) o).getString("identifier"), (JsonObject) o));
+        e.getValue()
+            .forEach(o -> out.put(((JsonObject) o).getString("identifier"), (JsonObject) o));
       }
     }
     return out;

@@ -56,7 +56,8 @@ class SyncVerticleTest {
   }
 
   private FakeJobServer jobServer(int port) {
-    return new FakeJobServer(fakeVertx, port, Map.of("jst-test", "test", "jst-tpp", "tpp", "jst-emis", "emis"));
+    return new FakeJobServer(
+        fakeVertx, port, Map.of("jst-test", "test", "jst-tpp", "tpp", "jst-emis", "emis"));
   }
 
   static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -70,7 +71,11 @@ class SyncVerticleTest {
   }
 
   private List<Job> jobsOf(String rapId) {
-    return controller.ctx().jobs().findByRapIds(controller.ctx().db().pool(), List.of(rapId)).await();
+    return controller
+        .ctx()
+        .jobs()
+        .findByRapIds(controller.ctx().db().pool(), List.of(rapId))
+        .await();
   }
 
   @ParameterizedTest
@@ -78,16 +83,20 @@ class SyncVerticleTest {
   void createsCancelsAndPostsBack(String dialect) throws Exception {
     jobServer = jobServer(0);
     jobServer.pageSize.set(2);
-    jobServer.add("test", FakeJobServer.jobRequest("aaaaaaaaaaaaaaaa", "test", "generate", "analyse"));
+    jobServer.add(
+        "test", FakeJobServer.jobRequest("aaaaaaaaaaaaaaaa", "test", "generate", "analyse"));
     jobServer.add("test", FakeJobServer.jobRequest("bbbbbbbbbbbbbbbb", "test", "fail_known"));
-    jobServer.add("test", FakeJobServer.jobRequest("cccccccccccccccc", "test", "nothing_succeeded"));
+    jobServer.add(
+        "test", FakeJobServer.jobRequest("cccccccccccccccc", "test", "nothing_succeeded"));
     jobServer.add("tpp", FakeJobServer.jobRequest("dddddddddddddddd", "tpp", "generate"));
     controller = controller(dialect, jobServer.endpoint());
 
     // three job requests over two pages: all created
     await("jobs of the third job request", () -> !jobsOf("aaaaaaaaaaaaaaaa").isEmpty());
     await("tpp jobs", () -> !jobsOf("dddddddddddddddd").isEmpty());
-    assertEquals(Set.of("generate", "analyse"), Set.copyOf(jobsOf("aaaaaaaaaaaaaaaa").stream().map(Job::action).toList()));
+    assertEquals(
+        Set.of("generate", "analyse"),
+        Set.copyOf(jobsOf("aaaaaaaaaaaaaaaa").stream().map(Job::action).toList()));
     Job error = jobsOf("bbbbbbbbbbbbbbbb").get(0);
     assertEquals("__error__", error.action());
     assertEquals("internal_error", error.statusCode().value());
@@ -103,8 +112,21 @@ class SyncVerticleTest {
     assertEquals("aaaaaaaaaaaaaaaa", gen.getString("job_request_id"));
     assertEquals("pending", gen.getString("status"));
     assertEquals(
-        Set.of("identifier", "job_request_id", "action", "run_command", "status", "status_code", "status_message",
-            "created_at", "updated_at", "started_at", "completed_at", "trace_context", "metrics", "requires_db"),
+        Set.of(
+            "identifier",
+            "job_request_id",
+            "action",
+            "run_command",
+            "status",
+            "status_code",
+            "status_message",
+            "created_at",
+            "updated_at",
+            "started_at",
+            "completed_at",
+            "trace_context",
+            "metrics",
+            "requires_db"),
         gen.fieldNames());
     assertTrue(jobServer.errors.isEmpty(), jobServer.errors.toString());
     await("tpp posted", () -> jobServer.latestJobs("tpp").size() == 1);
@@ -120,11 +142,20 @@ class SyncVerticleTest {
     jobServer.requestsByBackend.get("test").stream()
         .filter(jr -> jr.getString("identifier").equals("aaaaaaaaaaaaaaaa"))
         .forEach(jr -> jr.put("cancelled_actions", new JsonArray().add("analyse").add("unknown")));
-    await("cancel", () -> jobsOf("aaaaaaaaaaaaaaaa").stream().anyMatch(j -> j.action().equals("analyse") && j.cancelled()));
-    assertFalse(jobsOf("aaaaaaaaaaaaaaaa").stream().anyMatch(j -> j.action().equals("generate") && j.cancelled()));
+    await(
+        "cancel",
+        () ->
+            jobsOf("aaaaaaaaaaaaaaaa").stream()
+                .anyMatch(j -> j.action().equals("analyse") && j.cancelled()));
+    assertFalse(
+        jobsOf("aaaaaaaaaaaaaaaa").stream()
+            .anyMatch(j -> j.action().equals("generate") && j.cancelled()));
 
     // an active RAP job-server no longer lists is still posted back
-    jobServer.requestsByBackend.get("test").removeIf(jr -> jr.getString("identifier").equals("aaaaaaaaaaaaaaaa"));
+    jobServer
+        .requestsByBackend
+        .get("test")
+        .removeIf(jr -> jr.getString("identifier").equals("aaaaaaaaaaaaaaaa"));
     int posts = jobServer.posted.size();
     await("post after removal", () -> jobServer.posted.size() > posts + 3);
     JsonArray last = null;
@@ -133,7 +164,10 @@ class SyncVerticleTest {
         last = e.getValue();
       }
     }
-    assertTrue(last.stream().anyMatch(o -> ((JsonObject) o).getString("job_request_id").equals("aaaaaaaaaaaaaaaa")));
+    assertTrue(
+        last.stream()
+            .anyMatch(
+                o -> ((JsonObject) o).getString("job_request_id").equals("aaaaaaaaaaaaaaaa")));
   }
 
   @ParameterizedTest
@@ -163,14 +197,19 @@ class SyncVerticleTest {
     jobServer = new FakeJobServer(fakeVertx, 0, Map.of("jst-test", "test"));
     controller = controller(dialect, jobServer.endpoint());
     // tpp and emis tokens are refused (403) on every round; test keeps its poll interval
-    await("20 rounds of backend test", () -> jobServer.callsByBackend.getOrDefault("test", new AtomicInteger()).get() >= 20);
+    await(
+        "20 rounds of backend test",
+        () -> jobServer.callsByBackend.getOrDefault("test", new AtomicInteger()).get() >= 20);
   }
 
   @Test
   void backoffGrowsWithJitterAndIsCapped() {
     Duration interval = Duration.ofSeconds(5);
     for (int failures = 1; failures < 20; failures++) {
-      long cap = Math.min(5000L << Math.min(failures, SyncVerticle.MAX_BACKOFF_EXPONENT), SyncVerticle.MAX_BACKOFF.toMillis());
+      long cap =
+          Math.min(
+              5000L << Math.min(failures, SyncVerticle.MAX_BACKOFF_EXPONENT),
+              SyncVerticle.MAX_BACKOFF.toMillis());
       for (int i = 0; i < 50; i++) {
         long d = SyncVerticle.backoff(interval, failures);
         assertTrue(d >= cap / 2 && d <= cap, failures + ": " + d);

@@ -30,10 +30,18 @@ class TickTracesTest {
         Telemetry telemetry =
             Telemetry.create(
                 new TelemetryConfig(
-                    "jobrunner", "controller", "test", "v1", Optional.of(collector.endpoint()), Map.of(), false,
+                    "jobrunner",
+                    "controller",
+                    "test",
+                    "v1",
+                    Optional.of(collector.endpoint()),
+                    Map.of(),
+                    false,
                     Duration.ofMillis(100)))) {
       Database db = TestDatabases.open(vertx, "sqlite");
-      ControllerContext ctx = ControllerContext.of(ControllerConfig.from(Settings.of(Map.of("BACKENDS", "test"))), db, telemetry);
+      ControllerContext ctx =
+          ControllerContext.of(
+              ControllerConfig.from(Settings.of(Map.of("BACKENDS", "test"))), db, telemetry);
       long now = System.currentTimeMillis() / 1000;
       Job a = Jobs.pending("rap1", "first", "test", "ws", now);
       Job b = Jobs.pending("rap1", "second", "test", "ws", now);
@@ -50,8 +58,13 @@ class TickTracesTest {
         Thread.sleep(50);
       }
       List<OtlpCollector.Span> spans = collector.spans();
-      OtlpCollector.Span root = spans.stream().filter(s -> s.name().equals("TICK")).findFirst().orElseThrow(() -> new AssertionError(spans.toString()));
-      List<OtlpCollector.Span> children = spans.stream().filter(s -> s.parentSpanId().equals(root.spanId())).toList();
+      OtlpCollector.Span root =
+          spans.stream()
+              .filter(s -> s.name().equals("TICK"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError(spans.toString()));
+      List<OtlpCollector.Span> children =
+          spans.stream().filter(s -> s.parentSpanId().equals(root.spanId())).toList();
       assertEquals(2, children.size(), spans.toString());
       for (OtlpCollector.Span c : children) {
         assertEquals("CREATED", c.name());

@@ -21,31 +21,50 @@ public final class ApiDocsPage {
         .append(" ")
         .append(esc(String.valueOf(info.getValue("version", ""))))
         .append("</title><style>")
-        .append("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}")
+        .append(
+            "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}")
         .append("h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2.5rem}")
         .append(".op{border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}")
-        .append(".m{display:inline-block;min-width:3.5rem;text-align:center;font-weight:bold;color:#fff;border-radius:4px;padding:0 .4rem;margin-right:.5rem}")
-        .append(".get{background:#2f7d32}.post{background:#1565c0}.put,.patch{background:#ef6c00}.delete{background:#c62828}")
-        .append("pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;border-radius:4px;font-size:.85rem}")
-        .append("code{background:#f1f1f1;padding:0 .2rem}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}")
+        .append(
+            ".m{display:inline-block;min-width:3.5rem;text-align:center;font-weight:bold;color:#fff;border-radius:4px;padding:0 .4rem;margin-right:.5rem}")
+        .append(
+            ".get{background:#2f7d32}.post{background:#1565c0}.put,.patch{background:#ef6c00}.delete{background:#c62828}")
+        .append(
+            "pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;border-radius:4px;font-size:.85rem}")
+        .append(
+            "code{background:#f1f1f1;padding:0 .2rem}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}")
         .append("</style></head><body>\n");
-    h.append("<h1>").append(esc(info.getString("title", "API"))).append(" <small>")
-        .append(esc(String.valueOf(info.getValue("version", "")))).append("</small></h1>\n");
+    h.append("<h1>")
+        .append(esc(info.getString("title", "API")))
+        .append(" <small>")
+        .append(esc(String.valueOf(info.getValue("version", ""))))
+        .append("</small></h1>\n");
     para(h, info.getString("description"));
     para(h, info.getString("summary"));
     JsonArray servers = doc.getJsonArray("servers", new JsonArray());
     if (!servers.isEmpty()) {
-      h.append("<p>Base URL: <code>").append(esc(servers.getJsonObject(0).getString("url", "/"))).append("</code>. ");
+      h.append("<p>Base URL: <code>")
+          .append(esc(servers.getJsonObject(0).getString("url", "/")))
+          .append("</code>. ");
       h.append("Machine-readable document: <a href=\"../spec.json\">spec.json</a>.</p>\n");
     }
-    JsonObject schemes = doc.getJsonObject("components", new JsonObject()).getJsonObject("securitySchemes", new JsonObject());
+    JsonObject schemes =
+        doc.getJsonObject("components", new JsonObject())
+            .getJsonObject("securitySchemes", new JsonObject());
     if (!schemes.isEmpty()) {
       h.append("<h2>Authentication</h2>\n");
       for (Map.Entry<String, Object> e : schemes) {
         JsonObject s = (JsonObject) e.getValue();
-        h.append("<p><b>").append(esc(e.getKey())).append("</b>: ").append(esc(s.getString("type", "")));
+        h.append("<p><b>")
+            .append(esc(e.getKey()))
+            .append("</b>: ")
+            .append(esc(s.getString("type", "")));
         if (s.containsKey("in")) {
-          h.append(" in ").append(esc(s.getString("in"))).append(" <code>").append(esc(s.getString("name", ""))).append("</code>");
+          h.append(" in ")
+              .append(esc(s.getString("in")))
+              .append(" <code>")
+              .append(esc(s.getString("name", "")))
+              .append("</code>");
         }
         h.append(". ").append(esc(s.getString("description", ""))).append("</p>\n");
       }
@@ -56,8 +75,15 @@ public final class ApiDocsPage {
       for (Map.Entry<String, Object> m : (JsonObject) p.getValue()) {
         JsonObject op = (JsonObject) m.getValue();
         String id = op.getString("operationId", m.getKey() + p.getKey());
-        h.append("<li><a href=\"#").append(esc(id)).append("\"><code>").append(esc(m.getKey().toUpperCase()))
-            .append(" ").append(esc(p.getKey())).append("</code></a> ").append(esc(op.getString("summary", ""))).append("</li>");
+        h.append("<li><a href=\"#")
+            .append(esc(id))
+            .append("\"><code>")
+            .append(esc(m.getKey().toUpperCase()))
+            .append(" ")
+            .append(esc(p.getKey()))
+            .append("</code></a> ")
+            .append(esc(op.getString("summary", "")))
+            .append("</li>");
       }
     }
     h.append("</ul>\n");
@@ -67,26 +93,44 @@ public final class ApiDocsPage {
       }
     }
     h.append("<h2>Schemas</h2>\n");
-    JsonObject schemas = doc.getJsonObject("components", new JsonObject()).getJsonObject("schemas", new JsonObject());
+    JsonObject schemas =
+        doc.getJsonObject("components", new JsonObject())
+            .getJsonObject("schemas", new JsonObject());
     for (Map.Entry<String, Object> s : schemas) {
-      h.append("<h3 id=\"schema-").append(esc(s.getKey())).append("\">").append(esc(s.getKey())).append("</h3>\n");
+      h.append("<h3 id=\"schema-")
+          .append(esc(s.getKey()))
+          .append("\">")
+          .append(esc(s.getKey()))
+          .append("</h3>\n");
       schemaTable(h, (JsonObject) s.getValue());
-      h.append("<pre>").append(esc(((JsonObject) s.getValue()).encodePrettily())).append("</pre>\n");
+      h.append("<pre>")
+          .append(esc(((JsonObject) s.getValue()).encodePrettily()))
+          .append("</pre>\n");
     }
     h.append("</body></html>\n");
     return h.toString();
   }
 
-  private static void operation(StringBuilder h, JsonObject doc, String path, String method, JsonObject op) {
+  private static void operation(
+      StringBuilder h, JsonObject doc, String path, String method, JsonObject op) {
     String id = op.getString("operationId", method + path);
-    h.append("<div class=\"op\" id=\"").append(esc(id)).append("\"><h3><span class=\"m ").append(esc(method)).append("\">")
-        .append(esc(method.toUpperCase())).append("</span><code>").append(esc(path)).append("</code></h3>\n");
+    h.append("<div class=\"op\" id=\"")
+        .append(esc(id))
+        .append("\"><h3><span class=\"m ")
+        .append(esc(method))
+        .append("\">")
+        .append(esc(method.toUpperCase()))
+        .append("</span><code>")
+        .append(esc(path))
+        .append("</code></h3>\n");
     para(h, op.getString("summary"));
     para(h, op.getString("description"));
     h.append("<p>Operation id: <code>").append(esc(id)).append("</code></p>\n");
     JsonObject body = op.getJsonObject("requestBody");
     if (body != null) {
-      h.append("<h4>Request body").append(body.getBoolean("required", false) ? " (required)" : "").append("</h4>\n");
+      h.append("<h4>Request body")
+          .append(body.getBoolean("required", false) ? " (required)" : "")
+          .append("</h4>\n");
       content(h, body.getJsonObject("content", new JsonObject()));
     }
     h.append("<h4>Responses</h4>\n");
@@ -96,7 +140,9 @@ public final class ApiDocsPage {
       if (resp.containsKey("$ref")) {
         String name = last(resp.getString("$ref"));
         JsonObject shared =
-            doc.getJsonObject("components", new JsonObject()).getJsonObject("responses", new JsonObject()).getJsonObject(name);
+            doc.getJsonObject("components", new JsonObject())
+                .getJsonObject("responses", new JsonObject())
+                .getJsonObject(name);
         if (shared == null) {
           h.append("(").append(esc(name)).append(")</p>\n");
           continue;
@@ -116,7 +162,11 @@ public final class ApiDocsPage {
       h.append("<p><code>").append(esc(c.getKey())).append("</code> schema: ");
       if (schema.containsKey("$ref")) {
         String name = last(schema.getString("$ref"));
-        h.append("<a href=\"#schema-").append(esc(name)).append("\">").append(esc(name)).append("</a></p>\n");
+        h.append("<a href=\"#schema-")
+            .append(esc(name))
+            .append("\">")
+            .append(esc(name))
+            .append("</a></p>\n");
       } else {
         h.append("</p><pre>").append(esc(schema.encodePrettily())).append("</pre>\n");
       }
@@ -154,9 +204,15 @@ public final class ApiDocsPage {
           type += " one of <code>" + esc(ps.getJsonArray("enum").encode()) + "</code>";
         }
       }
-      h.append("<tr><td><code>").append(esc(p.getKey())).append("</code></td><td>").append(type).append("</td><td>")
-          .append(required.contains(p.getKey()) ? "yes" : "").append("</td><td>")
-          .append(esc(ps.getString("description", ""))).append("</td></tr>\n");
+      h.append("<tr><td><code>")
+          .append(esc(p.getKey()))
+          .append("</code></td><td>")
+          .append(type)
+          .append("</td><td>")
+          .append(required.contains(p.getKey()) ? "yes" : "")
+          .append("</td><td>")
+          .append(esc(ps.getString("description", "")))
+          .append("</td></tr>\n");
     }
     h.append("</table>\n");
   }

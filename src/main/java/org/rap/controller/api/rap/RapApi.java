@@ -43,6 +43,7 @@ public final class RapApi {
   public static final String BASE = "/controller/v1";
   static final String BACKENDS_KEY = "rap.tokenBackends";
   private static final Logger LOG = Logger.getLogger(RapApi.class.getName());
+
   /** job-server's largest body is a status request for every active RAP: far below this. */
   private static final long BODY_LIMIT = 8L * 1024 * 1024;
 
@@ -50,6 +51,7 @@ public final class RapApi {
   private final ClientTokens tokens;
   private final RapContract contract;
   private final ValidationMessages messages;
+
   /** Relative path without trailing slash → its one documented method and operation id. */
   private final Map<String, Map.Entry<HttpMethod, String>> operations = new HashMap<>();
 
@@ -62,36 +64,56 @@ public final class RapApi {
 
   /** Loads the contract and mounts the API on {@code router}; completes once mounted. */
   public static Future<Void> mount(Vertx vertx, Router router, RapService service) {
-    return RapContract.load(vertx).map(c -> {
-      new RapApi(service, c).mountOn(vertx, router);
-      return null;
-    });
+    return RapContract.load(vertx)
+        .map(
+            c -> {
+              new RapApi(service, c).mountOn(vertx, router);
+              return null;
+            });
   }
 
   private void mountOn(Vertx vertx, Router root) {
     String specJson = contract.document().encodePrettily();
     String docsHtml = ApiDocsPage.render(contract.document());
-    root.get(BASE + "/spec.json").handler(rc -> rc.response().putHeader("Content-Type", "application/json").end(specJson));
-    root.get(BASE + "/docs/").handler(rc -> rc.response().putHeader("Content-Type", "text/html; charset=utf-8").end(docsHtml));
+    root.get(BASE + "/spec.json")
+        .handler(rc -> rc.response().putHeader("Content-Type", "application/json").end(specJson));
+    root.get(BASE + "/docs/")
+        .handler(
+            rc ->
+                rc.response().putHeader("Content-Type", "text/html; charset=utf-8").end(docsHtml));
 
-    RouterBuilder rb = RouterBuilder.create(vertx, contract.contract(), RequestExtractor.withBodyHandler());
+    RouterBuilder rb =
+        RouterBuilder.create(vertx, contract.contract(), RequestExtractor.withBodyHandler());
     for (OpenAPIRoute route : rb.getRoutes()) {
       String path = relative(route.getOperation().getOpenAPIPath());
-      operations.put(path, Map.entry(route.getOperation().getHttpMethod(), route.getOperation().getOperationId()));
+      operations.put(
+          path,
+          Map.entry(route.getOperation().getHttpMethod(), route.getOperation().getOperationId()));
     }
     // a platform handler may precede the body handler: method and token are checked first
     rb.rootHandler((PlatformHandler) this::gate);
     rb.rootHandler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
     bind(rb, "backendStatus", (backends, body) -> service.backendStatus(backends));
     bind(rb, "createRap", service::create);
-    bind(rb, "cancelRap", (backends, body) -> service.cancel(backends, body.getString("rap_id"), strings(body.getJsonArray("actions"))));
+    bind(
+        rb,
+        "cancelRap",
+        (backends, body) ->
+            service.cancel(
+                backends, body.getString("rap_id"), strings(body.getJsonArray("actions"))));
     bind(
         rb,
         "rapStatus",
         RapApi::plainStatusBody,
         (backends, body) -> service.status(backends, strings(body.getJsonArray("rap_ids"))));
     Router api = rb.createRouter();
-    api.route().last().handler(rc -> send(rc, ApiReply.error(404, "Not found", "No such endpoint: " + rc.request().path())));
+    api.route()
+        .last()
+        .handler(
+            rc ->
+                send(
+                    rc,
+                    ApiReply.error(404, "Not found", "No such endpoint: " + rc.request().path())));
     root.route(BASE + "/*").subRouter(api);
   }
 
@@ -101,7 +123,10 @@ public final class RapApi {
    * created once here): RequestValidator hops to a worker thread for every request, which cost
    * about a third of the API's throughput in RapApiBench.
    */
-  private void bind(RouterBuilder rb, String operationId, BiFunction<List<String>, JsonObject, Future<ApiReply>> op) {
+  private void bind(
+      RouterBuilder rb,
+      String operationId,
+      BiFunction<List<String>, JsonObject, Future<ApiReply>> op) {
     bind(rb, operationId, body -> false, op);
   }
 
@@ -138,7 +163,10 @@ public final class RapApi {
             if (!knownValid.test(parsed)) {
               OutputUnit result = validator.validate(parsed);
               if (!Boolean.TRUE.equals(result.getValid())) {
-                send(rc, ApiReply.error(400, "Validation error", messages.details(result, bodySchema, parsed)));
+                send(
+                    rc,
+                    ApiReply.error(
+                        400, "Validation error", messages.details(result, bodySchema, parsed)));
                 return;
               }
             }
@@ -156,7 +184,12 @@ public final class RapApi {
                   send(rc, ar.result());
                 } else {
                   LOG.log(Level.SEVERE, "RAP API " + operationId + " failed", ar.cause());
-                  send(rc, ApiReply.error(500, "Internal error", "The controller could not answer; please try again later"));
+                  send(
+                      rc,
+                      ApiReply.error(
+                          500,
+                          "Internal error",
+                          "The controller could not answer; please try again later"));
                 }
               });
         });
@@ -210,7 +243,8 @@ public final class RapApi {
     Throwable cause = f instanceof HttpException && f.getCause() != null ? f.getCause() : f;
     if (cause instanceof ValidatorException) {
       Object body = parsedBody(rc);
-      String details = body == null ? ValidationMessages.UNPARSEABLE : messages.details(cause, bodySchema, body);
+      String details =
+          body == null ? ValidationMessages.UNPARSEABLE : messages.details(cause, bodySchema, body);
       send(rc, ApiReply.error(400, "Validation error", details));
       return;
     }
@@ -219,7 +253,10 @@ public final class RapApi {
       status = he.getStatusCode();
     }
     if (status == 413) {
-      send(rc, ApiReply.error(413, "Request too large", "The request body exceeds " + BODY_LIMIT + " bytes"));
+      send(
+          rc,
+          ApiReply.error(
+              413, "Request too large", "The request body exceeds " + BODY_LIMIT + " bytes"));
       return;
     }
     if (status >= 400 && status < 500) {
@@ -227,7 +264,10 @@ public final class RapApi {
       return;
     }
     LOG.log(Level.SEVERE, "RAP API " + operationId + " failed", f);
-    send(rc, ApiReply.error(500, "Internal error", "The controller could not answer; please try again later"));
+    send(
+        rc,
+        ApiReply.error(
+            500, "Internal error", "The controller could not answer; please try again later"));
   }
 
   private static Object parsedBody(RoutingContext rc) {
@@ -254,7 +294,13 @@ public final class RapApi {
       rc.response().putHeader("Allow", op.getKey().name());
       send(
           rc,
-          ApiReply.error(405, "Method not allowed", "Method " + rc.request().method().name() + " not allowed; use " + op.getKey().name()));
+          ApiReply.error(
+              405,
+              "Method not allowed",
+              "Method "
+                  + rc.request().method().name()
+                  + " not allowed; use "
+                  + op.getKey().name()));
       return;
     }
     String header = rc.request().getHeader("Authorization");
@@ -287,7 +333,9 @@ public final class RapApi {
           if (rb == null) {
             return new JsonObject();
           }
-          return rb.getJsonObject("content").getJsonObject("application/json").getJsonObject("schema");
+          return rb.getJsonObject("content")
+              .getJsonObject("application/json")
+              .getJsonObject("schema");
         }
       }
     }
@@ -298,7 +346,10 @@ public final class RapApi {
     if (rc.response().ended() || rc.response().closed()) {
       return;
     }
-    rc.response().setStatusCode(reply.status()).putHeader("Content-Type", "application/json").end(reply.toBuffer());
+    rc.response()
+        .setStatusCode(reply.status())
+        .putHeader("Content-Type", "application/json")
+        .end(reply.toBuffer());
   }
 
   /** A path below the base without trailing slash: {@code /rap/create}. */

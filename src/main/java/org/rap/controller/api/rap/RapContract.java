@@ -15,11 +15,12 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * Our OpenAPI document ({@code openapi/rap-api.yaml}) as written (served at {@code spec.json}) and
- * as a vertx-openapi contract. vertx-openapi rejects the relative server URL the document
- * declares, so the contract is built from a copy with an absolute one.
+ * as a vertx-openapi contract. vertx-openapi rejects the relative server URL the document declares,
+ * so the contract is built from a copy with an absolute one.
  */
 public final class RapContract {
   public static final String RESOURCE = "openapi/rap-api.yaml";
+
   /** Only used to satisfy vertx-openapi; routing uses the path below the host. */
   static final String ABSOLUTE_SERVER = "http://localhost/controller/v1/";
 
@@ -37,7 +38,8 @@ public final class RapContract {
         .compose(
             doc -> {
               JsonObject patched = doc.copy();
-              patched.put("servers", new JsonArray().add(new JsonObject().put("url", ABSOLUTE_SERVER)));
+              patched.put(
+                  "servers", new JsonArray().add(new JsonObject().put("url", ABSOLUTE_SERVER)));
               return OpenAPIContract.from(vertx, patched).map(c -> new RapContract(doc, c));
             });
   }

@@ -38,12 +38,14 @@ import org.rap.controller.planning.JobCreator;
  */
 public final class RapService {
   private static final Logger LOG = Logger.getLogger(RapService.class.getName());
+
   /** Bound on bind parameters per statement (SQLite allows 32766). */
   private static final int CHUNK = 10_000;
 
   private final Vertx vertx;
   private final ControllerContext ctx;
   private final JobCreator creator;
+
   /** Creates of one rap_id run one after the other in this process. */
   private final Map<String, Future<Void>> createQueue = new ConcurrentHashMap<>();
 
@@ -82,7 +84,8 @@ public final class RapService {
     Flag paused = byId.get("paused");
     Flag mode = byId.get("mode");
     Flag manual = byId.get("manual-db-maintenance");
-    boolean isPaused = paused != null && paused.value() != null && paused.value().equalsIgnoreCase("true");
+    boolean isPaused =
+        paused != null && paused.value() != null && paused.value().equalsIgnoreCase("true");
     boolean inMaintenance = mode != null && "db-maintenance".equals(mode.value());
     String type = null;
     if (inMaintenance) {
@@ -91,7 +94,9 @@ public final class RapService {
     return new JsonObject()
         .put("slug", slug)
         .put("last_seen", since(lastSeen))
-        .put("paused", new JsonObject().put("status", isPaused ? "on" : "off").put("since", since(paused)))
+        .put(
+            "paused",
+            new JsonObject().put("status", isPaused ? "on" : "off").put("since", since(paused)))
         .put(
             "db_maintenance",
             new JsonObject()
@@ -101,7 +106,9 @@ public final class RapService {
   }
 
   private static String since(Flag flag) {
-    return flag == null || flag.timestampMicros() == null ? null : Timestamps.isoMicros(flag.timestampMicros());
+    return flag == null || flag.timestampMicros() == null
+        ? null
+        : Timestamps.isoMicros(flag.timestampMicros());
   }
 
   // ---------------------------------------------------------------- rap/create
@@ -146,24 +153,34 @@ public final class RapService {
                 return null;
               }
               JobRepository.RapSummary first = found.get();
-              Set<String> stored = new HashSet<>(Arrays.asList(first.repoUrl(), first.workspace(), first.commit()));
+              Set<String> stored =
+                  new HashSet<>(Arrays.asList(first.repoUrl(), first.workspace(), first.commit()));
               Set<String> asked =
-                  new HashSet<>(Arrays.asList(request.repoUrl(), request.workspace(), request.commit()));
+                  new HashSet<>(
+                      Arrays.asList(request.repoUrl(), request.workspace(), request.commit()));
               String rapId = request.rapId();
               if (!stored.equals(asked)) {
                 return ApiReply.error(
                     400,
                     "Inconsistent request data",
-                    "Jobs already created for rap_id '" + rapId + "' are inconsistent with request data");
+                    "Jobs already created for rap_id '"
+                        + rapId
+                        + "' are inconsistent with request data");
               }
-              return result(200, "No change", "Jobs already created for rap_id '" + rapId + "'", rapId, first.count());
+              return result(
+                  200,
+                  "No change",
+                  "Jobs already created for rap_id '" + rapId + "'",
+                  rapId,
+                  first.count());
             });
   }
 
   private static ApiReply created(CreateRequest request, CreateOutcome outcome) {
     String rapId = request.rapId();
     if (outcome instanceof CreateOutcome.Created c && !c.jobs().isEmpty()) {
-      return result(201, "Success", "Jobs created for rap_id '" + rapId + "'", rapId, c.jobs().size());
+      return result(
+          201, "Success", "Jobs created for rap_id '" + rapId + "'", rapId, c.jobs().size());
     }
     if (outcome instanceof CreateOutcome.NothingToDo n) {
       return result(200, "Nothing to do", n.details(), rapId, 0);
@@ -186,10 +203,17 @@ public final class RapService {
         .map(
             replay -> {
               if (replay != null) {
-                LOG.info("Create for rap_id " + request.rapId() + " raced with another create: " + failure);
+                LOG.info(
+                    "Create for rap_id "
+                        + request.rapId()
+                        + " raced with another create: "
+                        + failure);
                 return replay;
               }
-              LOG.log(Level.SEVERE, "Unknown error creating jobs for rap_id " + request.rapId(), failure);
+              LOG.log(
+                  Level.SEVERE,
+                  "Unknown error creating jobs for rap_id " + request.rapId(),
+                  failure);
               return ApiReply.error(400, "Error creating jobs", "Unknown error");
             });
   }
@@ -209,7 +233,10 @@ public final class RapService {
   private <T> Future<T> serialised(String key, Supplier<Future<T>> work) {
     Promise<Void> done = Promise.promise();
     Future<Void> previous = createQueue.put(key, done.future());
-    Future<Void> turn = previous == null ? Future.succeededFuture() : previous.transform(ar -> Future.succeededFuture());
+    Future<Void> turn =
+        previous == null
+            ? Future.succeededFuture()
+            : previous.transform(ar -> Future.succeededFuture());
     Future<T> result = turn.compose(v -> work.get());
     result.onComplete(
         ar -> {
@@ -219,16 +246,22 @@ public final class RapService {
     return result;
   }
 
-  private static ApiReply result(int status, String result, String details, String rapId, int count) {
+  private static ApiReply result(
+      int status, String result, String details, String rapId, int count) {
     return new ApiReply(
         status,
-        new JsonObject().put("result", result).put("details", details).put("rap_id", rapId).put("count", count));
+        new JsonObject()
+            .put("result", result)
+            .put("details", details)
+            .put("rap_id", rapId)
+            .put("count", count));
   }
 
   @SuppressWarnings("unchecked")
   public static CreateRequest toRequest(JsonObject body) {
     Object scope = body.getValue("analysis_scope");
-    Map<String, Object> analysisScope = scope instanceof JsonObject jo ? jo.copy().getMap() : Map.of();
+    Map<String, Object> analysisScope =
+        scope instanceof JsonObject jo ? jo.copy().getMap() : Map.of();
     return new CreateRequest(
         body.getString("backend"),
         body.getString("rap_id"),
@@ -303,10 +336,20 @@ public final class RapService {
                   .map(
                       marked -> {
                         for (String b : backends) {
-                          vertx.eventBus()
-                              .publish("controller.job.cancelled", new JsonObject().put("backend", b).put("rap_id", rapId));
+                          vertx
+                              .eventBus()
+                              .publish(
+                                  "controller.job.cancelled",
+                                  new JsonObject().put("backend", b).put("rap_id", rapId));
                         }
-                        LOG.info("Cancelled actions " + distinct + " of rap_id " + rapId + " (" + marked.size() + " jobs flagged)");
+                        LOG.info(
+                            "Cancelled actions "
+                                + distinct
+                                + " of rap_id "
+                                + rapId
+                                + " ("
+                                + marked.size()
+                                + " jobs flagged)");
                         return new ApiReply(
                             200,
                             new JsonObject()
@@ -353,7 +396,9 @@ public final class RapService {
               unrecognised.add(r);
             }
           }
-          out.appendString("],\"unrecognised_rap_ids\":").appendString(unrecognised.encode()).appendString("}");
+          out.appendString("],\"unrecognised_rap_ids\":")
+              .appendString(unrecognised.encode())
+              .appendString("}");
           return new ApiReply(200, null, out);
         });
   }
@@ -369,7 +414,8 @@ public final class RapService {
     return inChunks(ids, chunk -> ctx.jobs().findByRapIds(ctx.db().pool(), chunk))
         .compose(
             all -> {
-              List<Job> jobs = all.stream().filter(j -> tokenBackends.contains(j.backend())).toList();
+              List<Job> jobs =
+                  all.stream().filter(j -> tokenBackends.contains(j.backend())).toList();
               if (jobs.isEmpty()) {
                 return Future.succeededFuture(new StatusJobs(jobs, Map.of()));
               }

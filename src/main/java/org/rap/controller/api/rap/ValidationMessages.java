@@ -19,7 +19,15 @@ import java.util.Set;
 public final class ValidationMessages {
   public static final String UNPARSEABLE = "could not parse JSON from request body";
   private static final Set<String> AGGREGATE =
-      Set.of("properties", "items", "$ref", "allOf", "anyOf", "oneOf", "prefixItems", "additionalItems");
+      Set.of(
+          "properties",
+          "items",
+          "$ref",
+          "allOf",
+          "anyOf",
+          "oneOf",
+          "prefixItems",
+          "additionalItems");
   private static final int MAX_REPR = 500;
 
   private final JsonObject document;
@@ -41,12 +49,16 @@ public final class ValidationMessages {
     List<OutputUnit> leaves = new ArrayList<>();
     collect(result, leaves);
     if (leaves.isEmpty()) {
-      return "Invalid request body received: " + (result.getError() == null ? "invalid body" : stripReason(result.getError()));
+      return "Invalid request body received: "
+          + (result.getError() == null ? "invalid body" : stripReason(result.getError()));
     }
-    List<OutputUnit> specific = leaves.stream().filter(u -> !AGGREGATE.contains(keyword(u))).toList();
+    List<OutputUnit> specific =
+        leaves.stream().filter(u -> !AGGREGATE.contains(keyword(u))).toList();
     List<OutputUnit> pool = specific.isEmpty() ? leaves : specific;
     OutputUnit best =
-        pool.stream().min(Comparator.comparingInt(u -> segments(u.getInstanceLocation()).size())).orElseThrow();
+        pool.stream()
+            .min(Comparator.comparingInt(u -> segments(u.getInstanceLocation()).size()))
+            .orElseThrow();
     List<String> path = segments(best.getInstanceLocation());
     Object value = at(body, path);
     String message = message(best, bodySchema, value);
@@ -82,7 +94,9 @@ public final class ValidationMessages {
       case "required":
         {
           // Python reports the first missing name in the schema's order
-          if (schema != null && schema.getValue("required") instanceof JsonArray req && value instanceof JsonObject obj) {
+          if (schema != null
+              && schema.getValue("required") instanceof JsonArray req
+              && value instanceof JsonObject obj) {
             for (Object name : req) {
               if (name instanceof String n && !obj.containsKey(n)) {
                 return repr(n) + " is a required property";
@@ -106,9 +120,13 @@ public final class ValidationMessages {
           return repr(value) + " is not of type " + String.join(", ", types);
         }
       case "pattern":
-        return repr(value) + " does not match " + repr(schema == null ? "?" : schema.getString("pattern"));
+        return repr(value)
+            + " does not match "
+            + repr(schema == null ? "?" : schema.getString("pattern"));
       case "enum":
-        return repr(value) + " is not one of " + repr(schema == null ? new JsonArray() : schema.getJsonArray("enum"));
+        return repr(value)
+            + " is not one of "
+            + repr(schema == null ? new JsonArray() : schema.getJsonArray("enum"));
       case "minItems":
         {
           int min = schema == null ? 1 : schema.getInteger("minItems", 1);
@@ -159,7 +177,9 @@ public final class ValidationMessages {
   }
 
   private Object resolveRef(Object node) {
-    if (node instanceof JsonObject o && o.getValue("$ref") instanceof String ref && ref.startsWith("#/")) {
+    if (node instanceof JsonObject o
+        && o.getValue("$ref") instanceof String ref
+        && ref.startsWith("#/")) {
       return pointer(document, ref.substring(1));
     }
     return node;

@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Agents waiting in {@code GET /<backend>/tasks/?wait=N}, per backend. Changed only on the HTTP
- * verticle's event loop (no locking); {@link #size} may be read from any thread (metrics).
- * {@link #signal} completes every waiter of a backend.
+ * verticle's event loop (no locking); {@link #size} may be read from any thread (metrics). {@link
+ * #signal} completes every waiter of a backend.
  */
 final class LongPollWaiters {
   private final Map<String, Set<Promise<Void>>> waiting = new HashMap<>();

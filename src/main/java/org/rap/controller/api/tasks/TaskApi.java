@@ -41,14 +41,15 @@ import org.rap.controller.scheduler.SchedulerEvents;
  * /<backend>/task/update/} (form field {@code payload}, or an {@code application/json} body).
  * Tokens are per backend; an agent can neither read nor update another backend's tasks.
  *
- * <p>Every list carries its version in the {@value #VERSION_HEADER} header (a digest of the
- * active task ids). A long poll that sends it back ({@code ?wait=N&known=<version>}) is held while
- * the list is still that one, even when it is not empty, and answered as soon as a task is
- * created for the backend: a busy agent gets new tasks at once instead of on its next round.
+ * <p>Every list carries its version in the {@value #VERSION_HEADER} header (a digest of the active
+ * task ids). A long poll that sends it back ({@code ?wait=N&known=<version>}) is held while the
+ * list is still that one, even when it is not empty, and answered as soon as a task is created for
+ * the backend: a busy agent gets new tasks at once instead of on its next round.
  */
 public final class TaskApi {
   private static final Logger LOG = Logger.getLogger(TaskApi.class.getName());
   private static final long MAX_BODY = 16L * 1024 * 1024;
+
   /** Response header with the version of the listed tasks (agent: {@code TaskPoll}). */
   public static final String VERSION_HEADER = "RAP-Tasks-Version";
 
@@ -65,7 +66,8 @@ public final class TaskApi {
   /** Mounts the routes and listens for created tasks (call on the HTTP verticle's context). */
   public void mount(Router router) {
     taskCreated =
-        vertx.eventBus()
+        vertx
+            .eventBus()
             .consumer(
                 SchedulerEvents.TASK_CREATED,
                 msg -> {
@@ -108,7 +110,8 @@ public final class TaskApi {
       return Optional.empty();
     }
     if (!MessageDigest.isEqual(
-        token.getBytes(StandardCharsets.UTF_8), settings.jobServerToken().getBytes(StandardCharsets.UTF_8))) {
+        token.getBytes(StandardCharsets.UTF_8),
+        settings.jobServerToken().getBytes(StandardCharsets.UTF_8))) {
       Responses.error(rc, 401, "Unauthorized", "Invalid token for backend '" + backend + "'");
       return Optional.empty();
     }
@@ -158,18 +161,25 @@ public final class TaskApi {
                 return;
               }
               long timer =
-                  vertx.setTimer(waitMillis, id -> {
-                    waiters.remove(backend, woken);
-                    woken.tryComplete();
-                  });
-              rc.response().closeHandler(v -> {
-                waiters.remove(backend, woken);
-                vertx.cancelTimer(timer);
-              });
-              woken.future().onComplete(x -> {
-                vertx.cancelTimer(timer);
-                answerAfterWake(rc, backend);
-              });
+                  vertx.setTimer(
+                      waitMillis,
+                      id -> {
+                        waiters.remove(backend, woken);
+                        woken.tryComplete();
+                      });
+              rc.response()
+                  .closeHandler(
+                      v -> {
+                        waiters.remove(backend, woken);
+                        vertx.cancelTimer(timer);
+                      });
+              woken
+                  .future()
+                  .onComplete(
+                      x -> {
+                        vertx.cancelTimer(timer);
+                        answerAfterWake(rc, backend);
+                      });
             });
   }
 
@@ -179,14 +189,15 @@ public final class TaskApi {
     }
     ctx.tasks()
         .findActiveForAgent(ctx.db().pool(), backend)
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            LOG.log(Level.SEVERE, "Listing tasks of " + backend + " failed", ar.cause());
-            Responses.json(rc, 500, new JsonObject().put("error", "Error listing tasks"));
-          } else {
-            answer(rc, ar.result());
-          }
-        });
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.log(Level.SEVERE, "Listing tasks of " + backend + " failed", ar.cause());
+                Responses.json(rc, 500, new JsonObject().put("error", "Error listing tasks"));
+              } else {
+                answer(rc, ar.result());
+              }
+            });
   }
 
   private long waitMillis(String raw) {
@@ -273,7 +284,8 @@ public final class TaskApi {
     String backend = allowed.get();
     String length = rc.request().getHeader("Content-Length");
     if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY) {
-      Responses.error(rc, 413, "Payload too large", "Task updates are limited to " + MAX_BODY + " bytes");
+      Responses.error(
+          rc, 413, "Payload too large", "Task updates are limited to " + MAX_BODY + " bytes");
       return;
     }
     rc.request()
@@ -281,7 +293,11 @@ public final class TaskApi {
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                Responses.error(rc, 400, "Invalid payload", "Could not read the request body: " + ar.cause().getMessage());
+                Responses.error(
+                    rc,
+                    400,
+                    "Invalid payload",
+                    "Could not read the request body: " + ar.cause().getMessage());
                 return;
               }
               AgentUpdate u;
@@ -305,19 +321,28 @@ public final class TaskApi {
                     .compose(
                         found -> {
                           if (found.isEmpty()) {
-                            return Future.failedFuture(new IllegalArgumentException("Unknown task " + u.taskId()));
+                            return Future.failedFuture(
+                                new IllegalArgumentException("Unknown task " + u.taskId()));
                           }
                           if (!found.get().backend().equals(backend)) {
                             return Future.failedFuture(
-                                new OtherBackend("Task '" + u.taskId() + "' not found in backend '" + backend + "'"));
+                                new OtherBackend(
+                                    "Task '"
+                                        + u.taskId()
+                                        + "' not found in backend '"
+                                        + backend
+                                        + "'"));
                           }
                           boolean wasOpen = !found.get().isAgentComplete();
                           return ctx.tasks()
-                              .applyAgentUpdate(conn, backend, u, found.get().type(), Timestamps.nowSeconds())
+                              .applyAgentUpdate(
+                                  conn, backend, u, found.get().type(), Timestamps.nowSeconds())
                               .compose(
                                   task -> {
                                     // a repeated report on a completed DBSTATUS changes nothing
-                                    if (task.isEmpty() || task.get().type() != TaskType.DBSTATUS || !wasOpen) {
+                                    if (task.isEmpty()
+                                        || task.get().type() != TaskType.DBSTATUS
+                                        || !wasOpen) {
                                       return Future.<Void>succeededFuture();
                                     }
                                     return applyDbStatus(conn, backend, u.results(), modeChanged);
@@ -326,18 +351,27 @@ public final class TaskApi {
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
-                vertx.eventBus()
-                    .publish(SchedulerEvents.TASK_UPDATED, new JsonObject().put("backend", backend).put("task_id", u.taskId()));
+                vertx
+                    .eventBus()
+                    .publish(
+                        SchedulerEvents.TASK_UPDATED,
+                        new JsonObject().put("backend", backend).put("task_id", u.taskId()));
                 if (modeChanged[0]) {
-                  vertx.eventBus()
-                      .publish(SchedulerEvents.FLAG_CHANGED, new JsonObject().put("backend", backend).put("flag", Flags.MODE));
+                  vertx
+                      .eventBus()
+                      .publish(
+                          SchedulerEvents.FLAG_CHANGED,
+                          new JsonObject().put("backend", backend).put("flag", Flags.MODE));
                 }
                 Responses.json(rc, 200, new JsonObject().put("response", "Update successful"));
               } else if (ar.cause() instanceof OtherBackend ob) {
                 LOG.warning("Rejected an update from backend " + backend + ": " + ob.getMessage());
                 Responses.error(rc, 404, "Not found", ob.getMessage());
               } else {
-                LOG.log(Level.WARNING, "Error updating task " + u.taskId() + " of " + backend, ar.cause());
+                LOG.log(
+                    Level.WARNING,
+                    "Error updating task " + u.taskId() + " of " + backend,
+                    ar.cause());
                 Responses.json(rc, 500, new JsonObject().put("error", "Error updating task"));
               }
             });
@@ -350,7 +384,9 @@ public final class TaskApi {
         .get(conn, backend, Flags.MANUAL_DB_MAINTENANCE)
         .compose(
             manual -> {
-              if (manual.isPresent() && manual.get().value() != null && !manual.get().value().isEmpty()) {
+              if (manual.isPresent()
+                  && manual.get().value() != null
+                  && !manual.get().value().isEmpty()) {
                 return Future.succeededFuture();
               }
               Object inner = envelope == null ? null : envelope.getValue("results");
@@ -373,7 +409,8 @@ public final class TaskApi {
   /** The update from the form field {@code payload} or a JSON body. */
   static AgentUpdate parse(String contentType, Buffer raw) throws BadPayload {
     JsonObject payload;
-    if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+    if (contentType != null
+        && contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
       if (raw == null || raw.length() == 0) {
         throw new BadPayload("The request body is empty");
       }
@@ -386,7 +423,10 @@ public final class TaskApi {
       if (!(body instanceof JsonObject object)) {
         throw new BadPayload("The request body is not a JSON object");
       }
-      payload = object.getValue("payload") instanceof String s && !object.containsKey("task_id") ? decode(s) : object;
+      payload =
+          object.getValue("payload") instanceof String s && !object.containsKey("task_id")
+              ? decode(s)
+              : object;
     } else {
       String text = formField(raw == null ? "" : raw.toString(StandardCharsets.UTF_8), "payload");
       if (text == null) {

@@ -20,8 +20,8 @@ import org.rap.controller.planning.JobCreationException;
 import org.rap.controller.planning.JobCreator;
 
 /**
- * A job creator for tests: one job per requested action, inserted in one transaction. Special
- * first action names select other outcomes: {@code fail_known}, {@code fail_unknown}, {@code
+ * A job creator for tests: one job per requested action, inserted in one transaction. Special first
+ * action names select other outcomes: {@code fail_known}, {@code fail_unknown}, {@code
  * nothing_succeeded}, {@code nothing_scheduled}, {@code race} (another writer inserts the same jobs
  * first, so our insert fails on the primary key).
  */
@@ -46,9 +46,11 @@ public final class FakeJobCreator implements JobCreator {
       case "fail_unknown":
         return Future.failedFuture(new IllegalStateException("boom"));
       case "nothing_succeeded":
-        return Future.succeededFuture(new CreateOutcome.NothingToDo("All actions have already completed successfully"));
+        return Future.succeededFuture(
+            new CreateOutcome.NothingToDo("All actions have already completed successfully"));
       case "nothing_scheduled":
-        return Future.succeededFuture(new CreateOutcome.NothingToDo("All requested actions were already scheduled to run"));
+        return Future.succeededFuture(
+            new CreateOutcome.NothingToDo("All requested actions were already scheduled to run"));
       default:
         break;
     }
@@ -64,7 +66,11 @@ public final class FakeJobCreator implements JobCreator {
         .compose(v -> ctx.db().inTransaction(c -> ctx.jobs().insertAll(c, jobs)))
         .map(
             v -> {
-              vertx.eventBus().publish("controller.job.created", new JsonObject().put("backend", r.backend()).put("count", jobs.size()));
+              vertx
+                  .eventBus()
+                  .publish(
+                      "controller.job.created",
+                      new JsonObject().put("backend", r.backend()).put("count", jobs.size()));
               return new CreateOutcome.Created(jobs);
             });
   }

@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.OffsetDateTime;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -45,6 +42,7 @@ class JobServerFlowTest {
 
   /** job-server's view of each job request polled. */
   private final Map<String, JobServerModel> jobServer = new HashMap<>();
+
   /** job-server's local Job rows of the first request polled, keyed by identifier. */
   private Map<String, JsonObject> local;
 
@@ -54,20 +52,33 @@ class JobServerFlowTest {
     if (local == null) {
       local = model.jobs();
     }
-    var r = server.post(RapApiTest.STATUS, "tok-test", new JsonObject().put("rap_ids", new JsonArray().add(rapId)));
+    var r =
+        server.post(
+            RapApiTest.STATUS,
+            "tok-test",
+            new JsonObject().put("rap_ids", new JsonArray().add(rapId)));
     assertEquals(200, r.status());
     return model.apply(r.json());
   }
 
   private void progress(String rapId, String action, StatusCode code, String message) {
     var ctx = server.ctx();
-    Job job = ctx.jobs().findByRapIds(ctx.db().pool(), List.of(rapId)).await().stream().filter(j -> j.action().equals(action)).findFirst().orElseThrow();
+    Job job =
+        ctx.jobs().findByRapIds(ctx.db().pool(), List.of(rapId)).await().stream()
+            .filter(j -> j.action().equals(action))
+            .findFirst()
+            .orElseThrow();
     long now = Timestamps.nowSeconds();
-    State state = code.isFinal() ? (code == StatusCode.SUCCEEDED ? State.SUCCEEDED : State.FAILED) : code.isRunning() ? State.RUNNING : job.state();
-    Long started = job.startedAt() == null && state == State.RUNNING ? Long.valueOf(now) : job.startedAt();
+    State state =
+        code.isFinal()
+            ? (code == StatusCode.SUCCEEDED ? State.SUCCEEDED : State.FAILED)
+            : code.isRunning() ? State.RUNNING : job.state();
+    Long started =
+        job.startedAt() == null && state == State.RUNNING ? Long.valueOf(now) : job.startedAt();
     Long completed = code.isFinal() ? Long.valueOf(now) : null;
     Job next = job.withStatus(state, code, message, now, started, completed, Timestamps.nowNanos());
-    assertTrue(ctx.db().inTransaction(c -> ctx.jobs().updateStatus(c, next, job.statusCode())).await());
+    assertTrue(
+        ctx.db().inTransaction(c -> ctx.jobs().updateStatus(c, next, job.statusCode())).await());
   }
 
   @ParameterizedTest
@@ -75,7 +86,11 @@ class JobServerFlowTest {
   void wholeJobRequest(String dialect) throws Exception {
     server = new RapApiServer(dialect);
     String rap = "flow0000000000aa";
-    var created = server.post(RapApiTest.CREATE, "tok-test", RapApiTest.createBody(rap, "test", "generate_dataset", "analyse", "report"));
+    var created =
+        server.post(
+            RapApiTest.CREATE,
+            "tok-test",
+            RapApiTest.createBody(rap, "test", "generate_dataset", "analyse", "report"));
     assertEquals(201, created.status());
     assertTrue(created.json().getInteger("count") > 0);
     assertEquals("pending", poll(rap));
@@ -84,7 +99,11 @@ class JobServerFlowTest {
 
     progress(rap, "generate_dataset", StatusCode.EXECUTING, "Job executing on the backend");
     assertEquals("running", poll(rap));
-    JsonObject gen = local.values().stream().filter(j -> j.getString("action").equals("generate_dataset")).findFirst().orElseThrow();
+    JsonObject gen =
+        local.values().stream()
+            .filter(j -> j.getString("action").equals("generate_dataset"))
+            .findFirst()
+            .orElseThrow();
     assertEquals("running", gen.getString("status"));
     assertNotNull(gen.getString("started_at"));
 
@@ -92,8 +111,17 @@ class JobServerFlowTest {
     assertEquals("running", poll(rap));
 
     // job-server sends only active actions to cancel
-    List<String> active = local.values().stream().filter(j -> Set.of("pending", "running").contains(j.getString("status"))).map(j -> j.getString("action")).sorted().toList();
-    var cancel = server.post(RapApiTest.CANCEL, "tok-test", new JsonObject().put("rap_id", rap).put("actions", new JsonArray(List.copyOf(active))));
+    List<String> active =
+        local.values().stream()
+            .filter(j -> Set.of("pending", "running").contains(j.getString("status")))
+            .map(j -> j.getString("action"))
+            .sorted()
+            .toList();
+    var cancel =
+        server.post(
+            RapApiTest.CANCEL,
+            "tok-test",
+            new JsonObject().put("rap_id", rap).put("actions", new JsonArray(List.copyOf(active))));
     assertEquals(200, cancel.status());
     assertEquals(active.size() + " actions cancelled", cancel.json().getString("details"));
     // the scheduler turns the cancel flag into cancelled_by_user
@@ -104,7 +132,9 @@ class JobServerFlowTest {
     assertEquals(3, local.size());
 
     // a re-sent create is a replay, whatever happened since
-    var replay = server.post(RapApiTest.CREATE, "tok-test", RapApiTest.createBody(rap, "test", "generate_dataset"));
+    var replay =
+        server.post(
+            RapApiTest.CREATE, "tok-test", RapApiTest.createBody(rap, "test", "generate_dataset"));
     assertEquals(200, replay.status());
     assertEquals(3, replay.json().getInteger("count"));
 

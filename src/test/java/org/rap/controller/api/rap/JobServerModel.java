@@ -15,19 +15,32 @@ import java.util.stream.Collectors;
 import org.rap.common.model.StatusCode;
 
 /**
- * job-server's side of {@code rap/status/} (rap-api.md sections 8.4 and 8.5): its local Job rows
- * of one job request, updated from each status answer with job-server's rules (the 12 model
- * fields left after removing rap_id, backend and requires_db, else update_or_create raises;
- * non-null fields; known status codes; ISO timestamps), and the JobRequest status it derives.
+ * job-server's side of {@code rap/status/} (rap-api.md sections 8.4 and 8.5): its local Job rows of
+ * one job request, updated from each status answer with job-server's rules (the 12 model fields
+ * left after removing rap_id, backend and requires_db, else update_or_create raises; non-null
+ * fields; known status codes; ISO timestamps), and the JobRequest status it derives.
  */
 public final class JobServerModel {
   public static final Set<String> JOB_MODEL_FIELDS =
-      Set.of("identifier", "action", "run_command", "status", "status_code", "status_message", "created_at",
-          "updated_at", "started_at", "completed_at", "trace_context", "metrics");
-  static final Set<String> CODES = Arrays.stream(StatusCode.values()).map(StatusCode::value).collect(Collectors.toSet());
+      Set.of(
+          "identifier",
+          "action",
+          "run_command",
+          "status",
+          "status_code",
+          "status_message",
+          "created_at",
+          "updated_at",
+          "started_at",
+          "completed_at",
+          "trace_context",
+          "metrics");
+  static final Set<String> CODES =
+      Arrays.stream(StatusCode.values()).map(StatusCode::value).collect(Collectors.toSet());
 
   private final String rapId;
   private final String backend;
+
   /** job-server's local Job rows, keyed by identifier. */
   private final Map<String, JsonObject> local = new HashMap<>();
 
@@ -44,8 +57,11 @@ public final class JobServerModel {
       assertEquals(rapId, job.remove("rap_id"));
       assertEquals(backend, job.remove("backend"));
       assertTrue(job.remove("requires_db") instanceof Boolean);
-      assertEquals(JOB_MODEL_FIELDS, job.fieldNames(), "update_or_create would raise on any other key");
-      for (String notNull : List.of("action", "run_command", "status", "status_code", "status_message", "created_at")) {
+      assertEquals(
+          JOB_MODEL_FIELDS, job.fieldNames(), "update_or_create would raise on any other key");
+      for (String notNull :
+          List.of(
+              "action", "run_command", "status", "status_code", "status_message", "created_at")) {
         assertNotNull(job.getValue(notNull), notNull);
       }
       assertTrue(CODES.contains(job.getString("status_code")), job.getString("status_code"));
@@ -59,7 +75,8 @@ public final class JobServerModel {
     if (body.getJsonArray("unrecognised_rap_ids").contains(rapId)) {
       return "unrecognised";
     }
-    Set<String> states = local.values().stream().map(j -> j.getString("status")).collect(Collectors.toSet());
+    Set<String> states =
+        local.values().stream().map(j -> j.getString("status")).collect(Collectors.toSet());
     if (states.size() == 1) {
       return states.iterator().next();
     }

@@ -11,12 +11,12 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.Example;
 
 /**
  * The status body's fast check ({@link RapApi#plainStatusBody}) lets a body skip the schema
@@ -32,8 +32,17 @@ class PlainStatusBodyTest {
     vertx = Vertx.vertx();
     RapContract contract = RapContract.load(vertx).await();
     validator =
-        contract.contract().getSchemaRepository().validator(
-            contract.contract().operation("rapStatus").getRequestBody().getContent().get("application/json").getSchema());
+        contract
+            .contract()
+            .getSchemaRepository()
+            .validator(
+                contract
+                    .contract()
+                    .operation("rapStatus")
+                    .getRequestBody()
+                    .getContent()
+                    .get("application/json")
+                    .getSchema());
   }
 
   @AfterContainer
@@ -44,15 +53,24 @@ class PlainStatusBodyTest {
   @Property(tries = 3000)
   void acceptsOnlyWhatTheSchemaAccepts(@ForAll("bodies") Object body) {
     if (RapApi.plainStatusBody(body)) {
-      assertTrue(validator.validate(body).getValid(), () -> "fast check accepted a body the schema rejects: " + body);
+      assertTrue(
+          validator.validate(body).getValid(),
+          () -> "fast check accepted a body the schema rejects: " + body);
     }
   }
 
   @Example
   void acceptsJobServersBodies() {
     assertTrue(RapApi.plainStatusBody(new JsonObject().put("rap_ids", new JsonArray())));
-    assertTrue(RapApi.plainStatusBody(new JsonObject().put("rap_ids", new JsonArray().add("abcdefgh23456789").add("0000000000000000"))));
-    assertTrue(RapApi.plainStatusBody(new JsonObject().put("rap_ids", new JsonArray().add("abcdefgh23456789")).put("other", 1)));
+    assertTrue(
+        RapApi.plainStatusBody(
+            new JsonObject()
+                .put("rap_ids", new JsonArray().add("abcdefgh23456789").add("0000000000000000"))));
+    assertTrue(
+        RapApi.plainStatusBody(
+            new JsonObject()
+                .put("rap_ids", new JsonArray().add("abcdefgh23456789"))
+                .put("other", 1)));
   }
 
   @Example
@@ -84,9 +102,16 @@ class PlainStatusBodyTest {
             Arbitraries.just(new JsonObject()),
             Arbitraries.just(new JsonArray()));
     Arbitrary<JsonArray> ids = id.list().ofMaxSize(6).map(JsonArray::new);
-    Arbitrary<Object> rapIds = Arbitraries.oneOf(ids.map(a -> (Object) a), Arbitraries.strings().ofMaxLength(20).map(s -> (Object) s), Arbitraries.just(null));
+    Arbitrary<Object> rapIds =
+        Arbitraries.oneOf(
+            ids.map(a -> (Object) a),
+            Arbitraries.strings().ofMaxLength(20).map(s -> (Object) s),
+            Arbitraries.just(null));
     Arbitrary<Object> object =
-        Combinators.combine(rapIds, Arbitraries.of("rap_ids", "rap_id", "RAP_IDS", ""), Arbitraries.of(true, false))
+        Combinators.combine(
+                rapIds,
+                Arbitraries.of("rap_ids", "rap_id", "RAP_IDS", ""),
+                Arbitraries.of(true, false))
             .as(
                 (value, key, extra) -> {
                   JsonObject o = new JsonObject().put(key, value);
@@ -95,6 +120,9 @@ class PlainStatusBodyTest {
                   }
                   return (Object) o;
                 });
-    return Arbitraries.oneOf(object, ids.map(a -> (Object) a), Arbitraries.strings().ofMaxLength(10).map(s -> (Object) s));
+    return Arbitraries.oneOf(
+        object,
+        ids.map(a -> (Object) a),
+        Arbitraries.strings().ofMaxLength(10).map(s -> (Object) s));
   }
 }

@@ -43,7 +43,10 @@ class RapApiFuzzTest {
   record Req(HttpMethod method, String path, String token, String contentType, Buffer body) {
     @Override
     public String toString() {
-      String b = body == null ? "null" : body.length() > 300 ? body.getString(0, 300) + "..." : body.toString();
+      String b =
+          body == null
+              ? "null"
+              : body.length() > 300 ? body.getString(0, 300) + "..." : body.toString();
       return method + " " + path + " auth=" + token + " ct=" + contentType + " body=" + b;
     }
   }
@@ -63,26 +66,40 @@ class RapApiFuzzTest {
     String msg = req + " -> " + r.status() + " " + r.raw();
     if (op != null) {
       assertTrue(ResponseContracts.DOCUMENTED.get(op).contains(r.status()), msg);
-    } else if (req.path().startsWith("/controller/v1/spec.json") || req.path().startsWith("/controller/v1/docs")) {
+    } else if (req.path().startsWith("/controller/v1/spec.json")
+        || req.path().startsWith("/controller/v1/docs")) {
       assertTrue(Set.of(200, 404, 405).contains(r.status()), msg);
     } else {
       assertTrue(Set.of(404, 405).contains(r.status()), msg);
     }
     if (r.status() >= 400 && req.method() != HttpMethod.HEAD) {
       JsonObject body = new JsonObject(r.raw());
-      assertTrue(body.getValue("error") instanceof String && body.getValue("details") instanceof String, msg);
+      assertTrue(
+          body.getValue("error") instanceof String && body.getValue("details") instanceof String,
+          msg);
     }
     if (r.status() == 401) {
-      assertTrue(req.token() == null || !Set.of("tok-test", "tok-tpp", "tok-all", "Bearer tok-test").contains(req.token()), msg);
+      assertTrue(
+          req.token() == null
+              || !Set.of("tok-test", "tok-tpp", "tok-all", "Bearer tok-test").contains(req.token()),
+          msg);
     }
   }
 
   static final List<String> PATHS =
       List.of(
-          "/controller/v1/rap/create/", "/controller/v1/rap/cancel/", "/controller/v1/rap/status/",
-          "/controller/v1/backend/status/", "/controller/v1/rap/status", "/controller/v1/rap/",
-          "/controller/v1/", "/controller/v1/rap/create/x", "/controller/v1/spec.json",
-          "/controller/v1/docs/", "/controller/v1/rap/create/?x=1", "/controller/v1/rap//status/");
+          "/controller/v1/rap/create/",
+          "/controller/v1/rap/cancel/",
+          "/controller/v1/rap/status/",
+          "/controller/v1/backend/status/",
+          "/controller/v1/rap/status",
+          "/controller/v1/rap/",
+          "/controller/v1/",
+          "/controller/v1/rap/create/x",
+          "/controller/v1/spec.json",
+          "/controller/v1/docs/",
+          "/controller/v1/rap/create/?x=1",
+          "/controller/v1/rap//status/");
 
   @Provide
   Arbitrary<Req> requests() {
@@ -90,13 +107,25 @@ class RapApiFuzzTest {
   }
 
   static Req request(Random rnd) {
-    String path = rnd.nextInt(10) < 8 ? PATHS.get(rnd.nextInt(4)) : PATHS.get(rnd.nextInt(PATHS.size()));
+    String path =
+        rnd.nextInt(10) < 8 ? PATHS.get(rnd.nextInt(4)) : PATHS.get(rnd.nextInt(PATHS.size()));
     HttpMethod method;
     int m = rnd.nextInt(20);
     if (m < 16) {
-      method = path.contains("backend") || path.contains("spec") || path.contains("docs") ? HttpMethod.GET : HttpMethod.POST;
+      method =
+          path.contains("backend") || path.contains("spec") || path.contains("docs")
+              ? HttpMethod.GET
+              : HttpMethod.POST;
     } else {
-      method = List.of(HttpMethod.GET, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.PATCH, HttpMethod.HEAD, HttpMethod.OPTIONS).get(rnd.nextInt(6));
+      method =
+          List.of(
+                  HttpMethod.GET,
+                  HttpMethod.PUT,
+                  HttpMethod.DELETE,
+                  HttpMethod.PATCH,
+                  HttpMethod.HEAD,
+                  HttpMethod.OPTIONS)
+              .get(rnd.nextInt(6));
     }
     String token =
         switch (rnd.nextInt(10)) {
@@ -116,7 +145,10 @@ class RapApiFuzzTest {
           case 3 -> headerValue(rnd, 10);
           default -> "application/json";
         };
-    Buffer body = method == HttpMethod.GET || method == HttpMethod.HEAD ? (rnd.nextInt(5) == 0 ? Buffer.buffer("{}") : null) : body(rnd, path);
+    Buffer body =
+        method == HttpMethod.GET || method == HttpMethod.HEAD
+            ? (rnd.nextInt(5) == 0 ? Buffer.buffer("{}") : null)
+            : body(rnd, path);
     return new Req(method, path, token, ct, body);
   }
 
@@ -144,12 +176,15 @@ class RapApiFuzzTest {
     }
   }
 
-  static final List<String> RAPS = List.of("aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "cccccccccccccccc", "abcdefgh23456789");
+  static final List<String> RAPS =
+      List.of("aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "cccccccccccccccc", "abcdefgh23456789");
 
   static JsonObject validBody(Random rnd, String path) {
     String rap = RAPS.get(rnd.nextInt(RAPS.size()));
     if (path.contains("cancel")) {
-      return new JsonObject().put("rap_id", rap).put("actions", new JsonArray().add(List.of("a", "b", "generate").get(rnd.nextInt(3))));
+      return new JsonObject()
+          .put("rap_id", rap)
+          .put("actions", new JsonArray().add(List.of("a", "b", "generate").get(rnd.nextInt(3))));
     }
     if (path.contains("status")) {
       JsonArray ids = new JsonArray();
@@ -158,8 +193,19 @@ class RapApiFuzzTest {
       }
       return new JsonObject().put("rap_ids", ids);
     }
-    List<String> actions = List.of("a", "b", "generate", "fail_known", "fail_unknown", "nothing_succeeded", "nothing_scheduled");
-    return RapApiTest.createBody(rap, List.of("test", "tpp", "emis", "x").get(rnd.nextInt(4)), actions.get(rnd.nextInt(actions.size())));
+    List<String> actions =
+        List.of(
+            "a",
+            "b",
+            "generate",
+            "fail_known",
+            "fail_unknown",
+            "nothing_succeeded",
+            "nothing_scheduled");
+    return RapApiTest.createBody(
+        rap,
+        List.of("test", "tpp", "emis", "x").get(rnd.nextInt(4)),
+        actions.get(rnd.nextInt(actions.size())));
   }
 
   static JsonObject mutate(Random rnd, JsonObject body) {
@@ -171,7 +217,7 @@ class RapApiFuzzTest {
         case 0 -> body.remove(k);
         case 1 -> body.put(k, randomJson(rnd, 2));
         case 2 -> body.put(randomString(rnd, 8), randomJson(rnd, 2));
-        default -> { }
+        default -> {}
       }
     }
     return body;

@@ -24,11 +24,11 @@ import org.rap.controller.scheduler.SchedulerLock;
 import org.rap.testing.TestDatabases;
 
 /**
- * A controller on a random loopback port with a fresh database and a {@link FakeJobCreator}.
- * Every response to an API call is checked against both OpenAPI documents.
+ * A controller on a random loopback port with a fresh database and a {@link FakeJobCreator}. Every
+ * response to an API call is checked against both OpenAPI documents.
  *
- * <p>Backends {@code test,tpp,emis}; tokens: {@code tok-test} (test), {@code tok-tpp} (tpp),
- * {@code tok-all} (test and tpp).
+ * <p>Backends {@code test,tpp,emis}; tokens: {@code tok-test} (test), {@code tok-tpp} (tpp), {@code
+ * tok-all} (test and tpp).
  */
 public final class RapApiServer implements AutoCloseable {
   public final Vertx vertx = Vertx.vertx();
@@ -37,12 +37,16 @@ public final class RapApiServer implements AutoCloseable {
   public final ResponseContracts contracts;
   public final AtomicReference<FakeJobCreator> creator = new AtomicReference<>();
   public final int port;
+
   /** Held for the server's life: an unreachable lock's file descriptor is closed by the GC. */
   private final SchedulerLock schedulerLock;
 
   public RapApiServer(String dialect, Map<String, String> extra) throws Exception {
     DatabaseTarget target = TestDatabases.fresh(dialect);
-    String url = target.dialect() == DatabaseTarget.Dialect.SQLITE ? "sqlite:" + target.sqliteFile() : target.pgUri();
+    String url =
+        target.dialect() == DatabaseTarget.Dialect.SQLITE
+            ? "sqlite:" + target.sqliteFile()
+            : target.pgUri();
     Map<String, Object> settings = new HashMap<>();
     settings.put("BACKENDS", "test,tpp,emis");
     settings.put("TEST_CLIENT_TOKENS", "tok-test,tok-all");
@@ -69,7 +73,9 @@ public final class RapApiServer implements AutoCloseable {
             });
     vertx.deployVerticle(controller).await();
     port = controller.httpPort();
-    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    client =
+        WebClient.create(
+            vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
     contracts = ResponseContracts.load(vertx);
   }
 
@@ -89,7 +95,10 @@ public final class RapApiServer implements AutoCloseable {
   }
 
   public Reply post(String path, String token, Object body) {
-    Buffer b = body instanceof Buffer buf ? buf : body instanceof String s ? Buffer.buffer(s) : Buffer.buffer(String.valueOf(body));
+    Buffer b =
+        body instanceof Buffer buf
+            ? buf
+            : body instanceof String s ? Buffer.buffer(s) : Buffer.buffer(String.valueOf(body));
     return call(HttpMethod.POST, path, token, b, Map.of("Content-Type", "application/json"));
   }
 
@@ -101,7 +110,8 @@ public final class RapApiServer implements AutoCloseable {
     return call(HttpMethod.GET, path, token, null, Map.of());
   }
 
-  public Reply call(HttpMethod method, String path, String token, Buffer body, Map<String, String> headers) {
+  public Reply call(
+      HttpMethod method, String path, String token, Buffer body, Map<String, String> headers) {
     HttpRequest<Buffer> req = client.request(method, path);
     if (token != null) {
       req.putHeader("Authorization", token);

@@ -28,7 +28,9 @@ import org.rap.controller.db.TaskRepository;
 import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
 
-/** The RAP API over real HTTP on both databases; every response is checked against both contracts. */
+/**
+ * The RAP API over real HTTP on both databases; every response is checked against both contracts.
+ */
 class RapApiTest {
   static final String CREATE = "/controller/v1/rap/create/";
   static final String CANCEL = "/controller/v1/rap/cancel/";
@@ -76,11 +78,14 @@ class RapApiTest {
     for (String path : List.of(CREATE, CANCEL, STATUS)) {
       var r = server.post(path, null, valid);
       assertEquals(401, r.status());
-      assertEquals(new JsonObject().put("error", "Unauthorized").put("details", "No token provided"), r.json());
+      assertEquals(
+          new JsonObject().put("error", "Unauthorized").put("details", "No token provided"),
+          r.json());
       r = server.post(path, "", valid);
       assertEquals("No token provided", r.json().getString("details"));
       r = server.post(path, "nope", valid);
-      assertEquals(new JsonObject().put("error", "Unauthorized").put("details", "Invalid token"), r.json());
+      assertEquals(
+          new JsonObject().put("error", "Unauthorized").put("details", "Invalid token"), r.json());
       // auth is checked before the body is parsed
       r = server.post(path, "nope", "{not json");
       assertEquals(401, r.status());
@@ -115,19 +120,33 @@ class RapApiTest {
     server = new RapApiServer(dialect);
     JsonObject noRap = createBody(RAP, "test", "a");
     noRap.remove("rap_id");
-    assertValidation(server.post(CREATE, "tok-test", noRap), "Invalid request body received: 'rap_id' is a required property");
     assertValidation(
-        server.post(STATUS, "tok-test", new JsonObject()), "Invalid request body received: 'rap_ids' is a required property");
-    assertValidation(server.post(CREATE, "tok-test", new JsonObject()), "Invalid request body received: 'backend' is a required property");
+        server.post(CREATE, "tok-test", noRap),
+        "Invalid request body received: 'rap_id' is a required property");
+    assertValidation(
+        server.post(STATUS, "tok-test", new JsonObject()),
+        "Invalid request body received: 'rap_ids' is a required property");
+    assertValidation(
+        server.post(CREATE, "tok-test", new JsonObject()),
+        "Invalid request body received: 'backend' is a required property");
     JsonObject late = createBody(RAP, "test", "a");
     late.remove("orgs");
     late.remove("created_by");
-    assertValidation(server.post(CREATE, "tok-test", late), "Invalid request body received: 'created_by' is a required property");
+    assertValidation(
+        server.post(CREATE, "tok-test", late),
+        "Invalid request body received: 'created_by' is a required property");
     // the error nearest the root wins
     assertValidation(
-        server.post(CREATE, "tok-test", late.copy().put("rap_id", "BAD")), "Invalid request body received: 'created_by' is a required property");
+        server.post(CREATE, "tok-test", late.copy().put("rap_id", "BAD")),
+        "Invalid request body received: 'created_by' is a required property");
     assertValidation(
-        server.post(CREATE, "tok-test", createBody(RAP, "test", "a").put("analysis_scope", new JsonObject().put("dataset_permissions", new JsonArray().add("nope")))),
+        server.post(
+            CREATE,
+            "tok-test",
+            createBody(RAP, "test", "a")
+                .put(
+                    "analysis_scope",
+                    new JsonObject().put("dataset_permissions", new JsonArray().add("nope")))),
         "Invalid request body received at $.analysis_scope.dataset_permissions[0]: 'nope' is not one of ['appointments', 'icnarc', 'isaric', 'open_prompt', 'ukrr', 'waiting_list', 'sgss_covid_all_tests', 'occupation_on_covid_vaccine_record', 'covid_therapeutics']");
     assertValidation(
         server.post(CREATE, "tok-test", createBody(RAP, "test", "a").put("analysis_scope", "x")),
@@ -136,10 +155,16 @@ class RapApiTest {
         server.post(CREATE, "tok-test", createBody(RAP, "test")),
         "Invalid request body received at $.requested_actions: [] should be non-empty");
     assertValidation(
-        server.post(CANCEL, "tok-test", new JsonObject().put("rap_id", RAP).put("actions", new JsonArray())),
+        server.post(
+            CANCEL,
+            "tok-test",
+            new JsonObject().put("rap_id", RAP).put("actions", new JsonArray())),
         "Invalid request body received at $.actions: [] should be non-empty");
     assertValidation(
-        server.post(CANCEL, "tok-test", new JsonObject().put("rap_id", "SHORT").put("actions", new JsonArray().add("a"))),
+        server.post(
+            CANCEL,
+            "tok-test",
+            new JsonObject().put("rap_id", "SHORT").put("actions", new JsonArray().add("a"))),
         "Invalid request body received at $.rap_id: 'SHORT' does not match '^[a-z0-9]{16}$'");
     assertValidation(
         server.post(CREATE, "tok-test", createBody(RAP, "test", "a").put("database_name", "other")),
@@ -151,24 +176,38 @@ class RapApiTest {
         server.post(STATUS, "tok-test", new JsonObject().put("rap_ids", new JsonArray().add(5))),
         "Invalid request body received at $.rap_ids[0]: 5 is not of type 'string'");
     assertValidation(
-        server.post(STATUS, "tok-test", (Object) "[1, 2]"), "Invalid request body received: [1, 2] is not of type 'object'");
+        server.post(STATUS, "tok-test", (Object) "[1, 2]"),
+        "Invalid request body received: [1, 2] is not of type 'object'");
     String unparseable = "could not parse JSON from request body";
     assertValidation(server.post(STATUS, "tok-test", (Object) "{\"rap_ids\": ["), unparseable);
     assertValidation(server.post(STATUS, "tok-test", (Object) ""), unparseable);
     assertValidation(server.post(CREATE, "tok-test", (Object) "not json at all"), unparseable);
     // no or another content type: still parsed as JSON (job-server's reference parses the body)
-    var r = server.call(HttpMethod.POST, STATUS, "tok-test", Buffer.buffer("{\"rap_ids\": []}"), Map.of("Content-Type", "text/plain"));
+    var r =
+        server.call(
+            HttpMethod.POST,
+            STATUS,
+            "tok-test",
+            Buffer.buffer("{\"rap_ids\": []}"),
+            Map.of("Content-Type", "text/plain"));
     assertEquals(200, r.status());
-    r = server.call(HttpMethod.POST, STATUS, "tok-test", Buffer.buffer("{\"rap_ids\": []}"), Map.of());
+    r =
+        server.call(
+            HttpMethod.POST, STATUS, "tok-test", Buffer.buffer("{\"rap_ids\": []}"), Map.of());
     assertEquals(200, r.status());
     // analysis_scope may be null; extra request keys are allowed
-    r = server.post(CREATE, "tok-test", createBody(RAP, "test", "a").put("analysis_scope", (Object) null).put("extra", 1));
+    r =
+        server.post(
+            CREATE,
+            "tok-test",
+            createBody(RAP, "test", "a").put("analysis_scope", (Object) null).put("extra", 1));
     assertEquals(201, r.status());
   }
 
   private static void assertValidation(RapApiServer.Reply r, String details) {
     assertEquals(400, r.status(), r.raw().toString());
-    assertEquals(new JsonObject().put("error", "Validation error").put("details", details), r.json());
+    assertEquals(
+        new JsonObject().put("error", "Validation error").put("details", details), r.json());
   }
 
   @ParameterizedTest
@@ -176,20 +215,32 @@ class RapApiTest {
   void createIsIdempotentAndScoped(String dialect) throws Exception {
     server = new RapApiServer(dialect);
     List<JsonObject> created = new CopyOnWriteArrayList<>();
-    server.vertx.eventBus().<JsonObject>consumer("controller.job.created", m -> created.add(m.body()));
+    server
+        .vertx
+        .eventBus()
+        .<JsonObject>consumer("controller.job.created", m -> created.add(m.body()));
     var r = server.post(CREATE, "tok-test", createBody(RAP, "test", "generate_dataset", "analyse"));
     assertEquals(201, r.status());
     assertEquals(
-        new JsonObject().put("result", "Success").put("details", "Jobs created for rap_id '" + RAP + "'").put("rap_id", RAP).put("count", 2),
+        new JsonObject()
+            .put("result", "Success")
+            .put("details", "Jobs created for rap_id '" + RAP + "'")
+            .put("rap_id", RAP)
+            .put("count", 2),
         r.json());
-    assertEquals(2, server.ctx().jobs().findByRapIds(server.ctx().db().pool(), List.of(RAP)).await().size());
+    assertEquals(
+        2, server.ctx().jobs().findByRapIds(server.ctx().db().pool(), List.of(RAP)).await().size());
 
     // replay: No change, with the existing count, without calling the creator again
     int calls = server.creator.get().calls.get();
     r = server.post(CREATE, "tok-test", createBody(RAP, "test", "generate_dataset"));
     assertEquals(200, r.status());
     assertEquals(
-        new JsonObject().put("result", "No change").put("details", "Jobs already created for rap_id '" + RAP + "'").put("rap_id", RAP).put("count", 2),
+        new JsonObject()
+            .put("result", "No change")
+            .put("details", "Jobs already created for rap_id '" + RAP + "'")
+            .put("rap_id", RAP)
+            .put("count", 2),
         r.json());
     assertEquals(calls, server.creator.get().calls.get());
 
@@ -199,12 +250,16 @@ class RapApiTest {
     assertEquals(
         new JsonObject()
             .put("error", "Inconsistent request data")
-            .put("details", "Jobs already created for rap_id '" + RAP + "' are inconsistent with request data"),
+            .put(
+                "details",
+                "Jobs already created for rap_id '" + RAP + "' are inconsistent with request data"),
         r.json());
 
     // a backend the token may not use: deliberately vague
     r = server.post(CREATE, "tok-test", createBody("bbbbbbbbbbbbbbbb", "tpp", "a"));
-    assertEquals(new JsonObject().put("error", "Error creating jobs").put("details", "Unknown error"), r.json());
+    assertEquals(
+        new JsonObject().put("error", "Error creating jobs").put("details", "Unknown error"),
+        r.json());
     assertEquals(400, r.status());
     r = server.post(CREATE, "tok-tpp", createBody("bbbbbbbbbbbbbbbb", "tpp", "a"));
     assertEquals(201, r.status());
@@ -213,17 +268,38 @@ class RapApiTest {
 
     // creator outcomes
     r = server.post(CREATE, "tok-test", createBody("dddddddddddddddd", "test", "fail_known"));
-    assertEquals(new JsonObject().put("error", "Error creating jobs").put("details", FakeJobCreator.KNOWN_ERROR), r.json());
+    assertEquals(
+        new JsonObject()
+            .put("error", "Error creating jobs")
+            .put("details", FakeJobCreator.KNOWN_ERROR),
+        r.json());
     r = server.post(CREATE, "tok-test", createBody("dddddddddddddddd", "test", "fail_unknown"));
-    assertEquals(new JsonObject().put("error", "Error creating jobs").put("details", "Unknown error"), r.json());
-    assertTrue(server.ctx().jobs().findByRapIds(server.ctx().db().pool(), List.of("dddddddddddddddd")).await().isEmpty());
-    r = server.post(CREATE, "tok-test", createBody("dddddddddddddddd", "test", "nothing_succeeded"));
+    assertEquals(
+        new JsonObject().put("error", "Error creating jobs").put("details", "Unknown error"),
+        r.json());
+    assertTrue(
+        server
+            .ctx()
+            .jobs()
+            .findByRapIds(server.ctx().db().pool(), List.of("dddddddddddddddd"))
+            .await()
+            .isEmpty());
+    r =
+        server.post(
+            CREATE, "tok-test", createBody("dddddddddddddddd", "test", "nothing_succeeded"));
     assertEquals(200, r.status());
     assertEquals(
-        new JsonObject().put("result", "Nothing to do").put("details", "All actions have already completed successfully").put("rap_id", "dddddddddddddddd").put("count", 0),
+        new JsonObject()
+            .put("result", "Nothing to do")
+            .put("details", "All actions have already completed successfully")
+            .put("rap_id", "dddddddddddddddd")
+            .put("count", 0),
         r.json());
-    r = server.post(CREATE, "tok-test", createBody("dddddddddddddddd", "test", "nothing_scheduled"));
-    assertEquals("All requested actions were already scheduled to run", r.json().getString("details"));
+    r =
+        server.post(
+            CREATE, "tok-test", createBody("dddddddddddddddd", "test", "nothing_scheduled"));
+    assertEquals(
+        "All requested actions were already scheduled to run", r.json().getString("details"));
     assertEquals(0, r.json().getInteger("count"));
 
     // another process inserted the same jobs first: the primary key clash is a replay
@@ -241,7 +317,10 @@ class RapApiTest {
     List<Future<HttpResponse<Buffer>>> calls = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       calls.add(
-          server.client.post(CREATE).putHeader("Authorization", "tok-test")
+          server
+              .client
+              .post(CREATE)
+              .putHeader("Authorization", "tok-test")
               .sendBuffer(createBody(RAP, "test", "a", "b", "c").toBuffer()));
     }
     Future.all(calls).await();
@@ -258,7 +337,8 @@ class RapApiTest {
       }
     }
     assertEquals(1, created);
-    assertEquals(3, server.ctx().jobs().findByRapIds(server.ctx().db().pool(), List.of(RAP)).await().size());
+    assertEquals(
+        3, server.ctx().jobs().findByRapIds(server.ctx().db().pool(), List.of(RAP)).await().size());
   }
 
   private void insert(Job... jobs) {
@@ -270,29 +350,55 @@ class RapApiTest {
   void cancel(String dialect) throws Exception {
     server = new RapApiServer(dialect);
     List<JsonObject> events = new CopyOnWriteArrayList<>();
-    server.vertx.eventBus().<JsonObject>consumer("controller.job.cancelled", m -> events.add(m.body()));
+    server
+        .vertx
+        .eventBus()
+        .<JsonObject>consumer("controller.job.cancelled", m -> events.add(m.body()));
     insert(
         Jobs.pending(RAP, "generate", "test", "ws", 100),
         Jobs.pending(RAP, "analyse", "test", "ws", 101),
         Jobs.pending(RAP, "report", "test", "ws", 102),
         Jobs.pending("tppjobs000000000", "generate", "tpp", "ws", 100));
 
-    var r = server.post(CANCEL, "tok-test", new JsonObject().put("rap_id", "zzzzzzzzzzzzzzzz").put("actions", new JsonArray().add("a")));
-    assertEquals(404, r.status());
-    assertEquals(
-        new JsonObject().put("error", "jobs not found").put("details", "No jobs found for rap_id zzzzzzzzzzzzzzzz").put("rap_id", "zzzzzzzzzzzzzzzz"),
-        r.json());
-    // jobs of another backend do not exist for this token
-    r = server.post(CANCEL, "tok-test", new JsonObject().put("rap_id", "tppjobs000000000").put("actions", new JsonArray().add("generate")));
-    assertEquals(404, r.status());
-    assertEquals("No jobs found for rap_id tppjobs000000000", r.json().getString("details"));
-
-    r = server.post(CANCEL, "tok-test", new JsonObject().put("rap_id", RAP).put("actions", new JsonArray().add("zeta").add("generate").add("alpha")));
+    var r =
+        server.post(
+            CANCEL,
+            "tok-test",
+            new JsonObject()
+                .put("rap_id", "zzzzzzzzzzzzzzzz")
+                .put("actions", new JsonArray().add("a")));
     assertEquals(404, r.status());
     assertEquals(
         new JsonObject()
             .put("error", "jobs not found")
-            .put("details", "Jobs matching requested cancelled actions could not be found: alpha,zeta")
+            .put("details", "No jobs found for rap_id zzzzzzzzzzzzzzzz")
+            .put("rap_id", "zzzzzzzzzzzzzzzz"),
+        r.json());
+    // jobs of another backend do not exist for this token
+    r =
+        server.post(
+            CANCEL,
+            "tok-test",
+            new JsonObject()
+                .put("rap_id", "tppjobs000000000")
+                .put("actions", new JsonArray().add("generate")));
+    assertEquals(404, r.status());
+    assertEquals("No jobs found for rap_id tppjobs000000000", r.json().getString("details"));
+
+    r =
+        server.post(
+            CANCEL,
+            "tok-test",
+            new JsonObject()
+                .put("rap_id", RAP)
+                .put("actions", new JsonArray().add("zeta").add("generate").add("alpha")));
+    assertEquals(404, r.status());
+    assertEquals(
+        new JsonObject()
+            .put("error", "jobs not found")
+            .put(
+                "details",
+                "Jobs matching requested cancelled actions could not be found: alpha,zeta")
             .put("rap_id", RAP)
             .put("not_found", new JsonArray().add("alpha").add("zeta")),
         r.json());
@@ -301,11 +407,31 @@ class RapApiTest {
       assertFalse(j.cancelled());
     }
 
-    r = server.post(CANCEL, "tok-test", new JsonObject().put("rap_id", RAP).put("actions", new JsonArray().add("generate")));
+    r =
+        server.post(
+            CANCEL,
+            "tok-test",
+            new JsonObject().put("rap_id", RAP).put("actions", new JsonArray().add("generate")));
     assertEquals(200, r.status());
-    assertEquals(new JsonObject().put("result", "Success").put("details", "1 actions cancelled").put("count", 1), r.json());
-    r = server.post(CANCEL, "tok-all", new JsonObject().put("rap_id", RAP).put("actions", new JsonArray().add("analyse").add("report")));
-    assertEquals(new JsonObject().put("result", "Success").put("details", "2 actions cancelled").put("count", 2), r.json());
+    assertEquals(
+        new JsonObject()
+            .put("result", "Success")
+            .put("details", "1 actions cancelled")
+            .put("count", 1),
+        r.json());
+    r =
+        server.post(
+            CANCEL,
+            "tok-all",
+            new JsonObject()
+                .put("rap_id", RAP)
+                .put("actions", new JsonArray().add("analyse").add("report")));
+    assertEquals(
+        new JsonObject()
+            .put("result", "Success")
+            .put("details", "2 actions cancelled")
+            .put("count", 2),
+        r.json());
     for (Job j : server.ctx().jobs().findByRapIds(server.ctx().db().pool(), List.of(RAP)).await()) {
       assertTrue(j.cancelled(), j.action());
       assertTrue(j.completedAt() != null);
@@ -318,34 +444,115 @@ class RapApiTest {
   void status(String dialect) throws Exception {
     server = new RapApiServer(dialect);
     var r = server.post(STATUS, "tok-test", new JsonObject().put("rap_ids", new JsonArray()));
-    assertEquals(new JsonObject().put("jobs", new JsonArray()).put("unrecognised_rap_ids", new JsonArray()), r.json());
+    assertEquals(
+        new JsonObject().put("jobs", new JsonArray()).put("unrecognised_rap_ids", new JsonArray()),
+        r.json());
 
     Job running =
         Jobs.pending(RAP, "generate_dataset", "test", "ws", 1769851646L)
-            .withStatus(State.RUNNING, StatusCode.EXECUTING, "Job executing on the backend", 1769851862L, 1769851651L, null, 1L);
+            .withStatus(
+                State.RUNNING,
+                StatusCode.EXECUTING,
+                "Job executing on the backend",
+                1769851862L,
+                1769851651L,
+                null,
+                1L);
     Job plain = Jobs.pending(RAP, "analyse", "test", "ws", 1769851647L);
     Job other = Jobs.pending("tppjobs000000000", "generate", "tpp", "ws", 100);
-    String awkward = "Quote \" backslash \\ newline \n tab \t ctrl \u0001 caf\u00e9 \u2713 </script>";
-    Job odd = Jobs.pending(RAP, "odd", "test", "ws", 1769851648L)
-        .withStatus(State.FAILED, StatusCode.NONZERO_EXIT, awkward, 1769851862L, null, 1769851862L, 2L);
+    String awkward =
+        "Quote \" backslash \\ newline \n tab \t ctrl \u0001 caf\u00e9 \u2713 </script>";
+    Job odd =
+        Jobs.pending(RAP, "odd", "test", "ws", 1769851648L)
+            .withStatus(
+                State.FAILED, StatusCode.NONZERO_EXIT, awkward, 1769851862L, null, 1769851862L, 2L);
     insert(running, plain, other, odd);
     TaskRepository tasks = server.ctx().tasks();
     var pool = server.ctx().db().pool();
-    Task t1 = new Task(running.id() + "-001", "test", TaskType.RUNJOB, new JsonObject(), true, 10, null, new JsonObject(), null, null, null, null);
-    Task t2 = new Task(running.id() + "-002", "test", TaskType.RUNJOB, new JsonObject(), true, 11, null, new JsonObject(), null, null, null, null);
+    Task t1 =
+        new Task(
+            running.id() + "-001",
+            "test",
+            TaskType.RUNJOB,
+            new JsonObject(),
+            true,
+            10,
+            null,
+            new JsonObject(),
+            null,
+            null,
+            null,
+            null);
+    Task t2 =
+        new Task(
+            running.id() + "-002",
+            "test",
+            TaskType.RUNJOB,
+            new JsonObject(),
+            true,
+            11,
+            null,
+            new JsonObject(),
+            null,
+            null,
+            null,
+            null);
     tasks.insert(pool, t1, running.id()).await();
     tasks.insert(pool, t2, running.id()).await();
-    JsonObject metrics = new JsonObject().put("cpu_mean", 97.5).put("cpu_peak", 101.2).put("mem_mb_mean", 812.4).put("mem_mb_peak", 1024.0);
-    tasks.applyAgentUpdate(pool, "test", new TaskRepository.AgentUpdate(t1.id(), "executing", new JsonObject().put("job_metrics", new JsonObject().put("old", 1)), false, 1L), 12).await();
-    tasks.applyAgentUpdate(pool, "test", new TaskRepository.AgentUpdate(t2.id(), "executing", new JsonObject().put("job_metrics", metrics), false, 2L), 12).await();
+    JsonObject metrics =
+        new JsonObject()
+            .put("cpu_mean", 97.5)
+            .put("cpu_peak", 101.2)
+            .put("mem_mb_mean", 812.4)
+            .put("mem_mb_peak", 1024.0);
+    tasks
+        .applyAgentUpdate(
+            pool,
+            "test",
+            new TaskRepository.AgentUpdate(
+                t1.id(),
+                "executing",
+                new JsonObject().put("job_metrics", new JsonObject().put("old", 1)),
+                false,
+                1L),
+            12)
+        .await();
+    tasks
+        .applyAgentUpdate(
+            pool,
+            "test",
+            new TaskRepository.AgentUpdate(
+                t2.id(), "executing", new JsonObject().put("job_metrics", metrics), false, 2L),
+            12)
+        .await();
     // a late report on the earlier attempt does not replace the latest attempt's metrics
-    tasks.applyAgentUpdate(pool, "test", new TaskRepository.AgentUpdate(t1.id(), "executing", new JsonObject().put("job_metrics", new JsonObject().put("stale", 1)), false, 3L), 12).await();
+    tasks
+        .applyAgentUpdate(
+            pool,
+            "test",
+            new TaskRepository.AgentUpdate(
+                t1.id(),
+                "executing",
+                new JsonObject().put("job_metrics", new JsonObject().put("stale", 1)),
+                false,
+                3L),
+            12)
+        .await();
 
-    r = server.post(STATUS, "tok-test", new JsonObject().put("rap_ids", new JsonArray().add(RAP).add("tppjobs000000000").add("zzzzzzzzzzzzzzzz")));
+    r =
+        server.post(
+            STATUS,
+            "tok-test",
+            new JsonObject()
+                .put(
+                    "rap_ids",
+                    new JsonArray().add(RAP).add("tppjobs000000000").add("zzzzzzzzzzzzzzzz")));
     assertEquals(200, r.status());
     JsonObject body = r.json();
     assertEquals(Set.of("jobs", "unrecognised_rap_ids"), body.fieldNames());
-    assertEquals(Set.of("tppjobs000000000", "zzzzzzzzzzzzzzzz"), Set.copyOf(body.getJsonArray("unrecognised_rap_ids").getList()));
+    assertEquals(
+        Set.of("tppjobs000000000", "zzzzzzzzzzzzzzzz"),
+        Set.copyOf(body.getJsonArray("unrecognised_rap_ids").getList()));
     JsonArray jobs = body.getJsonArray("jobs");
     assertEquals(3, jobs.size());
     JsonObject gen = null;
@@ -354,8 +561,22 @@ class RapApiTest {
     for (Object o : jobs) {
       JsonObject j = (JsonObject) o;
       assertEquals(
-          Set.of("identifier", "rap_id", "backend", "action", "run_command", "status", "status_code", "status_message",
-              "created_at", "updated_at", "started_at", "completed_at", "trace_context", "metrics", "requires_db"),
+          Set.of(
+              "identifier",
+              "rap_id",
+              "backend",
+              "action",
+              "run_command",
+              "status",
+              "status_code",
+              "status_message",
+              "created_at",
+              "updated_at",
+              "started_at",
+              "completed_at",
+              "trace_context",
+              "metrics",
+              "requires_db"),
           j.fieldNames());
       if (j.getString("action").equals("generate_dataset")) {
         gen = j;
@@ -377,31 +598,70 @@ class RapApiTest {
     assertEquals(new JsonObject(), ana.getJsonObject("trace_context"));
     assertEquals("Created", ana.getString("status_message"));
     assertEquals(false, ana.getBoolean("requires_db"));
-    assertEquals(awkward, oddView.getString("status_message"), "JSON escaping of every kind of character");
+    assertEquals(
+        awkward, oddView.getString("status_message"), "JSON escaping of every kind of character");
     assertEquals("2026-01-31T09:31:02Z", oddView.getString("completed_at"));
     assertEquals("failed", oddView.getString("status"));
 
     // the tpp token sees only the tpp job; the all-backends token sees all three
-    r = server.post(STATUS, "tok-tpp", new JsonObject().put("rap_ids", new JsonArray().add(RAP).add("tppjobs000000000")));
+    r =
+        server.post(
+            STATUS,
+            "tok-tpp",
+            new JsonObject().put("rap_ids", new JsonArray().add(RAP).add("tppjobs000000000")));
     assertEquals(1, r.json().getJsonArray("jobs").size());
     assertEquals(List.of(RAP), r.json().getJsonArray("unrecognised_rap_ids").getList());
-    r = server.post(STATUS, "tok-all", new JsonObject().put("rap_ids", new JsonArray().add(RAP).add("tppjobs000000000").add(RAP)));
+    r =
+        server.post(
+            STATUS,
+            "tok-all",
+            new JsonObject()
+                .put("rap_ids", new JsonArray().add(RAP).add("tppjobs000000000").add(RAP)));
     assertEquals(4, r.json().getJsonArray("jobs").size());
     assertTrue(r.json().getJsonArray("unrecognised_rap_ids").isEmpty());
 
     // a new attempt has reported nothing yet: no metrics, until it reports (non-object: none)
-    Task t3 = new Task(running.id() + "-003", "test", TaskType.RUNJOB, new JsonObject(), true, 13, null, new JsonObject(), null, null, null, null);
+    Task t3 =
+        new Task(
+            running.id() + "-003",
+            "test",
+            TaskType.RUNJOB,
+            new JsonObject(),
+            true,
+            13,
+            null,
+            new JsonObject(),
+            null,
+            null,
+            null,
+            null);
     tasks.insert(pool, t3, running.id()).await();
     assertEquals(new JsonObject(), metricsOf(RAP, "generate_dataset"));
     JsonObject later = new JsonObject().put("cpu_mean", 3.25).put("note", "caf\u00e9 \"q\"");
-    tasks.applyAgentUpdate(pool, "test", new TaskRepository.AgentUpdate(t3.id(), "executing", new JsonObject().put("job_metrics", later), false, 4L), 14).await();
+    tasks
+        .applyAgentUpdate(
+            pool,
+            "test",
+            new TaskRepository.AgentUpdate(
+                t3.id(), "executing", new JsonObject().put("job_metrics", later), false, 4L),
+            14)
+        .await();
     assertEquals(later, metricsOf(RAP, "generate_dataset"));
-    tasks.applyAgentUpdate(pool, "test", new TaskRepository.AgentUpdate(t3.id(), "executing", new JsonObject().put("job_metrics", "n/a"), false, 5L), 15).await();
+    tasks
+        .applyAgentUpdate(
+            pool,
+            "test",
+            new TaskRepository.AgentUpdate(
+                t3.id(), "executing", new JsonObject().put("job_metrics", "n/a"), false, 5L),
+            15)
+        .await();
     assertEquals(new JsonObject(), metricsOf(RAP, "generate_dataset"));
   }
 
   private JsonObject metricsOf(String rapId, String action) {
-    var r = server.post(STATUS, "tok-test", new JsonObject().put("rap_ids", new JsonArray().add(rapId)));
+    var r =
+        server.post(
+            STATUS, "tok-test", new JsonObject().put("rap_ids", new JsonArray().add(rapId)));
     assertEquals(200, r.status());
     for (Object o : r.json().getJsonArray("jobs")) {
       if (((JsonObject) o).getString("action").equals(action)) {
@@ -422,7 +682,9 @@ class RapApiTest {
         r.raw().toString());
     var flags = server.ctx().flags();
     var pool = server.ctx().db().pool();
-    flags.stamp(pool, "tpp", "last-seen-at", "2026-01-31T10:15:02.123456+00:00", 1769854502123456L).await();
+    flags
+        .stamp(pool, "tpp", "last-seen-at", "2026-01-31T10:15:02.123456+00:00", 1769854502123456L)
+        .await();
     flags.set(pool, "tpp", "paused", "true", 1769000000500000L).await();
     flags.set(pool, "tpp", "paused", null, 1769414400500000L).await();
     flags.set(pool, "tpp", "mode", "db-maintenance", 1769850000250000L).await();
@@ -437,8 +699,15 @@ class RapApiTest {
         new JsonObject()
             .put("slug", "tpp")
             .put("last_seen", "2026-01-31T10:15:02.123456Z")
-            .put("paused", new JsonObject().put("status", "off").put("since", "2026-01-26T08:00:00.500000Z"))
-            .put("db_maintenance", new JsonObject().put("status", "on").put("since", "2026-01-31T09:00:00.250000Z").put("type", "manual")),
+            .put(
+                "paused",
+                new JsonObject().put("status", "off").put("since", "2026-01-26T08:00:00.500000Z"))
+            .put(
+                "db_maintenance",
+                new JsonObject()
+                    .put("status", "on")
+                    .put("since", "2026-01-31T09:00:00.250000Z")
+                    .put("type", "manual")),
         backends.getJsonObject(1));
     JsonObject test = backends.getJsonObject(0);
     assertEquals("on", test.getJsonObject("paused").getString("status"));
@@ -461,12 +730,16 @@ class RapApiTest {
     assertEquals("RAP API", spec.getJsonObject("info").getString("title"));
     assertEquals("/controller/v1/", spec.getJsonArray("servers").getJsonObject(0).getString("url"));
     assertEquals(
-        Set.of("/backend/status/", "/rap/create/", "/rap/cancel/", "/rap/status/"), spec.getJsonObject("paths").fieldNames());
+        Set.of("/backend/status/", "/rap/create/", "/rap/cancel/", "/rap/status/"),
+        spec.getJsonObject("paths").fieldNames());
     r = server.get("/controller/v1/docs/", null);
     assertEquals(200, r.status());
     assertTrue(r.headers().get("content-type").startsWith("text/html"));
     String html = r.raw().toString();
-    assertTrue(html.contains("/rap/create/") && html.contains("createRequestBody") && html.contains("unrecognised_rap_ids"));
+    assertTrue(
+        html.contains("/rap/create/")
+            && html.contains("createRequestBody")
+            && html.contains("unrecognised_rap_ids"));
     assertFalse(html.contains("<script"));
     assertFalse(html.contains("http://") || html.contains("https://cdn"));
   }

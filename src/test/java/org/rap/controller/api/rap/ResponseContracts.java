@@ -52,7 +52,11 @@ public final class ResponseContracts {
 
   /** The operation id of a path below {@code /controller/v1}, or null when not an API path. */
   public static String operationId(String method, String path) {
-    String p = path.replaceFirst("[?].*$", "").replaceAll("//+", "/").replaceFirst("^/controller/v1", "").replaceAll("/+$", "");
+    String p =
+        path.replaceFirst("[?].*$", "")
+            .replaceAll("//+", "/")
+            .replaceFirst("^/controller/v1", "")
+            .replaceAll("/+$", "");
     return switch (method + " " + p) {
       case "GET /backend/status" -> "backendStatus";
       case "POST /rap/create" -> "createRap";
@@ -85,17 +89,35 @@ public final class ResponseContracts {
   }
 
   private static void validate(
-      String which, ResponseValidator v, OpenAPIContract c, String operationId, int status, Buffer body, List<String> problems) {
+      String which,
+      ResponseValidator v,
+      OpenAPIContract c,
+      String operationId,
+      int status,
+      Buffer body,
+      List<String> problems) {
     Operation op = c.operation(operationId);
     if (op == null) {
       problems.add(which + ": no operation " + operationId);
       return;
     }
     try {
-      v.validate(ValidatableResponse.create(status, Map.of("Content-Type", "application/json"), body, "application/json"), operationId)
+      v.validate(
+              ValidatableResponse.create(
+                  status, Map.of("Content-Type", "application/json"), body, "application/json"),
+              operationId)
           .await();
     } catch (Exception e) {
-      problems.add(which + " contract rejects " + operationId + " " + status + " " + body + ": " + e.getMessage());
+      problems.add(
+          which
+              + " contract rejects "
+              + operationId
+              + " "
+              + status
+              + " "
+              + body
+              + ": "
+              + e.getMessage());
     }
   }
 
@@ -105,9 +127,14 @@ public final class ResponseContracts {
    * operation ids, nullable → 3.1 forms.
    */
   public static JsonObject patchUpstream(JsonObject doc) {
-    doc.put("servers", new JsonArray().add(new JsonObject().put("url", "http://localhost/controller/v1/")));
+    doc.put(
+        "servers",
+        new JsonArray().add(new JsonObject().put("url", "http://localhost/controller/v1/")));
     JsonObject paths = doc.getJsonObject("paths");
-    paths.getJsonObject("/backend/status/").getJsonObject("get").put("operationId", "backendStatus");
+    paths
+        .getJsonObject("/backend/status/")
+        .getJsonObject("get")
+        .put("operationId", "backendStatus");
     paths.getJsonObject("/rap/create/").getJsonObject("post").put("operationId", "createRap");
     paths.getJsonObject("/rap/cancel/").getJsonObject("post").put("operationId", "cancelRap");
     paths.getJsonObject("/rap/status/").getJsonObject("post").put("operationId", "rapStatus");
@@ -128,7 +155,11 @@ public final class ResponseContracts {
     if (Boolean.TRUE.equals(out.remove("nullable"))) {
       if (out.containsKey("$ref")) {
         String ref = (String) out.remove("$ref");
-        out.put("anyOf", new JsonArray().add(new JsonObject().put("$ref", ref)).add(new JsonObject().put("type", "null")));
+        out.put(
+            "anyOf",
+            new JsonArray()
+                .add(new JsonObject().put("$ref", ref))
+                .add(new JsonObject().put("type", "null")));
       } else if (out.getValue("type") instanceof String t) {
         out.put("type", new JsonArray().add(t).add("null"));
         if (out.getJsonArray("enum") != null) {

@@ -38,18 +38,20 @@ class LongPollWaitersTest {
     LongPollWaiters w = new LongPollWaiters();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Throwable> failed = new AtomicReference<>();
-    Thread reader = new Thread(() -> {
-      try {
-        while (!stop.get()) {
-          int n = w.size();
-          if (n < 0 || n > 2) {
-            throw new IllegalStateException("size " + n);
-          }
-        }
-      } catch (Throwable t) {
-        failed.set(t);
-      }
-    });
+    Thread reader =
+        new Thread(
+            () -> {
+              try {
+                while (!stop.get()) {
+                  int n = w.size();
+                  if (n < 0 || n > 2) {
+                    throw new IllegalStateException("size " + n);
+                  }
+                }
+              } catch (Throwable t) {
+                failed.set(t);
+              }
+            });
     reader.start();
     for (int i = 0; i < 200_000; i++) {
       Promise<Void> p = w.register("b" + (i % 7));

@@ -59,21 +59,55 @@ class TaskApiTest {
 
   private void start(String dialect) throws Exception {
     db = TestDatabases.open(vertx, dialect);
-    ControllerConfig config = ControllerConfig.from(Settings.of(Map.of(
-        "BACKENDS", "test,tpp", "CONTROLLER_HOST", "127.0.0.1", "CONTROLLER_PORT", "0",
-        "TEST_JOB_SERVER_TOKEN", "test-token", "TPP_JOB_SERVER_TOKEN", "tpp-token", "LONG_POLL_MAX_SECONDS", "30")));
+    ControllerConfig config =
+        ControllerConfig.from(
+            Settings.of(
+                Map.of(
+                    "BACKENDS",
+                    "test,tpp",
+                    "CONTROLLER_HOST",
+                    "127.0.0.1",
+                    "CONTROLLER_PORT",
+                    "0",
+                    "TEST_JOB_SERVER_TOKEN",
+                    "test-token",
+                    "TPP_JOB_SERVER_TOKEN",
+                    "tpp-token",
+                    "LONG_POLL_MAX_SECONDS",
+                    "30")));
     ctx = ControllerContext.of(config, db);
-    ControllerHttpVerticle verticle = new ControllerHttpVerticle(ctx, new RapService(vertx, ctx,
-        request -> Future.failedFuture(new IllegalStateException("no job creation in task API tests"))));
+    ControllerHttpVerticle verticle =
+        new ControllerHttpVerticle(
+            ctx,
+            new RapService(
+                vertx,
+                ctx,
+                request ->
+                    Future.failedFuture(
+                        new IllegalStateException("no job creation in task API tests"))));
     vertx.deployVerticle(verticle).await();
     base = "http://127.0.0.1:" + verticle.port();
     vertx.eventBus().<JsonObject>consumer(SchedulerEvents.TASK_UPDATED, m -> updated.add(m.body()));
-    vertx.eventBus().<JsonObject>consumer(SchedulerEvents.FLAG_CHANGED, m -> flagChanged.add(m.body()));
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(SchedulerEvents.FLAG_CHANGED, m -> flagChanged.add(m.body()));
   }
 
   private Task insert(String id, String backend, TaskType type, long createdAt) {
-    Task t = new Task(id, backend, type, new JsonObject().put("k", id), true, createdAt, null,
-        new JsonObject().put("user", "u"), null, null, null, null);
+    Task t =
+        new Task(
+            id,
+            backend,
+            type,
+            new JsonObject().put("k", id),
+            true,
+            createdAt,
+            null,
+            new JsonObject().put("user", "u"),
+            null,
+            null,
+            null,
+            null);
     ctx.tasks().insert(db.pool(), t, type.isJobTask() ? id.split("-")[0] : null).await();
     return t;
   }
@@ -86,11 +120,16 @@ class TaskApiTest {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private HttpResponse<String> postForm(String backend, String token, String payload) throws Exception {
-    String body = payload == null ? "other=1" : "payload=" + URLEncoder.encode(payload, StandardCharsets.UTF_8);
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/" + backend + "/task/update/"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+  private HttpResponse<String> postForm(String backend, String token, String payload)
+      throws Exception {
+    String body =
+        payload == null
+            ? "other=1"
+            : "payload=" + URLEncoder.encode(payload, StandardCharsets.UTF_8);
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + "/" + backend + "/task/update/"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       b.header("Authorization", token);
     }
@@ -107,15 +146,22 @@ class TaskApiTest {
     start(dialect);
     HttpResponse<String> r = get("/nope/tasks/", null);
     assertEquals(404, r.statusCode());
-    assertEquals(new JsonObject().put("error", "Not found").put("details", "Backend 'nope' not found"), json(r));
+    assertEquals(
+        new JsonObject().put("error", "Not found").put("details", "Backend 'nope' not found"),
+        json(r));
     r = get("/test/tasks/", null);
     assertEquals(401, r.statusCode());
-    assertEquals(new JsonObject().put("error", "Unauthorized").put("details", "No token provided"), json(r));
+    assertEquals(
+        new JsonObject().put("error", "Unauthorized").put("details", "No token provided"), json(r));
     r = get("/test/tasks/", "");
     assertEquals(401, r.statusCode());
     r = get("/test/tasks/", "tpp-token");
     assertEquals(401, r.statusCode());
-    assertEquals(new JsonObject().put("error", "Unauthorized").put("details", "Invalid token for backend 'test'"), json(r));
+    assertEquals(
+        new JsonObject()
+            .put("error", "Unauthorized")
+            .put("details", "Invalid token for backend 'test'"),
+        json(r));
     r = postForm("nope", "x", "{}");
     assertEquals(404, r.statusCode());
     r = postForm("test", null, "{}");
@@ -142,15 +188,25 @@ class TaskApiTest {
     assertEquals(2, tasks.size());
     assertEquals("dbstatus-2026-01-01-aaaa", tasks.getJsonObject(0).getString("id"));
     JsonObject run = tasks.getJsonObject(1);
-    assertEquals(new JsonObject().put("id", "jobaaaaaaaaaaaa1-001").put("backend", "test").put("type", "runjob")
-        .put("definition", new JsonObject().put("k", "jobaaaaaaaaaaaa1-001"))
-        .put("attributes", new JsonObject().put("user", "u")).put("created_at", 10), run);
+    assertEquals(
+        new JsonObject()
+            .put("id", "jobaaaaaaaaaaaa1-001")
+            .put("backend", "test")
+            .put("type", "runjob")
+            .put("definition", new JsonObject().put("k", "jobaaaaaaaaaaaa1-001"))
+            .put("attributes", new JsonObject().put("user", "u"))
+            .put("created_at", 10),
+        run);
 
     Flag seen = ctx.flags().get(db.pool(), "test", "last-seen-at").await().orElseThrow();
-    assertTrue(seen.value().matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?\\+00:00"), seen.value());
+    assertTrue(
+        seen.value().matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?\\+00:00"),
+        seen.value());
     long first = seen.timestampMicros();
     get("/test/tasks/", "test-token");
-    assertTrue(ctx.flags().get(db.pool(), "test", "last-seen-at").await().orElseThrow().timestampMicros() >= first);
+    assertTrue(
+        ctx.flags().get(db.pool(), "test", "last-seen-at").await().orElseThrow().timestampMicros()
+            >= first);
     assertTrue(ctx.flags().get(db.pool(), "tpp", "last-seen-at").await().isEmpty());
   }
 
@@ -159,8 +215,11 @@ class TaskApiTest {
   void updatesStoreAgentStateAndPublish(String dialect) throws Exception {
     start(dialect);
     insert("jobaaaaaaaaaaaa1-001", "test", TaskType.RUNJOB, 10);
-    HttpResponse<String> r = postForm("test", "test-token",
-        "{\"task_id\": \"jobaaaaaaaaaaaa1-001\", \"stage\": \"executing\", \"results\": {}, \"complete\": false, \"timestamp_ns\": 123456789}");
+    HttpResponse<String> r =
+        postForm(
+            "test",
+            "test-token",
+            "{\"task_id\": \"jobaaaaaaaaaaaa1-001\", \"stage\": \"executing\", \"results\": {}, \"complete\": false, \"timestamp_ns\": 123456789}");
     assertEquals(200, r.statusCode(), r.body());
     assertEquals(new JsonObject().put("response", "Update successful"), json(r));
     Task t = ctx.tasks().findById(db.pool(), "jobaaaaaaaaaaaa1-001").await().orElseThrow();
@@ -169,11 +228,23 @@ class TaskApiTest {
     assertTrue(t.active());
 
     // JSON body, empty timestamp keeps the stored one, complete deactivates
-    HttpResponse<String> j = http.send(HttpRequest.newBuilder(URI.create(base + "/test/task/update/"))
-        .header("Authorization", "test-token").header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("task_id", "jobaaaaaaaaaaaa1-001")
-            .put("stage", "finalized").put("results", new JsonObject().put("exit_code", 0).put("error", false))
-            .put("complete", true).put("timestamp_ns", "").encode())).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> j =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/test/task/update/"))
+                .header("Authorization", "test-token")
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        new JsonObject()
+                            .put("task_id", "jobaaaaaaaaaaaa1-001")
+                            .put("stage", "finalized")
+                            .put(
+                                "results", new JsonObject().put("exit_code", 0).put("error", false))
+                            .put("complete", true)
+                            .put("timestamp_ns", "")
+                            .encode()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, j.statusCode(), j.body());
     t = ctx.tasks().findById(db.pool(), "jobaaaaaaaaaaaa1-001").await().orElseThrow();
     assertFalse(t.active());
@@ -183,41 +254,89 @@ class TaskApiTest {
 
     // a finalized report with large results (container metadata, metrics) in the form field
     insert("jobddddddddddddd1-001", "test", TaskType.RUNJOB, 11);
-    JsonObject big = new JsonObject().put("exit_code", 0).put("error", false).put("container_metadata",
-        new JsonObject().put("Env", "x".repeat(200_000)));
-    r = postForm("test", "test-token", new JsonObject().put("task_id", "jobddddddddddddd1-001").put("stage", "finalized")
-        .put("results", big).put("complete", true).put("timestamp_ns", 5).encode());
+    JsonObject big =
+        new JsonObject()
+            .put("exit_code", 0)
+            .put("error", false)
+            .put("container_metadata", new JsonObject().put("Env", "x".repeat(200_000)));
+    r =
+        postForm(
+            "test",
+            "test-token",
+            new JsonObject()
+                .put("task_id", "jobddddddddddddd1-001")
+                .put("stage", "finalized")
+                .put("results", big)
+                .put("complete", true)
+                .put("timestamp_ns", 5)
+                .encode());
     assertEquals(200, r.statusCode(), r.body());
-    assertEquals(200_000, ctx.tasks().findById(db.pool(), "jobddddddddddddd1-001").await().orElseThrow()
-        .agentResults().getJsonObject("container_metadata").getString("Env").length());
+    assertEquals(
+        200_000,
+        ctx.tasks()
+            .findById(db.pool(), "jobddddddddddddd1-001")
+            .await()
+            .orElseThrow()
+            .agentResults()
+            .getJsonObject("container_metadata")
+            .getString("Env")
+            .length());
     waitFor(() -> updated.size() == 3);
-    assertEquals(new JsonObject().put("backend", "test").put("task_id", "jobaaaaaaaaaaaa1-001"), updated.get(0));
+    assertEquals(
+        new JsonObject().put("backend", "test").put("task_id", "jobaaaaaaaaaaaa1-001"),
+        updated.get(0));
   }
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void aRunJobUpdateCopiesItsJobMetricsToTheJobAndACancelJobUpdateDoesNot(String dialect) throws Exception {
+  void aRunJobUpdateCopiesItsJobMetricsToTheJobAndACancelJobUpdateDoesNot(String dialect)
+      throws Exception {
     start(dialect);
     Job job = Jobs.pending("rap0000000000042", "a", "test", "ws", 10);
     ctx.jobs().insertAll(db.pool(), List.of(job)).await();
     insert(job.id() + "-001", "test", TaskType.RUNJOB, 10);
     insert(job.id() + "-cancel", "test", TaskType.CANCELJOB, 11);
     JsonObject metrics = new JsonObject().put("cpu_peak", 12.5).put("mem_mb_peak", 100);
-    HttpResponse<String> r = postForm("test", "test-token", new JsonObject().put("task_id", job.id() + "-001")
-        .put("stage", "executing").put("results", new JsonObject().put("job_metrics", metrics))
-        .put("complete", false).put("timestamp_ns", 1).encode());
+    HttpResponse<String> r =
+        postForm(
+            "test",
+            "test-token",
+            new JsonObject()
+                .put("task_id", job.id() + "-001")
+                .put("stage", "executing")
+                .put("results", new JsonObject().put("job_metrics", metrics))
+                .put("complete", false)
+                .put("timestamp_ns", 1)
+                .encode());
     assertEquals(200, r.statusCode(), r.body());
     assertEquals(metrics, jobMetrics(job.id()));
-    r = postForm("test", "test-token", new JsonObject().put("task_id", job.id() + "-cancel")
-        .put("stage", "finalized").put("results", new JsonObject().put("job_metrics", new JsonObject().put("x", 1)))
-        .put("complete", true).put("timestamp_ns", 2).encode());
+    r =
+        postForm(
+            "test",
+            "test-token",
+            new JsonObject()
+                .put("task_id", job.id() + "-cancel")
+                .put("stage", "finalized")
+                .put("results", new JsonObject().put("job_metrics", new JsonObject().put("x", 1)))
+                .put("complete", true)
+                .put("timestamp_ns", 2)
+                .encode());
     assertEquals(200, r.statusCode(), r.body());
     assertEquals(metrics, jobMetrics(job.id()));
   }
 
   private JsonObject jobMetrics(String jobId) {
-    String text = db.pool().preparedQuery(db.isSqlite() ? "SELECT metrics FROM job WHERE id = ?" : "SELECT metrics FROM job WHERE id = $1")
-        .execute(Tuple.of(jobId)).await().iterator().next().getString(0);
+    String text =
+        db.pool()
+            .preparedQuery(
+                db.isSqlite()
+                    ? "SELECT metrics FROM job WHERE id = ?"
+                    : "SELECT metrics FROM job WHERE id = $1")
+            .execute(Tuple.of(jobId))
+            .await()
+            .iterator()
+            .next()
+            .getString(0);
     return text == null ? null : new JsonObject(text);
   }
 
@@ -226,12 +345,18 @@ class TaskApiTest {
   void unknownTasksOtherBackendsAndMalformedPayloads(String dialect) throws Exception {
     start(dialect);
     insert("jobbbbbbbbbbbbb1-001", "tpp", TaskType.RUNJOB, 5);
-    HttpResponse<String> r = postForm("test", "test-token",
-        "{\"task_id\": \"nope-001\", \"stage\": \"executing\", \"complete\": false, \"timestamp_ns\": null}");
+    HttpResponse<String> r =
+        postForm(
+            "test",
+            "test-token",
+            "{\"task_id\": \"nope-001\", \"stage\": \"executing\", \"complete\": false, \"timestamp_ns\": null}");
     assertEquals(500, r.statusCode());
     assertEquals(new JsonObject().put("error", "Error updating task"), json(r));
-    r = postForm("test", "test-token",
-        "{\"task_id\": \"jobbbbbbbbbbbbb1-001\", \"stage\": \"executing\", \"complete\": true, \"timestamp_ns\": null}");
+    r =
+        postForm(
+            "test",
+            "test-token",
+            "{\"task_id\": \"jobbbbbbbbbbbbb1-001\", \"stage\": \"executing\", \"complete\": true, \"timestamp_ns\": null}");
     assertEquals(404, r.statusCode());
     assertEquals("Not found", json(r).getString("error"));
     Task untouched = ctx.tasks().findById(db.pool(), "jobbbbbbbbbbbbb1-001").await().orElseThrow();
@@ -240,16 +365,25 @@ class TaskApiTest {
 
     r = postForm("test", "test-token", null);
     assertEquals(400, r.statusCode());
-    assertEquals(new JsonObject().put("error", "Invalid payload").put("details", "Missing form field 'payload'"), json(r));
+    assertEquals(
+        new JsonObject()
+            .put("error", "Invalid payload")
+            .put("details", "Missing form field 'payload'"),
+        json(r));
     r = postForm("test", "test-token", "{not json");
     assertEquals(400, r.statusCode());
     assertTrue(json(r).getString("details").startsWith("'payload' is not valid JSON"));
     r = postForm("test", "test-token", "{\"stage\": \"x\", \"complete\": true}");
     assertEquals(400, r.statusCode());
-    assertEquals("'task_id' is required and must be a non-empty string", json(r).getString("details"));
+    assertEquals(
+        "'task_id' is required and must be a non-empty string", json(r).getString("details"));
     r = postForm("test", "test-token", "{\"task_id\": \"a\", \"stage\": \"x\"}");
     assertEquals("'complete' is required and must be true or false", json(r).getString("details"));
-    r = postForm("test", "test-token", "{\"task_id\": \"a\", \"stage\": \"x\", \"complete\": true, \"results\": [1]}");
+    r =
+        postForm(
+            "test",
+            "test-token",
+            "{\"task_id\": \"a\", \"stage\": \"x\", \"complete\": true, \"results\": [1]}");
     assertEquals("'results' must be an object or null", json(r).getString("details"));
   }
 
@@ -260,22 +394,35 @@ class TaskApiTest {
     insert("dbstatus-1", "tpp", TaskType.DBSTATUS, 1);
     insert("dbstatus-2", "tpp", TaskType.DBSTATUS, 2);
     insert("dbstatus-3", "tpp", TaskType.DBSTATUS, 3);
-    String maint = "{\"task_id\": \"%s\", \"stage\": \"\", \"complete\": true, \"timestamp_ns\": null,"
-        + " \"results\": {\"results\": {\"status\": \"%s\"}, \"error\": null}}";
-    assertEquals(200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-1", "db-maintenance")).statusCode());
-    assertEquals("db-maintenance", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value());
+    String maint =
+        "{\"task_id\": \"%s\", \"stage\": \"\", \"complete\": true, \"timestamp_ns\": null,"
+            + " \"results\": {\"results\": {\"status\": \"%s\"}, \"error\": null}}";
+    assertEquals(
+        200,
+        postForm("tpp", "tpp-token", String.format(maint, "dbstatus-1", "db-maintenance"))
+            .statusCode());
+    assertEquals(
+        "db-maintenance", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value());
     waitFor(() -> flagChanged.size() == 1);
     assertEquals(new JsonObject().put("backend", "tpp").put("flag", "mode"), flagChanged.get(0));
 
     ctx.flags().set(db.pool(), "tpp", "manual-db-maintenance", "on").await();
-    assertEquals(200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-2", "")).statusCode());
-    assertEquals("db-maintenance", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value(), "manual mode pins it");
+    assertEquals(
+        200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-2", "")).statusCode());
+    assertEquals(
+        "db-maintenance",
+        ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value(),
+        "manual mode pins it");
 
     ctx.flags().set(db.pool(), "tpp", "manual-db-maintenance", null).await();
-    assertEquals(200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-3", "")).statusCode());
+    assertEquals(
+        200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-3", "")).statusCode());
     assertEquals("", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value());
     // a repeated report on an already completed DBSTATUS task does not change the mode
-    assertEquals(200, postForm("tpp", "tpp-token", String.format(maint, "dbstatus-1", "db-maintenance")).statusCode());
+    assertEquals(
+        200,
+        postForm("tpp", "tpp-token", String.format(maint, "dbstatus-1", "db-maintenance"))
+            .statusCode());
     assertEquals("", ctx.flags().get(db.pool(), "tpp", "mode").await().orElseThrow().value());
   }
 
@@ -286,29 +433,46 @@ class TaskApiTest {
     // no wait: returns at once even when empty
     assertEquals(new JsonArray(), json(get("/test/tasks/", "test-token")).getJsonArray("tasks"));
     // wait expires: the current (empty) list
-    assertEquals(new JsonArray(), json(get("/test/tasks/?wait=0.2", "test-token")).getJsonArray("tasks"));
+    assertEquals(
+        new JsonArray(), json(get("/test/tasks/?wait=0.2", "test-token")).getJsonArray("tasks"));
     assertEquals(400, get("/test/tasks/?wait=soon", "test-token").statusCode());
 
-    CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(
-        HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25")).header("Authorization", "test-token").build(),
-        HttpResponse.BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> waiting =
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25"))
+                .header("Authorization", "test-token")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     waitFor(() -> lastSeen("test"));
     Thread.sleep(200);
     assertFalse(waiting.isDone(), "holds while there are no tasks");
     // a task for another backend does not answer it
     insert("jobbbbbbbbbbbbb1-001", "tpp", TaskType.RUNJOB, 5);
-    vertx.eventBus().publish(SchedulerEvents.TASK_CREATED, new JsonObject().put("backend", "tpp").put("task_id", "jobbbbbbbbbbbbb1-001"));
+    vertx
+        .eventBus()
+        .publish(
+            SchedulerEvents.TASK_CREATED,
+            new JsonObject().put("backend", "tpp").put("task_id", "jobbbbbbbbbbbbb1-001"));
     Thread.sleep(200);
     assertFalse(waiting.isDone());
     insert("jobaaaaaaaaaaaa1-001", "test", TaskType.RUNJOB, 10);
-    vertx.eventBus().publish(SchedulerEvents.TASK_CREATED, new JsonObject().put("backend", "test").put("task_id", "jobaaaaaaaaaaaa1-001"));
+    vertx
+        .eventBus()
+        .publish(
+            SchedulerEvents.TASK_CREATED,
+            new JsonObject().put("backend", "test").put("task_id", "jobaaaaaaaaaaaa1-001"));
     HttpResponse<String> r = waiting.get(10, TimeUnit.SECONDS);
     assertEquals(200, r.statusCode());
-    assertEquals("jobaaaaaaaaaaaa1-001", json(r).getJsonArray("tasks").getJsonObject(0).getString("id"));
+    assertEquals(
+        "jobaaaaaaaaaaaa1-001", json(r).getJsonArray("tasks").getJsonObject(0).getString("id"));
     // with tasks present a long poll answers at once
-    HttpResponse<String> immediate = http.sendAsync(
-        HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25")).header("Authorization", "test-token").build(),
-        HttpResponse.BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
+    HttpResponse<String> immediate =
+        http.sendAsync(
+                HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25"))
+                    .header("Authorization", "test-token")
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .get(10, TimeUnit.SECONDS);
     assertEquals(1, json(immediate).getJsonArray("tasks").size());
   }
 
@@ -324,20 +488,28 @@ class TaskApiTest {
     HttpResponse<String> stale = get("/test/tasks/?wait=25&known=other", "test-token");
     assertEquals(version, stale.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow());
     // the known version: held although a task is active, until a task is created
-    CompletableFuture<HttpResponse<String>> held = http.sendAsync(
-        HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25&known=" + version))
-            .header("Authorization", "test-token").build(),
-        HttpResponse.BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> held =
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25&known=" + version))
+                .header("Authorization", "test-token")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     Thread.sleep(300);
     assertFalse(held.isDone(), "holds while the list is the one the agent has");
     insert("jobccccccccccccc1-001", "test", TaskType.RUNJOB, 11);
-    vertx.eventBus().publish(SchedulerEvents.TASK_CREATED, new JsonObject().put("backend", "test").put("task_id", "jobccccccccccccc1-001"));
+    vertx
+        .eventBus()
+        .publish(
+            SchedulerEvents.TASK_CREATED,
+            new JsonObject().put("backend", "test").put("task_id", "jobccccccccccccc1-001"));
     HttpResponse<String> r = held.get(10, TimeUnit.SECONDS);
     assertEquals(2, json(r).getJsonArray("tasks").size());
     assertFalse(version.equals(r.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow()));
     // the wait expiring answers the unchanged list
     String now = r.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow();
-    assertEquals(2, json(get("/test/tasks/?wait=0.2&known=" + now, "test-token")).getJsonArray("tasks").size());
+    assertEquals(
+        2,
+        json(get("/test/tasks/?wait=0.2&known=" + now, "test-token")).getJsonArray("tasks").size());
   }
 
   private boolean lastSeen(String backend) {
