@@ -3,7 +3,7 @@ MVN ?= mvn -B -q
 JAR := target/rap.jar
 export RAP_TEST_PG_URL ?= postgresql://rap:rap@localhost:5432/rap_test
 
-.PHONY: jar test run serve services services-docker bench clean image image-smoke deploy-check
+.PHONY: jar test test-fast run serve services services-docker bench clean image image-smoke deploy-check
 
 jar: $(JAR)
 
@@ -16,6 +16,12 @@ services:
 # The whole suite, including the PostgreSQL and Docker tests (and the jar's own smoke tests).
 test: services
 	mvn -B clean verify
+
+# The fast loop: formatting, then the pure and SQLite tests (JUnit tags docker, postgres and
+# browser left out; no services needed, no root).
+test-fast:
+	$(MVN) spotless:check
+	mvn -B -Pfast test
 
 # The main job in one command: Docker and the local images, then the example study through
 # controller, agent and RAP API in one JVM, with live progress and a summary.

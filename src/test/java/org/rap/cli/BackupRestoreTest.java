@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -699,6 +700,7 @@ class BackupRestoreTest {
     assertEquals(before, everyRow(db), "nothing changed");
   }
 
+  @Tag("postgres")
   @Test
   void backupRefusesAMissingBackupsPathOnPostgresToo() throws Exception {
     backups = dir.resolve("missing");
@@ -712,6 +714,7 @@ class BackupRestoreTest {
         r.err());
   }
 
+  @Tag("postgres")
   @Test
   void backupOnPostgresKeepsOnlyTheNewestDump() throws Exception {
     backups = Files.createDirectories(dir.resolve("backups"));

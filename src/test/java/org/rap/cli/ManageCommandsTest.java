@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -277,6 +278,7 @@ class ManageCommandsTest {
     }
   }
 
+  @Tag("postgres")
   @Test
   void backupOnPostgresWritesAPgDump() throws Exception {
     Path backups = Files.createDirectories(dir.resolve("backups"));

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.pipeline.Pipeline;
@@ -62,6 +63,7 @@ class LocalRunnerTest {
           + "    needs: [c]\n"
           + "    outputs: {moderately_sensitive: {d: output/d.csv}}\n";
 
+  @Tag("docker")
   @Test
   void runsDependenciesCopiesOutputsAndReusesSucceededOnes() throws Exception {
     Path project = study(CHAIN);
@@ -82,6 +84,7 @@ class LocalRunnerTest {
     assertNoContainersLeft(forced);
   }
 
+  @Tag("docker")
   @Test
   void failuresStopDependentsWithTheControllersMessages() throws Exception {
     Path project = study(CHAIN);

@@ -38,9 +38,17 @@ public final class TestDatabases {
 
   private TestDatabases() {}
 
-  /** The dialects every repository test runs on. */
+  /**
+   * The dialects every repository test runs on: both, unless the run excludes the {@code postgres}
+   * tag ({@code make test-fast}), which then leaves the PostgreSQL cases of these tests out too.
+   */
   public static List<String> dialects() {
-    return List.of("sqlite", "postgresql");
+    return postgresExcluded() ? List.of("sqlite") : List.of("sqlite", "postgresql");
+  }
+
+  private static boolean postgresExcluded() {
+    String excluded = System.getProperty("rap.test.excludedGroups", "");
+    return List.of(excluded.split("[,\\s]+")).contains("postgres");
   }
 
   /** A migrated, empty database of the given dialect. */

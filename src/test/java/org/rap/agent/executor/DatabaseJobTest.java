@@ -11,11 +11,13 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 
 /** Database jobs: secrets only in memory and in the container environment, the database network. */
+@Tag("docker")
 class DatabaseJobTest extends DockerTestBase {
   String network;
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.Future;
 import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
@@ -14,6 +15,7 @@ import org.rap.common.model.JobDefinition;
 /** {@link DockerExecutor#awaitExit}: Docker's wait API, no polling. */
 class DockerExecutorAwaitExitTest extends DockerTestBase {
 
+  @Tag("docker")
   @Test
   void completesWhenTheContainerExitsAndNotBefore() throws Exception {
     JobDefinition job = fx.job("while [ ! -e /workspace/stop ]; do sleep 0.05; done", spec());

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.agent.outputs.OutputPersister;
 import org.rap.common.model.ExecutorState;
@@ -19,6 +20,7 @@ import org.rap.common.model.JobDefinition;
 import org.rap.common.model.Privacy;
 
 /** Cancellation, agent restarts, re-queued tasks, fatal errors, cleanup and deletion. */
+@Tag("docker")
 class DockerExecutorLifecycleTest extends DockerTestBase {
 
   private List<Container> containersOf(JobDefinition job) {

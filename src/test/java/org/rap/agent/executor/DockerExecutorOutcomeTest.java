@@ -11,11 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 
 /** Exit codes, OOM, unmatched patterns, level-4 exclusions, inputs and prepare errors. */
+@Tag("docker")
 class DockerExecutorOutcomeTest extends DockerTestBase {
 
   @Test

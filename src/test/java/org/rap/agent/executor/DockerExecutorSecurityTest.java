@@ -9,11 +9,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 
 /** The hardened container settings and refusal of paths that would leave the workspace. */
+@Tag("docker")
 class DockerExecutorSecurityTest extends DockerTestBase {
 
   @Test

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.config.Settings;
@@ -21,6 +22,7 @@ import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 
 /** The Docker executor against the real Docker engine and the local busybox images. */
+@Tag("docker")
 class DockerExecutorTest extends DockerTestBase {
 
   @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.config.Settings;
@@ -25,6 +26,7 @@ import org.rap.common.model.JobDefinition;
  * configured". The daemon really pulls from a {@link TestRegistry} on loopback; the executor is
  * built from the agent configuration ({@code DOCKER_REGISTRY}, {@code DOCKER_PROXY}).
  */
+@Tag("docker")
 class ImagePullTest extends DockerTestBase {
   private static final String LOCAL = "ghcr.io/opensafely-core/busybox:latest";
   private TestRegistry registry;

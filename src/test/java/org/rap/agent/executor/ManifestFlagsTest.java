@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.agent.metrics.JobMetricsSource;
 import org.rap.common.pipeline.Action;
@@ -18,6 +19,7 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /** Manifest entries across runs: replaced, never deleted, flagged out of date. */
+@Tag("docker")
 class ManifestFlagsTest extends DockerTestBase {
 
   /** A stand-in for the pipeline parser: only the action names matter here. */

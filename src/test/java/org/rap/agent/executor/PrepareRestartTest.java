@@ -8,11 +8,13 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 
 /** An agent killed in the middle of prepare: the next prepare starts over in the same volume. */
+@Tag("docker")
 class PrepareRestartTest extends DockerTestBase {
 
   @Test

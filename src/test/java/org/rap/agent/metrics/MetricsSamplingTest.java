@@ -12,11 +12,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.agent.DockerClients;
 
 /** Metrics sampling against the real Docker engine with a running busybox job container. */
+@Tag("docker")
 class MetricsSamplingTest {
   @TempDir Path dir;
 

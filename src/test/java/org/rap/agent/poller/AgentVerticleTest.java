@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.agent.AgentVerticle;
@@ -68,6 +69,7 @@ class AgentVerticleTest {
     return web.get(agent.httpPort(), "127.0.0.1", "/health/ready").send().await();
   }
 
+  @Tag("docker")
   @Test
   void readyWhileDockerAnswersAndHandlesTasks() throws Exception {
     AgentVerticle agent = deploy("secret-token");
@@ -96,6 +98,7 @@ class AgentVerticleTest {
         200, web.get(agent.httpPort(), "127.0.0.1", "/health/live").send().await().statusCode());
   }
 
+  @Tag("docker")
   @Test
   void defaultWiringUsesTheDockerExecutorAndIsReadyWhenDockerAnswers() throws Exception {
     controller = new FakeController(vertx, "test", "secret-token", false).start();

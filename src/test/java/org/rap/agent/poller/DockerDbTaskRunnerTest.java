@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.agent.DockerClients;
 
@@ -20,6 +21,7 @@ import org.rap.agent.DockerClients;
  * The Docker DB task runner against the real engine, with the local busybox image tagged as
  * tpp-database-utils and its command overridden (no database network here: network none).
  */
+@Tag("docker")
 class DockerDbTaskRunnerTest {
   static final String IMAGE = "ghcr.io/opensafely-core/tpp-database-utils:latest";
   static Vertx vertx;

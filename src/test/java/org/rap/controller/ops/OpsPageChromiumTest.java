@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.model.State;
@@ -27,6 +28,7 @@ import org.rap.common.model.StatusMessages;
  * dumps the DOM. Skipped only when chromium is not installed ({@code scripts/ensure-services.sh}
  * installs it, so CI runs it).
  */
+@Tag("browser")
 class OpsPageChromiumTest {
   @TempDir Path dir;
 

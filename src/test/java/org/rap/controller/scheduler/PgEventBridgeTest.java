@@ -8,12 +8,14 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.testing.TestDatabases;
 
 /** Events cross between controller processes on one PostgreSQL database, without echo loops. */
+@Tag("postgres")
 class PgEventBridgeTest {
   private final Vertx a = Vertx.vertx();
   private final Vertx b = Vertx.vertx();

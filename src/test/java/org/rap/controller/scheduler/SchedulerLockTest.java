@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.config.ControllerConfig;
@@ -81,6 +82,7 @@ class SchedulerLockTest {
     return active.size() == n && active.stream().allMatch(j -> j.state() == State.RUNNING);
   }
 
+  @Tag("postgres")
   @Test
   void twoControllersOnOnePostgresDatabaseRunOneLoopAndTheStandbyTakesOver(@TempDir Path dir)
       throws Exception {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.model.Job;
@@ -28,6 +29,7 @@ import org.rap.testing.TestDatabases;
  * one runs the loop; after {@code kill -9} of that one the other takes over, and no task is created
  * twice.
  */
+@Tag("postgres")
 class TwoControllerProcessesTest {
   private static final String HOLDS = "holds the scheduler loop";
   private final List<Process> processes = new ArrayList<>();

@@ -5,10 +5,12 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tag;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /** The fuzz property of {@link RapApiFuzzTest} on PostgreSQL. */
+@Tag("postgres")
 class RapApiFuzzPgTest {
   private static RapApiServer server;
 
