@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 6 acceptance: cancellation while preparing, running and finished, with the real agent jar
  * and the real Docker engine, driven by a {@link ScriptedController} that cancels as the controller
  * does (the RUNJOB task is deactivated and a CANCELJOB task with the same definition appears).
- * Updates follow task-api.md section 5.2; files agent-executor.md sections 6 and 8.
+ * Updates follow docs/spec/task-api.md section 5.2; files docs/spec/agent-executor.md sections 6
+ * and 8.
  */
 class AgentCancellationIT {
   private static final String PROJECT =

@@ -76,8 +76,8 @@ final class AgentHarness {
   }
 
   /**
-   * A RUNJOB definition (job-model.md section 6.1) running {@code sh -c <script>} in {@link
-   * #IMAGE}.
+   * A RUNJOB definition (docs/spec/job-model.md section 6.1) running {@code sh -c <script>} in
+   * {@link #IMAGE}.
    */
   JsonObject definition(
       String jobId,

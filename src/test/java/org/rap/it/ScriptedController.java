@@ -20,11 +20,11 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * A controller that speaks only the reference task API (task-api.md sections 1 to 4) on loopback:
- * {@code GET /<backend>/tasks/} lists the active tasks (the {@code wait} parameter is ignored, as
- * by the reference), {@code POST /<backend>/task/update/} takes the form field {@code payload},
- * checks the raw-token {@code Authorization} header, records every update in arrival order and
- * deactivates a task when an update says {@code complete}.
+ * A controller that speaks only the reference task API (docs/spec/task-api.md sections 1 to 4) on
+ * loopback: {@code GET /<backend>/tasks/} lists the active tasks (the {@code wait} parameter is
+ * ignored, as by the reference), {@code POST /<backend>/task/update/} takes the form field {@code
+ * payload}, checks the raw-token {@code Authorization} header, records every update in arrival
+ * order and deactivates a task when an update says {@code complete}.
  */
 final class ScriptedController implements AutoCloseable {
   final String backend;
@@ -94,7 +94,7 @@ final class ScriptedController implements AutoCloseable {
     return Boolean.TRUE.equals(active.get(taskId));
   }
 
-  /** A task as the controller serves it (task-api.md section 3). */
+  /** A task as the controller serves it (docs/spec/task-api.md section 3). */
   static JsonObject task(String id, String type, JsonObject definition) {
     return new JsonObject()
         .put("id", id)

@@ -31,9 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 6: "An agent driven by a scripted controller that speaks the reference task API produces
  * the reference's files (names, locations, JSON keys) for a multi-action project." The agent is the
  * jar; the controller is a {@link ScriptedController} handing out RUNJOB tasks for three dependent
- * actions one after the other, as the scheduler would. Every file agent-executor.md section 7 names
- * is checked, with the exact JSON keys of metadata.json (7.2), manifest.json (6.2) and the results
- * sent back (section 10).
+ * actions one after the other, as the scheduler would. Every file docs/spec/agent-executor.md
+ * section 7 names is checked, with the exact JSON keys of metadata.json (7.2), manifest.json (6.2)
+ * and the results sent back (section 10).
  */
 class ScriptedControllerAgentIT {
   static final String PROJECT =
@@ -71,7 +71,7 @@ class ScriptedControllerAgentIT {
           "test ! -e output/dataset.csv || { echo 'dataset.csv is not an input of report'; exit 3; }\n"
               + "printf '# Report\\n\\nrows: %s\\n' \"$(tail -n 1 output/summary.csv)\" > output/report.md\necho reported\n");
 
-  /** agent-executor.md section 7.2, every key. */
+  /** docs/spec/agent-executor.md section 7.2, every key. */
   static final Set<String> METADATA_KEYS =
       Set.of(
           "outputs",
@@ -104,7 +104,8 @@ class ScriptedControllerAgentIT {
           "job_metrics");
 
   /**
-   * agent-executor.md section 6.2, every entry key (the out-of-date flags only on older entries).
+   * docs/spec/agent-executor.md section 6.2, every entry key (the out-of-date flags only on older
+   * entries).
    */
   static final Set<String> MANIFEST_ENTRY_KEYS =
       Set.of(
@@ -200,7 +201,7 @@ class ScriptedControllerAgentIT {
       finals.put(action, fin);
       previous = jobId;
 
-      // the update sequence of task-api.md section 5.1
+      // the update sequence of docs/spec/task-api.md section 5.1
       List<String> stages = controller.stagesFor(taskId);
       assertEquals(
           List.of("preparing/false", "prepared/false"), stages.subList(0, 2), stages.toString());

@@ -56,11 +56,11 @@ import org.rap.common.telemetry.CallTimer;
 import org.rap.common.telemetry.Telemetry;
 
 /**
- * The local Docker executor (agent-executor.md sections 2-9). Keeps no state: every call derives
- * the job's state from its container {@code os-job-<id>}, its {@code metadata.json} and its volume
- * directory, so an agent restarted at any moment resumes where it was. The container is created
- * under its fixed name (a name conflict means it exists already), so a job never gets a second
- * container; the metadata file is written atomically and last, before any cleanup.
+ * The local Docker executor (docs/spec/agent-executor.md sections 2-9). Keeps no state: every call
+ * derives the job's state from its container {@code os-job-<id>}, its {@code metadata.json} and its
+ * volume directory, so an agent restarted at any moment resumes where it was. The container is
+ * created under its fixed name (a name conflict means it exists already), so a job never gets a
+ * second container; the metadata file is written atomically and last, before any cleanup.
  *
  * <p>All Docker and file work runs on a dedicated worker pool; every method returns a Future.
  */

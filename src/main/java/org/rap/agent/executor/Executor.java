@@ -7,9 +7,9 @@ import org.rap.common.model.JobDefinition;
 import org.rap.common.model.Privacy;
 
 /**
- * Runs jobs (agent-executor.md section 2). Stateless: every call re-derives state from Docker and
- * disk, and every operation is idempotent, so the agent may restart at any moment. Implementations
- * never block the event loop (blocking work runs on a worker pool).
+ * Runs jobs (docs/spec/agent-executor.md section 2). Stateless: every call re-derives state from
+ * Docker and disk, and every operation is idempotent, so the agent may restart at any moment.
+ * Implementations never block the event loop (blocking work runs on a worker pool).
  *
  * <p>Failed futures carry an {@link ExecutorException}: a {@link JobFailure} ({@code permanent()})
  * for permanent, user-facing problems (archived workspace, missing image, failed checkout, missing
@@ -20,7 +20,7 @@ import org.rap.common.model.Privacy;
  *
  * <p>{@link JobStatus#results()} of {@code finalized}/{@code error} is already redacted ({@link
  * org.rap.agent.outputs.ResultsRedactor}, idempotent). DB secrets are injected by the executor
- * itself at execute time (agent-executor.md section 5.1).
+ * itself at execute time (docs/spec/agent-executor.md section 5.1).
  */
 public interface Executor {
 

@@ -8,8 +8,8 @@ import java.util.Optional;
 import org.rap.common.config.AgentConfig;
 
 /**
- * Everything the Docker executor reads from configuration (configuration.md section 4), as one
- * immutable value. Build it from {@link AgentConfig} or directly in tests.
+ * Everything the Docker executor reads from configuration (docs/spec/configuration.md section 4),
+ * as one immutable value. Build it from {@link AgentConfig} or directly in tests.
  *
  * @param dockerUser {@code uid:gid} of job containers
  * @param pullImages pull images by digest through {@code dockerProxy} when no local image matches;

@@ -6,7 +6,10 @@ import java.math.RoundingMode;
 import java.util.List;
 import java.util.Map;
 
-/** The agent status message and hint of a finalized job (agent-executor.md section 6 step 4). */
+/**
+ * The agent status message and hint of a finalized job (docs/spec/agent-executor.md section 6 step
+ * 4).
+ */
 public final class FinalizeMessages {
   /** The reference's Docker exit-code map. */
   public static final Map<Integer, String> DOCKER_EXIT_CODES =

@@ -18,11 +18,11 @@ import java.util.Map;
 import org.rap.common.model.JobDefinition;
 
 /**
- * The {@code docker run} of agent-executor.md section 5.2 as a docker-java create command: init,
- * local log driver, CPU and memory limits (swap equal to memory), pids limit, the job user, all
- * capabilities dropped, no-new-privileges, no network (or the database network for DB jobs on a
- * real backend), the job volume at {@code /workspace}, labels, and the environment in the request
- * body (never on a command line).
+ * The {@code docker run} of docs/spec/agent-executor.md section 5.2 as a docker-java create
+ * command: init, local log driver, CPU and memory limits (swap equal to memory), pids limit, the
+ * job user, all capabilities dropped, no-new-privileges, no network (or the database network for DB
+ * jobs on a real backend), the job volume at {@code /workspace}, labels, and the environment in the
+ * request body (never on a command line).
  */
 public final class HardenedContainer {
   public static final String LABEL = "jobrunner-local";

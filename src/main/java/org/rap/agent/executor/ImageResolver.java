@@ -12,13 +12,13 @@ import java.util.logging.Logger;
 import org.rap.common.model.JobDefinition;
 
 /**
- * Finds the image a job runs (agent-executor.md section 4 step 2, adapted to machines without a
- * registry). With a digest: a local image with that id or repo digest; else, when pulls are on (a
- * registry is configured), {@code <DOCKER_PROXY>/<name:tag>@<digest>} pulled by digest (3 attempts,
- * 1 s apart): a digest the registry does not have fails the job, an unreachable registry is retried
- * later, and the local tag is never used instead. With pulls off ({@code DOCKER_PROXY=none},
- * machines without a registry): the local image carrying the tag. Without a digest: the local tag.
- * Nothing found: a clear error.
+ * Finds the image a job runs (docs/spec/agent-executor.md section 4 step 2, adapted to machines
+ * without a registry). With a digest: a local image with that id or repo digest; else, when pulls
+ * are on (a registry is configured), {@code <DOCKER_PROXY>/<name:tag>@<digest>} pulled by digest (3
+ * attempts, 1 s apart): a digest the registry does not have fails the job, an unreachable registry
+ * is retried later, and the local tag is never used instead. With pulls off ({@code
+ * DOCKER_PROXY=none}, machines without a registry): the local image carrying the tag. Without a
+ * digest: the local tag. Nothing found: a clear error.
  */
 public final class ImageResolver {
   private static final Logger LOG = Logger.getLogger(ImageResolver.class.getName());

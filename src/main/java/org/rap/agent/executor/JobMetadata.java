@@ -11,7 +11,7 @@ import java.util.logging.Logger;
 import org.rap.agent.metrics.JobMetricsSource;
 import org.rap.common.model.JobDefinition;
 
-/** Builds a job's {@code metadata.json} content (agent-executor.md section 7.2). */
+/** Builds a job's {@code metadata.json} content (docs/spec/agent-executor.md section 7.2). */
 final class JobMetadata {
   private static final Logger LOG = Logger.getLogger(JobMetadata.class.getName());
 

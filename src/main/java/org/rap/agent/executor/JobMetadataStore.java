@@ -18,10 +18,10 @@ import org.rap.agent.outputs.AtomicFiles;
 import org.rap.common.model.JobDefinition;
 
 /**
- * Job log directories and {@code metadata.json} (agent-executor.md sections 7.1, 7.2): {@code
- * <high>/logs/<YYYY-MM of created_at, UTC>/os-job-<id>/}. The metadata file is the "finalized"
- * marker, so it is always written atomically and last. Lookup by job id alone globs {@code
- * logs/*}{@code /os-job-<id>/metadata.json}.
+ * Job log directories and {@code metadata.json} (docs/spec/agent-executor.md sections 7.1, 7.2):
+ * {@code <high>/logs/<YYYY-MM of created_at, UTC>/os-job-<id>/}. The metadata file is the
+ * "finalized" marker, so it is always written atomically and last. Lookup by job id alone globs
+ * {@code logs/*}{@code /os-job-<id>/metadata.json}.
  */
 public final class JobMetadataStore {
   public static final String METADATA_FILE = "metadata.json";

@@ -2,7 +2,7 @@ package org.rap.agent.metrics;
 
 import io.vertx.core.json.JsonObject;
 
-/** The reference's per-job aggregation rule (observability.md section 1, step 4). */
+/** The reference's per-job aggregation rule (docs/spec/observability.md section 1, step 4). */
 public final class JobMetrics {
   private JobMetrics() {}
 

@@ -13,10 +13,11 @@ import java.sql.Statement;
 import java.util.logging.Logger;
 
 /**
- * The agent's metrics store (job-model.md section 10): SQLite file {@code WORKDIR/metrics.sqlite}
- * with table {@code jobs(id TEXT PRIMARY KEY, metrics TEXT)}. Created on first write; reads
- * tolerate a missing file or table. Blocking JDBC: worker threads only. Agent-local, so plain
- * sqlite-jdbc with a connection per call is enough (a few writes every STATS_POLL_INTERVAL).
+ * The agent's metrics store (docs/spec/job-model.md section 10): SQLite file {@code
+ * WORKDIR/metrics.sqlite} with table {@code jobs(id TEXT PRIMARY KEY, metrics TEXT)}. Created on
+ * first write; reads tolerate a missing file or table. Blocking JDBC: worker threads only.
+ * Agent-local, so plain sqlite-jdbc with a connection per call is enough (a few writes every
+ * STATS_POLL_INTERVAL).
  */
 public final class MetricsStore implements JobMetricsSource {
   private static final Logger LOG = Logger.getLogger(MetricsStore.class.getName());

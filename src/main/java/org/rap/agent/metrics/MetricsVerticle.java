@@ -12,11 +12,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Collects per-job CPU and memory every {@code STATS_POLL_INTERVAL} (observability.md section 1):
- * lists the running {@code os-job-*} containers, samples them concurrently on a small dedicated
- * worker pool (a stats call takes about a second), aggregates per job and persists to the {@link
- * MetricsStore}. A failing tick is logged ("Exception in mtrc thread") and the next one runs after
- * the interval (sleep = max(2 s, interval − time spent)).
+ * Collects per-job CPU and memory every {@code STATS_POLL_INTERVAL} (docs/spec/observability.md
+ * section 1): lists the running {@code os-job-*} containers, samples them concurrently on a small
+ * dedicated worker pool (a stats call takes about a second), aggregates per job and persists to the
+ * {@link MetricsStore}. A failing tick is logged ("Exception in mtrc thread") and the next one runs
+ * after the interval (sleep = max(2 s, interval − time spent)).
  */
 public final class MetricsVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(MetricsVerticle.class.getName());

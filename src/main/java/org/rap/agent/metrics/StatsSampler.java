@@ -15,8 +15,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Docker side of the metrics (observability.md section 1, steps 1 and 2) via docker-java. Every
- * method blocks (a stats call takes about a second: the daemon samples twice): worker threads only.
+ * Docker side of the metrics (docs/spec/observability.md section 1, steps 1 and 2) via docker-java.
+ * Every method blocks (a stats call takes about a second: the daemon samples twice): worker threads
+ * only.
  */
 public final class StatsSampler {
   public static final String PREFIX = "os-job-";

@@ -5,9 +5,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.Set;
 
 /**
- * Redacts environment values in container inspect data (agent-executor.md section 6 step 3): every
- * {@code KEY=value} of {@code Config.Env} becomes {@code KEY=xxxx-REDACTED-xxxx} unless the key is
- * on the safe list.
+ * Redacts environment values in container inspect data (docs/spec/agent-executor.md section 6 step
+ * 3): every {@code KEY=value} of {@code Config.Env} becomes {@code KEY=xxxx-REDACTED-xxxx} unless
+ * the key is on the safe list.
  */
 public final class EnvRedactor {
   public static final String REDACTED = "xxxx-REDACTED-xxxx";

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.rap.common.model.JobOutcome;
 
-/** The content of a job's {@code logs.txt} (agent-executor.md section 7.3). */
+/** The content of a job's {@code logs.txt} (docs/spec/agent-executor.md section 7.3). */
 public final class JobLog {
   public static final String SUMMARY_MARKER = "=============JOB SUMMARY=============";
   static final List<String> KEYS_TO_LOG =

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
 
-/** The level-4 checks on moderately_sensitive outputs (agent-executor.md section 6.1). */
+/** The level-4 checks on moderately_sensitive outputs (docs/spec/agent-executor.md section 6.1). */
 public final class Level4Checker {
   private static final Logger LOG = Logger.getLogger(Level4Checker.class.getName());
 

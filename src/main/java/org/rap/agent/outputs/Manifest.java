@@ -9,9 +9,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@code <medium privacy workspace>/metadata/manifest.json} (agent-executor.md section 6.2):
- * entries are never deleted; new entries replace old ones for the same path; older entries get
- * {@code out_of_date_action} / {@code out_of_date_output} flags.
+ * {@code <medium privacy workspace>/metadata/manifest.json} (docs/spec/agent-executor.md section
+ * 6.2): entries are never deleted; new entries replace old ones for the same path; older entries
+ * get {@code out_of_date_action} / {@code out_of_date_output} flags.
  */
 public final class Manifest {
   public static final String METADATA_DIR = "metadata";

@@ -16,9 +16,9 @@ import java.util.TreeMap;
 import java.util.logging.Logger;
 
 /**
- * Matches output patterns against the regular files of a job volume (agent-executor.md section 6
- * step 2). Symlinks count as files only when they resolve to a regular file inside the volume; any
- * pointing outside are refused (never matched, never copied).
+ * Matches output patterns against the regular files of a job volume (docs/spec/agent-executor.md
+ * section 6 step 2). Symlinks count as files only when they resolve to a regular file inside the
+ * volume; any pointing outside are refused (never matched, never copied).
  */
 public final class OutputMatcher {
   private static final Logger LOG = Logger.getLogger(OutputMatcher.class.getName());

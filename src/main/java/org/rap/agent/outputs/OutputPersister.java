@@ -20,9 +20,9 @@ import java.util.logging.Logger;
 import org.rap.common.model.JobDefinition;
 
 /**
- * Files a finished job's outputs (agent-executor.md section 6.1 and 6.2): every output to the
- * high-privacy workspace, checked moderately_sensitive outputs to the medium-privacy workspace (or
- * a {@code .txt} explanation), and the manifest.
+ * Files a finished job's outputs (docs/spec/agent-executor.md section 6.1 and 6.2): every output to
+ * the high-privacy workspace, checked moderately_sensitive outputs to the medium-privacy workspace
+ * (or a {@code .txt} explanation), and the manifest.
  */
 public final class OutputPersister {
   private static final Logger LOG = Logger.getLogger(OutputPersister.class.getName());

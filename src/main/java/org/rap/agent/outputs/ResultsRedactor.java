@@ -7,10 +7,10 @@ import java.util.Map;
 
 /**
  * Removes everything that could reveal file names from job metadata before it leaves the agent
- * (agent-executor.md section 10). Idempotent: redacting redacted results changes nothing. One
- * deliberate difference: with unmatched patterns the reference blanks any status message; here only
- * messages that could name files are blanked (the fixed agent messages such as {@code Job ran out
- * of memory (limit was 0.02GB)} are kept). The hint is always blanked.
+ * (docs/spec/agent-executor.md section 10). Idempotent: redacting redacted results changes nothing.
+ * One deliberate difference: with unmatched patterns the reference blanks any status message; here
+ * only messages that could name files are blanked (the fixed agent messages such as {@code Job ran
+ * out of memory (limit was 0.02GB)} are kept). The hint is always blanked.
  */
 public final class ResultsRedactor {
   private ResultsRedactor() {}

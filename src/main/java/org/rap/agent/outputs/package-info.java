@@ -1,7 +1,7 @@
 /**
- * Filing a finished job's outputs (agent-executor.md sections 6, 7 and 10): pattern matching
- * ({@link org.rap.agent.outputs.OutputGlob}, {@link org.rap.agent.outputs.OutputMatcher}), copies
- * to the high- and medium-privacy workspaces with the level-4 checks ({@link
+ * Filing a finished job's outputs (docs/spec/agent-executor.md sections 6, 7 and 10): pattern
+ * matching ({@link org.rap.agent.outputs.OutputGlob}, {@link org.rap.agent.outputs.OutputMatcher}),
+ * copies to the high- and medium-privacy workspaces with the level-4 checks ({@link
  * org.rap.agent.outputs.OutputPersister}, {@link org.rap.agent.outputs.Level4Checker}), {@code
  * manifest.json} ({@link org.rap.agent.outputs.Manifest}), {@code logs.txt} ({@link
  * org.rap.agent.outputs.JobLog}), environment and results redaction ({@link

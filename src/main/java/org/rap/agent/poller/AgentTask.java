@@ -3,7 +3,7 @@ package org.rap.agent.poller;
 import io.vertx.core.json.JsonObject;
 import org.rap.common.model.TaskType;
 
-/** One active task as the controller serves it (task-api.md section 3). */
+/** One active task as the controller serves it (docs/spec/task-api.md section 3). */
 public record AgentTask(
     String id,
     String backend,

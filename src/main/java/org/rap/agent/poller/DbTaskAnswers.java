@@ -4,9 +4,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * The allow-lists of the DB tasks (agent-executor.md section 11). Only the last line of standard
- * output (stripped) is considered, and an answer outside the list is rejected without echoing it,
- * so a compromised image cannot exfiltrate data through the controller.
+ * The allow-lists of the DB tasks (docs/spec/agent-executor.md section 11). Only the last line of
+ * standard output (stripped) is considered, and an answer outside the list is rejected without
+ * echoing it, so a compromised image cannot exfiltrate data through the controller.
  */
 public final class DbTaskAnswers {
   public static final List<String> DB_STATUS_ALLOWED =

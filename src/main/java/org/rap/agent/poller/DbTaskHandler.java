@@ -8,9 +8,9 @@ import java.util.logging.Logger;
 import org.rap.common.model.TaskType;
 
 /**
- * DBSTATUS and DBDATACHECK (agent-executor.md section 11): run the database utilities image and
- * turn its answer into the update envelope {@code {"results": ..., "error": ...}}. Never fails:
- * every problem becomes an error envelope.
+ * DBSTATUS and DBDATACHECK (docs/spec/agent-executor.md section 11): run the database utilities
+ * image and turn its answer into the update envelope {@code {"results": ..., "error": ...}}. Never
+ * fails: every problem becomes an error envelope.
  */
 public final class DbTaskHandler {
   private static final Logger LOG = Logger.getLogger(DbTaskHandler.class.getName());

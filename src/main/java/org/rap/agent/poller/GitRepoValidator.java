@@ -8,10 +8,10 @@ import org.rap.common.git.RepositoryValidationException;
 import org.rap.common.model.JobDefinition;
 
 /**
- * The agent's re-check of a job's study repository, branch and commit before prepare (scheduling.md
- * section 6.10), through the shared git layer. A repository that breaks the rules, an unknown
- * branch or an unreachable commit fail the job (permanent); anything else (network) is retried on a
- * later round.
+ * The agent's re-check of a job's study repository, branch and commit before prepare
+ * (docs/spec/scheduling.md section 6.10), through the shared git layer. A repository that breaks
+ * the rules, an unknown branch or an unreachable commit fail the job (permanent); anything else
+ * (network) is retried on a later round.
  */
 public final class GitRepoValidator implements RepoValidator {
   private final GitService git;

@@ -18,11 +18,11 @@ import org.rap.common.model.JobDefinition;
 import org.rap.common.telemetry.LogTags;
 
 /**
- * RUNJOB and CANCELJOB handling (agent-executor.md sections 3, 8 and 9; task-api.md sections 5.1,
- * 5.2 and 5.4). A RUNJOB handling advances at most one executor transition and always posts at
- * least one update. Futures complete with {@code true} when the task was reported complete; {@link
- * #runJobStep} also says whether the task can advance again at once ({@link Handled}), so the
- * dispatcher re-handles it without waiting for the next poll.
+ * RUNJOB and CANCELJOB handling (docs/spec/agent-executor.md sections 3, 8 and 9;
+ * docs/spec/task-api.md sections 5.1, 5.2 and 5.4). A RUNJOB handling advances at most one executor
+ * transition and always posts at least one update. Futures complete with {@code true} when the task
+ * was reported complete; {@link #runJobStep} also says whether the task can advance again at once
+ * ({@link Handled}), so the dispatcher re-handles it without waiting for the next poll.
  *
  * <p>Error classification: an {@link ExecutorException} with {@code permanent=true}, or any error
  * whose text contains {@code test_hard_failure} (the reference's test hook), finalizes the job with

@@ -11,16 +11,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The agent loop (agent-executor.md section 1, improved as task-api.md section 7 and peers.md
- * allow): fetch the backend's active tasks, long polling when configured, and hand them to the
- * {@link TaskDispatcher}. Polls start at most once per interval (plus up to 10 % jitter) unless the
- * controller held the request for at least that long, so a controller that ignores {@code wait} is
- * polled every interval and one that supports it is asked again at once. A controller that versions
- * the task list ({@link TaskPoll#VERSION_HEADER}) is sent the version the agent already has, holds
- * the request until the list changes (at most {@link #ACTIVE_WAIT_SECONDS} while tasks are active,
- * so running jobs are still reported regularly), and is asked again at once when the list changed:
- * a new task reaches the agent as soon as the controller creates it, busy or not. Transient errors
- * back off exponentially with jitter and never stop the loop; a 401/403 stops it for good.
+ * The agent loop (docs/spec/agent-executor.md section 1, improved as docs/spec/task-api.md section
+ * 7 and docs/spec/peers.md allow): fetch the backend's active tasks, long polling when configured,
+ * and hand them to the {@link TaskDispatcher}. Polls start at most once per interval (plus up to 10
+ * % jitter) unless the controller held the request for at least that long, so a controller that
+ * ignores {@code wait} is polled every interval and one that supports it is asked again at once. A
+ * controller that versions the task list ({@link TaskPoll#VERSION_HEADER}) is sent the version the
+ * agent already has, holds the request until the list changes (at most {@link #ACTIVE_WAIT_SECONDS}
+ * while tasks are active, so running jobs are still reported regularly), and is asked again at once
+ * when the list changed: a new task reaches the agent as soon as the controller creates it, busy or
+ * not. Transient errors back off exponentially with jitter and never stop the loop; a 401/403 stops
+ * it for good.
  */
 public final class PollerVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(PollerVerticle.class.getName());

@@ -5,10 +5,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * Last line of defence before results leave the agent (agent-executor.md section 10): the executor
- * already redacts, but keys that could name output files are stripped again here, and when any were
- * present with content the free-text {@code status_message}/{@code hint} (which may name files) are
- * blanked.
+ * Last line of defence before results leave the agent (docs/spec/agent-executor.md section 10): the
+ * executor already redacts, but keys that could name output files are stripped again here, and when
+ * any were present with content the free-text {@code status_message}/{@code hint} (which may name
+ * files) are blanked.
  */
 public final class ResultsGuard {
   static final List<String> FILE_NAME_KEYS =

@@ -17,9 +17,9 @@ import java.util.Locale;
 import java.util.logging.Logger;
 
 /**
- * The agent side of the task API (task-api.md sections 3 to 5) on a non-blocking WebClient with one
- * persistent connection pool. Non-2xx answers and network errors fail with {@link
- * TaskApiException}; a 401 or 403 also reports a fatal error naming {@code
+ * The agent side of the task API (docs/spec/task-api.md sections 3 to 5) on a non-blocking
+ * WebClient with one persistent connection pool. Non-2xx answers and network errors fail with
+ * {@link TaskApiException}; a 401 or 403 also reports a fatal error naming {@code
  * CONTROLLER_TASK_API_TOKEN}.
  */
 public final class TaskApiClient implements UpdateSink {

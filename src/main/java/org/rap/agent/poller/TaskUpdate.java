@@ -3,8 +3,8 @@ package org.rap.agent.poller;
 import io.vertx.core.json.JsonObject;
 
 /**
- * One agent state report (task-api.md section 4): sent as the form field {@code payload} holding
- * {@code {task_id, stage, results, complete, timestamp_ns}}.
+ * One agent state report (docs/spec/task-api.md section 4): sent as the form field {@code payload}
+ * holding {@code {task_id, stage, results, complete, timestamp_ns}}.
  *
  * @param results already redacted results, or null
  * @param timestampNs agent time of the state change (ns), or null

@@ -3,7 +3,7 @@ package org.rap.common.config;
 import java.util.List;
 import java.util.Locale;
 
-/** Controller settings of one backend (configuration.md section 3). */
+/** Controller settings of one backend (docs/spec/configuration.md section 3). */
 public record BackendSettings(
     String slug,
     List<String> clientTokens,

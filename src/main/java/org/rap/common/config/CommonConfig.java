@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** Settings both roles share (configuration.md section 2). */
+/** Settings both roles share (docs/spec/configuration.md section 2). */
 public record CommonConfig(
     List<String> backends,
     Path workdir,

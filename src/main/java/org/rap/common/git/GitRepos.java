@@ -41,7 +41,7 @@ import org.rap.common.telemetry.CallTimer;
 
 /**
  * Git access through a cache of bare repositories under {@code WORKDIR/repos/<name>.git}
- * (agent-executor.md section 4 step 6, scheduling.md sections 6.10 and 8).
+ * (docs/spec/agent-executor.md section 4 step 6, docs/spec/scheduling.md sections 6.10 and 8).
  *
  * <p><b>Blocking:</b> every method does file and network I/O. Call it from a worker thread (see
  * {@link GitService} for the Vert.x facade). Thread-safe: fetches into one cache repository are

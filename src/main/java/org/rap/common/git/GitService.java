@@ -53,7 +53,7 @@ public final class GitService {
     return repos.settings();
   }
 
-  /** scheduling.md section 6.10 for a study repository. */
+  /** docs/spec/scheduling.md section 6.10 for a study repository. */
   public Future<Void> validateRepoAndCommit(String repoUrl, String commit, String branch) {
     return blocking(
         () -> {

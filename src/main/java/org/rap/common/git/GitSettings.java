@@ -7,7 +7,7 @@ import java.util.Optional;
 import org.rap.common.config.CommonConfig;
 
 /**
- * What the git layer needs from configuration (configuration.md section 2).
+ * What the git layer needs from configuration (docs/spec/configuration.md section 2).
  *
  * @param reposDir the bare-repository cache, {@code WORKDIR/repos}
  * @param githubProxyDomain replaces {@code github.com} in all network access

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The repository, branch and commit rules of scheduling.md section 6.10, used by the controller at
- * create time and by the agent before preparing a job. Blocking (talks to the remote).
+ * The repository, branch and commit rules of docs/spec/scheduling.md section 6.10, used by the
+ * controller at create time and by the agent before preparing a job. Blocking (talks to the
+ * remote).
  */
 public final class RepositoryValidator {
   private final GitSettings settings;

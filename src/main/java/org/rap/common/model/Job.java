@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One job row (job-model.md section 2). Timestamps are UNIX seconds except {@code
+ * One job row (docs/spec/job-model.md section 2). Timestamps are UNIX seconds except {@code
  * statusCodeUpdatedAt} (nanoseconds); JSON-valued columns are carried as parsed values.
  *
  * @param outputSpec {@code {privacy_level: {output_name: glob}}}

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The RUNJOB / CANCELJOB task payload (job-model.md section 6.1). The controller builds it when it
- * creates the task; the agent parses it, filling defaults for keys older definitions lack.
+ * The RUNJOB / CANCELJOB task payload (docs/spec/job-model.md section 6.1). The controller builds
+ * it when it creates the task; the agent parses it, filling defaults for keys older definitions
+ * lack.
  */
 public record JobDefinition(
     String id,

@@ -9,7 +9,7 @@ import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.Locale;
 
-/** Identifier formats of job-model.md section 4. */
+/** Identifier formats of docs/spec/job-model.md section 4. */
 public final class JobIds {
   private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
   private static final SecureRandom RANDOM = new SecureRandom();

@@ -6,9 +6,9 @@ import java.util.Collection;
 import java.util.Map;
 
 /**
- * The final code and message for a job's redacted results (scheduling.md section 2.5), shared by
- * the scheduler and the local run mode: a missing or non-numeric exit code counts as non-zero;
- * database jobs get the exit-code message when the agent gave none.
+ * The final code and message for a job's redacted results (docs/spec/scheduling.md section 2.5),
+ * shared by the scheduler and the local run mode: a missing or non-numeric exit code counts as
+ * non-zero; database jobs get the exit-code message when the agent gave none.
  */
 public record JobOutcome(StatusCode code, String message) {
 

@@ -2,7 +2,7 @@ package org.rap.common.model;
 
 import java.util.Map;
 
-/** Exact user-visible status messages of the reference (job-model.md section 7). */
+/** Exact user-visible status messages of the reference (docs/spec/job-model.md section 7). */
 public final class StatusMessages {
   public static final String CREATED = "Created";
   public static final String INITIATED = "Job executing on the backend";

@@ -3,8 +3,9 @@ package org.rap.common.model;
 import io.vertx.core.json.JsonObject;
 
 /**
- * One task row (job-model.md section 3). {@code definition}, {@code attributes} and {@code
- * agentResults} are JSON objects; timestamps are UNIX seconds except {@code agentTimestampNs}.
+ * One task row (docs/spec/job-model.md section 3). {@code definition}, {@code attributes} and
+ * {@code agentResults} are JSON objects; timestamps are UNIX seconds except {@code
+ * agentTimestampNs}.
  */
 public record Task(
     String id,

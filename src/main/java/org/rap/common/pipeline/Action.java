@@ -13,7 +13,8 @@ import java.util.Map;
  * @param outputs {@code {privacy_level: {output_name: pattern}}} in file order
  * @param config the {@code config} mapping, or null when absent
  * @param dummyDataFile the {@code dummy_data_file} value, or null
- * @param databaseAction whether the action accesses the database (project-yaml.md section 9)
+ * @param databaseAction whether the action accesses the database (docs/spec/project-yaml.md section
+ *     9)
  */
 public record Action(
     String name,
@@ -40,7 +41,7 @@ public record Action(
 
   /**
    * The {@code config} mapping as Python's {@code json.dumps} renders it, or null when there is no
-   * config (the run command appends {@code --config <this>}, scheduling.md section 6.6).
+   * config (the run command appends {@code --config <this>}, docs/spec/scheduling.md section 6.6).
    */
   public String configJson() {
     return config == null ? null : PythonJson.dumps(config);

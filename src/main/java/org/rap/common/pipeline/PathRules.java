@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Output path pattern rules (project-yaml.md section 6) and the Python path helpers they rely on
- * ({@code pathlib.PurePosixPath}, {@code posixpath.normpath}, {@code fnmatch}).
+ * Output path pattern rules (docs/spec/project-yaml.md section 6) and the Python path helpers they
+ * rely on ({@code pathlib.PurePosixPath}, {@code posixpath.normpath}, {@code fnmatch}).
  */
 final class PathRules {
   private PathRules() {}

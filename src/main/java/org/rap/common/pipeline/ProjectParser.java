@@ -25,8 +25,8 @@ import org.rap.common.text.Shell;
 
 /**
  * Parses and validates project.yaml exactly as the reference pipeline library does
- * (project-yaml.md): same rules, same order, same messages. Where the reference crashes, a clear
- * {@link ProjectValidationError} is raised instead; {@code needs} cycles are rejected.
+ * (docs/spec/project-yaml.md): same rules, same order, same messages. Where the reference crashes,
+ * a clear {@link ProjectValidationError} is raised instead; {@code needs} cycles are rejected.
  *
  * <p>Use {@link #parse(String)} directly or {@link #INSTANCE} where a {@link PipelineParser} is
  * expected.
@@ -107,7 +107,10 @@ public final class ProjectParser {
     }
   }
 
-  /** Whether an action with these run parts accesses the database (project-yaml.md section 9). */
+  /**
+   * Whether an action with these run parts accesses the database (docs/spec/project-yaml.md section
+   * 9).
+   */
   static boolean isDatabaseAction(List<String> parts) {
     String image = parts.get(0).split(":", -1)[0];
     if (image.equals("sqlrunner")) {

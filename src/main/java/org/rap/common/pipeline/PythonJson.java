@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Python's {@code json.dumps(value)} with default settings ({@code ", "} and {@code ": "}
  * separators, non-ASCII escaped, floats as {@code repr}): the reference renders an action's {@code
- * config} this way before appending it to the run command (scheduling.md section 6.6).
+ * config} this way before appending it to the run command (docs/spec/scheduling.md section 6.6).
  */
 public final class PythonJson {
   private PythonJson() {}

@@ -22,10 +22,10 @@ import java.util.stream.Collectors;
 import org.rap.common.model.Job;
 
 /**
- * The reference's job trace model (observability.md section 3). The root {@code JOB} span's context
- * is stored in {@code trace_context} at creation; each status-code change emits a span named after
- * the code left (child of the root); a final code adds a 1 s span named after it with {@code
- * job.succeeded} and then the root span itself (start = created_at - 1 us). Only {@code
+ * The reference's job trace model (docs/spec/observability.md section 3). The root {@code JOB}
+ * span's context is stored in {@code trace_context} at creation; each status-code change emits a
+ * span named after the code left (child of the root); a final code adds a 1 s span named after it
+ * with {@code job.succeeded} and then the root span itself (start = created_at - 1 us). Only {@code
  * internal_error} marks spans as errors. Tracing failures are logged, never thrown.
  */
 public final class JobTraces {

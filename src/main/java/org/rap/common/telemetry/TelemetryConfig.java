@@ -9,9 +9,9 @@ import java.util.Optional;
 import org.rap.common.config.Settings;
 
 /**
- * What telemetry a process exports (observability.md section 2). Metrics are always collected
- * (served on {@code /metrics}); traces only when an OTLP endpoint or headers, or the console
- * exporter, are configured, otherwise tracing is a no-op.
+ * What telemetry a process exports (docs/spec/observability.md section 2). Metrics are always
+ * collected (served on {@code /metrics}); traces only when an OTLP endpoint or headers, or the
+ * console exporter, are configured, otherwise tracing is a no-op.
  *
  * @param serviceName {@code service.name} ({@code OTEL_SERVICE_NAME}, default {@code jobrunner})
  * @param service {@code rap.service}: controller, agent or manage

@@ -165,12 +165,12 @@ public final class JobRepository {
   }
 
   /**
-   * The RAP status job objects (rap-api.md section 8.3: exactly 15 keys, documented timestamp
-   * format, {@code metrics} from the latest RUNJOB task) of the jobs of these RAPs in these
-   * backends. SQLite renders and aggregates them in one query returning one row (decoding thousands
-   * of rows through the JDBC client costs far more than one text value); on PostgreSQL the reactive
-   * client decodes plain columns cheaply and {@link StatusDocumentWriter} renders them (cheaper
-   * than {@code json_build_object} and {@code to_char} in the database).
+   * The RAP status job objects (docs/spec/rap-api.md section 8.3: exactly 15 keys, documented
+   * timestamp format, {@code metrics} from the latest RUNJOB task) of the jobs of these RAPs in
+   * these backends. SQLite renders and aggregates them in one query returning one row (decoding
+   * thousands of rows through the JDBC client costs far more than one text value); on PostgreSQL
+   * the reactive client decodes plain columns cheaply and {@link StatusDocumentWriter} renders them
+   * (cheaper than {@code json_build_object} and {@code to_char} in the database).
    */
   public Future<StatusDocuments> statusDocuments(
       SqlClient client, boolean sqlite, Collection<String> rapIds, Collection<String> backends) {

@@ -12,10 +12,10 @@ import java.util.Set;
 import org.rap.common.model.Timestamps;
 
 /**
- * Renders RAP status job objects (rap-api.md section 8.3: exactly the 15 keys, in order) from the
- * plain columns of {@link JobRepository#statusDocuments} on PostgreSQL straight into UTF-8 JSON
- * bytes. Building the documents in PostgreSQL ({@code json_build_object}, {@code to_char}) cost
- * most of a 5,000-job answer; decoding plain columns and writing bytes here is several times
+ * Renders RAP status job objects (docs/spec/rap-api.md section 8.3: exactly the 15 keys, in order)
+ * from the plain columns of {@link JobRepository#statusDocuments} on PostgreSQL straight into UTF-8
+ * JSON bytes. Building the documents in PostgreSQL ({@code json_build_object}, {@code to_char})
+ * cost most of a 5,000-job answer; decoding plain columns and writing bytes here is several times
  * cheaper, and writing bytes rather than text saves encoding the whole answer again.
  *
  * <p>Strings are escaped as Jackson escapes them ({@link JsonStringEncoder}); the common case, a

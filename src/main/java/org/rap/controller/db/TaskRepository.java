@@ -24,7 +24,7 @@ public final class TaskRepository {
       "id, backend, type, job_id, definition, active, created_at, finished_at, attributes,"
           + " agent_stage, agent_complete, agent_results, agent_timestamp_ns";
 
-  /** An agent's report on one task (task-api.md section 4). */
+  /** An agent's report on one task (docs/spec/task-api.md section 4). */
   public record AgentUpdate(
       String taskId, String stage, JsonObject results, boolean complete, Long timestampNs) {}
 
@@ -76,7 +76,8 @@ public final class TaskRepository {
   }
 
   /**
-   * An active task as the agent receives it: its id and its JSON object (task-api.md section 3).
+   * An active task as the agent receives it: its id and its JSON object (docs/spec/task-api.md
+   * section 3).
    */
   public record AgentTask(String id, String json) {}
 

@@ -19,8 +19,9 @@ import org.rap.controller.planning.CreateRequest;
 import org.rap.controller.planning.JobCreator;
 
 /**
- * {@code add-job} (operations.md section 5.5): builds a create request with a random RAP id (for a
- * local checkout the current commit by default), prints it, creates the jobs and lists them.
+ * {@code add-job} (docs/spec/operations.md section 5.5): builds a create request with a random RAP
+ * id (for a local checkout the current commit by default), prints it, creates the jobs and lists
+ * them.
  */
 public final class AddJob {
   private final JobCreator creator;

@@ -10,10 +10,10 @@ import org.rap.controller.db.FlagRepository;
 import org.rap.controller.scheduler.Flags;
 
 /**
- * Flag commands (operations.md sections 5.1, 5.2, 5.4): {@code pause}, {@code db-maintenance},
- * {@code flags get|set}. Each returns the resulting flags in print order; setting a flag to its
- * current value changes nothing (timestamp kept). A running scheduler in another process sees the
- * change at its next pass.
+ * Flag commands (docs/spec/operations.md sections 5.1, 5.2, 5.4): {@code pause}, {@code
+ * db-maintenance}, {@code flags get|set}. Each returns the resulting flags in print order; setting
+ * a flag to its current value changes nothing (timestamp kept). A running scheduler in another
+ * process sees the change at its next pass.
  */
 public final class BackendFlags {
   private final Database db;

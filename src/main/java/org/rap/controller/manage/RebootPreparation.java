@@ -16,9 +16,9 @@ import org.rap.controller.scheduler.JobCancellation;
 import org.rap.controller.scheduler.StatusBook;
 
 /**
- * {@code prepare-for-reboot} (scheduling.md section 4, operations.md section 5.3): pause the
- * backend, then reset every running job to {@code waiting_on_reboot} and cancel its task (one
- * transaction per job); or, with {@code --status}, report whether it is safe to reboot.
+ * {@code prepare-for-reboot} (docs/spec/scheduling.md section 4, docs/spec/operations.md section
+ * 5.3): pause the backend, then reset every running job to {@code waiting_on_reboot} and cancel its
+ * task (one transaction per job); or, with {@code --status}, report whether it is safe to reboot.
  */
 public final class RebootPreparation {
   /** Attempts per job when the scheduler changes the job's code at the same moment. */

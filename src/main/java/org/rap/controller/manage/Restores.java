@@ -37,9 +37,9 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * {@code rap restore FILE}: puts a backup made by {@code rap backup} back as the configured
- * database (operations.md section 4, "Restore"), refusing while a controller runs its scheduler
- * loop on it (unless forced) and refusing anything that is not a RAP database at a schema version
- * this RAP knows.
+ * database (docs/spec/operations.md section 4, "Restore"), refusing while a controller runs its
+ * scheduler loop on it (unless forced) and refusing anything that is not a RAP database at a schema
+ * version this RAP knows.
  *
  * <ul>
  *   <li>SQLite: a consistent copy of the snapshot ({@code VACUUM INTO}) next to the database is

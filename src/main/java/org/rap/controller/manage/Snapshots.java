@@ -15,10 +15,11 @@ import java.util.List;
 import org.rap.controller.db.Database;
 
 /**
- * Online database snapshot (operations.md section 4): SQLite {@code VACUUM INTO} a temporary file
- * in {@code BACKUPS_PATH}, renamed to {@code db.snapshot_<YYYY-MM-DD_HHMMSS>Z.sqlite}, then every
- * other snapshot deleted. The live database keeps serving meanwhile. On PostgreSQL the same policy
- * with {@code pg_dump --format=custom} into {@code db.snapshot_<YYYY-MM-DD_HHMMSS>Z.pgdump}.
+ * Online database snapshot (docs/spec/operations.md section 4): SQLite {@code VACUUM INTO} a
+ * temporary file in {@code BACKUPS_PATH}, renamed to {@code
+ * db.snapshot_<YYYY-MM-DD_HHMMSS>Z.sqlite}, then every other snapshot deleted. The live database
+ * keeps serving meanwhile. On PostgreSQL the same policy with {@code pg_dump --format=custom} into
+ * {@code db.snapshot_<YYYY-MM-DD_HHMMSS>Z.pgdump}.
  */
 public final class Snapshots {
   private static final DateTimeFormatter STAMP =

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** The {@code analysis_scope} of database jobs (scheduling.md section 6.5). */
+/** The {@code analysis_scope} of database jobs (docs/spec/scheduling.md section 6.5). */
 final class AnalysisScopes {
   /** Projects whose ehrQL jobs get {@code event_level_data} component access (hard-coded). */
   static final Set<String> PROJECTS_WITH_EHRQL_EVENT_LEVEL_ACCESS =

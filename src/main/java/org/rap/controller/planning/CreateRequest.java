@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A RAP create request (rap-api.md section 6.1), already schema-validated.
+ * A RAP create request (docs/spec/rap-api.md section 6.1), already schema-validated.
  *
  * @param analysisScope the request's {@code analysis_scope}; null becomes {@code {}}
  */

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The database-action rule of project-yaml.md section 9, applied to run tokens. */
+/** The database-action rule of docs/spec/project-yaml.md section 9, applied to run tokens. */
 final class DatabaseActions {
   private static final Map<String, Set<String>> DB_COMMANDS =
       Map.of(

@@ -28,9 +28,10 @@ import org.rap.common.pipeline.ProjectValidationError;
 import org.rap.controller.ControllerContext;
 
 /**
- * Job creation as scheduling.md section 6 describes it: request checks, repository/branch/commit
- * checks, {@code project.yaml} at the commit, parse, workspace state, plan, reusable actions, stale
- * codelists, then all new jobs in one transaction and a {@code controller.job.created} event.
+ * Job creation as docs/spec/scheduling.md section 6 describes it: request checks,
+ * repository/branch/commit checks, {@code project.yaml} at the commit, parse, workspace state,
+ * plan, reusable actions, stale codelists, then all new jobs in one transaction and a {@code
+ * controller.job.created} event.
  *
  * <p>Creation is serialised per (backend, workspace) in this process. Jobs of allowed images are
  * planned inside their insert transaction, against the workspace state read in it. When reusable

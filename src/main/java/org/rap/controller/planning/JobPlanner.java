@@ -21,8 +21,8 @@ import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
 
 /**
- * Decides which jobs a create request adds (scheduling.md section 6.4). Pure: no I/O, no clock; the
- * only randomness is the trace ids, drawn from the given generator.
+ * Decides which jobs a create request adds (docs/spec/scheduling.md section 6.4). Pure: no I/O, no
+ * clock; the only randomness is the trace ids, drawn from the given generator.
  */
 public final class JobPlanner {
   public static final String RUN_ALL = "run_all";

@@ -4,7 +4,10 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.rap.common.config.CommonConfig;
 
-/** The request checks of scheduling.md section 6.1 (all but the repository checks), in order. */
+/**
+ * The request checks of docs/spec/scheduling.md section 6.1 (all but the repository checks), in
+ * order.
+ */
 public final class RequestChecks {
   private static final Pattern BAD_WORKSPACE_CHAR = Pattern.compile("[^a-zA-Z0-9_\\-]");
 

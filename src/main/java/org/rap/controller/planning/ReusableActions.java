@@ -23,9 +23,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
- * Resolves reusable actions (scheduling.md section 6.7): a job whose image is not an allowed
- * runtime runs the {@code action.yaml} command of {@code <actions base>/<image>} at the commit of
- * tag {@code <version>}, which must be merged into {@code main}.
+ * Resolves reusable actions (docs/spec/scheduling.md section 6.7): a job whose image is not an
+ * allowed runtime runs the {@code action.yaml} command of {@code <actions base>/<image>} at the
+ * commit of tag {@code <version>}, which must be merged into {@code main}.
  *
  * <p><b>Blocking</b> (git): call from a worker. One instance per request: resolutions are cached by
  * (image, tag).

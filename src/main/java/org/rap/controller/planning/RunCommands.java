@@ -7,7 +7,7 @@ import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.PythonJson;
 import org.rap.common.text.Shell;
 
-/** An action's {@code run_command} (scheduling.md section 6.6). */
+/** An action's {@code run_command} (docs/spec/scheduling.md section 6.6). */
 final class RunCommands {
   private RunCommands() {}
 

@@ -11,10 +11,10 @@ import java.util.PriorityQueue;
 import org.rap.common.model.Job;
 
 /**
- * The reference's fairness ordering of pending jobs (scheduling.md section 1): repeatedly take the
- * job with the fewest jobs already running in its (backend, workspace), database jobs first, then
- * oldest. Running counts change as jobs start, which reorders the rest. O(n log g) for g workspaces
- * instead of re-sorting after every job.
+ * The reference's fairness ordering of pending jobs (docs/spec/scheduling.md section 1): repeatedly
+ * take the job with the fewest jobs already running in its (backend, workspace), database jobs
+ * first, then oldest. Running counts change as jobs start, which reorders the rest. O(n log g) for
+ * g workspaces instead of re-sorting after every job.
  */
 final class FairOrder {
   static final Comparator<Job> WITHIN_WORKSPACE =

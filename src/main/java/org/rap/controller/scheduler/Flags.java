@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.rap.common.model.Flag;
 
-/** Flag ids and how the scheduler reads their values (job-model.md section 9). */
+/** Flag ids and how the scheduler reads their values (docs/spec/job-model.md section 9). */
 public final class Flags {
   public static final String PAUSED = "paused";
   public static final String MODE = "mode";

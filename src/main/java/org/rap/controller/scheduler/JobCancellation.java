@@ -11,9 +11,9 @@ import org.rap.common.model.TaskType;
 import org.rap.controller.db.TaskRepository;
 
 /**
- * The reference's {@code cancel_job} primitive (scheduling.md section 3): if the job's latest
- * RUNJOB task is active, mark it inactive ({@code finished_at = now}) and insert a CANCELJOB task
- * {@code <runjob task id>-cancel} whose definition is the RUNJOB definition without {@code
+ * The reference's {@code cancel_job} primitive (docs/spec/scheduling.md section 3): if the job's
+ * latest RUNJOB task is active, mark it inactive ({@code finished_at = now}) and insert a CANCELJOB
+ * task {@code <runjob task id>-cancel} whose definition is the RUNJOB definition without {@code
  * image_sha}. Runs on the caller's transaction; the caller sets the job's code in the same one.
  */
 public final class JobCancellation {

@@ -14,7 +14,9 @@ import org.rap.common.model.Job;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.text.Shell;
 
-/** Builds RUNJOB / CANCELJOB definitions and DB task payloads (job-model.md section 6). */
+/**
+ * Builds RUNJOB / CANCELJOB definitions and DB task payloads (docs/spec/job-model.md section 6).
+ */
 public final class JobDefinitions {
   public static final String DATABASE_UTILS_IMAGE = "tpp-database-utils:latest";
 
@@ -122,7 +124,7 @@ public final class JobDefinitions {
     return j.toString();
   }
 
-  /** DBSTATUS payload (job-model.md section 6.2). */
+  /** DBSTATUS payload (docs/spec/job-model.md section 6.2). */
   public JsonObject dbStatus(String imageSha) {
     return new JsonObject()
         .put("database_name", "default")
@@ -130,7 +132,7 @@ public final class JobDefinitions {
         .put("image_sha", imageSha);
   }
 
-  /** DBDATACHECK payload (job-model.md section 6.3). */
+  /** DBDATACHECK payload (docs/spec/job-model.md section 6.3). */
   public JsonObject dbDataCheck(String imageSha) {
     return new JsonObject()
         .put("hes_expected_activity_month", config.dataCheckHesExpectedActivityMonth())

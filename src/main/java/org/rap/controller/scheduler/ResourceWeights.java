@@ -13,10 +13,10 @@ import java.util.regex.PatternSyntaxException;
 import org.rap.common.model.Job;
 
 /**
- * Job resource weights of one backend (scheduling.md section 7), from the optional INI file {@code
- * WORKDIR/job-resource-weights_<backend>.ini}: a section per workspace maps {@code action_regex =
- * weight} (full match on the action), section {@code [default]} maps {@code run_command_regex =
- * weight} (full match on the run command); otherwise weight 1.
+ * Job resource weights of one backend (docs/spec/scheduling.md section 7), from the optional INI
+ * file {@code WORKDIR/job-resource-weights_<backend>.ini}: a section per workspace maps {@code
+ * action_regex = weight} (full match on the action), section {@code [default]} maps {@code
+ * run_command_regex = weight} (full match on the run command); otherwise weight 1.
  *
  * <p>Like the reference's INI parser: only {@code =} separates key and value, keys are lower-cased
  * (so patterns with upper-case letters never match as written), lines starting with {@code #} or

@@ -38,9 +38,9 @@ import org.rap.controller.db.TaskRepository.ScheduledSummary;
 import org.rap.controller.telemetry.ControllerMeters;
 
 /**
- * One scheduler pass over every active job (scheduling.md sections 1 and 2), designed for many
- * active jobs: the pass reads the active jobs, the latest RUNJOB task of every running job and the
- * flags once (plus the states of finished dependencies), decides every job in memory in the
+ * One scheduler pass over every active job (docs/spec/scheduling.md sections 1 and 2), designed for
+ * many active jobs: the pass reads the active jobs, the latest RUNJOB task of every running job and
+ * the flags once (plus the states of finished dependencies), decides every job in memory in the
  * reference's fairness order, writes all plain status changes and 60-second refreshes in one
  * batched transaction, and runs a transaction per job only where a task is created or cancelled.
  *
@@ -111,7 +111,9 @@ public final class Scheduler implements PassRunner {
   /** This pass's completed RUNJOB results by job id (attributes of the jobs' final spans). */
   private final Map<String, JsonObject> completedResults = new HashMap<>();
 
-  /** The UNIX minute in which unchanged jobs were last logged (job-model.md section 8). */
+  /**
+   * The UNIX minute in which unchanged jobs were last logged (docs/spec/job-model.md section 8).
+   */
   private long lastReminderMinute = -1;
 
   /** Immutable columns of active jobs, by id (only status columns change after insert). */
@@ -428,7 +430,7 @@ public final class Scheduler implements PassRunner {
     }
   }
 
-  /** The per-job state machine (scheduling.md section 2), without side effects. */
+  /** The per-job state machine (docs/spec/scheduling.md section 2), without side effects. */
   private Effect decide(Job job, Snapshot s, Map<String, double[]> usage, long nowNs) {
     RunJobState task = job.state() == State.RUNNING ? s.runJobs.get(job.id()) : null;
     // 2.1 cancelled
@@ -926,7 +928,7 @@ public final class Scheduler implements PassRunner {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Scheduled DB tasks (scheduling.md section 5.2)
+  // Scheduled DB tasks (docs/spec/scheduling.md section 5.2)
 
   private Future<Void> maintainScheduledTasks(Flags flags, long nowS) {
     List<String> statusBackends = served(config.maintenanceEnabledBackends());

@@ -5,8 +5,8 @@ import io.vertx.core.Vertx;
 import org.rap.controller.db.DatabaseTarget;
 
 /**
- * The "one active scheduler" lock (operations.md section 1): held by the controller whose loop
- * runs; released by the database or the OS when that process dies, so a standby can take over.
+ * The "one active scheduler" lock (docs/spec/operations.md section 1): held by the controller whose
+ * loop runs; released by the database or the OS when that process dies, so a standby can take over.
  */
 public interface SchedulerLock {
   /** Tries once to take the lock; true when this process holds it afterwards. */

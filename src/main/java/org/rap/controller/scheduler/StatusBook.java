@@ -8,8 +8,8 @@ import org.rap.common.model.StatusCode;
 import org.rap.common.telemetry.LogTags;
 
 /**
- * The reference's {@code set_code} bookkeeping (job-model.md section 8), as a pure function: the
- * caller stores the result (conditional on the old code) and batches the writes.
+ * The reference's {@code set_code} bookkeeping (docs/spec/job-model.md section 8), as a pure
+ * function: the caller stores the result (conditional on the old code) and batches the writes.
  */
 public final class StatusBook {
   private static final Logger LOG = Logger.getLogger(StatusBook.class.getName());

@@ -5,8 +5,8 @@ import org.rap.common.model.JobOutcome;
 import org.rap.common.model.StatusCode;
 
 /**
- * Interprets the results of a completed RUNJOB task (scheduling.md section 2.5): the agent's error
- * first, then exit code, unmatched patterns and level-4 exclusions.
+ * Interprets the results of a completed RUNJOB task (docs/spec/scheduling.md section 2.5): the
+ * agent's error first, then exit code, unmatched patterns and level-4 exclusions.
  */
 public final class TaskResults {
   /** Reference test hook: an agent error containing this text is fatal at once. */

@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * job-server's API v2 as the legacy sync loop used it (job-server-sync.md sections 4 and 5):
- * paginated {@code GET job-requests/} and {@code POST jobs/}, with the backend's raw token.
+ * job-server's API v2 as the legacy sync loop used it (docs/spec/job-server-sync.md sections 4 and
+ * 5): paginated {@code GET job-requests/} and {@code POST jobs/}, with the backend's raw token.
  */
 final class JobServerClient {
   /** Guards against a {@code next} link that never ends. */

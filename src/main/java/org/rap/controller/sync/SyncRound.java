@@ -18,7 +18,7 @@ import org.rap.controller.ControllerContext;
 import org.rap.controller.api.rap.ApiReply;
 import org.rap.controller.api.rap.RapService;
 
-/** One backend's sync with job-server (job-server-sync.md section 3). */
+/** One backend's sync with job-server (docs/spec/job-server-sync.md section 3). */
 final class SyncRound {
   private static final Logger LOG = Logger.getLogger(SyncRound.class.getName());
   static final String ERROR_ACTION = "__error__";
@@ -184,7 +184,10 @@ final class SyncRound {
             });
   }
 
-  /** A RAP create body from a v2 job request (job-server-sync.md section 4), with safe defaults. */
+  /**
+   * A RAP create body from a v2 job request (docs/spec/job-server-sync.md section 4), with safe
+   * defaults.
+   */
   static JsonObject createBody(String backend, String rapId, JsonObject jr) {
     JsonObject ws = jr.getValue("workspace") instanceof JsonObject w ? w : new JsonObject();
     return new JsonObject()

@@ -22,12 +22,12 @@ import org.rap.controller.api.rap.JobView;
 import org.rap.controller.api.rap.RapService;
 
 /**
- * The optional pull model (job-server-sync.md), deployed only when {@code JOB_SERVER_ENDPOINT} is
- * set: every {@code POLL_INTERVAL}, for each backend with its {@code <BACKEND>_JOB_SERVER_TOKEN},
- * read the active job requests (all pages), create jobs for new ones and cancel requested actions
- * through the same code as the RAP API, then post back every job of every job request mentioned and
- * of every RAP still active. job-server errors and downtime back off exponentially with jitter and
- * never stop the controller.
+ * The optional pull model (docs/spec/job-server-sync.md), deployed only when {@code
+ * JOB_SERVER_ENDPOINT} is set: every {@code POLL_INTERVAL}, for each backend with its {@code
+ * <BACKEND>_JOB_SERVER_TOKEN}, read the active job requests (all pages), create jobs for new ones
+ * and cancel requested actions through the same code as the RAP API, then post back every job of
+ * every job request mentioned and of every RAP still active. job-server errors and downtime back
+ * off exponentially with jitter and never stop the controller.
  */
 public final class SyncVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(SyncVerticle.class.getName());

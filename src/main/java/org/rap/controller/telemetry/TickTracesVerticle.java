@@ -17,7 +17,7 @@ import org.rap.common.telemetry.JobTraces;
 import org.rap.controller.ControllerContext;
 
 /**
- * The reference's {@code TICK} traces (observability.md section 4): every {@code
+ * The reference's {@code TICK} traces (docs/spec/observability.md section 4): every {@code
  * TICK_POLL_INTERVAL} a root span {@code TICK} whose children are one span per active job, named
  * after its current status code, spanning the previous tick to now (tracer scope {@code ticks}).
  * The first run only records the time. Runs only with tracing on and only on the controller that

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** DB task allow-lists and envelopes (agent-executor.md section 11). */
+/** DB task allow-lists and envelopes (docs/spec/agent-executor.md section 11). */
 class DbTaskHandlerTest {
   final List<List<String>> runs = new ArrayList<>();
   final List<Map<String, String>> envs = new ArrayList<>();

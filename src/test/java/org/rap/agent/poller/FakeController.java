@@ -18,10 +18,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A controller speaking the task API (task-api.md sections 1 to 4) on loopback. {@code longPoll}
- * true: {@code ?wait=N} holds an empty answer until a task becomes active or N seconds pass; false:
- * {@code wait} is ignored as by the reference. Failures can be injected for the next GETs or POSTs
- * (an HTTP status, or -1 to close the connection without answering).
+ * A controller speaking the task API (docs/spec/task-api.md sections 1 to 4) on loopback. {@code
+ * longPoll} true: {@code ?wait=N} holds an empty answer until a task becomes active or N seconds
+ * pass; false: {@code wait} is ignored as by the reference. Failures can be injected for the next
+ * GETs or POSTs (an HTTP status, or -1 to close the connection without answering).
  */
 final class FakeController {
   final String backend;

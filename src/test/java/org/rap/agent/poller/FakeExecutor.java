@@ -16,8 +16,9 @@ import org.rap.common.model.JobDefinition;
 import org.rap.common.model.Privacy;
 
 /**
- * An in-memory executor state machine following agent-executor.md section 2/6/8 preconditions.
- * Timestamps: prepared 111, executing 222, executed 333, finalized 444, after terminate 555.
+ * An in-memory executor state machine following docs/spec/agent-executor.md section 2/6/8
+ * preconditions. Timestamps: prepared 111, executing 222, executed 333, finalized 444, after
+ * terminate 555.
  */
 final class FakeExecutor implements Executor {
   static final long PREPARED_TS = 111,

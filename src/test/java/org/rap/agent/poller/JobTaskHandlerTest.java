@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.rap.agent.executor.ExecutorException;
 import org.rap.common.model.ExecutorState;
 
-/** Exact update sequences of RUNJOB and CANCELJOB handling (task-api.md 5.1, 5.2, 5.4). */
+/**
+ * Exact update sequences of RUNJOB and CANCELJOB handling (docs/spec/task-api.md 5.1, 5.2, 5.4).
+ */
 class JobTaskHandlerTest {
   static final long NOW = 999L;
   final FakeExecutor executor = new FakeExecutor();
@@ -202,7 +204,7 @@ class JobTaskHandlerTest {
     assertFalse(results.encode().contains("output/"), results.encode());
   }
 
-  // ---- CANCELJOB (agent-executor.md section 8) ----
+  // ---- CANCELJOB (docs/spec/agent-executor.md section 8) ----
 
   boolean cancelOnce() {
     return handler().cancelJob(cancel).await();

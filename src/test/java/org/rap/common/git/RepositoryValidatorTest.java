@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The repository URL rules of scheduling.md section 6.10 with their exact messages. */
+/** The repository URL rules of docs/spec/scheduling.md section 6.10 with their exact messages. */
 class RepositoryValidatorTest {
   private static final List<String> ORGS = List.of("opensafely", "opensafely-actions");
   @TempDir Path tmp;

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** One test per rule of project-yaml.md, with the reference's exact message texts. */
+/** One test per rule of docs/spec/project-yaml.md, with the reference's exact message texts. */
 class ProjectParserRulesTest {
   private static final String PREFIX = "Invalid project: \n";
 

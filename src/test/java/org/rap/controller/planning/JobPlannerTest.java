@@ -31,7 +31,7 @@ import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
 import org.rap.common.pipeline.PythonJson;
 
-/** Every behaviour of scheduling.md section 6.4 to 6.6, on the pure planner. */
+/** Every behaviour of docs/spec/scheduling.md section 6.4 to 6.6, on the pure planner. */
 class JobPlannerTest {
   private static final Instant NOW = Instant.ofEpochSecond(1_767_225_600L, 123_456_789);
   private static final String OLD = "oldrap0000000001";

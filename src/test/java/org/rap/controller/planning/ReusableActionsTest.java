@@ -28,7 +28,9 @@ import org.rap.common.git.TestRepos;
 import org.rap.common.model.Job;
 import org.rap.common.pipeline.Pipeline;
 
-/** Reusable actions (scheduling.md section 6.7) against real action repositories on disk. */
+/**
+ * Reusable actions (docs/spec/scheduling.md section 6.7) against real action repositories on disk.
+ */
 class ReusableActionsTest {
   @TempDir Path tmp;
   private TestRepos repo;

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The weights INI rules of scheduling.md section 7. */
+/** The weights INI rules of docs/spec/scheduling.md section 7. */
 class ResourceWeightsTest {
   private static final String INI =
       "# weights\n"

@@ -26,7 +26,7 @@ import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
 import org.rap.testing.TestDatabases;
 
-/** The per-job state machine (scheduling.md section 2) on both databases. */
+/** The per-job state machine (docs/spec/scheduling.md section 2) on both databases. */
 class SchedulerTest {
   private Harness h;
 

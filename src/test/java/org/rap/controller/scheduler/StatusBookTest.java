@@ -9,7 +9,7 @@ import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
 
-/** set_code rules of job-model.md section 8. */
+/** set_code rules of docs/spec/job-model.md section 8. */
 class StatusBookTest {
   private static final long NOW = 1_900_000_000L * 1_000_000_000L;
 

@@ -16,10 +16,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * job-server's API v2 as job-server-sync.md documents it, on loopback: per-backend tokens, {@code
- * job-requests/} with limit/offset pagination (newest first, absolute {@code next} links), {@code
- * jobs/} that validates the list and answers {@code {"status": "success"}}, 403 texts for
- * missing/empty/invalid tokens; plus injected 500s.
+ * job-server's API v2 as docs/spec/job-server-sync.md documents it, on loopback: per-backend
+ * tokens, {@code job-requests/} with limit/offset pagination (newest first, absolute {@code next}
+ * links), {@code jobs/} that validates the list and answers {@code {"status": "success"}}, 403
+ * texts for missing/empty/invalid tokens; plus injected 500s.
  */
 public final class FakeJobServer implements AutoCloseable {
   private final Vertx vertx;

@@ -11,7 +11,7 @@ import org.rap.common.config.ControllerConfig;
 
 /**
  * The client token table: each {@code <BACKEND>_CLIENT_TOKENS} entry inverted into token → the
- * backends it may use, in {@code BACKENDS} order (rap-api.md section 2).
+ * backends it may use, in {@code BACKENDS} order (docs/spec/rap-api.md section 2).
  */
 public final class ClientTokens {
   private final Map<String, List<String>> backendsByToken;

@@ -7,9 +7,9 @@ import org.rap.common.model.Task;
 import org.rap.common.model.Timestamps;
 
 /**
- * A job as the RAP status endpoint returns it: exactly the 15 keys of rap-api.md section 8.3
- * (job-server's update breaks on any extra key), empty strings instead of nulls for its NOT NULL
- * columns.
+ * A job as the RAP status endpoint returns it: exactly the 15 keys of docs/spec/rap-api.md section
+ * 8.3 (job-server's update breaks on any extra key), empty strings instead of nulls for its NOT
+ * NULL columns.
  */
 public final class JobView {
   private JobView() {}

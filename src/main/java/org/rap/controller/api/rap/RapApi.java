@@ -31,13 +31,13 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The RAP API for job-server (rap-api.md) under {@code /controller/v1/}: routes built from our
- * OpenAPI document by vertx-web-openapi-router's RouterBuilder, request bodies validated against
- * the same document's schemas (vertx-openapi's schema repository), the document itself at {@code
- * spec.json} and its HTML rendering at {@code docs/}.
+ * The RAP API for job-server (docs/spec/rap-api.md) under {@code /controller/v1/}: routes built
+ * from our OpenAPI document by vertx-web-openapi-router's RouterBuilder, request bodies validated
+ * against the same document's schemas (vertx-openapi's schema repository), the document itself at
+ * {@code spec.json} and its HTML rendering at {@code docs/}.
  *
- * <p>Order of checks (rap-api.md section 3): method (405), token (401), body parsing and schema
- * validation (400), then the operation.
+ * <p>Order of checks (docs/spec/rap-api.md section 3): method (405), token (401), body parsing and
+ * schema validation (400), then the operation.
  */
 public final class RapApi {
   public static final String BASE = "/controller/v1";

@@ -33,8 +33,8 @@ import org.rap.controller.planning.JobCreationException;
 import org.rap.controller.planning.JobCreator;
 
 /**
- * The RAP API's operations (rap-api.md sections 5 to 8), independent of HTTP so that the sync mode
- * reuses them. Every operation is scoped to the caller's token backends.
+ * The RAP API's operations (docs/spec/rap-api.md sections 5 to 8), independent of HTTP so that the
+ * sync mode reuses them. Every operation is scoped to the caller's token backends.
  */
 public final class RapService {
   private static final Logger LOG = Logger.getLogger(RapService.class.getName());

@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns vertx-openapi request validation failures into the reference's 400 details (rap-api.md
- * section 3), worded as Python's {@code jsonschema} words them: the most relevant error (the one
- * nearest the document root, as {@code best_match} picks it) with a {@code $}-notation path.
+ * Turns vertx-openapi request validation failures into the reference's 400 details
+ * (docs/spec/rap-api.md section 3), worded as Python's {@code jsonschema} words them: the most
+ * relevant error (the one nearest the document root, as {@code best_match} picks it) with a {@code
+ * $}-notation path.
  */
 public final class ValidationMessages {
   public static final String UNPARSEABLE = "could not parse JSON from request body";

@@ -36,7 +36,7 @@ import org.rap.controller.scheduler.Flags;
 import org.rap.controller.scheduler.SchedulerEvents;
 
 /**
- * The task API for agents (task-api.md), wire-compatible with the reference: {@code GET
+ * The task API for agents (docs/spec/task-api.md), wire-compatible with the reference: {@code GET
  * /<backend>/tasks/} (plus long polling with {@code ?wait=N}) and {@code POST
  * /<backend>/task/update/} (form field {@code payload}, or an {@code application/json} body).
  * Tokens are per backend; an agent can neither read nor update another backend's tasks.

@@ -21,10 +21,10 @@ import org.rap.common.model.Timestamps;
 import org.rap.testing.TestDatabases;
 
 /**
- * A whole job request driven the way job-server drives it (rap-api.md sections 6.4, 7, 8.4 and
- * 8.5): create, poll status while the jobs progress, cancel, replay, and apply every status answer
- * with job-server's rules (the 12 model fields left after removing rap_id, backend, requires_db;
- * ISO timestamps; derived JobRequest status).
+ * A whole job request driven the way job-server drives it (docs/spec/rap-api.md sections 6.4, 7,
+ * 8.4 and 8.5): create, poll status while the jobs progress, cancel, replay, and apply every status
+ * answer with job-server's rules (the 12 model fields left after removing rap_id, backend,
+ * requires_db; ISO timestamps; derived JobRequest status).
  */
 class JobServerFlowTest {
   private RapApiServer server;

@@ -15,10 +15,10 @@ import java.util.stream.Collectors;
 import org.rap.common.model.StatusCode;
 
 /**
- * job-server's side of {@code rap/status/} (rap-api.md sections 8.4 and 8.5): its local Job rows of
- * one job request, updated from each status answer with job-server's rules (the 12 model fields
- * left after removing rap_id, backend and requires_db, else update_or_create raises; non-null
- * fields; known status codes; ISO timestamps), and the JobRequest status it derives.
+ * job-server's side of {@code rap/status/} (docs/spec/rap-api.md sections 8.4 and 8.5): its local
+ * Job rows of one job request, updated from each status answer with job-server's rules (the 12
+ * model fields left after removing rap_id, backend and requires_db, else update_or_create raises;
+ * non-null fields; known status codes; ISO timestamps), and the JobRequest status it derives.
  */
 public final class JobServerModel {
   public static final Set<String> JOB_MODEL_FIELDS =

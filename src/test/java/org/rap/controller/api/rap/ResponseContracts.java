@@ -22,7 +22,7 @@ import org.rap.testing.TestResources;
  * forms, which vertx-openapi would otherwise ignore).
  */
 public final class ResponseContracts {
-  /** Documented status codes per operation (rap-api.md section 9). */
+  /** Documented status codes per operation (docs/spec/rap-api.md section 9). */
   public static final Map<String, List<Integer>> DOCUMENTED =
       Map.of(
           "backendStatus", List.of(200, 401),
