@@ -3,7 +3,7 @@ MVN ?= mvn -B -q
 JAR := target/rap.jar
 export RAP_TEST_PG_URL ?= postgresql://rap:rap@localhost:5432/rap_test
 
-.PHONY: jar test test-fast run serve services services-docker bench clean image image-smoke deploy-check
+.PHONY: jar test test-fast test-reliability run serve services services-docker bench clean image image-smoke deploy-check
 
 jar: $(JAR)
 
@@ -16,6 +16,12 @@ services:
 # The whole suite, including the PostgreSQL and Docker tests (and the jar's own smoke tests).
 test: services
 	mvn -B clean verify
+
+# The reliability suite alone: hostile jobs and inputs, and faults (kill -9 of either role, a
+# database stopped and restarted), with real processes and real Docker. `make test` runs it too.
+test-reliability: services
+	mvn -B -DskipTests=false -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test='org.rap.reliability.**.*IT' verify
 
 # The fast loop: formatting, then the pure and SQLite tests (JUnit tags docker, postgres and
 # browser left out; no services needed, no root).
