@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds, idempotently, the local stand-in base images docker/Dockerfile builds on. No image
-# registry is reachable on our machines, so instead of pulling e.g. eclipse-temurin:17-jre we make:
+# Builds, idempotently, the local stand-in base images docker/Dockerfile builds on. For hosts that
+# cannot reach an image registry: instead of pulling e.g. eclipse-temurin:17-jre, this makes:
 #
 #   rap-base/debian:bookworm      debootstrap --variant=minbase of Debian 12, `docker import`ed
 #   rap-base/jre:17-bookworm      + openjdk-17-jre-headless, curl (runtime base: BASE_IMAGE)

@@ -44,7 +44,7 @@ as_root su postgres -c "psql -qtAc \"select 1 from pg_database where datname='ra
 
 fi
 
-# Docker: dockerd without a bridge network (our machines must not route to private ranges).
+# Docker: dockerd without a bridge network (job and build containers get no route to private ranges).
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
   as_root sh -c 'nohup dockerd --bridge=none --iptables=false >/var/log/rap-dockerd.log 2>&1 &'
