@@ -29,8 +29,8 @@ import org.rap.agent.executor.ImageResolver;
  * {@code docker run --rm -e DATABASE_URL --network <net> --dns 192.0.2.0 [--add-host h:ip] <image>
  * <args>} through docker-java, on a worker thread. The image is used by digest ({@code
  * <DOCKER_PROXY>/<name:tag>@<sha>}) when present locally or pullable; without a registry ({@code
- * DOCKER_PROXY=none}, our machines) the local image carrying the definition's tag. At most {@link
- * #MAX_OUTPUT} bytes of standard output are kept. The container is always removed.
+ * DOCKER_PROXY=none}, e.g. an offline host) the local image carrying the definition's tag. At most
+ * {@link #MAX_OUTPUT} bytes of standard output are kept. The container is always removed.
  */
 public final class DockerDbTaskRunner implements DbTaskRunner {
   private static final Logger LOG = Logger.getLogger(DockerDbTaskRunner.class.getName());
