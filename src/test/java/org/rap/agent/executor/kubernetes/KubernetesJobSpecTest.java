@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.agent.executor.ExecutorSettings;
 import org.rap.agent.executor.JobFailure;
@@ -31,6 +32,7 @@ import org.rap.common.model.JobDefinition;
 import org.rap.common.text.KubernetesNames;
 
 /** The Job of one attempt, field by field: names, labels, hardening, limits, mounts. */
+@Tag("kubernetes")
 class KubernetesJobSpecTest {
   static final String SHA = "sha256:" + "ab".repeat(32);
   static final ExecutorSettings SETTINGS =
