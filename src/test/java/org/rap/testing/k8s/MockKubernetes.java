@@ -29,13 +29,10 @@ import org.rap.agent.executor.kubernetes.KubernetesClients;
 public final class MockKubernetes implements AutoCloseable {
   /**
    * The mock server logs every request at INFO; kept referenced so the level holds
-   * (java.util.logging keeps loggers weakly).
+   * (java.util.logging keeps loggers weakly), and set again at each start (tests that configure
+   * logging reset it).
    */
   private static final Logger FABRIC8 = Logger.getLogger("io.fabric8");
-
-  static {
-    FABRIC8.setLevel(Level.WARNING);
-  }
 
   private final KubernetesMockServer server;
   private final KubeletDispatcher dispatcher;
@@ -54,6 +51,7 @@ public final class MockKubernetes implements AutoCloseable {
 
   /** Starts a server. */
   public static MockKubernetes start() {
+    FABRIC8.setLevel(Level.WARNING);
     MockKubernetes mock = new MockKubernetes();
     mock.server.init();
     return mock;

@@ -9,6 +9,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.rap.agent.executor.DockerApi;
 
 /**
@@ -57,6 +60,30 @@ public final class TestCluster implements AutoCloseable {
 
   public DockerApi docker() {
     return docker;
+  }
+
+  /**
+   * Polls {@code get} until its value satisfies {@code until} (at most 60 s) and returns that
+   * value. Used instead of fabric8's waitUntilCondition: the mock server's watches do not replay a
+   * change made between the list and the watch that method starts, so it may wait for nothing.
+   */
+  public static <T> T await(Supplier<T> get, Predicate<T> until) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      T value = get.get();
+      if (until.test(value)) {
+        return value;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after 60 s; last value: " + value);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+    }
   }
 
   @Override

@@ -104,7 +104,7 @@ class TestKubeletTest {
   }
 
   static Pod await(String name, Predicate<Pod> condition) {
-    return client.pods().withName(name).waitUntilCondition(condition, 60, TimeUnit.SECONDS);
+    return TestCluster.await(() -> client.pods().withName(name).get(), condition);
   }
 
   static boolean finished(Pod p) {
