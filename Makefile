@@ -3,7 +3,7 @@ MVN ?= mvn -B -q
 JAR := target/rap.jar
 export RAP_TEST_PG_URL ?= postgresql://rap:rap@localhost:5432/rap_test
 
-.PHONY: jar test test-fast test-reliability run serve services services-docker bench clean image image-smoke deploy-check
+.PHONY: jar test test-fast test-k8s test-reliability run serve services services-docker bench clean image image-smoke deploy-check
 
 jar: $(JAR)
 
@@ -22,6 +22,12 @@ test: services
 test-reliability: services
 	mvn -B -DskipTests=false -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dit.test='org.rap.reliability.**.*IT' verify
+
+# The Kubernetes tests alone (JUnit tag kubernetes): the client, the Job spec, and the test
+# kubelet running pods of fabric8's mock API server in the local Docker engine. `make test` runs
+# them too.
+test-k8s: services-docker
+	mvn -B -Dgroups=kubernetes -Dsurefire.failIfNoSpecifiedTests=false test
 
 # The fast loop: formatting, then the pure and SQLite tests (JUnit tags docker, postgres and
 # browser left out; no services needed, no root).

@@ -2,9 +2,9 @@
 # Offline checks of the deployment files (CI runs it; no cluster, no registry needed):
 #   1. docker/compose.yaml: `docker-compose config` (Debian's docker-compose, installed if missing)
 #   2. docker/env.sample names every configuration key the Java code reads
-#   3. deploy/k8s: Kubernetes schemas, unknown fields, consistency (deploy/k8s/validate, npm kubernetes-models,
-#      installed into deploy/k8s/validate/node_modules when missing), then a self-test: a broken
-#      copy of the manifests must be rejected
+#   3. deploy/k8s and deploy/k8s/agent-kubernetes: Kubernetes schemas, unknown fields, consistency
+#      (deploy/k8s/validate, npm kubernetes-models, installed into deploy/k8s/validate/node_modules
+#      when missing), then a self-test: broken copies of the manifests must be rejected
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -68,15 +68,17 @@ if [ ! -f "$validator/node_modules/kubernetes-models/package.json" ] || [ ! -f "
     || { log "npm install failed in $validator"; exit 1; }
 fi
 node "$validator/validate.mjs" deploy/k8s >&2
+node "$validator/validate.mjs" deploy/k8s/agent-kubernetes >&2
 
 # self-test: the validator must reject broken manifests
 broken=$(mktemp -d)
 trap 'rm -rf "$broken"' EXIT
-check_rejects() { # description sed-expression file
+manifests=deploy/k8s
+check_rejects() { # description sed-expression file (in $manifests)
   rm -f "$broken"/*.yaml
-  cp deploy/k8s/*.yaml "$broken/"
+  cp "$manifests"/*.yaml "$broken/"
   sed -i "$2" "$broken/$3"
-  if cmp -s "deploy/k8s/$3" "$broken/$3"; then log "self-test '$1': the edit changed nothing"; exit 1; fi
+  if cmp -s "$manifests/$3" "$broken/$3"; then log "self-test '$1': the edit changed nothing"; exit 1; fi
   if node "$validator/validate.mjs" "$broken" >/dev/null 2>&1; then
     log "self-test FAILED: the validator accepted manifests with $1"; exit 1
   fi
@@ -89,4 +91,14 @@ check_rejects "CONTROLLER_PORT differing from the container port" 's/CONTROLLER_
 check_rejects "a Service selecting nothing" "/^kind: Service/,/^---/ s/component: controller\$/component: controler/" controller.yaml
 check_rejects "a misspelt field" 's/readOnlyRootFilesystem/readOnlyRootFileSystem/' controller.yaml
 check_rejects "a misspelt top-level field" 's/^stringData:/stringdata:/' config.yaml
-log "ok: the validator rejects 8 kinds of broken manifests"
+manifests=deploy/k8s/agent-kubernetes
+check_rejects "a claim that is not ReadWriteMany" 's/\["ReadWriteMany"\]/["ReadWriteOnce"]/' storage.yaml
+check_rejects "a storage claim the agent does not mount" 's/claimName: rap-storage/claimName: other/' agent.yaml
+check_rejects "a Role that cannot create Jobs" 's/verbs: \["create", "get", "list", "watch", "delete"\]/verbs: ["get", "list", "watch", "delete"]/' rbac.yaml
+check_rejects "no access to pod logs" 's|resources: \["pods/log"\]|resources: ["pods/status"]|' rbac.yaml
+check_rejects "a RoleBinding to an unknown Role" '/^roleRef:/,/^subjects:/ s/name: rap-agent-kubernetes/name: rap-agent/' rbac.yaml
+check_rejects "an unknown service account" 's/serviceAccountName: rap-agent-kubernetes/serviceAccountName: rap-agent/' agent.yaml
+check_rejects "job pods not denied all traffic" 's/policyTypes: \["Ingress", "Egress"\]/policyTypes: ["Ingress"]/' network-policies.yaml
+check_rejects "traffic allowed to every job pod" '/rap.opensafely.org\/database-access: "true"/d' network-policies.yaml
+check_rejects "no K8S_STORAGE_CLAIM" '/K8S_STORAGE_CLAIM/d' config.yaml
+log "ok: the validator rejects 17 kinds of broken manifests"

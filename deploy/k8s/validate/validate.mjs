@@ -8,7 +8,10 @@
 //    manifest; selectors match pod labels; Services select a workload and target a named port;
 //    probes use declared ports; ConfigMaps/Secrets referenced by pods exist; volume mounts name
 //    declared volumes; RAP_CONFIG_DIRS mounts exist; CONTROLLER_PORT/AGENT_PORT agree with the
-//    container port; liveness and readiness probes hit /health/live and /health/ready.
+//    container port; liveness and readiness probes hit /health/live and /health/ready; service
+//    accounts and RoleBindings refer to defined objects; an agent with EXECUTOR=kubernetes mounts
+//    its ReadWriteMany K8S_STORAGE_CLAIM, may manage Jobs and read pods and logs, and job pods are
+//    denied all traffic by a NetworkPolicy (only database jobs may be allowed more).
 //
 // Usage: node validate.mjs [DIR]   (exit 1 and one line per problem on failure)
 import fs from "node:fs";
@@ -141,6 +144,7 @@ const configData = new Map(
 const subset = (small = {}, big = {}) => Object.entries(small).every(([k, v]) => big[k] === v);
 
 const workloads = [];
+const kubernetesAgents = []; // agents with EXECUTOR=kubernetes, checked in 2b
 for (const o of objects) {
   const { doc, where } = o;
   const template = ["Deployment", "StatefulSet", "DaemonSet", "Job"].includes(doc.kind)
@@ -201,6 +205,7 @@ for (const o of objects) {
         problem(cw, `BACKEND ${config.BACKEND} is not in BACKENDS ${config.BACKENDS}`);
       if (role === "agent" && config.CONTROLLER_TASK_API_ENDPOINT && !/^https?:\/\/.+\/$/.test(config.CONTROLLER_TASK_API_ENDPOINT))
         problem(cw, "CONTROLLER_TASK_API_ENDPOINT must be an http(s) URL ending with '/'");
+      if (role === "agent" && config.EXECUTOR === "kubernetes") kubernetesAgents.push({ cw, pod, config });
     }
     for (const probeName of ["startupProbe", "livenessProbe", "readinessProbe"]) {
       const port = c[probeName]?.httpGet?.port;
@@ -210,6 +215,67 @@ for (const o of objects) {
     }
   }
 }
+
+// --- 2b. identities and the Kubernetes executor ---------------------------------------------------
+for (const w of workloads) {
+  const sa = w.template.spec?.serviceAccountName;
+  if (sa && sa !== "default" && !names("ServiceAccount").has(sa)) problem(w.where, `serviceAccountName ${sa} is not defined`);
+}
+for (const o of byKind("RoleBinding")) {
+  const ref = o.doc.roleRef ?? {};
+  if (ref.kind === "Role" && !names("Role").has(ref.name)) problem(o.where, `roleRef Role ${ref.name} is not defined`);
+  for (const s of o.doc.subjects ?? [])
+    if (s.kind === "ServiceAccount" && !names("ServiceAccount").has(s.name)) problem(o.where, `subject ServiceAccount ${s.name} is not defined`);
+}
+// the Role bound to a service account, by name
+function rolesOf(serviceAccount) {
+  const bound = byKind("RoleBinding")
+    .filter((b) => (b.doc.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === serviceAccount))
+    .map((b) => b.doc.roleRef?.name);
+  return byKind("Role").filter((r) => bound.includes(r.doc.metadata?.name));
+}
+const allows = (roles, group, resource, verb) =>
+  roles.some((r) =>
+    (r.doc.rules ?? []).some(
+      (rule) => (rule.apiGroups ?? []).includes(group) && (rule.resources ?? []).includes(resource) && (rule.verbs ?? []).includes(verb),
+    ),
+  );
+// The labels every job pod carries (KubernetesJobSpec) and those of a real backend's database jobs.
+const JOB_POD = { "app.kubernetes.io/component": "job", "app.kubernetes.io/managed-by": "rap-agent" };
+const DB_JOB_POD = { ...JOB_POD, "rap.opensafely.org/database-access": "true" };
+function checkKubernetesAgent(cw, pod, config) {
+  const claim = config.K8S_STORAGE_CLAIM;
+  const pvc = byKind("PersistentVolumeClaim").find((o) => o.doc.metadata?.name === claim);
+  if (!claim) problem(cw, "EXECUTOR=kubernetes needs K8S_STORAGE_CLAIM");
+  else if (!pvc) problem(cw, `K8S_STORAGE_CLAIM ${claim} is not a PersistentVolumeClaim defined here`);
+  else if (!(pvc.doc.spec?.accessModes ?? []).includes("ReadWriteMany"))
+    problem(pvc.where, "the job storage claim must be ReadWriteMany (the agent and every job pod mount it)");
+  if (claim && !(pod.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === claim))
+    problem(cw, `the agent does not mount K8S_STORAGE_CLAIM ${claim}`);
+  const roles = rolesOf(pod.serviceAccountName ?? "default");
+  for (const [group, resource, verbs] of [
+    ["batch", "jobs", ["create", "get", "list", "watch", "delete"]],
+    ["", "pods", ["get", "list", "watch"]],
+    ["", "pods/log", ["get"]],
+  ])
+    for (const verb of verbs)
+      if (!allows(roles, group, resource, verb)) problem(cw, `its service account may not ${verb} ${resource}`);
+  if (pod.automountServiceAccountToken === false) problem(cw, "the agent needs its service account token to reach the API server");
+  const policies = byKind("NetworkPolicy");
+  const selects = (np, labels) => subset(np.doc.spec?.podSelector?.matchLabels ?? {}, labels);
+  const denyAll = policies.some(
+    (np) =>
+      selects(np, JOB_POD) &&
+      ["Ingress", "Egress"].every((t) => (np.doc.spec?.policyTypes ?? []).includes(t)) &&
+      !(np.doc.spec?.ingress ?? []).length &&
+      !(np.doc.spec?.egress ?? []).length,
+  );
+  if (!denyAll) problem(cw, "no NetworkPolicy denies job pods all traffic (Ingress and Egress, no rules)");
+  for (const np of policies.filter((np) => selects(np, JOB_POD) && ((np.doc.spec?.ingress ?? []).length || (np.doc.spec?.egress ?? []).length)))
+    if (!subset(DB_JOB_POD, { ...JOB_POD, ...(np.doc.spec?.podSelector?.matchLabels ?? {}) }) || !np.doc.spec?.podSelector?.matchLabels?.["rap.opensafely.org/database-access"])
+      problem(np.where, "a NetworkPolicy that allows traffic must select database jobs only (rap.opensafely.org/database-access: \"true\")");
+}
+for (const a of kubernetesAgents) checkKubernetesAgent(a.cw, a.pod, a.config);
 
 for (const o of byKind("Service")) {
   const sel = o.doc.spec?.selector ?? {};

@@ -33,7 +33,8 @@ public record AgentConfig(
     String databaseAccessNetwork,
     String dockerProxy,
     Duration imagePullTimeout,
-    int longPollSeconds) {
+    int longPollSeconds,
+    KubernetesConfig kubernetes) {
 
   public static AgentConfig from(Settings s) {
     CommonConfig common = CommonConfig.from(s);
@@ -106,7 +107,8 @@ public record AgentConfig(
         s.string("DATABASE_ACCESS_NETWORK", "jobrunner-db"),
         s.string("DOCKER_PROXY", "docker-proxy.opensafely.org/opensafely-core"),
         Duration.ofSeconds(s.longValue("IMAGE_PULL_TIMEOUT", 1200, 1)),
-        s.integer("AGENT_LONG_POLL_SECONDS", 30, 0));
+        s.integer("AGENT_LONG_POLL_SECONDS", 30, 0),
+        KubernetesConfig.from(s, executor.equals("kubernetes")));
   }
 
   private static Optional<String> readFile(Settings s, String key, String path) {

@@ -207,7 +207,20 @@ public final class ConfigKeys {
               "docker-proxy.opensafely.org/opensafely-core",
               "pull-through image proxy; none: never pull"),
           literal("IMAGE_PULL_TIMEOUT", Group.AGENT, "1200", "seconds per image pull"),
-          literal("DOCKER_HOST", Group.AGENT, "unix:///var/run/docker.sock", "Docker engine"));
+          literal("DOCKER_HOST", Group.AGENT, "unix:///var/run/docker.sock", "Docker engine"),
+          // Section 4.1: agent, Kubernetes
+          note("KUBECONFIG", Group.AGENT, "unset: in-cluster", "kubeconfig of the API server"),
+          note(
+              "K8S_NAMESPACE",
+              Group.AGENT,
+              "the agent's own namespace, else `default`",
+              "namespace of job Jobs"),
+          note("K8S_NODE_SELECTOR", Group.AGENT, UNSET, "node labels of job pods"),
+          note("K8S_TOLERATIONS", Group.AGENT, UNSET, "taints job pods tolerate"),
+          note("K8S_IMAGE_PULL_SECRETS", Group.AGENT, UNSET, "Secrets to pull job images"),
+          note("K8S_STORAGE_CLAIM", Group.AGENT, UNSET, "claim holding the job volumes"),
+          literal("K8S_PENDING_TIMEOUT", Group.AGENT, "1200", "longest pending job pod, s"),
+          literal("K8S_JOB_TTL_SECONDS", Group.AGENT, "604800", "finished Jobs kept, s"));
 
   private ConfigKeys() {}
 
