@@ -17,6 +17,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -62,13 +63,41 @@ public final class DockerApi implements Closeable {
 
   /** As {@link #connect()}, timing every Engine API call with {@code timer}. */
   public static DockerApi connect(CallTimer timer) {
-    String host =
-        Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unix:///var/run/docker.sock");
-    return connect(host, timer);
+    return connect(dockerHost(), timer);
   }
 
   public static DockerApi connect(String host) {
     return connect(host, CallTimer.NONE);
+  }
+
+  /** {@code DOCKER_HOST}, else the local socket. */
+  public static String dockerHost() {
+    return Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unix:///var/run/docker.sock");
+  }
+
+  /**
+   * As {@link #connect(String)}, for short-lived commands such as {@code rap run}: a Unix-socket
+   * engine is reached through {@link UnixSocketHttpClient} (no TLS or connection-pool set-up, which
+   * costs such a process more than its Docker calls); any other host through docker-java's own
+   * transport.
+   */
+  public static DockerApi connectDirect(String host) {
+    URI uri = URI.create(host);
+    if (!"unix".equals(uri.getScheme())) {
+      return connect(host);
+    }
+    Path socket = Path.of(uri.getPath());
+    DefaultDockerClientConfig cfg =
+        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
+    DockerHttpClient http = new UnixSocketHttpClient(socket, Duration.ZERO);
+    DockerHttpClient inspect = new UnixSocketHttpClient(socket, INSPECT_TIMEOUT);
+    DockerHttpClient wait = new UnixSocketHttpClient(socket, Duration.ZERO);
+    return new DockerApi(
+        DockerClientImpl.getInstance(cfg, http),
+        http,
+        inspect,
+        DockerClientImpl.getInstance(cfg, wait),
+        wait);
   }
 
   public static DockerApi connect(String host, CallTimer timer) {
