@@ -125,7 +125,8 @@ public final class RunCommand implements Callable<Integer> {
       System.err.println("--memory must be a size such as 4G or 512M, got '" + memory + "'");
       return 2;
     }
-    // the engine is reached (and the first Docker call's classes loaded) while the study is read
+    // the engine is reached (and the first Docker call's classes loaded) and Vert.x started, each
+    // on a thread of its own, while the study is read and planned
     CompletableFuture<DockerApi> docker =
         CompletableFuture.supplyAsync(
             () -> {
@@ -134,15 +135,30 @@ public final class RunCommand implements Callable<Integer> {
               } catch (DockerPreflight.DockerUnavailable e) {
                 throw new CompletionException(e);
               }
-            });
+            },
+            RunCommand::startThread);
+    CompletableFuture<Vertx> vertx =
+        CompletableFuture.supplyAsync(
+            () -> Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1)), RunCommand::startThread);
     try {
-      return run(out, docker);
+      return run(out, docker, vertx);
     } finally {
       docker.thenAccept(RunCommand::closeQuietly);
+      vertx.thenAccept(v -> v.close().await());
     }
   }
 
-  private int run(PrintStream out, CompletableFuture<DockerApi> dockerFuture) throws Exception {
+  private static void startThread(Runnable r) {
+    Thread t = new Thread(r, "rap-run-start");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private int run(
+      PrintStream out,
+      CompletableFuture<DockerApi> dockerFuture,
+      CompletableFuture<Vertx> vertxFuture)
+      throws Exception {
     Path dir = projectDir.toAbsolutePath().normalize();
     Path yaml = dir.resolve("project.yaml");
     if (!Files.isRegularFile(yaml)) {
@@ -187,7 +203,7 @@ public final class RunCommand implements Callable<Integer> {
         // progress lines are the output here; executor INFO logs would interleave with them
         QUIET.setLevel(Level.WARNING);
       }
-      Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+      Vertx vertx = vertxFuture.join();
       ProgressView view = new ProgressView(out, System.console() != null, timestamps);
       try {
         DockerApi docker;
@@ -217,7 +233,6 @@ public final class RunCommand implements Callable<Integer> {
         return runAndReport(out, view, runner, order, dir);
       } finally {
         view.close();
-        vertx.close().await();
       }
     }
   }

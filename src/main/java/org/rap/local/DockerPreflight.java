@@ -45,7 +45,7 @@ public final class DockerPreflight {
       throw new DockerUnavailable("Cannot use DOCKER_HOST=" + host + ": " + e.getMessage());
     }
     try {
-      docker.client().infoCmd().exec();
+      docker.info();
       return docker;
     } catch (RuntimeException e) {
       try {

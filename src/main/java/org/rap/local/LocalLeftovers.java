@@ -1,8 +1,8 @@
 package org.rap.local;
 
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.ContainerMount;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -36,19 +36,24 @@ public final class LocalLeftovers {
   public static Removed removeAll(DockerApi docker, LocalWorkspace workspace) throws IOException {
     Path volumes = workspace.volumesDir().toAbsolutePath().normalize();
     List<String> removed = new ArrayList<>();
-    for (Container c : ours(docker, workspace)) {
-      String name = c.getNames() == null || c.getNames().length == 0 ? c.getId() : c.getNames()[0];
+    JsonArray candidates =
+        docker.containers(Map.of(HardenedContainer.LABEL, "", "workspace", workspace.name()));
+    for (Object o : candidates) {
+      JsonObject c = (JsonObject) o;
       boolean mine = false;
-      for (ContainerMount m : c.getMounts() == null ? List.<ContainerMount>of() : c.getMounts()) {
-        if (m.getSource() != null && Path.of(m.getSource()).normalize().startsWith(volumes)) {
+      for (Object m : c.getJsonArray("Mounts", new JsonArray())) {
+        String source = ((JsonObject) m).getString("Source");
+        if (source != null && Path.of(source).normalize().startsWith(volumes)) {
           mine = true;
         }
       }
       if (!mine) {
         continue;
       }
+      JsonArray names = c.getJsonArray("Names", new JsonArray());
+      String name = names.isEmpty() ? c.getString("Id") : names.getString(0);
       try {
-        docker.client().removeContainerCmd(c.getId()).withForce(true).exec();
+        docker.client().removeContainerCmd(c.getString("Id")).withForce(true).exec();
         removed.add(name.startsWith("/") ? name.substring(1) : name);
       } catch (NotFoundException e) {
         // gone meanwhile
@@ -64,19 +69,6 @@ public final class LocalLeftovers {
       }
     }
     return new Removed(removed, dirs);
-  }
-
-  /** Containers labelled as local-executor jobs of this study's workspace. */
-  private static List<Container> ours(DockerApi docker, LocalWorkspace workspace) {
-    return docker
-        .client()
-        .listContainersCmd()
-        .withShowAll(true)
-        .withLabelFilter(Map.of("workspace", workspace.name()))
-        .exec()
-        .stream()
-        .filter(c -> c.getLabels() != null && c.getLabels().containsKey(HardenedContainer.LABEL))
-        .toList();
   }
 
   static void deleteTree(Path root) throws IOException {

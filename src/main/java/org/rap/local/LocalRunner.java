@@ -59,7 +59,7 @@ public final class LocalRunner {
 
   /** Progress of the run, as it happens (called on Vert.x threads). */
   public interface Listener {
-    /** {@code stage}: preparing, executing, finalizing. */
+    /** {@code stage}: preparing, starting, running, finalizing. */
     void stage(String action, String stage);
 
     void finished(ActionResult result);
@@ -149,10 +149,17 @@ public final class LocalRunner {
     return executor
         .prepare(job)
         .compose(s -> expect(s, ExecutorState.PREPARED))
-        .compose(v -> stop.get() ? Future.failedFuture("stopped") : executor.execute(job))
+        .compose(
+            v -> {
+              if (stop.get()) {
+                return Future.failedFuture("stopped");
+              }
+              listener.stage(action, "starting");
+              return executor.execute(job);
+            })
         .compose(
             s -> {
-              listener.stage(action, "executing");
+              listener.stage(action, "running");
               return awaitExit(job);
             })
         .compose(

@@ -23,6 +23,7 @@ public final class ProgressView implements LocalRunner.Listener, AutoCloseable {
   private final boolean timestamps;
   private final Map<String, Status> live = new LinkedHashMap<>();
   private int drawn;
+  private boolean closed;
   private ScheduledExecutorService ticker;
 
   private record Status(String text, long since) {}
@@ -35,6 +36,9 @@ public final class ProgressView implements LocalRunner.Listener, AutoCloseable {
 
   /** A line that stays (above the live lines on a terminal). */
   public synchronized void line(String text) {
+    if (closed) {
+      return;
+    }
     if (tty) {
       erase();
     }
@@ -47,6 +51,9 @@ public final class ProgressView implements LocalRunner.Listener, AutoCloseable {
 
   /** Sets the live line {@code key} (a plain line when not on a terminal). */
   public synchronized void status(String key, String text) {
+    if (closed) {
+      return;
+    }
     Status old = live.get(key);
     live.put(key, new Status(text, old == null ? System.nanoTime() : old.since()));
     if (tty) {
@@ -60,6 +67,9 @@ public final class ProgressView implements LocalRunner.Listener, AutoCloseable {
 
   /** Removes the live line {@code key}; {@code text}, when given, stays as a permanent line. */
   public synchronized void done(String key, String text) {
+    if (closed) {
+      return;
+    }
     Status s = live.remove(key);
     if (tty) {
       erase();
@@ -154,8 +164,10 @@ public final class ProgressView implements LocalRunner.Listener, AutoCloseable {
     }
   }
 
+  /** Ends the live lines; nothing is printed after this. */
   @Override
   public synchronized void close() {
+    closed = true;
     stopTicker();
     if (tty) {
       erase();

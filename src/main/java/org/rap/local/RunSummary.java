@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.rap.agent.outputs.JobLog;
 import org.rap.common.model.StatusMessages;
 
 /**
@@ -113,11 +114,11 @@ public final class RunSummary {
 
   /**
    * The end of the container's own output in an action log: the log starts with Docker's
-   * timestamped lines and ends, after a blank line, with the job summary; timestamps are cut off.
+   * timestamped lines and ends with the job summary; timestamps are cut off.
    */
   static Snippet snippet(Path log, int maxLines) {
     String contents = read(log);
-    int end = contents.indexOf("\n\n");
+    int end = contents.indexOf(JobLog.SUMMARY_MARKER);
     String docker = end < 0 ? contents : contents.substring(0, end);
     List<String> lines = new ArrayList<>();
     for (String line : docker.split("\n", -1)) {

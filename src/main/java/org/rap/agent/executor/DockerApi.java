@@ -9,6 +9,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -19,6 +20,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -195,10 +197,37 @@ public final class DockerApi implements Closeable {
   }
 
   /**
+   * {@code docker info} as Docker's JSON (its {@code NCPU}, versions, ...).
+   *
+   * @throws ExecutorRetry when Docker does not answer within 15 s or is unreachable
+   */
+  public JsonObject info() {
+    return inspect("/info", "the engine", true).orElseGet(JsonObject::new);
+  }
+
+  /**
+   * {@code docker container ls --all} of the containers carrying every label given (key, or
+   * key=value when the value is not empty), as Docker's JSON: {@code Id}, {@code Names}, {@code
+   * Labels}, {@code Mounts} with their {@code Source}, ...
+   */
+  public JsonArray containers(Map<String, String> labels) {
+    JsonArray label = new JsonArray();
+    labels.forEach((k, v) -> label.add(v.isEmpty() ? k : k + "=" + v));
+    String filters = new JsonObject().put("label", label).encode();
+    String path =
+        "/containers/json?all=1&filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8);
+    return get(path, "containers", true).map(JsonArray::new).orElseGet(JsonArray::new);
+  }
+
+  /**
    * GET an inspect path: the JSON on 200, empty on 404, else a retryable error naming {@code what}
    * ({@code timeoutMessage}: say so when the inspect timed out).
    */
   private Optional<JsonObject> inspect(String path, String what, boolean timeoutMessage) {
+    return get(path, what, timeoutMessage).map(JsonObject::new);
+  }
+
+  private Optional<String> get(String path, String what, boolean timeoutMessage) {
     DockerHttpClient.Request req =
         DockerHttpClient.Request.builder()
             .method(DockerHttpClient.Request.Method.GET)
@@ -214,7 +243,7 @@ public final class DockerApi implements Closeable {
         throw new ExecutorRetry(
             "docker error " + status + " inspecting " + what + ": " + body.strip());
       }
-      return Optional.of(new JsonObject(body));
+      return Optional.of(body);
     } catch (IOException | RuntimeException e) {
       if (e instanceof ExecutorRetry r) {
         throw r;
