@@ -1,9 +1,19 @@
 package org.rap.local;
 
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.core.DockerClientConfig;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.rap.agent.executor.DockerApi;
 
 /**
@@ -46,7 +56,6 @@ public final class DockerPreflight {
     }
     try {
       docker.info();
-      return docker;
     } catch (RuntimeException e) {
       try {
         docker.close();
@@ -54,6 +63,34 @@ public final class DockerPreflight {
         // already failing
       }
       throw new DockerUnavailable(explain(host, socket, e));
+    }
+    prime(docker);
+    return docker;
+  }
+
+  /**
+   * docker-java maps its request classes the first time it sends one (tens of milliseconds for a
+   * container create): done here, on the start-up thread that reaches Docker while the study is
+   * read, instead of on the first job's path.
+   */
+  private static void prime(DockerApi docker) {
+    try {
+      CreateContainerCmd cmd =
+          docker
+              .client()
+              .createContainerCmd("prime")
+              .withHostConfig(
+                  HostConfig.newHostConfig()
+                      .withInit(true)
+                      .withLogConfig(new LogConfig(LogConfig.LoggingType.LOCAL, Map.of()))
+                      .withCapDrop(Capability.ALL)
+                      .withBinds(new Bind("/prime", new Volume("/workspace"), AccessMode.rw)))
+              .withLabels(Map.of())
+              .withEnv(List.of())
+              .withCmd(List.of());
+      DockerClientConfig.getDefaultObjectMapper().writeValueAsBytes(cmd);
+    } catch (Exception e) {
+      // only a warm-up
     }
   }
 
