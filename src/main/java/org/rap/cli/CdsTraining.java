@@ -3,14 +3,12 @@ package org.rap.cli;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import org.rap.Main;
 import org.rap.agent.executor.DockerApi;
 import org.rap.common.telemetry.Logging;
+import org.rap.local.LocalLeftovers;
 
 /**
  * The build's class-data-sharing training run: {@code java -XX:ArchiveClassesAtExit=rap.jsa -cp
@@ -69,7 +67,7 @@ public final class CdsTraining {
     } finally {
       System.setOut(out);
       System.setErr(err);
-      delete(dir);
+      LocalLeftovers.deleteTree(dir);
     }
     out.println(
         "class-data-sharing training: --version, --help, check-project"
@@ -83,24 +81,5 @@ public final class CdsTraining {
     } catch (IOException | RuntimeException e) {
       return false;
     }
-  }
-
-  private static void delete(Path root) throws IOException {
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.deleteIfExists(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-            Files.deleteIfExists(d);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 }

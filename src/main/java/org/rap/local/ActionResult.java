@@ -32,19 +32,15 @@ public record ActionResult(
     Duration took) {
 
   static ActionResult notRun(String action, String state, String message) {
+    return failed(action, null, state, message, Duration.ZERO);
+  }
+
+  /** An action whose job could not run to the end (no outputs, no log, no exit code). */
+  static ActionResult failed(
+      String action, String jobId, String state, String message, Duration took) {
     return new ActionResult(
-        action,
-        null,
-        state,
-        message,
-        Map.of(),
-        Map.of(),
-        List.of(),
-        null,
-        null,
-        false,
-        null,
-        Duration.ZERO);
+        action, jobId, state, message, Map.of(), Map.of(), List.of(), null, null, false, null,
+        took);
   }
 
   public boolean succeeded() {

@@ -85,11 +85,8 @@ public final class ImagePuller {
                     @Override
                     public void onNext(PullResponseItem item) {
                       ResponseItem.ErrorDetail detail = item.getErrorDetail();
-                      if (detail != null || item.getError() != null) {
-                        error[0] =
-                            detail != null && detail.getMessage() != null
-                                ? detail.getMessage()
-                                : item.getError();
+                      if (detail != null) {
+                        error[0] = String.valueOf(detail.getMessage());
                         return;
                       }
                       view.status(key, describe(item));

@@ -71,7 +71,8 @@ public final class LocalLeftovers {
     return new Removed(removed, dirs);
   }
 
-  static void deleteTree(Path root) throws IOException {
+  /** Deletes a directory tree (nothing when it does not exist). */
+  public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }

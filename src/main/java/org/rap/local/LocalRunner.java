@@ -171,18 +171,11 @@ public final class LocalRunner {
         .recover(
             e ->
                 Future.succeededFuture(
-                    new ActionResult(
+                    ActionResult.failed(
                         action,
                         job.id(),
                         "failed",
                         "Job could not run: " + e.getMessage(),
-                        Map.of(),
-                        Map.of(),
-                        List.of(),
-                        null,
-                        null,
-                        false,
-                        null,
                         Duration.ofNanos(System.nanoTime() - t0))))
         .andThen(ar -> cleanUp(job))
         .compose(r -> record(r).map(r))

@@ -89,22 +89,14 @@ public final class DockerApi implements Closeable {
       return connect(host);
     }
     Path socket = Path.of(uri.getPath());
-    DefaultDockerClientConfig cfg =
-        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
-    DockerHttpClient http = new UnixSocketHttpClient(socket, Duration.ZERO);
-    DockerHttpClient inspect = new UnixSocketHttpClient(socket, INSPECT_TIMEOUT);
-    DockerHttpClient wait = new UnixSocketHttpClient(socket, Duration.ZERO);
-    return new DockerApi(
-        DockerClientImpl.getInstance(cfg, http),
-        http,
-        inspect,
-        DockerClientImpl.getInstance(cfg, wait),
-        wait);
+    return of(
+        host,
+        new UnixSocketHttpClient(socket, Duration.ZERO),
+        new UnixSocketHttpClient(socket, INSPECT_TIMEOUT),
+        new UnixSocketHttpClient(socket, Duration.ZERO));
   }
 
   public static DockerApi connect(String host, CallTimer timer) {
-    DefaultDockerClientConfig cfg =
-        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
     DockerHttpClient http =
         new ZerodepDockerHttpClient.Builder()
             .dockerHost(URI.create(host))
@@ -129,6 +121,13 @@ public final class DockerApi implements Closeable {
             .connectionTimeout(Duration.ofSeconds(10))
             .build();
     // waits last as long as the container runs: not timed as Docker calls
+    return of(host, http, inspect, wait);
+  }
+
+  private static DockerApi of(
+      String host, DockerHttpClient http, DockerHttpClient inspect, DockerHttpClient wait) {
+    DefaultDockerClientConfig cfg =
+        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
     return new DockerApi(
         DockerClientImpl.getInstance(cfg, http),
         http,

@@ -268,18 +268,26 @@ public final class UnixSocketHttpClient implements DockerHttpClient {
       return n;
     }
 
-    /** A body of known length (or up to the end of the connection). */
-    private final class FixedBody extends InputStream {
-      private long left;
-
-      FixedBody(long length) {
-        this.left = length;
-      }
-
+    /** A response body: closing it closes the connection. */
+    private abstract class Body extends InputStream {
       @Override
       public int read() throws IOException {
         byte[] one = new byte[1];
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public void close() {
+        Connection.this.close();
+      }
+    }
+
+    /** A body of known length (or up to the end of the connection). */
+    private final class FixedBody extends Body {
+      private long left;
+
+      FixedBody(long length) {
+        this.left = length;
       }
 
       @Override
@@ -298,24 +306,13 @@ public final class UnixSocketHttpClient implements DockerHttpClient {
         left -= n;
         return n;
       }
-
-      @Override
-      public void close() {
-        Connection.this.close();
-      }
     }
 
     /** A chunked body: chunk sizes are read as they come, trailers skipped. */
-    private final class ChunkedBody extends InputStream {
+    private final class ChunkedBody extends Body {
       private long chunkLeft;
       private boolean afterChunk;
       private boolean done;
-
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-      }
 
       @Override
       public int read(byte[] b, int off, int len) throws IOException {
@@ -345,11 +342,6 @@ public final class UnixSocketHttpClient implements DockerHttpClient {
         chunkLeft -= n;
         afterChunk = chunkLeft == 0;
         return n;
-      }
-
-      @Override
-      public void close() {
-        Connection.this.close();
       }
     }
   }
