@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.rap.local.LocalLeftovers;
 
 /**
  * {@code rap run} as users start it, a whole process each time, on a 3-action chain of trivial jobs
@@ -57,6 +58,16 @@ public final class LocalRunBench {
     List<String> plain =
         List.of("java", "-jar", jar, "run", "run_all", "-f", "--project-dir", dir.toString());
 
+    try {
+      return measure(rounds, dir, jar, launcher, ours, plain);
+    } finally {
+      LocalLeftovers.deleteTree(dir);
+    }
+  }
+
+  private static JsonObject measure(
+      int rounds, Path dir, String jar, String launcher, List<String> ours, List<String> plain)
+      throws Exception {
     // warm-up: page cache, Docker's image and layer caches, the study's first run
     time(ours);
     time(plain);
