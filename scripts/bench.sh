@@ -31,7 +31,7 @@ run() {
   run org.rap.bench.RapApiBench sqlite 10
   run org.rap.bench.RapApiBench postgresql 10
   run org.rap.bench.PlannerBench
-  run org.rap.bench.LocalRunBench 5
+  run org.rap.bench.LocalRunBench 7
   run -Drap.jar=target/rap.jar org.rap.it.SystemBench 20 30
 } | tee "$out"
 # last: `mvn clean` above would delete it

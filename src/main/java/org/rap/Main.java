@@ -1,5 +1,9 @@
 package org.rap;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.rap.cli.AddJobCommand;
 import org.rap.cli.BackupCommand;
 import org.rap.cli.CheckProjectCommand;
@@ -19,6 +23,23 @@ import picocli.CommandLine;
 public final class Main {
   private Main() {}
 
+  /** Subcommands by name, in the order {@code --help} lists them. */
+  private static Map<String, Supplier<Object>> subcommands() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("migrate", MigrateCommand::new);
+    m.put("run", RunCommand::new);
+    m.put("demo", DemoCommand::new);
+    m.put("check-project", CheckProjectCommand::new);
+    m.put("pause", PauseCommand::new);
+    m.put("db-maintenance", DbMaintenanceCommand::new);
+    m.put("prepare-for-reboot", PrepareForRebootCommand::new);
+    m.put("flags", FlagsCommand::new);
+    m.put("add-job", AddJobCommand::new);
+    m.put("backup", BackupCommand::new);
+    m.put("restore", RestoreCommand::new);
+    return m;
+  }
+
   public static void main(String[] args) {
     Logging.configure();
     System.exit(execute(args));
@@ -26,23 +47,41 @@ public final class Main {
 
   /** Runs the command line and returns the exit status (2 for usage and configuration errors). */
   public static int execute(String... args) {
-    return commandLine().execute(args);
+    CommandLine cl = commandLine(args);
+    boolean single = args.length > 0 && cl.getCommandName().equals("rap " + args[0]);
+    return cl.execute(single ? Arrays.copyOfRange(args, 1, args.length) : args);
   }
 
+  /** The whole command line, every subcommand included. */
   public static CommandLine commandLine() {
+    return build(subcommands());
+  }
+
+  /**
+   * The command line {@code args} need: when they name a subcommand, that subcommand alone, named
+   * {@code rap <name>} (picocli reads every command's annotations when it is added, a cost a short
+   * command such as {@code run} or {@code check-project} should not pay eleven times over; the
+   * top-level options may only come before a subcommand, where they make this rule not apply);
+   * {@code --version} needs no subcommand; anything else gets them all.
+   */
+  static CommandLine commandLine(String... args) {
+    Map<String, Supplier<Object>> all = subcommands();
+    if (args.length > 0 && all.containsKey(args[0])) {
+      CommandLine sub = new CommandLine(all.get(args[0]).get());
+      sub.setCommandName("rap " + args[0]);
+      sub.setCaseInsensitiveEnumValuesAllowed(true);
+      return sub;
+    }
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      return build(Map.of());
+    }
+    return build(all);
+  }
+
+  private static CommandLine build(Map<String, Supplier<Object>> subcommands) {
     CommandLine cl = new CommandLine(new RoleCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
-    cl.addSubcommand(new MigrateCommand());
-    cl.addSubcommand(new RunCommand());
-    cl.addSubcommand(new DemoCommand());
-    cl.addSubcommand(new CheckProjectCommand());
-    cl.addSubcommand(new PauseCommand());
-    cl.addSubcommand(new DbMaintenanceCommand());
-    cl.addSubcommand(new PrepareForRebootCommand());
-    cl.addSubcommand(new FlagsCommand());
-    cl.addSubcommand(new AddJobCommand());
-    cl.addSubcommand(new BackupCommand());
-    cl.addSubcommand(new RestoreCommand());
+    subcommands.values().forEach(s -> cl.addSubcommand(s.get()));
     return cl;
   }
 }

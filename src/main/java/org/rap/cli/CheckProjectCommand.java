@@ -71,7 +71,7 @@ public final class CheckProjectCommand implements Callable<Integer> {
         out.println(new JsonObject().put("valid", false).put("error", e.getMessage()).encode());
       } else {
         out.println("Invalid project: " + path);
-        out.println(humanMessage(e.getMessage()));
+        out.println(humanMessage(e.getMessage(), path));
       }
       return 1;
     }
@@ -84,7 +84,7 @@ public final class CheckProjectCommand implements Callable<Integer> {
   }
 
   /** The message without the reference's empty-file-name prefix; YAML marks name the file. */
-  private String humanMessage(String message) {
+  static String humanMessage(String message, String path) {
     if (message.startsWith(INVALID_PREFIX)) {
       return message.substring(INVALID_PREFIX.length());
     }

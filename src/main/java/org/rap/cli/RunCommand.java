@@ -1,19 +1,37 @@
 package org.rap.cli;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.rap.agent.executor.DockerApi;
 import org.rap.common.pipeline.Pipeline;
 import org.rap.common.pipeline.ProjectParser;
 import org.rap.common.pipeline.ProjectValidationError;
+import org.rap.local.ActionResult;
+import org.rap.local.DockerPreflight;
+import org.rap.local.ImagePuller;
+import org.rap.local.LocalImages;
+import org.rap.local.LocalLeftovers;
+import org.rap.local.LocalPlan;
 import org.rap.local.LocalRunner;
+import org.rap.local.LocalWorkspace;
+import org.rap.local.ProgressView;
+import org.rap.local.RunSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,14 +43,19 @@ import picocli.CommandLine.Parameters;
     description = {
       "Run actions of a local study directory (and the dependencies they need) in Docker, like"
           + " `opensafely run`: outputs go back into the study directory, logs into its metadata/.",
-      "Exit status 0 only when every action succeeded."
+      "Exit status 0 only when every action succeeded; 1 when one failed or could not run; 130"
+          + " when stopped with Ctrl-C (running containers and their volumes are removed)."
     })
 public final class RunCommand implements Callable<Integer> {
-  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
   private static final Logger QUIET = Logger.getLogger("org.rap.agent");
+  private static final String GREY = "\u001b[38;5;248m";
+  private static final String RESET = "\u001b[0m";
 
-  @Parameters(paramLabel = "ACTIONS", arity = "1..*", description = "Actions to run (or run_all).")
-  List<String> actions;
+  @Parameters(
+      paramLabel = "ACTIONS",
+      arity = "0..*",
+      description = "Actions to run (run_all: every action).")
+  List<String> actions = new ArrayList<>();
 
   @Option(
       names = "--project-dir",
@@ -53,20 +76,37 @@ public final class RunCommand implements Callable<Integer> {
   @Option(
       names = {"-c", "--concurrency"},
       paramLabel = "N",
-      description = "Jobs run at once (default: ${DEFAULT-VALUE}).")
+      description =
+          "Actions run at once (default: ${DEFAULT-VALUE}); -c 1 runs them one at a time, which"
+              + " helps with memory problems.")
   int concurrency = 2;
 
   @Option(
-      names = "--memory",
+      names = {"-m", "--memory"},
       paramLabel = "M",
-      description = "Memory limit per job, e.g. 4G (default: ${DEFAULT-VALUE}).")
+      description = "Memory limit per job, with a unit, e.g. 4G (default: ${DEFAULT-VALUE}).")
   String memory = "4G";
 
   @Option(
-      names = "--cpus",
+      names = {"--cpus", "--cpu"},
       paramLabel = "C",
       description = "CPUs per job (default: ${DEFAULT-VALUE}).")
   double cpus = 2.0;
+
+  @Option(names = "--timestamps", description = "Start every progress line with the date and time.")
+  boolean timestamps;
+
+  @Option(
+      names = "--debug",
+      description =
+          "Leave job containers and volumes in place for inspection (the next run"
+              + " removes them).")
+  boolean debug;
+
+  @Option(
+      names = "--format-output-for-github",
+      description = "Output suited to a GitHub Actions log (folded groups).")
+  boolean github;
 
   @Option(
       names = "--docker-registry",
@@ -76,73 +116,233 @@ public final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = projectDir.toAbsolutePath().normalize();
-    Path yaml = dir.resolve("project.yaml");
-    if (!Files.isReadable(yaml)) {
-      System.err.println("No project.yaml found in " + dir);
+    PrintStream out = System.out;
+    if (concurrency < 1 || !(cpus > 0)) {
+      System.err.println("--concurrency and --cpus must be positive");
       return 2;
-    }
-    Pipeline pipeline;
-    try {
-      pipeline = ProjectParser.parse(Files.readAllBytes(yaml));
-    } catch (ProjectValidationError e) {
-      System.err.println("Invalid project: " + yaml + "\n" + e.getMessage());
-      return 1;
     }
     if (memory == null || !memory.matches("(?i)\\d+(\\.\\d+)?[bkmg]?")) {
       System.err.println("--memory must be a size such as 4G or 512M, got '" + memory + "'");
       return 2;
     }
+    // the engine is reached (and the first Docker call's classes loaded) and Vert.x started, each
+    // on a thread of its own, while the study is read and planned
+    CompletableFuture<DockerApi> docker =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return DockerPreflight.connect(DockerApi.dockerHost());
+              } catch (DockerPreflight.DockerUnavailable e) {
+                throw new CompletionException(e);
+              }
+            },
+            RunCommand::startThread);
+    CompletableFuture<Vertx> vertx =
+        CompletableFuture.supplyAsync(
+            () -> Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1)), RunCommand::startThread);
+    try {
+      return run(out, docker, vertx);
+    } finally {
+      docker.thenAccept(RunCommand::closeQuietly);
+      vertx.thenAccept(v -> v.close().await());
+    }
+  }
+
+  private static void startThread(Runnable r) {
+    Thread t = new Thread(r, "rap-run-start");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private int run(
+      PrintStream out,
+      CompletableFuture<DockerApi> dockerFuture,
+      CompletableFuture<Vertx> vertxFuture)
+      throws Exception {
+    Path dir = projectDir.toAbsolutePath().normalize();
+    Path yaml = dir.resolve("project.yaml");
+    if (!Files.isRegularFile(yaml)) {
+      out.println("=> No project.yaml found in " + dir);
+      out.println("   Run this in a study directory, or give one with --project-dir DIR.");
+      return 1;
+    }
+    Pipeline pipeline;
+    try {
+      pipeline = ProjectParser.parse(Files.readAllBytes(yaml));
+    } catch (ProjectValidationError e) {
+      out.println("=> Invalid project: " + yaml);
+      out.println(
+          "   "
+              + CheckProjectCommand.humanMessage(e.getMessage(), yaml.toString())
+                  .replace("\n", "\n   "));
+      return 1;
+    }
     String reg =
         registry != null
             ? registry
             : System.getenv().getOrDefault("DOCKER_REGISTRY", "ghcr.io/opensafely-core");
-    LocalRunner.Options options =
-        new LocalRunner.Options(
-            dir, actions, force, continueOnError, concurrency, memory, cpus, reg);
-    if (System.getenv("LOGLEVEL") == null) {
-      // progress lines are the output here; executor INFO logs would interleave with them
-      QUIET.setLevel(Level.WARNING);
-    }
-    long start = System.nanoTime();
-    Vertx vertx = Vertx.vertx();
-    try {
-      LocalRunner runner =
-          new LocalRunner(
-              vertx,
-              options,
-              pipeline,
-              line -> System.out.println("[" + LocalTime.now().format(CLOCK) + "] " + line));
-      List<LocalRunner.ActionResult> results;
+    try (LocalWorkspace workspace = LocalWorkspace.open(dir)) {
+      List<String> order;
       try {
-        results = runner.run().await();
-      } catch (IllegalArgumentException e) {
-        System.err.println(e.getMessage());
+        order = LocalPlan.plan(pipeline, actions, force, workspace::succeededBefore);
+      } catch (LocalPlan.UnknownActionException e) {
+        printUnknownAction(out, e);
         return 1;
       }
-      printSummary(results, Duration.ofNanos(System.nanoTime() - start));
-      return results.stream().allMatch(LocalRunner.ActionResult::succeeded) ? 0 : 1;
-    } finally {
-      vertx.close().await();
+      if (order.isEmpty()) {
+        out.println("=> All actions already completed successfully");
+        out.println("   Use -f option to force everything to re-run");
+        return 0;
+      }
+      if (!workspace.lock()) {
+        out.println("=> Another `rap run` is using " + dir);
+        out.println("   Wait for it to finish (or stop it), then try again.");
+        return 1;
+      }
+      if (System.getenv("LOGLEVEL") == null) {
+        // progress lines are the output here; executor INFO logs would interleave with them
+        QUIET.setLevel(Level.WARNING);
+      }
+      Vertx vertx = vertxFuture.join();
+      ProgressView view = new ProgressView(out, System.console() != null, timestamps);
+      try {
+        DockerApi docker;
+        try {
+          docker = dockerFuture.join();
+        } catch (CompletionException e) {
+          out.println("=> Docker is not available");
+          out.println("   " + e.getCause().getMessage().replace("\n", "\n   "));
+          return 1;
+        }
+        LocalLeftovers.Removed left = LocalLeftovers.removeAll(docker, workspace);
+        if (left.any()) {
+          view.line(
+              "Removed what an earlier run left behind: "
+                  + left.containers().size()
+                  + " container(s), "
+                  + left.volumes()
+                  + " job volume(s)");
+        }
+        if (!ensureImages(docker, view, pipeline, order, reg)) {
+          return 1;
+        }
+        LocalRunner.Options options =
+            new LocalRunner.Options(
+                dir, actions, force, continueOnError, concurrency, memory, cpus, reg, debug);
+        LocalRunner runner = new LocalRunner(vertx, options, pipeline, workspace, docker, view);
+        return runAndReport(out, view, runner, order, dir);
+      } finally {
+        view.close();
+      }
     }
   }
 
-  private static void printSummary(List<LocalRunner.ActionResult> results, Duration took) {
-    System.out.println();
-    System.out.println("=== Summary ===");
-    if (results.isEmpty()) {
-      System.out.println(
-          "Nothing to run: every requested action already succeeded (use -f to re-run).");
+  private int runAndReport(
+      PrintStream out, ProgressView view, LocalRunner runner, List<String> order, Path dir)
+      throws IOException {
+    long start = System.nanoTime();
+    view.line("Running actions: " + String.join(", ", order));
+    if (github) {
+      out.println("::group::Job Runner Logs " + GREY + "(click to view)" + RESET);
     }
-    for (LocalRunner.ActionResult r : results) {
-      System.out.println(r.action() + ": " + r.state() + " - " + r.message());
-      for (Path p : r.outputs()) {
-        System.out.println("    output: " + p);
+    AtomicBoolean interrupted = new AtomicBoolean();
+    Thread onCtrlC =
+        new Thread(
+            () -> {
+              interrupted.set(true);
+              view.close();
+              out.println();
+              out.println("Killed by user (Ctrl-C)");
+              if (debug) {
+                out.println("Leaving containers and volumes in place (--debug).");
+                printDebugCleanup(out, runner, dir);
+              } else {
+                out.println("Cleaning up Docker containers and volumes ...");
+                List<String> stopped = runner.abort(Duration.ofSeconds(30));
+                out.println(
+                    stopped.isEmpty()
+                        ? "Nothing was running."
+                        : "Stopped and removed: " + String.join(", ", stopped));
+              }
+              out.flush();
+            },
+            "rap-run-ctrl-c");
+    Runtime.getRuntime().addShutdownHook(onCtrlC);
+    List<ActionResult> results;
+    try {
+      results = runner.run(order).await();
+    } finally {
+      if (!interrupted.get()) {
+        Runtime.getRuntime().removeShutdownHook(onCtrlC);
       }
-      if (r.log() != null) {
-        System.out.println("    log:    " + r.log());
-      }
+      runner.close();
     }
-    System.out.printf("Total time: %.1f s%n", took.toMillis() / 1000.0);
+    view.close();
+    if (github) {
+      out.println("::endgroup::");
+    }
+    if (interrupted.get()) {
+      return 130;
+    }
+    RunSummary.print(out, dir, results, github);
+    if (debug) {
+      printDebugCleanup(out, runner, dir);
+    }
+    out.printf(Locale.ROOT, "Total time: %.1f s%n", (System.nanoTime() - start) / 1e9);
+    return results.stream().allMatch(ActionResult::succeeded) ? 0 : 1;
+  }
+
+  /** Pulls missing images (a line per pull); false when one is still missing. */
+  private static boolean ensureImages(
+      DockerApi docker, ProgressView view, Pipeline pipeline, List<String> order, String reg) {
+    Set<String> images = new LinkedHashSet<>();
+    order.forEach(a -> images.add(LocalImages.image(reg, pipeline.action(a))));
+    ImagePuller puller = new ImagePuller(docker, view);
+    List<String> missing = puller.missing(images);
+    if (missing.isEmpty()) {
+      return true;
+    }
+    List<String> errors = puller.pull(missing);
+    errors.forEach(e -> view.line("=> " + e.replace("\n", "\n   ")));
+    return errors.isEmpty();
+  }
+
+  private static void printUnknownAction(PrintStream out, LocalPlan.UnknownActionException e) {
+    out.println(
+        e.action().isEmpty()
+            ? "=> No action given: name the actions to run, or run_all"
+            : "=> " + e.getMessage());
+    if (e.suggestion() != null) {
+      out.println("   Did you mean '" + e.suggestion() + "'?");
+    }
+    out.println();
+    out.println("   Valid action names are:");
+    for (String a : e.validActions()) {
+      out.println(
+          a.equals(LocalPlan.RUN_ALL)
+              ? "     " + a + " (runs all actions in project)"
+              : "     " + a);
+    }
+  }
+
+  private static void printDebugCleanup(PrintStream out, LocalRunner runner, Path dir) {
+    out.println("-".repeat(48));
+    out.println();
+    out.println("Running in --debug mode so not cleaning up. To clean up run:");
+    out.println();
+    for (String name : runner.containerNames()) {
+      out.println("  docker container rm --force " + name);
+    }
+    out.println("  rm -rf " + dir.resolve("metadata/.rap/high_privacy/volumes"));
+    out.println("(or just run rap run again: it removes them first)");
+    out.println();
+  }
+
+  private static void closeQuietly(DockerApi docker) {
+    try {
+      docker.close();
+    } catch (IOException | RuntimeException e) {
+      // the process is ending
+    }
   }
 }

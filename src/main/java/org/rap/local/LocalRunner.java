@@ -3,27 +3,30 @@ package org.rap.local;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import org.rap.agent.executor.DockerApi;
 import org.rap.agent.executor.DockerExecutor;
 import org.rap.agent.executor.ExecutorSettings;
+import org.rap.agent.executor.JobMetadataStore;
 import org.rap.agent.executor.JobStatus;
 import org.rap.agent.executor.ProjectActions;
 import org.rap.agent.metrics.JobMetricsSource;
-import org.rap.agent.outputs.SafePaths;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.model.JobIds;
@@ -34,11 +37,12 @@ import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
 
 /**
- * Runs actions of a local study directory in Docker, with their dependencies, without servers: the
- * local mode of {@code opensafely run}. Jobs go through the agent's Docker executor (same
- * hardening, output checks, logs and messages); outputs are copied back into the study directory
- * and action logs into its {@code metadata/}. State of earlier runs lives in {@code
- * metadata/.rap/}.
+ * Runs the planned actions of a local study directory in Docker, without servers: the local mode of
+ * {@code opensafely run}. Jobs go through the agent's Docker executor (same hardening, output
+ * checks, logs and messages); outputs are copied back into the study directory and action logs into
+ * its {@code metadata/}. Actions whose dependencies are done run at once, up to the concurrency. A
+ * job's container and volume are removed while the next job starts (before {@link #run} completes),
+ * or left in place with {@code debug}.
  */
 public final class LocalRunner {
   /** Options of one run. */
@@ -50,119 +54,58 @@ public final class LocalRunner {
       int concurrency,
       String memory,
       double cpus,
-      String dockerRegistry) {}
+      String dockerRegistry,
+      boolean debug) {}
 
-  /** What happened to one action. */
-  public record ActionResult(
-      String action, String jobId, String state, String message, List<Path> outputs, Path log) {
-    public boolean succeeded() {
-      return state.equals("succeeded") || state.equals("skipped");
-    }
+  /** Progress of the run, as it happens (called on Vert.x threads). */
+  public interface Listener {
+    /** {@code stage}: preparing, starting, running, finalizing. */
+    void stage(String action, String stage);
+
+    void finished(ActionResult result);
   }
 
   private static final long POLL_MS = 25;
   private final Vertx vertx;
   private final Options options;
   private final Pipeline pipeline;
-  private final Consumer<String> progress;
-  private final Path base;
-  private final ExecutorSettings settings;
-  private final String workspace;
+  private final LocalWorkspace workspace;
+  private final Listener listener;
+  private final DockerExecutor executor;
   private final String rapId = JobIds.newRapId();
   private final AtomicBoolean stop = new AtomicBoolean();
   private final ArrayDeque<Promise<Void>> waiting = new ArrayDeque<>();
+  private final Map<String, JobDefinition> started = new ConcurrentHashMap<>();
+  private final Set<String> cleaned = ConcurrentHashMap.newKeySet();
+  private final List<Future<Void>> cleanups = new CopyOnWriteArrayList<>();
   private int running;
-  private DockerExecutor executor;
-  private LocalState state;
 
-  public LocalRunner(Vertx vertx, Options options, Pipeline pipeline, Consumer<String> progress) {
+  public LocalRunner(
+      Vertx vertx,
+      Options options,
+      Pipeline pipeline,
+      LocalWorkspace workspace,
+      DockerApi docker,
+      Listener listener)
+      throws IOException {
     this.vertx = vertx;
     this.options = options;
     this.pipeline = pipeline;
-    this.progress = progress;
-    this.base = options.projectDir().resolve("metadata").resolve(".rap");
-    this.settings =
-        ExecutorSettings.local("local", base).withDockerRegistry(options.dockerRegistry());
-    String name =
-        options.projectDir().getFileName() == null
-            ? ""
-            : options.projectDir().getFileName().toString();
-    String ws = name.replaceAll("[^a-zA-Z0-9_-]", "-");
-    this.workspace = ws.isBlank() ? "local" : ws;
+    this.workspace = workspace;
+    this.listener = listener;
+    ExecutorSettings settings = workspace.settings(options.dockerRegistry());
+    this.executor =
+        new DockerExecutor(
+            vertx,
+            docker,
+            settings,
+            new LocalDirCheckout(options.projectDir(), pipeline),
+            JobMetricsSource.NONE,
+            ProjectActions.UNKNOWN);
   }
 
-  /**
-   * Which actions run, in dependency order: requested ones always; dependencies only when they have
-   * not succeeded before (or with {@code forceRunDependencies}). {@code run_all} requests every
-   * action without naming them (failed ones re-run, succeeded ones are reused).
-   *
-   * @throws IllegalArgumentException {@code Action '<name>' not found in project.yaml}
-   */
-  public static List<String> plan(
-      Pipeline pipeline,
-      List<String> requested,
-      boolean force,
-      Function<String, Boolean> succeededBefore) {
-    boolean runAll = requested.contains("run_all") && pipeline.action("run_all") == null;
-    List<String> starting = runAll ? pipeline.allActions() : requested;
-    Set<String> order = new LinkedHashSet<>();
-    Set<String> visiting = new LinkedHashSet<>();
-    for (String a : starting) {
-      visit(pipeline, a, requested, force, succeededBefore, order, visiting);
-    }
-    return List.copyOf(order);
-  }
-
-  private static void visit(
-      Pipeline p,
-      String action,
-      List<String> requested,
-      boolean force,
-      Function<String, Boolean> succeededBefore,
-      Set<String> order,
-      Set<String> visiting) {
-    Action a = p.action(action);
-    if (a == null) {
-      throw new IllegalArgumentException("Action '" + action + "' not found in project.yaml");
-    }
-    if (order.contains(action) || !visiting.add(action)) {
-      return;
-    }
-    boolean run = requested.contains(action) || force || !succeededBefore.apply(action);
-    if (run) {
-      for (String need : a.needs()) {
-        visit(p, need, requested, force, succeededBefore, order, visiting);
-      }
-      order.add(action);
-    }
-  }
-
-  /** Runs the plan; the future completes with every action's result, in plan order. */
-  public Future<List<ActionResult>> run() {
-    return vertx
-        .executeBlocking(
-            () -> {
-              state = LocalState.load(base.resolve("state.json"));
-              Files.createDirectories(settings.highPrivacyWorkspacesDir().resolve(workspace));
-              executor =
-                  new DockerExecutor(
-                      vertx,
-                      DockerApi.connect(),
-                      settings,
-                      new LocalDirCheckout(options.projectDir()),
-                      JobMetricsSource.NONE,
-                      ProjectActions.UNKNOWN);
-              return plan(
-                  pipeline,
-                  options.actions(),
-                  options.forceRunDependencies(),
-                  a -> state.last(a).map(LocalState.LastRun::succeeded).orElse(false));
-            })
-        .compose(this::runAll)
-        .andThen(ar -> closeExecutor());
-  }
-
-  private Future<List<ActionResult>> runAll(List<String> order) {
+  /** Runs {@code order}; completes with every action's result, in that order. */
+  public Future<List<ActionResult>> run(List<String> order) {
     Map<String, Future<ActionResult>> results = new LinkedHashMap<>();
     for (String action : order) {
       List<Future<ActionResult>> deps = new ArrayList<>();
@@ -179,14 +122,9 @@ public final class LocalRunner {
                     for (Future<ActionResult> d : deps) {
                       if (!d.result().succeeded()) {
                         return Future.succeededFuture(
-                            report(
-                                new ActionResult(
-                                    action,
-                                    null,
-                                    "failed",
-                                    StatusMessages.DEPENDENCY_FAILED,
-                                    List.of(),
-                                    null)));
+                            finished(
+                                ActionResult.notRun(
+                                    action, "failed", StatusMessages.DEPENDENCY_FAILED)));
                       }
                     }
                     return acquire().compose(v -> runOne(action)).andThen(ar -> release());
@@ -194,53 +132,57 @@ public final class LocalRunner {
       results.put(action, f);
     }
     return Future.all(new ArrayList<>(results.values()))
-        .map(cf -> results.values().stream().map(Future::result).toList());
+        .compose(cf -> Future.join(new ArrayList<>(cleanups)).otherwiseEmpty())
+        .map(v -> results.values().stream().map(Future::result).toList());
   }
 
   private Future<ActionResult> runOne(String action) {
     if (stop.get()) {
       return Future.succeededFuture(
-          report(
-              new ActionResult(
-                  action,
-                  null,
-                  "not started",
-                  "Not started: an earlier action failed",
-                  List.of(),
-                  null)));
+          finished(
+              ActionResult.notRun(action, "not started", "Not started: an earlier action failed")));
     }
+    long t0 = System.nanoTime();
     JobDefinition job = definition(action);
-    progress.accept(action + ": preparing (job " + job.id() + ")");
+    started.put(job.id(), job);
+    listener.stage(action, "preparing");
     return executor
         .prepare(job)
-        .compose(s -> expect(s, ExecutorState.PREPARED, job).compose(v -> executor.execute(job)))
+        .compose(s -> expect(s, ExecutorState.PREPARED))
+        .compose(
+            v -> {
+              if (stop.get()) {
+                return Future.failedFuture("stopped");
+              }
+              listener.stage(action, "starting");
+              return executor.execute(job);
+            })
         .compose(
             s -> {
-              progress.accept(action + ": executing");
+              listener.stage(action, "running");
               return awaitExit(job);
             })
-        .compose(s -> executor.finalizeJob(job, false, null))
-        .compose(s -> executor.cleanup(job).map(s))
-        .compose(finalized -> collect(action, job, finalized))
+        .compose(
+            s -> {
+              listener.stage(action, "finalizing");
+              return executor.finalizeJob(job, false, null);
+            })
+        .compose(finalized -> collect(action, job, finalized, t0))
         .recover(
             e ->
-                executor
-                    .cleanup(job)
-                    .otherwiseEmpty()
-                    .map(
-                        v ->
-                            new ActionResult(
-                                action,
-                                job.id(),
-                                "failed",
-                                "Job could not run: " + e.getMessage(),
-                                List.of(),
-                                null)))
-        .map(this::report)
-        .compose(r -> record(r).map(r));
+                Future.succeededFuture(
+                    ActionResult.failed(
+                        action,
+                        job.id(),
+                        "failed",
+                        "Job could not run: " + e.getMessage(),
+                        Duration.ofNanos(System.nanoTime() - t0))))
+        .andThen(ar -> cleanUp(job))
+        .compose(r -> record(r).map(r))
+        .map(this::finished);
   }
 
-  private Future<Void> expect(JobStatus s, ExecutorState wanted, JobDefinition job) {
+  private Future<Void> expect(JobStatus s, ExecutorState wanted) {
     if (s.state() == wanted) {
       return Future.succeededFuture();
     }
@@ -273,33 +215,54 @@ public final class LocalRunner {
             });
   }
 
-  private Future<ActionResult> collect(String action, JobDefinition job, JobStatus finalized) {
+  /** The job's container and volume go while the run goes on; kept with {@code --debug}. */
+  private void cleanUp(JobDefinition job) {
+    if (options.debug() || !cleaned.add(job.id())) {
+      return;
+    }
+    cleanups.add(executor.cleanup(job));
+  }
+
+  private Future<ActionResult> collect(
+      String action, JobDefinition job, JobStatus finalized, long t0) {
     return vertx.executeBlocking(
         () -> {
           JobOutcome outcome =
               JobOutcome.fromResults(finalized.results(), job.allowDatabaseAccess());
           JsonObject metadata = executor.metadataStore().read(job.id());
-          Path highWs = settings.highPrivacyWorkspacesDir().resolve(workspace);
-          List<Path> copied = new ArrayList<>();
-          for (String output : metadata.getJsonObject("outputs", new JsonObject()).fieldNames()) {
-            Path src = SafePaths.resolve(highWs, output);
-            Path dest = SafePaths.resolve(options.projectDir(), output);
-            if (Files.isRegularFile(src)) {
-              Files.createDirectories(dest.getParent());
-              Files.copy(src, dest, StandardCopyOption.REPLACE_EXISTING);
-              copied.add(options.projectDir().relativize(dest));
-            }
-          }
+          Map<String, String> copied = workspace.copyOutputs(metadata);
           Path log = null;
-          Path actionLog = highWs.resolve("metadata").resolve(action + ".log");
+          Path actionLog = workspace.highPrivacyLog(action);
           if (Files.isRegularFile(actionLog)) {
             log = options.projectDir().resolve("metadata").resolve(action + ".log");
             Files.createDirectories(log.getParent());
             Files.copy(actionLog, log, StandardCopyOption.REPLACE_EXISTING);
             log = options.projectDir().relativize(log);
           }
-          String st = outcome.code() == StatusCode.SUCCEEDED ? "succeeded" : "failed";
-          return new ActionResult(action, job.id(), st, outcome.message(), copied, log);
+          Map<String, String> excluded = new LinkedHashMap<>();
+          metadata
+              .getJsonObject("level4_excluded_files", new JsonObject())
+              .forEach(e -> excluded.put(e.getKey(), String.valueOf(e.getValue())));
+          List<String> unmatched = new ArrayList<>();
+          metadata.getJsonArray("unmatched_outputs", new JsonArray()).stream()
+              .map(String::valueOf)
+              .forEach(unmatched::add);
+          Integer exit = JobOutcome.exitCode(metadata.getValue("exit_code"));
+          boolean oom = Boolean.TRUE.equals(metadata.getValue("oom_killed"));
+          boolean ok = outcome.code() == StatusCode.SUCCEEDED;
+          return new ActionResult(
+              action,
+              job.id(),
+              ok ? "succeeded" : "failed",
+              outcome.message(),
+              copied,
+              excluded,
+              unmatched,
+              log,
+              exit,
+              oom,
+              ok ? null : FailureHints.hint(exit, oom, options),
+              Duration.ofNanos(System.nanoTime() - t0));
         });
   }
 
@@ -307,18 +270,15 @@ public final class LocalRunner {
     if (!r.succeeded() && !options.continueOnError()) {
       stop.set(true);
     }
-    if (r.jobId() == null) {
-      return Future.succeededFuture();
-    }
     return vertx.executeBlocking(
         () -> {
-          state.record(r.action(), r.jobId(), r.state().equals("succeeded"));
+          workspace.state().record(r.action(), r.jobId(), r.succeeded(), r.outputs().keySet());
           return null;
         });
   }
 
-  private ActionResult report(ActionResult r) {
-    progress.accept(r.action() + ": " + r.state() + " - " + r.message());
+  private ActionResult finished(ActionResult r) {
+    listener.finished(r);
     return r;
   }
 
@@ -332,15 +292,11 @@ public final class LocalRunner {
     }
     List<String> inputJobIds = new ArrayList<>();
     for (String need : a.needs()) {
-      state.last(need).ifPresent(last -> inputJobIds.add(last.jobId()));
+      workspace.state().last(need).ifPresent(last -> inputJobIds.add(last.jobId()));
     }
     Map<String, String> outputSpec = new LinkedHashMap<>();
     a.outputs()
         .forEach((level, outputs) -> outputs.values().forEach(p -> outputSpec.put(p, level)));
-    String image =
-        options.dockerRegistry()
-            + "/"
-            + (a.run().get(0).contains(":") ? a.run().get(0) : a.run().get(0) + ":latest");
     String project = options.projectDir().toString();
     String commit = "0".repeat(40);
     return new JobDefinition(
@@ -350,10 +306,10 @@ public final class LocalRunner {
         project,
         commit,
         new JobDefinition.Study(project, commit, "local"),
-        workspace,
+        workspace.name(),
         action,
         System.currentTimeMillis() / 1000,
-        image,
+        LocalImages.image(options.dockerRegistry(), a),
         null,
         args,
         Map.of("OPENSAFELY_BACKEND", "expectations"),
@@ -388,9 +344,35 @@ public final class LocalRunner {
     }
   }
 
-  private void closeExecutor() {
-    if (executor != null) {
-      executor.close();
+  /**
+   * Ctrl-C: starts nothing more, then removes the container and volume of every job this run
+   * started and has not cleaned up yet (blocking; from a thread that is not Vert.x's). Returns the
+   * actions whose jobs were stopped.
+   */
+  public List<String> abort(Duration max) {
+    stop.set(true);
+    List<String> stopped = new ArrayList<>();
+    List<Future<Void>> pending = new ArrayList<>(cleanups);
+    for (JobDefinition job : started.values()) {
+      if (cleaned.add(job.id())) {
+        stopped.add(job.action());
+        pending.add(executor.cleanup(job));
+      }
     }
+    try {
+      Future.join(pending).await(max.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // what could not be removed in time, the next run removes (LocalLeftovers)
+    }
+    return stopped;
+  }
+
+  /** Jobs this run started, by container name (for {@code --debug}'s clean-up commands). */
+  public List<String> containerNames() {
+    return started.keySet().stream().map(JobMetadataStore::containerName).sorted().toList();
+  }
+
+  public void close() {
+    executor.close();
   }
 }

@@ -34,7 +34,7 @@ class BenchReportTest {
           "rap/status/ 1000 ids -> 5000 jobs (900 KB): median 75.0 ms, p90 80.0 ms (n=200, sequential)",
           "WebClient loop: 10 ok, 0 errors in 10.0 s = 1500 req/s",
           "=== org.rap.bench.LocalRunBench 5",
-          "{ \"rounds\": 5, \"ratio\": 1.4 }",
+          "{ \"rounds\": 5, \"ratio\": 1.5, \"floor_ms_median\": 820, \"version_ms_median\": 150 }",
           "=== -Drap.jar=target/rap.jar org.rap.it.SystemBench 20",
           "{",
           "  \"dispatch_ms_median\" : 12, \"dispatch_ms_p99\" : 40, \"per_job_overhead_ms_median\" : 300,",
@@ -68,7 +68,10 @@ class BenchReportTest {
     assertFalse(f.get("d_status_throughput_postgresql_rps").pass());
     assertTrue(f.get("e_controller_rss_mb").pass());
     assertTrue(f.get("e_agent_rss_mb").pass());
-    assertTrue(f.get("local_run_ratio").pass());
+    assertTrue(f.get("local_run_ratio").pass(), "at most 1.5x");
+    assertEquals(820.0, f.get("local_run_floor_ms").value());
+    assertNull(f.get("local_run_floor_ms").pass());
+    assertEquals(150.0, f.get("version_ms").value());
   }
 
   @Test

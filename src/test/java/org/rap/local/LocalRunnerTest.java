@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rap.agent.executor.DockerApi;
 import org.rap.common.pipeline.Pipeline;
 import org.rap.common.pipeline.ProjectParser;
 
@@ -34,14 +35,43 @@ class LocalRunnerTest {
     return p;
   }
 
-  private List<LocalRunner.ActionResult> run(
+  private List<ActionResult> run(
       Path project, List<String> actions, boolean force, boolean continueOnError) throws Exception {
     Pipeline pipeline = ProjectParser.parse(Files.readString(project.resolve("project.yaml")));
     List<String> lines = new ArrayList<>();
     LocalRunner.Options o =
         new LocalRunner.Options(
-            project, actions, force, continueOnError, 2, "256M", 1.0, "ghcr.io/opensafely-core");
-    return new LocalRunner(vertx, o, pipeline, lines::add).run().await();
+            project,
+            actions,
+            force,
+            continueOnError,
+            2,
+            "256M",
+            1.0,
+            "ghcr.io/opensafely-core",
+            false);
+    try (LocalWorkspace ws = LocalWorkspace.open(project);
+        DockerApi docker = DockerApi.connectDirect(DockerApi.dockerHost())) {
+      List<String> order = LocalPlan.plan(pipeline, actions, force, ws::succeededBefore);
+      LocalRunner.Listener listener =
+          new LocalRunner.Listener() {
+            @Override
+            public void stage(String action, String stage) {
+              lines.add(action + ": " + stage);
+            }
+
+            @Override
+            public void finished(ActionResult r) {
+              lines.add(r.action() + ": " + r.state());
+            }
+          };
+      LocalRunner runner = new LocalRunner(vertx, o, pipeline, ws, docker, listener);
+      try {
+        return runner.run(order).await();
+      } finally {
+        runner.close();
+      }
+    }
   }
 
   private static final String CHAIN =
@@ -67,19 +97,19 @@ class LocalRunnerTest {
   @Test
   void runsDependenciesCopiesOutputsAndReusesSucceededOnes() throws Exception {
     Path project = study(CHAIN);
-    List<LocalRunner.ActionResult> first = run(project, List.of("b"), false, false);
-    assertEquals(List.of("a", "b"), first.stream().map(LocalRunner.ActionResult::action).toList());
-    assertTrue(first.stream().allMatch(LocalRunner.ActionResult::succeeded), first.toString());
+    List<ActionResult> first = run(project, List.of("b"), false, false);
+    assertEquals(List.of("a", "b"), first.stream().map(ActionResult::action).toList());
+    assertTrue(first.stream().allMatch(ActionResult::succeeded), first.toString());
     assertEquals("1\n2\n", Files.readString(project.resolve("output/b.csv")));
     assertTrue(Files.isRegularFile(project.resolve("metadata/b.log")));
     assertTrue(Files.readString(project.resolve("metadata/b.log")).contains("JOB SUMMARY"));
 
     // b again: a succeeded before, so only b runs, with a's outputs as input
-    List<LocalRunner.ActionResult> again = run(project, List.of("b"), false, false);
-    assertEquals(List.of("b"), again.stream().map(LocalRunner.ActionResult::action).toList());
+    List<ActionResult> again = run(project, List.of("b"), false, false);
+    assertEquals(List.of("b"), again.stream().map(ActionResult::action).toList());
     assertTrue(again.get(0).succeeded(), again.toString());
     // -f re-runs the dependency too
-    List<LocalRunner.ActionResult> forced = run(project, List.of("b"), true, false);
+    List<ActionResult> forced = run(project, List.of("b"), true, false);
     assertEquals(2, forced.size());
     assertNoContainersLeft(forced);
   }
@@ -88,9 +118,8 @@ class LocalRunnerTest {
   @Test
   void failuresStopDependentsWithTheControllersMessages() throws Exception {
     Path project = study(CHAIN);
-    List<LocalRunner.ActionResult> r = run(project, List.of("d"), false, false);
-    assertEquals(
-        List.of("a", "b", "c", "d"), r.stream().map(LocalRunner.ActionResult::action).toList());
+    List<ActionResult> r = run(project, List.of("d"), false, false);
+    assertEquals(List.of("a", "b", "c", "d"), r.stream().map(ActionResult::action).toList());
     assertEquals("failed", r.get(2).state());
     assertEquals("Job exited with an error", r.get(2).message());
     assertEquals("Not starting as dependency failed", r.get(3).message());
@@ -100,14 +129,24 @@ class LocalRunnerTest {
   @Test
   void unknownActionIsAClearError() throws Exception {
     Path project = study(CHAIN);
-    Exception e = assertThrows(Exception.class, () -> run(project, List.of("nope"), false, false));
+    Pipeline pipeline = ProjectParser.parse(Files.readString(project.resolve("project.yaml")));
+    LocalPlan.UnknownActionException e =
+        assertThrows(
+            LocalPlan.UnknownActionException.class,
+            () -> LocalPlan.plan(pipeline, List.of("nope"), false, a -> false));
     assertEquals("Action 'nope' not found in project.yaml", e.getMessage());
+    assertEquals(List.of("run_all", "a", "b", "c", "d"), e.validActions());
+    assertEquals(null, e.suggestion());
+    LocalPlan.UnknownActionException typo =
+        assertThrows(
+            LocalPlan.UnknownActionException.class,
+            () -> LocalPlan.plan(pipeline, List.of("run-all"), false, a -> false));
+    assertEquals("run_all", typo.suggestion());
   }
 
   /** The executor removes every job container after finalizing. */
-  private static void assertNoContainersLeft(List<LocalRunner.ActionResult> results)
-      throws Exception {
-    for (LocalRunner.ActionResult r : results) {
+  private static void assertNoContainersLeft(List<ActionResult> results) throws Exception {
+    for (ActionResult r : results) {
       Process p =
           new ProcessBuilder("docker", "ps", "-aq", "--filter", "name=os-job-" + r.jobId()).start();
       p.waitFor();

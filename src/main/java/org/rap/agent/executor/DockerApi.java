@@ -9,6 +9,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -17,7 +18,9 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -62,18 +65,38 @@ public final class DockerApi implements Closeable {
 
   /** As {@link #connect()}, timing every Engine API call with {@code timer}. */
   public static DockerApi connect(CallTimer timer) {
-    String host =
-        Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unix:///var/run/docker.sock");
-    return connect(host, timer);
+    return connect(dockerHost(), timer);
   }
 
   public static DockerApi connect(String host) {
     return connect(host, CallTimer.NONE);
   }
 
+  /** {@code DOCKER_HOST}, else the local socket. */
+  public static String dockerHost() {
+    return Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unix:///var/run/docker.sock");
+  }
+
+  /**
+   * As {@link #connect(String)}, for short-lived commands such as {@code rap run}: a Unix-socket
+   * engine is reached through {@link UnixSocketHttpClient} (no TLS or connection-pool set-up, which
+   * costs such a process more than its Docker calls); any other host through docker-java's own
+   * transport.
+   */
+  public static DockerApi connectDirect(String host) {
+    URI uri = URI.create(host);
+    if (!"unix".equals(uri.getScheme())) {
+      return connect(host);
+    }
+    Path socket = Path.of(uri.getPath());
+    return of(
+        host,
+        new UnixSocketHttpClient(socket, Duration.ZERO),
+        new UnixSocketHttpClient(socket, INSPECT_TIMEOUT),
+        new UnixSocketHttpClient(socket, Duration.ZERO));
+  }
+
   public static DockerApi connect(String host, CallTimer timer) {
-    DefaultDockerClientConfig cfg =
-        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
     DockerHttpClient http =
         new ZerodepDockerHttpClient.Builder()
             .dockerHost(URI.create(host))
@@ -98,6 +121,13 @@ public final class DockerApi implements Closeable {
             .connectionTimeout(Duration.ofSeconds(10))
             .build();
     // waits last as long as the container runs: not timed as Docker calls
+    return of(host, http, inspect, wait);
+  }
+
+  private static DockerApi of(
+      String host, DockerHttpClient http, DockerHttpClient inspect, DockerHttpClient wait) {
+    DefaultDockerClientConfig cfg =
+        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
     return new DockerApi(
         DockerClientImpl.getInstance(cfg, http),
         http,
@@ -166,10 +196,37 @@ public final class DockerApi implements Closeable {
   }
 
   /**
+   * {@code docker info} as Docker's JSON (its {@code NCPU}, versions, ...).
+   *
+   * @throws ExecutorRetry when Docker does not answer within 15 s or is unreachable
+   */
+  public JsonObject info() {
+    return inspect("/info", "the engine", true).orElseGet(JsonObject::new);
+  }
+
+  /**
+   * {@code docker container ls --all} of the containers carrying every label given (key, or
+   * key=value when the value is not empty), as Docker's JSON: {@code Id}, {@code Names}, {@code
+   * Labels}, {@code Mounts} with their {@code Source}, ...
+   */
+  public JsonArray containers(Map<String, String> labels) {
+    JsonArray label = new JsonArray();
+    labels.forEach((k, v) -> label.add(v.isEmpty() ? k : k + "=" + v));
+    String filters = new JsonObject().put("label", label).encode();
+    String path =
+        "/containers/json?all=1&filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8);
+    return get(path, "containers", true).map(JsonArray::new).orElseGet(JsonArray::new);
+  }
+
+  /**
    * GET an inspect path: the JSON on 200, empty on 404, else a retryable error naming {@code what}
    * ({@code timeoutMessage}: say so when the inspect timed out).
    */
   private Optional<JsonObject> inspect(String path, String what, boolean timeoutMessage) {
+    return get(path, what, timeoutMessage).map(JsonObject::new);
+  }
+
+  private Optional<String> get(String path, String what, boolean timeoutMessage) {
     DockerHttpClient.Request req =
         DockerHttpClient.Request.builder()
             .method(DockerHttpClient.Request.Method.GET)
@@ -185,7 +242,7 @@ public final class DockerApi implements Closeable {
         throw new ExecutorRetry(
             "docker error " + status + " inspecting " + what + ": " + body.strip());
       }
-      return Optional.of(new JsonObject(body));
+      return Optional.of(body);
     } catch (IOException | RuntimeException e) {
       if (e instanceof ExecutorRetry r) {
         throw r;

@@ -34,7 +34,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * so the pulled image is new to the daemon (its id differs from every local image) and a job can
  * prove it ran it. Layers are served gzip-compressed, as registries do.
  */
-final class TestRegistry implements AutoCloseable {
+public final class TestRegistry implements AutoCloseable {
   static final String MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json";
   static final String CONFIG_TYPE = "application/vnd.docker.container.image.v1+json";
   static final String LAYER_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip";
@@ -43,13 +43,13 @@ final class TestRegistry implements AutoCloseable {
 
   final String repository;
   final String tag;
-  final String nonce;
+  public final String nonce;
 
   /** The manifest digest ({@code image_sha} of a job). */
   final String manifestDigest;
 
   /** The config digest: the image id the daemon gives the pulled image. */
-  final String imageId;
+  public final String imageId;
 
   /** {@code METHOD path} of every request, in order. */
   final List<String> requests = new CopyOnWriteArrayList<>();
@@ -63,7 +63,7 @@ final class TestRegistry implements AutoCloseable {
    * @param savedImage the output of {@code docker save} of a single image
    * @param repository the repository path served (e.g. {@code opensafely-core/python})
    */
-  TestRegistry(InputStream savedImage, String repository, String tag) throws Exception {
+  public TestRegistry(InputStream savedImage, String repository, String tag) throws Exception {
     this.repository = repository;
     this.tag = tag;
     this.nonce =
@@ -156,13 +156,13 @@ final class TestRegistry implements AutoCloseable {
     return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
   }
 
-  TestRegistry start() {
+  public TestRegistry start() {
     server = vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1").await();
     return this;
   }
 
   /** {@code 127.0.0.1:<port>}. */
-  String host() {
+  public String host() {
     return "127.0.0.1:" + server.actualPort();
   }
 
