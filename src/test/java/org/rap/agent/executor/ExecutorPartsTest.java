@@ -5,13 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.config.AgentConfig;
+import org.rap.common.config.ConfigException;
+import org.rap.common.config.JobOutputLimits;
 import org.rap.common.config.Settings;
+import org.rap.common.model.Privacy;
 
 /** Small pieces of the executor that need no Docker engine. */
 class ExecutorPartsTest {
@@ -57,6 +63,50 @@ class ExecutorPartsTest {
                         "http://localhost:3000/"))));
     assertEquals(ExecutorSettings.agentUser(), defaults.dockerUser());
     assertEquals(true, defaults.pullImages());
+  }
+
+  @Test
+  void outputLimitsAreSettings() {
+    Map<String, String> base =
+        Map.of("BACKEND", "test", "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:3000/");
+    assertEquals(
+        JobOutputLimits.DEFAULTS,
+        ExecutorSettings.from(AgentConfig.from(Settings.of(base))).outputLimits());
+    Map<String, String> set = new HashMap<>(base);
+    set.put("MAX_LOG_BYTES", "2M");
+    set.put("MAX_OUTPUT_BYTES", "3GiB");
+    set.put("MAX_OUTPUT_FILES", "7");
+    assertEquals(
+        new JobOutputLimits(2L << 20, 3L << 30, 7),
+        AgentConfig.from(Settings.of(set)).outputLimits());
+    set.put("MAX_LOG_BYTES", "lots");
+    Settings bad = Settings.of(set);
+    AgentConfig.from(bad);
+    ConfigException e = assertThrows(ConfigException.class, bad::throwIfInvalid);
+    assertTrue(e.getMessage().contains("MAX_LOG_BYTES must be a size in bytes"), e.getMessage());
+  }
+
+  @Test
+  void namesTooLongForADirectoryEntryFailTheJob(@TempDir Path dir) {
+    Vertx vertx = Vertx.vertx();
+    try (DockerExecutor e =
+        DockerExecutor.create(vertx, null, ExecutorSettings.local("test", dir), id -> null)) {
+      JobFailure ws =
+          assertThrows(JobFailure.class, () -> e.workspaceDir(Privacy.HIGH, "w".repeat(256)));
+      assertEquals(
+          "Workspace name is 256 bytes long; a workspace name may have at most 255 bytes (it names"
+              + " a directory)",
+          ws.getMessage());
+      assertEquals(
+          dir.resolve("high_privacy/workspaces/" + "w".repeat(255)),
+          e.workspaceDir(Privacy.HIGH, "w".repeat(255)));
+      JobFailure action =
+          assertThrows(JobFailure.class, () -> DockerExecutor.checkActionName("a".repeat(252)));
+      assertTrue(action.getMessage().startsWith("Action name is 252 bytes long"));
+      DockerExecutor.checkActionName("a".repeat(251));
+    } finally {
+      vertx.close().await();
+    }
   }
 
   @Test
