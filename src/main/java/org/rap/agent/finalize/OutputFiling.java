@@ -22,8 +22,8 @@ import org.rap.common.model.JobDefinition;
 
 /**
  * The output step of finalizing a job, whatever ran it (docs/spec/agent-executor.md sections 6 and
- * 6.1, and docs/deployment.md "Limits on job output"): match the output patterns in the job's
- * volume, decide whether the outputs can be filed at all, then file them.
+ * 6.1, and docs/spec/agent-executor.md section 13): match the output patterns in the job's volume,
+ * decide whether the outputs can be filed at all, then file them.
  *
  * <p>Everything that would make filing fail because of what the job left is checked <em>before
  * anything is copied</em>, so a refused job leaves nothing half-filed: output names that cannot be

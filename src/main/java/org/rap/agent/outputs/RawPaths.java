@@ -34,9 +34,7 @@ public final class RawPaths {
     return Optional.of(
         "The agent runs under a locale whose file-name encoding is "
             + jnu
-            + ", not UTF-8 (LANG="
-            + System.getenv().getOrDefault("LANG", "")
-            + "): output files are still filed by their exact names, but the service log shows"
+            + ", not UTF-8: output files are still filed by their exact names, but the service log shows"
             + " names outside ASCII as '?'. Set LANG=C.UTF-8 for the agent.");
   }
 

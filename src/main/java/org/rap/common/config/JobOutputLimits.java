@@ -1,7 +1,7 @@
 package org.rap.common.config;
 
 /**
- * What one job may leave behind (docs/deployment.md, "Limits on job output"): the bytes of its
+ * What one job may leave behind (docs/spec/agent-executor.md section 13): the bytes of its
  * container output kept in its job log ({@code MAX_LOG_BYTES}, the end is kept), and the total
  * apparent size ({@code MAX_OUTPUT_BYTES}) and number ({@code MAX_OUTPUT_FILES}) of its outputs.
  */
