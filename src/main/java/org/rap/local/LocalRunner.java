@@ -276,8 +276,16 @@ public final class LocalRunner {
   private Future<ActionResult> collect(String action, JobDefinition job, JobStatus finalized) {
     return vertx.executeBlocking(
         () -> {
+          // outputs the agent refused to file end the job in state error (nothing filed)
           JobOutcome outcome =
-              JobOutcome.fromResults(finalized.results(), job.allowDatabaseAccess());
+              finalized.state() == ExecutorState.ERROR
+                  ? new JobOutcome(
+                      StatusCode.JOB_ERROR,
+                      finalized
+                          .results()
+                          .getJsonObject("error", new JsonObject())
+                          .getString("message"))
+                  : JobOutcome.fromResults(finalized.results(), job.allowDatabaseAccess());
           JsonObject metadata = executor.metadataStore().read(job.id());
           Path highWs = settings.highPrivacyWorkspacesDir().resolve(workspace);
           List<Path> copied = new ArrayList<>();
