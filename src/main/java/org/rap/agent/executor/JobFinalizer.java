@@ -15,6 +15,7 @@ import org.rap.agent.outputs.EnvRedactor;
 import org.rap.agent.outputs.JobLog;
 import org.rap.agent.outputs.Manifest;
 import org.rap.agent.outputs.OutputMatch;
+import org.rap.agent.outputs.OutputPersister;
 import org.rap.agent.outputs.PersistedOutputs;
 import org.rap.agent.outputs.SafePaths;
 import org.rap.agent.outputs.SecretRedactor;
@@ -141,7 +142,8 @@ final class JobFinalizer {
       // jobs of one workspace finalize one at a time: manifest.json is read, updated and replaced
       synchronized (lock(job)) {
         persisted =
-            OutputFiling.file(job, match, volume, highWorkspace, mediumWorkspace, actions, secrets);
+            OutputPersister.persist(
+                job, outputs, volume, highWorkspace, mediumWorkspace, actions, secrets);
       }
       excluded = persisted.excluded();
       JsonObject excludedJson = new JsonObject();

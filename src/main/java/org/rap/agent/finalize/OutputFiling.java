@@ -9,21 +9,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.rap.agent.outputs.OutputMatch;
 import org.rap.agent.outputs.OutputMatcher;
 import org.rap.agent.outputs.OutputNames;
 import org.rap.agent.outputs.OutputPersister;
-import org.rap.agent.outputs.PersistedOutputs;
 import org.rap.agent.outputs.RawPaths;
-import org.rap.agent.outputs.SecretRedactor;
 import org.rap.common.config.JobOutputLimits;
 import org.rap.common.model.JobDefinition;
 
 /**
- * The output step of finalizing a job, whatever ran it (docs/spec/agent-executor.md sections 6 and
- * 6.1, and docs/spec/agent-executor.md section 13): match the output patterns in the job's volume,
- * decide whether the outputs can be filed at all, then file them.
+ * The output step of finalizing a job, whatever ran it (docs/spec/agent-executor.md sections 6, 6.1
+ * and 13): match the output patterns in the job's volume and decide whether the outputs can be
+ * filed at all ({@link OutputPersister} then files them).
  *
  * <p>Everything that would make filing fail because of what the job left is checked <em>before
  * anything is copied</em>, so a refused job leaves nothing half-filed: output names that cannot be
@@ -118,23 +115,6 @@ public final class OutputFiling {
       return Optional.of(new Refusal(m, List.of(m)));
     }
     return Optional.empty();
-  }
-
-  /**
-   * Files the matched outputs (high privacy, checked moderately_sensitive ones to medium privacy,
-   * manifest); call only when {@link #refusal} found nothing.
-   */
-  public static PersistedOutputs file(
-      JobDefinition job,
-      OutputMatch match,
-      Path volume,
-      Path highWorkspace,
-      Path mediumWorkspace,
-      Optional<Set<String>> currentActions,
-      SecretRedactor secrets)
-      throws IOException {
-    return OutputPersister.persist(
-        job, match.outputs(), volume, highWorkspace, mediumWorkspace, currentActions, secrets);
   }
 
   /** A size for people: {@code 2.0 GiB (2147483648 bytes)}. */

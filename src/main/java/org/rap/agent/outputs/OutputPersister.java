@@ -30,24 +30,6 @@ public final class OutputPersister {
 
   private OutputPersister() {}
 
-  public static PersistedOutputs persist(
-      JobDefinition job,
-      Map<String, String> outputs,
-      Path volume,
-      Path highWorkspace,
-      Path mediumWorkspace,
-      Optional<Set<String>> currentActions)
-      throws IOException {
-    return persist(
-        job,
-        outputs,
-        volume,
-        highWorkspace,
-        mediumWorkspace,
-        currentActions,
-        SecretRedactor.none());
-  }
-
   /**
    * Files {@code outputs} (names that can be filed, see {@link OutputNames}); files are copied
    * streaming and checked streaming.

@@ -13,34 +13,19 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.rap.agent.outputs.PathEscapeException;
+import org.rap.testing.LogCapture;
 
 /** Finalize errors: permanent at once, transient with backoff and a bound, one stack trace. */
 class FinalizeRetryTest {
   Vertx vertx;
-  final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-  final Logger logger = Logger.getLogger(FinalizeRetry.class.getName());
-  final Handler capture =
-      new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-          logged.add(r);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
+  LogCapture log;
   FinalizeRetry retry;
 
   @BeforeEach
@@ -49,12 +34,12 @@ class FinalizeRetryTest {
     retry =
         new FinalizeRetry(
             vertx, new FinalizeRetry.Policy(4, Duration.ofMillis(10), Duration.ofMillis(40)));
-    logger.addHandler(capture);
+    log = LogCapture.of(Logger.getLogger(FinalizeRetry.class.getName()));
   }
 
   @AfterEach
   void tearDown() {
-    logger.removeHandler(capture);
+    log.close();
     vertx.close().await();
   }
 
@@ -115,6 +100,7 @@ class FinalizeRetryTest {
         "The job could not be finalized: 4 attempts failed, the last with:"
             + " NoSuchFileException: vanished",
         failure.getMessage());
+    List<LogRecord> logged = log.records;
     assertEquals(4, logged.size(), "one line per failure");
     assertTrue(logged.get(0).getThrown() != null, "the first with its stack trace");
     for (LogRecord r : logged.subList(1, 4)) {

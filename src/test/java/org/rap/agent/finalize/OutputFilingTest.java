@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.agent.outputs.OutputMatch;
+import org.rap.agent.outputs.OutputPersister;
 import org.rap.agent.outputs.RawPaths;
 import org.rap.agent.outputs.SecretRedactor;
 import org.rap.common.config.JobOutputLimits;
@@ -133,9 +134,9 @@ class OutputFilingTest {
     assertEquals(
         List.of("'output/link.csv': a symlink pointing outside the job's workspace"), m.refused());
     assertTrue(OutputFiling.refusal(m, limits, high, medium).isEmpty());
-    OutputFiling.file(
+    OutputPersister.persist(
         job(Map.of("output/*.csv", "moderately_sensitive")),
-        m,
+        m.outputs(),
         volume,
         high,
         medium,

@@ -7,35 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
+import org.rap.testing.LogCapture;
 
 /** A task failing every second logs one stack trace, then a one-line summary a minute. */
 class RepeatedFailuresTest {
-  final List<LogRecord> logged = new CopyOnWriteArrayList<>();
   final Logger log = Logger.getAnonymousLogger();
+  final LogCapture capture = LogCapture.of(log);
+  final List<LogRecord> logged = capture.records;
   final AtomicLong now = new AtomicLong();
   final RepeatedFailures failures = new RepeatedFailures(log, 60_000_000_000L, now::get);
 
   {
     log.setUseParentHandlers(false);
-    log.addHandler(
-        new Handler() {
-          @Override
-          public void publish(LogRecord r) {
-            logged.add(r);
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        });
   }
 
   @Test
