@@ -138,6 +138,11 @@ class ExecutorPartsTest {
         "Job cancelled by system",
         FinalizeMessages.of(null, true, true, Map.of(), List.of(), List.of()).statusMessage());
     JsonObject ok = new JsonObject().put("State", new JsonObject().put("ExitCode", 0));
+    assertEquals(
+        "\n  No outputs found matching patterns:\n - out/a\\nb.csv",
+        FinalizeMessages.of(ok, false, false, Map.of(), List.of("out/a\nb.csv"), List.of())
+            .statusMessage(),
+        "a pattern cannot add a line");
     assertNull(
         FinalizeMessages.of(ok, false, false, Map.of(), List.of(), List.of()).statusMessage(),
         "no outputs at all");
