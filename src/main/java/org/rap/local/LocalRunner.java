@@ -227,8 +227,16 @@ public final class LocalRunner {
       String action, JobDefinition job, JobStatus finalized, long t0) {
     return vertx.executeBlocking(
         () -> {
+          // outputs the agent refused to file end the job in state error (nothing filed)
           JobOutcome outcome =
-              JobOutcome.fromResults(finalized.results(), job.allowDatabaseAccess());
+              finalized.state() == ExecutorState.ERROR
+                  ? new JobOutcome(
+                      StatusCode.JOB_ERROR,
+                      finalized
+                          .results()
+                          .getJsonObject("error", new JsonObject())
+                          .getString("message"))
+                  : JobOutcome.fromResults(finalized.results(), job.allowDatabaseAccess());
           JsonObject metadata = executor.metadataStore().read(job.id());
           Map<String, String> copied = workspace.copyOutputs(metadata);
           Path log = null;

@@ -24,9 +24,9 @@ import org.rap.common.model.JobDefinition;
  * controller builds them, the agent jar started against a {@link ScriptedController}, and Docker
  * seen from outside (the {@code docker} CLI, as an operator would).
  */
-final class AgentHarness {
-  static final String TOKEN = "agent-secret";
-  static final String IMAGE = "ghcr.io/opensafely-core/python:v2";
+public final class AgentHarness {
+  public static final String TOKEN = "agent-secret";
+  public static final String IMAGE = "ghcr.io/opensafely-core/python:v2";
 
   /** 2025-11-22: the job log directory is {@code logs/2025-11/os-job-<id>}. */
   static final long CREATED_AT = 1_763_769_600L;
@@ -34,15 +34,15 @@ final class AgentHarness {
   static final String LOG_MONTH = "2025-11";
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  final Path workdir;
-  final String repo;
-  final String commit;
+  public final Path workdir;
+  public final String repo;
+  public final String commit;
 
   /**
    * A study repository at {@code dir} with {@code project.yaml} and the given files, committed on
    * main.
    */
-  AgentHarness(Path tmp, String projectYaml, Map<String, String> files) throws Exception {
+  public AgentHarness(Path tmp, String projectYaml, Map<String, String> files) throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("study"));
     Files.writeString(dir.resolve("project.yaml"), projectYaml);
     for (var f : files.entrySet()) {
@@ -66,7 +66,7 @@ final class AgentHarness {
     workdir = Files.createDirectories(tmp.resolve("agent"));
   }
 
-  static String newJobId() {
+  public static String newJobId() {
     String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < 16; i++) {
@@ -79,7 +79,7 @@ final class AgentHarness {
    * A RUNJOB definition (docs/spec/job-model.md section 6.1) running {@code sh -c <script>} in
    * {@link #IMAGE}.
    */
-  JsonObject definition(
+  public JsonObject definition(
       String jobId,
       String workspace,
       String action,
@@ -118,7 +118,17 @@ final class AgentHarness {
   }
 
   /** {@code java -jar target/rap.jar --role=agent} polling {@code controller}. */
-  JarProcess startAgent(ScriptedController controller) throws IOException {
+  public JarProcess startAgent(ScriptedController controller) throws IOException {
+    return startAgent(controller, Map.of(), List.of());
+  }
+
+  /**
+   * As {@link #startAgent(ScriptedController)}, with more (or other) settings in its environment
+   * and options for its JVM (e.g. {@code -Xmx256m}).
+   */
+  public JarProcess startAgent(
+      ScriptedController controller, Map<String, String> moreEnv, List<String> jvmOptions)
+      throws IOException {
     Map<String, String> env = new HashMap<>();
     env.put("BACKENDS", "test");
     env.put("BACKEND", "test");
@@ -132,27 +142,28 @@ final class AgentHarness {
     env.put("STATS_POLL_INTERVAL", "1");
     env.put("AGENT_HOST", "127.0.0.1");
     env.put("AGENT_PORT", String.valueOf(JarProcess.freePort()));
-    return JarProcess.start(env, "--role=agent");
+    env.putAll(moreEnv);
+    return JarProcess.start(jvmOptions, env, "--role=agent");
   }
 
-  Path high(String workspace) {
+  public Path high(String workspace) {
     return workdir.resolve("high_privacy/workspaces").resolve(workspace);
   }
 
-  Path medium(String workspace) {
+  public Path medium(String workspace) {
     return workdir.resolve("medium_privacy/workspaces").resolve(workspace);
   }
 
-  Path logDir(String jobId) {
+  public Path logDir(String jobId) {
     return workdir.resolve("high_privacy/logs").resolve(LOG_MONTH).resolve("os-job-" + jobId);
   }
 
-  Path volume(String jobId) {
+  public Path volume(String jobId) {
     return workdir.resolve("high_privacy/volumes").resolve(jobId);
   }
 
   /** Every {@code metadata.json} of a job anywhere under the log tree. */
-  List<Path> metadataFiles(String jobId) throws IOException {
+  public List<Path> metadataFiles(String jobId) throws IOException {
     try (var s = Files.walk(workdir.resolve("high_privacy/logs"))) {
       return s.filter(p -> p.getFileName().toString().equals("metadata.json"))
           .filter(p -> p.getParent().getFileName().toString().equals("os-job-" + jobId))
@@ -162,7 +173,7 @@ final class AgentHarness {
 
   // ------------------------------------------------------------------------------ docker CLI
 
-  static String docker(String... args) throws Exception {
+  public static String docker(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("docker"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -175,7 +186,7 @@ final class AgentHarness {
   }
 
   /** The JSON of {@code docker container inspect <name>}, or null when there is none. */
-  static JsonObject inspect(String name) throws Exception {
+  public static JsonObject inspect(String name) throws Exception {
     String out = docker("container", "inspect", name);
     if (!out.startsWith("[")) {
       return null;
@@ -184,7 +195,7 @@ final class AgentHarness {
     return a.isEmpty() ? null : a.getJsonObject(0);
   }
 
-  static void removeContainer(String name) {
+  public static void removeContainer(String name) {
     try {
       docker("rm", "-f", name);
     } catch (Exception e) {
@@ -196,11 +207,11 @@ final class AgentHarness {
    * {@code docker events} for one container name, from {@code sinceEpochSeconds} (so nothing that
    * happened before the subscription is missed): each line {@code <action> <container id>}.
    */
-  static final class ContainerEvents implements AutoCloseable {
-    final List<String> lines = new CopyOnWriteArrayList<>();
+  public static final class ContainerEvents implements AutoCloseable {
+    public final List<String> lines = new CopyOnWriteArrayList<>();
     private final Process process;
 
-    ContainerEvents(String containerName, long sinceEpochSeconds) throws IOException {
+    public ContainerEvents(String containerName, long sinceEpochSeconds) throws IOException {
       process =
           new ProcessBuilder(
                   "docker",
@@ -235,7 +246,7 @@ final class AgentHarness {
     }
 
     /** Container ids of the events with this action (e.g. {@code create}). */
-    List<String> ids(String action) {
+    public List<String> ids(String action) {
       return lines.stream()
           .filter(l -> l.startsWith(action + " "))
           .map(l -> l.substring(action.length() + 1))

@@ -16,13 +16,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs {@code target/rap.jar} as a separate process, as an operator would. */
-final class JarProcess implements AutoCloseable {
+public final class JarProcess implements AutoCloseable {
   static final Path JAR = Path.of(System.getProperty("rap.jar", "target/rap.jar"));
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  final Process process;
-  final Path log;
+  public final Process process;
+  public final Path log;
 
   private JarProcess(Process process, Path log) {
     this.process = process;
@@ -39,8 +39,16 @@ final class JarProcess implements AutoCloseable {
     }
   }
 
-  static JarProcess start(Map<String, String> env, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toAbsolutePath().toString()));
+  public static JarProcess start(Map<String, String> env, String... args) throws IOException {
+    return start(List.of(), env, args);
+  }
+
+  /** As {@link #start(Map, String...)}, with options for the JVM before {@code -jar}. */
+  public static JarProcess start(List<String> jvmOptions, Map<String, String> env, String... args)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("java"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment()
@@ -52,7 +60,7 @@ final class JarProcess implements AutoCloseable {
     return new JarProcess(pb.start(), log);
   }
 
-  String output() throws IOException {
+  public String output() throws IOException {
     return Files.readString(log, StandardCharsets.UTF_8);
   }
 
@@ -88,7 +96,7 @@ final class JarProcess implements AutoCloseable {
   }
 
   /** SIGTERM, then the exit status. */
-  int terminate() throws Exception {
+  public int terminate() throws Exception {
     process.destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
@@ -97,7 +105,7 @@ final class JarProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

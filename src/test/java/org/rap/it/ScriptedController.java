@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * payload}, checks the raw-token {@code Authorization} header, records every update in arrival
  * order and deactivates a task when an update says {@code complete}.
  */
-final class ScriptedController implements AutoCloseable {
+public final class ScriptedController implements AutoCloseable {
   final String backend;
   final String token;
   private final Vertx vertx = Vertx.vertx();
@@ -34,7 +34,7 @@ final class ScriptedController implements AutoCloseable {
   private final Map<String, Boolean> active = new LinkedHashMap<>();
 
   /** Every update body (the parsed {@code payload}) in arrival order. */
-  final List<JsonObject> updates = new CopyOnWriteArrayList<>();
+  public final List<JsonObject> updates = new CopyOnWriteArrayList<>();
 
   /** Requests the API refused (wrong path, token or body), for diagnostics. */
   final List<String> refused = new CopyOnWriteArrayList<>();
@@ -47,12 +47,12 @@ final class ScriptedController implements AutoCloseable {
 
   private HttpServer server;
 
-  ScriptedController(String backend, String token) {
+  public ScriptedController(String backend, String token) {
     this.backend = backend;
     this.token = token;
   }
 
-  ScriptedController start() {
+  public ScriptedController start() {
     Router r = Router.router(vertx);
     r.route().handler(BodyHandler.create());
     r.route("/")
@@ -71,11 +71,11 @@ final class ScriptedController implements AutoCloseable {
   }
 
   /** {@code CONTROLLER_TASK_API_ENDPOINT} for the agent. */
-  String endpoint() {
+  public String endpoint() {
     return "http://127.0.0.1:" + server.actualPort() + "/";
   }
 
-  synchronized void add(JsonObject task) {
+  public synchronized void add(JsonObject task) {
     tasks.put(task.getString("id"), task);
     active.put(task.getString("id"), true);
   }
@@ -90,12 +90,12 @@ final class ScriptedController implements AutoCloseable {
     add(task(runTaskId + "-cancel", "canceljob", def));
   }
 
-  synchronized boolean isActive(String taskId) {
+  public synchronized boolean isActive(String taskId) {
     return Boolean.TRUE.equals(active.get(taskId));
   }
 
   /** A task as the controller serves it (docs/spec/task-api.md section 3). */
-  static JsonObject task(String id, String type, JsonObject definition) {
+  public static JsonObject task(String id, String type, JsonObject definition) {
     return new JsonObject()
         .put("id", id)
         .put("backend", definition.getString("backend", "test"))
@@ -107,12 +107,12 @@ final class ScriptedController implements AutoCloseable {
         .put("created_at", System.currentTimeMillis() / 1000);
   }
 
-  List<JsonObject> updatesFor(String taskId) {
+  public List<JsonObject> updatesFor(String taskId) {
     return updates.stream().filter(u -> taskId.equals(u.getString("task_id"))).toList();
   }
 
   /** {@code stage/complete} of every update of a task, in order. */
-  List<String> stagesFor(String taskId) {
+  public List<String> stagesFor(String taskId) {
     return updatesFor(taskId).stream()
         .map(u -> u.getString("stage") + "/" + u.getBoolean("complete"))
         .toList();
@@ -122,7 +122,8 @@ final class ScriptedController implements AutoCloseable {
     return updatesFor(taskId).stream().anyMatch(p);
   }
 
-  static void await(String what, Duration max, BooleanSupplier done, Supplier<String> diagnostics)
+  public static void await(
+      String what, Duration max, BooleanSupplier done, Supplier<String> diagnostics)
       throws InterruptedException {
     long deadline = System.nanoTime() + max.toNanos();
     while (System.nanoTime() < deadline) {

@@ -126,6 +126,26 @@ class LocalRunnerTest {
     assertFalse(Files.exists(project.resolve("output/d.csv")));
   }
 
+  @Tag("docker")
+  @Test
+  void outputsThatCannotBeFiledFailTheActionWithTheReason() throws Exception {
+    Path project =
+        study(
+            "version: '4.0'\n"
+                + "actions:\n"
+                + "  x:\n"
+                + "    run: python:v2 sh -c 'mkdir -p output && echo 1 > output/a\\\\b.csv'\n"
+                + "    outputs: {highly_sensitive: {x: output/*.csv}}\n");
+    List<LocalRunner.ActionResult> r = run(project, List.of("x"), false, false);
+    assertEquals("failed", r.get(0).state(), r.toString());
+    assertEquals(
+        "The job's outputs were not filed: 1 output file cannot be filed (the job log names them"
+            + " and says why).",
+        r.get(0).message());
+    assertTrue(
+        Files.readString(project.resolve("metadata/x.log")).contains("contains a backslash"));
+  }
+
   @Test
   void unknownActionIsAClearError() throws Exception {
     Path project = study(CHAIN);

@@ -11,9 +11,9 @@ import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.rap.common.telemetry.CallTimer;
 
@@ -257,42 +258,65 @@ public final class DockerApi implements Closeable {
 
   /**
    * {@code docker container logs --timestamps --tail <tail>}: stdout and stderr together, frame
-   * payloads in arrival order (a frame is a chunk of output, not necessarily a line).
+   * payloads written to {@code sink} in arrival order (a frame is a chunk of output, not
+   * necessarily a line) as they come, so memory stays bounded whatever the container printed.
+   * Nothing is written for a container that does not exist.
+   *
+   * @throws ExecutorRetry when Docker does not finish within {@code timeout} or the read fails
+   * @throws IOException when {@code sink} fails
    */
-  public String logs(String name, int tail, Duration timeout) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+  public void streamLogs(String name, int tail, Duration timeout, OutputStream sink)
+      throws IOException {
+    AtomicReference<IOException> sinkFailure = new AtomicReference<>();
+    ResultCallback.Adapter<Frame> cb =
+        new ResultCallback.Adapter<>() {
+          @Override
+          public void onNext(Frame frame) {
+            if (sinkFailure.get() != null) {
+              return;
+            }
+            try {
+              sink.write(frame.getPayload());
+            } catch (IOException e) {
+              sinkFailure.set(e);
+              try {
+                close(); // stop reading: the rest could not be kept anyway
+              } catch (IOException ignored) {
+                // closing the stream only
+              }
+            }
+          }
+        };
     try {
-      ResultCallback.Adapter<Frame> cb =
-          client
-              .logContainerCmd(name)
-              .withStdOut(true)
-              .withStdErr(true)
-              .withTimestamps(true)
-              .withFollowStream(false)
-              .withTail(tail)
-              .exec(
-                  new ResultCallback.Adapter<>() {
-                    @Override
-                    public void onNext(Frame frame) {
-                      synchronized (out) {
-                        out.writeBytes(frame.getPayload());
-                      }
-                    }
-                  });
+      client
+          .logContainerCmd(name)
+          .withStdOut(true)
+          .withStdErr(true)
+          .withTimestamps(true)
+          .withFollowStream(false)
+          .withTail(tail)
+          .exec(cb);
       if (!cb.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         cb.close();
-        throw new ExecutorRetry("docker timed out reading logs of " + name);
+        throw new ExecutorRetry(
+            "docker timed out after " + timeout.toSeconds() + "s reading logs of " + name);
       }
     } catch (NotFoundException e) {
-      return "";
+      return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ExecutorRetry("interrupted reading logs of " + name, e);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      if (sinkFailure.get() != null) {
+        throw sinkFailure.get(); // the stream was closed because the sink failed
+      }
+      if (e instanceof ExecutorRetry r) {
+        throw r;
+      }
       throw new ExecutorRetry("failed reading logs of " + name + ": " + e, e);
     }
-    synchronized (out) {
-      return out.toString(StandardCharsets.UTF_8);
+    if (sinkFailure.get() != null) {
+      throw sinkFailure.get();
     }
   }
 

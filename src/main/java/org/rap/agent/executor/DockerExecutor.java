@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,10 +24,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,16 +36,13 @@ import java.util.logging.Logger;
 import org.rap.agent.metrics.JobMetricsSource;
 import org.rap.agent.outputs.AtomicFiles;
 import org.rap.agent.outputs.EnvRedactor;
-import org.rap.agent.outputs.JobLog;
-import org.rap.agent.outputs.Manifest;
 import org.rap.agent.outputs.OutputGlob;
-import org.rap.agent.outputs.OutputMatch;
-import org.rap.agent.outputs.OutputMatcher;
-import org.rap.agent.outputs.OutputPersister;
+import org.rap.agent.outputs.OutputNames;
 import org.rap.agent.outputs.PathEscapeException;
-import org.rap.agent.outputs.PersistedOutputs;
+import org.rap.agent.outputs.RawPaths;
 import org.rap.agent.outputs.ResultsRedactor;
 import org.rap.agent.outputs.SafePaths;
+import org.rap.agent.outputs.SecretRedactor;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
@@ -68,7 +64,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   private static final Logger LOG = Logger.getLogger(DockerExecutor.class.getName());
   public static final String TIMESTAMP_FILE = JobVolumes.TIMESTAMP_FILE;
   public static final List<String> ARCHIVE_FORMATS = List.of(".tar.gz", ".tar.zstd", ".tar.xz");
-  static final int LOG_TAIL = 100_000;
+  private static final Duration LOG_TIMEOUT = Duration.ofMinutes(5);
 
   private final Vertx vertx;
   private final WorkerExecutor worker;
@@ -83,7 +79,8 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   private final JobMetadataStore store;
   private final ImageResolver images;
   private final AtomicInteger hostCpus = new AtomicInteger();
-  private final ConcurrentHashMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
+  private final JobFinalizer finalizer;
+  private volatile FinalizeRetry finalizeRetry;
 
   public DockerExecutor(
       Vertx vertx,
@@ -113,6 +110,14 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     this.projectActions = projectActions;
     this.store = new JobMetadataStore(settings.jobLogDir());
     this.images = new ImageResolver(this::docker, settings);
+    this.finalizer = new JobFinalizer(store, metrics, projectActions, settings.outputLimits());
+    this.finalizeRetry = new FinalizeRetry(vertx, FinalizeRetry.Policy.DEFAULT);
+  }
+
+  /** Another bound for retrying transient finalize errors (tests). */
+  DockerExecutor withFinalizeRetry(FinalizeRetry.Policy policy) {
+    this.finalizeRetry = new FinalizeRetry(vertx, policy);
+    return this;
   }
 
   /**
@@ -127,6 +132,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   /** As above, timing Docker and git calls into {@code telemetry}. */
   public static DockerExecutor create(
       Vertx vertx, AgentConfig config, JobMetricsSource metrics, Telemetry telemetry) {
+    RawPaths.localeWarning().ifPresent(LOG::warning);
     ExecutorSettings settings = ExecutorSettings.from(config);
     GitCodeCheckout git =
         GitCodeCheckout.from(settings, ProjectParser.INSTANCE, telemetry.calls("git"));
@@ -299,6 +305,7 @@ public final class DockerExecutor implements Executor, AutoCloseable {
   }
 
   JobStatus prepareNow(JobDefinition job) throws IOException {
+    checkActionName(job.action());
     Path highWorkspace = workspaceDir(Privacy.HIGH, job.workspace());
     if (!Files.exists(highWorkspace) && isArchived(job.workspace())) {
       LOG.info("Workspace " + job.workspace() + " has been archived.");
@@ -511,9 +518,15 @@ public final class DockerExecutor implements Executor, AutoCloseable {
 
   // ---------------------------------------------------------------- finalize
 
+  /**
+   * Finalizes within {@link FinalizeRetry}: permanent errors fail at once, transient ones are tried
+   * again with backoff a bounded number of times.
+   */
   @Override
   public Future<JobStatus> finalizeJob(JobDefinition job, boolean cancelled, JsonObject error) {
-    return timed("finalize", job, () -> finalizeNow(job, cancelled, error));
+    return finalizeRetry.run(
+        "finalize of job " + job.id(),
+        () -> timed("finalize", job, () -> finalizeNow(job, cancelled, error)));
   }
 
   JobStatus finalizeNow(JobDefinition job, boolean cancelled, JsonObject error) throws IOException {
@@ -521,109 +534,53 @@ public final class DockerExecutor implements Executor, AutoCloseable {
     if (current.state() == ExecutorState.FINALIZED || current.state() == ExecutorState.ERROR) {
       return current;
     }
-    boolean failed = error != null;
-    if (!(cancelled || failed) && current.state() == ExecutorState.UNKNOWN) {
+    if (!(cancelled || error != null) && current.state() == ExecutorState.UNKNOWN) {
       return current;
     }
     long t0 = System.nanoTime();
     String name = JobMetadataStore.containerName(job.id());
-    JsonObject container = docker().inspectContainer(name).orElse(null);
-    Path volume = volumeDir(job);
-
-    Map<String, String> outputs = Map.of();
-    List<String> unmatchedPatterns = List.of();
-    List<String> unmatchedOutputs = List.of();
-    if (!(cancelled || failed)) {
-      if (Files.isDirectory(volume)) {
-        OutputMatch match =
-            OutputMatcher.match(volume, job.outputSpec(), volume.resolve(TIMESTAMP_FILE));
-        outputs = match.outputs();
-        unmatchedPatterns = match.unmatchedPatterns();
-        unmatchedOutputs = match.unmatchedOutputs();
-      } else {
-        unmatchedPatterns = new ArrayList<>(job.outputSpec().keySet());
-      }
-    }
-    JsonObject redacted = container == null ? null : EnvRedactor.redact(container);
-    FinalizeMessages.Message msg =
-        FinalizeMessages.of(
-            container, cancelled, failed, outputs, unmatchedPatterns, unmatchedOutputs);
-
-    JsonObject metadata =
-        JobMetadata.build(
-            job,
-            metrics,
-            redacted,
-            outputs,
-            unmatchedPatterns,
-            unmatchedOutputs,
-            msg,
-            cancelled,
-            error);
-    Path highWorkspace = workspaceDir(Privacy.HIGH, job.workspace());
-    if (cancelled || failed) {
-      if (container != null) {
-        store.writeLogs(
-            job,
-            JobLog.format(
-                docker().logs(name, LOG_TAIL, Duration.ofMinutes(5)), metadata, Map.of()));
-      }
-    } else {
-      Path mediumWorkspace = workspaceDir(Privacy.MEDIUM, job.workspace());
-      var actions =
-          outputs.isEmpty()
-              ? Optional.<Set<String>>empty()
-              : projectActions.actionsAt(job.study().gitRepoUrl(), job.study().commit());
-      PersistedOutputs persisted;
-      // jobs of one workspace finalize one at a time: manifest.json is read, updated and replaced
-      try {
-        synchronized (workspaceLocks.computeIfAbsent(job.workspace(), k -> new Object())) {
-          persisted =
-              OutputPersister.persist(
-                  job, outputs, volume, highWorkspace, mediumWorkspace, actions);
-        }
-      } catch (PathEscapeException e) {
-        LOG.severe("Refusing to file outputs of job " + job.id() + ": " + e.getMessage());
-        // the message names no file: errors are reported to the controller
-        throw new JobFailure(
-            "An output could not be filed safely: a path in the workspace leads outside it."
-                + " Contact the OpenSAFELY tech team to resolve",
-            e);
-      }
-      JsonObject excluded = new JsonObject();
-      persisted.excluded().forEach(excluded::put);
-      metadata.put("level4_excluded_files", excluded);
-      String logs =
-          JobLog.format(
-              container == null ? "" : docker().logs(name, LOG_TAIL, Duration.ofMinutes(5)),
-              metadata,
-              persisted.excluded());
-      store.writeLogs(job, logs);
-      String actionLog = Manifest.METADATA_DIR + "/" + job.action() + ".log";
-      synchronized (workspaceLocks.computeIfAbsent(job.workspace(), k -> new Object())) {
-        for (Path log :
-            List.of(
-                SafePaths.resolve(highWorkspace, actionLog),
-                SafePaths.resolve(mediumWorkspace, actionLog))) {
-          AtomicFiles.deleteLeftovers(log);
-          AtomicFiles.writeString(log, logs);
-        }
-      }
-    }
+    JsonObject inspect = docker().inspectContainer(name).orElse(null);
+    JobFinalizer.Container container =
+        inspect == null
+            ? null
+            : new JobFinalizer.Container(
+                inspect, out -> docker().streamLogs(name, JobFinalizer.LOG_TAIL, LOG_TIMEOUT, out));
+    finalizer.finalizeJob(
+        job,
+        container,
+        volumeDir(job),
+        workspaceDir(Privacy.HIGH, job.workspace()),
+        workspaceDir(Privacy.MEDIUM, job.workspace()),
+        secretsOf(job),
+        cancelled,
+        error);
     long t1 = System.nanoTime();
-    store.write(job, metadata); // last: its presence means finalized
     JobStatus done = statusNow(job, cancelled);
     if (LOG.isLoggable(Level.FINE)) {
       LOG.fine(
           "finalize of job "
               + job.id()
-              + ": outputs, logs and manifest "
+              + ": outputs, logs, manifest and metadata "
               + (t1 - t0) / 1_000_000
-              + " ms, metadata and status "
+              + " ms, status "
               + (System.nanoTime() - t1) / 1_000_000
               + " ms");
     }
     return done;
+  }
+
+  /** The values of the secret settings this job's container gets (none for most jobs). */
+  SecretRedactor secretsOf(JobDefinition job) {
+    if (!HardenedContainer.isRealDbJob(job, settings)) {
+      return SecretRedactor.none();
+    }
+    try {
+      Map<String, String> secrets = new LinkedHashMap<>(databaseSecrets(job));
+      secrets.keySet().removeAll(EnvRedactor.SAFE_KEYS);
+      return SecretRedactor.of(secrets.values());
+    } catch (JobFailure unknownDatabase) {
+      return SecretRedactor.none(); // the container never got any
+    }
   }
 
   // ---------------------------------------------------------------- terminate, cleanup, delete
@@ -718,13 +675,36 @@ public final class DockerExecutor implements Executor, AutoCloseable {
         || workspace.isEmpty()
         || workspace.contains("/")
         || workspace.startsWith(".")) {
-      throw new JobFailure("Invalid workspace name '" + workspace + "'");
+      throw new JobFailure("Invalid workspace name '" + OutputNames.display(workspace) + "'");
+    }
+    int bytes = workspace.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > OutputNames.NAME_MAX) {
+      throw new JobFailure(
+          "Workspace name is "
+              + bytes
+              + " bytes long; a workspace name may have at most "
+              + OutputNames.NAME_MAX
+              + " bytes (it names a directory)");
     }
     Path root =
         privacy == Privacy.HIGH
             ? settings.highPrivacyWorkspacesDir()
             : settings.mediumPrivacyWorkspacesDir();
     return SafePaths.resolve(root, workspace);
+  }
+
+  /** The action's log is {@code metadata/<action>.log}: its name must fit in a directory entry. */
+  static void checkActionName(String action) {
+    int bytes = action == null ? 0 : action.getBytes(StandardCharsets.UTF_8).length;
+    int max = OutputNames.NAME_MAX - ".log".length();
+    if (bytes > max) {
+      throw new JobFailure(
+          "Action name is "
+              + bytes
+              + " bytes long; an action name may have at most "
+              + max
+              + " bytes (its log file is named after it)");
+    }
   }
 
   private String redactToken(String text) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.rap.common.config.AgentConfig;
+import org.rap.common.config.JobOutputLimits;
 
 /**
  * Everything the Docker executor reads from configuration (docs/spec/configuration.md section 4),
@@ -16,6 +17,8 @@ import org.rap.common.config.AgentConfig;
  *     false on machines without a registry
  * @param pidsLimit maximum processes and threads in a job container
  * @param allowLocalGitRepos accept local paths as repository URLs (ALLOW_LOCAL_GIT_REPOS)
+ * @param outputLimits what one job may leave behind (MAX_LOG_BYTES, MAX_OUTPUT_BYTES,
+ *     MAX_OUTPUT_FILES)
  */
 public record ExecutorSettings(
     String backend,
@@ -40,7 +43,8 @@ public record ExecutorSettings(
     String githubProxyDomain,
     Optional<String> privateRepoAccessToken,
     long pidsLimit,
-    boolean allowLocalGitRepos) {
+    boolean allowLocalGitRepos,
+    JobOutputLimits outputLimits) {
 
   public static final long DEFAULT_PIDS_LIMIT = 4096;
 
@@ -73,7 +77,8 @@ public record ExecutorSettings(
         c.common().githubProxyDomain(),
         c.common().privateRepoAccessToken(),
         DEFAULT_PIDS_LIMIT,
-        c.common().allowLocalGitRepos());
+        c.common().allowLocalGitRepos(),
+        c.outputLimits());
   }
 
   /** Settings for a local, registry-less, dummy-data agent rooted at {@code base} (tests). */
@@ -102,7 +107,8 @@ public record ExecutorSettings(
         "github-proxy.opensafely.org",
         Optional.empty(),
         DEFAULT_PIDS_LIMIT,
-        true);
+        true,
+        JobOutputLimits.DEFAULTS);
   }
 
   public ExecutorSettings withDockerUser(String user) {
@@ -129,7 +135,8 @@ public record ExecutorSettings(
         githubProxyDomain,
         privateRepoAccessToken,
         pidsLimit,
-        allowLocalGitRepos);
+        allowLocalGitRepos,
+        outputLimits);
   }
 
   public ExecutorSettings withDockerHostVolumeDir(Path hostDir) {
@@ -156,7 +163,8 @@ public record ExecutorSettings(
         githubProxyDomain,
         privateRepoAccessToken,
         pidsLimit,
-        allowLocalGitRepos);
+        allowLocalGitRepos,
+        outputLimits);
   }
 
   public ExecutorSettings withDockerRegistry(String registry) {
@@ -183,7 +191,36 @@ public record ExecutorSettings(
         githubProxyDomain,
         privateRepoAccessToken,
         pidsLimit,
-        allowLocalGitRepos);
+        allowLocalGitRepos,
+        outputLimits);
+  }
+
+  public ExecutorSettings withOutputLimits(JobOutputLimits limits) {
+    return new ExecutorSettings(
+        backend,
+        workdir,
+        highPrivacyStorageBase,
+        mediumPrivacyStorageBase,
+        highPrivacyArchiveDir,
+        highPrivacyVolumeDir,
+        dockerHostVolumeDir,
+        dockerUser,
+        dockerRegistry,
+        dockerProxy,
+        pullImages,
+        imagePullTimeout,
+        databaseAccessNetwork,
+        usingDummyDataBackend,
+        databaseUrls,
+        tempDatabaseName,
+        emisOrganisationHash,
+        prestoTlsCert,
+        prestoTlsKey,
+        githubProxyDomain,
+        privateRepoAccessToken,
+        pidsLimit,
+        allowLocalGitRepos,
+        limits);
   }
 
   /** A real (non-dummy) database backend: DB jobs get secrets and the database network. */
@@ -212,7 +249,8 @@ public record ExecutorSettings(
         githubProxyDomain,
         privateRepoAccessToken,
         pidsLimit,
-        allowLocalGitRepos);
+        allowLocalGitRepos,
+        outputLimits);
   }
 
   public Path highPrivacyWorkspacesDir() {

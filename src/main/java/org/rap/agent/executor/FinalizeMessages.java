@@ -5,10 +5,11 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.List;
 import java.util.Map;
+import org.rap.agent.outputs.OutputNames;
 
 /**
  * The agent status message and hint of a finalized job (docs/spec/agent-executor.md section 6 step
- * 4).
+ * 4). Patterns and file names in them are shown safely (a name cannot add a line to the job log).
  */
 public final class FinalizeMessages {
   /** The reference's Docker exit-code map. */
@@ -40,7 +41,8 @@ public final class FinalizeMessages {
     if (exit == 0 && !unmatchedPatterns.isEmpty()) {
       String message =
           "\n  No outputs found matching patterns:\n - "
-              + String.join("\n   - ", unmatchedPatterns);
+              + String.join(
+                  "\n   - ", unmatchedPatterns.stream().map(OutputNames::display).toList());
       String hint = null;
       if (!unmatchedOutputs.isEmpty()) {
         hint =

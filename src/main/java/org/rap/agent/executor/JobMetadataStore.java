@@ -142,10 +142,4 @@ public final class JobMetadataStore {
     AtomicFiles.deleteLeftovers(file);
     AtomicFiles.writeString(file, metadata.encodePrettily());
   }
-
-  public void writeLogs(JobDefinition job, String content) throws IOException {
-    Path file = logDir(job).resolve(LOGS_FILE);
-    AtomicFiles.deleteLeftovers(file);
-    AtomicFiles.writeString(file, content);
-  }
 }

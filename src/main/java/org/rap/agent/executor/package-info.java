@@ -9,7 +9,9 @@
  * org.rap.agent.executor.ImageResolver} (local image or pull by digest), {@link
  * org.rap.agent.executor.CodeCheckout} / {@link org.rap.agent.executor.GitCodeCheckout} (git cache
  * and checkout), {@link org.rap.agent.executor.FinalizeMessages} (status message and hint), {@link
- * org.rap.agent.executor.ExecutorSettings} (configuration). Failures are {@link
+ * org.rap.agent.executor.ExecutorSettings} (configuration), {@link
+ * org.rap.agent.executor.JobFinalizer} (finalizing a stopped job, executor-independent) within
+ * {@link org.rap.agent.executor.FinalizeRetry} (bounded retries). Failures are {@link
  * org.rap.agent.executor.JobFailure} (permanent) or {@link org.rap.agent.executor.ExecutorRetry}
  * (transient).
  */

@@ -1,12 +1,17 @@
 package org.rap.agent.outputs;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.UUID;
 
 /**
@@ -26,6 +31,25 @@ public final class AtomicFiles {
     Path tmp = tempFor(dest);
     try {
       Files.write(tmp, content);
+      move(tmp, dest);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Content written to a stream (which the caller must not close). */
+  @FunctionalInterface
+  public interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** Writes {@code dest} atomically from {@code content}, streaming (buffered, never whole). */
+  public static void write(Path dest, Content content) throws IOException {
+    Path tmp = tempFor(dest);
+    try {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 65536)) {
+        content.writeTo(out);
+      }
       move(tmp, dest);
     } finally {
       Files.deleteIfExists(tmp);
@@ -52,15 +76,40 @@ public final class AtomicFiles {
     return Files.size(dest);
   }
 
-  private static Path tempFor(Path dest) throws IOException {
+  /**
+   * A new temporary file name next to {@code dest} (parents created), which {@link
+   * #deleteLeftovers} removes should the writer be killed before it is renamed.
+   */
+  public static Path tempFor(Path dest) throws IOException {
     Path parent = dest.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     return parent.resolve(tempPrefix(dest) + UUID.randomUUID());
   }
 
+  /**
+   * {@code .<name>.tmp-} for short printable ASCII names; otherwise {@code .<hash of the
+   * name>.tmp-}, which stays within the 255-byte limit of a file name and is the same text under
+   * any JVM locale.
+   */
   private static String tempPrefix(Path dest) {
-    return "." + dest.getFileName() + TEMP_MARKER;
+    byte[] name = RawPaths.fileName(dest);
+    boolean plain = name.length <= MAX_PLAIN_PREFIX;
+    for (byte b : name) {
+      plain &= b > ' ' && b < 0x7f && b != '\\';
+    }
+    if (plain) {
+      return "." + new String(name, StandardCharsets.US_ASCII) + TEMP_MARKER;
+    }
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(name);
+      return "." + HexFormat.of().formatHex(hash, 0, 16) + TEMP_MARKER;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
+
+  /** Longer names get a hashed temporary name: {@code .} + name + marker + UUID fit in 255. */
+  private static final int MAX_PLAIN_PREFIX = 200;
 
   static final String TEMP_MARKER = ".tmp-";
 

@@ -36,6 +36,25 @@ public final class JobLog {
     if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '\n') {
       sb.append('\n');
     }
+    return sb.append(summary(metadata, excluded, List.of(), List.of())).toString();
+  }
+
+  /**
+   * What follows the container output in {@code logs.txt}: a blank line, the summary marker, the
+   * summary keys, the outputs table and, when there are any, the level-4 exclusions, the outputs
+   * that could not be filed and the files left out of the outputs (each line naming a file shown
+   * safely, so no name can add a line).
+   *
+   * @param notFiled why matched outputs could not be filed (the job failed), one line each
+   * @param leftOut files left out of the outputs and why (symlinks pointing outside the workspace,
+   *     unreadable entries), one line each
+   */
+  public static String summary(
+      JsonObject metadata,
+      Map<String, String> excluded,
+      List<String> notFiled,
+      List<String> leftOut) {
+    StringBuilder sb = new StringBuilder();
     sb.append('\n').append(SUMMARY_MARKER).append('\n');
     for (String key : KEYS_TO_LOG) {
       Object v = metadata.getValue(key);
@@ -52,8 +71,21 @@ public final class JobLog {
       sb.append("\n\nInvalid moderately_sensitive outputs:\n");
       sb.append(tabulate(excluded, ""));
     }
+    lines(sb, "Outputs that could not be filed:", notFiled);
+    lines(sb, "Files left out of the outputs:", leftOut);
     sb.append('\n');
     return sb.toString();
+  }
+
+  private static void lines(StringBuilder sb, String title, List<String> lines) {
+    if (lines == null || lines.isEmpty()) {
+      return;
+    }
+    sb.append("\n\n").append(title);
+    for (String line : lines) {
+      // names in the lines are shown safely already; never let a line break the layout
+      sb.append("\n  ").append(line.replace("\n", "\\n").replace("\r", "\\r"));
+    }
   }
 
   /** Two aligned columns, indent 2, separator {@code " - "} (the reference's tabulate). */
@@ -61,10 +93,13 @@ public final class JobLog {
     if (rows.isEmpty()) {
       return "  " + empty;
     }
-    int w0 = rows.keySet().stream().mapToInt(String::length).max().orElse(0);
-    int w1 = rows.values().stream().mapToInt(String::length).max().orElse(0);
+    int w0 = rows.keySet().stream().mapToInt(k -> OutputNames.display(k).length()).max().orElse(0);
+    int w1 = rows.values().stream().mapToInt(v -> OutputNames.display(v).length()).max().orElse(0);
     List<String> lines = new ArrayList<>();
-    rows.forEach((k, v) -> lines.add("  " + pad(k, w0) + "  - " + pad(v, w1)));
+    rows.forEach(
+        (k, v) ->
+            lines.add(
+                "  " + pad(OutputNames.display(k), w0) + "  - " + pad(OutputNames.display(v), w1)));
     return String.join("\n", lines);
   }
 

@@ -1,5 +1,6 @@
 package org.rap.agent.outputs;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.file.Path;
@@ -14,19 +15,31 @@ public final class Level4Checker {
   private final long maxFilesize;
   private final int maxCsvRows;
   private final List<String> fileTypes;
+  private final SecretRedactor secrets;
 
   public Level4Checker(long maxFilesize, int maxCsvRows, List<String> fileTypes) {
+    this(maxFilesize, maxCsvRows, fileTypes, SecretRedactor.none());
+  }
+
+  /**
+   * @param secrets the values of the secret settings the job's container got: a file holding one is
+   *     excluded
+   */
+  public Level4Checker(
+      long maxFilesize, int maxCsvRows, List<String> fileTypes, SecretRedactor secrets) {
     this.maxFilesize = maxFilesize;
     this.maxCsvRows = maxCsvRows;
     this.fileTypes = List.copyOf(fileTypes);
+    this.secrets = secrets;
   }
 
   /**
    * @param name the output path relative to the workspace
    * @param size its size in bytes
-   * @param file the copy to inspect (CSV content)
+   * @param file the copy to inspect (CSV content), read streaming
+   * @throws IOException when the file cannot be read at all (not a problem of its content)
    */
-  public Level4Check check(String name, long size, Path file) {
+  public Level4Check check(String name, long size, Path file) throws IOException {
     List<String> reasons = new ArrayList<>();
     List<String> texts = new ArrayList<>();
     Integer rows = null;
@@ -57,9 +70,16 @@ public final class Level4Checker {
                   + ")");
           texts.add(Level4Messages.maxCsvRows(name, counts.rows(), maxCsvRows));
         }
-      } catch (Exception e) {
-        LOG.warning("Could not read CSV output " + name + ": " + e);
+      } catch (CsvCounts.Unreadable e) {
+        // fail closed: what cannot be checked is not released
+        LOG.info("Excluding " + OutputNames.display(name) + ": " + e.getMessage());
+        reasons.add("File could not be checked: " + e.getMessage());
+        texts.add(Level4Messages.unreadable(name, e.getMessage()));
       }
+    }
+    if (reasons.isEmpty() && secrets.foundIn(file)) {
+      reasons.add("File contains the value of a secret setting");
+      texts.add(Level4Messages.secret(name));
     }
     if (reasons.isEmpty()) {
       return new Level4Check(null, null, rows, cols);

@@ -48,4 +48,23 @@ final class Level4Messages {
         + " rows.\n\nAs such, it has *not* been copied to Level 4 storage. Please contact"
         + " tech-support for\nfurther assistance.\n";
   }
+
+  static String unreadable(String filename, String why) {
+    return "\nThe file:\n\n"
+        + filename
+        + "\n\ncould not be checked: "
+        + why
+        + ".\n\nFiles the level 4 checks cannot read are not released. As such, it has *not*\n"
+        + "been copied to Level 4 storage. Please make sure "
+        + filename
+        + " is a CSV file\nsaved as UTF-8 text, with every quoted field closed.\n";
+  }
+
+  static String secret(String filename) {
+    return "\nThe file:\n\n"
+        + filename
+        + "\n\ncontains the value of a secret setting of this backend (such as the database\n"
+        + "connection details).\n\nAs such, it has *not* been copied to Level 4 storage. Please"
+        + " do not write the\njob's environment to its outputs.\n";
+  }
 }

@@ -30,25 +30,34 @@ public final class OutputPersister {
 
   private OutputPersister() {}
 
+  /**
+   * Files {@code outputs} (names that can be filed, see {@link OutputNames}); files are copied
+   * streaming and checked streaming.
+   *
+   * @param secrets values of secret settings the job's container got: a moderately_sensitive file
+   *     holding one is excluded from medium privacy
+   */
   public static PersistedOutputs persist(
       JobDefinition job,
       Map<String, String> outputs,
       Path volume,
       Path highWorkspace,
       Path mediumWorkspace,
-      Optional<Set<String>> currentActions)
+      Optional<Set<String>> currentActions,
+      SecretRedactor secrets)
       throws IOException {
     Map<String, Long> sizes = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : outputs.entrySet()) {
       String name = e.getKey();
       Path src = SafePaths.resolve(volume, name).toRealPath();
       Path dst = SafePaths.resolve(highWorkspace, name);
-      LOG.fine("Extracting output file: " + name);
+      LOG.fine("Extracting output file: " + OutputNames.display(name));
       AtomicFiles.deleteLeftovers(dst);
       sizes.put(name, AtomicFiles.copy(src, dst));
     }
     Level4Checker checker =
-        new Level4Checker(job.level4MaxFilesize(), job.level4MaxCsvRows(), job.level4FileTypes());
+        new Level4Checker(
+            job.level4MaxFilesize(), job.level4MaxCsvRows(), job.level4FileTypes(), secrets);
     Map<String, String> excluded = new TreeMap<>();
     Map<String, Level4Check> checks = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : outputs.entrySet()) {

@@ -19,14 +19,14 @@ public final class SafePaths {
       throw new PathEscapeException("An empty path is not allowed");
     }
     if (name.indexOf('\0') >= 0 || name.indexOf('\\') >= 0) {
-      throw new PathEscapeException("Path '" + name + "' contains a forbidden character");
+      throw new PathEscapeException("Path '" + shown(name) + "' contains a forbidden character");
     }
     if (name.startsWith("/") || name.startsWith("~")) {
-      throw new PathEscapeException("Path '" + name + "' must be relative to the workspace");
+      throw new PathEscapeException("Path '" + shown(name) + "' must be relative to the workspace");
     }
     for (String part : name.split("/", -1)) {
       if (part.equals("..")) {
-        throw new PathEscapeException("Path '" + name + "' must not contain '..'");
+        throw new PathEscapeException("Path '" + shown(name) + "' must not contain '..'");
       }
     }
   }
@@ -38,19 +38,23 @@ public final class SafePaths {
   public static Path resolve(Path root, String name) {
     checkRelative(name);
     Path base = root.toAbsolutePath().normalize();
-    Path p = base.resolve(name).normalize();
+    // from the name's UTF-8 bytes: the same file whatever the JVM's locale
+    Path p = RawPaths.resolve(base, name).normalize();
     if (!p.startsWith(base) || p.equals(base)) {
-      throw new PathEscapeException("Path '" + name + "' is outside the workspace");
+      throw new PathEscapeException("Path '" + shown(name) + "' is outside the workspace");
     }
-    checkNoEscapingLinks(base, p, name);
+    checkNoEscapingLinks(base, p, shown(name));
     return p;
+  }
+
+  private static String shown(String name) {
+    return OutputNames.display(name);
   }
 
   /** True when {@code p} (under {@code root}) is a symlink, or has one, resolving outside root. */
   public static boolean escapes(Path root, Path p) {
     try {
-      checkNoEscapingLinks(
-          root.toAbsolutePath().normalize(), p.toAbsolutePath().normalize(), p.toString());
+      checkNoEscapingLinks(root.toAbsolutePath().normalize(), p.toAbsolutePath().normalize(), "");
       return false;
     } catch (PathEscapeException e) {
       return true;

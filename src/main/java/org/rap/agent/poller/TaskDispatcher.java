@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.agent.executor.ExecutorException;
 import org.rap.common.model.TaskType;
@@ -55,6 +54,8 @@ public final class TaskDispatcher {
   private final Set<String> watching = new HashSet<>();
 
   private final Duration retryDelay;
+  private final RepeatedFailures failures =
+      new RepeatedFailures(LOG, Duration.ofMinutes(1).toNanos(), System::nanoTime);
   private List<AgentTask> latest = List.of();
   private Context context;
   private boolean redispatchQueued;
@@ -95,6 +96,7 @@ public final class TaskDispatcher {
     Set<String> listed = new HashSet<>();
     tasks.forEach(t -> listed.add(t.id()));
     completed.retainAll(listed);
+    failures.retainOnly(listed);
     lastStarted.keySet().retainAll(listed);
     ready.retainAll(listed);
     List<AgentTask> candidates = new ArrayList<>();
@@ -216,10 +218,13 @@ public final class TaskDispatcher {
             if (e instanceof TaskApiException api && api.unauthorised()) {
               return; // reported once by the client as fatal
             }
-            LOG.log(
-                Level.WARNING,
+            // retried every second: the same failure is logged in full once, then summarised
+            failures.failed(
+                task.id(),
                 "task error: " + task.type() + " task " + task.id() + ": " + e.getMessage(),
                 e instanceof TaskApiException || e instanceof ExecutorException ? null : e);
+          } else {
+            failures.succeeded(task.id());
           }
         });
   }

@@ -34,7 +34,8 @@ public record AgentConfig(
     String dockerProxy,
     Duration imagePullTimeout,
     int longPollSeconds,
-    KubernetesConfig kubernetes) {
+    KubernetesConfig kubernetes,
+    JobOutputLimits outputLimits) {
 
   public static AgentConfig from(Settings s) {
     CommonConfig common = CommonConfig.from(s);
@@ -108,7 +109,8 @@ public record AgentConfig(
         s.string("DOCKER_PROXY", "docker-proxy.opensafely.org/opensafely-core"),
         Duration.ofSeconds(s.longValue("IMAGE_PULL_TIMEOUT", 1200, 1)),
         s.integer("AGENT_LONG_POLL_SECONDS", 30, 0),
-        KubernetesConfig.from(s, executor.equals("kubernetes")));
+        KubernetesConfig.from(s, executor.equals("kubernetes")),
+        JobOutputLimits.from(s));
   }
 
   private static Optional<String> readFile(Settings s, String key, String path) {

@@ -207,6 +207,9 @@ public final class ConfigKeys {
               "docker-proxy.opensafely.org/opensafely-core",
               "pull-through image proxy; none: never pull"),
           literal("IMAGE_PULL_TIMEOUT", Group.AGENT, "1200", "seconds per image pull"),
+          literal("MAX_LOG_BYTES", Group.AGENT, "16M", "job output kept in a job log"),
+          literal("MAX_OUTPUT_BYTES", Group.AGENT, "32G", "total size of a job's outputs"),
+          literal("MAX_OUTPUT_FILES", Group.AGENT, "10000", "output files of a job"),
           literal("DOCKER_HOST", Group.AGENT, "unix:///var/run/docker.sock", "Docker engine"),
           // Section 4.1: agent, Kubernetes
           note("KUBECONFIG", Group.AGENT, "unset: in-cluster", "kubeconfig of the API server"),

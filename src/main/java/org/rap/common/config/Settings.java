@@ -9,12 +9,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Flat layered settings keyed by the reference's environment variable names, with typed readers
  * that collect every problem instead of failing on the first. Empty values count as unset.
  */
 public final class Settings {
+  private static final Pattern SIZE = Pattern.compile("(?i)(\\d{1,15})\\s*([kmgt]?)(?:i?b)?");
   private final Map<String, String> values;
   private final List<String> problems = new ArrayList<>();
 
@@ -159,6 +162,32 @@ public final class Settings {
       return def;
     }
     return v.get();
+  }
+
+  /**
+   * A size in bytes: digits with an optional binary unit {@code K}, {@code M}, {@code G} or {@code
+   * T} (any case, {@code KiB}/{@code KB} alike), e.g. {@code 16M}.
+   */
+  public long bytes(String key, long def, long min) {
+    Optional<String> v = get(key);
+    if (v.isEmpty()) {
+      return def;
+    }
+    Matcher m = SIZE.matcher(v.get());
+    if (m.matches()) {
+      int power =
+          m.group(2).isEmpty() ? 0 : "kmgt".indexOf(m.group(2).toLowerCase(Locale.ROOT)) + 1;
+      long n = Long.parseLong(m.group(1));
+      if (n <= (Long.MAX_VALUE >> (10 * power))) {
+        long parsed = n << (10 * power);
+        if (parsed >= min) {
+          return parsed;
+        }
+      }
+    }
+    problems.add(
+        key + " must be a size in bytes >= " + min + " such as 16M or 2G, got '" + v.get() + "'");
+    return def;
   }
 
   public void problem(String message) {

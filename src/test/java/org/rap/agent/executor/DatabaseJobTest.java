@@ -66,6 +66,38 @@ class DatabaseJobTest extends DockerTestBase {
   }
 
   @Test
+  void aJobPrintingItsEnvironmentLeaksNoSecretToMediumPrivacy() throws Exception {
+    String url = "mssql://reader:Pa55-w0rd-xyz@10.0.0.1:1433/db";
+    DockerExecutor real =
+        fx.executor(
+            fx.settings().withRealDatabase(network, Map.of("default", url), Optional.of("tempdb")));
+    JobDefinition job =
+        fx.job(
+            "mkdir -p output && env && echo \"password: ${DATABASE_URL#*:*:}\""
+                + " && env > output/env.txt && echo fine > output/fine.txt",
+            spec("output/*.txt", "moderately_sensitive"),
+            j -> j.put("allow_database_access", true).put("database_name", "default"));
+    JobStatus done = ExecutorFixture.run(real, job);
+    assertEquals(ExecutorState.FINALIZED, done.state());
+    String logs = Files.readString(fx.logDir(job).resolve("logs.txt"));
+    assertTrue(logs.contains("DATABASE_URL=xxxx-REDACTED-xxxx"), logs);
+    assertTrue(logs.contains("TEMP_DATABASE_NAME=tempdb"), "safe-listed values stay");
+    assertFalse(logs.contains("Pa55-w0rd"), "the URL nor its password alone");
+    assertEquals(
+        logs, Files.readString(fx.medium("metadata/" + job.action() + ".log")), "medium copy");
+    assertFalse(Files.exists(fx.medium("output/env.txt")), "an output holding it is excluded");
+    assertTrue(
+        Files.readString(fx.medium("output/env.txt.txt")).contains("secret setting"),
+        "with an explanation");
+    assertEquals("fine\n", Files.readString(fx.medium("output/fine.txt")));
+    try (var files = Files.walk(base.resolve("medium_privacy"))) {
+      for (var f : files.filter(Files::isRegularFile).toList()) {
+        assertFalse(Files.readString(f).contains("Pa55-w0rd"), f.toString());
+      }
+    }
+  }
+
+  @Test
   void dummyBackendDatabaseJobGetsNoSecretsAndNoNetwork() throws Exception {
     JobDefinition job =
         fx.job(

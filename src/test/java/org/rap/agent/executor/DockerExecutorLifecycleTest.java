@@ -15,6 +15,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.agent.outputs.OutputPersister;
+import org.rap.agent.outputs.SecretRedactor;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.model.Privacy;
@@ -176,7 +177,8 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
         volume,
         fx.high(""),
         fx.medium(""),
-        Optional.empty());
+        Optional.empty(),
+        SecretRedactor.none());
     DockerExecutor restarted = fx.executor();
     assertEquals(ExecutorState.EXECUTED, restarted.status(job, false).await().state());
     JobStatus done = restarted.finalizeJob(job, false, null).await();

@@ -5,13 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.config.AgentConfig;
+import org.rap.common.config.ConfigException;
+import org.rap.common.config.JobOutputLimits;
 import org.rap.common.config.Settings;
+import org.rap.common.model.Privacy;
 
 /** Small pieces of the executor that need no Docker engine. */
 class ExecutorPartsTest {
@@ -60,6 +66,50 @@ class ExecutorPartsTest {
   }
 
   @Test
+  void outputLimitsAreSettings() {
+    Map<String, String> base =
+        Map.of("BACKEND", "test", "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:3000/");
+    assertEquals(
+        JobOutputLimits.DEFAULTS,
+        ExecutorSettings.from(AgentConfig.from(Settings.of(base))).outputLimits());
+    Map<String, String> set = new HashMap<>(base);
+    set.put("MAX_LOG_BYTES", "2M");
+    set.put("MAX_OUTPUT_BYTES", "3GiB");
+    set.put("MAX_OUTPUT_FILES", "7");
+    assertEquals(
+        new JobOutputLimits(2L << 20, 3L << 30, 7),
+        AgentConfig.from(Settings.of(set)).outputLimits());
+    set.put("MAX_LOG_BYTES", "lots");
+    Settings bad = Settings.of(set);
+    AgentConfig.from(bad);
+    ConfigException e = assertThrows(ConfigException.class, bad::throwIfInvalid);
+    assertTrue(e.getMessage().contains("MAX_LOG_BYTES must be a size in bytes"), e.getMessage());
+  }
+
+  @Test
+  void namesTooLongForADirectoryEntryFailTheJob(@TempDir Path dir) {
+    Vertx vertx = Vertx.vertx();
+    try (DockerExecutor e =
+        DockerExecutor.create(vertx, null, ExecutorSettings.local("test", dir), id -> null)) {
+      JobFailure ws =
+          assertThrows(JobFailure.class, () -> e.workspaceDir(Privacy.HIGH, "w".repeat(256)));
+      assertEquals(
+          "Workspace name is 256 bytes long; a workspace name may have at most 255 bytes (it names"
+              + " a directory)",
+          ws.getMessage());
+      assertEquals(
+          dir.resolve("high_privacy/workspaces/" + "w".repeat(255)),
+          e.workspaceDir(Privacy.HIGH, "w".repeat(255)));
+      JobFailure action =
+          assertThrows(JobFailure.class, () -> DockerExecutor.checkActionName("a".repeat(252)));
+      assertTrue(action.getMessage().startsWith("Action name is 252 bytes long"));
+      DockerExecutor.checkActionName("a".repeat(251));
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
   void finalizeMessages() {
     JsonObject killed =
         new JsonObject()
@@ -88,6 +138,11 @@ class ExecutorPartsTest {
         "Job cancelled by system",
         FinalizeMessages.of(null, true, true, Map.of(), List.of(), List.of()).statusMessage());
     JsonObject ok = new JsonObject().put("State", new JsonObject().put("ExitCode", 0));
+    assertEquals(
+        "\n  No outputs found matching patterns:\n - out/a\\nb.csv",
+        FinalizeMessages.of(ok, false, false, Map.of(), List.of("out/a\nb.csv"), List.of())
+            .statusMessage(),
+        "a pattern cannot add a line");
     assertNull(
         FinalizeMessages.of(ok, false, false, Map.of(), List.of(), List.of()).statusMessage(),
         "no outputs at all");

@@ -90,7 +90,8 @@ class AtomicFilesTest {
             dir.resolve("volume"),
             high,
             medium,
-            Optional.empty());
+            Optional.empty(),
+            SecretRedactor.none());
     assertTrue(out.excluded().isEmpty());
     assertEquals(List.of("output/a.csv"), names(high));
     assertEquals(List.of("metadata/manifest.json", "output/a.csv"), names(medium));

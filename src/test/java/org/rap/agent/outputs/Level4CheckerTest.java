@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.model.JobDefinition;
@@ -81,6 +82,85 @@ class Level4CheckerTest {
   void extraFieldsCountAsOneMoreColumn() throws Exception {
     Path f = write("x.csv", "a,b\n1,2,3,4\n");
     assertEquals(3, CsvCounts.read(f).cols());
+  }
+
+  @Test
+  void aCsvTheCheckerCannotReadIsExcludedNeverAccepted() throws Exception {
+    // printf 'patient_id,age\n1,50\n2,\377\n': not UTF-8, so its columns are unknown
+    Path bad = dir.resolve("x.csv");
+    Files.write(
+        bad,
+        new byte[] {
+          'p',
+          'a',
+          't',
+          'i',
+          'e',
+          'n',
+          't',
+          '_',
+          'i',
+          'd',
+          ',',
+          'a',
+          'g',
+          'e',
+          '\n',
+          '1',
+          ',',
+          '5',
+          '0',
+          '\n',
+          '2',
+          ',',
+          (byte) 0xff,
+          '\n'
+        });
+    Level4Check c = checker.check("output/x.csv", Files.size(bad), bad);
+    assertEquals("File could not be checked: it is not valid UTF-8 text (line 3)", c.reason());
+    assertTrue(c.explanation().contains("output/x.csv"), c.explanation());
+    assertTrue(c.explanation().contains("*not*\nbeen copied to Level 4"), c.explanation());
+    assertNull(c.rows());
+    assertNull(c.cols());
+    assertEquals(
+        "File could not be checked: a quoted field opened on line 2 never ends",
+        checker.check("u.csv", 20, write("u.csv", "a,b\n\"1,2\n3,4\n")).reason());
+    assertEquals(
+        "File could not be checked: it holds a NUL character (line 1)",
+        checker.check("n.csv", 5, write("n.csv", "a\0b\n")).reason());
+    String longField = "a\n" + "x".repeat(CsvCounts.MAX_FIELD_CHARS + 1) + "\n";
+    assertTrue(
+        checker
+            .check("l.csv", longField.length(), write("l.csv", longField))
+            .reason()
+            .contains("longer than 131072 characters"));
+    String wideHeader = ",".repeat(CsvCounts.MAX_HEADER_CHARS + 1) + "\n1\n";
+    assertTrue(
+        checker
+            .check("w.csv", wideHeader.length(), write("w.csv", wideHeader))
+            .reason()
+            .contains("its header is longer than"));
+  }
+
+  @Test
+  void aByteOrderMarkDoesNotHideThePatientIdColumn() throws Exception {
+    Path f = write("bom.csv", "\ufeffpatient_id,age\n1,2\n");
+    assertEquals("File has patient_id column", checker.check("bom.csv", 20, f).reason());
+  }
+
+  @Test
+  void aFileHoldingASecretIsExcluded() throws Exception {
+    Level4Checker withSecrets =
+        new Level4Checker(
+            16_777_216L,
+            5,
+            JobDefinition.DEFAULT_LEVEL4_FILE_TYPES,
+            SecretRedactor.of(List.of("mssql://u:Secret-Pa55@db/x")));
+    Path f = write("env.txt", "DATABASE_URL=mssql://u:Secret-Pa55@db/x\n");
+    Level4Check c = withSecrets.check("output/env.txt", Files.size(f), f);
+    assertEquals("File contains the value of a secret setting", c.reason());
+    assertTrue(c.explanation().contains("output/env.txt"));
+    assertTrue(withSecrets.check("ok.txt", 5, write("ok.txt", "hello")).ok());
   }
 
   private Path write(String name, String content) throws Exception {

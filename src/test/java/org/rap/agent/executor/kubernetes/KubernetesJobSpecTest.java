@@ -263,7 +263,8 @@ class KubernetesJobSpecTest {
             "github-proxy",
             Optional.empty(),
             4096,
-            false);
+            false,
+            SETTINGS.outputLimits());
     assertEquals(
         "docker-proxy.example/opensafely-core/ehrql@" + SHA,
         KubernetesJobSpec.imageReference(job(j -> {}), proxied));
