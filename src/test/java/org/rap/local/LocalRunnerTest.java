@@ -136,7 +136,7 @@ class LocalRunnerTest {
                 + "  x:\n"
                 + "    run: python:v2 sh -c 'mkdir -p output && echo 1 > output/a\\\\b.csv'\n"
                 + "    outputs: {highly_sensitive: {x: output/*.csv}}\n");
-    List<LocalRunner.ActionResult> r = run(project, List.of("x"), false, false);
+    List<ActionResult> r = run(project, List.of("x"), false, false);
     assertEquals("failed", r.get(0).state(), r.toString());
     assertEquals(
         "The job's outputs were not filed: 1 output file cannot be filed (the job log names them"
