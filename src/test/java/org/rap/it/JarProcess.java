@@ -89,6 +89,21 @@ public final class JarProcess implements AutoCloseable {
     }
   }
 
+  /** The status of a GET with {@code Authorization: token}, or -1. */
+  static int status(String url, String token) {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .header("Authorization", token)
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
   static String body(String url) throws Exception {
     return HTTP.send(
             HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())

@@ -37,9 +37,9 @@ import org.rap.testing.OtlpCollector;
  * anywhere in either process's logs (text on the controller, JSON on the agent).
  */
 class ObservabilityIT {
-  private static final String CLIENT_TOKEN = "rap-client-token-7f3a9c";
-  private static final String OTHER_CLIENT_TOKEN = "second-client-token-19be";
-  private static final String AGENT_TOKEN = "task-api-token-c41d22";
+  private static final String CLIENT_TOKEN = "rap-client-token-7f3a9c-0d1e2f3a4b5c";
+  private static final String OTHER_CLIENT_TOKEN = "second-client-token-19be-6d7e8f9a0b";
+  private static final String AGENT_TOKEN = "task-api-token-c41d22-1a2b3c4d5e6f7a";
   private static final String REPO_TOKEN = "ghp_privaterepotoken0042";
   private static final String OTLP_KEY = "honeycomb-api-key-5e6f";
   private static final List<String> SECRETS =
@@ -85,6 +85,7 @@ class ObservabilityIT {
     ctl.put("CONTROLLER_PORT", String.valueOf(controllerPort));
     ctl.put("TEST_CLIENT_TOKENS", CLIENT_TOKEN + "," + OTHER_CLIENT_TOKEN);
     ctl.put("TEST_JOB_SERVER_TOKEN", AGENT_TOKEN);
+    ctl.put("CONTROLLER_ALLOWED_HOSTS", "localhost");
     ctl.put("MAINTENANCE_ENABLED_BACKENDS", "");
     ctl.put("DATA_CHECK_ENABLED_BACKENDS", "");
     ctl.put("OTEL_SERVICE_NAME", "rap-controller");
