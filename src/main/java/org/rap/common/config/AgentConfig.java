@@ -65,7 +65,7 @@ public record AgentConfig(
     if (!endpoint.isEmpty() && !endpoint.matches("https?://[^/?#]+/([^?#]*/)?")) {
       s.invalid("CONTROLLER_TASK_API_ENDPOINT", "must be an http(s) URL ending with '/'", endpoint);
     }
-    Optional<Path> ca = TlsFiles.caFile(s, "CONTROLLER_CA_FILE");
+    Optional<Path> ca = TlsFiles.caFile(s, "CONTROLLER_CA_FILE", s.get("CONTROLLER_CA_FILE"));
     if (ca.isPresent() && endpoint.startsWith("http://")) {
       s.problem(
           "CONTROLLER_CA_FILE",

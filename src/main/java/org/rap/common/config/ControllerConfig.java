@@ -105,7 +105,7 @@ public record ControllerConfig(
         allowedHosts(s),
         s.integer("RAP_API_RATE_LIMIT", 3000, 0),
         s.integer("TASK_API_RATE_LIMIT", 6000, 0),
-        TlsFiles.caFile(s, "JOB_SERVER_CA_FILE"));
+        TlsFiles.caFile(s, "JOB_SERVER_CA_FILE", s.get("JOB_SERVER_CA_FILE")));
   }
 
   /**

@@ -99,9 +99,13 @@ public final class TlsFiles {
     return options;
   }
 
-  /** A file of PEM CA certificates to trust ({@code CONTROLLER_CA_FILE}, {@code ...}). */
-  public static Optional<Path> caFile(Settings s, String key) {
-    Optional<String> v = s.get(key);
+  /**
+   * A file of PEM CA certificates to trust.
+   *
+   * @param key its setting ({@code CONTROLLER_CA_FILE}, ...), for problems
+   * @param v the setting's value
+   */
+  public static Optional<Path> caFile(Settings s, String key, Optional<String> v) {
     if (v.isEmpty()) {
       return Optional.empty();
     }
