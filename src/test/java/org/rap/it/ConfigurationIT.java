@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -24,12 +23,7 @@ class ConfigurationIT {
   @TempDir Path workdir;
 
   private Map<String, String> env(String... kv) {
-    Map<String, String> env = new HashMap<>();
-    env.put("WORKDIR", workdir.toString());
-    for (int i = 0; i < kv.length; i += 2) {
-      env.put(kv[i], kv[i + 1]);
-    }
-    return env;
+    return JarProcess.env(workdir, kv);
   }
 
   /** One refusal: exit 2, one message, no stack trace. */

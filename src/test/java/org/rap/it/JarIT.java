@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -22,12 +21,7 @@ class JarIT {
   @TempDir Path workdir;
 
   private Map<String, String> env(String... kv) {
-    Map<String, String> env = new HashMap<>();
-    env.put("WORKDIR", workdir.toString());
-    for (int i = 0; i < kv.length; i += 2) {
-      env.put(kv[i], kv[i + 1]);
-    }
-    return env;
+    return JarProcess.env(workdir, kv);
   }
 
   @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,8 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,7 +74,7 @@ class SecureSystemIT {
     TestCertificates ca = TestCertificates.authority("RAP system test CA");
     TestCertificates.Issued cert = ca.issue(pki, "controller", "localhost", "127.0.0.1");
     Path caFile = ca.writeCa(pki);
-    https = HttpClient.newBuilder().sslContext(trusting(caFile)).build();
+    https = HttpClient.newBuilder().sslContext(TestCertificates.trusting(caFile)).build();
     Path secrets = Files.createDirectories(tmp.resolve("secrets"));
     Files.writeString(secrets.resolve("agent"), AGENT + "\n");
     Files.writeString(secrets.resolve("client"), CLIENT + "\n");
@@ -144,11 +139,9 @@ class SecureSystemIT {
         call("GET", "https://127.0.0.1:" + port + "/controller/v1/backend/status/", CLIENT, null));
     String privateRap = JobIds.newRapId();
     JsonObject missingRepo =
-        createBody(
-            privateRap,
-            "https://github.com/opensafely/no-such-private-study",
-            "0123456789abcdef0123456789abcdef01234567",
-            List.of("report"));
+        new StudyRepo(Path.of("/nonexistent"), "0123456789abcdef0123456789abcdef01234567")
+            .createBody(privateRap, "secure", List.of("report"))
+            .put("repo_url", "https://github.com/opensafely/no-such-private-study");
     call("POST", base + "controller/v1/rap/create/", CLIENT, missingRepo.encode());
 
     // a RAP whose chain succeeds and one whose job fails
@@ -159,8 +152,7 @@ class SecureSystemIT {
             "POST",
             base + "controller/v1/rap/create/",
             CLIENT,
-            createBody(rap, study.dir().toString(), study.commit(), List.of("report", "fails"))
-                .encode()));
+            study.createBody(rap, "secure", List.of("report", "fails")).encode()));
     JsonArray jobs = awaitFinal(base, rap);
     for (Object o : jobs) {
       JsonObject j = (JsonObject) o;
@@ -181,6 +173,9 @@ class SecureSystemIT {
     controller.terminate();
     outputs.add(controller.output());
     outputs.add(agent.output());
+    // what is searched is what was shown: the listener's line, the failed job's own output
+    assertTrue(
+        controller.output().contains("Controller listening on https://"), controller.output());
     List<Path> files;
     try (Stream<Path> walk = Files.walk(agentWorkdir)) {
       files = walk.filter(Files::isRegularFile).toList();
@@ -287,39 +282,5 @@ class SecureSystemIT {
     HttpResponse<String> r = https.send(b.build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), url + ": " + r.body());
     return url + "\n" + r.body();
-  }
-
-  private static JsonObject createBody(
-      String rapId, String repo, String commit, List<String> actions) {
-    return new JsonObject()
-        .put("backend", "test")
-        .put("rap_id", rapId)
-        .put("workspace", "secure")
-        .put("repo_url", repo)
-        .put("branch", "main")
-        .put("commit", commit)
-        .put("database_name", "default")
-        .put("requested_actions", new JsonArray(actions))
-        .put("codelists_ok", true)
-        .put("force_run_dependencies", false)
-        .put("created_by", "alice")
-        .put("project", "secure-project")
-        .put("orgs", new JsonArray().add("opensafely"))
-        .put("analysis_scope", new JsonObject());
-  }
-
-  private static SSLContext trusting(Path caFile) throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(caFile)) {
-      trust.setCertificateEntry(
-          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
   }
 }

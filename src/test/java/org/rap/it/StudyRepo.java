@@ -1,13 +1,35 @@
 package org.rap.it;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.PersonIdent;
 
 /** A local git repository holding the demo study plus extra actions, committed on {@code main}. */
 record StudyRepo(Path dir, String commit) {
+  /** The body of a {@code rap/create/} as job-server sends it, for this repository's commit. */
+  JsonObject createBody(String rapId, String workspace, List<String> actions) {
+    return new JsonObject()
+        .put("backend", "test")
+        .put("rap_id", rapId)
+        .put("workspace", workspace)
+        .put("repo_url", dir.toString())
+        .put("branch", "main")
+        .put("commit", commit)
+        .put("database_name", "default")
+        .put("requested_actions", new JsonArray(actions))
+        .put("codelists_ok", true)
+        .put("force_run_dependencies", false)
+        .put("created_by", "alice")
+        .put("project", workspace + "-project")
+        .put("orgs", new JsonArray().add("opensafely"))
+        .put("analysis_scope", new JsonObject());
+  }
+
   /**
    * @param extraActions YAML appended under {@code actions:} of the demo study's project.yaml
    */

@@ -270,21 +270,7 @@ class SystemIT {
   }
 
   private JsonObject createBody(String rapId, List<String> actions) {
-    return new JsonObject()
-        .put("backend", "test")
-        .put("rap_id", rapId)
-        .put("workspace", "demo")
-        .put("repo_url", repo)
-        .put("branch", "main")
-        .put("commit", commit)
-        .put("database_name", "default")
-        .put("requested_actions", new JsonArray(actions))
-        .put("codelists_ok", true)
-        .put("force_run_dependencies", false)
-        .put("created_by", "alice")
-        .put("project", "demo-project")
-        .put("orgs", new JsonArray().add("opensafely"))
-        .put("analysis_scope", new JsonObject());
+    return new StudyRepo(Path.of(repo), commit).createBody(rapId, "demo", actions);
   }
 
   private JsonObject post(String path, JsonObject body, int expected) throws Exception {

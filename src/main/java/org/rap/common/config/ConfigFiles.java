@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -128,7 +127,6 @@ public final class ConfigFiles {
           .add(name + at(root.get().getStartMark()) + ": expected a mapping of KEY: value");
       return layer;
     }
-    Map<String, Integer> seen = new HashMap<>();
     for (NodeTuple t : map.getValue()) {
       int line = t.getKeyNode().getStartMark().map(m -> m.getLine() + 1).orElse(0);
       if (!(t.getKeyNode() instanceof ScalarNode k)) {
@@ -136,13 +134,6 @@ public final class ConfigFiles {
         continue;
       }
       String key = k.getValue();
-      Integer first = seen.putIfAbsent(key, line);
-      if (first != null) {
-        layer
-            .problems()
-            .add(name + " line " + line + ": " + key + " is already set on line " + first);
-        continue;
-      }
       Optional<String> value =
           yamlValue(
               t.getValueNode(),
@@ -153,7 +144,7 @@ public final class ConfigFiles {
             .add(name + " line " + line + ": the value of " + key + " must be a scalar or a list");
         continue;
       }
-      layer.put(key, value.get(), name + " line " + line);
+      layer.putFromLine(key, value.get(), line);
     }
     return layer;
   }
@@ -195,7 +186,6 @@ public final class ConfigFiles {
         layer.problems().add(name + at(p.currentTokenLocation()) + ": expected a JSON object");
         return layer;
       }
-      Map<String, Integer> seen = new HashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();
         int line = p.currentTokenLocation().getLineNr();
@@ -217,14 +207,7 @@ public final class ConfigFiles {
         } else {
           value = p.getText();
         }
-        Integer first = seen.putIfAbsent(key, line);
-        if (first != null) {
-          layer
-              .problems()
-              .add(name + " line " + line + ": " + key + " is already set on line " + first);
-          continue;
-        }
-        layer.put(key, value, name + " line " + line);
+        layer.putFromLine(key, value, line);
       }
     } catch (JsonProcessingException e) {
       // Jackson quotes the offending token, which may be part of a secret: keep only its shape

@@ -17,11 +17,17 @@ record ConfigLayer(
     boolean ownSource,
     Map<String, String> values,
     Map<String, String> origins,
-    List<String> problems) {
+    List<String> problems,
+    Map<String, Integer> lines) {
 
   static ConfigLayer empty(String name, boolean ownSource) {
     return new ConfigLayer(
-        name, ownSource, new LinkedHashMap<>(), new LinkedHashMap<>(), new ArrayList<>());
+        name,
+        ownSource,
+        new LinkedHashMap<>(),
+        new LinkedHashMap<>(),
+        new ArrayList<>(),
+        new LinkedHashMap<>());
   }
 
   /** A layer whose only content is a problem (an unreadable file). */
@@ -34,5 +40,15 @@ record ConfigLayer(
   void put(String key, String value, String origin) {
     values.put(key, value);
     origins.put(key, origin);
+  }
+
+  /** A value read from line {@code line} of this file; a key set twice is a problem. */
+  void putFromLine(String key, String value, int line) {
+    Integer first = lines.putIfAbsent(key, line);
+    if (first != null) {
+      problems.add(name + " line " + line + ": " + key + " is already set on line " + first);
+      return;
+    }
+    put(key, value, name + " line " + line);
   }
 }

@@ -1,7 +1,5 @@
 package org.rap.common.config;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +20,6 @@ final class DotEnv {
 
   static ConfigLayer parse(String name, String text) {
     ConfigLayer layer = ConfigLayer.empty(name, true);
-    Map<String, Integer> firstLine = new HashMap<>();
     String[] lines = text.split("\r?\n", -1);
     for (int i = 0; i < lines.length; i++) {
       int lineNo = i + 1;
@@ -97,14 +94,7 @@ final class DotEnv {
       } else {
         value = stripComment(rest).strip();
       }
-      Integer seen = firstLine.putIfAbsent(key, lineNo);
-      if (seen != null) {
-        layer
-            .problems()
-            .add(name + " line " + lineNo + ": " + key + " is already set on line " + seen);
-        continue;
-      }
-      layer.put(key, value, name + " line " + lineNo);
+      layer.putFromLine(key, value, lineNo);
     }
     return layer;
   }
