@@ -1,5 +1,9 @@
 package org.rap.testing;
 
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
 import java.io.InputStream;
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -15,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -31,6 +36,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.rap.common.config.ServerTls;
+import org.rap.common.http.HttpServers;
 
 /**
  * A private certificate authority made in the test (BouncyCastle), issuing server certificates for
@@ -106,6 +113,25 @@ public final class TestCertificates {
     Files.writeString(certFile, pem(cert) + pem(caCert));
     Files.writeString(keyFile, pem(new JcaPKCS8Generator(keys.getPrivate(), null)));
     return new Issued(certFile, keyFile, serial);
+  }
+
+  /**
+   * Serves {@code router} over TLS on a free loopback port from a verticle (which owns the
+   * certificate watch), as the roles do; returns the port.
+   */
+  public static int serve(Vertx vertx, Router router, ServerTls tls) {
+    int[] port = new int[1];
+    vertx
+        .deployVerticle(
+            new VerticleBase() {
+              @Override
+              public Future<?> start() {
+                return HttpServers.listen(vertx, router, "127.0.0.1", 0, Optional.of(tls))
+                    .onSuccess(s -> port[0] = s.actualPort());
+              }
+            })
+        .await();
+    return port[0];
   }
 
   /** A client TLS context that trusts only the CA certificate in {@code caFile}. */

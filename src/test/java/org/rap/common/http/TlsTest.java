@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import java.math.BigInteger;
@@ -48,18 +47,7 @@ class TlsTest {
         .handler(
             rc ->
                 rc.response().putHeader("Content-Type", "application/json").end("{\"tasks\":[]}"));
-    int[] port = new int[1];
-    vertx
-        .deployVerticle(
-            new VerticleBase() {
-              @Override
-              public Future<?> start() {
-                return HttpServers.listen(vertx, router, "127.0.0.1", 0, Optional.of(tls))
-                    .onSuccess(s -> port[0] = s.actualPort());
-              }
-            })
-        .await();
-    return port[0];
+    return TestCertificates.serve(vertx, router, tls);
   }
 
   private Future<?> fetch(String url, Optional<Path> ca) {

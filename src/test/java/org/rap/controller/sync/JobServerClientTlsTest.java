@@ -3,8 +3,6 @@ package org.rap.controller.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import java.nio.file.Path;
@@ -15,7 +13,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.config.ServerTls;
-import org.rap.common.http.HttpServers;
 import org.rap.testing.TestCertificates;
 
 /** The sync client verifies job-server: its CA (JOB_SERVER_CA_FILE or the JVM's) and its name. */
@@ -37,19 +34,8 @@ class JobServerClientTlsTest {
                 rc.response()
                     .putHeader("Content-Type", "application/json")
                     .end("{\"results\": [], \"next\": null}"));
-    int[] port = new int[1];
-    ServerTls tls = new ServerTls(cert.certFile(), cert.keyFile(), Duration.ofSeconds(10));
-    vertx
-        .deployVerticle(
-            new VerticleBase() {
-              @Override
-              public Future<?> start() {
-                return HttpServers.listen(vertx, router, "127.0.0.1", 0, Optional.of(tls))
-                    .onSuccess(s -> port[0] = s.actualPort());
-              }
-            })
-        .await();
-    return port[0];
+    return TestCertificates.serve(
+        vertx, router, new ServerTls(cert.certFile(), cert.keyFile(), Duration.ofSeconds(10)));
   }
 
   private List<?> requests(int port, String host, Optional<Path> ca) {
