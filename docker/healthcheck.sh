@@ -8,4 +8,9 @@ case "$role" in
   agent) port=${HEALTHCHECK_PORT:-${AGENT_PORT:-3001}} ;;
   *) port=${HEALTHCHECK_PORT:-${CONTROLLER_PORT:-3000}} ;;
 esac
+if [ -n "${TLS_CERT_FILE:-}" ]; then
+  # the listener speaks only TLS, with a certificate for the service's public names, not for
+  # 127.0.0.1: this loopback probe sends nothing secret and reads only the readiness answer
+  exec curl -fsS --max-time 4 --insecure "https://127.0.0.1:$port/health/ready"
+fi
 exec curl -fsS --max-time 4 "http://127.0.0.1:$port/health/ready"

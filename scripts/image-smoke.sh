@@ -75,10 +75,15 @@ echo "$flags" | grep -Eq 'bool UseSerialGC += true' || fail "a 1 GiB container's
 echo "$flags" | grep -Eq 'size_t MaxHeapSize += 805306368 ' || fail "a 1 GiB container's JVM heap is not 768 MiB (SystemBench assumes it)"
 ok "1 GiB container: Serial GC, 768 MiB heap, as make bench runs the jars"
 
+# a controller refuses guessable tokens and needs its host names: these pass
+agent_token=smoke-task-token-0123456789abcdef0123
+tokens=(-e BACKENDS=test -e TEST_JOB_SERVER_TOKEN=$agent_token -e TEST_CLIENT_TOKENS=smoke-rap-token-0123456789abcdef01234
+  -e CONTROLLER_ALLOWED_HOSTS=localhost,127.0.0.1)
+
 # --- the controller refuses an unmigrated database (migrations are a release step) -------------
 docker volume create "$volume-fresh" >/dev/null
 set +e
-out=$(timeout 120 docker run --rm --network host -e CONTROLLER_HOST=127.0.0.1 -e CONTROLLER_PORT="$(free_port)" \
+out=$(timeout 120 docker run --rm --network host "${tokens[@]}" -e CONTROLLER_HOST=127.0.0.1 -e CONTROLLER_PORT="$(free_port)" \
   -v "$volume-fresh:/storage" "$image" controller 2>&1)
 rc=$?
 set -e
@@ -104,7 +109,7 @@ git -C "$work/repo" -c user.email=smoke@rap.invalid -c user.name=smoke commit -q
 chmod -R a+rX "$work/repo"
 study=(-e BACKENDS=test -e ALLOW_LOCAL_GIT_REPOS=true -e JOB_LOOP_INTERVAL=0.5 -v "$work/repo:$work/repo:ro")
 docker run -d --name "$name" --network host "${study[@]}" \
-  -e TEST_JOB_SERVER_TOKEN=smoke-task-token -e TEST_CLIENT_TOKENS=smoke-rap-token \
+  "${tokens[@]}" \
   -e CONTROLLER_HOST=127.0.0.1 -e CONTROLLER_PORT="$port" \
   --health-interval 2s --health-timeout 5s --health-retries 3 \
   -v "$volume:/storage" "$image" controller >/dev/null
@@ -151,7 +156,7 @@ docker run -d --name "$agent" --network host "${study[@]}" \
   --group-add "$(stat -c %g /var/run/docker.sock)" -v /var/run/docker.sock:/var/run/docker.sock \
   -v "$work/agent:/storage" -e DOCKER_HOST_VOLUME_DIR="$work/agent/high_privacy/volumes" \
   -e BACKEND=test -e CONTROLLER_TASK_API_ENDPOINT="http://127.0.0.1:$port/" \
-  -e CONTROLLER_TASK_API_TOKEN=smoke-task-token -e USING_DUMMY_DATA_BACKEND=true -e DOCKER_PROXY=none \
+  -e CONTROLLER_TASK_API_TOKEN=$agent_token -e USING_DUMMY_DATA_BACKEND=true -e DOCKER_PROXY=none \
   -e AGENT_HOST=127.0.0.1 -e AGENT_PORT="$(free_port)" \
   --health-interval 2s --health-timeout 5s --health-retries 3 \
   "$image" agent >/dev/null
@@ -198,7 +203,7 @@ out=$(docker run --rm --network host -e DATABASE_URL="$pg_url" "$image" migrate 
 ok "migrate on PostgreSQL: $out"
 start_controller() { # name port
   containers+=("$1")
-  docker run -d --name "$1" --network host -e DATABASE_URL="$pg_url" -e BACKENDS=test \
+  docker run -d --name "$1" --network host -e DATABASE_URL="$pg_url" "${tokens[@]}" \
     -e CONTROLLER_HOST=127.0.0.1 -e CONTROLLER_PORT="$2" \
     --health-interval 2s --health-timeout 5s --health-retries 3 "$image" controller >/dev/null
 }

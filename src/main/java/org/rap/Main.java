@@ -16,6 +16,7 @@ import org.rap.cli.PrepareForRebootCommand;
 import org.rap.cli.RestoreCommand;
 import org.rap.cli.RoleCommand;
 import org.rap.cli.RunCommand;
+import org.rap.common.config.ConfigException;
 import org.rap.common.telemetry.Logging;
 import picocli.CommandLine;
 
@@ -70,6 +71,7 @@ public final class Main {
       CommandLine sub = new CommandLine(all.get(args[0]).get());
       sub.setCommandName("rap " + args[0]);
       sub.setCaseInsensitiveEnumValuesAllowed(true);
+      configErrorsExit2(sub);
       return sub;
     }
     if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
@@ -78,9 +80,23 @@ public final class Main {
     return build(all);
   }
 
+  /** A configuration error is a usage error: its message (every problem) and exit status 2. */
+  private static void configErrorsExit2(CommandLine cl) {
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parsed) -> {
+          if (e instanceof ConfigException) {
+            commandLine.getErr().println(e.getMessage());
+            commandLine.getErr().flush();
+            return 2;
+          }
+          throw e;
+        });
+  }
+
   private static CommandLine build(Map<String, Supplier<Object>> subcommands) {
     CommandLine cl = new CommandLine(new RoleCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    configErrorsExit2(cl);
     subcommands.values().forEach(s -> cl.addSubcommand(s.get()));
     return cl;
   }

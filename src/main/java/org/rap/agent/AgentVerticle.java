@@ -96,7 +96,8 @@ public final class AgentVerticle extends VerticleBase {
             config.backend(),
             config.taskApiToken(),
             REQUEST_TIMEOUT,
-            fatal);
+            fatal,
+            config.controllerCaFile());
     JobTaskHandler jobs =
         new JobTaskHandler(
             executor, wiring.repoValidators().create(vertx, config), api, AgentVerticle::nowNs);
@@ -147,7 +148,8 @@ public final class AgentVerticle extends VerticleBase {
         .compose(
             id -> {
               deployments.add(id);
-              return HttpServers.listen(vertx, router, config.host(), config.port());
+              return HttpServers.listen(
+                  vertx, router, config.host(), config.port(), config.common().tls());
             })
         .onSuccess(
             s -> {

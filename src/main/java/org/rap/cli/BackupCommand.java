@@ -32,6 +32,7 @@ public final class BackupCommand implements Callable<Integer> {
         spec,
         config,
         null,
+        false,
         (vertx, ctx, out) ->
             Snapshots.snapshot(vertx, ctx.db(), ctx.config().backupsPath(), Instant.now())
                 .map(

@@ -1,6 +1,5 @@
 package org.rap.cli;
 
-import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.rap.common.config.ConfigLoader;
@@ -14,17 +13,16 @@ public final class ConfigOption {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "YAML (or .json/.properties) file layered over conf/*.yaml and under environment variables.")
+          "Settings file layered over the built-in defaults and under environment variables:"
+              + " .yaml/.yml, .json, .properties, or KEY=value lines (.env or any other name).")
   Path configFile;
 
-  /** Loads settings for {@code role} on a short-lived Vert.x instance (for one-shot commands). */
+  /**
+   * Loads the settings for {@code role}. Problems (an unreadable or malformed file, unknown keys)
+   * are kept in the result and reported with every other one by {@link Settings#throwIfInvalid}.
+   */
   public Settings load(Role role) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      return ConfigLoader.load(vertx, role, Optional.ofNullable(configFile)).await();
-    } finally {
-      vertx.close().await();
-    }
+    return ConfigLoader.read(role, Optional.ofNullable(configFile), System.getenv());
   }
 
   public Optional<Path> file() {

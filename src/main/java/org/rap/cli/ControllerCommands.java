@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.Locale;
+import org.flywaydb.core.api.MigrationInfo;
 import org.rap.common.config.ConfigException;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Role;
@@ -18,12 +20,14 @@ import org.rap.common.telemetry.TelemetryConfig;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
+import org.rap.controller.db.Migrations;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Shared plumbing of the operator commands: load the controller configuration, check the backend
- * against {@code BACKENDS}, open the database pool on a short-lived Vert.x (the controller may be
- * running in another process meanwhile), run, close.
+ * against {@code BACKENDS}, check that {@code migrate} has made the database (else say so and touch
+ * nothing), open the database pool on a short-lived Vert.x (the controller may be running in
+ * another process meanwhile), run, close.
  */
 final class ControllerCommands {
   /** A command body; returns the exit status. */
@@ -34,6 +38,15 @@ final class ControllerCommands {
   private ControllerCommands() {}
 
   static int run(CommandSpec spec, ConfigOption config, String backend, Body body) {
+    return run(spec, config, backend, true, body);
+  }
+
+  /**
+   * @param currentSchema whether the command needs the latest schema (else any migrated one will
+   *     do: a backup is taken of what is there, before an upgrade as well)
+   */
+  static int run(
+      CommandSpec spec, ConfigOption config, String backend, boolean currentSchema, Body body) {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ControllerConfig cc;
@@ -55,19 +68,23 @@ final class ControllerCommands {
       err.flush();
       return 2;
     }
+    DatabaseTarget target = DatabaseTarget.of(cc.common());
+    try {
+      // before anything opens it: opening a missing SQLite database would create an empty file
+      requireDatabase(target, currentSchema);
+    } catch (IllegalStateException e) {
+      err.println(e.getMessage());
+      err.flush();
+      return 2;
+    }
     Vertx vertx = Vertx.vertx();
-    Database db = Database.open(vertx, DatabaseTarget.of(cc.common()));
+    Database db = Database.open(vertx, target);
     // operator commands trace the status changes they make (rap.service=manage)
     Telemetry telemetry = Telemetry.create(telemetryConfig);
     try {
       return body.run(vertx, ControllerContext.of(cc, db, telemetry), out).await();
     } catch (Exception e) {
-      String message = e.getMessage() == null ? e.toString() : e.getMessage();
-      if (message.contains("flags")
-          && (message.contains("no such table") || message.contains("does not exist"))) {
-        message = "The flags table does not exists. Run command again with --create to create it.";
-      }
-      err.println(message);
+      err.println(e.getMessage() == null ? e.toString() : e.getMessage());
       return 1;
     } finally {
       out.flush();
@@ -81,6 +98,35 @@ final class ControllerCommands {
       }
       vertx.close().await();
       telemetry.close();
+    }
+  }
+
+  /**
+   * Refuses a database that {@code migrate} has not made (or, with {@code currentSchema}, not
+   * brought up to date), with a message that says to run it; never creates anything.
+   *
+   * @throws IllegalStateException naming what is wrong
+   */
+  static void requireDatabase(DatabaseTarget target, boolean currentSchema) {
+    if (currentSchema) {
+      Migrations.requireUpToDate(target);
+      return;
+    }
+    String migrate = "Run `java -jar rap.jar migrate` to create it.";
+    if (target.dialect() == DatabaseTarget.Dialect.SQLITE && !Files.exists(target.sqliteFile())) {
+      throw new IllegalStateException(
+          "Database not found: " + target.sqliteFile() + ". " + migrate);
+    }
+    MigrationInfo current;
+    try {
+      current = Migrations.info(target).current();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "Cannot read the schema version of the " + target.describe() + ": " + e.getMessage(), e);
+    }
+    if (current == null) {
+      throw new IllegalStateException(
+          "The " + target.describe() + " has no RAP schema. " + migrate);
     }
   }
 

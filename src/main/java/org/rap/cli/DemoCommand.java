@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +34,8 @@ import org.rap.common.config.ConfigLoader;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Role;
 import org.rap.common.config.Settings;
+import org.rap.common.config.StartupChecks;
+import org.rap.common.http.TlsProtocols;
 import org.rap.common.model.JobIds;
 import org.rap.common.telemetry.Logging;
 import org.rap.controller.ControllerVerticle;
@@ -60,7 +62,6 @@ public final class DemoCommand implements Callable<Integer> {
           "analysis/generate_dataset.sh",
           "analysis/summarise.sh",
           "analysis/report.sh");
-  private static final String TOKEN = "demo-client-token";
   private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
   @Option(
@@ -72,25 +73,29 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long start = System.nanoTime();
-    Map<String, String> env = new HashMap<>(System.getenv());
-    env.putIfAbsent("TEST_CLIENT_TOKENS", TOKEN);
-    String token = env.get("TEST_CLIENT_TOKENS").split(",")[0].strip();
+    Map<String, String> env = System.getenv();
+    AllInOne.Prepared prepared =
+        AllInOne.prepare(ConfigLoader.read(Role.ALL, Optional.empty(), env));
+    Settings settings = prepared.settings();
+    ControllerConfig controller = ControllerConfig.from(settings);
+    AgentConfig agent = AgentConfig.from(settings);
+    StartupChecks.controller(settings, controller, false);
+    settings.throwIfInvalid();
+    Logging.redactSecretsOf(settings);
+    String token = controller.backend(agent.backend()).clientTokens().get(0);
     Vertx vertx = Vertx.vertx();
     try {
-      Settings settings = ConfigLoader.load(vertx, Role.ALL, Optional.empty(), env).await();
-      Logging.redactSecretsOf(settings);
-      ControllerConfig controller = ControllerConfig.from(settings);
-      AgentConfig agent = AgentConfig.from(settings);
-      settings.throwIfInvalid();
       Path logFile = logToFile(controller.common().workdir(), env);
       Migrations.migrate(DatabaseTarget.of(controller.common()));
       Path repo = makeRepo(controller.common().workdir().resolve("demo-study"));
       String commit = commit(repo);
-      vertx.deployVerticle(new ControllerVerticle(controller)).await();
+      ControllerVerticle cv = new ControllerVerticle(controller);
+      vertx.deployVerticle(cv).await();
+      agent = AllInOne.agentFor(prepared, agent, cv.httpPort());
       vertx.deployVerticle(new AgentVerticle(agent)).await();
       say(
           "controller on port "
-              + controller.port()
+              + cv.httpPort()
               + ", agent for backend "
               + agent.backend()
               + " started");
@@ -98,8 +103,10 @@ public final class DemoCommand implements Callable<Integer> {
         say("service log: " + logFile);
       }
 
-      WebClient web = WebClient.create(vertx);
-      String base = "http://localhost:" + controller.port() + "/controller/v1/";
+      WebClient web =
+          WebClient.create(
+              vertx, TlsProtocols.verifying(new WebClientOptions(), agent.controllerCaFile()));
+      String base = AllInOne.endpoint(settings, cv.httpPort()) + "controller/v1/";
       String rapId = JobIds.newRapId();
       JsonObject create =
           new JsonObject()

@@ -3,6 +3,7 @@ package org.rap.cli;
 import java.util.concurrent.Callable;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.rap.common.config.CommonConfig;
+import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Role;
 import org.rap.common.config.Settings;
 import org.rap.controller.db.DatabaseTarget;
@@ -21,7 +22,7 @@ public final class MigrateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Settings settings = config.load(Role.CONTROLLER);
-    CommonConfig common = CommonConfig.from(settings);
+    CommonConfig common = ControllerConfig.from(settings).common();
     settings.throwIfInvalid();
     DatabaseTarget target = DatabaseTarget.of(common);
     MigrateResult result = Migrations.migrate(target);

@@ -26,7 +26,10 @@ import picocli.CommandLine.Spec;
       "  agent       polls the controller and runs jobs in Docker (AGENT_PORT, default 3001)",
       "  all         both in one JVM, for a laptop",
       "",
-      "Configuration: conf/*.yaml defaults, then --config FILE, then environment variables."
+      "Configuration: conf/*.yaml defaults, then --config FILE (.yaml, .json, .properties or",
+      "KEY=value lines), then environment variables; any secret may be read from <NAME>_FILE.",
+      "A controller needs strong tokens and CONTROLLER_ALLOWED_HOSTS; --role=all makes its own",
+      "tokens. TLS: TLS_CERT_FILE and TLS_KEY_FILE (PEM). Configuration errors exit with status 2."
     })
 public final class RoleCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

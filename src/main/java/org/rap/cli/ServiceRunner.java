@@ -1,6 +1,8 @@
 package org.rap.cli;
 
 import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +14,7 @@ import org.rap.common.config.AgentConfig;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Role;
 import org.rap.common.config.Settings;
+import org.rap.common.config.StartupChecks;
 import org.rap.common.telemetry.Logging;
 import org.rap.common.telemetry.Telemetry;
 import org.rap.common.telemetry.TelemetryConfig;
@@ -27,19 +30,22 @@ final class ServiceRunner {
   private ServiceRunner() {}
 
   static int run(Role role, ConfigOption configOption) {
-    Settings settings;
-    ControllerConfig controller = null;
-    AgentConfig agent = null;
-    TelemetryConfig telemetryConfig;
+    Settings settings = configOption.load(role);
+    AllInOne.Prepared allInOne = null;
+    if (role == Role.ALL) {
+      allInOne = AllInOne.prepare(settings);
+      settings = allInOne.settings();
+    }
+    ControllerConfig controller = role.runsController() ? ControllerConfig.from(settings) : null;
+    AgentConfig agent = role.runsAgent() ? AgentConfig.from(settings) : null;
+    TelemetryConfig telemetryConfig = TelemetryConfig.from(settings, role.value());
+    if (controller != null) {
+      StartupChecks.controller(settings, controller, role == Role.CONTROLLER);
+    }
+    if (role == Role.AGENT) {
+      StartupChecks.agent(settings);
+    }
     try {
-      settings = configOption.load(role);
-      if (role.runsController()) {
-        controller = ControllerConfig.from(settings);
-      }
-      if (role.runsAgent()) {
-        agent = AgentConfig.from(settings);
-      }
-      telemetryConfig = TelemetryConfig.from(settings, role.value());
       settings.throwIfInvalid();
       if (controller != null) {
         Migrations.requireUpToDate(DatabaseTarget.of(controller.common()));
@@ -51,13 +57,33 @@ final class ServiceRunner {
     String version = (controller != null ? controller.common() : agent.common()).version();
     Telemetry telemetry = Telemetry.create(telemetryConfig.withVersion(version));
     Logging.configure(settings);
+    if (agent != null) {
+      warnIfPlainHttp(agent.taskApiEndpoint());
+    }
+    if (allInOne != null) {
+      try {
+        AllInOne.writeClientToken(controller.common().workdir(), allInOne.generated())
+            .ifPresent(
+                f ->
+                    LOG.info(
+                        "RAP API client token generated for this run: in "
+                            + f
+                            + " (set <BACKEND>_CLIENT_TOKENS to choose one)"));
+      } catch (IOException e) {
+        LOG.warning("Cannot write the generated client token: " + e.getMessage());
+      }
+    }
     Vertx vertx = telemetry.newVertx();
     Duration grace = (controller != null ? controller.common() : agent.common()).shutdownTimeout();
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicInteger exitCode = new AtomicInteger(0);
     try {
       if (controller != null) {
-        vertx.deployVerticle(new ControllerVerticle(controller, telemetry)).await();
+        ControllerVerticle cv = new ControllerVerticle(controller, telemetry);
+        vertx.deployVerticle(cv).await();
+        if (allInOne != null) {
+          agent = AllInOne.agentFor(allInOne, agent, cv.httpPort());
+        }
       }
       if (agent != null) {
         AgentWiring wiring =
@@ -99,6 +125,20 @@ final class ServiceRunner {
     telemetry.close();
     LOG.info("Stopped");
     return exitCode.get();
+  }
+
+  /** Tokens must not cross a network in the clear: say so when the controller is elsewhere. */
+  static void warnIfPlainHttp(String endpoint) {
+    URI uri = URI.create(endpoint);
+    String host = uri.getHost() == null ? "" : uri.getHost();
+    boolean local = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+    if ("http".equals(uri.getScheme()) && !local) {
+      LOG.warning(
+          "CONTROLLER_TASK_API_ENDPOINT is plain http to "
+              + host
+              + ": the agent's token crosses the network unencrypted. Serve the controller over"
+              + " https (TLS_CERT_FILE and TLS_KEY_FILE, or a TLS proxy) and use https://.");
+    }
   }
 
   private static void closeQuietly(Vertx vertx, Duration grace) {

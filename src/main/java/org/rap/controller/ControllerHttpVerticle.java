@@ -10,6 +10,7 @@ import java.util.logging.Logger;
 import org.rap.common.http.HealthRoutes;
 import org.rap.common.http.HttpServers;
 import org.rap.common.http.Responses;
+import org.rap.controller.api.ApiGuard;
 import org.rap.controller.api.rap.RapApi;
 import org.rap.controller.api.rap.RapService;
 import org.rap.controller.api.tasks.TaskApi;
@@ -44,6 +45,7 @@ public final class ControllerHttpVerticle extends VerticleBase {
                 Responses.json(
                     rc, 200, new JsonObject().put("method", rc.request().method().name())));
     router.get("/metrics").handler(ctx.telemetry().scrapeHandler());
+    new ApiGuard(ctx.config()).mount(router);
     taskApi = new TaskApi(vertx, ctx);
     taskApi.mount(router);
     TaskApi api = taskApi;
@@ -53,11 +55,22 @@ public final class ControllerHttpVerticle extends VerticleBase {
     return RapApi.mount(vertx, router, rapService)
         .compose(mounted -> OpsPage.mount(vertx, router, ctx))
         .compose(
-            mounted -> HttpServers.listen(vertx, router, ctx.config().host(), ctx.config().port()))
+            mounted ->
+                HttpServers.listen(
+                    vertx,
+                    router,
+                    ctx.config().host(),
+                    ctx.config().port(),
+                    ctx.config().common().tls()))
         .onSuccess(
             s -> {
               server = s;
-              LOG.info("Controller listening on " + ctx.config().host() + ":" + s.actualPort());
+              LOG.info(
+                  "Controller listening on "
+                      + (ctx.config().common().tls().isPresent() ? "https://" : "http://")
+                      + ctx.config().host()
+                      + ":"
+                      + s.actualPort());
             });
   }
 

@@ -48,7 +48,14 @@ public final class LongPollBench {
     Database db = TestDatabases.open(vertx, dialect);
     ControllerConfig config =
         ControllerConfig.from(
-            Settings.of(Map.of("BACKENDS", "test", "LONG_POLL_MAX_SECONDS", "60")));
+            Settings.of(
+                Map.of(
+                    "BACKENDS",
+                    "test",
+                    "LONG_POLL_MAX_SECONDS",
+                    "60",
+                    "TEST_JOB_SERVER_TOKEN",
+                    "token")));
     ControllerContext ctx = ControllerContext.of(config, db);
     TaskApi[] api = new TaskApi[1];
     int port =

@@ -77,6 +77,9 @@ public final class RapApiBench {
                     "0",
                     "CONTROLLER_HOST",
                     "127.0.0.1",
+                    // the API's own speed: no per-token rate limit
+                    "RAP_API_RATE_LIMIT",
+                    "0",
                     "WORKDIR",
                     Files.createTempDirectory("rap-bench").toString())));
     ControllerVerticle controller =

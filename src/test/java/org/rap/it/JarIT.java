@@ -1,29 +1,27 @@
 package org.rap.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.testing.TestDatabases;
+import org.rap.testing.TestTokens;
 
 /** The jar as operators use it: roles, subcommands, configuration errors, health, shutdown. */
 class JarIT {
   @TempDir Path workdir;
 
   private Map<String, String> env(String... kv) {
-    Map<String, String> env = new HashMap<>();
-    env.put("WORKDIR", workdir.toString());
-    for (int i = 0; i < kv.length; i += 2) {
-      env.put(kv[i], kv[i + 1]);
-    }
-    return env;
+    return JarProcess.env(workdir, kv);
   }
 
   @Test
@@ -53,11 +51,20 @@ class JarIT {
     assertTrue(r.output().contains("TEST_MAX_WORKERS"), r.output());
   }
 
+  /** A controller's settings for backend test: its tokens and loopback as allowed hosts. */
+  private Map<String, String> controllerEnv(String... kv) {
+    Map<String, String> env = env(kv);
+    env.put("BACKENDS", "test");
+    env.putAll(TestTokens.controllerEnv("test"));
+    return env;
+  }
+
   @Test
   void controllerRefusesAnUnmigratedDatabase() throws Exception {
     JarProcess.Result r =
         JarProcess.run(
-            env("CONTROLLER_PORT", String.valueOf(JarProcess.freePort())), "--role=controller");
+            controllerEnv("CONTROLLER_PORT", String.valueOf(JarProcess.freePort())),
+            "--role=controller");
     assertEquals(2, r.exit(), r.output());
     assertTrue(r.output().contains("migrate"), r.output());
     assertTrue(
@@ -73,7 +80,7 @@ class JarIT {
     JarProcess.Result again = JarProcess.run(env(), "migrate");
     assertEquals(0, again.exit(), again.output());
     assertTrue(again.output().contains("0 migration(s) applied"), again.output());
-    serveAndStop(env("CONTROLLER_PORT", String.valueOf(JarProcess.freePort())));
+    serveAndStop(controllerEnv("CONTROLLER_PORT", String.valueOf(JarProcess.freePort())));
   }
 
   @Test
@@ -93,7 +100,8 @@ class JarIT {
     JarProcess.Result migrated = JarProcess.run(env("DATABASE_URL", url), "migrate");
     assertEquals(0, migrated.exit(), migrated.output());
     serveAndStop(
-        env("DATABASE_URL", url, "CONTROLLER_PORT", String.valueOf(JarProcess.freePort())));
+        controllerEnv(
+            "DATABASE_URL", url, "CONTROLLER_PORT", String.valueOf(JarProcess.freePort())));
   }
 
   private void serveAndStop(Map<String, String> env) throws Exception {
@@ -118,6 +126,8 @@ class JarIT {
                 "test",
                 "CONTROLLER_TASK_API_ENDPOINT",
                 "http://localhost:1/",
+                "CONTROLLER_TASK_API_TOKEN",
+                TestTokens.AGENT,
                 "AGENT_PORT",
                 String.valueOf(agentPort)),
             "--role=agent")) {
@@ -131,12 +141,12 @@ class JarIT {
     assertEquals(0, JarProcess.run(env(), "migrate").exit());
     int controllerPort = JarProcess.freePort();
     int port2 = JarProcess.freePort();
+    // no tokens and no controller URL: --role=all makes up the first and derives the second
     try (JarProcess p =
         JarProcess.start(
             env(
                 "CONTROLLER_PORT", String.valueOf(controllerPort),
-                "AGENT_PORT", String.valueOf(port2),
-                "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + controllerPort + "/"),
+                "AGENT_PORT", String.valueOf(port2)),
             "--role=all")) {
       assertEquals(
           200,
@@ -147,7 +157,19 @@ class JarIT {
           200,
           p.awaitStatus("http://localhost:" + port2 + "/health/live", 200, Duration.ofSeconds(10)),
           p.output());
+      assertTrue(
+          p.output().contains("polling http://localhost:" + controllerPort + "/"), p.output());
+      Path tokenFile = workdir.resolve("client-token");
+      assertEquals(
+          Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+          Files.getPosixFilePermissions(tokenFile));
+      String token = Files.readString(tokenFile).strip();
+      assertTrue(token.length() >= 32, token);
+      String status = "http://localhost:" + controllerPort + "/controller/v1/backend/status/";
+      assertEquals(200, JarProcess.status(status, token));
+      assertEquals(401, JarProcess.status(status, "token"));
       assertEquals(0, p.terminate(), p.output());
+      assertFalse(p.output().contains(token), "the generated token is never logged");
     }
   }
 
@@ -156,9 +178,9 @@ class JarIT {
     int port = JarProcess.freePort();
     JarProcess.Result r =
         JarProcess.run(
+            // the agent finds the controller on its port: no CONTROLLER_TASK_API_ENDPOINT
             env(
                 "CONTROLLER_PORT", String.valueOf(port),
-                "CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + port + "/",
                 "AGENT_PORT", String.valueOf(JarProcess.freePort())),
             "demo");
     assertEquals(0, r.exit(), r.output());

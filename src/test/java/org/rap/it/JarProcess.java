@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,16 @@ public final class JarProcess implements AutoCloseable {
   private JarProcess(Process process, Path log) {
     this.process = process;
     this.log = log;
+  }
+
+  /** An environment with {@code WORKDIR} and the given key/value pairs. */
+  static Map<String, String> env(Path workdir, String... kv) {
+    Map<String, String> env = new HashMap<>();
+    env.put("WORKDIR", workdir.toString());
+    for (int i = 0; i < kv.length; i += 2) {
+      env.put(kv[i], kv[i + 1]);
+    }
+    return env;
   }
 
   /** Runs to completion; returns exit status and combined output. */
@@ -82,6 +93,21 @@ public final class JarProcess implements AutoCloseable {
     try {
       return HTTP.send(
               HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  /** The status of a GET with {@code Authorization: token}, or -1. */
+  static int status(String url, String token) {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .header("Authorization", token)
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
               HttpResponse.BodyHandlers.discarding())
           .statusCode();
     } catch (Exception e) {

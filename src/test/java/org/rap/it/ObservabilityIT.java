@@ -21,8 +21,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.lib.PersonIdent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,9 +35,9 @@ import org.rap.testing.OtlpCollector;
  * anywhere in either process's logs (text on the controller, JSON on the agent).
  */
 class ObservabilityIT {
-  private static final String CLIENT_TOKEN = "rap-client-token-7f3a9c";
-  private static final String OTHER_CLIENT_TOKEN = "second-client-token-19be";
-  private static final String AGENT_TOKEN = "task-api-token-c41d22";
+  private static final String CLIENT_TOKEN = "rap-client-token-7f3a9c-0d1e2f3a4b5c";
+  private static final String OTHER_CLIENT_TOKEN = "second-client-token-19be-6d7e8f9a0b";
+  private static final String AGENT_TOKEN = "task-api-token-c41d22-1a2b3c4d5e6f7a";
   private static final String REPO_TOKEN = "ghp_privaterepotoken0042";
   private static final String OTLP_KEY = "honeycomb-api-key-5e6f";
   private static final List<String> SECRETS =
@@ -85,6 +83,7 @@ class ObservabilityIT {
     ctl.put("CONTROLLER_PORT", String.valueOf(controllerPort));
     ctl.put("TEST_CLIENT_TOKENS", CLIENT_TOKEN + "," + OTHER_CLIENT_TOKEN);
     ctl.put("TEST_JOB_SERVER_TOKEN", AGENT_TOKEN);
+    ctl.put("CONTROLLER_ALLOWED_HOSTS", "localhost");
     ctl.put("MAINTENANCE_ENABLED_BACKENDS", "");
     ctl.put("DATA_CHECK_ENABLED_BACKENDS", "");
     ctl.put("OTEL_SERVICE_NAME", "rap-controller");
@@ -389,57 +388,20 @@ class ObservabilityIT {
   }
 
   private JsonObject createBody(String rapId, String repo, List<String> actions) {
-    return new JsonObject()
-        .put("backend", "test")
-        .put("rap_id", rapId)
-        .put("workspace", "demo")
-        .put("repo_url", repo)
-        .put("branch", "main")
-        .put("commit", commit)
-        .put("database_name", "default")
-        .put("requested_actions", new JsonArray(actions))
-        .put("codelists_ok", true)
-        .put("force_run_dependencies", false)
-        .put("created_by", "alice")
-        .put("project", "demo-project")
-        .put("orgs", new JsonArray().add("opensafely"))
-        .put("analysis_scope", new JsonObject());
+    return new StudyRepo(Path.of(repo), commit).createBody(rapId, "demo", actions);
   }
 
   /** The demo study plus a slow action, committed on {@code main}. */
   private String makeStudyRepo() throws Exception {
-    Path dir = tmp.resolve("study");
-    Path demo = Path.of("examples/demo-study");
-    try (Stream<Path> files = Files.walk(demo)) {
-      for (Path f : files.toList()) {
-        Path target = dir.resolve(demo.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(f, target);
-        }
-      }
-    }
-    Files.writeString(
-        dir.resolve("project.yaml"),
-        Files.readString(dir.resolve("project.yaml"))
-            + "\n  slow:\n"
-            + "    run: python:v2 sh -c 'sleep 6; mkdir -p output; echo a > output/slow.csv'\n"
-            + "    outputs:\n"
-            + "      moderately_sensitive:\n"
-            + "        slow: output/slow.csv\n");
-    try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      PersonIdent who = new PersonIdent("RAP test", "rap@example.org");
-      commit =
-          git.commit()
-              .setMessage("study")
-              .setAuthor(who)
-              .setCommitter(who)
-              .setSign(false)
-              .call()
-              .getName();
-    }
-    return dir.toAbsolutePath().toString();
+    StudyRepo study =
+        StudyRepo.demoWith(
+            tmp.resolve("study"),
+            "\n  slow:\n"
+                + "    run: python:v2 sh -c 'sleep 6; mkdir -p output; echo a > output/slow.csv'\n"
+                + "    outputs:\n"
+                + "      moderately_sensitive:\n"
+                + "        slow: output/slow.csv\n");
+    commit = study.commit();
+    return study.dir().toString();
   }
 }

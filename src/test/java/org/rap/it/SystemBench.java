@@ -22,6 +22,7 @@ import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.rap.bench.Stats;
 import org.rap.common.model.JobIds;
+import org.rap.testing.TestTokens;
 
 /**
  * Whole-system figures with controller and agent as separate jars (embedded SQLite, real Docker):
@@ -82,9 +83,11 @@ public final class SystemBench {
             "CONTROLLER_PORT",
             String.valueOf(port),
             "TEST_CLIENT_TOKENS",
-            "t",
+            TestTokens.CLIENT,
             "TEST_JOB_SERVER_TOKEN",
-            "a",
+            TestTokens.AGENT,
+            "CONTROLLER_ALLOWED_HOSTS",
+            "localhost,127.0.0.1",
             "MAINTENANCE_ENABLED_BACKENDS",
             "",
             "DATA_CHECK_ENABLED_BACKENDS",
@@ -107,7 +110,7 @@ public final class SystemBench {
             "CONTROLLER_TASK_API_ENDPOINT",
             "http://localhost:" + port + "/",
             "CONTROLLER_TASK_API_TOKEN",
-            "a",
+            TestTokens.AGENT,
             "USING_DUMMY_DATA_BACKEND",
             "true",
             "DOCKER_PROXY",
@@ -268,7 +271,7 @@ public final class SystemBench {
     HttpResponse<String> r =
         HTTP.send(
             HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", "t")
+                .header("Authorization", TestTokens.CLIENT)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
                 .build(),

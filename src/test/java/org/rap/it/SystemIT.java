@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.lib.PersonIdent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +29,7 @@ import org.rap.controller.api.rap.JobServerModel;
 import org.rap.controller.api.rap.ResponseContracts;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.testing.TestDatabases;
+import org.rap.testing.TestTokens;
 
 /**
  * The whole system as in production: controller and agent as separate {@code java -jar} processes,
@@ -40,8 +39,8 @@ import org.rap.testing.TestDatabases;
  * every status answer is applied with job-server's rules ({@link JobServerModel}).
  */
 class SystemIT {
-  private static final String CLIENT_TOKEN = "rap_token";
-  private static final String AGENT_TOKEN = "agent_token";
+  private static final String CLIENT_TOKEN = TestTokens.CLIENT;
+  private static final String AGENT_TOKEN = TestTokens.AGENT;
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir Path tmp;
@@ -83,6 +82,7 @@ class SystemIT {
     ctl.put("CONTROLLER_PORT", String.valueOf(controllerPort));
     ctl.put("TEST_CLIENT_TOKENS", CLIENT_TOKEN);
     ctl.put("TEST_JOB_SERVER_TOKEN", AGENT_TOKEN);
+    ctl.put("CONTROLLER_ALLOWED_HOSTS", "localhost");
     ctl.put("MAINTENANCE_ENABLED_BACKENDS", "");
     ctl.put("DATA_CHECK_ENABLED_BACKENDS", "");
     JarProcess.Result migrated = JarProcess.run(ctl, "migrate");
@@ -270,21 +270,7 @@ class SystemIT {
   }
 
   private JsonObject createBody(String rapId, List<String> actions) {
-    return new JsonObject()
-        .put("backend", "test")
-        .put("rap_id", rapId)
-        .put("workspace", "demo")
-        .put("repo_url", repo)
-        .put("branch", "main")
-        .put("commit", commit)
-        .put("database_name", "default")
-        .put("requested_actions", new JsonArray(actions))
-        .put("codelists_ok", true)
-        .put("force_run_dependencies", false)
-        .put("created_by", "alice")
-        .put("project", "demo-project")
-        .put("orgs", new JsonArray().add("opensafely"))
-        .put("analysis_scope", new JsonObject());
+    return new StudyRepo(Path.of(repo), commit).createBody(rapId, "demo", actions);
   }
 
   private JsonObject post(String path, JsonObject body, int expected) throws Exception {
@@ -329,38 +315,15 @@ class SystemIT {
 
   /** A git repository with the demo study and a slow action, committed on {@code main}. */
   private String makeStudyRepo() throws Exception {
-    Path dir = tmp.resolve("study");
-    Path demo = Path.of("examples/demo-study");
-    try (Stream<Path> files = Files.walk(demo)) {
-      for (Path f : files.toList()) {
-        Path target = dir.resolve(demo.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(f, target);
-        }
-      }
-    }
-    Files.writeString(
-        dir.resolve("project.yaml"),
-        Files.readString(dir.resolve("project.yaml"))
-            + "\n  wait_forever:\n"
-            + "    run: python:v2 sh -c 'sleep 600'\n"
-            + "    outputs:\n"
-            + "      moderately_sensitive:\n"
-            + "        never: output/never.csv\n");
-    try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      PersonIdent who = new PersonIdent("RAP test", "rap@example.org");
-      commit =
-          git.commit()
-              .setMessage("study")
-              .setAuthor(who)
-              .setCommitter(who)
-              .setSign(false)
-              .call()
-              .getName();
-    }
-    return dir.toAbsolutePath().toString();
+    StudyRepo study =
+        StudyRepo.demoWith(
+            tmp.resolve("study"),
+            "\n  wait_forever:\n"
+                + "    run: python:v2 sh -c 'sleep 600'\n"
+                + "    outputs:\n"
+                + "      moderately_sensitive:\n"
+                + "        never: output/never.csv\n");
+    commit = study.commit();
+    return study.dir().toString();
   }
 }

@@ -10,11 +10,14 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.logging.Logger;
+import org.rap.common.http.TlsProtocols;
 
 /**
  * The agent side of the task API (docs/spec/task-api.md sections 3 to 5) on a non-blocking
@@ -43,13 +46,32 @@ public final class TaskApiClient implements UpdateSink {
       String token,
       Duration requestTimeout,
       FatalErrors fatal) {
+    this(vertx, endpoint, backend, token, requestTimeout, fatal, Optional.empty());
+  }
+
+  /**
+   * @param caFile PEM CA certificates that alone are trusted for an https endpoint ({@code
+   *     CONTROLLER_CA_FILE}); empty: the JVM's trusted CAs. The controller's host name is always
+   *     checked against its certificate.
+   */
+  public TaskApiClient(
+      Vertx vertx,
+      String endpoint,
+      String backend,
+      String token,
+      Duration requestTimeout,
+      FatalErrors fatal,
+      Optional<Path> caFile) {
     this.client =
         WebClient.create(
             vertx,
-            new WebClientOptions()
-                .setKeepAlive(true)
-                .setUserAgent("rap-agent/" + backend)
-                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis())));
+            TlsProtocols.verifying(
+                new WebClientOptions()
+                    .setKeepAlive(true)
+                    .setUserAgent("rap-agent/" + backend)
+                    .setConnectTimeout(
+                        (int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis())),
+                caFile));
     String base = endpoint.endsWith("/") ? endpoint : endpoint + "/";
     this.tasksUrl = base + backend + "/tasks/";
     this.updateUrl = base + backend + "/task/update/";

@@ -35,7 +35,19 @@ public record AgentConfig(
     Duration imagePullTimeout,
     int longPollSeconds,
     KubernetesConfig kubernetes,
-    JobOutputLimits outputLimits) {
+    JobOutputLimits outputLimits,
+    Optional<Path> controllerCaFile) {
+
+  /**
+   * {@code EXECUTOR} values meaning the Docker executor: ours, and the reference's module paths of
+   * its local Docker executor (old and new layout), so a reference environment keeps working.
+   */
+  static final Map<String, String> EXECUTORS =
+      Map.of(
+          "docker", "docker",
+          "local", "docker",
+          "jobrunner.executors.local:LocalDockerAPI", "docker",
+          "agent.executors.local:LocalDockerAPI", "docker");
 
   public static AgentConfig from(Settings s) {
     CommonConfig common = CommonConfig.from(s);
@@ -50,11 +62,14 @@ public record AgentConfig(
     String endpoint =
         s.required(
             "CONTROLLER_TASK_API_ENDPOINT", "the controller base URL, e.g. http://localhost:3000/");
-    if (!endpoint.isEmpty() && !endpoint.matches("https?://.+/")) {
+    if (!endpoint.isEmpty() && !endpoint.matches("https?://[^/?#]+/([^?#]*/)?")) {
+      s.invalid("CONTROLLER_TASK_API_ENDPOINT", "must be an http(s) URL ending with '/'", endpoint);
+    }
+    Optional<Path> ca = TlsFiles.caFile(s, "CONTROLLER_CA_FILE", s.get("CONTROLLER_CA_FILE"));
+    if (ca.isPresent() && endpoint.startsWith("http://")) {
       s.problem(
-          "CONTROLLER_TASK_API_ENDPOINT must be an http(s) URL ending with '/', got '"
-              + endpoint
-              + "'");
+          "CONTROLLER_CA_FILE",
+          "CONTROLLER_CA_FILE is set but CONTROLLER_TASK_API_ENDPOINT is plain http: use https://");
     }
     Map<String, String> dbUrls = new LinkedHashMap<>();
     for (String name : CommonConfig.VALID_DATABASE_NAMES) {
@@ -70,9 +85,14 @@ public record AgentConfig(
       cert = readFile(s, "PRESTO_TLS_CERT_PATH", certPath.get());
       key = readFile(s, "PRESTO_TLS_KEY_PATH", keyPath.get());
     }
-    String executor = s.string("EXECUTOR", "docker");
-    if (!executor.equals("docker")) {
-      s.problem("EXECUTOR must be 'docker' (the only executor), got '" + executor + "'");
+    String given = s.string("EXECUTOR", "docker");
+    String executor = EXECUTORS.get(given);
+    if (executor == null) {
+      s.invalid(
+          "EXECUTOR",
+          "must be docker (the reference's jobrunner.executors.local:LocalDockerAPI is accepted)",
+          given);
+      executor = "docker";
     }
     Path high =
         s.absolutePath("HIGH_PRIVACY_STORAGE_BASE", common.workdir().resolve("high_privacy"));
@@ -88,9 +108,9 @@ public record AgentConfig(
         common,
         backend,
         s.string("AGENT_HOST", "0.0.0.0"),
-        s.integer("AGENT_PORT", 3001, 0),
+        s.port("AGENT_PORT", 3001),
         endpoint,
-        s.raw("CONTROLLER_TASK_API_TOKEN").orElse("token"),
+        s.raw("CONTROLLER_TASK_API_TOKEN").orElse(""),
         s.flag("USING_DUMMY_DATA_BACKEND", false, "true", "1", "yes"),
         Map.copyOf(dbUrls),
         s.get("TEMP_DATABASE_NAME"),
@@ -110,7 +130,8 @@ public record AgentConfig(
         Duration.ofSeconds(s.longValue("IMAGE_PULL_TIMEOUT", 1200, 1)),
         s.integer("AGENT_LONG_POLL_SECONDS", 30, 0),
         KubernetesConfig.from(s, executor.equals("kubernetes")),
-        JobOutputLimits.from(s));
+        JobOutputLimits.from(s),
+        ca);
   }
 
   private static Optional<String> readFile(Settings s, String key, String path) {

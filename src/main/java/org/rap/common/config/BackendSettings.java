@@ -1,7 +1,6 @@
 package org.rap.common.config;
 
 import java.util.List;
-import java.util.Locale;
 
 /** Controller settings of one backend (docs/spec/configuration.md section 3). */
 public record BackendSettings(
@@ -14,7 +13,7 @@ public record BackendSettings(
     String jobMemoryLimit) {
 
   static BackendSettings from(Settings s, String slug) {
-    String p = slug.toUpperCase(Locale.ROOT).replace('-', '_') + "_";
+    String p = ConfigKeys.backendPrefix(slug);
     int defaultWorkers = slug.equals("test") ? 2 : 10;
     int maxWorkers = s.integer(p + "MAX_WORKERS", defaultWorkers, 0);
     int maxDbWorkers = s.integer(p + "MAX_DB_WORKERS", maxWorkers, 0);
@@ -23,7 +22,8 @@ public record BackendSettings(
     return new BackendSettings(
         slug,
         s.list(p + "CLIENT_TOKENS", ""),
-        s.raw(p + "JOB_SERVER_TOKEN").orElse("token"),
+        // unset: no agent can authenticate (a controller refuses to start: StartupChecks)
+        s.raw(p + "JOB_SERVER_TOKEN").orElse(""),
         maxWorkers,
         maxDbWorkers,
         s.decimal(p + "JOB_CPU_COUNT", defaultCpu, 0.0),

@@ -19,7 +19,8 @@ public record CommonConfig(
     Optional<String> databaseUrl,
     String version,
     String logLevel,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    Optional<ServerTls> tls) {
 
   public static final List<String> VALID_DATABASE_NAMES = List.of("default");
 
@@ -39,19 +40,9 @@ public record CommonConfig(
     }
     Path workdir = Path.of(s.string("WORKDIR", "workdir")).toAbsolutePath().normalize();
     double loop = s.decimal("JOB_LOOP_INTERVAL", 1.0, 0.0);
+    // the controller's database (checked by ControllerConfig); an agent ignores it, as job
+    // containers of database actions get a DATABASE_URL of their own
     Optional<String> dbUrl = s.get("DATABASE_URL");
-    dbUrl.ifPresent(
-        url -> {
-          if (!url.startsWith("postgresql://")
-              && !url.startsWith("postgres://")
-              && !url.startsWith("sqlite:")) {
-            s.problem(
-                "DATABASE_URL must be postgresql://user:password@host:port/database or"
-                    + " sqlite:/absolute/path.sqlite, got '"
-                    + url.replaceAll("//[^@/]*@", "//***@")
-                    + "'");
-          }
-        });
     return new CommonConfig(
         backends,
         workdir,
@@ -64,7 +55,8 @@ public record CommonConfig(
         dbUrl,
         s.get("VERSION").orElseGet(() -> readVersion(s)),
         s.string("LOGLEVEL", "INFO"),
-        Duration.ofMillis(Math.round(s.decimal("SHUTDOWN_TIMEOUT", 10.0, 0.0) * 1000)));
+        Duration.ofMillis(Math.round(s.decimal("SHUTDOWN_TIMEOUT", 10.0, 0.0) * 1000)),
+        TlsFiles.server(s));
   }
 
   private static String readVersion(Settings s) {

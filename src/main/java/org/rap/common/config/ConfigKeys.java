@@ -96,9 +96,24 @@ public final class ConfigKeys {
           note("OTEL_EXPORTER_OTLP_ENDPOINT", Group.COMMON, UNSET, "OTLP/HTTP collector URL"),
           note("OTEL_EXPORTER_OTLP_HEADERS", Group.COMMON, UNSET, "headers of every export"),
           note("OTEL_EXPORTER_CONSOLE", Group.COMMON, UNSET, "also log every span"),
+          note("TLS_CERT_FILE", Group.COMMON, UNSET, "PEM certificate chain of the listener"),
+          note("TLS_KEY_FILE", Group.COMMON, UNSET, "PEM private key of the listener"),
+          literal("TLS_RELOAD_INTERVAL", Group.COMMON, "10", "seconds between checks of both"),
           // Section 3: controller
           literal("CONTROLLER_HOST", Group.CONTROLLER, "0.0.0.0", "HTTP bind address"),
           literal("CONTROLLER_PORT", Group.CONTROLLER, "3000", "HTTP port"),
+          note(
+              "CONTROLLER_ALLOWED_HOSTS",
+              Group.CONTROLLER,
+              "required for `--role=controller`; else `localhost,127.0.0.1,[::1]`",
+              "host names the RAP and task APIs answer to"),
+          note(
+              "DJANGO_CONTROLLER_ALLOWED_HOSTS",
+              Group.CONTROLLER,
+              UNSET,
+              "the reference's name of CONTROLLER_ALLOWED_HOSTS"),
+          literal("RAP_API_RATE_LIMIT", Group.CONTROLLER, "3000", "requests/min per client token"),
+          literal("TASK_API_RATE_LIMIT", Group.CONTROLLER, "6000", "requests/min per agent token"),
           literal("DEFAULT_JOB_CPU_COUNT", Group.CONTROLLER, "2", "cpu_count of jobs"),
           literal("DEFAULT_JOB_MEMORY_LIMIT", Group.CONTROLLER, "4G", "memory_limit of jobs"),
           literal("LEVEL4_MAX_FILESIZE", Group.CONTROLLER, "16777216", "level-4 size limit"),
@@ -127,6 +142,7 @@ public final class ConfigKeys {
           literal("LONG_POLL_MAX_SECONDS", Group.CONTROLLER, "60", "longest task API long poll"),
           note("JOB_SERVER_ENDPOINT", Group.CONTROLLER, UNSET, "job-server API v2 (sync mode)"),
           literal("POLL_INTERVAL", Group.CONTROLLER, "5", "seconds between sync rounds"),
+          note("JOB_SERVER_CA_FILE", Group.CONTROLLER, UNSET, "CA trusted for job-server"),
           literal(
               "ACTIONS_GITHUB_ORG",
               Group.CONTROLLER,
@@ -140,8 +156,16 @@ public final class ConfigKeys {
           note("OPS_PAGE_TOKEN", Group.CONTROLLER, UNSET, "token of the operator page"),
           literal("IMAGE_DIGEST_LOOKUP", Group.CONTROLLER, "false", "resolve image digests"),
           // Section 3: per backend
-          note("<B>_CLIENT_TOKENS", Group.PER_BACKEND, "empty", "RAP API client tokens"),
-          literal("<B>_JOB_SERVER_TOKEN", Group.PER_BACKEND, "token", "the agent's token"),
+          note(
+              "<B>_CLIENT_TOKENS",
+              Group.PER_BACKEND,
+              "required for `--role=controller` (not in sync mode); `--role=all`: generated",
+              "RAP API client tokens"),
+          note(
+              "<B>_JOB_SERVER_TOKEN",
+              Group.PER_BACKEND,
+              "required for `--role=controller`; `--role=all`: generated",
+              "the agent's token"),
           note(
               "<B>_MAX_WORKERS",
               Group.PER_BACKEND,
@@ -165,7 +189,12 @@ public final class ConfigKeys {
           // Section 4: agent
           note("BACKEND", Group.AGENT, "required", "this agent's backend slug"),
           note("CONTROLLER_TASK_API_ENDPOINT", Group.AGENT, "required", "controller base URL"),
-          literal("CONTROLLER_TASK_API_TOKEN", Group.AGENT, "token", "task API token"),
+          note(
+              "CONTROLLER_TASK_API_TOKEN",
+              Group.AGENT,
+              "required; `--role=all`: its backend's token",
+              "task API token"),
+          note("CONTROLLER_CA_FILE", Group.AGENT, UNSET, "CA trusted for the controller"),
           literal("AGENT_HOST", Group.AGENT, "0.0.0.0", "HTTP bind address"),
           literal("AGENT_PORT", Group.AGENT, "3001", "HTTP port"),
           literal("AGENT_LONG_POLL_SECONDS", Group.AGENT, "30", "wait asked of the task API"),
@@ -242,9 +271,12 @@ public final class ConfigKeys {
     if (!key.perBackend()) {
       throw new IllegalArgumentException(key.name() + " is not a per-backend key");
     }
-    return slug.toUpperCase(Locale.ROOT).replace('-', '_')
-        + "_"
-        + key.name().substring(BACKEND_PREFIX.length());
+    return backendPrefix(slug) + key.name().substring(BACKEND_PREFIX.length());
+  }
+
+  /** The prefix of a backend's keys: upper-cased slug, {@code -} as {@code _}, then {@code _}. */
+  public static String backendPrefix(String slug) {
+    return slug.toUpperCase(Locale.ROOT).replace('-', '_') + "_";
   }
 
   private static Key literal(String name, Group group, String value, String description) {

@@ -32,7 +32,14 @@ public record ControllerConfig(
     int longPollMaxSeconds,
     String actionsRepoBase,
     Optional<String> opsPageToken,
-    boolean imageDigestLookup) {
+    boolean imageDigestLookup,
+    List<String> allowedHosts,
+    int rapApiRateLimit,
+    int taskApiRateLimit,
+    Optional<Path> jobServerCaFile) {
+
+  /** Allowed hosts when none are configured: this machine only (what --role=all needs). */
+  public static final String LOCAL_HOSTS = "localhost,127.0.0.1,[::1]";
 
   public static ControllerConfig from(Settings s) {
     CommonConfig common = CommonConfig.from(s);
@@ -52,6 +59,20 @@ public record ControllerConfig(
                 + "'");
       }
     }
+    s.get("DATABASE_URL")
+        .ifPresent(
+            url -> {
+              if (!url.startsWith("postgresql://")
+                  && !url.startsWith("postgres://")
+                  && !url.startsWith("sqlite:")) {
+                s.problem(
+                    "DATABASE_URL",
+                    "DATABASE_URL must be postgresql://user:password@host:port/database or"
+                        + " sqlite:/absolute/path.sqlite, got '"
+                        + url.replaceAll("//[^@/]*@", "//***@")
+                        + "'");
+              }
+            });
     String month = s.string("DATA_CHECK_HES_EXPECTED_ACTIVITY_MONTH", "202304");
     if (!month.matches("\\d{6}")) {
       s.problem("DATA_CHECK_HES_EXPECTED_ACTIVITY_MONTH must be YYYYMM, got '" + month + "'");
@@ -59,7 +80,7 @@ public record ControllerConfig(
     return new ControllerConfig(
         common,
         s.string("CONTROLLER_HOST", "0.0.0.0"),
-        s.integer("CONTROLLER_PORT", 3000, 0),
+        s.port("CONTROLLER_PORT", 3000),
         Map.copyOf(backends),
         s.longValue("LEVEL4_MAX_FILESIZE", 16_777_216L, 1),
         s.integer("LEVEL4_MAX_CSV_ROWS", 5000, 1),
@@ -80,7 +101,31 @@ public record ControllerConfig(
             "ACTIONS_GITHUB_ORG_URL",
             "https://github.com/" + s.string("ACTIONS_GITHUB_ORG", "opensafely-actions")),
         s.raw("OPS_PAGE_TOKEN").map(String::strip).filter(t -> !t.isEmpty()),
-        s.flag("IMAGE_DIGEST_LOOKUP", false, "true", "1", "yes", "on"));
+        s.flag("IMAGE_DIGEST_LOOKUP", false, "true", "1", "yes", "on"),
+        allowedHosts(s),
+        s.integer("RAP_API_RATE_LIMIT", 3000, 0),
+        s.integer("TASK_API_RATE_LIMIT", 6000, 0),
+        TlsFiles.caFile(s, "JOB_SERVER_CA_FILE", s.get("JOB_SERVER_CA_FILE")));
+  }
+
+  /**
+   * {@code CONTROLLER_ALLOWED_HOSTS} (or the reference's {@code DJANGO_CONTROLLER_ALLOWED_HOSTS}):
+   * host names the RAP and task APIs answer to. {@code *} allows any; {@code .example.org} a domain
+   * and its subdomains. Unset: this machine's names only (a production controller must set it:
+   * {@link StartupChecks}).
+   */
+  private static List<String> allowedHosts(Settings s) {
+    String key =
+        s.get("CONTROLLER_ALLOWED_HOSTS").isPresent()
+            ? "CONTROLLER_ALLOWED_HOSTS"
+            : "DJANGO_CONTROLLER_ALLOWED_HOSTS";
+    List<String> hosts = s.list(key, LOCAL_HOSTS);
+    for (String h : hosts) {
+      if (!h.equals("*") && !h.matches("\\.?[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\]")) {
+        s.invalid(key, "must list host names (no scheme, port or path)", h);
+      }
+    }
+    return hosts;
   }
 
   /** Backends in configuration order. */

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,15 +15,28 @@ import java.util.regex.Pattern;
 
 /**
  * Flat layered settings keyed by the reference's environment variable names, with typed readers
- * that collect every problem instead of failing on the first. Empty values count as unset.
+ * that collect every problem instead of failing on the first. Empty values count as unset. Each
+ * value may carry its origin (a file and line, "environment"), which problems about it name.
  */
 public final class Settings {
   private static final Pattern SIZE = Pattern.compile("(?i)(\\d{1,15})\\s*([kmgt]?)(?:i?b)?");
   private final Map<String, String> values;
+  private final Map<String, String> origins;
   private final List<String> problems = new ArrayList<>();
+  private final Set<String> consulted = new LinkedHashSet<>();
 
   public Settings(Map<String, String> values) {
+    this(values, Map.of(), List.of());
+  }
+
+  /**
+   * @param origins where each value came from, for messages ({@code settings.env line 3})
+   * @param problems problems already found while reading the sources
+   */
+  public Settings(Map<String, String> values, Map<String, String> origins, List<String> problems) {
     this.values = Map.copyOf(values);
+    this.origins = Map.copyOf(origins);
+    this.problems.addAll(problems);
   }
 
   public static Settings of(Map<String, ?> raw) {
@@ -41,13 +55,55 @@ public final class Settings {
     return values.keySet();
   }
 
+  /**
+   * A copy in which every key of {@code defaults} that has no value here gets that value (problems
+   * found so far are carried over).
+   */
+  public Settings withDefaults(Map<String, String> defaults, String origin) {
+    Map<String, String> merged = new LinkedHashMap<>(values);
+    Map<String, String> from = new LinkedHashMap<>(origins);
+    defaults.forEach(
+        (k, v) -> {
+          if (get(k).isEmpty()) {
+            merged.put(k, v);
+            from.put(k, origin);
+          }
+        });
+    Settings copy = new Settings(merged, from, problems);
+    copy.consulted.addAll(consulted);
+    return copy;
+  }
+
+  /** A copy in which {@code key} has {@code value} whatever it had (problems carried over). */
+  public Settings withOverride(String key, String value, String origin) {
+    Map<String, String> merged = new LinkedHashMap<>(values);
+    Map<String, String> from = new LinkedHashMap<>(origins);
+    merged.put(key, value);
+    from.put(key, origin);
+    Settings copy = new Settings(merged, from, problems);
+    copy.consulted.addAll(consulted);
+    return copy;
+  }
+
+  /** Where the value of {@code key} came from, when known. */
+  public Optional<String> origin(String key) {
+    return Optional.ofNullable(origins.get(key));
+  }
+
+  /** Every key a reader asked for so far (the registry test checks them against ConfigKeys). */
+  public Set<String> consulted() {
+    return Set.copyOf(consulted);
+  }
+
   public Optional<String> get(String key) {
+    consulted.add(key);
     String v = values.get(key);
     return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.strip());
   }
 
   /** The raw value, keeping surrounding white space (tokens, secrets). */
   public Optional<String> raw(String key) {
+    consulted.add(key);
     String v = values.get(key);
     return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
   }
@@ -59,7 +115,7 @@ public final class Settings {
   public String required(String key, String what) {
     Optional<String> v = get(key);
     if (v.isEmpty()) {
-      problems.add(key + " is required: " + what);
+      problems.add(key + " is required: " + what + from(key));
       return "";
     }
     return v.get();
@@ -73,12 +129,12 @@ public final class Settings {
     try {
       int parsed = Integer.parseInt(v.get());
       if (parsed < min) {
-        problems.add(key + " must be a whole number >= " + min + ", got '" + v.get() + "'");
+        invalid(key, "must be a whole number >= " + min, v.get());
         return def;
       }
       return parsed;
     } catch (NumberFormatException e) {
-      problems.add(key + " must be a whole number >= " + min + ", got '" + v.get() + "'");
+      invalid(key, "must be a whole number >= " + min, v.get());
       return def;
     }
   }
@@ -96,7 +152,7 @@ public final class Settings {
     } catch (NumberFormatException e) {
       // reported below
     }
-    problems.add(key + " must be a whole number >= " + min + ", got '" + v.get() + "'");
+    invalid(key, "must be a whole number >= " + min, v.get());
     return def;
   }
 
@@ -113,7 +169,7 @@ public final class Settings {
     } catch (NumberFormatException e) {
       // reported below
     }
-    problems.add(key + " must be a number > " + minExclusive + ", got '" + v.get() + "'");
+    invalid(key, "must be a number > " + minExclusive, v.get());
     return def;
   }
 
@@ -145,7 +201,7 @@ public final class Settings {
     }
     Path p = Path.of(v.get());
     if (!p.isAbsolute()) {
-      problems.add(key + " must be an absolute path, got '" + v.get() + "'");
+      invalid(key, "must be an absolute path", v.get());
       return def;
     }
     return p.normalize();
@@ -158,7 +214,7 @@ public final class Settings {
       return def;
     }
     if (!v.get().matches("(?i)\\d+(\\.\\d+)?[bkmg]?")) {
-      problems.add(key + " must be a memory size such as 4G or 512M, got '" + v.get() + "'");
+      invalid(key, "must be a memory size such as 4G or 512M", v.get());
       return def;
     }
     return v.get();
@@ -185,13 +241,49 @@ public final class Settings {
         }
       }
     }
-    problems.add(
-        key + " must be a size in bytes >= " + min + " such as 16M or 2G, got '" + v.get() + "'");
+    invalid(key, "must be a size in bytes >= " + min + " such as 16M or 2G", v.get());
     return def;
+  }
+
+  /** A TCP port to listen on: 0 (any free port) to 65535. */
+  public int port(String key, int def) {
+    Optional<String> v = get(key);
+    if (v.isEmpty()) {
+      return def;
+    }
+    try {
+      int parsed = Integer.parseInt(v.get());
+      if (parsed >= 0 && parsed <= 65535) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    invalid(key, "must be a port number from 0 to 65535", v.get());
+    return def;
+  }
+
+  /** {@code KEY must ..., got 'value' (from settings.env line 3)}. */
+  public void invalid(String key, String must, String value) {
+    problems.add(key + " " + must + ", got '" + value + "'" + from(key));
+  }
+
+  /** A problem about {@code key}, with the origin of its value appended when known. */
+  public void problem(String key, String message) {
+    problems.add(message + from(key));
+  }
+
+  private String from(String key) {
+    String origin = origins.get(key);
+    return origin == null ? "" : " (from " + origin + ")";
   }
 
   public void problem(String message) {
     problems.add(message);
+  }
+
+  public boolean hasProblems() {
+    return !problems.isEmpty();
   }
 
   /** Throws one {@link ConfigException} naming every problem found so far. */

@@ -10,6 +10,7 @@ import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import org.rap.common.config.KnownKeys;
 import org.rap.common.config.Settings;
 
 /**
@@ -88,7 +89,7 @@ public final class Logging {
   /** Adds the secrets of {@code settings} to {@code format}. */
   public static void addSecrets(LogFormat format, Settings settings) {
     for (String key : settings.keys()) {
-      if (SECRET_KEY.matcher(key).matches()) {
+      if (SECRET_KEY.matcher(key).matches() || KnownKeys.isSecret(key)) {
         settings
             .raw(key)
             .ifPresent(

@@ -9,8 +9,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.rap.common.http.TlsProtocols;
 
 /**
  * job-server's API v2 as the legacy sync loop used it (docs/spec/job-server-sync.md sections 4 and
@@ -26,14 +29,24 @@ final class JobServerClient {
   private final String endpoint;
 
   JobServerClient(Vertx vertx, String endpoint) {
+    this(vertx, endpoint, Optional.empty());
+  }
+
+  /**
+   * @param caFile PEM CA certificates that alone are trusted for job-server ({@code
+   *     JOB_SERVER_CA_FILE}); empty: the JVM's trusted CAs. The host name is always checked.
+   */
+  JobServerClient(Vertx vertx, String endpoint, Optional<Path> caFile) {
     this.client =
         WebClient.create(
             vertx,
-            new WebClientOptions()
-                .setConnectTimeout(10_000)
-                .setIdleTimeout(60)
-                .setUserAgent("rap-controller-sync")
-                .setFollowRedirects(false));
+            TlsProtocols.verifying(
+                new WebClientOptions()
+                    .setConnectTimeout(10_000)
+                    .setIdleTimeout(60)
+                    .setUserAgent("rap-controller-sync")
+                    .setFollowRedirects(false),
+                caFile));
     this.endpoint = endpoint.endsWith("/") ? endpoint : endpoint + "/";
   }
 

@@ -54,7 +54,7 @@ public final class SyncVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     String endpoint = ctx.config().jobServerEndpoint().orElseThrow();
-    jobServer = new JobServerClient(vertx, endpoint);
+    jobServer = new JobServerClient(vertx, endpoint, ctx.config().jobServerCaFile());
     round = new SyncRound(ctx, rap, jobServer);
     LOG.info(
         "Sync mode: polling "

@@ -38,7 +38,7 @@ class ConfigTest {
     assertEquals(2, c.backend("test").maxWorkers());
     assertEquals(10, c.backend("tpp").maxWorkers());
     assertEquals(10, c.backend("tpp").maxDbWorkers());
-    assertEquals("token", c.backend("tpp").jobServerToken());
+    assertEquals("", c.backend("tpp").jobServerToken(), "no default token: nobody gets in");
     assertEquals(List.of(), c.backend("tpp").clientTokens());
     assertEquals(2.0, c.backend("tpp").jobCpuCount());
     assertEquals("4G", c.backend("tpp").jobMemoryLimit());
@@ -134,7 +134,7 @@ class ConfigTest {
     assertEquals(Path.of("/srv/rap/high_privacy/volumes"), a.highPrivacyVolumeDir());
     assertEquals(Path.of("/srv/rap/medium_privacy"), a.mediumPrivacyStorageBase());
     assertTrue(a.usingDummyDataBackend());
-    assertEquals("token", a.taskApiToken());
+    assertEquals("", a.taskApiToken());
   }
 
   @Test
@@ -155,26 +155,24 @@ class ConfigTest {
   @Test
   void roleAllDefaultsToALocalTestBackend() {
     Settings s = ConfigLoader.load(vertx, Role.ALL, Optional.empty(), Map.of()).await();
-    AgentConfig a = AgentConfig.from(s);
+    AgentConfig a =
+        AgentConfig.from(
+            s.withDefaults(Map.of("CONTROLLER_TASK_API_ENDPOINT", "http://localhost:1/"), "test"));
     ControllerConfig c = ControllerConfig.from(s);
     s.throwIfInvalid();
     assertEquals("test", a.backend());
-    assertEquals("http://localhost:3000/", a.taskApiEndpoint());
     assertEquals(List.of("test"), c.backendSlugs());
+    assertEquals(List.of("localhost", "127.0.0.1", "[::1]"), c.allowedHosts());
   }
 
   @Test
   void missingConfigFileIsAClearError() {
-    Throwable e =
-        assertThrows(
-            Exception.class,
-            () ->
-                ConfigLoader.load(
-                        vertx,
-                        Role.CONTROLLER,
-                        Optional.of(Path.of("/nonexistent/rap.yaml")),
-                        Map.of())
-                    .await());
+    Settings s =
+        ConfigLoader.load(
+                vertx, Role.CONTROLLER, Optional.of(Path.of("/nonexistent/rap.yaml")), Map.of())
+            .await();
+    ControllerConfig.from(s);
+    ConfigException e = assertThrows(ConfigException.class, s::throwIfInvalid);
     assertTrue(e.getMessage().contains("/nonexistent/rap.yaml"), e.getMessage());
   }
 

@@ -47,7 +47,7 @@ class ConfigurationReferenceTest {
    */
   private static final Pattern SETTINGS_READ =
       Pattern.compile(
-          "\\b(?:s|settings)\\s*\\.\\s*(?:get|raw|string|integer|longValue|decimal|flag|list"
+          "\\b(?:s|settings)\\s*\\.\\s*(?:get|raw|string|integer|longValue|decimal|flag|list|port"
               + "|absolutePath|memory|bytes|required)\\s*\\(\\s*(?:\"([A-Z][A-Z0-9_]*)\""
               + "|[a-z]\\w*\\s*\\+\\s*\"([A-Z][A-Z0-9_]*)\""
               + "|[^()\"]*\\([^()]*\\)\\s*\\+\\s*\"(_[A-Z][A-Z0-9_]*)\")");

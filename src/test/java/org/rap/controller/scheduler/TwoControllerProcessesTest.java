@@ -23,6 +23,7 @@ import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository;
 import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
+import org.rap.testing.TestTokens;
 
 /**
  * Two real controller processes ({@code rap --role=controller}) on one PostgreSQL database: only
@@ -68,6 +69,7 @@ class TwoControllerProcessesTest {
     env.put("WORKDIR", dir.resolve(name).toString());
     env.put("JOB_LOOP_INTERVAL", "0.2");
     env.put("TEST_MAX_WORKERS", "1000");
+    env.putAll(TestTokens.controllerEnv("test"));
     pb.redirectErrorStream(true);
     pb.redirectOutput(dir.resolve(name + ".log").toFile());
     Process p = pb.start();

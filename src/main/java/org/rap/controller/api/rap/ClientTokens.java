@@ -1,13 +1,12 @@
 package org.rap.controller.api.rap;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.rap.common.config.ControllerConfig;
+import org.rap.common.http.Tokens;
 
 /**
  * The client token table: each {@code <BACKEND>_CLIENT_TOKENS} entry inverted into token → the
@@ -35,22 +34,33 @@ public final class ClientTokens {
 
   /**
    * The backends of the token in an {@code Authorization} header value: the raw token (what
-   * job-server sends) or {@code Bearer <token>}. Every known token is compared in constant time.
+   * job-server sends) or {@code Bearer <token>}.
    */
   public Optional<List<String>> backendsFor(String headerValue) {
-    List<String> found = lookup(headerValue);
-    if (found == null && headerValue.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      found = lookup(headerValue.substring(7).strip());
-    }
-    return Optional.ofNullable(found);
+    return token(headerValue).map(backendsByToken::get);
   }
 
-  private List<String> lookup(String candidate) {
-    byte[] given = candidate.getBytes(StandardCharsets.UTF_8);
-    List<String> match = null;
-    for (Map.Entry<String, List<String>> e : backendsByToken.entrySet()) {
-      if (MessageDigest.isEqual(given, e.getKey().getBytes(StandardCharsets.UTF_8))) {
-        match = e.getValue();
+  /**
+   * The configured token an {@code Authorization} header value carries, if any. Every known token
+   * is compared, each in constant time ({@link Tokens#same}), whatever matches: the time taken
+   * tells nothing about which token, or how much of one, was guessed.
+   */
+  public Optional<String> token(String headerValue) {
+    if (headerValue == null || headerValue.isEmpty()) {
+      return Optional.empty();
+    }
+    String match = lookup(headerValue);
+    if (match == null && headerValue.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      match = lookup(headerValue.substring(7).strip());
+    }
+    return Optional.ofNullable(match);
+  }
+
+  private String lookup(String candidate) {
+    String match = null;
+    for (String token : backendsByToken.keySet()) {
+      if (Tokens.same(candidate, token)) {
+        match = token;
       }
     }
     return match;

@@ -27,6 +27,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.config.BackendSettings;
 import org.rap.common.http.Responses;
+import org.rap.common.http.Tokens;
 import org.rap.common.model.TaskType;
 import org.rap.common.model.Timestamps;
 import org.rap.controller.ControllerContext;
@@ -109,9 +110,7 @@ public final class TaskApi {
       Responses.error(rc, 401, "Unauthorized", "No token provided");
       return Optional.empty();
     }
-    if (!MessageDigest.isEqual(
-        token.getBytes(StandardCharsets.UTF_8),
-        settings.jobServerToken().getBytes(StandardCharsets.UTF_8))) {
+    if (!Tokens.same(token, settings.jobServerToken())) {
       Responses.error(rc, 401, "Unauthorized", "Invalid token for backend '" + backend + "'");
       return Optional.empty();
     }
