@@ -23,7 +23,13 @@ public final class MigrateCommand implements Callable<Integer> {
     Settings settings = config.load(Role.CONTROLLER);
     CommonConfig common = CommonConfig.from(settings);
     settings.throwIfInvalid();
-    DatabaseTarget target = DatabaseTarget.of(common);
+    DatabaseTarget target;
+    try {
+      target = DatabaseTarget.of(common);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
     MigrateResult result = Migrations.migrate(target);
     System.out.println(
         "Migrated "
