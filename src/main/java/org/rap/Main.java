@@ -3,6 +3,7 @@ package org.rap;
 import org.rap.cli.AddJobCommand;
 import org.rap.cli.BackupCommand;
 import org.rap.cli.CheckProjectCommand;
+import org.rap.cli.CommandLineSetup;
 import org.rap.cli.DbMaintenanceCommand;
 import org.rap.cli.DemoCommand;
 import org.rap.cli.FlagsCommand;
@@ -43,6 +44,6 @@ public final class Main {
     cl.addSubcommand(new AddJobCommand());
     cl.addSubcommand(new BackupCommand());
     cl.addSubcommand(new RestoreCommand());
-    return cl;
+    return CommandLineSetup.apply(cl);
   }
 }

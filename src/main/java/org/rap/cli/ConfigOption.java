@@ -14,7 +14,8 @@ public final class ConfigOption {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "YAML (or .json/.properties) file layered over conf/*.yaml and under environment variables.")
+          "Settings file (YAML, JSON or properties) layered over the built-in defaults and under"
+              + " environment variables.")
   Path configFile;
 
   /** Loads settings for {@code role} on a short-lived Vert.x instance (for one-shot commands). */
