@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
+import org.rap.testing.HeadlessChromium;
 
 /**
  * The operator page in a real browser: headless Debian {@code chromium} loads {@code /ops/?token=}
@@ -33,15 +33,7 @@ class OpsPageChromiumTest {
   @TempDir Path dir;
 
   static Optional<Path> chromium() {
-    for (String name : List.of("chromium", "chromium-browser")) {
-      for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-        Path p = Path.of(d, name);
-        if (!d.isEmpty() && Files.isExecutable(p)) {
-          return Optional.of(p);
-        }
-      }
-    }
-    return Optional.empty();
+    return HeadlessChromium.binary();
   }
 
   /** The DOM after the page's script ran for {@code budgetMs} of virtual time. */
