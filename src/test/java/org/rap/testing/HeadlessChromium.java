@@ -14,6 +14,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -60,26 +61,37 @@ public final class HeadlessChromium implements AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * chromium headless with the profile, without sandbox (root in CI) or anything it would fetch.
+   */
+  public static List<String> command(Path binary, Path profile) {
+    return new ArrayList<>(
+        List.of(
+            binary.toString(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--user-data-dir=" + profile));
+  }
+
   /** Starts chromium with a fresh profile under {@code dir} and attaches to its page. */
   public static HeadlessChromium start(Path binary, Path dir, int width, int height)
       throws Exception {
     Path profile = Files.createTempDirectory(dir, "chromium-profile");
+    List<String> cmd = command(binary, profile);
+    cmd.addAll(
+        List.of(
+            "--remote-debugging-address=127.0.0.1",
+            "--remote-debugging-port=0",
+            "--window-size=" + width + "," + height,
+            "about:blank"));
     Process process =
-        new ProcessBuilder(
-                binary.toString(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--disable-extensions",
-                "--disable-background-networking",
-                "--remote-debugging-address=127.0.0.1",
-                "--remote-debugging-port=0",
-                "--window-size=" + width + "," + height,
-                "--user-data-dir=" + profile,
-                "about:blank")
+        new ProcessBuilder(cmd)
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("chromium.log").toFile())
             .start();

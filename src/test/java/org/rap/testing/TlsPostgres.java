@@ -81,63 +81,30 @@ public final class TlsPostgres implements AutoCloseable {
 
   /** A CA, a server certificate for DNS name {@code localhost} only, and an unrelated CA. */
   private void certificates() throws Exception {
-    String days = "2";
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        days,
-        "-subj",
-        "/CN=RAP test CA",
-        "-keyout",
-        dir.resolve("ca.key").toString(),
-        "-out",
-        ca.toString());
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        days,
-        "-subj",
-        "/CN=Unrelated CA",
-        "-keyout",
-        dir.resolve("other-ca.key").toString(),
-        "-out",
-        otherCa.toString());
-    openssl(
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-        "-keyout",
-        dir.resolve("server.key").toString(),
-        "-out",
-        dir.resolve("server.csr").toString());
+    selfSignedCa("RAP test CA", dir.resolve("ca.key"), ca);
+    selfSignedCa("Unrelated CA", dir.resolve("other-ca.key"), otherCa);
+    Path key = dir.resolve("server.key");
+    Path csr = dir.resolve("server.csr");
+    openssl("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout " + key + " -out " + csr);
     Files.writeString(dir.resolve("san.ext"), "subjectAltName=DNS:localhost\n");
     openssl(
-        "x509",
-        "-req",
-        "-in",
-        dir.resolve("server.csr").toString(),
-        "-CA",
-        ca.toString(),
-        "-CAkey",
-        dir.resolve("ca.key").toString(),
-        "-CAcreateserial",
-        "-days",
-        days,
-        "-extfile",
-        dir.resolve("san.ext").toString(),
-        "-out",
-        dir.resolve("server.crt").toString());
+        "x509 -req -days 2 -CAcreateserial -in "
+            + csr
+            + " -CA "
+            + ca
+            + " -CAkey "
+            + dir.resolve("ca.key")
+            + " -extfile "
+            + dir.resolve("san.ext")
+            + " -out "
+            + dir.resolve("server.crt"));
+  }
+
+  private void selfSignedCa(String name, Path key, Path cert) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(List.of("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"));
+    cmd.addAll(List.of("-subj", "/CN=" + name, "-keyout", key.toString(), "-out", cert.toString()));
+    openssl(cmd.toArray(String[]::new));
   }
 
   private void initdb() throws Exception {
@@ -209,9 +176,14 @@ public final class TlsPostgres implements AutoCloseable {
         + (query.isEmpty() ? "" : "?" + query);
   }
 
+  /** openssl with the arguments; one string is split at spaces (no argument here has one). */
   private void openssl(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("/usr/bin/openssl"));
-    cmd.addAll(List.of(args));
+    if (args.length == 1) {
+      cmd.addAll(List.of(args[0].split(" ")));
+    } else {
+      cmd.addAll(List.of(args));
+    }
     exec(cmd);
   }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -41,22 +40,8 @@ class OpsPageChromiumTest {
     Path profile = Files.createTempDirectory(dir, "profile");
     Path out = dir.resolve("dom-" + System.nanoTime() + ".html");
     Path err = dir.resolve("chromium-" + System.nanoTime() + ".log");
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                chromium.toString(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--disable-extensions",
-                "--disable-background-networking",
-                "--user-data-dir=" + profile,
-                "--virtual-time-budget=" + budgetMs,
-                "--dump-dom",
-                url));
+    List<String> cmd = HeadlessChromium.command(chromium, profile);
+    cmd.addAll(List.of("--virtual-time-budget=" + budgetMs, "--dump-dom", url));
     Process p =
         new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
