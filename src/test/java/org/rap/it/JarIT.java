@@ -106,7 +106,9 @@ class JarIT {
       assertEquals("{\"method\":\"GET\"}", JarProcess.body(base + "/"));
       // the API docs page and the Swagger UI files inside the jar
       assertTrue(JarProcess.body(base + "/controller/v1/docs/").contains("swagger-ui-bundle.js"));
-      assertEquals(200, JarProcess.status(base + "/controller/v1/docs/swagger-ui-bundle.js"));
+      assertTrue(
+          JarProcess.body(base + "/controller/v1/docs/swagger-ui-bundle.js")
+              .contains("SwaggerUIBundle"));
       assertEquals(0, p.terminate(), "SIGTERM must exit 0:\n" + p.output());
     }
   }

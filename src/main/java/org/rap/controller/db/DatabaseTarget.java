@@ -55,13 +55,41 @@ public record DatabaseTarget(
     }
     String u = url.get();
     if (u.startsWith("sqlite:")) {
-      return sqlite(Path.of(u.substring("sqlite:".length())).toAbsolutePath());
+      String rest = u.substring("sqlite:".length());
+      int q = rest.indexOf('?');
+      Path file = Path.of(q < 0 ? rest : rest.substring(0, q)).toAbsolutePath();
+      Map<String, String> params = q < 0 ? Map.of() : query(rest.substring(q + 1));
+      for (String fixed : SQLITE_FIXED) {
+        if (params.containsKey(fixed)) {
+          throw new IllegalArgumentException(
+              "DATABASE_URL may not set " + fixed + " for SQLite: RAP relies on its own value");
+        }
+      }
+      return new DatabaseTarget(Dialect.SQLITE, file, null, params);
     }
     return postgres(u);
   }
 
   public static DatabaseTarget sqlite(Path file) {
     return new DatabaseTarget(Dialect.SQLITE, file, null, Map.of());
+  }
+
+  /** sqlite-jdbc settings every connection needs; other URL parameters are handed on. */
+  private static final Map<String, String> SQLITE_DEFAULTS = sqliteDefaults();
+
+  /** Settings the transactions and the schema depend on, which a URL may not change. */
+  private static final Set<String> SQLITE_FIXED =
+      Set.of("journal_mode", "foreign_keys", "transaction_mode");
+
+  private static Map<String, String> sqliteDefaults() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("journal_mode", "WAL");
+    m.put("busy_timeout", "5000");
+    m.put("foreign_keys", "on");
+    m.put("synchronous", "NORMAL");
+    m.put("transaction_mode", "IMMEDIATE");
+    m.put("cache_size", "-65536");
+    return Collections.unmodifiableMap(m);
   }
 
   /**
@@ -83,20 +111,7 @@ public record DatabaseTarget(
               + e.getReason()
               + "); percent-encode special characters of the user name and password");
     }
-    Map<String, String> params = new LinkedHashMap<>();
-    if (uri.getRawQuery() != null) {
-      for (String pair : uri.getRawQuery().split("&")) {
-        if (pair.isEmpty()) {
-          continue;
-        }
-        int eq = pair.indexOf('=');
-        if (eq <= 0) {
-          throw new IllegalArgumentException(
-              "DATABASE_URL parameter '" + pair + "' has no value (expected name=value)");
-        }
-        params.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
-      }
-    }
+    Map<String, String> params = uri.getRawQuery() == null ? Map.of() : query(uri.getRawQuery());
     if (params.containsKey("sslcert") || params.containsKey("sslkey")) {
       // the JDBC driver (migrations) reads keys only as PKCS-8 DER or PKCS-12, libpq and
       // vertx-pg-client only as PEM: one file cannot serve all three
@@ -107,6 +122,23 @@ public record DatabaseTarget(
     DatabaseTarget t = new DatabaseTarget(Dialect.POSTGRESQL, null, url, params);
     t.pgOptions(); // every other error of the URI (port, sslmode, certificate files), now
     return t;
+  }
+
+  /** {@code a=1&b=2}, decoded, in order. */
+  private static Map<String, String> query(String raw) {
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String pair : raw.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException(
+            "DATABASE_URL parameter '" + pair + "' has no value (expected name=value)");
+      }
+      params.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+    }
+    return params;
   }
 
   private static String decode(String s) {
@@ -228,17 +260,17 @@ public record DatabaseTarget(
   }
 
   /**
-   * JDBC URL for Flyway and the restore check, and for the SQLite pool (with the PRAGMAs every
-   * connection needs). PostgreSQL: the URI's own parameters (pgjdbc reads libpq's {@code sslmode},
-   * {@code sslrootcert}, {@code sslcert}, {@code sslkey}, ...) without user and password, which go
-   * to the driver separately.
+   * JDBC URL for Flyway and the restore check, and for the SQLite pool: the PRAGMAs every
+   * connection needs, then the URL's own parameters (e.g. {@code
+   * sqlite:/data/db.sqlite?busy_timeout=10000}). PostgreSQL: the URI's own parameters (pgjdbc reads
+   * libpq's {@code sslmode}, {@code sslrootcert}, {@code sslcert}, {@code sslkey}, ...) without
+   * user and password, which go to the driver separately.
    */
   public String jdbcUrl() {
     if (dialect == Dialect.SQLITE) {
-      return "jdbc:sqlite:"
-          + sqliteFile
-          + "?journal_mode=WAL&busy_timeout=5000&foreign_keys=on&synchronous=NORMAL"
-          + "&transaction_mode=IMMEDIATE&cache_size=-65536";
+      Map<String, String> all = new LinkedHashMap<>(SQLITE_DEFAULTS);
+      all.putAll(parameters);
+      return "jdbc:sqlite:" + sqliteFile + queryString(all);
     }
     PgConnectOptions o = pgOptions();
     String host = o.getHost().contains(":") ? "[" + o.getHost() + "]" : o.getHost();
@@ -249,15 +281,18 @@ public record DatabaseTarget(
             .append(o.getPort())
             .append('/')
             .append(URLEncoder.encode(o.getDatabase(), StandardCharsets.UTF_8));
-    char sep = '?';
-    for (Map.Entry<String, String> p : libpqParameters().entrySet()) {
-      url.append(sep)
+    return url.append(queryString(libpqParameters())).toString();
+  }
+
+  private static String queryString(Map<String, String> params) {
+    StringBuilder q = new StringBuilder();
+    for (Map.Entry<String, String> p : params.entrySet()) {
+      q.append(q.length() == 0 ? '?' : '&')
           .append(p.getKey())
           .append('=')
           .append(URLEncoder.encode(p.getValue(), StandardCharsets.UTF_8));
-      sep = '&';
     }
-    return url.toString();
+    return q.toString();
   }
 
   /**

@@ -10,8 +10,11 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.SslMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rap.common.config.CommonConfig;
+import org.rap.common.config.Settings;
 
 /** How DATABASE_URL becomes the options of each client (no server needed). */
 class DatabaseTargetTest {
@@ -89,6 +92,39 @@ class DatabaseTargetTest {
                 () -> DatabaseTarget.postgres("postgresql://u:p@h/d?sslcert=/c.pem&sslkey=/k.pem"))
             .getMessage();
     assertTrue(clientCert.contains("client certificates"), clientCert);
+  }
+
+  @Test
+  void sqliteUrlParametersGoToTheJdbcUrlNotIntoTheFileName() {
+    DatabaseTarget t =
+        DatabaseTarget.of(
+            CommonConfig.from(
+                Settings.of(
+                    Map.of(
+                        "DATABASE_URL",
+                        "sqlite:"
+                            + dir.resolve("db.sqlite")
+                            + "?busy_timeout=10000&cache_size=-2000"))));
+    assertEquals(dir.resolve("db.sqlite"), t.sqliteFile());
+    assertEquals(
+        "jdbc:sqlite:"
+            + dir.resolve("db.sqlite")
+            + "?journal_mode=WAL&busy_timeout=10000&foreign_keys=on&synchronous=NORMAL"
+            + "&transaction_mode=IMMEDIATE&cache_size=-2000",
+        t.jdbcUrl());
+    IllegalArgumentException fixed =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                DatabaseTarget.of(
+                    CommonConfig.from(
+                        Settings.of(
+                            Map.of(
+                                "DATABASE_URL",
+                                "sqlite:" + dir.resolve("db.sqlite") + "?journal_mode=DELETE")))));
+    assertEquals(
+        "DATABASE_URL may not set journal_mode for SQLite: RAP relies on its own value",
+        fixed.getMessage());
   }
 
   @Test
