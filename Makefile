@@ -3,7 +3,7 @@ MVN ?= mvn -B -q
 JAR := target/rap.jar
 export RAP_TEST_PG_URL ?= postgresql://rap:rap@localhost:5432/rap_test
 
-.PHONY: jar test test-fast test-k8s test-reliability run serve services services-docker bench clean image image-smoke deploy-check
+.PHONY: jar test test-fast test-k8s test-reliability run serve services services-docker bench clean image image-smoke deploy-check deps-report
 
 jar: $(JAR)
 
@@ -61,6 +61,16 @@ image-smoke:
 
 deploy-check:
 	scripts/validate-deploy.sh
+
+# Dependencies with a newer patch release in the registry, and plugin updates (README,
+# "Keeping dependencies current"). Informational: never fails the build. Also in
+# target/deps-report.txt.
+deps-report:
+	@mkdir -p target
+	@mvn -B versions:display-dependency-updates versions:display-plugin-updates 2>&1 \
+	  | sed -n 's/^\[INFO\] //p' \
+	  | grep -E ' -> |have newer versions|latest versions|plugin updates' \
+	  | tee target/deps-report.txt || true
 
 clean:
 	rm -rf target workdir

@@ -1,12 +1,12 @@
 package org.rap;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.rap.cli.AddJobCommand;
 import org.rap.cli.BackupCommand;
 import org.rap.cli.CheckProjectCommand;
+import org.rap.cli.CommandLineSetup;
 import org.rap.cli.DbMaintenanceCommand;
 import org.rap.cli.DemoCommand;
 import org.rap.cli.FlagsCommand;
@@ -48,9 +48,7 @@ public final class Main {
 
   /** Runs the command line and returns the exit status (2 for usage and configuration errors). */
   public static int execute(String... args) {
-    CommandLine cl = commandLine(args);
-    boolean single = args.length > 0 && cl.getCommandName().equals("rap " + args[0]);
-    return cl.execute(single ? Arrays.copyOfRange(args, 1, args.length) : args);
+    return commandLine(args).execute(args);
   }
 
   /** The whole command line, every subcommand included. */
@@ -59,20 +57,16 @@ public final class Main {
   }
 
   /**
-   * The command line {@code args} need: when they name a subcommand, that subcommand alone, named
-   * {@code rap <name>} (picocli reads every command's annotations when it is added, a cost a short
-   * command such as {@code run} or {@code check-project} should not pay eleven times over; the
-   * top-level options may only come before a subcommand, where they make this rule not apply);
-   * {@code --version} needs no subcommand; anything else gets them all.
+   * The command line {@code args} need: when they name a subcommand, the root with that subcommand
+   * alone (picocli reads every command's annotations when it is added, a cost a short command such
+   * as {@code run} or {@code check-project} should not pay eleven times over; the top-level options
+   * may only come before a subcommand, where they make this rule not apply); {@code --version}
+   * needs no subcommand; anything else gets them all.
    */
   static CommandLine commandLine(String... args) {
     Map<String, Supplier<Object>> all = subcommands();
     if (args.length > 0 && all.containsKey(args[0])) {
-      CommandLine sub = new CommandLine(all.get(args[0]).get());
-      sub.setCommandName("rap " + args[0]);
-      sub.setCaseInsensitiveEnumValuesAllowed(true);
-      configErrorsExit2(sub);
-      return sub;
+      return build(Map.of(args[0], all.get(args[0])));
     }
     if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
       return build(Map.of());
@@ -98,6 +92,6 @@ public final class Main {
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     configErrorsExit2(cl);
     subcommands.values().forEach(s -> cl.addSubcommand(s.get()));
-    return cl;
+    return CommandLineSetup.apply(cl);
   }
 }

@@ -62,7 +62,7 @@ public final class AgentVerticle extends VerticleBase {
   public AgentVerticle(AgentConfig config, AgentWiring wiring) {
     this.config = config;
     this.wiring = wiring;
-    this.health = new HealthRoutes("agent", this::ready);
+    this.health = new HealthRoutes("agent", "docker", this::ready);
   }
 
   @Override
@@ -125,7 +125,7 @@ public final class AgentVerticle extends VerticleBase {
             STATS_PARALLELISM,
             new ContainerGauges(wiring.telemetry().meters()));
     Router router = Router.router(vertx);
-    health.mount(router);
+    health.mount(vertx, router);
     router.get("/metrics").handler(wiring.telemetry().scrapeHandler());
     router
         .route("/")

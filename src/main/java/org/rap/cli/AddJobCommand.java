@@ -42,30 +42,56 @@ public final class AddJobCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
 
-  @Parameters(index = "0", paramLabel = "REPO_URL")
+  @Parameters(
+      index = "0",
+      paramLabel = "REPO_URL",
+      description = "The study repository: its https URL, or the absolute path of a local clone.")
   String repoUrl;
 
-  @Parameters(index = "1..*", arity = "1..*", paramLabel = "ACTION")
+  @Parameters(
+      index = "1..*",
+      arity = "1..*",
+      paramLabel = "ACTION",
+      description = "Actions to run, as in project.yaml (or run_all).")
   List<String> actions;
 
-  @Option(names = "--backend", required = true)
+  @Option(
+      names = "--backend",
+      required = true,
+      paramLabel = "BACKEND",
+      description = "Backend to run the jobs on, one of BACKENDS.")
   String backend;
 
-  @Option(names = "--workspace", defaultValue = "test")
+  @Option(
+      names = "--workspace",
+      defaultValue = "test",
+      paramLabel = "NAME",
+      description = "Workspace of the jobs (default: ${DEFAULT-VALUE}).")
   String workspace;
 
-  @Option(names = "--branch", defaultValue = "main")
+  @Option(
+      names = "--branch",
+      defaultValue = "main",
+      paramLabel = "BRANCH",
+      description = "Branch of the repository (default: ${DEFAULT-VALUE}).")
   String branch;
 
   @Option(
       names = "--commit",
-      description = "Commit SHA (default: the checkout's current commit, or the branch head)")
+      paramLabel = "SHA",
+      description = "Commit to run (default: the local clone's HEAD, or the branch's head).")
   String commit;
 
-  @Option(names = "--database", defaultValue = "default")
+  @Option(
+      names = "--database",
+      defaultValue = "default",
+      paramLabel = "NAME",
+      description = "Database the actions may use (default: ${DEFAULT-VALUE}).")
   String database;
 
-  @Option(names = {"-f", "--force-run-dependencies"})
+  @Option(
+      names = {"-f", "--force-run-dependencies"},
+      description = "Run dependencies again even when they succeeded before.")
   boolean force;
 
   @Override

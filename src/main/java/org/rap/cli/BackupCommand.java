@@ -19,7 +19,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Snapshot the controller's database into BACKUPS_PATH while it runs (keeps only the newest).",
-      "SQLite: db.snapshot_<UTC>Z.sqlite; PostgreSQL: pg_dump custom format, db.snapshot_<UTC>Z.pgdump.",
+      "SQLite: VACUUM INTO a file named",
+      "db.snapshot_<UTC>Z.sqlite",
+      "PostgreSQL: pg_dump's custom format into",
+      "db.snapshot_<UTC>Z.pgdump",
       "Restore with `rap restore FILE`."
     })
 public final class BackupCommand implements Callable<Integer> {

@@ -14,7 +14,8 @@ public final class ConfigOption {
       paramLabel = "FILE",
       description =
           "Settings file layered over the built-in defaults and under environment variables:"
-              + " .yaml/.yml, .json, .properties, or KEY=value lines (.env or any other name).")
+              + " YAML, JSON, Java properties or KEY=value lines, told apart by the file's"
+              + " extension (KEY=value for any name that is not YAML, JSON or properties).")
   Path configFile;
 
   /**

@@ -24,10 +24,13 @@ public final class DbMaintenanceCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
 
-  @Parameters(index = "0", paramLabel = "on|off")
+  @Parameters(
+      index = "0",
+      paramLabel = "on|off",
+      description = "on: start manual maintenance; off: end it.")
   OnOff state;
 
-  @Parameters(index = "1", paramLabel = "BACKEND")
+  @Parameters(index = "1", paramLabel = "BACKEND", description = "Backend slug, one of BACKENDS.")
   String backend;
 
   @Option(names = "--disable-checks", description = "Also stop the DBSTATUS maintenance probes.")

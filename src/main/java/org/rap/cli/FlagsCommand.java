@@ -31,13 +31,27 @@ public final class FlagsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
 
-  @Parameters(index = "0", paramLabel = "get|set")
+  @Parameters(
+      index = "0",
+      paramLabel = "get|set",
+      description = "get: print flags; set: change them.")
   Action action;
 
-  @Parameters(index = "1..*", paramLabel = "FLAG[=VALUE]", arity = "0..*")
+  @Parameters(
+      index = "1..*",
+      paramLabel = "FLAG[=VALUE]",
+      arity = "0..*",
+      description = {
+        "get: the flags to print (default: all of the backend's).",
+        "set: FLAG=VALUE pairs; an empty VALUE clears the flag."
+      })
   List<String> flags = new ArrayList<>();
 
-  @Option(names = "--backend", required = true, paramLabel = "BACKEND")
+  @Option(
+      names = "--backend",
+      required = true,
+      paramLabel = "BACKEND",
+      description = "Backend whose flags to read or change, one of BACKENDS.")
   String backend;
 
   @Option(

@@ -24,7 +24,13 @@ public final class MigrateCommand implements Callable<Integer> {
     Settings settings = config.load(Role.CONTROLLER);
     CommonConfig common = ControllerConfig.from(settings).common();
     settings.throwIfInvalid();
-    DatabaseTarget target = DatabaseTarget.of(common);
+    DatabaseTarget target;
+    try {
+      target = DatabaseTarget.of(common);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
     MigrateResult result = Migrations.migrate(target);
     System.out.println(
         "Migrated "

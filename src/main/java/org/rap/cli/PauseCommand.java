@@ -26,7 +26,7 @@ public final class PauseCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "on|off", description = "on or off")
   OnOff state;
 
-  @Parameters(index = "1", paramLabel = "BACKEND")
+  @Parameters(index = "1", paramLabel = "BACKEND", description = "Backend slug, one of BACKENDS.")
   String backend;
 
   @Override

@@ -20,7 +20,11 @@ public final class PrepareForRebootCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
 
-  @Option(names = "--backend", required = true, paramLabel = "BACKEND")
+  @Option(
+      names = "--backend",
+      required = true,
+      paramLabel = "BACKEND",
+      description = "Backend to prepare, one of BACKENDS.")
   String backend;
 
   @Option(

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Replace the controller's database with a backup made by `rap backup`.",
       "SQLite: a db.snapshot_*.sqlite file, checked, migrated and renamed into place atomically",
-      "(the old database is kept as <db>.pre-restore_<UTC>Z.sqlite).",
+      "(the old database is kept beside it, renamed to",
+      "<db>.pre-restore_<UTC>Z.sqlite).",
       "PostgreSQL: a db.snapshot_*.pgdump file, restored with pg_restore in one transaction.",
       "Stop every controller process first (agents may keep running)."
     })

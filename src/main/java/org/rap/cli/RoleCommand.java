@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
       "  agent       polls the controller and runs jobs in Docker (AGENT_PORT, default 3001)",
       "  all         both in one JVM, for a laptop",
       "",
-      "Configuration: conf/*.yaml defaults, then --config FILE (.yaml, .json, .properties or",
+      "Configuration: the built-in defaults, then --config FILE (YAML, JSON, Java properties or",
       "KEY=value lines), then environment variables; any secret may be read from <NAME>_FILE.",
       "A controller needs strong tokens and CONTROLLER_ALLOWED_HOSTS; --role=all makes its own",
       "tokens. TLS: TLS_CERT_FILE and TLS_KEY_FILE (PEM). Configuration errors exit with status 2."

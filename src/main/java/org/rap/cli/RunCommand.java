@@ -60,7 +60,7 @@ public final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--project-dir",
       paramLabel = "DIR",
-      description = "Study directory (default: current directory).")
+      description = "Study directory (default: ${DEFAULT-VALUE}, the current directory).")
   Path projectDir = Path.of(".");
 
   @Option(
@@ -111,7 +111,7 @@ public final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--docker-registry",
       paramLabel = "R",
-      description = "Image prefix (default: $DOCKER_REGISTRY or ghcr.io/opensafely-core).")
+      description = {"Image prefix (default: $DOCKER_REGISTRY, else", "ghcr.io/opensafely-core)."})
   String registry;
 
   @Override

@@ -31,13 +31,13 @@ public final class ControllerHttpVerticle extends VerticleBase {
   public ControllerHttpVerticle(ControllerContext ctx, RapService rapService) {
     this.ctx = ctx;
     this.rapService = rapService;
-    this.health = new HealthRoutes("controller", () -> ctx.db().ping());
+    this.health = new HealthRoutes("controller", "database", () -> ctx.db().ping());
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    health.mount(router);
+    health.mount(vertx, router);
     router
         .route("/")
         .handler(

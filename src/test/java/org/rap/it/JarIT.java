@@ -112,6 +112,11 @@ class JarIT {
           200, p.awaitStatus(base + "/health/ready", 200, Duration.ofSeconds(60)), p.output());
       assertEquals(200, JarProcess.status(base + "/health/live"));
       assertEquals("{\"method\":\"GET\"}", JarProcess.body(base + "/"));
+      // the API docs page and the Swagger UI files inside the jar
+      assertTrue(JarProcess.body(base + "/controller/v1/docs/").contains("swagger-ui-bundle.js"));
+      assertTrue(
+          JarProcess.body(base + "/controller/v1/docs/swagger-ui-bundle.js")
+              .contains("SwaggerUIBundle"));
       assertEquals(0, p.terminate(), "SIGTERM must exit 0:\n" + p.output());
     }
   }

@@ -2,7 +2,6 @@ package org.rap.testing;
 
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,17 +73,7 @@ public final class TestDatabases {
                 .toLowerCase(Locale.ROOT);
     Vertx vertx = Vertx.vertx();
     try {
-      Pool pool =
-          PgBuilder.pool()
-              .connectingTo(
-                  new PgConnectOptions()
-                      .setHost(admin.host())
-                      .setPort(admin.port())
-                      .setDatabase(admin.database())
-                      .setUser(admin.user())
-                      .setPassword(admin.password()))
-              .using(vertx)
-              .build();
+      Pool pool = PgBuilder.pool().connectingTo(admin.pgOptions()).using(vertx).build();
       if (SWEPT.compareAndSet(false, true)) {
         dropStale(pool);
       }

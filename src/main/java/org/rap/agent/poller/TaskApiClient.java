@@ -1,7 +1,6 @@
 package org.rap.agent.poller;
 
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -10,6 +9,8 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,15 +111,22 @@ public final class TaskApiClient implements UpdateSink {
         .map(resp -> new TaskPoll(parseTasks(resp), resp.getHeader(TaskPoll.VERSION_HEADER)));
   }
 
+  /**
+   * Posts the update as the form field {@code payload}, encoded here into one body with a
+   * Content-Length: {@code sendForm} sends a form larger than 8 KiB (a finalized job with many
+   * outputs) chunked, which WSGI servers read as an empty form.
+   */
   @Override
   public Future<Void> post(TaskUpdate update) {
-    MultiMap form = MultiMap.caseInsensitiveMultiMap();
-    form.set("payload", update.toPayload().encode());
+    Buffer form =
+        Buffer.buffer(
+            "payload=" + URLEncoder.encode(update.toPayload().encode(), StandardCharsets.UTF_8));
     return client
         .postAbs(updateUrl)
         .putHeader("Authorization", token)
+        .putHeader("Content-Type", "application/x-www-form-urlencoded")
         .timeout(requestTimeout.toMillis())
-        .sendForm(form)
+        .sendBuffer(form)
         .recover(e -> Future.failedFuture(network("POST " + updateUrl, e)))
         .compose(resp -> check("POST " + updateUrl, resp))
         .mapEmpty();

@@ -41,14 +41,7 @@ public final class Database implements AutoCloseable {
               new PoolOptions().setMaxSize(4).setName("rap-sqlite"));
     } else {
       PgConnectOptions opts =
-          new PgConnectOptions()
-              .setHost(target.host())
-              .setPort(target.port())
-              .setDatabase(target.database())
-              .setUser(target.user())
-              .setPassword(target.password())
-              .setCachePreparedStatements(true)
-              .setPipeliningLimit(16);
+          target.pgOptions().setCachePreparedStatements(true).setPipeliningLimit(16);
       pool =
           PgBuilder.pool()
               .with(new PoolOptions().setMaxSize(8).setName("rap-pg"))

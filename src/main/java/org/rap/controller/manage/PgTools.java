@@ -90,7 +90,10 @@ final class PgTools {
     }
   }
 
-  /** {@code -h H -p P -U U -d DB -w}: where to connect, without the password. */
+  /**
+   * {@code -h H -p P -U U -d 'dbname=DB sslmode=...' -w}: where and how to connect, with the URI's
+   * parameters (TLS above all) as libpq keywords, without the password.
+   */
   static List<String> connectionArgs(DatabaseTarget t) {
     List<String> args = new ArrayList<>(List.of("-h", t.host(), "-p", Integer.toString(t.port())));
     if (t.user() != null) {
@@ -98,7 +101,7 @@ final class PgTools {
       args.add(t.user());
     }
     args.add("-d");
-    args.add(t.database());
+    args.add(t.libpqConnInfo());
     args.add("-w");
     return args;
   }

@@ -53,9 +53,9 @@ public final class Snapshots {
         + t.port()
         + " -U "
         + t.user()
-        + " "
-        + t.database()
-        + "\n"
+        + " -d \""
+        + t.libpqConnInfo()
+        + "\"\n"
         + "(or use your provider's managed backups), keeping one local copy plus external history.";
   }
 

@@ -1,75 +1,64 @@
 package org.rap.controller.scheduler;
 
+import io.vertx.core.Future;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
  * {@link ImageDigests} with the reference's fallback: on a lookup failure, reuse the last digest
- * seen for the same reference (else null). The lookup itself is pluggable; the default has no
- * registry and always fails, so definitions carry {@code image_sha: null}.
+ * seen for the same reference (else null). The lookup itself is pluggable; without a registry every
+ * answer comes from memory, so definitions carry {@code image_sha: null}.
  */
 public final class CachingImageDigests implements ImageDigests {
   private static final Logger LOG = Logger.getLogger(CachingImageDigests.class.getName());
 
-  /** Asks a registry; throws when it is not configured or not reachable. */
+  /** Asks a registry; fails when it is not reachable or does not know the image. */
   @FunctionalInterface
   public interface Lookup {
-    String lookup(String imageReference) throws Exception;
+    Future<String> lookup(String imageReference);
   }
 
+  /** Null when no registry is configured: answers come from {@link #lastSeen} only. */
   private final Lookup lookup;
-
-  /** True when no registry is configured: answers come from {@link #lastSeen} only. */
-  private final boolean offline;
 
   private final Map<String, String> lastSeen = new ConcurrentHashMap<>();
 
   public CachingImageDigests(Lookup lookup) {
-    this(lookup, false);
-  }
-
-  private CachingImageDigests(Lookup lookup, boolean offline) {
     this.lookup = lookup;
-    this.offline = offline;
   }
 
   /** No registry configured: digests are null unless a previous lookup succeeded. */
   public static CachingImageDigests offline() {
-    return new CachingImageDigests(
-        ref -> {
-          throw new UnsupportedOperationException("no registry configured");
-        },
-        true);
-  }
-
-  /** Offline, every answer comes from memory. */
-  @Override
-  public boolean mayBlock() {
-    return !offline;
+    return new CachingImageDigests(null);
   }
 
   @Override
-  public String digest(String imageReference) {
-    if (offline) {
-      return lastSeen.get(imageReference);
+  public Future<String> digest(String imageReference) {
+    if (lookup == null) {
+      return Future.succeededFuture(lastSeen.get(imageReference));
     }
+    Future<String> asked;
     try {
-      String d = lookup.lookup(imageReference);
-      if (d != null) {
-        lastSeen.put(imageReference, d);
-        return d;
-      }
-    } catch (UnsupportedOperationException e) {
-      // no registry: fall through to the cache silently
-    } catch (Exception e) {
-      LOG.fine(
-          "Digest lookup for "
-              + imageReference
-              + " failed ("
-              + e
-              + "); using the last digest seen");
+      asked = lookup.lookup(imageReference);
+    } catch (RuntimeException e) {
+      asked = Future.failedFuture(e);
     }
-    return lastSeen.get(imageReference);
+    return asked.transform(
+        ar -> {
+          if (ar.succeeded() && ar.result() != null) {
+            lastSeen.put(imageReference, ar.result());
+            return Future.succeededFuture(ar.result());
+          }
+          if (ar.failed()) {
+            LOG.fine(
+                "Digest lookup for "
+                    + imageReference
+                    + " failed ("
+                    + ar.cause()
+                    + "); using the last digest seen");
+          }
+          return Future.succeededFuture(lastSeen.get(imageReference));
+        });
   }
 }

@@ -1,5 +1,7 @@
 package org.rap.controller.scheduler;
 
+import io.vertx.core.Future;
+
 /**
  * Resolves an image reference ({@code <registry>/<image>:<tag>}) to its content digest ({@code
  * sha256:...}) when a task is created. No registry is reachable from this deployment's tests, so
@@ -7,15 +9,6 @@ package org.rap.controller.scheduler;
  * reachable, reusing the last digest seen for that reference.
  */
 public interface ImageDigests {
-  /** The digest, or null when unknown. Must not block for long (runs off the event loop). */
-  String digest(String imageReference);
-
-  /**
-   * Whether {@link #digest} may block (asks a registry): the scheduler then calls it on a worker
-   * thread. An implementation that only answers from memory returns false and is called on the
-   * event loop, saving a thread hop per created task.
-   */
-  default boolean mayBlock() {
-    return true;
-  }
+  /** The digest, or null when unknown; never fails and never blocks the calling thread. */
+  Future<String> digest(String imageReference);
 }

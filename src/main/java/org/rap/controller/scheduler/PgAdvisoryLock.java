@@ -2,7 +2,6 @@ package org.rap.controller.scheduler;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 import java.util.logging.Logger;
 import org.rap.controller.db.DatabaseTarget;
@@ -36,14 +35,7 @@ public final class PgAdvisoryLock implements SchedulerLock {
     Future<PgConnection> connection =
         conn != null
             ? Future.succeededFuture(conn)
-            : PgConnection.connect(
-                    vertx,
-                    new PgConnectOptions()
-                        .setHost(target.host())
-                        .setPort(target.port())
-                        .setDatabase(target.database())
-                        .setUser(target.user())
-                        .setPassword(target.password()))
+            : PgConnection.connect(vertx, target.pgOptions())
                 .map(
                     c -> {
                       conn = c;

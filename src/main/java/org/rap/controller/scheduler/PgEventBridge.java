@@ -5,7 +5,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,16 +46,7 @@ public final class PgEventBridge extends VerticleBase {
   @Override
   public Future<?> start() {
     DatabaseTarget t = db.target();
-    subscriber =
-        PgSubscriber.subscriber(
-                vertx,
-                new PgConnectOptions()
-                    .setHost(t.host())
-                    .setPort(t.port())
-                    .setDatabase(t.database())
-                    .setUser(t.user())
-                    .setPassword(t.password()))
-            .reconnectPolicy(retries -> 1000L);
+    subscriber = PgSubscriber.subscriber(vertx, t.pgOptions()).reconnectPolicy(retries -> 1000L);
     subscriber.channel(EventNotifications.CHANNEL).handler(this::received);
     for (String address : ADDRESSES) {
       consumers.add(

@@ -1,21 +1,26 @@
 package org.rap.controller.scheduler;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,14 +30,17 @@ import java.util.regex.Pattern;
  * /v2/<repository>/manifests/<tag>} accepting manifest lists, OCI indexes and single manifests,
  * reading {@code Docker-Content-Digest}. A 401 with a {@code Bearer} challenge fetches an anonymous
  * token once and retries. Loopback registries are spoken to over plain HTTP (as dockerd does),
- * every other one over HTTPS.
+ * every other one over HTTPS with the certificate and host name verified.
  *
- * <p>Answers are cached for {@link #TTL} so that creating many tasks for one image costs one
- * request per minute, not one per task. Blocking: call off the event loop.
+ * <p>Requests go through Vert.x's WebClient (non-blocking, counted by the HTTP client metrics),
+ * each limited to {@link #TIMEOUT} for connecting and between bytes, and a whole lookup to twice
+ * that. Answers are kept in a Caffeine cache for {@link #TTL}, so that creating many tasks for one
+ * image costs one request per minute, not one per task.
  */
 public final class RegistryDigestLookup implements CachingImageDigests.Lookup {
   static final Duration TTL = Duration.ofSeconds(60);
-  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final long MAX_IMAGES = 10_000;
   private static final String ACCEPT =
       String.join(
           ", ",
@@ -43,24 +51,45 @@ public final class RegistryDigestLookup implements CachingImageDigests.Lookup {
   private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
   private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
 
-  private record Cached(String digest, long atNanos) {}
+  private final WebClient client;
+  private final Cache<String, String> cache;
+  private final Duration timeout;
+  private final boolean loopbackOverHttp;
 
-  private final HttpClient http;
-  private final LongSupplier clockNanos;
-  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
-
-  public RegistryDigestLookup(HttpClient http, LongSupplier clockNanos) {
-    this.http = http;
-    this.clockNanos = clockNanos;
+  /**
+   * @param options the client's options; TLS verification stays on (never trust-all)
+   * @param ticker the cache's clock (tests move it)
+   * @param timeout per request (connect, and between bytes); a whole lookup gets twice this
+   * @param loopbackOverHttp speak plain HTTP to 127.0.0.0/8 and localhost registries
+   */
+  RegistryDigestLookup(
+      Vertx vertx,
+      WebClientOptions options,
+      Ticker ticker,
+      Duration timeout,
+      boolean loopbackOverHttp) {
+    this.client =
+        WebClient.create(
+            vertx,
+            new WebClientOptions(options)
+                .setTrustAll(false)
+                .setVerifyHost(true)
+                .setConnectTimeout((int) timeout.toMillis())
+                .setUserAgent("rap-controller"));
+    this.cache =
+        Caffeine.newBuilder()
+            .expireAfterWrite(TTL)
+            .maximumSize(MAX_IMAGES)
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .build();
+    this.timeout = timeout;
+    this.loopbackOverHttp = loopbackOverHttp;
   }
 
-  public static RegistryDigestLookup create() {
+  public static RegistryDigestLookup create(Vertx vertx) {
     return new RegistryDigestLookup(
-        HttpClient.newBuilder()
-            .connectTimeout(TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build(),
-        System::nanoTime);
+        vertx, new WebClientOptions(), Ticker.systemTicker(), TIMEOUT, true);
   }
 
   /** Host, repository and tag of an image reference. */
@@ -78,87 +107,115 @@ public final class RegistryDigestLookup implements CachingImageDigests.Lookup {
       return new Reference(host, repository, tag);
     }
 
-    URI manifest() {
-      return URI.create(scheme(host) + "://" + host + "/v2/" + repository + "/manifests/" + tag);
+    String manifest(boolean loopbackOverHttp) {
+      return scheme(loopbackOverHttp) + "://" + host + "/v2/" + repository + "/manifests/" + tag;
     }
 
-    private static String scheme(String host) {
+    private String scheme(boolean loopbackOverHttp) {
       String h = host.replaceFirst(":\\d+$", "");
-      return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") ? "http" : "https";
+      boolean loopback = h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]");
+      return loopback && loopbackOverHttp ? "http" : "https";
+    }
+
+    @Override
+    public String toString() {
+      return host + "/" + repository + ":" + tag;
     }
   }
 
   @Override
-  public String lookup(String image) throws Exception {
+  public Future<String> lookup(String image) {
     int at = image.indexOf('@');
     if (at >= 0) {
-      return image.substring(at + 1); // pinned already
+      return Future.succeededFuture(image.substring(at + 1)); // pinned already
     }
-    Cached c = cache.get(image);
-    long now = clockNanos.getAsLong();
-    if (c != null && now - c.atNanos() < TTL.toNanos()) {
-      return c.digest();
+    String cached = cache.getIfPresent(image);
+    if (cached != null) {
+      return Future.succeededFuture(cached);
     }
-    String digest = resolve(Reference.parse(image));
-    cache.put(image, new Cached(digest, now));
-    return digest;
+    Reference ref;
+    try {
+      ref = Reference.parse(image);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    long deadline = timeout.toMillis() * 2;
+    return resolve(ref)
+        .timeout(deadline, TimeUnit.MILLISECONDS)
+        .recover(
+            e ->
+                Future.failedFuture(
+                    e instanceof TimeoutException
+                        ? new IOException(
+                            "Registry " + ref.host() + " did not answer within " + deadline + " ms")
+                        : e))
+        .onSuccess(digest -> cache.put(image, digest));
   }
 
-  private String resolve(Reference ref) throws IOException, InterruptedException {
-    HttpResponse<byte[]> r = send(ref, "HEAD", null);
-    if (r.statusCode() == 401) {
-      String token = anonymousToken(r.headers().firstValue("WWW-Authenticate").orElse(""));
-      r = send(ref, "HEAD", token);
-      if (r.statusCode() == 200 && r.headers().firstValue("Docker-Content-Digest").isEmpty()) {
-        r = send(ref, "GET", token);
-      }
-    } else if (r.statusCode() == 200 && r.headers().firstValue("Docker-Content-Digest").isEmpty()) {
-      r = send(ref, "GET", null);
-    }
+  private Future<String> resolve(Reference ref) {
+    return send(ref, HttpMethod.HEAD, null)
+        .compose(
+            r -> {
+              if (r.statusCode() == 401) {
+                return anonymousToken(r.getHeader("WWW-Authenticate"))
+                    .compose(
+                        token ->
+                            send(ref, HttpMethod.HEAD, token)
+                                .compose(
+                                    again ->
+                                        withDigest(again)
+                                            ? Future.succeededFuture(again)
+                                            : send(ref, HttpMethod.GET, token)));
+              }
+              return withDigest(r) ? Future.succeededFuture(r) : send(ref, HttpMethod.GET, null);
+            })
+        .compose(r -> digestOf(ref, r));
+  }
+
+  /** A 200 that carries {@code Docker-Content-Digest} (else the manifest body is needed). */
+  private static boolean withDigest(HttpResponse<Buffer> r) {
+    return r.statusCode() != 200 || r.getHeader("Docker-Content-Digest") != null;
+  }
+
+  private static Future<String> digestOf(Reference ref, HttpResponse<Buffer> r) {
     if (r.statusCode() != 200) {
-      throw new IOException(
-          "Registry answered "
-              + r.statusCode()
-              + " for "
-              + ref.host()
-              + "/"
-              + ref.repository()
-              + ":"
-              + ref.tag());
+      return Future.failedFuture(
+          new IOException("Registry answered " + r.statusCode() + " for " + ref));
     }
-    String digest = r.headers().firstValue("Docker-Content-Digest").orElse(null);
-    if (digest == null && r.body() != null && r.body().length > 0) {
-      digest = "sha256:" + HexFormat.of().formatHex(sha256(r.body()));
+    String digest = r.getHeader("Docker-Content-Digest");
+    if (digest == null && r.body() != null && r.body().length() > 0) {
+      digest = "sha256:" + HexFormat.of().formatHex(sha256(r.body().getBytes()));
     }
     if (digest == null || !DIGEST.matcher(digest).matches()) {
-      throw new IOException(
-          "Registry gave no usable digest for "
-              + ref.repository()
-              + ":"
-              + ref.tag()
-              + ": "
-              + digest);
+      return Future.failedFuture(
+          new IOException(
+              "Registry gave no usable digest for "
+                  + ref.repository()
+                  + ":"
+                  + ref.tag()
+                  + ": "
+                  + digest));
     }
-    return digest;
+    return Future.succeededFuture(digest);
   }
 
-  private HttpResponse<byte[]> send(Reference ref, String method, String token)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(ref.manifest())
-            .timeout(TIMEOUT)
-            .header("Accept", ACCEPT)
-            .method(method, HttpRequest.BodyPublishers.noBody());
+  private Future<HttpResponse<Buffer>> send(Reference ref, HttpMethod method, String token) {
+    HttpRequest<Buffer> req =
+        client
+            .requestAbs(method, ref.manifest(loopbackOverHttp))
+            .putHeader("Accept", ACCEPT)
+            .idleTimeout(timeout.toMillis());
     if (token != null) {
-      b.header("Authorization", "Bearer " + token);
+      req.putHeader("Authorization", "Bearer " + token);
     }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    return req.send();
   }
 
   /** The anonymous pull token of a {@code Bearer realm=...,service=...,scope=...} challenge. */
-  private String anonymousToken(String challenge) throws IOException, InterruptedException {
-    if (!challenge.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      throw new IOException("Registry asks for authentication we cannot give: " + challenge);
+  private Future<String> anonymousToken(String challenge) {
+    if (challenge == null || !challenge.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Future.failedFuture(
+          new IOException("Registry asks for authentication we cannot give: " + challenge));
     }
     Map<String, String> params = new LinkedHashMap<>();
     Matcher m = CHALLENGE_PARAM.matcher(challenge.substring(7));
@@ -167,30 +224,25 @@ public final class RegistryDigestLookup implements CachingImageDigests.Lookup {
     }
     String realm = params.remove("realm");
     if (realm == null) {
-      throw new IOException("Registry challenge without a realm: " + challenge);
+      return Future.failedFuture(
+          new IOException("Registry challenge without a realm: " + challenge));
     }
-    StringBuilder url = new StringBuilder(realm);
-    char sep = realm.contains("?") ? '&' : '?';
-    for (Map.Entry<String, String> e : params.entrySet()) {
-      url.append(sep)
-          .append(e.getKey())
-          .append('=')
-          .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
-      sep = '&';
-    }
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url.toString())).timeout(TIMEOUT).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("Registry token service answered " + r.statusCode());
-    }
-    JsonObject body = new JsonObject(r.body());
-    String token = body.getString("token", body.getString("access_token"));
-    if (token == null) {
-      throw new IOException("Registry token service gave no token");
-    }
-    return token;
+    HttpRequest<Buffer> req = client.getAbs(realm).idleTimeout(timeout.toMillis());
+    params.forEach(req::addQueryParam);
+    return req.send()
+        .compose(
+            r -> {
+              if (r.statusCode() != 200) {
+                return Future.failedFuture(
+                    new IOException("Registry token service answered " + r.statusCode()));
+              }
+              JsonObject body = r.bodyAsJsonObject();
+              String token =
+                  body == null ? null : body.getString("token", body.getString("access_token"));
+              return token == null
+                  ? Future.failedFuture(new IOException("Registry token service gave no token"))
+                  : Future.succeededFuture(token);
+            });
   }
 
   private static byte[] sha256(byte[] data) {

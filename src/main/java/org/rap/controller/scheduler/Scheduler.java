@@ -147,7 +147,7 @@ public final class Scheduler implements PassRunner {
         vertx,
         ctx,
         ctx.config().imageDigestLookup()
-            ? new CachingImageDigests(RegistryDigestLookup.create())
+            ? new CachingImageDigests(RegistryDigestLookup.create(vertx))
             : CachingImageDigests.offline(),
         loadWeights(ctx.config()),
         Timestamps::nowNanos,
@@ -734,16 +734,7 @@ public final class Scheduler implements PassRunner {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    Future<String> digest;
-    if (digests.mayBlock()) {
-      digest = vertx.executeBlocking(() -> digests.digest(image), false);
-    } else {
-      try {
-        digest = Future.succeededFuture(digests.digest(image));
-      } catch (RuntimeException e) {
-        digest = Future.failedFuture(e);
-      }
-    }
+    Future<String> digest = digests.digest(image);
     return digest.compose(
         sha -> {
           String[] taskId = new String[1];
@@ -1002,8 +993,8 @@ public final class Scheduler implements PassRunner {
         && summary.lastFinishedAt() > nowS - interval) {
       return Future.succeededFuture();
     }
-    return vertx
-        .executeBlocking(() -> digests.digest(definitions.databaseUtilsImage()), false)
+    return digests
+        .digest(definitions.databaseUtilsImage())
         .compose(
             sha -> {
               JsonObject def =

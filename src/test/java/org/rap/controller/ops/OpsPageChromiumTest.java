@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
+import org.rap.testing.HeadlessChromium;
 
 /**
  * The operator page in a real browser: headless Debian {@code chromium} loads {@code /ops/?token=}
@@ -33,15 +32,7 @@ class OpsPageChromiumTest {
   @TempDir Path dir;
 
   static Optional<Path> chromium() {
-    for (String name : List.of("chromium", "chromium-browser")) {
-      for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-        Path p = Path.of(d, name);
-        if (!d.isEmpty() && Files.isExecutable(p)) {
-          return Optional.of(p);
-        }
-      }
-    }
-    return Optional.empty();
+    return HeadlessChromium.binary();
   }
 
   /** The DOM after the page's script ran for {@code budgetMs} of virtual time. */
@@ -49,22 +40,8 @@ class OpsPageChromiumTest {
     Path profile = Files.createTempDirectory(dir, "profile");
     Path out = dir.resolve("dom-" + System.nanoTime() + ".html");
     Path err = dir.resolve("chromium-" + System.nanoTime() + ".log");
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                chromium.toString(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--disable-extensions",
-                "--disable-background-networking",
-                "--user-data-dir=" + profile,
-                "--virtual-time-budget=" + budgetMs,
-                "--dump-dom",
-                url));
+    List<String> cmd = HeadlessChromium.command(chromium, profile);
+    cmd.addAll(List.of("--virtual-time-budget=" + budgetMs, "--dump-dom", url));
     Process p =
         new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {

@@ -34,7 +34,7 @@ import java.util.logging.Logger;
  * The RAP API for job-server (docs/spec/rap-api.md) under {@code /controller/v1/}: routes built
  * from our OpenAPI document by vertx-web-openapi-router's RouterBuilder, request bodies validated
  * against the same document's schemas (vertx-openapi's schema repository), the document itself at
- * {@code spec.json} and its HTML rendering at {@code docs/}.
+ * {@code spec.json} and Swagger UI over it at {@code docs/}.
  *
  * <p>Order of checks (docs/spec/rap-api.md section 3): method (405), token (401), body parsing and
  * schema validation (400), then the operation.
@@ -74,13 +74,17 @@ public final class RapApi {
 
   private void mountOn(Vertx vertx, Router root) {
     String specJson = contract.document().encodePrettily();
-    String docsHtml = ApiDocsPage.render(contract.document());
     root.get(BASE + "/spec.json")
         .handler(rc -> rc.response().putHeader("Content-Type", "application/json").end(specJson));
-    root.get(BASE + "/docs/")
-        .handler(
-            rc ->
-                rc.response().putHeader("Content-Type", "text/html; charset=utf-8").end(docsHtml));
+    root.route(BASE + "/docs/*")
+        .subRouter(
+            ApiDocsPage.router(
+                vertx,
+                rc ->
+                    send(
+                        rc,
+                        ApiReply.error(
+                            404, "Not found", "No such endpoint: " + rc.request().path()))));
 
     RouterBuilder rb =
         RouterBuilder.create(vertx, contract.contract(), RequestExtractor.withBodyHandler());

@@ -736,11 +736,34 @@ class RapApiTest {
     assertEquals(200, r.status());
     assertTrue(r.headers().get("content-type").startsWith("text/html"));
     String html = r.raw().toString();
+    assertTrue(html.contains("<div id=\"swagger-ui\">"), html);
+    assertTrue(r.headers().get("content-security-policy").startsWith("default-src 'self'"));
+    // Swagger UI and its configuration come from this controller, nothing from elsewhere
+    assertFalse(html.contains("http://") || html.contains("https://"), html);
+    for (String asset :
+        List.of("swagger-ui-bundle.js", "swagger-ui.css", "rap-docs.js", "favicon-32x32.png")) {
+      assertTrue(html.contains("\"" + asset + "\""), asset);
+      var a = server.get("/controller/v1/docs/" + asset, null);
+      assertEquals(200, a.status(), asset);
+      assertTrue(a.raw().length() > 100, asset);
+    }
     assertTrue(
-        html.contains("/rap/create/")
-            && html.contains("createRequestBody")
-            && html.contains("unrecognised_rap_ids"));
-    assertFalse(html.contains("<script"));
-    assertFalse(html.contains("http://") || html.contains("https://cdn"));
+        server
+            .get("/controller/v1/docs/rap-docs.js", null)
+            .raw()
+            .toString()
+            .contains("url: \"../spec.json\""));
+    assertTrue(
+        server
+            .get("/controller/v1/docs/swagger-ui-bundle.js", null)
+            .headers()
+            .get("content-type")
+            .contains("javascript"));
+    // only what the page loads: the webjar's demo configuration and unknown files are not served
+    for (String missing : List.of("swagger-initializer.js", "index.css", "nosuch.js")) {
+      var m = server.get("/controller/v1/docs/" + missing, null);
+      assertEquals(404, m.status(), missing);
+      assertEquals("Not found", m.json().getString("error"));
+    }
   }
 }
