@@ -107,7 +107,7 @@ git -C "$work/repo" init -q -b main
 git -C "$work/repo" add -A
 git -C "$work/repo" -c user.email=smoke@rap.invalid -c user.name=smoke commit -qm "demo study"
 chmod -R a+rX "$work/repo"
-study=(-e BACKENDS=test -e ALLOW_LOCAL_GIT_REPOS=true -e JOB_LOOP_INTERVAL=0.5 -v "$work/repo:$work/repo:ro")
+study=(-e BACKENDS=test -e ALLOW_LOCAL_GIT_REPOS=true -e LOCAL_IMAGES_ONLY=true -e JOB_LOOP_INTERVAL=0.5 -v "$work/repo:$work/repo:ro")
 docker run -d --name "$name" --network host "${study[@]}" \
   "${tokens[@]}" \
   -e CONTROLLER_HOST=127.0.0.1 -e CONTROLLER_PORT="$port" \
@@ -156,7 +156,7 @@ docker run -d --name "$agent" --network host "${study[@]}" \
   --group-add "$(stat -c %g /var/run/docker.sock)" -v /var/run/docker.sock:/var/run/docker.sock \
   -v "$work/agent:/storage" -e DOCKER_HOST_VOLUME_DIR="$work/agent/high_privacy/volumes" \
   -e BACKEND=test -e CONTROLLER_TASK_API_ENDPOINT="http://127.0.0.1:$port/" \
-  -e CONTROLLER_TASK_API_TOKEN=$agent_token -e USING_DUMMY_DATA_BACKEND=true -e DOCKER_PROXY=none \
+  -e CONTROLLER_TASK_API_TOKEN=$agent_token -e USING_DUMMY_DATA_BACKEND=true \
   -e AGENT_HOST=127.0.0.1 -e AGENT_PORT="$(free_port)" \
   --health-interval 2s --health-timeout 5s --health-retries 3 \
   "$image" agent >/dev/null

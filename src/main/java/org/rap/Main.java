@@ -10,6 +10,7 @@ import org.rap.cli.CheckProjectCommand;
 import org.rap.cli.DbMaintenanceCommand;
 import org.rap.cli.DemoCommand;
 import org.rap.cli.FlagsCommand;
+import org.rap.cli.ImagesCommand;
 import org.rap.cli.MigrateCommand;
 import org.rap.cli.PauseCommand;
 import org.rap.cli.PrepareForRebootCommand;
@@ -38,6 +39,7 @@ public final class Main {
     m.put("add-job", AddJobCommand::new);
     m.put("backup", BackupCommand::new);
     m.put("restore", RestoreCommand::new);
+    m.put("images", ImagesCommand::new);
     return m;
   }
 

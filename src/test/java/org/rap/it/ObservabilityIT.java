@@ -72,6 +72,7 @@ class ObservabilityIT {
     Map<String, String> common = new HashMap<>();
     common.put("BACKENDS", "test");
     common.put("ALLOW_LOCAL_GIT_REPOS", "true");
+    common.put("LOCAL_IMAGES_ONLY", "true");
     common.put("JOB_LOOP_INTERVAL", "1.0");
     common.put("LOGLEVEL", "DEBUG");
     common.put("PRIVATE_REPO_ACCESS_TOKEN", REPO_TOKEN);
@@ -98,7 +99,7 @@ class ObservabilityIT {
     ag.put("CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + controllerPort + "/");
     ag.put("CONTROLLER_TASK_API_TOKEN", AGENT_TOKEN);
     ag.put("USING_DUMMY_DATA_BACKEND", "true");
-    ag.put("DOCKER_PROXY", "none");
+
     ag.put("AGENT_PORT", String.valueOf(agentPort));
     ag.put("STATS_POLL_INTERVAL", "1");
     ag.put("LOG_FORMAT", "json");

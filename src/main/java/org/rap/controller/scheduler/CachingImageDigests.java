@@ -24,6 +24,8 @@ public final class CachingImageDigests implements ImageDigests {
   private final boolean offline;
 
   private final Map<String, String> lastSeen = new ConcurrentHashMap<>();
+  private final Map<String, Long> warned = new ConcurrentHashMap<>();
+  private static final long WARN_EVERY_NS = 60_000_000_000L;
 
   public CachingImageDigests(Lookup lookup) {
     this(lookup, false);
@@ -63,12 +65,23 @@ public final class CachingImageDigests implements ImageDigests {
     } catch (UnsupportedOperationException e) {
       // no registry: fall through to the cache silently
     } catch (Exception e) {
-      LOG.fine(
-          "Digest lookup for "
-              + imageReference
-              + " failed ("
-              + e
-              + "); using the last digest seen");
+      String seen = lastSeen.get(imageReference);
+      if (seen != null) {
+        LOG.fine("Digest lookup for " + imageReference + " failed (" + e + "); using " + seen);
+        return seen;
+      }
+      // once a minute per image: the task goes out unpinned and the agent runs or pulls the tag
+      long now = System.nanoTime();
+      Long last = warned.get(imageReference);
+      if (last == null || now - last > WARN_EVERY_NS) {
+        warned.put(imageReference, now);
+        LOG.warning(
+            "Could not resolve the digest of "
+                + imageReference
+                + " from the registry ("
+                + e.getMessage()
+                + "): tasks for it are not pinned until the registry answers");
+      }
     }
     return lastSeen.get(imageReference);
   }

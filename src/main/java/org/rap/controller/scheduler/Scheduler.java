@@ -140,7 +140,7 @@ public final class Scheduler implements PassRunner {
 
   /**
    * A scheduler with the real clock, weights read from WORKDIR, and image digests from the registry
-   * when {@code IMAGE_DIGEST_LOOKUP} is on (else {@code image_sha} stays null).
+   * unless {@code LOCAL_IMAGES_ONLY} (then {@code image_sha} stays null).
    */
   public static Scheduler create(Vertx vertx, ControllerContext ctx) {
     return new Scheduler(
