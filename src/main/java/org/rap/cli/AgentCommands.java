@@ -30,7 +30,7 @@ final class AgentCommands {
       Settings settings = config.load(Role.AGENT);
       ac = AgentConfig.from(settings);
       settings.throwIfInvalid();
-      Logging.redactSecretsOf(settings);
+      Logging.configure(settings); // LOGLEVEL, LOG_FORMAT and the secrets of this configuration
     } catch (ConfigException | IllegalArgumentException e) {
       err.println(e.getMessage());
       err.flush();

@@ -53,7 +53,7 @@ class ManifestCommandsTest {
   }
 
   @AfterEach
-  void close() {
+  void close() throws Exception {
     study.close();
   }
 
@@ -62,8 +62,9 @@ class ManifestCommandsTest {
     for (String a : actions) {
       b.append("  ")
           .append(a)
-          .append(
-              ":\n    run: python:v2 sh run.sh\n    outputs:\n      moderately_sensitive:\n        ")
+          .append(":\n    run: python:v2 sh run.sh ")
+          .append(a)
+          .append("\n    outputs:\n      moderately_sensitive:\n        ")
           .append(a)
           .append(": output/")
           .append(a)
