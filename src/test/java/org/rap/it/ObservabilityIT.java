@@ -284,7 +284,7 @@ class ObservabilityIT {
       if (line.startsWith("{")) {
         JsonObject o = new JsonObject(line);
         assertTrue(
-            o.getString("time").matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"),
+            o.getString("time").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"),
             line);
         jsonLines++;
       }
