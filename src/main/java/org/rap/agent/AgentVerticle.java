@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
 import org.rap.agent.executor.Executor;
 import org.rap.agent.metrics.ContainerGauges;
@@ -29,6 +30,7 @@ import org.rap.common.http.HealthRoutes;
 import org.rap.common.http.HttpServers;
 import org.rap.common.http.Responses;
 import org.rap.common.telemetry.CallTimer;
+import org.rap.common.telemetry.StorageGauges;
 
 /**
  * The agent role: its health server on {@code AGENT_PORT}, the poller (with task handling) and the
@@ -124,6 +126,11 @@ public final class AgentVerticle extends VerticleBase {
             config.statsPollInterval(),
             STATS_PARALLELISM,
             new ContainerGauges(wiring.telemetry().meters()));
+    StorageGauges.register(
+        wiring.telemetry().meters(),
+        Map.of(
+            "high_privacy", config.highPrivacyStorageBase(),
+            "medium_privacy", config.mediumPrivacyStorageBase()));
     Router router = Router.router(vertx);
     health.mount(router);
     router.get("/metrics").handler(wiring.telemetry().scrapeHandler());

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.model.JobIds;
 import org.rap.testing.OtlpCollector;
+import org.rap.testing.PromQl;
 
 /**
  * Issue 8 acceptance for metrics, traces and logs: controller and agent jars on SQLite and the real
@@ -129,7 +130,7 @@ class ObservabilityIT {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (System.nanoTime() < deadline) {
       Map<String, Double> m = scrape(agentBase + "metrics");
-      if (m.keySet().stream().anyMatch(k -> k.startsWith("rap_job_cpu_percent{"))
+      if (m.keySet().stream().anyMatch(k -> k.startsWith("rap_job_cpu_usage_ratio{"))
           && value(m, "rap_agent_running_containers") >= 1) {
         agRunning = m;
         break;
@@ -220,6 +221,24 @@ class ObservabilityIT {
     assertTrue(
         sum(ag1, "vertx_http_client_requests_total") > sum(ag0, "vertx_http_client_requests_total"),
         "task API calls");
+    // --- the shipped dashboard and alert rules read only metrics these processes serve
+    Set<String> exposed = new TreeSet<>();
+    for (Map<String, Double> m : List.of(ctl1, ag1, agRunning, ctlRunning)) {
+      m.keySet().forEach(k -> exposed.add(k.contains("{") ? k.substring(0, k.indexOf('{')) : k));
+    }
+    Set<String> missing = new TreeSet<>(PromQl.assetMetricNames());
+    missing.removeAll(exposed);
+    assertEquals(Set.of(), missing, "dashboard/alert metrics not on /metrics; exposed: " + exposed);
+    assertTrue(
+        ctl1.keySet().stream()
+            .anyMatch(
+                k ->
+                    k.startsWith("rap_scheduler_loop_seconds_bucket{")
+                        && k.contains("le=\"0.005\"")),
+        "latency histograms with buckets: " + keys(ctl1, "rap_scheduler_loop"));
+    assertTrue(
+        exposed.stream().noneMatch(n -> n.endsWith("_percent") || n.endsWith("_ms_total")),
+        "base units only: " + exposed);
     String agentText = JarProcess.body(agentBase + "metrics");
     assertFalse(agentText.contains("output/"), "no file names in agent metrics");
 

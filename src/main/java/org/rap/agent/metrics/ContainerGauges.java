@@ -13,8 +13,8 @@ import java.util.logging.Logger;
 /**
  * Prometheus gauges from each metrics tick: running job containers ({@code
  * rap_agent_running_containers}) and, per job id (never file names), the latest CPU and memory
- * sample ({@code rap_job_cpu_percent}, {@code rap_job_memory_bytes}); jobs whose container is gone
- * drop out at the next tick.
+ * sample ({@code rap_job_cpu_usage_ratio}, {@code rap_job_memory_bytes}); jobs whose container is
+ * gone drop out at the next tick.
  */
 public final class ContainerGauges {
   private static final Logger LOG = Logger.getLogger(ContainerGauges.class.getName());
@@ -28,9 +28,10 @@ public final class ContainerGauges {
             "Job containers running on this agent's Docker engine, as of the last metrics tick")
         .register(registry);
     cpu =
-        MultiGauge.builder("rap.job.cpu")
-            .baseUnit("percent")
-            .description("Latest CPU sample of each running job container (percent of one CPU)")
+        MultiGauge.builder("rap.job.cpu.usage")
+            .baseUnit("ratio")
+            .description(
+                "Latest CPU sample of each running job container (1 = one CPU; may exceed 1)")
             .register(registry);
     memory =
         MultiGauge.builder("rap.job.memory")
@@ -45,7 +46,7 @@ public final class ContainerGauges {
       List<MultiGauge.Row<?>> cpuRows = new ArrayList<>();
       List<MultiGauge.Row<?>> memRows = new ArrayList<>();
       for (ContainerSample s : samples) {
-        cpuRows.add(MultiGauge.Row.of(Tags.of("job_id", s.jobId()), s.cpuPercentage()));
+        cpuRows.add(MultiGauge.Row.of(Tags.of("job_id", s.jobId()), s.cpuPercentage() / 100.0));
         memRows.add(MultiGauge.Row.of(Tags.of("job_id", s.jobId()), s.memoryBytes()));
       }
       cpu.register(cpuRows, true);

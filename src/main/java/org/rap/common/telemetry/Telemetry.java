@@ -2,6 +2,7 @@ package org.rap.common.telemetry;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -50,6 +51,13 @@ public final class Telemetry implements AutoCloseable {
     this.config = config;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("rap_service", config.service());
+    registry.config().meterFilter(new LatencyBuckets());
+    // Prometheus base units only: the JVM binders' milli- and nanosecond totals are left out
+    // (jvm_gc_pause_seconds and process_cpu_usage cover the same ground)
+    registry
+        .config()
+        .meterFilter(
+            MeterFilter.deny(id -> "ms".equals(id.getBaseUnit()) || "ns".equals(id.getBaseUnit())));
     Traced traced = config.tracing() ? sdk(config) : null;
     if (traced != null) {
       ids = traced.ids();

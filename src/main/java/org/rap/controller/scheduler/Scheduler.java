@@ -249,7 +249,11 @@ public final class Scheduler implements PassRunner {
               s.finishedDeps = deps;
               return process(s, nowNs);
             })
-        .onSuccess(stats -> meters.passCompleted(s.active, s.decided, nowNs));
+        .onSuccess(
+            stats -> {
+              meters.passCompleted(s.active, s.decided, nowNs);
+              meters.agentsSeen(b -> s.flags.value(b, Flags.LAST_SEEN_AT));
+            });
   }
 
   /**

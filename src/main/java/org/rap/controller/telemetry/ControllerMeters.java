@@ -5,10 +5,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.model.Job;
@@ -30,6 +34,7 @@ public final class ControllerMeters {
   private final MultiGauge jobs;
   private final MultiGauge queueAge;
   private final MultiGauge byStatusCode;
+  private final MultiGauge lastSeen;
 
   public ControllerMeters(Telemetry telemetry, List<String> backends) {
     this.telemetry = telemetry;
@@ -50,7 +55,18 @@ public final class ControllerMeters {
             .description(
                 "Active jobs by backend and status code, as the last scheduler pass read them")
             .register(registry);
+    this.lastSeen =
+        MultiGauge.builder("rap.agent.last.seen.timestamp")
+            .baseUnit("seconds")
+            .description(
+                "When each backend's agent last polled the task API (Unix time, 0: never seen)")
+            .register(registry);
     passCompleted(List.of(), Map.of(), 0);
+    agentsSeen(b -> null);
+    // present from the start, so that dashboards and alerts find it before the first error
+    Counter.builder("rap.scheduler.job.errors")
+        .description("Jobs whose handling failed in a scheduler pass (retried with backoff)")
+        .register(registry);
   }
 
   /**
@@ -98,6 +114,33 @@ public final class ControllerMeters {
       codes.forEach((tags, n) -> codeRows.add(MultiGauge.Row.of(tags, n)));
       byStatusCode.register(codeRows, true);
       queueAge.register(ageRows, true);
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "metrics: " + e, e);
+    }
+  }
+
+  /**
+   * When each backend's agent last polled the task API ({@code
+   * rap_agent_last_seen_timestamp_seconds{backend}}, Unix time; 0 when never seen), from the {@code
+   * last-seen-at} values a pass read ({@code lastSeenAt} gives a backend's, or null).
+   */
+  public void agentsSeen(Function<String, String> lastSeenAt) {
+    try {
+      List<MultiGauge.Row<?>> rows = new ArrayList<>();
+      for (String b : backends) {
+        String iso = lastSeenAt.apply(b);
+        double seconds = 0;
+        if (iso != null && !iso.isEmpty()) {
+          try {
+            Instant t = OffsetDateTime.parse(iso).toInstant();
+            seconds = t.getEpochSecond() + t.getNano() / 1e9;
+          } catch (DateTimeParseException e) {
+            LOG.fine("metrics: unreadable last-seen-at of " + b + ": " + iso);
+          }
+        }
+        rows.add(MultiGauge.Row.of(Tags.of("backend", b), seconds));
+      }
+      lastSeen.register(rows, true);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "metrics: " + e, e);
     }
