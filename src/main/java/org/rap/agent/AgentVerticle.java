@@ -25,6 +25,8 @@ import org.rap.agent.poller.PollerSettings;
 import org.rap.agent.poller.PollerVerticle;
 import org.rap.agent.poller.TaskApiClient;
 import org.rap.agent.poller.TaskDispatcher;
+import org.rap.agent.poller.UpdateSink;
+import org.rap.agent.telemetry.AgentSpans;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.http.HealthRoutes;
 import org.rap.common.http.HttpServers;
@@ -100,9 +102,11 @@ public final class AgentVerticle extends VerticleBase {
             REQUEST_TIMEOUT,
             fatal,
             config.controllerCaFile());
+    AgentSpans spans = new AgentSpans(wiring.telemetry(), config.backend());
+    UpdateSink updates = spans.sink(api);
     JobTaskHandler jobs =
         new JobTaskHandler(
-            executor, wiring.repoValidators().create(vertx, config), api, AgentVerticle::nowNs);
+            executor, wiring.repoValidators().create(vertx, config), updates, AgentVerticle::nowNs);
     DbTaskHandler db =
         new DbTaskHandler(
             new DockerDbTaskRunner(
@@ -113,7 +117,7 @@ public final class AgentVerticle extends VerticleBase {
                 DB_TASK_TIMEOUT),
             config.databaseUrls(),
             config.databaseAccessNetwork());
-    dispatcher = new TaskDispatcher(jobs, db, api, MAX_CONCURRENT_TASKS);
+    dispatcher = new TaskDispatcher(jobs, db, updates, MAX_CONCURRENT_TASKS).traced(spans);
     PollerSettings pollerSettings =
         PollerSettings.of(
             config.common().jobLoopInterval(),
@@ -121,11 +125,12 @@ public final class AgentVerticle extends VerticleBase {
             config.common().shutdownTimeout());
     MetricsVerticle metrics =
         new MetricsVerticle(
-            new StatsSampler(docker, STATS_TIMEOUT),
-            metricsStore,
-            config.statsPollInterval(),
-            STATS_PARALLELISM,
-            new ContainerGauges(wiring.telemetry().meters()));
+                new StatsSampler(docker, STATS_TIMEOUT),
+                metricsStore,
+                config.statsPollInterval(),
+                STATS_PARALLELISM,
+                new ContainerGauges(wiring.telemetry().meters()))
+            .traced(spans);
     StorageGauges.register(
         wiring.telemetry().meters(),
         Map.of(
