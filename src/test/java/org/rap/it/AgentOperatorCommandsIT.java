@@ -121,7 +121,13 @@ class AgentOperatorCommandsIT {
                           && l.contains("Up ")),
           status.output());
     }
-    assertTrue(status.output().contains("Leftovers (0):"), status.output());
+    // (the Docker engine is shared with other tests: only this test's jobs must not be leftovers)
+    assertTrue(
+        status
+            .output()
+            .lines()
+            .noneMatch(l -> l.contains("no active task") && (l.contains(a) || l.contains(b))),
+        status.output());
 
     // --- no terminal and no -y: nothing happens
     JarProcess.Result refused = JarProcess.run(agentEnv, "kill-job", a);
@@ -190,7 +196,14 @@ class AgentOperatorCommandsIT {
         after.output());
     JarProcess.Result json = JarProcess.run(agentEnv, "agent", "status", "--json");
     JsonObject report = new JsonObject(json.output().substring(json.output().indexOf('{')));
-    assertEquals(1, report.getJsonArray("leftovers").size(), report.encodePrettily());
+    assertTrue(
+        report.getJsonArray("leftovers").stream()
+            .map(JsonObject.class::cast)
+            .anyMatch(
+                l ->
+                    "volume".equals(l.getString("kind"))
+                        && "leftover0job0id".equals(l.getString("job_id"))),
+        report.encodePrettily());
     assertTrue(report.getJsonArray("storage").getJsonObject(0).getLong("free_bytes") > 0);
 
     JarProcess.Result removed = JarProcess.run(agentEnv, "kill-job", "leftover0job0id", "-y");
