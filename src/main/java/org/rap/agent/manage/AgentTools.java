@@ -53,7 +53,8 @@ public final class AgentTools implements AutoCloseable {
             config.backend(),
             config.taskApiToken(),
             REQUEST_TIMEOUT,
-            new FatalErrors());
+            new FatalErrors(),
+            config.controllerCaFile());
     // the study repository is validated only before a prepare, which these commands never start
     this.handler =
         new JobTaskHandler(executor, job -> Future.succeededFuture(), api, AgentTools::nowNs);

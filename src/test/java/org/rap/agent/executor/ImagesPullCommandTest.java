@@ -182,7 +182,8 @@ class ImagesPullCommandTest extends DockerTestBase {
             s.githubProxyDomain(),
             s.privateRepoAccessToken(),
             s.pidsLimit(),
-            s.allowLocalGitRepos());
+            s.allowLocalGitRepos(),
+            s.outputLimits());
     ImageResolver resolver = new ImageResolver(() -> docker, pulling);
     var job =
         fx.job(
