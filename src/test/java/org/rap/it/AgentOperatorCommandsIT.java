@@ -32,8 +32,8 @@ import org.rap.common.model.JobIds;
  * and the leftovers {@code agent status} flags afterwards.
  */
 class AgentOperatorCommandsIT {
-  private static final String CLIENT_TOKEN = "ops-client-token-1234";
-  private static final String AGENT_TOKEN = "ops-agent-token-5678";
+  private static final String CLIENT_TOKEN = "ops-client-token-0123456789abcdef0123456789";
+  private static final String AGENT_TOKEN = "ops-agent-token-0123456789abcdef0123456789ab";
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir Path tmp;
@@ -72,6 +72,7 @@ class AgentOperatorCommandsIT {
     Map<String, String> ctl = new HashMap<>(common);
     ctl.put("WORKDIR", Files.createDirectories(tmp.resolve("controller")).toString());
     ctl.put("CONTROLLER_PORT", String.valueOf(controllerPort));
+    ctl.put("CONTROLLER_ALLOWED_HOSTS", "localhost");
     ctl.put("TEST_CLIENT_TOKENS", CLIENT_TOKEN);
     ctl.put("TEST_JOB_SERVER_TOKEN", AGENT_TOKEN);
     ctl.put("MAINTENANCE_ENABLED_BACKENDS", "");
