@@ -3,7 +3,8 @@
 # cannot reach an image registry: instead of pulling e.g. eclipse-temurin:17-jre, this makes:
 #
 #   rap-base/debian:bookworm      debootstrap --variant=minbase of Debian 12, `docker import`ed
-#   rap-base/jre:17-bookworm      + openjdk-17-jre-headless, curl (runtime base: BASE_IMAGE)
+#   rap-base/jre:17-bookworm      + openjdk-17-jre-headless (runtime base: BASE_IMAGE; the RAP
+#                                 Dockerfile adds postgresql-client and curl, as on public bases)
 #   rap-base/maven:17-bookworm    + openjdk-17-jdk-headless, maven (jar build stage: BUILDER_IMAGE)
 #
 # Each image is skipped when it already exists, the derived ones only while their Dockerfile

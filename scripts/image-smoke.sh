@@ -107,7 +107,7 @@ git -C "$work/repo" init -q -b main
 git -C "$work/repo" add -A
 git -C "$work/repo" -c user.email=smoke@rap.invalid -c user.name=smoke commit -qm "demo study"
 chmod -R a+rX "$work/repo"
-study=(-e BACKENDS=test -e ALLOW_LOCAL_GIT_REPOS=true -e JOB_LOOP_INTERVAL=0.5 -v "$work/repo:$work/repo:ro")
+study=(-e BACKENDS=test -e ALLOW_LOCAL_GIT_REPOS=true -e LOCAL_IMAGES_ONLY=true -e JOB_LOOP_INTERVAL=0.5 -v "$work/repo:$work/repo:ro")
 docker run -d --name "$name" --network host "${study[@]}" \
   "${tokens[@]}" \
   -e CONTROLLER_HOST=127.0.0.1 -e CONTROLLER_PORT="$port" \
@@ -139,9 +139,6 @@ ok "controller holds the scheduler loop"
 out=$(docker exec "$name" rap backup 2>&1) || fail "rap backup in the controller container failed: $out"
 echo "$out" | grep -q "/storage/backups/db.snapshot_" || fail "unexpected backup output: $out"
 ok "online backup from the running controller: $out"
-out=$(docker run --rm --entrypoint sh "$image" -c 'pg_dump --version && pg_restore --version' 2>&1) \
-  || fail "pg_dump/pg_restore missing from the image (PostgreSQL backups): $out"
-ok "PostgreSQL backup tools: $(echo "$out" | head -1)"
 
 out=$(docker run --rm -v "$volume:/storage" "$image" migrate 2>&1) || fail "second migrate failed: $out"
 echo "$out" | grep -q ": 0 migration(s) applied" || fail "second migrate was not a no-op: $out"
@@ -156,7 +153,7 @@ docker run -d --name "$agent" --network host "${study[@]}" \
   --group-add "$(stat -c %g /var/run/docker.sock)" -v /var/run/docker.sock:/var/run/docker.sock \
   -v "$work/agent:/storage" -e DOCKER_HOST_VOLUME_DIR="$work/agent/high_privacy/volumes" \
   -e BACKEND=test -e CONTROLLER_TASK_API_ENDPOINT="http://127.0.0.1:$port/" \
-  -e CONTROLLER_TASK_API_TOKEN=$agent_token -e USING_DUMMY_DATA_BACKEND=true -e DOCKER_PROXY=none \
+  -e CONTROLLER_TASK_API_TOKEN=$agent_token -e USING_DUMMY_DATA_BACKEND=true \
   -e AGENT_HOST=127.0.0.1 -e AGENT_PORT="$(free_port)" \
   --health-interval 2s --health-timeout 5s --health-retries 3 \
   "$image" agent >/dev/null
@@ -234,5 +231,32 @@ t1=$(date +%s%N)
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$green_port/health/ready")" = 200 ] || fail "new holder not ready"
 ok "SIGTERM to the holder: the standby took the loop over $(( (t1 - t0) / 1000000 )) ms after the stop began"
 docker stop -t 20 "$green" >/dev/null
+
+# --- backup and restore on PostgreSQL with the image's own client tools ----------------------------
+out=$(docker run --rm --entrypoint sh "$image" -c 'pg_dump --version && pg_restore --version' 2>&1) \
+  || fail "pg_dump/pg_restore missing from the image (PostgreSQL backups): $out"
+server=$(psql "$pg_admin" -qtAc 'show server_version' | cut -d. -f1)
+client=$(echo "$out" | head -1 | awk '{print $3}' | cut -d. -f1)
+[ "$client" -ge "$server" ] || fail "the image's pg_dump $client is older than the server ($server)"
+ok "PostgreSQL client tools $client in the image (server $server): $(echo "$out" | tr '\n' ' ')"
+out=$(docker run --rm --network host -e DATABASE_URL="$pg_url" -e BACKENDS=test "$image" pause on test 2>&1) \
+  || fail "pause on PostgreSQL failed: $out"
+mkdir -p "$work/backups"
+chmod 777 "$work/backups"
+out=$(docker run --rm --network host -e DATABASE_URL="$pg_url" -e BACKENDS=test -e BACKUPS_PATH=/backups \
+  -v "$work/backups:/backups" "$image" backup 2>&1) || fail "rap backup on PostgreSQL failed: $out"
+dump=$(ls "$work"/backups/db.snapshot_*Z.pgdump 2>/dev/null | head -1)
+[ -s "$dump" ] || fail "no pg_dump archive written: $out"
+ok "rap backup with the image's pg_dump: $(basename "$dump") ($(stat -c %s "$dump") bytes)"
+pg_restored=${pg_db}_restored
+psql "$pg_admin" -qtAc "create database $pg_restored" >/dev/null || fail "cannot create $pg_restored"
+restored_url="${pg_url%/*}/$pg_restored"
+out=$(docker run --rm --network host -e DATABASE_URL="$restored_url" -e BACKENDS=test \
+  -v "$work/backups:/backups:ro" "$image" restore -y "/backups/$(basename "$dump")" 2>&1) \
+  || { psql "$pg_admin" -qtAc "drop database if exists $pg_restored" >/dev/null 2>&1; fail "rap restore with the image's pg_restore failed: $out"; }
+flags=$(docker run --rm --network host -e DATABASE_URL="$restored_url" -e BACKENDS=test "$image" flags get paused --backend test 2>&1) || true
+psql "$pg_admin" -qtAc "drop database if exists $pg_restored" >/dev/null 2>&1 || true
+echo "$flags" | grep -q "^\[test\] paused=true" || fail "the restored database lacks the backed-up flag: $flags"
+ok "rap restore with the image's pg_restore into a fresh database: $flags"
 
 log "image $image: all $checks checks passed in $(( $(date +%s) - started )) s"

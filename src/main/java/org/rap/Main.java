@@ -4,12 +4,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.rap.cli.AddJobCommand;
+import org.rap.cli.AgentCommand;
 import org.rap.cli.BackupCommand;
 import org.rap.cli.CheckProjectCommand;
 import org.rap.cli.CommandLineSetup;
 import org.rap.cli.DbMaintenanceCommand;
 import org.rap.cli.DemoCommand;
 import org.rap.cli.FlagsCommand;
+import org.rap.cli.ImagesCommand;
+import org.rap.cli.KillJobCommand;
+import org.rap.cli.ManifestCommand;
 import org.rap.cli.MigrateCommand;
 import org.rap.cli.PauseCommand;
 import org.rap.cli.PrepareForRebootCommand;
@@ -38,6 +42,10 @@ public final class Main {
     m.put("add-job", AddJobCommand::new);
     m.put("backup", BackupCommand::new);
     m.put("restore", RestoreCommand::new);
+    m.put("agent", AgentCommand::new);
+    m.put("kill-job", KillJobCommand::new);
+    m.put("manifest", ManifestCommand::new);
+    m.put("images", ImagesCommand::new);
     return m;
   }
 
@@ -90,6 +98,8 @@ public final class Main {
   private static CommandLine build(Map<String, Supplier<Object>> subcommands) {
     CommandLine cl = new CommandLine(new RoleCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // --role=agent must stay the role although `agent` is also a subcommand (rap agent status)
+    cl.setAllowSubcommandsAsOptionParameters(true);
     configErrorsExit2(cl);
     subcommands.values().forEach(s -> cl.addSubcommand(s.get()));
     return CommandLineSetup.apply(cl);

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
 import org.rap.agent.executor.Executor;
 import org.rap.agent.metrics.ContainerGauges;
@@ -24,11 +25,14 @@ import org.rap.agent.poller.PollerSettings;
 import org.rap.agent.poller.PollerVerticle;
 import org.rap.agent.poller.TaskApiClient;
 import org.rap.agent.poller.TaskDispatcher;
+import org.rap.agent.poller.UpdateSink;
+import org.rap.agent.telemetry.AgentSpans;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.http.HealthRoutes;
 import org.rap.common.http.HttpServers;
 import org.rap.common.http.Responses;
 import org.rap.common.telemetry.CallTimer;
+import org.rap.common.telemetry.StorageGauges;
 
 /**
  * The agent role: its health server on {@code AGENT_PORT}, the poller (with task handling) and the
@@ -98,9 +102,11 @@ public final class AgentVerticle extends VerticleBase {
             REQUEST_TIMEOUT,
             fatal,
             config.controllerCaFile());
+    AgentSpans spans = new AgentSpans(wiring.telemetry(), config.backend());
+    UpdateSink updates = spans.sink(api);
     JobTaskHandler jobs =
         new JobTaskHandler(
-            executor, wiring.repoValidators().create(vertx, config), api, AgentVerticle::nowNs);
+            executor, wiring.repoValidators().create(vertx, config), updates, AgentVerticle::nowNs);
     DbTaskHandler db =
         new DbTaskHandler(
             new DockerDbTaskRunner(
@@ -111,7 +117,7 @@ public final class AgentVerticle extends VerticleBase {
                 DB_TASK_TIMEOUT),
             config.databaseUrls(),
             config.databaseAccessNetwork());
-    dispatcher = new TaskDispatcher(jobs, db, api, MAX_CONCURRENT_TASKS);
+    dispatcher = new TaskDispatcher(jobs, db, updates, MAX_CONCURRENT_TASKS).traced(spans);
     PollerSettings pollerSettings =
         PollerSettings.of(
             config.common().jobLoopInterval(),
@@ -119,11 +125,17 @@ public final class AgentVerticle extends VerticleBase {
             config.common().shutdownTimeout());
     MetricsVerticle metrics =
         new MetricsVerticle(
-            new StatsSampler(docker, STATS_TIMEOUT),
-            metricsStore,
-            config.statsPollInterval(),
-            STATS_PARALLELISM,
-            new ContainerGauges(wiring.telemetry().meters()));
+                new StatsSampler(docker, STATS_TIMEOUT),
+                metricsStore,
+                config.statsPollInterval(),
+                STATS_PARALLELISM,
+                new ContainerGauges(wiring.telemetry().meters()))
+            .traced(spans);
+    StorageGauges.register(
+        wiring.telemetry().meters(),
+        Map.of(
+            "high_privacy", config.highPrivacyStorageBase(),
+            "medium_privacy", config.mediumPrivacyStorageBase()));
     Router router = Router.router(vertx);
     health.mount(vertx, router);
     router.get("/metrics").handler(wiring.telemetry().scrapeHandler());

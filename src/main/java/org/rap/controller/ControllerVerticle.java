@@ -3,9 +3,11 @@ package org.rap.controller;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import java.util.Map;
 import java.util.function.BiFunction;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.pipeline.ProjectParser;
+import org.rap.common.telemetry.StorageGauges;
 import org.rap.common.telemetry.Telemetry;
 import org.rap.controller.api.rap.RapService;
 import org.rap.controller.db.Database;
@@ -64,6 +66,9 @@ public final class ControllerVerticle extends VerticleBase {
   public Future<?> start() {
     Database db = Database.open(vertx, DatabaseTarget.of(config.common()));
     ctx = ControllerContext.of(config, db, telemetry);
+    StorageGauges.register(
+        telemetry.meters(),
+        Map.of("workdir", config.common().workdir(), "backups", config.backupsPath()));
     RapService rap = new RapService(vertx, ctx, jobCreators.apply(vertx, ctx));
     http = new ControllerHttpVerticle(ctx, rap);
     return db.ping()

@@ -137,7 +137,7 @@ public final class AgentHarness {
     env.put("CONTROLLER_TASK_API_ENDPOINT", controller.endpoint());
     env.put("CONTROLLER_TASK_API_TOKEN", TOKEN);
     env.put("USING_DUMMY_DATA_BACKEND", "true");
-    env.put("DOCKER_PROXY", "none");
+    env.put("LOCAL_IMAGES_ONLY", "true");
     env.put("JOB_LOOP_INTERVAL", "0.2");
     env.put("STATS_POLL_INTERVAL", "1");
     env.put("AGENT_HOST", "127.0.0.1");

@@ -21,7 +21,9 @@ class JarIT {
   @TempDir Path workdir;
 
   private Map<String, String> env(String... kv) {
-    return JarProcess.env(workdir, kv);
+    Map<String, String> env = JarProcess.env(workdir, kv);
+    env.putIfAbsent("LOCAL_IMAGES_ONLY", "true");
+    return env;
   }
 
   @Test

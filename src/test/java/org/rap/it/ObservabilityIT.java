@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rap.common.model.JobIds;
 import org.rap.testing.OtlpCollector;
+import org.rap.testing.PromQl;
 
 /**
  * Issue 8 acceptance for metrics, traces and logs: controller and agent jars on SQLite and the real
@@ -72,6 +73,7 @@ class ObservabilityIT {
     Map<String, String> common = new HashMap<>();
     common.put("BACKENDS", "test");
     common.put("ALLOW_LOCAL_GIT_REPOS", "true");
+    common.put("LOCAL_IMAGES_ONLY", "true");
     common.put("JOB_LOOP_INTERVAL", "1.0");
     common.put("LOGLEVEL", "DEBUG");
     common.put("PRIVATE_REPO_ACCESS_TOKEN", REPO_TOKEN);
@@ -98,7 +100,7 @@ class ObservabilityIT {
     ag.put("CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + controllerPort + "/");
     ag.put("CONTROLLER_TASK_API_TOKEN", AGENT_TOKEN);
     ag.put("USING_DUMMY_DATA_BACKEND", "true");
-    ag.put("DOCKER_PROXY", "none");
+
     ag.put("AGENT_PORT", String.valueOf(agentPort));
     ag.put("STATS_POLL_INTERVAL", "1");
     ag.put("LOG_FORMAT", "json");
@@ -128,7 +130,7 @@ class ObservabilityIT {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (System.nanoTime() < deadline) {
       Map<String, Double> m = scrape(agentBase + "metrics");
-      if (m.keySet().stream().anyMatch(k -> k.startsWith("rap_job_cpu_percent{"))
+      if (m.keySet().stream().anyMatch(k -> k.startsWith("rap_job_cpu_usage_ratio{"))
           && value(m, "rap_agent_running_containers") >= 1) {
         agRunning = m;
         break;
@@ -219,6 +221,24 @@ class ObservabilityIT {
     assertTrue(
         sum(ag1, "vertx_http_client_requests_total") > sum(ag0, "vertx_http_client_requests_total"),
         "task API calls");
+    // --- the shipped dashboard and alert rules read only metrics these processes serve
+    Set<String> exposed = new TreeSet<>();
+    for (Map<String, Double> m : List.of(ctl1, ag1, agRunning, ctlRunning)) {
+      m.keySet().forEach(k -> exposed.add(k.contains("{") ? k.substring(0, k.indexOf('{')) : k));
+    }
+    Set<String> missing = new TreeSet<>(PromQl.assetMetricNames());
+    missing.removeAll(exposed);
+    assertEquals(Set.of(), missing, "dashboard/alert metrics not on /metrics; exposed: " + exposed);
+    assertTrue(
+        ctl1.keySet().stream()
+            .anyMatch(
+                k ->
+                    k.startsWith("rap_scheduler_loop_seconds_bucket{")
+                        && k.contains("le=\"0.005\"")),
+        "latency histograms with buckets: " + keys(ctl1, "rap_scheduler_loop"));
+    assertTrue(
+        exposed.stream().noneMatch(n -> n.endsWith("_percent") || n.endsWith("_ms_total")),
+        "base units only: " + exposed);
     String agentText = JarProcess.body(agentBase + "metrics");
     assertFalse(agentText.contains("output/"), "no file names in agent metrics");
 
@@ -252,6 +272,101 @@ class ObservabilityIT {
         }
       }
     }
+    // --- the whole job across both processes: the controller's passes (LOOP_JOB) and the agent's
+    // handlings (LOOP_TASK) of every job link to its trace
+    // the agent's last spans of a job end after its last report: give its exporter a moment
+    long spansDeadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < spansDeadline
+        && collector.spans().stream()
+                .filter(
+                    x ->
+                        x.name().equals("LOOP_TASK")
+                            && "finalized".equals(x.attributes().get("final_job_status")))
+                .count()
+            < jobs.size()) {
+      Thread.sleep(200);
+    }
+    List<OtlpCollector.Span> all = collector.spans();
+    for (Object o : jobs) {
+      JsonObject job = (JsonObject) o;
+      String id = job.getString("identifier");
+      Matcher m =
+          Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-01")
+              .matcher(job.getJsonObject("trace_context").getString("traceparent"));
+      assertTrue(m.matches());
+      List<OtlpCollector.Span> linked =
+          all.stream().filter(s -> s.linksTo(m.group(1), m.group(2))).toList();
+      List<OtlpCollector.Span> loopJobs =
+          linked.stream().filter(s -> s.name().equals("LOOP_JOB")).toList();
+      assertFalse(loopJobs.isEmpty(), id + ": LOOP_JOB spans " + names(linked));
+      assertTrue(
+          loopJobs.stream()
+              .allMatch(
+                  s ->
+                      id.equals(s.attributes().get("job.id"))
+                          && "controller".equals(s.resource().get("rap.service"))),
+          id + ": LOOP_JOB attributes");
+      assertTrue(
+          loopJobs.stream()
+              .anyMatch(
+                  s ->
+                      "PENDING".equals(s.attributes().get("job.initial_state"))
+                          && "INITIATED".equals(s.attributes().get("job.final_code"))),
+          id + ": a pass started the job (" + loopJobs.size() + " LOOP_JOB spans)");
+      List<OtlpCollector.Span> tasks =
+          linked.stream().filter(s -> s.name().equals("LOOP_TASK")).toList();
+      assertFalse(tasks.isEmpty(), id + ": LOOP_TASK spans " + names(linked));
+      for (OtlpCollector.Span t : tasks) {
+        assertEquals("agent", t.resource().get("rap.service"), t.toString());
+        assertEquals(id, t.attributes().get("job"));
+        assertEquals("RUNJOB", t.attributes().get("task_type"));
+        assertEquals("alice", t.attributes().get("user"));
+        assertEquals("demo", t.attributes().get("workspace"));
+        OtlpCollector.Span parent =
+            all.stream()
+                .filter(s -> s.spanId().equals(t.parentSpanId()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no AGENT_LOOP parent of " + t));
+        assertEquals("AGENT_LOOP", parent.name());
+        // the command line (args) is on the span, as in the job-runner; results never name outputs
+        Map<String, Object> noArgs = new HashMap<>(t.attributes());
+        noArgs.remove("args");
+        assertFalse(noArgs.toString().contains("output/"), "no output names on spans: " + noArgs);
+      }
+      assertTrue(
+          tasks.stream()
+              .anyMatch(
+                  t ->
+                      "finalized".equals(t.attributes().get("final_job_status"))
+                          && Boolean.TRUE.equals(t.attributes().get("complete"))
+                          && "0".equals(String.valueOf(t.attributes().get("exit_code")))),
+          id + ": the handling that finished it " + tasks);
+    }
+    assertTrue(
+        all.stream()
+            .anyMatch(
+                s -> s.name().equals("AGENT_LOOP") && s.attributes().containsKey("handled_tasks")),
+        "AGENT_LOOP spans");
+    String slowId =
+        jobs.stream()
+            .map(JsonObject.class::cast)
+            .filter(j -> j.getString("action").equals("slow"))
+            .findFirst()
+            .orElseThrow()
+            .getString("identifier");
+    assertTrue(
+        all.stream()
+            .anyMatch(
+                s ->
+                    s.name().equals("METRICS")
+                        && slowId.equals(s.attributes().get("job"))
+                        && s.attributes().containsKey("cpu_peak")
+                        && all.stream()
+                            .anyMatch(
+                                p ->
+                                    p.spanId().equals(s.parentSpanId())
+                                        && p.name().equals("METRICS_TICK"))),
+        "METRICS spans of the slow job under METRICS_TICK");
     assertTrue(
         collector.spans().stream().anyMatch(s -> s.name().equals("LOOP")), "scheduler LOOP spans");
     assertTrue(collector.spans().stream().anyMatch(s -> s.name().equals("TICK")), "TICK spans");
@@ -283,7 +398,7 @@ class ObservabilityIT {
       if (line.startsWith("{")) {
         JsonObject o = new JsonObject(line);
         assertTrue(
-            o.getString("time").matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"),
+            o.getString("time").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"),
             line);
         jsonLines++;
       }
@@ -327,6 +442,10 @@ class ObservabilityIT {
         .filter(e -> Stream.of(labels).allMatch(e.getKey()::contains))
         .mapToDouble(Map.Entry::getValue)
         .sum();
+  }
+
+  private static String names(List<OtlpCollector.Span> spans) {
+    return new TreeSet<>(spans.stream().map(OtlpCollector.Span::name).toList()).toString();
   }
 
   private static double value(Map<String, Double> m, String name) {

@@ -74,7 +74,15 @@ public final class SystemBench {
     }
     int port = JarProcess.freePort();
     Map<String, String> common =
-        Map.of("BACKENDS", "test", "ALLOW_LOCAL_GIT_REPOS", "true", "JOB_LOOP_INTERVAL", "1.0");
+        Map.of(
+            "BACKENDS",
+            "test",
+            "ALLOW_LOCAL_GIT_REPOS",
+            "true",
+            "JOB_LOOP_INTERVAL",
+            "1.0",
+            "LOCAL_IMAGES_ONLY",
+            "true");
     Map<String, String> ctl = new HashMap<>(common);
     ctl.putAll(
         Map.of(
@@ -113,8 +121,6 @@ public final class SystemBench {
             TestTokens.AGENT,
             "USING_DUMMY_DATA_BACKEND",
             "true",
-            "DOCKER_PROXY",
-            "none",
             "AGENT_PORT",
             String.valueOf(JarProcess.freePort())));
     if (JarProcess.run(ctl, "migrate").exit() != 0) {

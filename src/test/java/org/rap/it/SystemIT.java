@@ -75,6 +75,7 @@ class SystemIT {
     Map<String, String> common = new HashMap<>();
     common.put("BACKENDS", "test");
     common.put("ALLOW_LOCAL_GIT_REPOS", "true");
+    common.put("LOCAL_IMAGES_ONLY", "true");
     common.put("JOB_LOOP_INTERVAL", "1.0");
     Map<String, String> ctl = new HashMap<>(common);
     ctl.put("WORKDIR", Files.createDirectories(tmp.resolve("controller")).toString());
@@ -97,7 +98,7 @@ class SystemIT {
     ag.put("CONTROLLER_TASK_API_ENDPOINT", "http://localhost:" + controllerPort + "/");
     ag.put("CONTROLLER_TASK_API_TOKEN", AGENT_TOKEN);
     ag.put("USING_DUMMY_DATA_BACKEND", "true");
-    ag.put("DOCKER_PROXY", "none");
+
     ag.put("AGENT_PORT", String.valueOf(JarProcess.freePort()));
     ag.put("STATS_POLL_INTERVAL", "1");
     agent = JarProcess.start(ag, "--role=agent");

@@ -29,7 +29,13 @@ public final class OtlpCollector implements AutoCloseable {
       long endNs,
       Map<String, Object> attributes,
       int statusCode,
-      Map<String, Object> resource) {}
+      Map<String, Object> resource,
+      List<String> links) {
+    /** Whether this span links to the span {@code spanId} of trace {@code traceId}. */
+    public boolean linksTo(String traceId, String spanId) {
+      return links.contains(traceId + "-" + spanId);
+    }
+  }
 
   private final Vertx vertx = Vertx.vertx();
   private final List<Span> spans = new ArrayList<>();
@@ -189,6 +195,7 @@ public final class OtlpCollector implements AutoCloseable {
     long[] times = new long[2];
     int[] status = new int[1];
     Map<String, Object> attrs = new LinkedHashMap<>();
+    List<String> links = new ArrayList<>();
     read(
         bytes,
         (n, v) -> {
@@ -200,6 +207,19 @@ public final class OtlpCollector implements AutoCloseable {
             case 7 -> times[0] = (Long) v;
             case 8 -> times[1] = (Long) v;
             case 9 -> keyValue((byte[]) v, attrs);
+            case 13 -> {
+              String[] link = new String[2];
+              read(
+                  (byte[]) v,
+                  (ln, lv) -> {
+                    if (ln == 1) {
+                      link[0] = hex.formatHex((byte[]) lv);
+                    } else if (ln == 2) {
+                      link[1] = hex.formatHex((byte[]) lv);
+                    }
+                  });
+              links.add(link[0] + "-" + link[1]);
+            }
             case 15 ->
                 read(
                     (byte[]) v,
@@ -220,7 +240,8 @@ public final class OtlpCollector implements AutoCloseable {
         times[1],
         attrs,
         status[0],
-        resource);
+        resource,
+        List.copyOf(links));
   }
 
   private static void keyValue(byte[] bytes, Map<String, Object> into) {

@@ -49,11 +49,12 @@ public record ExecutorSettings(
   public static final long DEFAULT_PIDS_LIMIT = 4096;
 
   /**
-   * From the agent configuration. Image pulls are off when {@code DOCKER_PROXY} is {@code none}
-   * (machines without a registry); local images are always preferred.
+   * From the agent configuration. Image pulls are off only when {@code LOCAL_IMAGES_ONLY} is set
+   * (or, for this agent alone, {@code DOCKER_PROXY=none}); a local image with the pinned digest is
+   * always preferred to a pull.
    */
   public static ExecutorSettings from(AgentConfig c) {
-    boolean pull = !"none".equalsIgnoreCase(c.dockerProxy());
+    boolean pull = c.pullsImages();
     return new ExecutorSettings(
         c.backend(),
         c.common().workdir(),

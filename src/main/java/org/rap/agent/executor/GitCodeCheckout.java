@@ -71,6 +71,11 @@ public final class GitCodeCheckout implements CodeCheckout, ProjectActions {
     repos.checkout(repoUrl, commit, target);
   }
 
+  /** The commit {@code branch} of the remote repository points at (operator repairs). */
+  public String commitOf(String repoUrl, String branch) throws Exception {
+    return repos.shaOfRemoteRef(repoUrl, branch);
+  }
+
   @Override
   public Optional<Set<String>> actionsAt(String repoUrl, String commit) {
     if (commit == null || !commit.matches("[0-9a-f]{40}")) {

@@ -83,9 +83,50 @@ public final class ImageResolver {
         String id = tagged.get().getString("Id");
         return new ResolvedImage(id, id);
       }
+      if (settings.pullImages()) {
+        // not pinned (the controller could not reach the registry): the tag, through the proxy
+        return pullOrFail(image, null, settings.dockerProxy() + "/" + nameTag(image));
+      }
     }
     LOG.info("Image not found, may need to run: docker pull " + image);
     throw new JobFailure("Docker image " + image + " is not currently available");
+  }
+
+  /**
+   * What {@link #prePull} did: the image id pulled (empty when it failed) and the reason of a
+   * failure.
+   */
+  public record PrePulled(String ref, Optional<String> id, String error) {}
+
+  /**
+   * Pulls {@code <DOCKER_PROXY>/<nameTag>} ahead of the jobs that will pin it (a pinned job then
+   * finds the digest among the image's repo digests and pulls nothing), and points {@code
+   * <DOCKER_REGISTRY>/<nameTag>} at it when it is newer than the image that tag names now, as the
+   * reference's pulls do for operators. Blocking.
+   */
+  public PrePulled prePull(String nameTag) {
+    String ref = settings.dockerProxy() + "/" + nameTag;
+    PullResult r = pull(ref);
+    if (r.image().isEmpty()) {
+      return new PrePulled(ref, Optional.empty(), r.error());
+    }
+    JsonObject pulled = r.image().get();
+    String local = settings.dockerRegistry() + "/" + nameTag;
+    if (!local.equals(ref)) {
+      Optional<JsonObject> current = docker.get().inspectImage(local);
+      String created = pulled.getString("Created", "");
+      if (current.isEmpty() || created.compareTo(current.get().getString("Created", "")) > 0) {
+        int colon = local.lastIndexOf(':');
+        docker
+            .get()
+            .client()
+            .tagImageCmd(
+                pulled.getString("Id"), local.substring(0, colon), local.substring(colon + 1))
+            .withForce()
+            .exec();
+      }
+    }
+    return new PrePulled(ref, Optional.of(pulled.getString("Id")), "");
   }
 
   /** {@code image} without the {@code DOCKER_REGISTRY/} prefix. */
@@ -111,40 +152,75 @@ public final class ImageResolver {
     if (r.image().isPresent()) {
       return new ResolvedImage(byDigest, r.image().get().getString("Id"));
     }
+    String what =
+        sha == null ? "Docker image " + image : "Docker image " + image + " with digest " + sha;
     if (r.notFound()) {
       throw new JobFailure(
-          "Docker image "
-              + image
-              + " with digest "
-              + sha
-              + " was not found in the registry"
-              + " (pulling "
+          what + " was not found in the registry" + " (pulling " + byDigest + "): " + r.error());
+    }
+    if (r.timedOut()) {
+      // a pull that never finishes would hold the job in preparing for ever: fail this attempt
+      // (the controller runs the job again with a new task, up to MAX_TASK_ATTEMPTS)
+      throw new JobFailure(
+          "Pulling "
+              + what
+              + " timed out: "
               + byDigest
-              + "): "
-              + r.error());
+              + " did not arrive within "
+              + settings.imagePullTimeout().toSeconds()
+              + "s (IMAGE_PULL_TIMEOUT) in 3 attempts");
     }
     // registry unreachable, timed out or erroring: the task is retried later
     throw new ExecutorRetry("Could not pull Docker image " + byDigest + ": " + r.error());
   }
 
-  /** The pulled image, or why not ({@code notFound}: the registry does not have that digest). */
-  record PullResult(Optional<JsonObject> image, boolean notFound, String error) {}
+  /**
+   * The pulled image, or why not ({@code notFound}: the registry does not have that digest; {@code
+   * timedOut}: every attempt ran out of time).
+   */
+  record PullResult(Optional<JsonObject> image, boolean notFound, boolean timedOut, String error) {
+    PullResult(Optional<JsonObject> image, boolean notFound, String error) {
+      this(image, notFound, false, error);
+    }
+  }
 
-  private PullResult pull(String ref) {
+  /** Pulls {@code ref} ({@code repo@digest} or {@code repo:tag}): 3 attempts, 1 s apart. */
+  PullResult pull(String ref) {
     int at = ref.indexOf('@');
-    String repo = ref.substring(0, at);
-    String digest = ref.substring(at + 1);
+    int colon = ref.lastIndexOf(':');
+    boolean byDigest = at > 0;
+    String repo =
+        byDigest
+            ? ref.substring(0, at)
+            : colon > ref.lastIndexOf('/') ? ref.substring(0, colon) : ref;
+    String tag =
+        byDigest
+            ? ref.substring(at + 1)
+            : colon > ref.lastIndexOf('/') ? ref.substring(colon + 1) : "latest";
     String error = "no attempt";
+    int timeouts = 0;
+    long limitNs = settings.imagePullTimeout().toNanos();
     for (int attempt = 1; attempt <= 3; attempt++) {
+      long attemptStarted = System.nanoTime();
       try {
-        boolean done =
+        PullImageResultCallback callback =
             docker
                 .get()
                 .client()
                 .pullImageCmd(repo)
-                .withTag(digest)
-                .exec(new PullImageResultCallback())
-                .awaitCompletion(settings.imagePullTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                .withTag(tag)
+                .exec(new PullImageResultCallback());
+        boolean done = false;
+        try {
+          done =
+              callback.awaitCompletion(
+                  settings.imagePullTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+          if (!done) {
+            // closing the stream makes the daemon abandon the pull
+            closeQuietly(callback);
+          }
+        }
         if (done) {
           Optional<JsonObject> pulled = docker.get().inspectImage(ref);
           if (pulled.isPresent()) {
@@ -154,16 +230,24 @@ public final class ImageResolver {
           error = "the pull finished but " + ref + " is not there";
         } else {
           error = "timed out after " + settings.imagePullTimeout().toSeconds() + "s";
+          timeouts++;
         }
         LOG.warning("Pulling " + ref + " failed (attempt " + attempt + "): " + error);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return new PullResult(Optional.empty(), false, "interrupted");
       } catch (RuntimeException e) {
-        error = dockerMessage(e);
-        LOG.warning("Failed to pull " + ref + " (attempt " + attempt + "): " + error);
-        if (isNotFound(e)) {
-          return new PullResult(Optional.empty(), true, error);
+        if (System.nanoTime() - attemptStarted >= limitNs) {
+          // the stream was abandoned at the time limit: a timeout, whatever the last status said
+          timeouts++;
+          error = "timed out after " + settings.imagePullTimeout().toSeconds() + "s";
+          LOG.warning("Pulling " + ref + " failed (attempt " + attempt + "): " + error);
+        } else {
+          error = dockerMessage(e);
+          LOG.warning("Failed to pull " + ref + " (attempt " + attempt + "): " + error);
+          if (isNotFound(e)) {
+            return new PullResult(Optional.empty(), true, error);
+          }
         }
       }
       if (attempt < 3) {
@@ -175,7 +259,15 @@ public final class ImageResolver {
         }
       }
     }
-    return new PullResult(Optional.empty(), false, error);
+    return new PullResult(Optional.empty(), false, timeouts == 3, error);
+  }
+
+  private static void closeQuietly(PullImageResultCallback callback) {
+    try {
+      callback.close();
+    } catch (Exception e) {
+      LOG.fine("closing an abandoned pull: " + e);
+    }
   }
 
   /**

@@ -4,23 +4,25 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.rap.common.telemetry.GaugeRows;
 
 /**
  * Prometheus gauges from each metrics tick: running job containers ({@code
  * rap_agent_running_containers}) and, per job id (never file names), the latest CPU and memory
- * sample ({@code rap_job_cpu_percent}, {@code rap_job_memory_bytes}); jobs whose container is gone
- * drop out at the next tick.
+ * sample ({@code rap_job_cpu_usage_ratio}, {@code rap_job_memory_bytes}); jobs whose container is
+ * gone drop out at the next tick.
  */
 public final class ContainerGauges {
   private static final Logger LOG = Logger.getLogger(ContainerGauges.class.getName());
   private final AtomicInteger running = new AtomicInteger();
-  private final MultiGauge cpu;
-  private final MultiGauge memory;
+  private final GaugeRows cpu;
+  private final GaugeRows memory;
 
   public ContainerGauges(MeterRegistry registry) {
     Gauge.builder("rap.agent.running.containers", running, AtomicInteger::get)
@@ -28,28 +30,31 @@ public final class ContainerGauges {
             "Job containers running on this agent's Docker engine, as of the last metrics tick")
         .register(registry);
     cpu =
-        MultiGauge.builder("rap.job.cpu")
-            .baseUnit("percent")
-            .description("Latest CPU sample of each running job container (percent of one CPU)")
-            .register(registry);
+        new GaugeRows(
+            MultiGauge.builder("rap.job.cpu.usage")
+                .baseUnit("ratio")
+                .description(
+                    "Latest CPU sample of each running job container (1 = one CPU; may exceed 1)")
+                .register(registry));
     memory =
-        MultiGauge.builder("rap.job.memory")
-            .baseUnit("bytes")
-            .description("Latest memory sample of each running job container")
-            .register(registry);
+        new GaugeRows(
+            MultiGauge.builder("rap.job.memory")
+                .baseUnit("bytes")
+                .description("Latest memory sample of each running job container")
+                .register(registry));
   }
 
   void update(int containers, List<ContainerSample> samples) {
     try {
       running.set(containers);
-      List<MultiGauge.Row<?>> cpuRows = new ArrayList<>();
-      List<MultiGauge.Row<?>> memRows = new ArrayList<>();
+      Map<Tags, Double> cpuRows = new HashMap<>();
+      Map<Tags, Long> memRows = new HashMap<>();
       for (ContainerSample s : samples) {
-        cpuRows.add(MultiGauge.Row.of(Tags.of("job_id", s.jobId()), s.cpuPercentage()));
-        memRows.add(MultiGauge.Row.of(Tags.of("job_id", s.jobId()), s.memoryBytes()));
+        cpuRows.put(Tags.of("job_id", s.jobId()), s.cpuPercentage() / 100.0);
+        memRows.put(Tags.of("job_id", s.jobId()), s.memoryBytes());
       }
-      cpu.register(cpuRows, true);
-      memory.register(memRows, true);
+      cpu.set(cpuRows);
+      memory.set(memRows);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "metrics: " + e, e);
     }

@@ -4,12 +4,14 @@ import com.github.dockerjava.api.model.Container;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.rap.agent.telemetry.AgentSpans;
 
 /**
  * Collects per-job CPU and memory every {@code STATS_POLL_INTERVAL} (docs/spec/observability.md
@@ -32,6 +34,7 @@ public final class MetricsVerticle extends VerticleBase {
   private long timerId = -1;
   private volatile boolean stopped;
   private Future<Void> current = Future.succeededFuture();
+  private AgentSpans spans = AgentSpans.none();
 
   public MetricsVerticle(
       StatsSampler sampler, MetricsStore store, Duration interval, int parallelism) {
@@ -50,6 +53,12 @@ public final class MetricsVerticle extends VerticleBase {
     this.store = store;
     this.interval = interval;
     this.parallelism = Math.max(1, parallelism);
+  }
+
+  /** Each tick also traced as the job-runner's METRICS_TICK span. */
+  public MetricsVerticle traced(AgentSpans agentSpans) {
+    this.spans = agentSpans;
+    return this;
   }
 
   @Override
@@ -84,7 +93,9 @@ public final class MetricsVerticle extends VerticleBase {
   public Future<Void> tick() {
     long nowMs = System.currentTimeMillis();
     long durationS = Math.max(0, (nowMs - lastTickMs) / 1000);
+    long fromMs = lastTickMs;
     lastTickMs = nowMs;
+    List<AgentSpans.JobSample> traced = new ArrayList<>();
     Future<Void> f =
         workers
             .executeBlocking(sampler::jobContainers, false)
@@ -110,12 +121,24 @@ public final class MetricsVerticle extends VerticleBase {
                             if (s.failed()) {
                               LOG.fine("stats failed: " + s.cause());
                             } else if (s.result().isPresent()) {
-                              record(s.result().get(), durationS, nowMs);
+                              JsonObject m = record(s.result().get(), durationS, nowMs);
+                              if (m != null && spans.tracing()) {
+                                traced.add(
+                                    new AgentSpans.JobSample(s.result().get().jobId(), m.getMap()));
+                              }
                             }
                           }
                           return null;
                         },
                         false));
+    f.onComplete(
+        ar ->
+            spans.metricsTick(
+                fromMs,
+                System.currentTimeMillis(),
+                ar.failed(),
+                ar.failed() ? String.valueOf(ar.cause()) : null,
+                traced));
     current = f;
     return f;
   }
@@ -133,12 +156,15 @@ public final class MetricsVerticle extends VerticleBase {
     gauges.update(containers, ok);
   }
 
-  private void record(ContainerSample s, long durationS, long nowMs) throws Exception {
+  /** Updates the job's aggregates; returns them (null for a container that just started). */
+  private JsonObject record(ContainerSample s, long durationS, long nowMs) throws Exception {
     double runtime = nowMs / 1000.0 - s.createdAtEpochSeconds();
     if (runtime <= 0) {
-      return;
+      return null;
     }
-    store.put(s.jobId(), JobMetrics.update(store.get(s.jobId()), s, durationS, runtime));
+    JsonObject updated = JobMetrics.update(store.get(s.jobId()), s, durationS, runtime);
+    store.put(s.jobId(), updated);
+    return updated;
   }
 
   @Override

@@ -109,24 +109,57 @@ public final class OutputPersister {
       String message,
       Level4Check check)
       throws IOException {
+    return manifestEntry(
+        file,
+        level,
+        job.id(),
+        job.rapId(),
+        job.action(),
+        job.user(),
+        job.study().gitRepoUrl(),
+        job.study().commit(),
+        excluded,
+        message,
+        check == null ? null : check.rows(),
+        check == null ? null : check.cols());
+  }
+
+  /**
+   * One manifest entry (docs/spec/agent-executor.md section 6.2) for {@code file}: its size, mtime
+   * and SHA-256 with the job's facts; {@code rows}/{@code cols} are the CSV counts or null.
+   */
+  public static JsonObject manifestEntry(
+      Path file,
+      String level,
+      String jobId,
+      String rapId,
+      String action,
+      String user,
+      String repo,
+      String commit,
+      boolean excluded,
+      String message,
+      Integer rows,
+      Integer cols)
+      throws IOException {
     BasicFileAttributes attrs =
         Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     long mtimeNs = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
     return new JsonObject()
         .put("level", level)
-        .put("job_id", job.id())
-        .put("job_request", job.rapId())
-        .put("action", job.action())
-        .put("user", job.user())
-        .put("repo", job.study().gitRepoUrl())
-        .put("commit", job.study().commit())
+        .put("job_id", jobId)
+        .put("job_request", rapId)
+        .put("action", action)
+        .put("user", user)
+        .put("repo", repo)
+        .put("commit", commit)
         .put("size", attrs.size())
         .put("timestamp", mtimeNs / 1e9)
         .put("content_hash", sha256(file))
         .put("excluded", excluded)
         .put("message", message)
-        .put("row_count", check == null ? null : check.rows())
-        .put("col_count", check == null ? null : check.cols());
+        .put("row_count", rows)
+        .put("col_count", cols);
   }
 
   static String sha256(Path file) throws IOException {

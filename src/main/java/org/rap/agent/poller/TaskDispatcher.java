@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.logging.Logger;
 import org.rap.agent.executor.ExecutorException;
+import org.rap.agent.telemetry.AgentSpans;
 import org.rap.common.model.TaskType;
 
 /**
@@ -56,6 +57,7 @@ public final class TaskDispatcher {
   private final Duration retryDelay;
   private final RepeatedFailures failures =
       new RepeatedFailures(LOG, Duration.ofMinutes(1).toNanos(), System::nanoTime);
+  private AgentSpans spans = AgentSpans.none();
   private List<AgentTask> latest = List.of();
   private Context context;
   private boolean redispatchQueued;
@@ -78,6 +80,12 @@ public final class TaskDispatcher {
     this.sink = sink;
     this.maxConcurrent = Math.max(1, maxConcurrent);
     this.retryDelay = retryDelay;
+  }
+
+  /** Handlings traced as the job-runner's AGENT_LOOP and LOOP_TASK spans. */
+  public TaskDispatcher traced(AgentSpans agentSpans) {
+    this.spans = agentSpans;
+    return this;
   }
 
   /**
@@ -105,7 +113,9 @@ public final class TaskDispatcher {
         candidates.add(t);
       }
     }
-    startWithinBound(candidates);
+    AgentSpans.Round round = spans.round();
+    startWithinBound(candidates, round);
+    spans.close(round);
   }
 
   /**
@@ -138,7 +148,11 @@ public final class TaskDispatcher {
         candidates.add(t);
       }
     }
-    startWithinBound(candidates);
+    if (!candidates.isEmpty()) {
+      AgentSpans.Round round = spans.round();
+      startWithinBound(candidates, round);
+      spans.close(round);
+    }
   }
 
   /** Runs {@link #redispatch} soon on the poller's context (never re-entrantly). */
@@ -154,7 +168,7 @@ public final class TaskDispatcher {
     }
   }
 
-  private void startWithinBound(List<AgentTask> candidates) {
+  private void startWithinBound(List<AgentTask> candidates, AgentSpans.Round round) {
     candidates.sort(
         Comparator.comparing((AgentTask t) -> t.type() != TaskType.DBSTATUS)
             .thenComparing(t -> lastStarted.getOrDefault(t.id(), -1L)));
@@ -169,7 +183,7 @@ public final class TaskDispatcher {
       if (job != null) {
         busyJobs.add(job);
       }
-      start(t, job);
+      start(t, job, round);
     }
   }
 
@@ -181,12 +195,12 @@ public final class TaskDispatcher {
     return id == null ? "task:" + t.id() : String.valueOf(id);
   }
 
-  private void start(AgentTask task, String job) {
+  private void start(AgentTask task, String job, AgentSpans.Round round) {
     lastStarted.put(task.id(), sequence++);
     ready.remove(task.id());
     Future<Handled> f;
     try {
-      f = handle(task);
+      f = spans.task(round, task, () -> handle(task));
     } catch (RuntimeException e) {
       f = Future.failedFuture(e);
     }

@@ -134,6 +134,14 @@ public record AgentConfig(
         ca);
   }
 
+  /**
+   * Whether this agent pulls job images it lacks (by digest, through {@code DOCKER_PROXY}): always,
+   * unless {@code LOCAL_IMAGES_ONLY} is set or {@code DOCKER_PROXY} is {@code none}.
+   */
+  public boolean pullsImages() {
+    return !common.localImagesOnly() && !"none".equalsIgnoreCase(dockerProxy);
+  }
+
   private static Optional<String> readFile(Settings s, String key, String path) {
     try {
       return Optional.of(Files.readString(Path.of(path)));

@@ -6,12 +6,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** Settings both roles share (docs/spec/configuration.md section 2). */
+/**
+ * Settings both roles share (docs/spec/configuration.md section 2).
+ *
+ * @param localImagesOnly no registry: job images are neither pinned to a digest by the controller
+ *     nor pulled by agents; the local image carrying the tag runs ({@code LOCAL_IMAGES_ONLY})
+ */
 public record CommonConfig(
     List<String> backends,
     Path workdir,
     Duration jobLoopInterval,
     String dockerRegistry,
+    boolean localImagesOnly,
     String githubProxyDomain,
     Optional<String> privateRepoAccessToken,
     List<String> allowedGithubOrgs,
@@ -48,6 +54,7 @@ public record CommonConfig(
         workdir,
         Duration.ofMillis(Math.round(loop * 1000)),
         s.string("DOCKER_REGISTRY", "ghcr.io/opensafely-core"),
+        s.flag("LOCAL_IMAGES_ONLY", false, "true", "1", "yes", "on"),
         s.string("GITHUB_PROXY_DOMAIN", "github-proxy.opensafely.org"),
         s.raw("PRIVATE_REPO_ACCESS_TOKEN").map(String::strip).filter(t -> !t.isEmpty()),
         s.list("ALLOWED_GITHUB_ORGS", "opensafely,opensafely-actions"),

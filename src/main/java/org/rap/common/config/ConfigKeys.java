@@ -64,6 +64,7 @@ public final class ConfigKeys {
           note("DATABASE_URL", Group.COMMON, UNSET, "controller database; unset: SQLite"),
           literal("JOB_LOOP_INTERVAL", Group.COMMON, "1.0", "scheduler and poll interval, s"),
           literal("DOCKER_REGISTRY", Group.COMMON, "ghcr.io/opensafely-core", "image prefix"),
+          literal("LOCAL_IMAGES_ONLY", Group.COMMON, "false", "no registry: no digests, no pulls"),
           literal(
               "GITHUB_PROXY_DOMAIN",
               Group.COMMON,
@@ -154,7 +155,6 @@ public final class ConfigKeys {
               "`https://github.com/` followed by `ACTIONS_GITHUB_ORG`",
               "base URL of reusable action repositories"),
           note("OPS_PAGE_TOKEN", Group.CONTROLLER, UNSET, "token of the operator page"),
-          literal("IMAGE_DIGEST_LOOKUP", Group.CONTROLLER, "false", "resolve image digests"),
           // Section 3: per backend
           note(
               "<B>_CLIENT_TOKENS",

@@ -9,7 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Everything the controller role reads from configuration, validated once. */
+/**
+ * Everything the controller role reads from configuration, validated once.
+ *
+ * @param imageDigestLookup resolve each job image's digest from the registry when a RUNJOB task is
+ *     created: on unless {@code LOCAL_IMAGES_ONLY}
+ */
 public record ControllerConfig(
     CommonConfig common,
     String host,
@@ -101,7 +106,8 @@ public record ControllerConfig(
             "ACTIONS_GITHUB_ORG_URL",
             "https://github.com/" + s.string("ACTIONS_GITHUB_ORG", "opensafely-actions")),
         s.raw("OPS_PAGE_TOKEN").map(String::strip).filter(t -> !t.isEmpty()),
-        s.flag("IMAGE_DIGEST_LOOKUP", false, "true", "1", "yes", "on"),
+        // digests are pinned wherever a registry is configured (docs/spec/scheduling.md 2.4)
+        !common.localImagesOnly(),
         allowedHosts(s),
         s.integer("RAP_API_RATE_LIMIT", 3000, 0),
         s.integer("TASK_API_RATE_LIMIT", 6000, 0),

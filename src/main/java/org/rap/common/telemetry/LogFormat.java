@@ -1,5 +1,7 @@
 package org.rap.common.telemetry;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,14 +16,18 @@ import java.util.logging.LogRecord;
 
 /**
  * One line per event: {@code <time UTC YYYY-MM-DD HH:MM:SS.mmmZ> <thread> <LEVEL> <logger>:
- * <message> <tags>} (text), or one JSON object per line with {@code time}, {@code level}, {@code
- * thread}, {@code logger}, {@code message}, the tags as fields and {@code exception} (JSON).
- * Configured secrets are replaced by {@code ********} wherever they appear in a line.
+ * <message> <tags>} (text), or one JSON object per line with {@code time} (RFC 3339 UTC, e.g.
+ * {@code 2026-12-03T08:01:24.123Z}), {@code level}, {@code thread}, {@code logger}, {@code
+ * message}, the tags as fields and {@code exception} (JSON). The tags end with {@code trace_id} and
+ * {@code span_id}: those the event's tags carry (a job's trace), else those of the span current on
+ * the logging thread. Configured secrets are replaced by {@code ********} wherever they appear.
  */
 public final class LogFormat extends Formatter {
   public static final String MASK = "********";
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter RFC3339 =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private final boolean json;
   // longest first, so that a secret containing another is masked whole
@@ -46,7 +52,7 @@ public final class LogFormat extends Formatter {
 
   @Override
   public String format(LogRecord r) {
-    String time = TIME.format(r.getInstant());
+    String time = (json ? RFC3339 : TIME).format(r.getInstant());
     String thread = Thread.currentThread().getName();
     String logger = shortName(r.getLoggerName());
     LogTags tags = null;
@@ -58,6 +64,7 @@ public final class LogFormat extends Formatter {
     } else {
       message = formatMessage(r);
     }
+    tags = withTraceIds(tags);
     String thrown = null;
     if (r.getThrown() != null) {
       StringWriter sw = new StringWriter();
@@ -98,6 +105,19 @@ public final class LogFormat extends Formatter {
       line = b.toString();
     }
     return redact(line) + System.lineSeparator();
+  }
+
+  /** Adds the current span's ids unless the tags carry a trace already. */
+  private static LogTags withTraceIds(LogTags tags) {
+    if (tags != null && tags.asMap().containsKey("trace_id")) {
+      return tags;
+    }
+    SpanContext span = Span.current().getSpanContext();
+    if (!span.isValid()) {
+      return tags;
+    }
+    LogTags base = tags == null ? LogTags.of() : tags;
+    return base.with("trace_id", span.getTraceId()).with("span_id", span.getSpanId());
   }
 
   String redact(String line) {

@@ -31,12 +31,38 @@ public final class LogTags {
     return new LogTags(m);
   }
 
+  /** A job's tags, with the ids of its trace ({@code trace_context}) when it has one. */
   public static LogTags job(Job job) {
+    String[] ids =
+        traceIds(job.traceContext() == null ? null : job.traceContext().get("traceparent"));
     return of(
-        "status", job.statusCode() == null ? null : job.statusCode().value(),
-        "workspace", job.workspace(),
-        "action", job.action(),
-        "id", job.id());
+        "status",
+        job.statusCode() == null ? null : job.statusCode().value(),
+        "workspace",
+        job.workspace(),
+        "action",
+        job.action(),
+        "id",
+        job.id(),
+        "trace_id",
+        ids[0],
+        "span_id",
+        ids[1]);
+  }
+
+  /**
+   * Trace and span id of a W3C {@code traceparent} ({@code 00-<trace>-<span>-<flags>}), or nulls.
+   */
+  public static String[] traceIds(String traceparent) {
+    if (traceparent != null) {
+      String[] parts = traceparent.split("-");
+      if (parts.length == 4
+          && parts[1].matches("[0-9a-f]{32}")
+          && parts[2].matches("[0-9a-f]{16}")) {
+        return new String[] {parts[1], parts[2]};
+      }
+    }
+    return new String[] {null, null};
   }
 
   /** An agent's job task ({@code task_type=runjob}). */

@@ -29,6 +29,8 @@ public final class Logging {
   private static final Logger FLYWAY = Logger.getLogger("org.flywaydb");
   private static final Logger NETTY = Logger.getLogger("io.netty");
   private static final Logger OTEL = Logger.getLogger("io.opentelemetry");
+  // the console span exporter (OTEL_EXPORTER_CONSOLE, OTEL_TRACES_EXPORTER=console) logs at INFO
+  private static final Logger OTEL_CONSOLE = Logger.getLogger("io.opentelemetry.exporter.logging");
   private static final Logger MICROMETER = Logger.getLogger("io.micrometer");
 
   private Logging() {}
@@ -60,6 +62,7 @@ public final class Logging {
     // Micrometer warns once that Vert.x registers a client gauge per HTTP client: harmless
     MICROMETER.setLevel(Level.SEVERE);
     OTEL.setLevel(parse(env.getOrDefault("TRACE_LOG_LEVEL", "ERROR")));
+    OTEL_CONSOLE.setLevel(Level.INFO);
   }
 
   /**

@@ -2,21 +2,16 @@ package org.rap.common.telemetry;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.exporter.logging.LoggingSpanExporter;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -25,8 +20,8 @@ import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -36,9 +31,10 @@ import java.util.logging.Logger;
 
 /**
  * A process's telemetry: the Prometheus registry behind {@code /metrics} (also fed by Vert.x's own
- * HTTP, pool and JVM metrics when Vert.x is built with {@link #newVertx}) and the OpenTelemetry
- * tracer provider (a no-op unless {@link TelemetryConfig#tracing()}). Created once per process (or
- * per test) and passed to whoever records something; never a static.
+ * HTTP, pool and JVM metrics when Vert.x is built with {@link #newVertx}) and the OpenTelemetry SDK
+ * built by its autoconfiguration from the {@code OTEL_*} settings (a no-op unless {@link
+ * TelemetryConfig#tracing()}). Created once per process (or per test) and passed to whoever records
+ * something; never a static.
  */
 public final class Telemetry implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Telemetry.class.getName());
@@ -46,7 +42,7 @@ public final class Telemetry implements AutoCloseable {
   private final TelemetryConfig config;
   private final PrometheusMeterRegistry registry;
   private final String registryName = "rap-" + UUID.randomUUID();
-  private final SdkTracerProvider tracerProvider; // null when tracing is off
+  private final OpenTelemetrySdk sdk; // null when tracing is off
   private final OpenTelemetry otel;
   private final ForcedIds ids;
   private final JobTraces jobTraces;
@@ -55,13 +51,21 @@ public final class Telemetry implements AutoCloseable {
     this.config = config;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("rap_service", config.service());
-    if (config.tracing()) {
-      ids = new ForcedIds();
-      tracerProvider = tracerProvider(config, ids);
-      otel = OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build();
+    registry.config().meterFilter(new LatencyBuckets());
+    // Prometheus base units only: the JVM binders' milli- and nanosecond totals are left out
+    // (jvm_gc_pause_seconds and process_cpu_usage cover the same ground)
+    registry
+        .config()
+        .meterFilter(
+            MeterFilter.deny(id -> "ms".equals(id.getBaseUnit()) || "ns".equals(id.getBaseUnit())));
+    Traced traced = config.tracing() ? sdk(config) : null;
+    if (traced != null) {
+      ids = traced.ids();
+      sdk = traced.sdk();
+      otel = sdk;
     } else {
       ids = null;
-      tracerProvider = null;
+      this.sdk = null;
       otel = OpenTelemetry.noop();
     }
     jobTraces = new JobTraces(this);
@@ -76,42 +80,47 @@ public final class Telemetry implements AutoCloseable {
     return new Telemetry(TelemetryConfig.metricsOnly("none", "unknown"));
   }
 
-  private static SdkTracerProvider tracerProvider(TelemetryConfig c, ForcedIds ids) {
-    Resource resource =
-        Resource.getDefault()
-            .merge(
-                Resource.create(
-                    Attributes.builder()
-                        .put(AttributeKey.stringKey("service.name"), c.serviceName())
-                        .put(AttributeKey.stringKey("service.namespace"), c.backend())
-                        .put(AttributeKey.stringKey("service.version"), c.version())
-                        .put(AttributeKey.stringKey("rap.service"), c.service())
-                        .put(AttributeKey.stringKey("rap.backend"), c.backend())
-                        .build()));
-    SdkTracerProviderBuilder b =
-        SdkTracerProvider.builder().setResource(resource).setIdGenerator(ids);
-    c.tracesUrl()
-        .ifPresent(
-            url -> {
-              try {
-                OtlpHttpSpanExporterBuilder exporter =
-                    OtlpHttpSpanExporter.builder()
-                        .setEndpoint(url)
-                        .setTimeout(Duration.ofSeconds(10));
-                c.otlpHeaders().forEach(exporter::addHeader);
-                b.addSpanProcessor(
-                    BatchSpanProcessor.builder(exporter.build())
-                        .setScheduleDelay(Duration.ofSeconds(1))
-                        .build());
-              } catch (RuntimeException e) {
-                // tracing never stops the service: run without the exporter
-                LOG.log(Level.SEVERE, "OTLP exporter disabled: " + e.getMessage());
-              }
-            });
-    if (c.console()) {
-      b.addSpanProcessor(SimpleSpanProcessor.create(LoggingSpanExporter.create()));
+  /**
+   * The SDK from the standard {@code OTEL_*} settings (the SDK's autoconfiguration), with RAP's
+   * resource attributes and id generator as customisers. Null when it cannot be built: tracing
+   * never stops a service, which then runs without it.
+   */
+  private record Traced(OpenTelemetrySdk sdk, ForcedIds ids) {}
+
+  private static Traced sdk(TelemetryConfig c) {
+    ForcedIds ids = new ForcedIds();
+    Map<String, String> properties = c.sdkProperties();
+    try {
+      OpenTelemetrySdk sdk =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              .addPropertiesSupplier(() -> properties)
+              .addResourceCustomizer((resource, props) -> resource(c).merge(resource))
+              .addTracerProviderCustomizer((builder, props) -> builder.setIdGenerator(ids))
+              .disableShutdownHook()
+              .build()
+              .getOpenTelemetrySdk();
+      return new Traced(sdk, ids);
+    } catch (RuntimeException e) {
+      LOG.log(
+          Level.SEVERE,
+          "Tracing disabled, the OpenTelemetry settings are unusable: " + e.getMessage());
+      return null;
     }
-    return b.build();
+  }
+
+  /**
+   * RAP's resource attributes; those of {@code OTEL_RESOURCE_ATTRIBUTES} and {@code
+   * OTEL_SERVICE_NAME} win.
+   */
+  static Resource resource(TelemetryConfig c) {
+    return Resource.create(
+        Attributes.builder()
+            .put(AttributeKey.stringKey("service.name"), c.serviceName())
+            .put(AttributeKey.stringKey("service.namespace"), c.backend())
+            .put(AttributeKey.stringKey("service.version"), c.version())
+            .put(AttributeKey.stringKey("rap.service"), c.service())
+            .put(AttributeKey.stringKey("rap.backend"), c.backend())
+            .build());
   }
 
   public TelemetryConfig config() {
@@ -210,7 +219,7 @@ public final class Telemetry implements AutoCloseable {
   // Traces
 
   public boolean tracing() {
-    return tracerProvider != null;
+    return sdk != null;
   }
 
   public OpenTelemetry openTelemetry() {
@@ -240,15 +249,15 @@ public final class Telemetry implements AutoCloseable {
 
   /** Exports pending spans (tests; shutdown does it too). */
   public void flush() {
-    if (tracerProvider != null) {
-      tracerProvider.forceFlush().join(10, TimeUnit.SECONDS);
+    if (sdk != null) {
+      sdk.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS);
     }
   }
 
   @Override
   public void close() {
-    if (tracerProvider != null) {
-      tracerProvider.shutdown().join(10, TimeUnit.SECONDS);
+    if (sdk != null) {
+      sdk.shutdown().join(10, TimeUnit.SECONDS);
     }
     registry.close();
   }

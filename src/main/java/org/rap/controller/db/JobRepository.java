@@ -732,4 +732,31 @@ public final class JobRepository {
             + Math.max(0, limit),
         Map.of());
   }
+
+  /** When a job was created, started and finished (seconds), for the operator page's timelines. */
+  public record Life(
+      String backend, boolean requiresDb, long createdAt, Long startedAt, Long completedAt) {}
+
+  /** The lives of the jobs active now or finished since {@code sinceSeconds}. */
+  public Future<List<Life>> livesSince(SqlClient client, long sinceSeconds) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT backend, requires_db, created_at, started_at, completed_at FROM job"
+                + " WHERE state IN ('pending', 'running') OR completed_at >= #{since}")
+        .execute(Map.of("since", sinceSeconds))
+        .map(
+            rows -> {
+              List<Life> out = new ArrayList<>();
+              for (Row r : rows) {
+                out.add(
+                    new Life(
+                        r.getString("backend"),
+                        Rows.bool(r, "requires_db"),
+                        r.getLong("created_at"),
+                        r.getLong("started_at"),
+                        r.getLong("completed_at")));
+              }
+              return out;
+            });
+  }
 }

@@ -36,6 +36,12 @@ public final class OpsSummary {
   /** Recent failures listed. */
   static final int FAILURES_LIMIT = 25;
 
+  /**
+   * An agent that has not polled for this long is flagged (it polls at least every {@code
+   * AGENT_LONG_POLL_SECONDS}, 30 s by default, and every few seconds while it has tasks).
+   */
+  static final long AGENT_STALE_SECONDS = 120;
+
   private final ControllerContext ctx;
   private final Map<String, ResourceWeights> weights;
 
@@ -52,17 +58,28 @@ public final class OpsSummary {
     Future<List<Job>> pending = ctx.jobs().oldestActive(pool, State.PENDING, PENDING_LIMIT);
     Future<List<Job>> failures = ctx.jobs().recentFailures(pool, FAILURES_LIMIT);
     Future<List<TaskRepository.ActiveCount>> tasks = ctx.tasks().activeCounts(pool);
-    return Future.all(flags, groups, running, pending, failures, tasks)
+    long now = Math.floorDiv(nowMicros, 1_000_000L);
+    Future<List<JobRepository.Life>> lives =
+        ctx.jobs().livesSince(pool, now - OpsTimeline.SPAN_SECONDS);
+    return Future.all(List.of(flags, groups, running, pending, failures, tasks, lives))
         .map(
-            all ->
-                render(
-                    nowMicros,
-                    flags.result(),
-                    groups.result(),
-                    running.result(),
-                    pending.result(),
-                    failures.result(),
-                    tasks.result()));
+            all -> {
+              JsonObject doc =
+                  render(
+                      nowMicros,
+                      flags.result(),
+                      groups.result(),
+                      running.result(),
+                      pending.result(),
+                      failures.result(),
+                      tasks.result());
+              List<String> names = new ArrayList<>();
+              doc.getJsonArray("backends")
+                  .forEach(b -> names.add(((JsonObject) b).getString("backend")));
+              return doc.put(
+                  "timeline",
+                  OpsTimeline.build(now, names, lives.result(), ctx.config().backends()));
+            });
   }
 
   private JsonObject render(
@@ -124,6 +141,11 @@ public final class OpsSummary {
               .put(
                   "last_seen_age_seconds",
                   lastSeenUs == null ? null : Math.max(0, now - lastSeenUs / 1_000_000L))
+              .put(
+                  "agent",
+                  lastSeenUs == null
+                      ? "never_seen"
+                      : now - lastSeenUs / 1_000_000L > AGENT_STALE_SECONDS ? "stale" : "ok")
               .put("paused", values.paused(b))
               .put("db_maintenance", values.inDbMaintenance(b))
               .put("manual_db_maintenance", values.isSet(b, Flags.MANUAL_DB_MAINTENANCE))
@@ -164,6 +186,7 @@ public final class OpsSummary {
 
     return new JsonObject()
         .put("generated_at", Timestamps.isoMicros(nowMicros))
+        .put("agent_stale_after_seconds", AGENT_STALE_SECONDS)
         .put("backends", backends)
         .put("active_total", totalActive)
         .put("active_by_state", byState)

@@ -2,6 +2,7 @@ package org.rap.controller.planning;
 
 import java.util.Set;
 import org.rap.common.config.ControllerConfig;
+import org.rap.common.model.JobImages;
 
 /**
  * Job-creation policy that is hard-coded in the reference but configurable here.
@@ -12,8 +13,7 @@ import org.rap.common.config.ControllerConfig;
  * @param allowedImages runtime images that are not reusable actions
  */
 public record PlanningConfig(String actionsRepoBase, Set<String> allowedImages) {
-  public static final Set<String> ALLOWED_IMAGES =
-      Set.of("ehrql", "stata-mp", "r", "jupyter", "python", "sqlrunner");
+  public static final Set<String> ALLOWED_IMAGES = JobImages.RUNTIME;
   public static final String DEFAULT_ACTIONS_ORG = "opensafely-actions";
 
   public PlanningConfig {

@@ -23,6 +23,8 @@ public final class CachingImageDigests implements ImageDigests {
   private final Lookup lookup;
 
   private final Map<String, String> lastSeen = new ConcurrentHashMap<>();
+  private final Map<String, Long> warned = new ConcurrentHashMap<>();
+  private static final long WARN_EVERY_NS = 60_000_000_000L;
 
   public CachingImageDigests(Lookup lookup) {
     this.lookup = lookup;
@@ -50,15 +52,30 @@ public final class CachingImageDigests implements ImageDigests {
             lastSeen.put(imageReference, ar.result());
             return Future.succeededFuture(ar.result());
           }
+          String seen = lastSeen.get(imageReference);
           if (ar.failed()) {
-            LOG.fine(
-                "Digest lookup for "
-                    + imageReference
-                    + " failed ("
-                    + ar.cause()
-                    + "); using the last digest seen");
+            failed(imageReference, ar.cause(), seen);
           }
-          return Future.succeededFuture(lastSeen.get(imageReference));
+          return Future.succeededFuture(seen);
         });
+  }
+
+  private void failed(String imageReference, Throwable cause, String seen) {
+    if (seen != null) {
+      LOG.fine("Digest lookup for " + imageReference + " failed (" + cause + "); using " + seen);
+      return;
+    }
+    // once a minute per image: the task goes out unpinned and the agent runs or pulls the tag
+    long now = System.nanoTime();
+    Long last = warned.get(imageReference);
+    if (last == null || now - last > WARN_EVERY_NS) {
+      warned.put(imageReference, now);
+      LOG.warning(
+          "Could not resolve the digest of "
+              + imageReference
+              + " from the registry ("
+              + cause.getMessage()
+              + "): tasks for it are not pinned until the registry answers");
+    }
   }
 }

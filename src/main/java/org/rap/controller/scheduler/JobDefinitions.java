@@ -98,11 +98,19 @@ public final class JobDefinitions {
 
   /** RUNJOB / CANCELJOB task attributes: user, project (default "unknown"), comma-joined orgs. */
   public static JsonObject attributes(Job job) {
-    return new JsonObject()
-        .put("user", job.user() == null || job.user().isEmpty() ? "unknown" : job.user())
-        .put(
-            "project", job.project() == null || job.project().isEmpty() ? "unknown" : job.project())
-        .put("orgs", String.join(",", job.orgs()));
+    JsonObject a =
+        new JsonObject()
+            .put("user", job.user() == null || job.user().isEmpty() ? "unknown" : job.user())
+            .put(
+                "project",
+                job.project() == null || job.project().isEmpty() ? "unknown" : job.project())
+            .put("orgs", String.join(",", job.orgs()));
+    // the job's trace, so that the agent's spans of this task link to it
+    String traceparent = job.traceContext() == null ? null : job.traceContext().get("traceparent");
+    if (traceparent != null) {
+      a.put("traceparent", traceparent);
+    }
+    return a;
   }
 
   /** JSON text (Python {@code json.dumps} style) of every value list of the scope, in key order. */

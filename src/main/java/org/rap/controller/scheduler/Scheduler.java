@@ -36,6 +36,7 @@ import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository.RunJobState;
 import org.rap.controller.db.TaskRepository.ScheduledSummary;
 import org.rap.controller.telemetry.ControllerMeters;
+import org.rap.controller.telemetry.LoopJobSpans;
 
 /**
  * One scheduler pass over every active job (docs/spec/scheduling.md sections 1 and 2), designed for
@@ -100,6 +101,7 @@ public final class Scheduler implements PassRunner {
   private final ControllerContext ctx;
   private final ControllerConfig config;
   private final ImageDigests digests;
+  private final LoopJobSpans loopJobs;
   private final Map<String, ResourceWeights> weights;
   private final JobDefinitions definitions;
   private final JobCancellation cancellation;
@@ -136,11 +138,12 @@ public final class Scheduler implements PassRunner {
     this.clockNanos = clockNanos;
     this.options = options;
     this.meters = new ControllerMeters(ctx.telemetry(), config.backendSlugs());
+    this.loopJobs = new LoopJobSpans(ctx.telemetry());
   }
 
   /**
    * A scheduler with the real clock, weights read from WORKDIR, and image digests from the registry
-   * when {@code IMAGE_DIGEST_LOOKUP} is on (else {@code image_sha} stays null).
+   * unless {@code LOCAL_IMAGES_ONLY} (then {@code image_sha} stays null).
    */
   public static Scheduler create(Vertx vertx, ControllerContext ctx) {
     return new Scheduler(
@@ -249,7 +252,11 @@ public final class Scheduler implements PassRunner {
               s.finishedDeps = deps;
               return process(s, nowNs);
             })
-        .onSuccess(stats -> meters.passCompleted(s.active, s.decided, nowNs));
+        .onSuccess(
+            stats -> {
+              meters.passCompleted(s.active, s.decided, nowNs);
+              meters.agentsSeen(b -> s.flags.value(b, Flags.LAST_SEEN_AT));
+            });
   }
 
   /**
@@ -408,8 +415,11 @@ public final class Scheduler implements PassRunner {
     if (err != null && nowNs < err.retryAtNanos()) {
       // backing off after an error: leave the job as it is this pass
     } else {
+      long spanStart = Timestamps.nowNanos();
+      Effect e = null;
+      RuntimeException failed = null;
       try {
-        Effect e = decide(job, s, usage, nowNs);
+        e = decide(job, s, usage, nowNs);
         effects.put(job.id(), e);
         after = e instanceof Start ? State.RUNNING : e.outcome().job().state();
         if (e instanceof Start) {
@@ -417,8 +427,10 @@ public final class Scheduler implements PassRunner {
               weightsOf(job.backend()).weightOf(job);
         }
       } catch (RuntimeException ex) {
+        failed = ex;
         failures.put(job.id(), ex);
       }
+      loopJobs.record(job, decidedJob(e), failed, spanStart, Timestamps.nowNanos());
     }
     s.decided.put(job.id(), after);
     if (job.state() == State.RUNNING && after != State.RUNNING) {
@@ -428,6 +440,24 @@ public final class Scheduler implements PassRunner {
     if (after == State.RUNNING) {
       runningCounts.merge(FairOrder.key(job), 1, Integer::sum);
     }
+  }
+
+  /** The job as an effect leaves it ({@code initiated} for a start), or null. */
+  private static Job decidedJob(Effect e) {
+    if (e == null) {
+      return null;
+    }
+    Job j = e.outcome().job();
+    return e instanceof Start
+        ? j.withStatus(
+            State.RUNNING,
+            StatusCode.INITIATED,
+            j.statusMessage(),
+            j.updatedAt(),
+            j.startedAt(),
+            j.completedAt(),
+            j.statusCodeUpdatedAt())
+        : j;
   }
 
   /** The per-job state machine (docs/spec/scheduling.md section 2), without side effects. */

@@ -18,6 +18,7 @@ import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.telemetry.LoopJobSpans;
 
 /**
  * Runs scheduler passes while this process holds the {@link SchedulerLock}. Event-driven: a job
@@ -142,6 +143,7 @@ public final class SchedulerVerticle extends VerticleBase {
                 .startSpan()
             : Span.getInvalid();
     Future<Scheduler.PassStats> pass;
+    context.put(LoopJobSpans.PARENT_KEY, loop); // the parent of the pass's LOOP_JOB spans
     try {
       pass = scheduler.runPass();
     } catch (RuntimeException e) {
@@ -150,6 +152,7 @@ public final class SchedulerVerticle extends VerticleBase {
     pass.onComplete(
         ar -> {
           passRunning = false;
+          context.remove(LoopJobSpans.PARENT_KEY);
           passes++;
           recordPass(started, loop, ar);
           if (ar.failed()) {

@@ -5,14 +5,18 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.model.Job;
 import org.rap.common.model.State;
+import org.rap.common.telemetry.GaugeRows;
 import org.rap.common.telemetry.Telemetry;
 
 /**
@@ -27,30 +31,46 @@ public final class ControllerMeters {
   private final Telemetry telemetry;
   private final MeterRegistry registry;
   private final List<String> backends;
-  private final MultiGauge jobs;
-  private final MultiGauge queueAge;
-  private final MultiGauge byStatusCode;
+  private final GaugeRows jobs;
+  private final GaugeRows queueAge;
+  private final GaugeRows byStatusCode;
+  private final GaugeRows lastSeen;
 
   public ControllerMeters(Telemetry telemetry, List<String> backends) {
     this.telemetry = telemetry;
     this.registry = telemetry.meters();
     this.backends = List.copyOf(backends);
     this.jobs =
-        MultiGauge.builder("rap.jobs")
-            .description("Active jobs by backend and state, as of the last scheduler pass")
-            .register(registry);
+        new GaugeRows(
+            MultiGauge.builder("rap.jobs")
+                .description("Active jobs by backend and state, as of the last scheduler pass")
+                .register(registry));
     this.queueAge =
-        MultiGauge.builder("rap.queue.age")
-            .baseUnit("seconds")
-            .description(
-                "How long the oldest pending job of each backend has waited, as of the last scheduler pass")
-            .register(registry);
+        new GaugeRows(
+            MultiGauge.builder("rap.queue.age")
+                .baseUnit("seconds")
+                .description(
+                    "How long the oldest pending job of each backend has waited, as of the last scheduler pass")
+                .register(registry));
     this.byStatusCode =
-        MultiGauge.builder("rap.jobs.by.status.code")
-            .description(
-                "Active jobs by backend and status code, as the last scheduler pass read them")
-            .register(registry);
+        new GaugeRows(
+            MultiGauge.builder("rap.jobs.by.status.code")
+                .description(
+                    "Active jobs by backend and status code, as the last scheduler pass read them")
+                .register(registry));
+    this.lastSeen =
+        new GaugeRows(
+            MultiGauge.builder("rap.agent.last.seen.timestamp")
+                .baseUnit("seconds")
+                .description(
+                    "When each backend's agent last polled the task API (Unix time, 0: never seen)")
+                .register(registry));
     passCompleted(List.of(), Map.of(), 0);
+    agentsSeen(b -> null);
+    // present from the start, so that dashboards and alerts find it before the first error
+    Counter.builder("rap.scheduler.job.errors")
+        .description("Jobs whose handling failed in a scheduler pass (retried with backoff)")
+        .register(registry);
   }
 
   /**
@@ -78,26 +98,47 @@ public final class ControllerMeters {
           oldest.merge(j.backend(), j.createdAt(), Math::min);
         }
       }
-      List<MultiGauge.Row<?>> jobRows = new ArrayList<>();
-      List<MultiGauge.Row<?>> ageRows = new ArrayList<>();
+      Map<Tags, Long> jobRows = new HashMap<>();
+      Map<Tags, Long> ageRows = new HashMap<>();
       long nowS = nowNs / 1_000_000_000L;
       counts.forEach(
           (b, c) -> {
-            jobRows.add(
-                MultiGauge.Row.of(Tags.of("backend", b, "state", State.PENDING.value()), c[0]));
-            jobRows.add(
-                MultiGauge.Row.of(Tags.of("backend", b, "state", State.RUNNING.value()), c[1]));
+            jobRows.put(Tags.of("backend", b, "state", State.PENDING.value()), c[0]);
+            jobRows.put(Tags.of("backend", b, "state", State.RUNNING.value()), c[1]);
             long first = oldest.getOrDefault(b, Long.MAX_VALUE);
-            ageRows.add(
-                MultiGauge.Row.of(
-                    Tags.of("backend", b),
-                    first == Long.MAX_VALUE ? 0 : Math.max(0, nowS - first)));
+            ageRows.put(
+                Tags.of("backend", b), first == Long.MAX_VALUE ? 0 : Math.max(0, nowS - first));
           });
-      jobs.register(jobRows, true);
-      List<MultiGauge.Row<?>> codeRows = new ArrayList<>();
-      codes.forEach((tags, n) -> codeRows.add(MultiGauge.Row.of(tags, n)));
-      byStatusCode.register(codeRows, true);
-      queueAge.register(ageRows, true);
+      jobs.set(jobRows);
+      byStatusCode.set(codes);
+      queueAge.set(ageRows);
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "metrics: " + e, e);
+    }
+  }
+
+  /**
+   * When each backend's agent last polled the task API ({@code
+   * rap_agent_last_seen_timestamp_seconds{backend}}, Unix time; 0 when never seen), from the {@code
+   * last-seen-at} values a pass read ({@code lastSeenAt} gives a backend's, or null).
+   */
+  public void agentsSeen(Function<String, String> lastSeenAt) {
+    try {
+      Map<Tags, Double> rows = new HashMap<>();
+      for (String b : backends) {
+        String iso = lastSeenAt.apply(b);
+        double seconds = 0;
+        if (iso != null && !iso.isEmpty()) {
+          try {
+            Instant t = OffsetDateTime.parse(iso).toInstant();
+            seconds = t.getEpochSecond() + t.getNano() / 1e9;
+          } catch (DateTimeParseException e) {
+            LOG.fine("metrics: unreadable last-seen-at of " + b + ": " + iso);
+          }
+        }
+        rows.put(Tags.of("backend", b), seconds);
+      }
+      lastSeen.set(rows);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "metrics: " + e, e);
     }

@@ -51,6 +51,9 @@ public final class TestRegistry implements AutoCloseable {
   /** The config digest: the image id the daemon gives the pulled image. */
   public final String imageId;
 
+  /** When set, blob downloads are never answered (a registry that hangs mid-pull). */
+  volatile boolean stallBlobs;
+
   /** {@code METHOD path} of every request, in order. */
   final List<String> requests = new CopyOnWriteArrayList<>();
 
@@ -198,6 +201,9 @@ public final class TestRegistry implements AutoCloseable {
     }
     Matcher bm = BLOB.matcher(path);
     if (bm.matches() && bm.group(1).equals(repository) && blobs.containsKey(bm.group(2))) {
+      if (stallBlobs && !head) {
+        return; // the request stays open until the client gives up
+      }
       send(req, 200, "application/octet-stream", blobs.get(bm.group(2)), bm.group(2), head);
       return;
     }

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Map;
@@ -57,13 +62,47 @@ class LogFormatTest {
     assertTrue(line.endsWith(System.lineSeparator()));
     assertEquals(1, line.lines().count(), "one line per event, even with a stack trace");
     JsonObject o = new JsonObject(line.strip());
-    assertEquals("2026-11-22 06:30:01.234Z", o.getString("time"));
+    assertEquals("2026-11-22T06:30:01.234Z", o.getString("time"), "RFC 3339, UTC");
     assertEquals("INFO", o.getString("level"));
     assertEquals("StatusBook", o.getString("logger"));
     assertEquals("State change", o.getString("message"));
     assertEquals("t-001", o.getString("task"));
     assertEquals("runjob", o.getString("task_type"));
     assertTrue(o.getString("exception").contains("IllegalStateException: boom"));
+  }
+
+  @Test
+  void linesCarryTheTraceOfTheirJobOrOfTheCurrentSpan() {
+    String tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    String[] ids = LogTags.traceIds(tp);
+    JsonObject o =
+        new JsonObject(
+            new LogFormat(true)
+                .format(
+                    record(
+                        "Job abc: succeeded",
+                        LogTags.of("id", "abc", "trace_id", ids[0], "span_id", ids[1]),
+                        null))
+                .strip());
+    assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", o.getString("trace_id"));
+    assertEquals("00f067aa0ba902b7", o.getString("span_id"));
+
+    SpanContext current =
+        SpanContext.create(
+            "0af7651916cd43dd8448eb211c80319c",
+            "b7ad6b7169203331",
+            TraceFlags.getSampled(),
+            TraceState.getDefault());
+    try (Scope ignored = Span.wrap(current).makeCurrent()) {
+      String text = new LogFormat(false).format(record("Pass", null, null));
+      assertTrue(
+          text.strip()
+              .endsWith("Pass trace_id=0af7651916cd43dd8448eb211c80319c span_id=b7ad6b7169203331"),
+          text);
+    }
+    String none = new LogFormat(false).format(record("No span", null, null));
+    assertFalse(none.contains("trace_id"), none);
+    assertEquals(2, LogTags.traceIds("garbage").length);
   }
 
   @Test

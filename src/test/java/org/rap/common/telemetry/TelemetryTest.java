@@ -14,8 +14,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.rap.common.config.Settings;
@@ -163,15 +166,8 @@ class TelemetryTest {
     try (OtlpCollector collector = new OtlpCollector();
         Telemetry t =
             Telemetry.create(
-                new TelemetryConfig(
-                    "jobrunner",
-                    "controller",
-                    "test",
-                    "v1",
-                    Optional.of(collector.endpoint()),
-                    Map.of(),
-                    false,
-                    Duration.ofSeconds(30)))) {
+                TelemetryConfig.exportingTo(
+                    collector.endpoint(), "controller", "test", Duration.ofSeconds(30)))) {
       Job created = newJob("00-" + trace + "-" + root + "-01");
       long t0 = created.statusCodeUpdatedAt();
       Job failed = at(created, State.FAILED, StatusCode.INTERNAL_ERROR, t0 + 1_000_000_000L);
@@ -214,8 +210,102 @@ class TelemetryTest {
     TelemetryConfig headersOnly =
         TelemetryConfig.from(
             Settings.of(Map.of("OTEL_EXPORTER_OTLP_HEADERS", "x-honeycomb-team=abc")), "agent");
-    assertEquals(Optional.of("https://api.honeycomb.io/v1/traces"), headersOnly.tracesUrl());
-    assertEquals(Map.of("x-honeycomb-team", "abc"), headersOnly.otlpHeaders());
+    assertTrue(headersOnly.tracing());
+    Map<String, String> p = headersOnly.sdkProperties();
+    assertEquals("https://api.honeycomb.io", p.get("otel.exporter.otlp.endpoint"));
+    assertEquals("x-honeycomb-team=abc", p.get("otel.exporter.otlp.headers"));
+    assertEquals("otlp", p.get("otel.traces.exporter"));
+    assertEquals("http/protobuf", p.get("otel.exporter.otlp.protocol"));
+    assertEquals("none", p.get("otel.metrics.exporter"));
+  }
+
+  @Test
+  void standardOtelSettingsReachTheSdk() throws Exception {
+    try (OtlpCollector collector = new OtlpCollector();
+        Telemetry t =
+            Telemetry.create(
+                TelemetryConfig.from(
+                    Settings.of(
+                        Map.of(
+                            // a signal-specific endpoint is a full URL, not a base
+                            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                                collector.endpoint() + "/v1/traces",
+                            "OTEL_RESOURCE_ATTRIBUTES",
+                                "deployment.environment=staging,rap.backend=override",
+                            "OTEL_SERVICE_NAME", "rap-agent",
+                            "BACKEND", "tpp",
+                            "VERSION", "1.2.3")),
+                    "agent"))) {
+      assertTrue(t.tracing());
+      t.tracer("test").spanBuilder("PROBE").startSpan().end();
+      t.flush();
+      await(() -> !collector.spans().isEmpty());
+      OtlpCollector.Span probe = collector.spans().get(0);
+      assertEquals("PROBE", probe.name());
+      assertEquals("staging", probe.resource().get("deployment.environment"));
+      assertEquals(
+          "override", probe.resource().get("rap.backend"), "OTEL_RESOURCE_ATTRIBUTES wins");
+      assertEquals("rap-agent", probe.resource().get("service.name"));
+      assertEquals("tpp", probe.resource().get("service.namespace"));
+      assertEquals("1.2.3", probe.resource().get("service.version"));
+      assertEquals("agent", probe.resource().get("rap.service"));
+    }
+    // a sampler that drops everything: nothing is exported
+    try (OtlpCollector collector = new OtlpCollector();
+        Telemetry t =
+            Telemetry.create(
+                TelemetryConfig.from(
+                    Settings.of(
+                        Map.of(
+                            "OTEL_EXPORTER_OTLP_ENDPOINT",
+                            collector.endpoint(),
+                            "OTEL_TRACES_SAMPLER",
+                            "always_off")),
+                    "agent"))) {
+      t.tracer("test").spanBuilder("DROPPED").startSpan().end();
+      t.flush();
+      Thread.sleep(300);
+      assertEquals(List.of(), collector.spans());
+    }
+  }
+
+  @Test
+  void theConsoleExporterLogsEverySpanWithoutAnyOtherSetting() {
+    Logging.configure(
+        Map.of()); // TRACE_LOG_LEVEL defaults to ERROR for the OpenTelemetry libraries
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            records.add(r);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger exporter = Logger.getLogger("io.opentelemetry.exporter.logging");
+    exporter.addHandler(capture);
+    try (Telemetry t =
+        Telemetry.create(
+            TelemetryConfig.from(Settings.of(Map.of("OTEL_EXPORTER_CONSOLE", "1")), "manage"))) {
+      assertTrue(t.tracing());
+      t.tracer("test").spanBuilder("CONSOLE_PROBE").startSpan().end();
+      t.flush();
+    } finally {
+      exporter.removeHandler(capture);
+    }
+    assertTrue(
+        records.stream()
+            .anyMatch(
+                r ->
+                    String.valueOf(r.getMessage()).contains("CONSOLE_PROBE")
+                        || (r.getParameters() != null
+                            && List.of(r.getParameters()).toString().contains("CONSOLE_PROBE"))),
+        records.toString());
   }
 
   @Test

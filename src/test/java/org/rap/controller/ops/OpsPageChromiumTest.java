@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -16,10 +17,13 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rap.common.model.Job;
+import org.rap.common.model.JobIds;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
 import org.rap.testing.HeadlessChromium;
+import org.rap.testing.Jobs;
 
 /**
  * The operator page in a real browser: headless Debian {@code chromium} loads {@code /ops/?token=}
@@ -52,6 +56,37 @@ class OpsPageChromiumTest {
     assertEquals(0, p.exitValue(), Files.readString(err));
     assertTrue(dom.contains("</html>"), "no DOM dumped: " + Files.readString(err));
     return dom;
+  }
+
+  /** A screenshot of the page, kept under target/ops-screenshots for people to look at. */
+  private Path screenshot(Path chromium, String url, String name, int height) throws Exception {
+    Path dirOut = Files.createDirectories(Path.of("target", "ops-screenshots"));
+    Path png = dirOut.resolve(name + ".png").toAbsolutePath();
+    Files.deleteIfExists(png);
+    Path profile = Files.createTempDirectory(dir, "profile");
+    Process p =
+        new ProcessBuilder(
+                chromium.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--hide-scrollbars",
+                "--user-data-dir=" + profile,
+                "--virtual-time-budget=6000",
+                "--window-size=1400," + height,
+                "--screenshot=" + png,
+                url)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("shot-" + name + ".log").toFile())
+            .start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("chromium did not finish the screenshot");
+    }
+    assertTrue(Files.size(png) > 10_000, "screenshot " + png + " is empty");
+    return png;
   }
 
   /** The {@code <tr ...>...</tr>} whose opening tag contains {@code attribute}. */
@@ -142,6 +177,92 @@ class OpsPageChromiumTest {
       String unpaused = row(section(after, "backends"), "data-backend=\"test\"");
       assertFalse(unpaused.contains(">paused<"), unpaused);
       assertTrue(unpaused.contains("2 running, 2 / 4 used"), unpaused);
+    }
+  }
+
+  @Test
+  void chartsUnseenAgentsAndTenThousandActiveJobs() throws Exception {
+    Optional<Path> chromium = chromium();
+    assumeTrue(
+        chromium.isPresent(), "chromium is not installed (scripts/ensure-services.sh installs it)");
+    try (OpsFixture f = new OpsFixture("sqlite", dir, OpsFixture.TOKEN).populate()) {
+      // 10,000 active jobs over the last five hours on tpp, whose agent was never seen; 40 of
+      // them marked running there
+      List<Job> many = new ArrayList<>();
+      for (int i = 0; i < 10_000; i++) {
+        long created = f.now - 5 * 3600 + i;
+        Job j = Jobs.pending(JobIds.newRapId(), "action" + i, "tpp", "big", created);
+        if (i < 40) {
+          j =
+              j.withStatus(
+                  State.RUNNING,
+                  StatusCode.EXECUTING,
+                  StatusMessages.INITIATED,
+                  created + 600,
+                  created + 600,
+                  null,
+                  (created + 600) * 1_000_000_000L);
+        }
+        many.add(j);
+      }
+      long t0 = System.nanoTime();
+      f.ctx.db().inTransaction(c -> f.ctx.jobs().insertAll(c, many)).await();
+      long summaryStart = System.nanoTime();
+      var summary = f.get("/ops/api/summary", "Authorization", "Bearer " + OpsFixture.TOKEN);
+      assertEquals(200, summary.statusCode());
+      summaryStart = System.nanoTime(); // the second request: warmed up, as a polling page sees it
+      summary = f.get("/ops/api/summary", "Authorization", "Bearer " + OpsFixture.TOKEN);
+      long summaryMs = (System.nanoTime() - summaryStart) / 1_000_000;
+      assertEquals(200, summary.statusCode());
+      System.out.println(
+          "10,000 jobs inserted in "
+              + (summaryStart - t0) / 1_000_000
+              + " ms; /ops/api/summary "
+              + summaryMs
+              + " ms, "
+              + summary.body().length()
+              + " bytes");
+      assertTrue(summary.body().length() < 1_000_000, "a bounded document");
+
+      String url = f.base + "/ops/?token=" + OpsFixture.TOKEN;
+      String dom = dumpDom(chromium.get(), url, 6000);
+      // the unseen agent is flagged in red, with the jobs marked running there
+      Matcher alert = Pattern.compile("<div data-backend=\"tpp\">([^<]*)</div>").matcher(dom);
+      assertTrue(alert.find(), dom.substring(0, Math.min(4000, dom.length())));
+      assertEquals(
+          "Backend tpp: its agent has never been seen but 40 job(s) are marked running there.",
+          alert.group(1));
+      String tpp = row(section(dom, "backends"), "data-backend=\"tpp\"");
+      assertTrue(tpp.contains("class=\"agent-stale\""), tpp);
+      assertTrue(tpp.contains("data-agent=\"never_seen\""), tpp);
+      String test = row(section(dom, "backends"), "data-backend=\"test\"");
+      assertTrue(test.contains("data-agent=\"ok\""), test);
+      // charts: jobs by state, queue age and worker use per backend, drawn as inline SVG
+      for (String series : List.of("tpp running", "tpp pending", "test running")) {
+        assertTrue(dom.contains("data-series=\"" + series + "\""), series);
+      }
+      assertTrue(dom.contains("data-series=\"tpp pending\" data-last=\"9961\""), "pending now");
+      assertTrue(dom.contains("data-series=\"tpp running\" data-last=\"40\""), "running now");
+      assertTrue(dom.contains("data-series=\"tpp workers\""), dom.substring(0, 2000));
+      assertTrue(dom.contains("data-series=\"test limit\" data-last=\"4\""), "limit line");
+      Matcher queue = Pattern.compile("data-series=\"tpp\" data-last=\"(\\d+)\"").matcher(dom);
+      assertTrue(queue.find(), "queue age of tpp");
+      assertTrue(Long.parseLong(queue.group(1)) >= 5 * 3600 - 60, queue.group(1));
+      // the job list is paged, not 600 rows at once
+      String jobs = section(dom, "active-jobs");
+      assertEquals(50, Pattern.compile("<tr data-job=").matcher(jobs).results().count());
+      assertTrue(
+          dom.contains(
+              "jobs 1-50 of 141 listed (10,003 active; counts by state above), page 1 of 3"),
+          dom.substring(dom.indexOf("page-info") - 10, dom.indexOf("page-info") + 200));
+      assertTrue(
+          row(jobs, "data-state=\"running\"").contains("(agent not seen)")
+              || jobs.contains("running (agent not seen)"),
+          jobs.substring(0, 2000));
+
+      Path full = screenshot(chromium.get(), url, "ops-10000-active-jobs", 2200);
+      Path top = screenshot(chromium.get(), url, "ops-top", 900);
+      System.out.println("screenshots: " + full + ", " + top);
     }
   }
 

@@ -1,6 +1,7 @@
 package org.rap.controller.scheduler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -258,19 +259,30 @@ class RegistryDigestLookupTest {
 
   @Test
   void runJobTasksCarryTheDigest() throws Exception {
+    h = new Harness("sqlite", Map.of("DOCKER_REGISTRY", "127.0.0.1:" + port + "/opensafely-core"));
+    assertTrue(h.ctx.config().imageDigestLookup(), "pinned by default wherever a registry is set");
+    h.scheduler = Scheduler.create(h.vertx, h.ctx);
+    Job job = h.insert(TestJob.of("generate").run("python:v2 analysis/x.py"));
+    h.pass();
+    Task t = h.task(job.id() + "-001");
+    assertEquals(DIGEST, t.definition().getString("image_sha"), t.definition().encode());
+  }
+
+  @Test
+  void localImagesOnlyIsTheExplicitWayToRunUnpinned() throws Exception {
     h =
         new Harness(
             "sqlite",
             Map.of(
                 "DOCKER_REGISTRY",
                 "127.0.0.1:" + port + "/opensafely-core",
-                "IMAGE_DIGEST_LOOKUP",
+                "LOCAL_IMAGES_ONLY",
                 "true"));
-    assertTrue(h.ctx.config().imageDigestLookup());
+    assertFalse(h.ctx.config().imageDigestLookup());
     h.scheduler = Scheduler.create(h.vertx, h.ctx);
     Job job = h.insert(TestJob.of("generate").run("python:v2 analysis/x.py"));
     h.pass();
     Task t = h.task(job.id() + "-001");
-    assertEquals(DIGEST, t.definition().getString("image_sha"), t.definition().encode());
+    assertTrue(t.definition().getValue("image_sha") == null, t.definition().encode());
   }
 }

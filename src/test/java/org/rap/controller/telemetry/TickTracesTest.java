@@ -7,7 +7,6 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.rap.common.config.ControllerConfig;
@@ -29,15 +28,8 @@ class TickTracesTest {
     try (OtlpCollector collector = new OtlpCollector();
         Telemetry telemetry =
             Telemetry.create(
-                new TelemetryConfig(
-                    "jobrunner",
-                    "controller",
-                    "test",
-                    "v1",
-                    Optional.of(collector.endpoint()),
-                    Map.of(),
-                    false,
-                    Duration.ofMillis(100)))) {
+                TelemetryConfig.exportingTo(
+                    collector.endpoint(), "controller", "test", Duration.ofMillis(100)))) {
       Database db = TestDatabases.open(vertx, "sqlite");
       ControllerContext ctx =
           ControllerContext.of(
