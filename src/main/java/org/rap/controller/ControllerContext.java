@@ -6,9 +6,11 @@ import org.rap.controller.db.Database;
 import org.rap.controller.db.FlagRepository;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository;
+import org.rap.controller.scheduler.NewJobs;
 
 /**
- * What the controller's verticles share: configuration, the pool, the repositories and telemetry.
+ * What the controller's verticles share: configuration, the pool, the repositories, telemetry and
+ * the scheduler's inbox of jobs created in this process.
  */
 public record ControllerContext(
     ControllerConfig config,
@@ -16,7 +18,8 @@ public record ControllerContext(
     JobRepository jobs,
     TaskRepository tasks,
     FlagRepository flags,
-    Telemetry telemetry) {
+    Telemetry telemetry,
+    NewJobs newJobs) {
 
   /** Without telemetry (private metrics, no tracing): the shape before telemetry existed. */
   public ControllerContext(
@@ -25,7 +28,7 @@ public record ControllerContext(
       JobRepository jobs,
       TaskRepository tasks,
       FlagRepository flags) {
-    this(config, db, jobs, tasks, flags, Telemetry.none());
+    this(config, db, jobs, tasks, flags, Telemetry.none(), new NewJobs());
   }
 
   /** With private metrics and no tracing (tests, operator commands). */
@@ -35,6 +38,12 @@ public record ControllerContext(
 
   public static ControllerContext of(ControllerConfig config, Database db, Telemetry telemetry) {
     return new ControllerContext(
-        config, db, new JobRepository(), new TaskRepository(), new FlagRepository(), telemetry);
+        config,
+        db,
+        new JobRepository(),
+        new TaskRepository(),
+        new FlagRepository(),
+        telemetry,
+        new NewJobs());
   }
 }

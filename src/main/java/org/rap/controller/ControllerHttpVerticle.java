@@ -47,12 +47,13 @@ public final class ControllerHttpVerticle extends VerticleBase {
     router.get("/metrics").handler(ctx.telemetry().scrapeHandler());
     new ApiGuard(ctx.config()).mount(router);
     taskApi = new TaskApi(vertx, ctx);
-    taskApi.mount(router);
     TaskApi api = taskApi;
     Gauge.builder("rap.long_poll.waiters", api::waiting)
         .description("Agents waiting in a task-API long poll")
         .register(ctx.telemetry().meters());
-    return RapApi.mount(vertx, router, rapService)
+    return taskApi
+        .mount(router)
+        .compose(mounted -> RapApi.mount(vertx, router, rapService))
         .compose(mounted -> OpsPage.mount(vertx, router, ctx))
         .compose(
             mounted ->

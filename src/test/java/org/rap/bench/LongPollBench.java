@@ -17,9 +17,9 @@ import org.rap.common.config.Settings;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.ControllerEvents;
 import org.rap.controller.api.tasks.TaskApi;
 import org.rap.controller.db.Database;
-import org.rap.controller.scheduler.SchedulerEvents;
 import org.rap.testing.TestDatabases;
 
 /**
@@ -102,12 +102,9 @@ public final class LongPollBench {
               "test",
               TaskType.RUNJOB,
               new JsonObject().put("id", id),
-              true,
-              1,
-              null,
               new JsonObject(),
-              null,
-              null,
+              1,
+              true,
               null,
               null);
       long start = System.nanoTime();
@@ -116,7 +113,7 @@ public final class LongPollBench {
       vertx
           .eventBus()
           .publish(
-              SchedulerEvents.TASK_CREATED,
+              ControllerEvents.TASK_CREATED,
               new JsonObject().put("backend", "test").put("task_id", id));
       HttpResponse<String> r = waiting.get(30, TimeUnit.SECONDS);
       long done = System.nanoTime();

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.pipeline.Action;
@@ -94,36 +96,27 @@ public final class PlannerBench {
         state.put(
             a,
             new Job(
-                JobIds.jobId("oldrap0000000001", a),
-                "oldrap0000000001",
-                State.SUCCEEDED,
-                "https://github.com/opensafely/study",
-                "a".repeat(40),
-                "ws",
-                "default",
-                a,
-                null,
-                null,
-                List.of(),
-                List.of(),
-                "python:v2 x.py",
-                Map.of(),
-                "Completed successfully",
-                StatusCode.SUCCEEDED,
-                false,
-                1,
-                1L,
-                1L,
-                1L,
-                Map.of(),
-                1L,
-                false,
-                "test",
-                "main",
-                "u",
-                "p",
-                List.of(),
-                Map.of()));
+                new JobSpec(
+                    JobIds.jobId("oldrap0000000001", a),
+                    "oldrap0000000001",
+                    "test",
+                    "ws",
+                    a,
+                    1,
+                    new JobSpec.Source(
+                        "https://github.com/opensafely/study", "a".repeat(40), "main", null, null),
+                    new JobSpec.Run("python:v2 x.py", Map.of(), false, "default", Map.of()),
+                    new JobSpec.Needs(List.of(), List.of()),
+                    new JobSpec.Origin("u", "p", List.of(), Map.of())),
+                new JobStatus(
+                    State.SUCCEEDED,
+                    StatusCode.SUCCEEDED,
+                    "Completed successfully",
+                    false,
+                    1L,
+                    1L,
+                    1L,
+                    1L)));
       }
     }
     return state;

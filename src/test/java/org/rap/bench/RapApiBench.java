@@ -25,6 +25,7 @@ import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.TaskUpdate;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerVerticle;
 import org.rap.controller.db.DatabaseTarget;
@@ -252,24 +253,16 @@ public final class RapApiBench {
                           j.backend(),
                           TaskType.RUNJOB,
                           definition,
-                          true,
-                          1769851690L,
-                          null,
                           new JsonObject(),
-                          null,
-                          null,
+                          1769851690L,
+                          true,
                           null,
                           null);
+                  TaskUpdate executing = new TaskUpdate(id, "executing", results, false, 1L);
                   f =
                       f.compose(v -> tasks.insert(c, t, j.id()))
-                          .compose(
-                              v ->
-                                  tasks.applyAgentUpdate(
-                                      c,
-                                      j.backend(),
-                                      new TaskRepository.AgentUpdate(
-                                          id, "executing", results, false, 1L),
-                                      1769851700L));
+                          .compose(v -> tasks.storeReport(c, j.backend(), executing, 1769851700L))
+                          .compose(v -> ctx.jobs().copyMetricsOfTask(c, id, results));
                 }
                 return f;
               })

@@ -14,14 +14,17 @@ import java.util.logging.Logger;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Settings;
 import org.rap.common.model.Job;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.TaskUpdate;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.api.tasks.TaskReports;
 import org.rap.controller.db.Database;
-import org.rap.controller.db.TaskRepository.AgentUpdate;
 import org.rap.controller.scheduler.CachingImageDigests;
 import org.rap.controller.scheduler.Scheduler;
 import org.rap.testing.Jobs;
@@ -95,14 +98,11 @@ public final class SchedulerPassBench {
                 "test",
                 TaskType.RUNJOB,
                 new JsonObject().put("id", r.id()).put("action", r.action()),
-                true,
-                t0 - 500,
-                null,
                 new JsonObject(),
-                "executing",
-                false,
+                t0 - 500,
+                true,
                 null,
-                (t0 - 500) * 1_000_000_000L));
+                new Task.AgentReport("executing", false, null, (t0 - 500) * 1_000_000_000L)));
       } else {
         Job p =
             base.withStatus(
@@ -117,36 +117,27 @@ public final class SchedulerPassBench {
           Job dep = jobs.get(i % running);
           p =
               new Job(
-                  p.id(),
-                  p.rapId(),
-                  p.state(),
-                  p.repoUrl(),
-                  p.commit(),
-                  p.workspace(),
-                  p.databaseName(),
-                  p.action(),
-                  null,
-                  null,
-                  List.of(dep.action()),
-                  List.of(dep.id()),
-                  p.runCommand(),
-                  p.outputSpec(),
-                  StatusMessages.WAITING_ON_DEPENDENCIES,
-                  StatusCode.WAITING_ON_DEPENDENCIES,
-                  false,
-                  p.createdAt(),
-                  t0,
-                  null,
-                  null,
-                  Map.of(),
-                  p.statusCodeUpdatedAt(),
-                  false,
-                  "test",
-                  "main",
-                  "alice",
-                  "p",
-                  List.of("o"),
-                  Map.of());
+                  new JobSpec(
+                      p.id(),
+                      p.rapId(),
+                      "test",
+                      p.workspace(),
+                      p.action(),
+                      p.createdAt(),
+                      new JobSpec.Source(p.repoUrl(), p.commit(), "main", null, null),
+                      new JobSpec.Run(
+                          p.runCommand(), p.outputSpec(), false, p.databaseName(), Map.of()),
+                      new JobSpec.Needs(List.of(dep.action()), List.of(dep.id())),
+                      new JobSpec.Origin("alice", "p", List.of("o"), Map.of())),
+                  new JobStatus(
+                      p.state(),
+                      StatusCode.WAITING_ON_DEPENDENCIES,
+                      StatusMessages.WAITING_ON_DEPENDENCIES,
+                      false,
+                      t0,
+                      null,
+                      null,
+                      p.statusCodeUpdatedAt()));
         }
         jobs.add(p);
       }
@@ -217,11 +208,10 @@ public final class SchedulerPassBench {
       clock.addAndGet(1_000_000_000L);
       for (int k = 0; k < running / 100; k++) {
         Task t = tasks.get((i * 97 + k * 31) % running);
-        ctx.tasks()
-            .applyAgentUpdate(
-                db.pool(),
+        new TaskReports(vertx, ctx)
+            .store(
                 "test",
-                new AgentUpdate(
+                new TaskUpdate(
                     t.id(),
                     i % 2 == 0 ? "executed" : "finalizing",
                     new JsonObject(),

@@ -44,6 +44,7 @@ import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.TaskUpdate;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.FlagRepository;
@@ -168,12 +169,9 @@ class BackupRestoreTest {
                 "test",
                 TaskType.RUNJOB,
                 def,
-                true,
-                150,
-                null,
                 new JsonObject().put("k", "v"),
-                null,
-                null,
+                150,
+                true,
                 null,
                 null),
             running.id())
@@ -186,21 +184,18 @@ class BackupRestoreTest {
                 "tpp",
                 TaskType.RUNJOB,
                 def,
-                true,
-                160,
-                null,
                 new JsonObject(),
-                null,
-                null,
+                160,
+                true,
                 null,
                 null),
             failed.id())
         .await();
     tasks
-        .applyAgentUpdate(
+        .storeReport(
             db.pool(),
             "tpp",
-            new TaskRepository.AgentUpdate(
+            new TaskUpdate(
                 failed.id() + "-001",
                 "finalized",
                 new JsonObject().put("exit_code", 1).put("message", "boom"),
@@ -216,13 +211,10 @@ class BackupRestoreTest {
                 "tpp",
                 TaskType.DBSTATUS,
                 new JsonObject(),
-                false,
-                170,
-                171L,
                 new JsonObject(),
-                null,
-                null,
-                null,
+                170,
+                false,
+                171L,
                 null),
             null)
         .await();

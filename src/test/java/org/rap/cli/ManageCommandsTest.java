@@ -195,14 +195,11 @@ class ManageCommandsTest {
                 "test",
                 TaskType.RUNJOB,
                 def,
-                true,
-                150,
-                null,
                 new JsonObject(),
-                "executing",
-                false,
+                150,
+                true,
                 null,
-                null),
+                new Task.AgentReport("executing", false, null, null)),
             running.id())
         .await();
 

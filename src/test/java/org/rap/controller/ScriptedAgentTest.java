@@ -38,7 +38,6 @@ import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.manage.AddJob;
 import org.rap.controller.planning.CreateOutcome;
 import org.rap.controller.planning.JobCreator;
-import org.rap.controller.scheduler.SchedulerEvents;
 import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
 
@@ -113,7 +112,7 @@ class ScriptedAgentTest {
                   vertx
                       .eventBus()
                       .publish(
-                          SchedulerEvents.JOB_CREATED,
+                          ControllerEvents.JOB_CREATED,
                           new JsonObject()
                               .put("backend", request.backend())
                               .put("count", jobs.size())))
@@ -268,7 +267,7 @@ class ScriptedAgentTest {
     vertx
         .eventBus()
         .publish(
-            SchedulerEvents.JOB_CANCELLED,
+            ControllerEvents.JOB_CANCELLED,
             new JsonObject().put("backend", "test").put("rap_id", slow.rapId()));
     String cancelId = slow.id() + "-001-cancel";
     runAgentUntil(() -> finished.contains(cancelId));

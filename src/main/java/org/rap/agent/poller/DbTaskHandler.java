@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.AgentTask;
 
 /**
  * DBSTATUS and DBDATACHECK (docs/spec/agent-executor.md section 11): run the database utilities

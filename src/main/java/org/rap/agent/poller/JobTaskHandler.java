@@ -15,6 +15,8 @@ import org.rap.agent.executor.ExecutorException;
 import org.rap.agent.executor.JobStatus;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
+import org.rap.common.tasks.AgentTask;
+import org.rap.common.tasks.TaskUpdate;
 import org.rap.common.telemetry.LogTags;
 
 /**

@@ -9,6 +9,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.rap.common.tasks.AgentTask;
 
 /**
  * The agent loop (docs/spec/agent-executor.md section 1, improved as docs/spec/task-api.md section

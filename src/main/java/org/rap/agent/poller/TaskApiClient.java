@@ -3,22 +3,23 @@ package org.rap.agent.poller;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.logging.Logger;
 import org.rap.common.http.TlsProtocols;
+import org.rap.common.tasks.AgentTask;
+import org.rap.common.tasks.TaskList;
+import org.rap.common.tasks.TaskProtocol;
+import org.rap.common.tasks.TaskUpdate;
+import org.rap.common.tasks.UpdateForm;
 
 /**
  * The agent side of the task API (docs/spec/task-api.md sections 3 to 5) on a non-blocking
@@ -74,8 +75,8 @@ public final class TaskApiClient implements UpdateSink {
                         (int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis())),
                 caFile));
     String base = endpoint.endsWith("/") ? endpoint : endpoint + "/";
-    this.tasksUrl = base + backend + "/tasks/";
-    this.updateUrl = base + backend + "/task/update/";
+    this.tasksUrl = base + TaskProtocol.tasksPath(backend);
+    this.updateUrl = base + TaskProtocol.updatePath(backend);
     this.backend = backend;
     this.token = token;
     this.requestTimeout = requestTimeout;
@@ -98,9 +99,9 @@ public final class TaskApiClient implements UpdateSink {
     HttpRequest<Buffer> req = client.getAbs(tasksUrl).putHeader("Authorization", token);
     long timeout = requestTimeout.toMillis();
     if (waitSeconds > 0) {
-      req.addQueryParam("wait", Integer.toString(waitSeconds));
+      req.addQueryParam(TaskProtocol.WAIT, Integer.toString(waitSeconds));
       if (known != null) {
-        req.addQueryParam("known", known);
+        req.addQueryParam(TaskProtocol.KNOWN, known);
       }
       timeout += waitSeconds * 1000L + LONG_POLL_GRACE.toMillis();
     }
@@ -108,25 +109,22 @@ public final class TaskApiClient implements UpdateSink {
     return req.send()
         .recover(e -> Future.failedFuture(network("GET " + tasksUrl, e)))
         .compose(resp -> check("GET " + tasksUrl, resp))
-        .map(resp -> new TaskPoll(parseTasks(resp), resp.getHeader(TaskPoll.VERSION_HEADER)));
+        .map(resp -> new TaskPoll(parseTasks(resp), resp.getHeader(TaskProtocol.VERSION_HEADER)));
   }
 
   /**
-   * Posts the update as the form field {@code payload}, encoded here into one body with a
-   * Content-Length: {@code sendForm} sends a form larger than 8 KiB (a finalized job with many
-   * outputs) chunked, which WSGI servers read as an empty form.
+   * Posts the update as the form field {@code payload} ({@link UpdateForm}), encoded into one body
+   * with a Content-Length: {@code sendForm} sends a form larger than 8 KiB (a finalized job with
+   * many outputs) chunked, which WSGI servers read as an empty form.
    */
   @Override
   public Future<Void> post(TaskUpdate update) {
-    Buffer form =
-        Buffer.buffer(
-            "payload=" + URLEncoder.encode(update.toPayload().encode(), StandardCharsets.UTF_8));
     return client
         .postAbs(updateUrl)
         .putHeader("Authorization", token)
-        .putHeader("Content-Type", "application/x-www-form-urlencoded")
+        .putHeader("Content-Type", UpdateForm.CONTENT_TYPE)
         .timeout(requestTimeout.toMillis())
-        .sendBuffer(form)
+        .sendBuffer(UpdateForm.encode(update))
         .recover(e -> Future.failedFuture(network("POST " + updateUrl, e)))
         .compose(resp -> check("POST " + updateUrl, resp))
         .mapEmpty();
@@ -191,22 +189,12 @@ public final class TaskApiClient implements UpdateSink {
       throw new TaskApiException(
           resp.statusCode(), "GET " + tasksUrl + " did not return a JSON object", null, e);
     }
-    JsonArray tasks = body == null ? null : body.getJsonArray("tasks");
-    if (tasks == null) {
+    try {
+      return TaskList.parse(
+          body, why -> LOG.warning("Ignoring a task the agent does not understand: " + why));
+    } catch (IllegalArgumentException e) {
       throw new TaskApiException(
-          resp.statusCode(), "GET " + tasksUrl + " returned no \"tasks\" list", null, null);
+          resp.statusCode(), "GET " + tasksUrl + " returned " + e.getMessage(), null, e);
     }
-    List<AgentTask> out = new ArrayList<>();
-    for (Object o : tasks) {
-      try {
-        if (!(o instanceof JsonObject j)) {
-          throw new IllegalArgumentException("task is not an object: " + o);
-        }
-        out.add(AgentTask.fromJson(j));
-      } catch (IllegalArgumentException e) {
-        LOG.warning("Ignoring a task the agent does not understand: " + e.getMessage());
-      }
-    }
-    return out;
   }
 }

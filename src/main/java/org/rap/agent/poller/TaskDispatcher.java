@@ -17,6 +17,8 @@ import java.util.logging.Logger;
 import org.rap.agent.executor.ExecutorException;
 import org.rap.agent.telemetry.AgentSpans;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.AgentTask;
+import org.rap.common.tasks.TaskUpdate;
 
 /**
  * Starts handlings for the tasks of one poll. Guarantees at most one in-flight handling per task id

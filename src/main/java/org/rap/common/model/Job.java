@@ -4,56 +4,27 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One job row (docs/spec/job-model.md section 2). Timestamps are UNIX seconds except {@code
- * statusCodeUpdatedAt} (nanoseconds); JSON-valued columns are carried as parsed values.
- *
- * @param outputSpec {@code {privacy_level: {output_name: glob}}}
- * @param analysisScope the permission object for database actions, {@code {}} otherwise
+ * One job (docs/spec/job-model.md section 2): what was fixed when it was created ({@link JobSpec})
+ * and where it stands now ({@link JobStatus}). The accessors below are shortcuts into the two.
  */
-public record Job(
-    String id,
-    String rapId,
-    State state,
-    String repoUrl,
-    String commit,
-    String workspace,
-    String databaseName,
-    String action,
-    String actionRepoUrl,
-    String actionCommit,
-    List<String> requiresOutputsFrom,
-    List<String> waitForJobIds,
-    String runCommand,
-    Map<String, Map<String, String>> outputSpec,
-    String statusMessage,
-    StatusCode statusCode,
-    boolean cancelled,
-    long createdAt,
-    Long updatedAt,
-    Long startedAt,
-    Long completedAt,
-    Map<String, String> traceContext,
-    long statusCodeUpdatedAt,
-    boolean requiresDb,
-    String backend,
-    String branch,
-    String user,
-    String project,
-    List<String> orgs,
-    Map<String, Object> analysisScope) {
-
-  public Job {
-    requiresOutputsFrom = List.copyOf(requiresOutputsFrom);
-    waitForJobIds = List.copyOf(waitForJobIds);
-    orgs = List.copyOf(orgs);
-  }
+public record Job(JobSpec spec, JobStatus status) {
 
   /** {@code <workspace>-<action>-<id>} slugified, as the reference prints it to operators. */
   public String slug() {
-    return Slugs.slugify(workspace + "-" + action + "-" + id);
+    return Slugs.slugify(workspace() + "-" + action() + "-" + id());
   }
 
-  /** A copy with new status fields (the scheduler's bookkeeping result). */
+  /** The same job with another spec (planning, before the job is created). */
+  public Job withSpec(JobSpec newSpec) {
+    return new Job(newSpec, status);
+  }
+
+  /** The same job with another status (the scheduler's bookkeeping result). */
+  public Job withStatus(JobStatus newStatus) {
+    return new Job(spec, newStatus);
+  }
+
+  /** The same job moved to a new code (see {@link JobStatus#moved}). */
   public Job withStatus(
       State newState,
       StatusCode newCode,
@@ -62,36 +33,138 @@ public record Job(
       Long newStartedAt,
       Long newCompletedAt,
       long newStatusCodeUpdatedAt) {
-    return new Job(
-        id,
-        rapId,
-        newState,
-        repoUrl,
-        commit,
-        workspace,
-        databaseName,
-        action,
-        actionRepoUrl,
-        actionCommit,
-        requiresOutputsFrom,
-        waitForJobIds,
-        runCommand,
-        outputSpec,
-        newMessage,
-        newCode,
-        cancelled,
-        createdAt,
-        newUpdatedAt,
-        newStartedAt,
-        newCompletedAt,
-        traceContext,
-        newStatusCodeUpdatedAt,
-        requiresDb,
-        backend,
-        branch,
-        user,
-        project,
-        orgs,
-        analysisScope);
+    return withStatus(
+        status.moved(
+            newState,
+            newCode,
+            newMessage,
+            newUpdatedAt,
+            newStartedAt,
+            newCompletedAt,
+            newStatusCodeUpdatedAt));
+  }
+
+  // What the job is (fixed at creation)
+
+  public String id() {
+    return spec.id();
+  }
+
+  public String rapId() {
+    return spec.rapId();
+  }
+
+  public String backend() {
+    return spec.backend();
+  }
+
+  public String workspace() {
+    return spec.workspace();
+  }
+
+  public String action() {
+    return spec.action();
+  }
+
+  public long createdAt() {
+    return spec.createdAt();
+  }
+
+  public String repoUrl() {
+    return spec.source().repoUrl();
+  }
+
+  public String commit() {
+    return spec.source().commit();
+  }
+
+  public String branch() {
+    return spec.source().branch();
+  }
+
+  public String actionRepoUrl() {
+    return spec.source().actionRepoUrl();
+  }
+
+  public String actionCommit() {
+    return spec.source().actionCommit();
+  }
+
+  public String runCommand() {
+    return spec.run().runCommand();
+  }
+
+  public Map<String, Map<String, String>> outputSpec() {
+    return spec.run().outputSpec();
+  }
+
+  public boolean requiresDb() {
+    return spec.run().requiresDb();
+  }
+
+  public String databaseName() {
+    return spec.run().databaseName();
+  }
+
+  public Map<String, Object> analysisScope() {
+    return spec.run().analysisScope();
+  }
+
+  public List<String> requiresOutputsFrom() {
+    return spec.needs().requiresOutputsFrom();
+  }
+
+  public List<String> waitForJobIds() {
+    return spec.needs().waitForJobIds();
+  }
+
+  public String user() {
+    return spec.origin().user();
+  }
+
+  public String project() {
+    return spec.origin().project();
+  }
+
+  public List<String> orgs() {
+    return spec.origin().orgs();
+  }
+
+  public Map<String, String> traceContext() {
+    return spec.origin().traceContext();
+  }
+
+  // Where it stands
+
+  public State state() {
+    return status.state();
+  }
+
+  public StatusCode statusCode() {
+    return status.statusCode();
+  }
+
+  public String statusMessage() {
+    return status.statusMessage();
+  }
+
+  public boolean cancelled() {
+    return status.cancelled();
+  }
+
+  public Long updatedAt() {
+    return status.updatedAt();
+  }
+
+  public Long startedAt() {
+    return status.startedAt();
+  }
+
+  public Long completedAt() {
+    return status.completedAt();
+  }
+
+  public long statusCodeUpdatedAt() {
+    return status.statusCodeUpdatedAt();
   }
 }

@@ -1,7 +1,7 @@
 package org.rap.controller.db;
 
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
@@ -9,30 +9,21 @@ import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.templates.SqlTemplate;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import org.rap.common.json.Jsons;
 import org.rap.common.model.Job;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 
 /** SQL for the {@code job} table. Every method takes the client to run on (pool or transaction). */
 public final class JobRepository {
-  static final String COLUMNS =
-      "id, rap_id, state, repo_url, commit_sha, workspace, database_name, action, action_repo_url,"
-          + " action_commit, requires_outputs_from, wait_for_job_ids, run_command, output_spec,"
-          + " status_message, status_code, cancelled, created_at, updated_at, started_at,"
-          + " completed_at, trace_context, status_code_updated_at, requires_db, backend, branch,"
-          + " created_by, project, orgs, analysis_scope";
-
   private static final String INSERT =
       "INSERT INTO job ("
-          + COLUMNS
+          + JobRows.COLUMNS
           + ") VALUES (#{id}, #{rap_id}, #{state}, #{repo_url}, #{commit_sha}, #{workspace},"
           + " #{database_name}, #{action}, #{action_repo_url}, #{action_commit},"
           + " #{requires_outputs_from}, #{wait_for_job_ids}, #{run_command}, #{output_spec},"
@@ -41,35 +32,6 @@ public final class JobRepository {
           + " #{requires_db}, #{backend}, #{branch}, #{created_by}, #{project}, #{orgs},"
           + " #{analysis_scope})";
 
-  /** Bound on {@link #rememberInserted} entries nobody took (e.g. no scheduler in this process). */
-  static final int REMEMBERED_MAX = 1024;
-
-  /**
-   * Jobs this process inserted and committed, by id, until the scheduler takes them: a job's
-   * columns other than its status never change after insert, so the scheduler's first pass over a
-   * just-created job need not read it back (its status columns are read as for every job).
-   */
-  private final Map<String, Job> inserted =
-      Collections.synchronizedMap(
-          new LinkedHashMap<>(16, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Job> eldest) {
-              return size() > REMEMBERED_MAX;
-            }
-          });
-
-  /** Remembers jobs whose insert has been committed (see {@link #takeInserted}). */
-  public void rememberInserted(Collection<Job> jobs) {
-    for (Job j : jobs) {
-      inserted.put(j.id(), j);
-    }
-  }
-
-  /** A job remembered by {@link #rememberInserted}, forgotten once taken; null when unknown. */
-  public Job takeInserted(String id) {
-    return inserted.remove(id);
-  }
-
   /** Inserts all jobs; the caller provides the transaction. */
   public Future<Void> insertAll(SqlClient client, List<Job> jobs) {
     if (jobs.isEmpty()) {
@@ -77,20 +39,21 @@ public final class JobRepository {
     }
     List<Map<String, Object>> batch = new ArrayList<>(jobs.size());
     for (Job job : jobs) {
-      batch.add(params(job));
+      batch.add(JobRows.insertParams(job));
     }
     return SqlTemplate.forUpdate(client, INSERT).executeBatch(batch).mapEmpty();
   }
 
   public Future<Optional<Job>> findById(SqlClient client, String id) {
-    return query(client, "SELECT " + COLUMNS + " FROM job WHERE id = #{id}", Map.of("id", id))
+    return query(
+            client, "SELECT " + JobRows.COLUMNS + " FROM job WHERE id = #{id}", Map.of("id", id))
         .map(list -> list.stream().findFirst());
   }
 
   public Future<List<Job>> findByIds(SqlClient client, Collection<String> ids) {
     Map<String, Object> p = new HashMap<>();
     String in = Sql.in("i", ids, p);
-    return query(client, "SELECT " + COLUMNS + " FROM job WHERE id IN " + in, p);
+    return query(client, "SELECT " + JobRows.COLUMNS + " FROM job WHERE id IN " + in, p);
   }
 
   /** Jobs of the given RAPs, ordered by creation. */
@@ -99,7 +62,11 @@ public final class JobRepository {
     String in = Sql.in("r", rapIds, p);
     return query(
         client,
-        "SELECT " + COLUMNS + " FROM job WHERE rap_id IN " + in + " ORDER BY created_at, id",
+        "SELECT "
+            + JobRows.COLUMNS
+            + " FROM job WHERE rap_id IN "
+            + in
+            + " ORDER BY created_at, id",
         p);
   }
 
@@ -153,194 +120,39 @@ public final class JobRepository {
   }
 
   /**
-   * RAP status job objects rendered by the database.
-   *
-   * @param jobs the job objects as UTF-8 JSON, comma-separated (no brackets; empty when none)
-   * @param rapIds the distinct rap ids among them
-   */
-  public record StatusDocuments(Buffer jobs, Collection<String> rapIds) {
-    static StatusDocuments none() {
-      return new StatusDocuments(Buffer.buffer(), List.of());
-    }
-  }
-
-  /**
-   * The RAP status job objects (docs/spec/rap-api.md section 8.3: exactly 15 keys, documented
-   * timestamp format, {@code metrics} from the latest RUNJOB task) of the jobs of these RAPs in
-   * these backends. SQLite renders and aggregates them in one query returning one row (decoding
-   * thousands of rows through the JDBC client costs far more than one text value); on PostgreSQL
-   * the reactive client decodes plain columns cheaply and {@link StatusDocumentWriter} renders them
-   * (cheaper than {@code json_build_object} and {@code to_char} in the database).
+   * The RAP status job objects of the jobs of these RAPs in these backends ({@link
+   * StatusDocuments}).
    */
   public Future<StatusDocuments> statusDocuments(
       SqlClient client, boolean sqlite, Collection<String> rapIds, Collection<String> backends) {
-    if (rapIds.isEmpty() || backends.isEmpty()) {
-      return Future.succeededFuture(StatusDocuments.none());
-    }
-    Map<String, Object> p = new HashMap<>();
-    if (sqlite) {
-      p.put("rap_ids", Jsons.text(List.copyOf(rapIds)));
-      p.put("backends", Jsons.text(List.copyOf(backends)));
-    } else {
-      p.put("rap_ids", rapIds.toArray(new String[0]));
-      p.put("backends", backends.toArray(new String[0]));
-    }
-    if (!sqlite) {
-      return SqlTemplate.forQuery(client, STATUS_PG_ROWS)
-          .execute(p)
-          .map(
-              rows -> {
-                StatusDocumentWriter w = new StatusDocumentWriter(rows.size());
-                for (Row r : rows) {
-                  w.add(r);
-                }
-                return w.finish();
-              });
-    }
-    // the documents as UTF-8 bytes (a BLOB): no decoding to a Java string and encoding back
-    String sql =
-        "SELECT CAST(group_concat(doc, ',') AS BLOB) AS jobs,"
-            + " json_group_array(DISTINCT rap_id) AS rap_ids FROM ("
-            + STATUS_SQLITE
-            + ")";
-    return SqlTemplate.forQuery(client, sql)
-        .execute(p)
-        .map(
-            rows -> {
-              if (rows.size() == 0) {
-                return StatusDocuments.none();
-              }
-              Row r = rows.iterator().next();
-              Buffer jobs = r.getBuffer("jobs");
-              return jobs == null
-                  ? StatusDocuments.none()
-                  : new StatusDocuments(jobs, Jsons.stringList(r.getString("rap_ids")));
-            });
+    return StatusDocuments.read(client, sqlite, rapIds, backends);
   }
-
-  private static final String STATUS_SQLITE =
-      "SELECT j.rap_id AS rap_id, json_object("
-          + "'identifier', j.id, 'rap_id', j.rap_id, 'backend', j.backend,"
-          + " 'action', COALESCE(j.action, ''), 'run_command', COALESCE(j.run_command, ''),"
-          + " 'status', j.state, 'status_code', j.status_code,"
-          + " 'status_message', COALESCE(j.status_message, ''),"
-          + " 'created_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.created_at, 'unixepoch'),"
-          + " 'updated_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.updated_at, 'unixepoch'),"
-          + " 'started_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.started_at, 'unixepoch'),"
-          + " 'completed_at', strftime('%Y-%m-%dT%H:%M:%SZ', j.completed_at, 'unixepoch'),"
-          + " 'trace_context', json(COALESCE(j.trace_context, '{}')),"
-          + " 'metrics', json(COALESCE(j.metrics, '{}')),"
-          + " 'requires_db', json(CASE WHEN j.requires_db = 1 THEN 'true' ELSE 'false' END)) AS doc"
-          + " FROM job j WHERE j.rap_id IN (SELECT value FROM json_each(#{rap_ids}))"
-          + " AND j.backend IN (SELECT value FROM json_each(#{backends}))";
-
-  /**
-   * PostgreSQL: the plain columns, rendered by {@link StatusDocumentWriter} (in this order). {@code
-   * trace_context} goes through {@code json} so that only valid JSON reaches the writer; {@code
-   * metrics} is written from a parsed object (TaskRepository.copyMetricsToJob).
-   */
-  private static final String STATUS_PG_ROWS =
-      "SELECT j.id, j.rap_id, j.backend, j.action, j.run_command, j.state, j.status_code,"
-          + " j.status_message, j.created_at, j.updated_at, j.started_at, j.completed_at,"
-          + " CASE WHEN json_typeof(j.trace_context::json) = 'object' THEN j.trace_context END,"
-          + " j.metrics,"
-          + " j.requires_db"
-          + " FROM job j WHERE j.rap_id = ANY(#{rap_ids}) AND j.backend = ANY(#{backends})";
 
   /** Every pending or running job, across all backends. */
   public Future<List<Job>> findActive(SqlClient client) {
     return query(
-        client, "SELECT " + COLUMNS + " FROM job WHERE state IN ('pending', 'running')", Map.of());
+        client,
+        "SELECT " + JobRows.COLUMNS + " FROM job WHERE state IN ('pending', 'running')",
+        Map.of());
   }
 
   /**
-   * The columns of an active job that can change after insert (status bookkeeping and the cancel
-   * flag). The scheduler reads only these each pass and keeps the rest cached.
+   * The status of every pending or running job, by id: what changes after insert (status
+   * bookkeeping and the cancel request). The scheduler reads only these on each pass and keeps the
+   * specs of the jobs it already knows.
    */
-  public record StatusRow(
-      String id,
-      State state,
-      StatusCode statusCode,
-      String statusMessage,
-      boolean cancelled,
-      Long updatedAt,
-      Long startedAt,
-      Long completedAt,
-      long statusCodeUpdatedAt) {
-
-    /** Whether {@code job} already carries exactly these status columns. */
-    public boolean matches(Job job) {
-      return job.state() == state
-          && job.statusCode() == statusCode
-          && job.cancelled() == cancelled
-          && job.statusCodeUpdatedAt() == statusCodeUpdatedAt
-          && Objects.equals(job.updatedAt(), updatedAt)
-          && Objects.equals(job.startedAt(), startedAt)
-          && Objects.equals(job.completedAt(), completedAt)
-          && Objects.equals(job.statusMessage(), statusMessage);
-    }
-
-    /** {@code job} (same id) with these status columns. */
-    public Job applyTo(Job job) {
-      return new Job(
-          job.id(),
-          job.rapId(),
-          state,
-          job.repoUrl(),
-          job.commit(),
-          job.workspace(),
-          job.databaseName(),
-          job.action(),
-          job.actionRepoUrl(),
-          job.actionCommit(),
-          job.requiresOutputsFrom(),
-          job.waitForJobIds(),
-          job.runCommand(),
-          job.outputSpec(),
-          statusMessage,
-          statusCode,
-          cancelled,
-          job.createdAt(),
-          updatedAt,
-          startedAt,
-          completedAt,
-          job.traceContext(),
-          statusCodeUpdatedAt,
-          job.requiresDb(),
-          job.backend(),
-          job.branch(),
-          job.user(),
-          job.project(),
-          job.orgs(),
-          job.analysisScope());
-    }
-  }
-
-  /** Status columns of every pending or running job (one narrow query per scheduler pass). */
-  public Future<List<StatusRow>> findActiveStatus(SqlClient client) {
+  public Future<Map<String, JobStatus>> findActiveStatus(SqlClient client) {
     return SqlTemplate.forQuery(
             client,
-            "SELECT id, state, status_code, status_message, cancelled, updated_at, started_at,"
-                + " completed_at, status_code_updated_at FROM job"
-                + " WHERE state IN ('pending', 'running')")
+            "SELECT id, "
+                + JobRows.STATUS_COLUMNS
+                + " FROM job WHERE state IN ('pending', 'running')")
         .execute(Map.of())
         .map(
             rows -> {
-              List<StatusRow> out = new ArrayList<>(rows.size());
+              Map<String, JobStatus> out = new LinkedHashMap<>(rows.size() * 2);
               for (Row r : rows) {
-                // by position: this runs for every active job on every pass
-                Integer cancelled = r.getInteger(4);
-                out.add(
-                    new StatusRow(
-                        r.getString(0),
-                        State.fromValue(r.getString(1)),
-                        StatusCode.fromValue(r.getString(2)),
-                        r.getString(3),
-                        cancelled != null && cancelled != 0,
-                        r.getLong(5),
-                        r.getLong(6),
-                        r.getLong(7),
-                        r.getLong(8)));
+                out.put(r.getString(0), JobRows.status(r, 1));
               }
               return out;
             });
@@ -351,7 +163,7 @@ public final class JobRepository {
     return query(
         client,
         "SELECT "
-            + COLUMNS
+            + JobRows.COLUMNS
             + " FROM job WHERE state = #{state} AND backend = #{backend} ORDER BY created_at, id",
         Map.of("state", state.value(), "backend", backend));
   }
@@ -377,7 +189,7 @@ public final class JobRepository {
     return query(
             client,
             "SELECT "
-                + COLUMNS
+                + JobRows.COLUMNS
                 + " FROM job WHERE id IN ("
                 + LATEST_IDS
                 + ") ORDER BY created_at, id",
@@ -434,35 +246,10 @@ public final class JobRepository {
    * @return whether the row was updated
    */
   public Future<Boolean> updateStatus(SqlClient client, Job job, StatusCode expectedCode) {
-    Map<String, Object> p = new HashMap<>();
-    p.put("id", job.id());
-    p.put("state", job.state().value());
-    p.put("status_code", job.statusCode().value());
-    p.put("status_message", job.statusMessage());
-    p.put("updated_at", job.updatedAt());
-    p.put("started_at", job.startedAt());
-    p.put("completed_at", job.completedAt());
-    p.put("status_code_updated_at", job.statusCodeUpdatedAt());
-    p.put("expected_code", expectedCode.value());
-    return SqlTemplate.forQuery(
-            client,
-            "UPDATE job SET state = #{state}, status_code = #{status_code},"
-                + " status_message = #{status_message}, updated_at = #{updated_at},"
-                + " started_at = #{started_at},"
-                + " completed_at = COALESCE(#{completed_at}, completed_at),"
-                + " status_code_updated_at = #{status_code_updated_at}"
-                + " WHERE id = #{id} AND status_code = #{expected_code} RETURNING id")
-        .execute(p)
+    return SqlTemplate.forQuery(client, JobRows.UPDATE_STATUS + " RETURNING id")
+        .execute(JobRows.statusParams(job, expectedCode))
         .map(rows -> rows.size() == 1);
   }
-
-  private static final String UPDATE_STATUS =
-      "UPDATE job SET state = #{state}, status_code = #{status_code},"
-          + " status_message = #{status_message}, updated_at = #{updated_at},"
-          + " started_at = #{started_at},"
-          + " completed_at = COALESCE(#{completed_at}, completed_at),"
-          + " status_code_updated_at = #{status_code_updated_at}"
-          + " WHERE id = #{id} AND status_code = #{expected_code}";
 
   /**
    * {@link #updateStatus} for many jobs in one batch (each conditional on its expected code; rows
@@ -475,20 +262,9 @@ public final class JobRepository {
     }
     List<Map<String, Object>> batch = new ArrayList<>(jobs.size());
     for (int i = 0; i < jobs.size(); i++) {
-      Job job = jobs.get(i);
-      Map<String, Object> p = new HashMap<>();
-      p.put("id", job.id());
-      p.put("state", job.state().value());
-      p.put("status_code", job.statusCode().value());
-      p.put("status_message", job.statusMessage());
-      p.put("updated_at", job.updatedAt());
-      p.put("started_at", job.startedAt());
-      p.put("completed_at", job.completedAt());
-      p.put("status_code_updated_at", job.statusCodeUpdatedAt());
-      p.put("expected_code", expectedCodes.get(i).value());
-      batch.add(p);
+      batch.add(JobRows.statusParams(jobs.get(i), expectedCodes.get(i)));
     }
-    return SqlTemplate.forUpdate(client, UPDATE_STATUS).executeBatch(batch).mapEmpty();
+    return SqlTemplate.forUpdate(client, JobRows.UPDATE_STATUS).executeBatch(batch).mapEmpty();
   }
 
   /**
@@ -572,6 +348,34 @@ public final class JobRepository {
             });
   }
 
+  /**
+   * {@code rap/status/} reports a job's metrics from its latest RUNJOB task's results: the job row
+   * keeps a copy ({@code job.metrics}, the {@code job_metrics} object or NULL), written in the
+   * transaction that stores the task's results so that status reads one table. Does nothing for
+   * tasks of other types and for a RUNJOB task that a later attempt replaced.
+   */
+  public Future<Void> copyMetricsOfTask(SqlClient client, String taskId, JsonObject results) {
+    Object metrics = results == null ? null : results.getValue("job_metrics");
+    Map<String, Object> p = new HashMap<>();
+    p.put("id", taskId);
+    p.put("metrics", metrics instanceof JsonObject m ? m.encode() : null);
+    return SqlTemplate.forUpdate(
+            client,
+            "UPDATE job SET metrics = #{metrics}"
+                + " WHERE id = (SELECT t.job_id FROM tasks t WHERE t.id = #{id} AND t.type = 'runjob')"
+                + " AND NOT EXISTS (SELECT 1 FROM tasks l WHERE l.job_id = job.id AND l.type = 'runjob'"
+                + " AND l.id > #{id})")
+        .execute(p)
+        .mapEmpty();
+  }
+
+  /** A new attempt has no results yet: the job's metrics are its new task's (none). */
+  public Future<Void> clearMetrics(SqlClient client, String id) {
+    return SqlTemplate.forUpdate(client, "UPDATE job SET metrics = NULL WHERE id = #{id}")
+        .execute(Map.of("id", id))
+        .mapEmpty();
+  }
+
   /** Counts one more scheduler failure on a job and returns the new count. */
   public Future<Integer> recordLoopError(SqlClient client, String id, String error) {
     return SqlTemplate.forQuery(
@@ -598,79 +402,9 @@ public final class JobRepository {
   private static List<Job> toJobs(RowSet<Row> rows) {
     List<Job> out = new ArrayList<>(rows.size());
     for (Row r : rows) {
-      out.add(toJob(r));
+      out.add(JobRows.toJob(r));
     }
     return out;
-  }
-
-  static Job toJob(Row r) {
-    String trace = r.getString("trace_context");
-    return new Job(
-        r.getString("id"),
-        r.getString("rap_id"),
-        State.fromValue(r.getString("state")),
-        r.getString("repo_url"),
-        r.getString("commit_sha"),
-        r.getString("workspace"),
-        r.getString("database_name"),
-        r.getString("action"),
-        r.getString("action_repo_url"),
-        r.getString("action_commit"),
-        Jsons.stringList(r.getString("requires_outputs_from")),
-        Jsons.stringList(r.getString("wait_for_job_ids")),
-        r.getString("run_command"),
-        Jsons.outputSpec(r.getString("output_spec")),
-        r.getString("status_message"),
-        StatusCode.fromValue(r.getString("status_code")),
-        Rows.bool(r, "cancelled"),
-        r.getLong("created_at"),
-        r.getLong("updated_at"),
-        r.getLong("started_at"),
-        r.getLong("completed_at"),
-        trace == null ? Map.of() : Jsons.stringMap(trace),
-        r.getLong("status_code_updated_at"),
-        Rows.bool(r, "requires_db"),
-        r.getString("backend"),
-        r.getString("branch"),
-        r.getString("created_by"),
-        r.getString("project"),
-        Jsons.stringList(r.getString("orgs")),
-        Jsons.map(r.getString("analysis_scope")));
-  }
-
-  private static Map<String, Object> params(Job job) {
-    Map<String, Object> p = new HashMap<>();
-    p.put("id", job.id());
-    p.put("rap_id", job.rapId());
-    p.put("state", job.state().value());
-    p.put("repo_url", job.repoUrl());
-    p.put("commit_sha", job.commit());
-    p.put("workspace", job.workspace());
-    p.put("database_name", job.databaseName());
-    p.put("action", job.action());
-    p.put("action_repo_url", job.actionRepoUrl());
-    p.put("action_commit", job.actionCommit());
-    p.put("requires_outputs_from", Jsons.text(job.requiresOutputsFrom()));
-    p.put("wait_for_job_ids", Jsons.text(job.waitForJobIds()));
-    p.put("run_command", job.runCommand());
-    p.put("output_spec", Jsons.text(job.outputSpec()));
-    p.put("status_message", job.statusMessage());
-    p.put("status_code", job.statusCode().value());
-    p.put("cancelled", Rows.flag(job.cancelled()));
-    p.put("created_at", job.createdAt());
-    p.put("updated_at", job.updatedAt());
-    p.put("started_at", job.startedAt());
-    p.put("completed_at", job.completedAt());
-    p.put("trace_context", job.traceContext().isEmpty() ? null : Jsons.text(job.traceContext()));
-    p.put("status_code_updated_at", job.statusCodeUpdatedAt());
-    p.put("requires_db", Rows.flag(job.requiresDb()));
-    p.put("backend", job.backend());
-    p.put("branch", job.branch());
-    p.put("created_by", job.user());
-    p.put("project", job.project());
-    p.put("orgs", Jsons.text(job.orgs()));
-    p.put("analysis_scope", Jsons.text(job.analysisScope()));
-    return p;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -712,7 +446,7 @@ public final class JobRepository {
     return query(
         client,
         "SELECT "
-            + COLUMNS
+            + JobRows.COLUMNS
             + " FROM job WHERE state = '"
             + state.value()
             + "'"
@@ -726,7 +460,7 @@ public final class JobRepository {
     return query(
         client,
         "SELECT "
-            + COLUMNS
+            + JobRows.COLUMNS
             + " FROM job WHERE state = 'failed' AND completed_at IS NOT NULL"
             + " ORDER BY completed_at DESC, id DESC LIMIT "
             + Math.max(0, limit),

@@ -13,10 +13,10 @@ import org.rap.common.model.Timestamps;
 
 /**
  * Renders RAP status job objects (docs/spec/rap-api.md section 8.3: exactly the 15 keys, in order)
- * from the plain columns of {@link JobRepository#statusDocuments} on PostgreSQL straight into UTF-8
- * JSON bytes. Building the documents in PostgreSQL ({@code json_build_object}, {@code to_char})
- * cost most of a 5,000-job answer; decoding plain columns and writing bytes here is several times
- * cheaper, and writing bytes rather than text saves encoding the whole answer again.
+ * from the plain columns of {@link StatusDocuments} on PostgreSQL straight into UTF-8 JSON bytes.
+ * Building the documents in PostgreSQL ({@code json_build_object}, {@code to_char}) cost most of a
+ * 5,000-job answer; decoding plain columns and writing bytes here is several times cheaper, and
+ * writing bytes rather than text saves encoding the whole answer again.
  *
  * <p>Strings are escaped as Jackson escapes them ({@link JsonStringEncoder}); the common case, a
  * printable ASCII value without quote or backslash, is copied as it is. Stored JSON columns ({@code
@@ -58,7 +58,7 @@ final class StatusDocumentWriter {
     out = new byte[Math.max(1024, expectedRows * 480)];
   }
 
-  /** Column order of {@code JobRepository.STATUS_PG_ROWS}. */
+  /** Column order of {@code StatusDocuments.STATUS_PG_ROWS}. */
   void add(Row r) {
     if (length > 0) {
       put((byte) ',');
@@ -99,9 +99,8 @@ final class StatusDocumentWriter {
   }
 
   /** The job objects comma-separated (no brackets), and the distinct rap ids among them. */
-  JobRepository.StatusDocuments finish() {
-    return new JobRepository.StatusDocuments(
-        Buffer.buffer(length).appendBytes(out, 0, length), rapIds);
+  StatusDocuments finish() {
+    return new StatusDocuments(Buffer.buffer(length).appendBytes(out, 0, length), rapIds);
   }
 
   private void string(String value) {

@@ -1,7 +1,6 @@
 package org.rap.controller.db;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -14,19 +13,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.rap.common.json.Jsons;
-import org.rap.common.model.JobIds;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.AgentTask;
+import org.rap.common.tasks.TaskList;
+import org.rap.common.tasks.TaskUpdate;
 
 /** SQL for the {@code tasks} table. Every method takes the client to run on. */
 public final class TaskRepository {
   private static final String COLUMNS =
       "id, backend, type, job_id, definition, active, created_at, finished_at, attributes,"
           + " agent_stage, agent_complete, agent_results, agent_timestamp_ns";
-
-  /** An agent's report on one task (docs/spec/task-api.md section 4). */
-  public record AgentUpdate(
-      String taskId, String stage, JsonObject results, boolean complete, Long timestampNs) {}
 
   public Future<Void> insert(SqlClient client, Task task, String jobId) {
     Map<String, Object> p = new HashMap<>();
@@ -46,17 +43,6 @@ public final class TaskRepository {
                 + " finished_at, attributes) VALUES (#{id}, #{backend}, #{type}, #{job_id},"
                 + " #{definition}, #{active}, #{created_at}, #{finished_at}, #{attributes})")
         .execute(p)
-        .compose(
-            inserted ->
-                // a new attempt has no results yet: the job's metrics are this task's (none); a
-                // job's first attempt has no earlier metrics to clear (no statement on dispatch)
-                task.type() == TaskType.RUNJOB
-                        && jobId != null
-                        && !task.id().equals(JobIds.runJobTaskId(jobId, 1))
-                    ? SqlTemplate.forUpdate(
-                            client, "UPDATE job SET metrics = NULL WHERE id = #{job_id}")
-                        .execute(p)
-                    : Future.succeededFuture(inserted))
         .mapEmpty();
   }
 
@@ -76,43 +62,31 @@ public final class TaskRepository {
   }
 
   /**
-   * An active task as the agent receives it: its id and its JSON object (docs/spec/task-api.md
-   * section 3).
-   */
-  public record AgentTask(String id, String json) {}
-
-  /**
    * {@link #findActive(SqlClient, String)} as the agents' list needs it: only the listed columns,
    * each task rendered as its JSON object with the stored {@code definition} and {@code attributes}
    * texts copied as they are (they are JSON written by {@link #insert}), instead of parsing every
    * column (agent results included) and encoding the objects again.
    */
-  public Future<List<AgentTask>> findActiveForAgent(SqlClient client, String backend) {
+  public Future<List<TaskList.Entry>> findActiveForAgent(SqlClient client, String backend) {
     return SqlTemplate.forQuery(
             client,
             "SELECT id, backend, type, definition, attributes, created_at" + ACTIVE_OF_BACKEND)
         .execute(Map.of("backend", backend))
         .map(
             rows -> {
-              List<AgentTask> out = new ArrayList<>(rows.size());
+              List<TaskList.Entry> out = new ArrayList<>(rows.size());
               for (Row r : rows) {
                 String id = r.getString(0);
-                String attributes = r.getString(4);
-                StringBuilder json = new StringBuilder(256 + r.getString(3).length());
-                json.append("{\"id\":")
-                    .append(Json.encode(id))
-                    .append(",\"backend\":")
-                    .append(Json.encode(r.getString(1)))
-                    .append(",\"type\":")
-                    .append(Json.encode(r.getString(2)))
-                    .append(",\"definition\":")
-                    .append(r.getString(3).strip())
-                    .append(",\"attributes\":")
-                    .append(attributes == null || attributes.isBlank() ? "{}" : attributes.strip())
-                    .append(",\"created_at\":")
-                    .append(r.getLong(5))
-                    .append('}');
-                out.add(new AgentTask(id, json.toString()));
+                out.add(
+                    new TaskList.Entry(
+                        id,
+                        AgentTask.json(
+                            id,
+                            r.getString(1),
+                            r.getString(2),
+                            r.getString(3),
+                            r.getString(4),
+                            r.getLong(5))));
               }
               return out;
             });
@@ -173,23 +147,13 @@ public final class TaskRepository {
 
   /**
    * Stores an agent report, only for a task of this backend. Completing deactivates the task and
-   * sets {@code finished_at}. A report on an already finished task is accepted but changes nothing.
+   * sets {@code finished_at}. A report on a task the agent already completed and that is no longer
+   * active changes nothing.
    *
-   * @return the task after the update, or empty when no such task exists in this backend
+   * @return whether the report was stored
    */
-  public Future<Optional<Task>> applyAgentUpdate(
-      SqlClient client, String backend, AgentUpdate u, long nowSeconds) {
-    return applyAgentUpdate(client, backend, u, null, nowSeconds);
-  }
-
-  /**
-   * As {@link #applyAgentUpdate(SqlClient, String, AgentUpdate, long)} for a task whose type the
-   * caller has read ({@code null}: unknown): only a RUNJOB task's update copies metrics to its job,
-   * so for the other types that statement is not sent.
-   */
-  public Future<Optional<Task>> applyAgentUpdate(
-      SqlClient client, String backend, AgentUpdate u, TaskType knownType, long nowSeconds) {
-    boolean mayCarryMetrics = knownType == null || knownType == TaskType.RUNJOB;
+  public Future<Boolean> storeReport(
+      SqlClient client, String backend, TaskUpdate u, long nowSeconds) {
     Map<String, Object> p = new HashMap<>();
     p.put("id", u.taskId());
     p.put("backend", backend);
@@ -208,34 +172,7 @@ public final class TaskRepository {
                 + " WHERE id = #{id} AND backend = #{backend}"
                 + " AND (active = 1 OR agent_complete IS NULL OR agent_complete = 0)")
         .execute(p)
-        .compose(
-            updated ->
-                updated.rowCount() > 0 && mayCarryMetrics
-                    ? copyMetricsToJob(client, u)
-                    : Future.succeededFuture())
-        .compose(ignored -> findById(client, u.taskId()))
-        .map(t -> t.filter(task -> task.backend().equals(backend)));
-  }
-
-  /**
-   * {@code rap/status/} reports a job's metrics from its latest RUNJOB task's results: the job row
-   * keeps a copy ({@code job.metrics}, the {@code job_metrics} object or NULL), written with the
-   * task's results so that status reads one table. Does nothing for other task types and for a
-   * RUNJOB task that a later attempt replaced.
-   */
-  private Future<Void> copyMetricsToJob(SqlClient client, AgentUpdate u) {
-    Object metrics = u.results() == null ? null : u.results().getValue("job_metrics");
-    Map<String, Object> p = new HashMap<>();
-    p.put("id", u.taskId());
-    p.put("metrics", metrics instanceof JsonObject m ? m.encode() : null);
-    return SqlTemplate.forUpdate(
-            client,
-            "UPDATE job SET metrics = #{metrics}"
-                + " WHERE id = (SELECT t.job_id FROM tasks t WHERE t.id = #{id} AND t.type = 'runjob')"
-                + " AND NOT EXISTS (SELECT 1 FROM tasks l WHERE l.job_id = job.id AND l.type = 'runjob'"
-                + " AND l.id > #{id})")
-        .execute(p)
-        .mapEmpty();
+        .map(updated -> updated.rowCount() > 0);
   }
 
   /**
@@ -356,19 +293,22 @@ public final class TaskRepository {
   }
 
   static Task toTask(Row r) {
+    String stage = r.getString("agent_stage");
+    Boolean complete = Rows.nullableBool(r, "agent_complete");
+    String results = r.getString("agent_results");
+    Long timestamp = r.getLong("agent_timestamp_ns");
     return new Task(
         r.getString("id"),
         r.getString("backend"),
         TaskType.fromValue(r.getString("type")),
         new JsonObject(r.getString("definition")),
-        Rows.bool(r, "active"),
-        r.getLong("created_at"),
-        r.getLong("finished_at"),
         Jsons.object(r.getString("attributes")),
-        r.getString("agent_stage"),
-        Rows.nullableBool(r, "agent_complete"),
-        Jsons.object(r.getString("agent_results")),
-        r.getLong("agent_timestamp_ns"));
+        r.getLong("created_at"),
+        Rows.bool(r, "active"),
+        r.getLong("finished_at"),
+        stage == null && complete == null && results == null && timestamp == null
+            ? null
+            : new Task.AgentReport(stage, complete, Jsons.object(results), timestamp));
   }
 
   // ---------------------------------------------------------------------------------------------

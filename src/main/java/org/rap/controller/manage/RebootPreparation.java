@@ -72,6 +72,7 @@ public final class RebootPreparation {
             StatusMessages.WAITING_ON_REBOOT,
             null,
             Timestamps.nowNanos());
+    StatusBook.log(o);
     return ctx.db()
         .inTransaction(
             conn ->

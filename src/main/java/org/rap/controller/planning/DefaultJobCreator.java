@@ -2,7 +2,6 @@ package org.rap.controller.planning;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -26,12 +25,13 @@ import org.rap.common.pipeline.Pipeline;
 import org.rap.common.pipeline.PipelineParser;
 import org.rap.common.pipeline.ProjectValidationError;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.ControllerEvents;
 
 /**
  * Job creation as docs/spec/scheduling.md section 6 describes it: request checks,
  * repository/branch/commit checks, {@code project.yaml} at the commit, parse, workspace state,
- * plan, reusable actions, stale codelists, then all new jobs in one transaction and a {@code
- * controller.job.created} event.
+ * plan, reusable actions, stale codelists, then all new jobs in one transaction, handed to the
+ * scheduler (its inbox, {@code NewJobs}) with a {@link ControllerEvents#JOB_CREATED} event.
  *
  * <p>Creation is serialised per (backend, workspace) in this process. Jobs of allowed images are
  * planned inside their insert transaction, against the workspace state read in it. When reusable
@@ -43,7 +43,6 @@ import org.rap.controller.ControllerContext;
  * parser).create(request).await()}.
  */
 public final class DefaultJobCreator implements JobCreator {
-  public static final String JOB_CREATED_ADDRESS = "controller.job.created";
   private static final Logger LOG = Logger.getLogger(DefaultJobCreator.class.getName());
   private static final int MAX_REPLANS = 3;
 
@@ -133,13 +132,8 @@ public final class DefaultJobCreator implements JobCreator {
         .onSuccess(
             outcome -> {
               if (outcome instanceof CreateOutcome.Created created) {
-                vertx
-                    .eventBus()
-                    .publish(
-                        JOB_CREATED_ADDRESS,
-                        new JsonObject()
-                            .put("backend", request.backend())
-                            .put("count", created.jobs().size()));
+                ControllerEvents.jobsCreated(
+                    vertx.eventBus(), request.backend(), created.jobs().size());
               }
             });
   }
@@ -278,9 +272,9 @@ public final class DefaultJobCreator implements JobCreator {
         .compose(v -> read.get());
   }
 
-  /** After the commit of {@code jobs}: remembered for the scheduler's next pass, and logged. */
+  /** After the commit of {@code jobs}: handed to the scheduler, and logged. */
   private void committed(CreateRequest request, List<Job> jobs) {
-    ctx.jobs().rememberInserted(jobs);
+    ctx.newJobs().add(jobs);
     LOG.log(
         Level.INFO,
         "Created "

@@ -14,9 +14,9 @@ import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
-import org.rap.common.model.StatusCode;
-import org.rap.common.model.StatusMessages;
 import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
 
@@ -188,36 +188,29 @@ public final class JobPlanner {
 
   private Job newJob(String action, Action spec, List<String> waitFor) {
     boolean db = spec.databaseAction();
-    return new Job(
-        JobIds.jobId(request.rapId(), action),
-        request.rapId(),
-        State.PENDING,
-        request.repoUrl(),
-        request.commit(),
-        request.workspace(),
-        request.databaseName(),
-        action,
-        null,
-        null,
-        needs(spec),
-        waitFor,
-        RunCommands.of(spec),
-        spec.outputs() == null ? Map.of() : spec.outputs(),
-        StatusMessages.CREATED,
-        StatusCode.CREATED,
-        false,
-        createdAt,
-        createdAt,
-        null,
-        null,
-        TraceContexts.newRoot(random),
-        createdAtNs,
-        db,
-        request.backend(),
-        request.branch(),
-        request.createdBy(),
-        request.project(),
-        request.orgs(),
-        db ? AnalysisScopes.forDatabaseJob(request.analysisScope(), request.project()) : Map.of());
+    JobSpec job =
+        new JobSpec(
+            JobIds.jobId(request.rapId(), action),
+            request.rapId(),
+            request.backend(),
+            request.workspace(),
+            action,
+            createdAt,
+            new JobSpec.Source(request.repoUrl(), request.commit(), request.branch(), null, null),
+            new JobSpec.Run(
+                RunCommands.of(spec),
+                spec.outputs() == null ? Map.of() : spec.outputs(),
+                db,
+                request.databaseName(),
+                db
+                    ? AnalysisScopes.forDatabaseJob(request.analysisScope(), request.project())
+                    : Map.of()),
+            new JobSpec.Needs(needs(spec), waitFor),
+            new JobSpec.Origin(
+                request.createdBy(),
+                request.project(),
+                request.orgs(),
+                TraceContexts.newRoot(random)));
+    return new Job(job, JobStatus.created(createdAt, createdAtNs));
   }
 }

@@ -108,37 +108,8 @@ public final class ReusableActions {
     }
     List<String> newArgs = new ArrayList<>(resolved.runArgs());
     newArgs.addAll(args.subList(1, args.size()));
-    return new Job(
-        job.id(),
-        job.rapId(),
-        job.state(),
-        job.repoUrl(),
-        job.commit(),
-        job.workspace(),
-        job.databaseName(),
-        job.action(),
-        resolved.repoUrl(),
-        resolved.commit(),
-        job.requiresOutputsFrom(),
-        job.waitForJobIds(),
-        Shell.join(newArgs),
-        job.outputSpec(),
-        job.statusMessage(),
-        job.statusCode(),
-        job.cancelled(),
-        job.createdAt(),
-        job.updatedAt(),
-        job.startedAt(),
-        job.completedAt(),
-        job.traceContext(),
-        job.statusCodeUpdatedAt(),
-        job.requiresDb(),
-        job.backend(),
-        job.branch(),
-        job.user(),
-        job.project(),
-        job.orgs(),
-        job.analysisScope());
+    return job.withSpec(
+        job.spec().withReusableAction(resolved.repoUrl(), resolved.commit(), Shell.join(newArgs)));
   }
 
   private Resolved cached(String image, String tag) throws ReusableActionError {

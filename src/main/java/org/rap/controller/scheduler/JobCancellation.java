@@ -45,19 +45,13 @@ public final class JobCancellation {
                           return Future.succeededFuture(Optional.<Task>empty());
                         }
                         Task cancel =
-                            new Task(
+                            Task.created(
                                 JobIds.cancelTaskId(run.id()),
                                 job.backend(),
                                 TaskType.CANCELJOB,
                                 JobDefinitions.cancelDefinition(run.definition()),
-                                true,
-                                nowSeconds,
-                                null,
                                 JobDefinitions.attributes(job),
-                                null,
-                                null,
-                                null,
-                                null);
+                                nowSeconds);
                         return tasks.insert(conn, cancel, job.id()).map(v -> Optional.of(cancel));
                       });
             });

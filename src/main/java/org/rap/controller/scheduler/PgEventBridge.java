@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.logging.Logger;
+import org.rap.controller.ControllerEvents;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.EventNotifications;
@@ -25,13 +26,6 @@ import org.rap.controller.db.EventNotifications;
 public final class PgEventBridge extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(PgEventBridge.class.getName());
   static final String ORIGIN_HEADER = "rap-origin";
-  private static final String[] ADDRESSES = {
-    SchedulerEvents.JOB_CREATED,
-    SchedulerEvents.JOB_CANCELLED,
-    SchedulerEvents.TASK_CREATED,
-    SchedulerEvents.TASK_UPDATED,
-    SchedulerEvents.FLAG_CHANGED
-  };
 
   private final Database db;
   private final EventNotifications notifications = new EventNotifications();
@@ -48,7 +42,7 @@ public final class PgEventBridge extends VerticleBase {
     DatabaseTarget t = db.target();
     subscriber = PgSubscriber.subscriber(vertx, t.pgOptions()).reconnectPolicy(retries -> 1000L);
     subscriber.channel(EventNotifications.CHANNEL).handler(this::received);
-    for (String address : ADDRESSES) {
+    for (String address : ControllerEvents.ALL) {
       consumers.add(
           vertx
               .eventBus()

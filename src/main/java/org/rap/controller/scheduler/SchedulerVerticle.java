@@ -18,6 +18,7 @@ import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.ControllerEvents;
 import org.rap.controller.telemetry.LoopJobSpans;
 
 /**
@@ -66,7 +67,7 @@ public final class SchedulerVerticle extends VerticleBase {
   public Future<?> start() {
     scheduler = schedulerFactory.apply(vertx);
     lock = lockFactory.apply(vertx);
-    for (String address : SchedulerEvents.WAKE_ADDRESSES) {
+    for (String address : ControllerEvents.WAKE_SCHEDULER) {
       consumers.add(vertx.eventBus().consumer(address, msg -> wake()));
     }
     long interval = Math.max(10, ctx.config().common().jobLoopInterval().toMillis());

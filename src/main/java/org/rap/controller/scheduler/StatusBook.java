@@ -8,8 +8,9 @@ import org.rap.common.model.StatusCode;
 import org.rap.common.telemetry.LogTags;
 
 /**
- * The reference's {@code set_code} bookkeeping (docs/spec/job-model.md section 8), as a pure
- * function: the caller stores the result (conditional on the old code) and batches the writes.
+ * The reference's {@code set_code} bookkeeping (docs/spec/job-model.md section 8): {@link #setCode}
+ * is a pure function whose result the caller stores (conditional on the old code, batched) and logs
+ * with {@link #log}.
  */
 public final class StatusBook {
   private static final Logger LOG = Logger.getLogger(StatusBook.class.getName());
@@ -37,10 +38,25 @@ public final class StatusBook {
   /**
    * @param job the job after the change (equal to the input for {@link Kind#NONE})
    * @param previous the job before
+   * @param warning what an operator should know about the change, or null
    */
-  public record Outcome(Kind kind, Job job, Job previous) {
+  public record Outcome(Kind kind, Job job, Job previous, String warning) {
     public boolean stateChanged() {
       return job.state() != previous.state();
+    }
+  }
+
+  /** Logs a change as the reference does (INFO, tagged with the job), and its warning if any. */
+  public static void log(Outcome o) {
+    if (o.warning() != null) {
+      LOG.warning(o.warning());
+    }
+    if (o.kind() == Kind.CHANGE) {
+      LogTags.job(o.job())
+          .log(
+              LOG,
+              Level.INFO,
+              logLine(o.previous(), o.job().statusCode(), o.job().statusMessage()));
     }
   }
 
@@ -63,13 +79,14 @@ public final class StatusBook {
                 job.startedAt(),
                 job.completedAt(),
                 job.statusCodeUpdatedAt());
-        return new Outcome(Kind.REFRESH, refreshed, job);
+        return new Outcome(Kind.REFRESH, refreshed, job, null);
       }
-      return new Outcome(Kind.NONE, job, job);
+      return new Outcome(Kind.NONE, job, job, null);
     }
     long ts = agentTimestampNs != null && agentTimestampNs > 0 ? agentTimestampNs : nowNs;
+    String warning = null;
     if (ts < job.statusCodeUpdatedAt()) {
-      LOG.warning(
+      warning =
           "Negative state duration for job "
               + job.id()
               + " entering "
@@ -78,7 +95,7 @@ public final class StatusBook {
               + ts
               + " is before "
               + job.statusCodeUpdatedAt()
-              + "; clamping");
+              + "; clamping";
       ts = job.statusCodeUpdatedAt() + 1_000_000L;
     }
     long seconds = ts / 1_000_000_000L;
@@ -100,7 +117,6 @@ public final class StatusBook {
       startedAt = null;
     }
     Job changed = job.withStatus(state, code, message, seconds, startedAt, completedAt, ts);
-    LogTags.job(changed).log(LOG, Level.INFO, logLine(job, code, message));
-    return new Outcome(Kind.CHANGE, changed, job);
+    return new Outcome(Kind.CHANGE, changed, job, warning);
   }
 }

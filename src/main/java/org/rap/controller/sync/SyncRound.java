@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.logging.Logger;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.Timestamps;
@@ -226,36 +228,28 @@ final class SyncRound {
       JsonObject body, String action, State state, StatusCode code, String message) {
     long now = Timestamps.nowSeconds();
     String rapId = body.getString("rap_id");
+    JobSpec spec =
+        new JobSpec(
+            JobIds.jobId(rapId, action),
+            rapId,
+            body.getString("backend"),
+            body.getString("workspace"),
+            action,
+            now,
+            new JobSpec.Source(
+                body.getString("repo_url"),
+                body.getString("commit"),
+                body.getString("branch"),
+                null,
+                null),
+            new JobSpec.Run("", Map.of(), false, body.getString("database_name"), Map.of()),
+            JobSpec.Needs.none(),
+            new JobSpec.Origin(
+                body.getString("created_by"),
+                body.getString("project"),
+                new ArrayList<>(SyncVerticle.strings(body.getJsonArray("orgs"))),
+                Map.of()));
     return new Job(
-        JobIds.jobId(rapId, action),
-        rapId,
-        state,
-        body.getString("repo_url"),
-        body.getString("commit"),
-        body.getString("workspace"),
-        body.getString("database_name"),
-        action,
-        null,
-        null,
-        List.of(),
-        List.of(),
-        "",
-        Map.of(),
-        message,
-        code,
-        false,
-        now,
-        now,
-        null,
-        now,
-        Map.of(),
-        Timestamps.nowNanos(),
-        false,
-        body.getString("backend"),
-        body.getString("branch"),
-        body.getString("created_by"),
-        body.getString("project"),
-        new ArrayList<>(SyncVerticle.strings(body.getJsonArray("orgs"))),
-        Map.of());
+        spec, new JobStatus(state, code, message, false, now, null, now, Timestamps.nowNanos()));
   }
 }

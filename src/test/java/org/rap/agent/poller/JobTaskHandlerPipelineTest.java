@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.rap.common.model.ExecutorState;
+import org.rap.common.tasks.AgentTask;
+import org.rap.common.tasks.TaskUpdate;
 
 /**
  * The executor works while "preparing" / "finalizing" are being sent, but the updates of a task

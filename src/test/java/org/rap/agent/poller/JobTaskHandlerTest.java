@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.rap.agent.executor.ExecutorException;
 import org.rap.common.model.ExecutorState;
+import org.rap.common.tasks.AgentTask;
+import org.rap.common.tasks.TaskUpdate;
 
 /**
  * Exact update sequences of RUNJOB and CANCELJOB handling (docs/spec/task-api.md 5.1, 5.2, 5.4).

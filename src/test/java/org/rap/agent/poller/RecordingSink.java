@@ -3,6 +3,7 @@ package org.rap.agent.poller;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.rap.common.tasks.TaskUpdate;
 
 /** Records the updates a handler posts. */
 final class RecordingSink implements UpdateSink {

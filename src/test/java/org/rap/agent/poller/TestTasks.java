@@ -2,6 +2,7 @@ package org.rap.agent.poller;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.rap.common.tasks.AgentTask;
 
 /** Task JSON as the controller serves it. */
 final class TestTasks {

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.rap.common.config.Settings;
 import org.rap.common.model.Job;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.testing.Jobs;
@@ -46,36 +48,33 @@ class TelemetryTest {
     long created = 1_700_000_000L;
     Job j = Jobs.pending("rap1", "generate", "test", "ws", created);
     return new Job(
-        j.id(),
-        j.rapId(),
-        State.PENDING,
-        j.repoUrl(),
-        j.commit(),
-        j.workspace(),
-        j.databaseName(),
-        j.action(),
-        j.actionRepoUrl(),
-        j.actionCommit(),
-        j.requiresOutputsFrom(),
-        j.waitForJobIds(),
-        j.runCommand(),
-        j.outputSpec(),
-        "Created",
-        StatusCode.CREATED,
-        false,
-        created,
-        created,
-        null,
-        null,
-        Map.of("traceparent", traceparent),
-        created * 1_000_000_000L,
-        false,
-        "test",
-        "main",
-        "alice",
-        "proj",
-        List.of("org1", "org2"),
-        Map.of("dataset_permissions", List.of("a", "b")));
+        new JobSpec(
+            j.id(),
+            j.rapId(),
+            "test",
+            j.workspace(),
+            j.action(),
+            created,
+            new JobSpec.Source(
+                j.repoUrl(), j.commit(), "main", j.actionRepoUrl(), j.actionCommit()),
+            new JobSpec.Run(
+                j.runCommand(),
+                j.outputSpec(),
+                false,
+                j.databaseName(),
+                Map.of("dataset_permissions", List.of("a", "b"))),
+            new JobSpec.Needs(j.requiresOutputsFrom(), j.waitForJobIds()),
+            new JobSpec.Origin(
+                "alice", "proj", List.of("org1", "org2"), Map.of("traceparent", traceparent))),
+        new JobStatus(
+            State.PENDING,
+            StatusCode.CREATED,
+            "Created",
+            false,
+            created,
+            null,
+            null,
+            created * 1_000_000_000L));
   }
 
   private static void await(Supplier<Boolean> done) throws InterruptedException {

@@ -21,10 +21,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rap.common.model.Flag;
 import org.rap.common.model.Job;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.AgentTask;
+import org.rap.common.tasks.TaskList;
+import org.rap.common.tasks.TaskUpdate;
 import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
 
@@ -70,36 +75,32 @@ class RepositoryTest {
   /** {@code j} with another id, creation time and cancel flag. */
   private static Job variant(Job j, String id, long createdAt, boolean cancelled) {
     return new Job(
-        id,
-        j.rapId(),
-        j.state(),
-        j.repoUrl(),
-        j.commit(),
-        j.workspace(),
-        j.databaseName(),
-        j.action(),
-        j.actionRepoUrl(),
-        j.actionCommit(),
-        j.requiresOutputsFrom(),
-        j.waitForJobIds(),
-        j.runCommand(),
-        j.outputSpec(),
-        j.statusMessage(),
-        j.statusCode(),
-        cancelled,
-        createdAt,
-        createdAt,
-        j.startedAt(),
-        j.completedAt(),
-        j.traceContext(),
-        createdAt * 1_000_000_000L,
-        j.requiresDb(),
-        j.backend(),
-        j.branch(),
-        j.user(),
-        j.project(),
-        j.orgs(),
-        j.analysisScope());
+        new JobSpec(
+            id,
+            j.rapId(),
+            j.backend(),
+            j.workspace(),
+            j.action(),
+            createdAt,
+            new JobSpec.Source(
+                j.repoUrl(), j.commit(), j.branch(), j.actionRepoUrl(), j.actionCommit()),
+            new JobSpec.Run(
+                j.runCommand(),
+                j.outputSpec(),
+                j.requiresDb(),
+                j.databaseName(),
+                j.analysisScope()),
+            new JobSpec.Needs(j.requiresOutputsFrom(), j.waitForJobIds()),
+            new JobSpec.Origin(j.user(), j.project(), j.orgs(), j.traceContext())),
+        new JobStatus(
+            j.state(),
+            j.statusCode(),
+            j.statusMessage(),
+            cancelled,
+            createdAt,
+            j.startedAt(),
+            j.completedAt(),
+            createdAt * 1_000_000_000L));
   }
 
   @ParameterizedTest
@@ -268,12 +269,9 @@ class RepositoryTest {
             "test",
             TaskType.RUNJOB,
             new JsonObject().put("id", "job1"),
-            true,
-            10,
-            null,
             new JsonObject().put("user", "u"),
-            null,
-            null,
+            10,
+            true,
             null,
             null);
     Task status =
@@ -282,12 +280,9 @@ class RepositoryTest {
             "test",
             TaskType.DBSTATUS,
             new JsonObject(),
-            true,
-            20,
-            null,
             new JsonObject(),
-            null,
-            null,
+            20,
+            true,
             null,
             null);
     Task elsewhere =
@@ -296,12 +291,9 @@ class RepositoryTest {
             "tpp",
             TaskType.RUNJOB,
             new JsonObject(),
-            true,
-            5,
-            null,
             new JsonObject(),
-            null,
-            null,
+            5,
+            true,
             null,
             null);
     Future.all(
@@ -315,21 +307,20 @@ class RepositoryTest {
     assertNull(active.get(1).agentStage());
 
     // another backend cannot update this task
-    var wrong =
-        new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject(), false, 5L);
-    assertTrue(tasks.applyAgentUpdate(db.pool(), "tpp", wrong, 50).await().isEmpty());
+    var wrong = new TaskUpdate("job1-001", "executing", new JsonObject(), false, 5L);
+    assertFalse(tasks.storeReport(db.pool(), "tpp", wrong, 50).await());
 
-    var exec =
-        new TaskRepository.AgentUpdate("job1-001", "executing", new JsonObject(), false, 1234L);
-    Task t = tasks.applyAgentUpdate(db.pool(), "test", exec, 50).await().orElseThrow();
+    var exec = new TaskUpdate("job1-001", "executing", new JsonObject(), false, 1234L);
+    assertTrue(tasks.storeReport(db.pool(), "test", exec, 50).await());
+    Task t = tasks.findById(db.pool(), "job1-001").await().orElseThrow();
     assertEquals("executing", t.agentStage());
     assertEquals(1234L, t.agentTimestampNs());
     assertTrue(t.active());
 
     var done =
-        new TaskRepository.AgentUpdate(
-            "job1-001", "finalized", new JsonObject().put("exit_code", 0), true, null);
-    t = tasks.applyAgentUpdate(db.pool(), "test", done, 60).await().orElseThrow();
+        new TaskUpdate("job1-001", "finalized", new JsonObject().put("exit_code", 0), true, null);
+    assertTrue(tasks.storeReport(db.pool(), "test", done, 60).await());
+    t = tasks.findById(db.pool(), "job1-001").await().orElseThrow();
     assertFalse(t.active());
     assertTrue(t.isAgentComplete());
     assertEquals(1234L, t.agentTimestampNs(), "a null timestamp keeps the stored one");
@@ -362,41 +353,24 @@ class RepositoryTest {
             "test",
             TaskType.RUNJOB,
             definition,
-            true,
-            10,
-            null,
             new JsonObject().put("user", "u").put("orgs", "a,b"),
-            null,
-            null,
+            10,
+            true,
             null,
             null);
     Task status =
         new Task(
-            "dbstatus-1",
-            "test",
-            TaskType.DBSTATUS,
-            new JsonObject(),
-            true,
-            20,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null);
+            "dbstatus-1", "test", TaskType.DBSTATUS, new JsonObject(), null, 20, true, null, null);
     Task done =
         new Task(
             "job0-001",
             "test",
             TaskType.RUNJOB,
             new JsonObject(),
-            false,
-            1,
-            2L,
             new JsonObject(),
-            null,
-            null,
-            null,
+            1,
+            false,
+            2L,
             null);
     Task elsewhere =
         new Task(
@@ -404,12 +378,9 @@ class RepositoryTest {
             "tpp",
             TaskType.RUNJOB,
             new JsonObject(),
-            true,
-            5,
-            null,
             new JsonObject(),
-            null,
-            null,
+            5,
+            true,
             null,
             null);
     Future.all(
@@ -419,21 +390,28 @@ class RepositoryTest {
             tasks.insert(db.pool(), elsewhere, "job2"))
         .await();
     var updated =
-        new TaskRepository.AgentUpdate(
+        new TaskUpdate(
             "job1-001", "executing", new JsonObject().put("big", "x".repeat(1000)), false, 7L);
-    tasks.applyAgentUpdate(db.pool(), "test", updated, 30).await();
+    tasks.storeReport(db.pool(), "test", updated, 30).await();
 
     List<Task> active = tasks.findActive(db.pool(), "test").await();
-    List<TaskRepository.AgentTask> listed = tasks.findActiveForAgent(db.pool(), "test").await();
+    List<TaskList.Entry> listed = tasks.findActiveForAgent(db.pool(), "test").await();
     assertEquals(
-        active.stream().map(Task::id).toList(),
-        listed.stream().map(TaskRepository.AgentTask::id).toList());
+        active.stream().map(Task::id).toList(), listed.stream().map(TaskList.Entry::id).toList());
     assertEquals(
-        List.of("dbstatus-1", "job1-001"),
-        listed.stream().map(TaskRepository.AgentTask::id).toList());
+        List.of("dbstatus-1", "job1-001"), listed.stream().map(TaskList.Entry::id).toList());
     for (int i = 0; i < active.size(); i++) {
-      assertEquals(
-          active.get(i).toAgentJson(), new JsonObject(listed.get(i).json()), listed.get(i).json());
+      Task a = active.get(i);
+      JsonObject expected =
+          new JsonObject()
+              .put("id", a.id())
+              .put("backend", a.backend())
+              .put("type", a.type().value())
+              .put("definition", a.definition())
+              .put("attributes", a.attributes() == null ? new JsonObject() : a.attributes())
+              .put("created_at", a.createdAt());
+      assertEquals(expected, new JsonObject(listed.get(i).json()), listed.get(i).json());
+      assertEquals(a.id(), AgentTask.fromJson(new JsonObject(listed.get(i).json())).id());
     }
     assertEquals(
         new JsonObject(), new JsonObject(listed.get(0).json()).getJsonObject("attributes"));

@@ -13,6 +13,8 @@ import java.util.Map;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Settings;
 import org.rap.common.model.Job;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
@@ -117,36 +119,28 @@ final class OpsFixture implements AutoCloseable {
     Job db = Jobs.pending("rap0000000000002", "extract", "tpp", "other", now - 60);
     dbPending =
         new Job(
-            db.id(),
-            db.rapId(),
-            db.state(),
-            db.repoUrl(),
-            db.commit(),
-            db.workspace(),
-            db.databaseName(),
-            db.action(),
-            db.actionRepoUrl(),
-            db.actionCommit(),
-            db.requiresOutputsFrom(),
-            db.waitForJobIds(),
-            db.runCommand(),
-            db.outputSpec(),
-            "Waiting for database to finish maintenance",
-            StatusCode.WAITING_DB_MAINTENANCE,
-            false,
-            db.createdAt(),
-            db.updatedAt(),
-            null,
-            null,
-            Map.of(),
-            db.statusCodeUpdatedAt(),
-            true,
-            db.backend(),
-            db.branch(),
-            db.user(),
-            db.project(),
-            db.orgs(),
-            db.analysisScope());
+            new JobSpec(
+                db.id(),
+                db.rapId(),
+                db.backend(),
+                db.workspace(),
+                db.action(),
+                db.createdAt(),
+                new JobSpec.Source(
+                    db.repoUrl(), db.commit(), db.branch(), db.actionRepoUrl(), db.actionCommit()),
+                new JobSpec.Run(
+                    db.runCommand(), db.outputSpec(), true, db.databaseName(), db.analysisScope()),
+                new JobSpec.Needs(db.requiresOutputsFrom(), db.waitForJobIds()),
+                new JobSpec.Origin(db.user(), db.project(), db.orgs(), Map.of())),
+            new JobStatus(
+                db.state(),
+                StatusCode.WAITING_DB_MAINTENANCE,
+                "Waiting for database to finish maintenance",
+                false,
+                db.updatedAt(),
+                null,
+                null,
+                db.statusCodeUpdatedAt()));
     failed =
         Jobs.pending("rap0000000000003", "report", "test", "ws", now - 3600)
             .withStatus(
@@ -168,14 +162,11 @@ final class OpsFixture implements AutoCloseable {
                 "test",
                 TaskType.RUNJOB,
                 new JsonObject(),
-                true,
-                now - 300,
-                null,
                 new JsonObject(),
-                "executing",
-                false,
+                now - 300,
+                true,
                 null,
-                null),
+                new Task.AgentReport("executing", false, null, null)),
             running.id())
         .await();
     return this;

@@ -33,9 +33,12 @@ import org.rap.common.git.GitSettings;
 import org.rap.common.git.TestRepos;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.ControllerEvents;
 import org.rap.controller.db.Database;
 import org.rap.testing.TestDatabases;
 
@@ -117,9 +120,7 @@ class DefaultJobCreatorTest {
             new FakeProjectParser(),
             new PlanningConfig(tmp.resolve("actions").toString(), PlanningConfig.ALLOWED_IMAGES),
             Clock.systemUTC());
-    vertx
-        .eventBus()
-        .<JsonObject>consumer(DefaultJobCreator.JOB_CREATED_ADDRESS, m -> events.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(ControllerEvents.JOB_CREATED, m -> events.add(m.body()));
   }
 
   @AfterEach
@@ -303,36 +304,27 @@ class DefaultJobCreatorTest {
     Job clash = TestProjects.existing(TestProjects.RAP, "prepare", State.PENDING);
     Job elsewhere =
         new Job(
-            clash.id(),
-            clash.rapId(),
-            clash.state(),
-            clash.repoUrl(),
-            clash.commit(),
-            "other-workspace",
-            clash.databaseName(),
-            clash.action(),
-            null,
-            null,
-            List.of(),
-            List.of(),
-            clash.runCommand(),
-            clash.outputSpec(),
-            clash.statusMessage(),
-            clash.statusCode(),
-            false,
-            clash.createdAt(),
-            clash.updatedAt(),
-            null,
-            null,
-            Map.of(),
-            clash.statusCodeUpdatedAt(),
-            false,
-            "test",
-            "main",
-            "bob",
-            "p",
-            List.of(),
-            Map.of());
+            new JobSpec(
+                clash.id(),
+                clash.rapId(),
+                "test",
+                "other-workspace",
+                clash.action(),
+                clash.createdAt(),
+                new JobSpec.Source(clash.repoUrl(), clash.commit(), "main", null, null),
+                new JobSpec.Run(
+                    clash.runCommand(), clash.outputSpec(), false, clash.databaseName(), Map.of()),
+                new JobSpec.Needs(List.of(), List.of()),
+                new JobSpec.Origin("bob", "p", List.of(), Map.of())),
+            new JobStatus(
+                clash.state(),
+                clash.statusCode(),
+                clash.statusMessage(),
+                false,
+                clash.updatedAt(),
+                null,
+                null,
+                clash.statusCodeUpdatedAt()));
     db.inTransaction(c -> ctx.jobs().insertAll(c, List.of(elsewhere))).await();
 
     Throwable e = assertThrows(Throwable.class, () -> create(req("prepare")));

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.pipeline.Action;
@@ -145,36 +147,18 @@ final class TestProjects {
           case FAILED -> StatusCode.NONZERO_EXIT;
         };
     return new Job(
-        JobIds.jobId(rapId, action),
-        rapId,
-        state,
-        "https://github.com/opensafely/study",
-        COMMIT,
-        "my-workspace",
-        "default",
-        action,
-        null,
-        null,
-        List.of(),
-        List.of(),
-        "python:v2 x.py",
-        Map.of(),
-        "m",
-        code,
-        false,
-        100,
-        100L,
-        null,
-        null,
-        Map.of(),
-        100_000_000_000L,
-        false,
-        "test",
-        "main",
-        "bob",
-        "my-project",
-        List.of(),
-        Map.of());
+        new JobSpec(
+            JobIds.jobId(rapId, action),
+            rapId,
+            "test",
+            "my-workspace",
+            action,
+            100,
+            new JobSpec.Source("https://github.com/opensafely/study", COMMIT, "main", null, null),
+            new JobSpec.Run("python:v2 x.py", Map.of(), false, "default", Map.of()),
+            new JobSpec.Needs(List.of(), List.of()),
+            new JobSpec.Origin("bob", "my-project", List.of(), Map.of())),
+        new JobStatus(state, code, "m", false, 100L, null, null, 100_000_000_000L));
   }
 
   static Map<String, Job> state(Job... jobs) {

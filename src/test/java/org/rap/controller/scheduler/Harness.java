@@ -13,9 +13,11 @@ import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Settings;
 import org.rap.common.model.Job;
 import org.rap.common.model.Task;
+import org.rap.common.tasks.TaskUpdate;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.ControllerEvents;
+import org.rap.controller.api.tasks.TaskReports;
 import org.rap.controller.db.Database;
-import org.rap.controller.db.TaskRepository.AgentUpdate;
 import org.rap.testing.TestDatabases;
 
 /** A real database plus a scheduler with a controllable clock, for scheduler tests. */
@@ -54,7 +56,7 @@ final class Harness implements AutoCloseable {
             new Scheduler.Options(Duration.ZERO, Duration.ZERO));
     vertx
         .eventBus()
-        .<JsonObject>consumer(SchedulerEvents.TASK_CREATED, m -> taskCreatedEvents.add(m.body()));
+        .<JsonObject>consumer(ControllerEvents.TASK_CREATED, m -> taskCreatedEvents.add(m.body()));
   }
 
   long nowS() {
@@ -93,9 +95,8 @@ final class Harness implements AutoCloseable {
 
   void agent(String taskId, String stage, boolean complete, JsonObject results, Long tsNs) {
     String backend = task(taskId).backend();
-    ctx.tasks()
-        .applyAgentUpdate(
-            db.pool(), backend, new AgentUpdate(taskId, stage, results, complete, tsNs), nowS())
+    new TaskReports(vertx, ctx)
+        .store(backend, new TaskUpdate(taskId, stage, results, complete, tsNs), nowS())
         .await();
   }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.rap.controller.ControllerEvents;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.testing.TestDatabases;
@@ -35,12 +36,12 @@ class PgEventBridgeTest {
     List<JsonObject> inB = new CopyOnWriteArrayList<>();
     List<String> originsInB = new CopyOnWriteArrayList<>();
     a.eventBus()
-        .<JsonObject>consumer(SchedulerEvents.TASK_CREATED, m -> inA.add(m.body()))
+        .<JsonObject>consumer(ControllerEvents.TASK_CREATED, m -> inA.add(m.body()))
         .completion()
         .await();
     b.eventBus()
         .<JsonObject>consumer(
-            SchedulerEvents.TASK_CREATED,
+            ControllerEvents.TASK_CREATED,
             m -> {
               inB.add(m.body());
               originsInB.add(m.headers().get(PgEventBridge.ORIGIN_HEADER));
@@ -49,7 +50,7 @@ class PgEventBridgeTest {
         .await();
 
     JsonObject event = new JsonObject().put("backend", "test").put("task_id", "j-001");
-    a.eventBus().publish(SchedulerEvents.TASK_CREATED, event);
+    a.eventBus().publish(ControllerEvents.TASK_CREATED, event);
     for (int i = 0; i < 200 && inB.isEmpty(); i++) {
       Thread.sleep(25);
     }

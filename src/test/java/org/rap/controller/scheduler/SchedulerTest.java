@@ -457,7 +457,7 @@ class SchedulerTest {
   @MethodSource("dialects")
   void manyStaleJobsAreRefreshedOldestFirstInBoundedBatches(String dialect) throws Exception {
     harness(dialect, Map.of("TEST_MAX_WORKERS", "0"));
-    int n = Scheduler.KEEP_ALIVE_BATCH + 20;
+    int n = EffectWriter.KEEP_ALIVE_BATCH + 20;
     List<Job> jobs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       jobs.add(TestJob.of("a" + i).build());
@@ -476,10 +476,10 @@ class SchedulerTest {
     h.advance(31); // the others are 61 s old, the late one 31 s
     Scheduler.PassStats first = h.pass();
     assertEquals(
-        Scheduler.KEEP_ALIVE_BATCH, first.refreshed(), "one pass refreshes a bounded batch");
+        EffectWriter.KEEP_ALIVE_BATCH, first.refreshed(), "one pass refreshes a bounded batch");
     Scheduler.PassStats second = h.pass();
     assertEquals(
-        n - 1 - Scheduler.KEEP_ALIVE_BATCH, second.refreshed(), "the rest on the next pass");
+        n - 1 - EffectWriter.KEEP_ALIVE_BATCH, second.refreshed(), "the rest on the next pass");
     for (Job j : jobs) {
       long expected = j.id().equals(late.id()) ? Harness.T0 + 30 : Harness.T0 + 61;
       assertEquals(expected, h.job(j.id()).updatedAt(), j.action());
@@ -551,7 +551,7 @@ class SchedulerTest {
         assertNull(j.startedAt());
       } else {
         assertEquals(StatusCode.JOB_ERROR, j.statusCode());
-        assertEquals(Scheduler.retriesExhausted(3), j.statusMessage());
+        assertEquals(JobRules.retriesExhausted(3), j.statusMessage());
         assertEquals(State.FAILED, j.state());
       }
     }
@@ -597,7 +597,7 @@ class SchedulerTest {
         job.id() + "-004", "error", true, new JsonObject().put("error", "docker went away"), null);
     h.pass();
     assertEquals(StatusCode.JOB_ERROR, h.job(job.id()).statusCode());
-    assertEquals(Scheduler.retriesExhausted(2), h.job(job.id()).statusMessage());
+    assertEquals(JobRules.retriesExhausted(2), h.job(job.id()).statusMessage());
   }
 
   @ParameterizedTest
@@ -741,10 +741,10 @@ class SchedulerTest {
         a.analysisScope.put("dataset_permissions", List.of("b", "a2"));
         Job job = x.insert(a);
         if (remember) {
-          x.ctx.jobs().rememberInserted(List.of(job));
+          x.ctx.newJobs().add(List.of(job));
         }
         assertEquals(1, x.pass().tasksCreated());
-        assertNull(x.ctx.jobs().takeInserted(job.id()), "the pass takes the remembered job");
+        assertNull(x.ctx.newJobs().take(job.id()), "the pass takes the handed-over job");
         started.put(String.valueOf(remember), x.job(job.id()));
         definitions.put(String.valueOf(remember), x.task(job.id() + "-001").definition());
       }
@@ -758,7 +758,7 @@ class SchedulerTest {
   void rememberedJobTakesItsStatusFromTheDatabase(String dialect) throws Exception {
     harness(dialect, Map.of());
     Job job = h.insert(TestJob.of("p"));
-    h.ctx.jobs().rememberInserted(List.of(job)); // as created, but cancelled before any pass
+    h.ctx.newJobs().add(List.of(job)); // as created, but cancelled before any pass
     h.ctx.jobs().markCancelled(h.db.pool(), job.rapId(), List.of("p"), h.nowS()).await();
     h.advance(1);
     assertEquals(0, h.pass().tasksCreated());

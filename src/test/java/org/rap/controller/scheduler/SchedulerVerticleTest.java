@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Settings;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.ControllerEvents;
 
 /** Event-driven wake-ups and coalescing of the scheduler verticle. */
 class SchedulerVerticleTest {
@@ -78,10 +79,10 @@ class SchedulerVerticleTest {
 
     for (String address :
         List.of(
-            SchedulerEvents.JOB_CREATED,
-            SchedulerEvents.JOB_CANCELLED,
-            SchedulerEvents.TASK_UPDATED,
-            SchedulerEvents.FLAG_CHANGED)) {
+            ControllerEvents.JOB_CREATED,
+            ControllerEvents.JOB_CANCELLED,
+            ControllerEvents.TASK_UPDATED,
+            ControllerEvents.FLAG_CHANGED)) {
       int before = passes.size();
       vertx.eventBus().publish(address, new JsonObject().put("backend", "test"));
       waitFor(() -> passes.size() == before + 1);
@@ -89,10 +90,10 @@ class SchedulerVerticleTest {
     }
 
     // a burst while a pass runs schedules exactly one more pass
-    vertx.eventBus().publish(SchedulerEvents.JOB_CREATED, new JsonObject());
+    vertx.eventBus().publish(ControllerEvents.JOB_CREATED, new JsonObject());
     waitFor(() -> passes.size() == 6);
     for (int i = 0; i < 50; i++) {
-      vertx.eventBus().publish(SchedulerEvents.TASK_UPDATED, new JsonObject());
+      vertx.eventBus().publish(ControllerEvents.TASK_UPDATED, new JsonObject());
     }
     Thread.sleep(200);
     assertEquals(6, passes.size(), "no second pass while one runs");

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
@@ -93,39 +95,39 @@ final class TestJob {
 
   Job build() {
     return new Job(
-        id(),
-        rapId,
-        state,
-        "https://github.com/opensafely/test-repo",
-        "a".repeat(40),
-        workspace,
-        "default",
-        action,
-        actionRepoUrl,
-        actionCommit,
-        needs,
-        waitFor,
-        runCommand == null ? "python:v2 analysis/" + action + ".py" : runCommand,
-        Map.of(
-            "moderately_sensitive",
-            Map.of("table", "output/" + action + ".csv"),
-            "highly_sensitive",
-            Map.of("data", "output/" + action + ".arrow")),
-        message,
-        code,
-        cancelled,
-        createdAt,
-        updatedAt == null ? createdAt : updatedAt,
-        startedAt,
-        null,
-        Map.of(),
-        createdAt * 1_000_000_000L,
-        requiresDb,
-        backend,
-        "main",
-        "alice",
-        "my-project",
-        List.of("org1", "org2"),
-        analysisScope);
+        new JobSpec(
+            id(),
+            rapId,
+            backend,
+            workspace,
+            action,
+            createdAt,
+            new JobSpec.Source(
+                "https://github.com/opensafely/test-repo",
+                "a".repeat(40),
+                "main",
+                actionRepoUrl,
+                actionCommit),
+            new JobSpec.Run(
+                runCommand == null ? "python:v2 analysis/" + action + ".py" : runCommand,
+                Map.of(
+                    "moderately_sensitive",
+                    Map.of("table", "output/" + action + ".csv"),
+                    "highly_sensitive",
+                    Map.of("data", "output/" + action + ".arrow")),
+                requiresDb,
+                "default",
+                analysisScope),
+            new JobSpec.Needs(needs, waitFor),
+            new JobSpec.Origin("alice", "my-project", List.of("org1", "org2"), Map.of())),
+        new JobStatus(
+            state,
+            code,
+            message,
+            cancelled,
+            updatedAt == null ? createdAt : updatedAt,
+            startedAt,
+            null,
+            createdAt * 1_000_000_000L));
   }
 }

@@ -2,16 +2,9 @@ package org.rap.controller.api.rap;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.openapi.contract.OpenAPIContract;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.rap.controller.api.ApiDocuments;
 
 /**
  * Our OpenAPI document ({@code openapi/rap-api.yaml}) as written (served at {@code spec.json}) and
@@ -33,15 +26,11 @@ public final class RapContract {
   }
 
   public static Future<RapContract> load(Vertx vertx) {
-    return vertx
-        .executeBlocking(() -> parseYaml(readResource(RESOURCE)))
+    return ApiDocuments.load(vertx, RESOURCE)
         .compose(
-            doc -> {
-              JsonObject patched = doc.copy();
-              patched.put(
-                  "servers", new JsonArray().add(new JsonObject().put("url", ABSOLUTE_SERVER)));
-              return OpenAPIContract.from(vertx, patched).map(c -> new RapContract(doc, c));
-            });
+            doc ->
+                OpenAPIContract.from(vertx, ApiDocuments.withServer(doc, ABSOLUTE_SERVER))
+                    .map(c -> new RapContract(doc, c)));
   }
 
   /** The document as written. */
@@ -51,38 +40,5 @@ public final class RapContract {
 
   public OpenAPIContract contract() {
     return contract;
-  }
-
-  static String readResource(String name) throws IOException {
-    ClassLoader cl = RapContract.class.getClassLoader();
-    try (InputStream in = cl.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IOException("Resource not found on the classpath: " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-  }
-
-  /** YAML to JSON, with non-string keys (e.g. {@code 200:}) turned into strings. */
-  public static JsonObject parseYaml(String yaml) {
-    Object loaded = new Load(LoadSettings.builder().build()).loadFromString(yaml);
-    if (!(loaded instanceof Map)) {
-      throw new IllegalArgumentException("OpenAPI document is not a mapping");
-    }
-    return (JsonObject) toJson(loaded);
-  }
-
-  private static Object toJson(Object value) {
-    if (value instanceof Map<?, ?> map) {
-      JsonObject o = new JsonObject();
-      map.forEach((k, v) -> o.put(String.valueOf(k), toJson(v)));
-      return o;
-    }
-    if (value instanceof List<?> list) {
-      JsonArray a = new JsonArray();
-      list.forEach(v -> a.add(toJson(v)));
-      return a;
-    }
-    return value;
   }
 }

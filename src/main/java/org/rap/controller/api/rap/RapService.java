@@ -26,7 +26,9 @@ import org.rap.common.model.Job;
 import org.rap.common.model.Task;
 import org.rap.common.model.Timestamps;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.ControllerEvents;
 import org.rap.controller.db.JobRepository;
+import org.rap.controller.db.StatusDocuments;
 import org.rap.controller.planning.CreateOutcome;
 import org.rap.controller.planning.CreateRequest;
 import org.rap.controller.planning.JobCreationException;
@@ -336,11 +338,7 @@ public final class RapService {
                   .map(
                       marked -> {
                         for (String b : backends) {
-                          vertx
-                              .eventBus()
-                              .publish(
-                                  "controller.job.cancelled",
-                                  new JsonObject().put("backend", b).put("rap_id", rapId));
+                          ControllerEvents.jobsCancelled(vertx.eventBus(), b, rapId);
                         }
                         LOG.info(
                             "Cancelled actions "
@@ -364,7 +362,7 @@ public final class RapService {
 
   public Future<ApiReply> status(List<String> tokenBackends, List<String> rapIds) {
     List<String> ids = List.copyOf(new LinkedHashSet<>(rapIds));
-    Future<List<JobRepository.StatusDocuments>> docs =
+    Future<List<StatusDocuments>> docs =
         ids.isEmpty()
             ? Future.succeededFuture(List.of())
             : inChunks(
@@ -379,7 +377,7 @@ public final class RapService {
           Buffer out = Buffer.buffer(64 + found.stream().mapToInt(d -> d.jobs().length()).sum());
           out.appendString("{\"jobs\":[");
           boolean first = true;
-          for (JobRepository.StatusDocuments d : found) {
+          for (StatusDocuments d : found) {
             seen.addAll(d.rapIds());
             if (d.jobs().length() == 0) {
               continue;

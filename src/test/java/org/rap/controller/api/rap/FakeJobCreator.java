@@ -9,11 +9,14 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
+import org.rap.common.model.JobSpec;
+import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
 import org.rap.common.model.Timestamps;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.ControllerEvents;
 import org.rap.controller.planning.CreateOutcome;
 import org.rap.controller.planning.CreateRequest;
 import org.rap.controller.planning.JobCreationException;
@@ -69,7 +72,7 @@ public final class FakeJobCreator implements JobCreator {
               vertx
                   .eventBus()
                   .publish(
-                      "controller.job.created",
+                      ControllerEvents.JOB_CREATED,
                       new JsonObject().put("backend", r.backend()).put("count", jobs.size()));
               return new CreateOutcome.Created(jobs);
             });
@@ -78,35 +81,34 @@ public final class FakeJobCreator implements JobCreator {
   public static Job job(CreateRequest r, String action) {
     long now = Timestamps.nowSeconds();
     return new Job(
-        JobIds.jobId(r.rapId(), action),
-        r.rapId(),
-        State.PENDING,
-        r.repoUrl(),
-        r.commit(),
-        r.workspace(),
-        r.databaseName(),
-        action,
-        null,
-        null,
-        List.of(),
-        List.of(),
-        "python:v2 analysis/" + action + ".py",
-        Map.of(),
-        StatusMessages.CREATED,
-        StatusCode.CREATED,
-        false,
-        now,
-        now,
-        null,
-        null,
-        Map.of("traceparent", "00-ee668ef06f2f1564c028eea1d9be716d-5b3ca103cdd2a017-01"),
-        Timestamps.nowNanos(),
-        action.contains("dataset"),
-        r.backend(),
-        r.branch(),
-        r.createdBy(),
-        r.project(),
-        r.orgs(),
-        r.analysisScope());
+        new JobSpec(
+            JobIds.jobId(r.rapId(), action),
+            r.rapId(),
+            r.backend(),
+            r.workspace(),
+            action,
+            now,
+            new JobSpec.Source(r.repoUrl(), r.commit(), r.branch(), null, null),
+            new JobSpec.Run(
+                "python:v2 analysis/" + action + ".py",
+                Map.of(),
+                action.contains("dataset"),
+                r.databaseName(),
+                r.analysisScope()),
+            new JobSpec.Needs(List.of(), List.of()),
+            new JobSpec.Origin(
+                r.createdBy(),
+                r.project(),
+                r.orgs(),
+                Map.of("traceparent", "00-ee668ef06f2f1564c028eea1d9be716d-5b3ca103cdd2a017-01"))),
+        new JobStatus(
+            State.PENDING,
+            StatusCode.CREATED,
+            StatusMessages.CREATED,
+            false,
+            now,
+            null,
+            null,
+            Timestamps.nowNanos()));
   }
 }

@@ -24,6 +24,9 @@ import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.TaskUpdate;
+import org.rap.controller.ControllerEvents;
+import org.rap.controller.api.tasks.TaskReports;
 import org.rap.controller.db.TaskRepository;
 import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
@@ -218,7 +221,7 @@ class RapApiTest {
     server
         .vertx
         .eventBus()
-        .<JsonObject>consumer("controller.job.created", m -> created.add(m.body()));
+        .<JsonObject>consumer(ControllerEvents.JOB_CREATED, m -> created.add(m.body()));
     var r = server.post(CREATE, "tok-test", createBody(RAP, "test", "generate_dataset", "analyse"));
     assertEquals(201, r.status());
     assertEquals(
@@ -353,7 +356,7 @@ class RapApiTest {
     server
         .vertx
         .eventBus()
-        .<JsonObject>consumer("controller.job.cancelled", m -> events.add(m.body()));
+        .<JsonObject>consumer(ControllerEvents.JOB_CANCELLED, m -> events.add(m.body()));
     insert(
         Jobs.pending(RAP, "generate", "test", "ws", 100),
         Jobs.pending(RAP, "analyse", "test", "ws", 101),
@@ -475,12 +478,9 @@ class RapApiTest {
             "test",
             TaskType.RUNJOB,
             new JsonObject(),
-            true,
-            10,
-            null,
             new JsonObject(),
-            null,
-            null,
+            10,
+            true,
             null,
             null);
     Task t2 =
@@ -489,12 +489,9 @@ class RapApiTest {
             "test",
             TaskType.RUNJOB,
             new JsonObject(),
-            true,
-            11,
-            null,
             new JsonObject(),
-            null,
-            null,
+            11,
+            true,
             null,
             null);
     tasks.insert(pool, t1, running.id()).await();
@@ -505,11 +502,10 @@ class RapApiTest {
             .put("cpu_peak", 101.2)
             .put("mem_mb_mean", 812.4)
             .put("mem_mb_peak", 1024.0);
-    tasks
-        .applyAgentUpdate(
-            pool,
+    new TaskReports(server.vertx, server.ctx())
+        .store(
             "test",
-            new TaskRepository.AgentUpdate(
+            new TaskUpdate(
                 t1.id(),
                 "executing",
                 new JsonObject().put("job_metrics", new JsonObject().put("old", 1)),
@@ -517,20 +513,18 @@ class RapApiTest {
                 1L),
             12)
         .await();
-    tasks
-        .applyAgentUpdate(
-            pool,
+    new TaskReports(server.vertx, server.ctx())
+        .store(
             "test",
-            new TaskRepository.AgentUpdate(
+            new TaskUpdate(
                 t2.id(), "executing", new JsonObject().put("job_metrics", metrics), false, 2L),
             12)
         .await();
     // a late report on the earlier attempt does not replace the latest attempt's metrics
-    tasks
-        .applyAgentUpdate(
-            pool,
+    new TaskReports(server.vertx, server.ctx())
+        .store(
             "test",
-            new TaskRepository.AgentUpdate(
+            new TaskUpdate(
                 t1.id(),
                 "executing",
                 new JsonObject().put("job_metrics", new JsonObject().put("stale", 1)),
@@ -627,31 +621,27 @@ class RapApiTest {
             "test",
             TaskType.RUNJOB,
             new JsonObject(),
-            true,
-            13,
-            null,
             new JsonObject(),
-            null,
-            null,
+            13,
+            true,
             null,
             null);
     tasks.insert(pool, t3, running.id()).await();
+    server.ctx().jobs().clearMetrics(pool, running.id()).await(); // as a new attempt starts
     assertEquals(new JsonObject(), metricsOf(RAP, "generate_dataset"));
     JsonObject later = new JsonObject().put("cpu_mean", 3.25).put("note", "caf\u00e9 \"q\"");
-    tasks
-        .applyAgentUpdate(
-            pool,
+    new TaskReports(server.vertx, server.ctx())
+        .store(
             "test",
-            new TaskRepository.AgentUpdate(
+            new TaskUpdate(
                 t3.id(), "executing", new JsonObject().put("job_metrics", later), false, 4L),
             14)
         .await();
     assertEquals(later, metricsOf(RAP, "generate_dataset"));
-    tasks
-        .applyAgentUpdate(
-            pool,
+    new TaskReports(server.vertx, server.ctx())
+        .store(
             "test",
-            new TaskRepository.AgentUpdate(
+            new TaskUpdate(
                 t3.id(), "executing", new JsonObject().put("job_metrics", "n/a"), false, 5L),
             15)
         .await();

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.rap.controller.api.ApiDocuments;
 import org.rap.testing.TestResources;
 
 /**
@@ -45,7 +46,7 @@ public final class ResponseContracts {
   public static ResponseContracts load(Vertx vertx) throws Exception {
     OpenAPIContract ours = RapContract.load(vertx).await().contract();
     Path file = TestResources.path("contracts/upstream-rap-api-openapi.yaml");
-    JsonObject doc = RapContract.parseYaml(Files.readString(file));
+    JsonObject doc = ApiDocuments.parseYaml(Files.readString(file));
     OpenAPIContract upstream = OpenAPIContract.from(vertx, patchUpstream(doc)).await();
     return new ResponseContracts(vertx, ours, upstream);
   }

@@ -30,11 +30,12 @@ import org.rap.common.model.Flag;
 import org.rap.common.model.Job;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.TaskProtocol;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.ControllerEvents;
 import org.rap.controller.ControllerHttpVerticle;
 import org.rap.controller.api.rap.RapService;
 import org.rap.controller.db.Database;
-import org.rap.controller.scheduler.SchedulerEvents;
 import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
 
@@ -87,10 +88,12 @@ class TaskApiTest {
                         new IllegalStateException("no job creation in task API tests"))));
     vertx.deployVerticle(verticle).await();
     base = "http://127.0.0.1:" + verticle.port();
-    vertx.eventBus().<JsonObject>consumer(SchedulerEvents.TASK_UPDATED, m -> updated.add(m.body()));
     vertx
         .eventBus()
-        .<JsonObject>consumer(SchedulerEvents.FLAG_CHANGED, m -> flagChanged.add(m.body()));
+        .<JsonObject>consumer(ControllerEvents.TASK_UPDATED, m -> updated.add(m.body()));
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(ControllerEvents.FLAG_CHANGED, m -> flagChanged.add(m.body()));
   }
 
   private Task insert(String id, String backend, TaskType type, long createdAt) {
@@ -100,12 +103,9 @@ class TaskApiTest {
             backend,
             type,
             new JsonObject().put("k", id),
-            true,
-            createdAt,
-            null,
             new JsonObject().put("user", "u"),
-            null,
-            null,
+            createdAt,
+            true,
             null,
             null);
     ctx.tasks().insert(db.pool(), t, type.isJobTask() ? id.split("-")[0] : null).await();
@@ -451,7 +451,7 @@ class TaskApiTest {
     vertx
         .eventBus()
         .publish(
-            SchedulerEvents.TASK_CREATED,
+            ControllerEvents.TASK_CREATED,
             new JsonObject().put("backend", "tpp").put("task_id", "jobbbbbbbbbbbbb1-001"));
     Thread.sleep(200);
     assertFalse(waiting.isDone());
@@ -459,7 +459,7 @@ class TaskApiTest {
     vertx
         .eventBus()
         .publish(
-            SchedulerEvents.TASK_CREATED,
+            ControllerEvents.TASK_CREATED,
             new JsonObject().put("backend", "test").put("task_id", "jobaaaaaaaaaaaa1-001"));
     HttpResponse<String> r = waiting.get(10, TimeUnit.SECONDS);
     assertEquals(200, r.statusCode());
@@ -482,11 +482,11 @@ class TaskApiTest {
     start(dialect);
     insert("jobaaaaaaaaaaaa1-001", "test", TaskType.RUNJOB, 10);
     HttpResponse<String> first = get("/test/tasks/?wait=25", "test-token");
-    String version = first.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow();
+    String version = first.headers().firstValue(TaskProtocol.VERSION_HEADER).orElseThrow();
     assertEquals(1, json(first).getJsonArray("tasks").size());
     // a stale version: answered at once with the current list
     HttpResponse<String> stale = get("/test/tasks/?wait=25&known=other", "test-token");
-    assertEquals(version, stale.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow());
+    assertEquals(version, stale.headers().firstValue(TaskProtocol.VERSION_HEADER).orElseThrow());
     // the known version: held although a task is active, until a task is created
     CompletableFuture<HttpResponse<String>> held =
         http.sendAsync(
@@ -500,13 +500,13 @@ class TaskApiTest {
     vertx
         .eventBus()
         .publish(
-            SchedulerEvents.TASK_CREATED,
+            ControllerEvents.TASK_CREATED,
             new JsonObject().put("backend", "test").put("task_id", "jobccccccccccccc1-001"));
     HttpResponse<String> r = held.get(10, TimeUnit.SECONDS);
     assertEquals(2, json(r).getJsonArray("tasks").size());
-    assertFalse(version.equals(r.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow()));
+    assertFalse(version.equals(r.headers().firstValue(TaskProtocol.VERSION_HEADER).orElseThrow()));
     // the wait expiring answers the unchanged list
-    String now = r.headers().firstValue(TaskApi.VERSION_HEADER).orElseThrow();
+    String now = r.headers().firstValue(TaskProtocol.VERSION_HEADER).orElseThrow();
     assertEquals(
         2,
         json(get("/test/tasks/?wait=0.2&known=" + now, "test-token")).getJsonArray("tasks").size());

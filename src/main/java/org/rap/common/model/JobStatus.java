@@ -1,0 +1,52 @@
+package org.rap.common.model;
+
+/**
+ * The part of a job that changes after it is created: its place in the state machine
+ * (docs/job-states.md), the cancel request and the bookkeeping timestamps. Timestamps are UNIX
+ * seconds except {@code statusCodeUpdatedAt} (nanoseconds).
+ *
+ * @param cancelled set by a cancel request; the scheduler then fails the job
+ */
+public record JobStatus(
+    State state,
+    StatusCode statusCode,
+    String statusMessage,
+    boolean cancelled,
+    Long updatedAt,
+    Long startedAt,
+    Long completedAt,
+    long statusCodeUpdatedAt) {
+
+  /** A new job's status: pending, {@code created}, at its creation time. */
+  public static JobStatus created(long createdAt, long createdAtNs) {
+    return new JobStatus(
+        State.PENDING,
+        StatusCode.CREATED,
+        StatusMessages.CREATED,
+        false,
+        createdAt,
+        null,
+        null,
+        createdAtNs);
+  }
+
+  /** This status moved to a new code (the cancel request stays as it is). */
+  public JobStatus moved(
+      State newState,
+      StatusCode newCode,
+      String newMessage,
+      Long newUpdatedAt,
+      Long newStartedAt,
+      Long newCompletedAt,
+      long newStatusCodeUpdatedAt) {
+    return new JobStatus(
+        newState,
+        newCode,
+        newMessage,
+        cancelled,
+        newUpdatedAt,
+        newStartedAt,
+        newCompletedAt,
+        newStatusCodeUpdatedAt);
+  }
+}
