@@ -2,6 +2,7 @@ package org.rap.agent.poller;
 
 import java.time.Duration;
 import java.util.Random;
+import org.rap.common.retry.Backoffs;
 
 /**
  * Capped exponential backoff with jitter: attempt n waits a random time in [d/2, d] where d =
@@ -21,13 +22,8 @@ public final class Backoff {
   }
 
   public Duration next(Duration retryAfter) {
-    long d = baseMs << Math.min(attempt, 30);
-    if (d <= 0 || d > capMs) {
-      d = capMs;
-    }
+    long delay = Backoffs.jittered(Backoffs.exponential(baseMs, attempt, capMs), random);
     attempt++;
-    long half = d / 2;
-    long delay = half + (long) (random.nextDouble() * (d - half + 1));
     if (retryAfter != null) {
       delay = Math.max(delay, Math.min(retryAfter.toMillis(), MAX_RETRY_AFTER.toMillis()));
     }

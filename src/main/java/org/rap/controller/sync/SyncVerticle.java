@@ -17,6 +17,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.model.Job;
 import org.rap.common.model.Task;
+import org.rap.common.retry.Backoffs;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.api.rap.JobView;
 import org.rap.controller.api.rap.RapService;
@@ -126,12 +127,13 @@ public final class SyncVerticle extends VerticleBase {
         || String.valueOf(err.getMessage()).contains("timeout");
   }
 
-  /** Exponential backoff with full jitter in [50%, 100%] of the capped exponential delay. */
+  /** Exponential backoff with jitter in [50%, 100%] of the capped exponential delay. */
   static long backoff(Duration interval, int failures) {
     long base = Math.max(interval.toMillis(), 100);
-    long exp = base << Math.min(failures, MAX_BACKOFF_EXPONENT);
-    long capped = Math.min(exp, MAX_BACKOFF.toMillis());
-    return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+    long capped =
+        Backoffs.exponential(
+            base, Math.min(failures, MAX_BACKOFF_EXPONENT), MAX_BACKOFF.toMillis());
+    return Backoffs.jittered(capped, ThreadLocalRandom.current());
   }
 
   @Override
