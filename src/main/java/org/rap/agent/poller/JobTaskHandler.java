@@ -4,8 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -13,6 +11,7 @@ import java.util.logging.Logger;
 import org.rap.agent.executor.Executor;
 import org.rap.agent.executor.ExecutorException;
 import org.rap.agent.executor.JobStatus;
+import org.rap.common.async.KeyedSequencer;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.tasks.AgentTask;
@@ -42,7 +41,7 @@ public final class JobTaskHandler {
   private final LongSupplier nowNs;
 
   /** Per task: the last update queued (updates of one task are sent one after the other). */
-  private final Map<String, Future<Void>> sending = new HashMap<>();
+  private final KeyedSequencer sending = new KeyedSequencer();
 
   public JobTaskHandler(
       Executor executor, RepoValidator repoValidator, UpdateSink sink, LongSupplier nowNs) {
@@ -234,26 +233,7 @@ public final class JobTaskHandler {
       AgentTask task, ExecutorState stage, JsonObject results, boolean complete, Long ts) {
     JsonObject safe = results == null ? new JsonObject() : ResultsGuard.redact(results);
     TaskUpdate update = new TaskUpdate(task.id(), stage.value(), safe, complete, ts);
-    synchronized (sending) {
-      Future<Void> previous = sending.get(task.id());
-      Future<Void> sent = previous == null ? send(update) : previous.transform(ar -> send(update));
-      sending.put(task.id(), sent);
-      sent.onComplete(
-          ar -> {
-            synchronized (sending) {
-              sending.remove(task.id(), sent);
-            }
-          });
-      return sent;
-    }
-  }
-
-  private Future<Void> send(TaskUpdate update) {
-    try {
-      return sink.post(update);
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
+    return sending.run(task.id(), () -> sink.post(update));
   }
 
   private Future<Handled> guarded(

@@ -1,4 +1,4 @@
-package org.rap.controller.planning;
+package org.rap.common.async;
 
 import io.vertx.core.Future;
 import java.util.HashMap;
@@ -6,14 +6,15 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Runs asynchronous bodies one after another per key (a future chain per key), so that two job
- * creations for the same (backend, workspace) never interleave their read-plan-insert steps.
- * Different keys run concurrently. Thread-safe; idle keys hold no memory.
+ * Runs asynchronous bodies one after another per key (a future chain per key): each starts when the
+ * one before it for the same key has completed, successfully or not. Different keys run
+ * concurrently. Thread-safe; idle keys hold no memory.
  */
-final class KeyedSequencer {
+public final class KeyedSequencer {
   private final Map<String, Future<?>> tails = new HashMap<>();
 
-  synchronized <T> Future<T> run(String key, Supplier<Future<T>> body) {
+  /** Runs {@code body} once the bodies already queued for {@code key} have completed. */
+  public synchronized <T> Future<T> run(String key, Supplier<Future<T>> body) {
     Future<?> previous = tails.get(key);
     Future<T> next = previous == null ? start(body) : previous.transform(ignored -> start(body));
     tails.put(key, next);
@@ -28,7 +29,8 @@ final class KeyedSequencer {
     return next;
   }
 
-  synchronized int activeKeys() {
+  /** Keys with a body queued or running. */
+  public synchronized int activeKeys() {
     return tails.size();
   }
 

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
+import org.rap.common.async.KeyedSequencer;
 import org.rap.common.git.GitException;
 import org.rap.common.git.GitFileNotFoundException;
 import org.rap.common.git.GitService;
@@ -53,6 +54,8 @@ public final class DefaultJobCreator implements JobCreator {
   private final PlanningConfig planning;
   private final Clock clock;
   private final RandomGenerator random;
+
+  /** Creations for one (backend, workspace) never interleave their read-plan-insert steps. */
   private final KeyedSequencer sequencer = new KeyedSequencer();
 
   public DefaultJobCreator(

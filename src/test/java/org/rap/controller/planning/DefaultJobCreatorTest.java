@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.rap.common.async.KeyedSequencer;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Settings;
 import org.rap.common.git.GitService;

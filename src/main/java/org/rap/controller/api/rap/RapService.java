@@ -1,7 +1,6 @@
 package org.rap.controller.api.rap;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -16,11 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.rap.common.async.KeyedSequencer;
 import org.rap.common.model.Flag;
 import org.rap.common.model.Job;
 import org.rap.common.model.Task;
@@ -49,7 +47,7 @@ public final class RapService {
   private final JobCreator creator;
 
   /** Creates of one rap_id run one after the other in this process. */
-  private final Map<String, Future<Void>> createQueue = new ConcurrentHashMap<>();
+  private final KeyedSequencer createQueue = new KeyedSequencer();
 
   public RapService(Vertx vertx, ControllerContext ctx, JobCreator creator) {
     this.vertx = vertx;
@@ -128,7 +126,7 @@ public final class RapService {
               + tokenBackends);
       return Future.succeededFuture(ApiReply.error(400, "Error creating jobs", "Unknown error"));
     }
-    return serialised(request.rapId(), () -> createNow(request));
+    return createQueue.run(request.rapId(), () -> createNow(request));
   }
 
   private Future<ApiReply> createNow(CreateRequest request) {
@@ -230,22 +228,6 @@ public final class RapService {
       }
     }
     return null;
-  }
-
-  private <T> Future<T> serialised(String key, Supplier<Future<T>> work) {
-    Promise<Void> done = Promise.promise();
-    Future<Void> previous = createQueue.put(key, done.future());
-    Future<Void> turn =
-        previous == null
-            ? Future.succeededFuture()
-            : previous.transform(ar -> Future.succeededFuture());
-    Future<T> result = turn.compose(v -> work.get());
-    result.onComplete(
-        ar -> {
-          createQueue.remove(key, done.future());
-          done.complete();
-        });
-    return result;
   }
 
   private static ApiReply result(
