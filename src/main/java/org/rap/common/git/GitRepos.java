@@ -1,26 +1,15 @@
 package org.rap.common.git;
 
 import java.io.IOException;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLException;
-import org.eclipse.jgit.api.FetchCommand;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.LsRemoteCommand;
 import org.eclipse.jgit.lib.Constants;
@@ -32,9 +21,7 @@ import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.RefSpec;
-import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.rap.common.telemetry.CallTimer;
@@ -49,32 +36,22 @@ import org.rap.common.telemetry.CallTimer;
  * sharing {@code WORKDIR}) never corrupt it.
  *
  * <p>A commit is fetched once: a ref {@code refs/tags/fetched/<sha>} is written only after the
- * fetch completed, and later calls for that commit do no network work at all.
+ * fetch completed, and later calls for that commit do no network work at all. Fetching with its
+ * retries is {@link GitFetcher}'s; opening and locking the cache repositories {@link CacheRepos}'.
  */
 public final class GitRepos {
   private static final Logger LOG = Logger.getLogger(GitRepos.class.getName());
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}");
-
-  /** Seconds without any data from the remote before a transfer is abandoned (and retried). */
-  static final int IO_TIMEOUT_SECONDS = 120;
 
   static final String SENTINEL_PREFIX = "refs/tags/fetched/";
 
   private final GitSettings settings;
   private final RemoteUrls urls;
 
-  /**
-   * In-process locks per cache directory. JVM-wide on purpose: file locks belong to the whole JVM
-   * (a second {@code FileChannel.lock} on the same file from this process throws), and a process
-   * running both roles has a controller and an agent {@code GitRepos} sharing {@code
-   * WORKDIR/repos}.
-   */
-  private static final ConcurrentHashMap<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
-
-  private final AtomicLong fetches = new AtomicLong();
   private final AtomicLong lsRemotes = new AtomicLong();
 
   private final CallTimer timer;
+  private final GitFetcher fetcher;
 
   public GitRepos(GitSettings settings) {
     this(settings, CallTimer.NONE);
@@ -85,6 +62,7 @@ public final class GitRepos {
     this.settings = settings;
     this.urls = new RemoteUrls(settings);
     this.timer = timer;
+    this.fetcher = new GitFetcher(settings, urls, timer);
   }
 
   public GitSettings settings() {
@@ -97,7 +75,7 @@ public final class GitRepos {
 
   /** Number of fetch attempts made so far (each one talks to the remote). */
   public long fetchCount() {
-    return fetches.get();
+    return fetcher.count();
   }
 
   /** Number of ls-remote calls made so far. */
@@ -120,23 +98,24 @@ public final class GitRepos {
   public void ensureCommitFetched(String url, String sha) throws GitException {
     requireSha(sha, url);
     Path dir = localRepoDir(url);
-    withRepoLock(
+    CacheRepos.withRepoLock(
         dir,
+        urls,
         () -> {
-          try (Repository repo = openOrInit(dir)) {
+          try (Repository repo = CacheRepos.openOrInit(dir, urls)) {
             if (alreadyFetched(repo, sha)) {
               return null;
             }
             GitException first;
             try {
               // JGit stores the objects of an exact-SHA refspec but writes no ref: mark it here
-              fetch(repo, url, sha, List.of(new RefSpec(sha)), 1);
-              if (hasCommit(repo, sha)) {
+              fetcher.fetch(repo, url, sha, List.of(new RefSpec(sha)), 1);
+              if (CacheRepos.hasCommit(repo, sha)) {
                 markFetched(repo, sha, url);
                 return null;
               }
               first = new GitException("Error fetching commit " + sha + " from " + url);
-            } catch (NetworkException e) {
+            } catch (GitFetcher.NetworkException e) {
               throw e.error;
             } catch (GitException e) {
               first = e;
@@ -144,7 +123,7 @@ public final class GitRepos {
             // The server may refuse wants for commits it does not advertise: fetch everything.
             LOG.fine(() -> "Fetch by SHA failed for " + url + ", trying a full fetch");
             try {
-              fetch(
+              fetcher.fetch(
                   repo,
                   url,
                   sha,
@@ -152,12 +131,12 @@ public final class GitRepos {
                       new RefSpec("+refs/heads/*:refs/rap/remote/heads/*"),
                       new RefSpec("+refs/tags/*:refs/rap/remote/tags/*")),
                   0);
-            } catch (NetworkException e) {
+            } catch (GitFetcher.NetworkException e) {
               throw e.error;
             } catch (GitException e) {
               throw first;
             }
-            if (!hasCommit(repo, sha)) {
+            if (!CacheRepos.hasCommit(repo, sha)) {
               throw first;
             }
             markFetched(repo, sha, url);
@@ -169,17 +148,8 @@ public final class GitRepos {
   private boolean alreadyFetched(Repository repo, String sha) {
     try {
       Ref ref = repo.exactRef(SENTINEL_PREFIX + sha);
-      return ref != null && sha.equals(ref.getObjectId().name()) && hasCommit(repo, sha);
+      return ref != null && sha.equals(ref.getObjectId().name()) && CacheRepos.hasCommit(repo, sha);
     } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static boolean hasCommit(Repository repo, String sha) {
-    try (RevWalk walk = new RevWalk(repo)) {
-      walk.parseCommit(ObjectId.fromString(sha));
-      return true;
-    } catch (IOException | RuntimeException e) {
       return false;
     }
   }
@@ -198,113 +168,6 @@ public final class GitRepos {
     }
   }
 
-  /** Thrown out of {@link #fetch} when retries on network errors ran out (no fallback then). */
-  private static final class NetworkException extends Exception {
-    final GitException error;
-
-    NetworkException(GitException error) {
-      super(error.getMessage(), null, false, false);
-      this.error = error;
-    }
-  }
-
-  /**
-   * One fetch with the reference's retry policy: transient network errors are retried ({@link
-   * GitSettings#fetchAttempts()} attempts, delay doubling), others fail at once.
-   *
-   * @param depth 1, 10, ..., {@link Integer#MAX_VALUE} to deepen fully, or 0 for a normal fetch
-   */
-  private void fetch(Repository repo, String url, String sha, List<RefSpec> specs, int depth)
-      throws GitException, NetworkException {
-    String remote = urls.forNetwork(url);
-    long delay = settings.firstRetryDelay().toMillis();
-    int max = settings.fetchAttempts();
-    for (int attempt = 1; ; attempt++) {
-      fetches.incrementAndGet();
-      try (Git git = new Git(repo)) {
-        FetchCommand fetch =
-            git.fetch()
-                .setRemote(remote)
-                .setRefSpecs(specs)
-                .setTagOpt(TagOpt.NO_TAGS)
-                .setRemoveDeletedRefs(false)
-                .setForceUpdate(true)
-                .setTimeout(IO_TIMEOUT_SECONDS);
-        if (depth > 0) {
-          fetch.setDepth(depth);
-        }
-        if (urls.tokenApplies(url)) {
-          fetch.setCredentialsProvider(
-              new UsernamePasswordCredentialsProvider(
-                  settings.tokenUser(), settings.accessToken().orElseThrow()));
-        }
-        timer.time("fetch", fetch::call);
-        return;
-      } catch (Exception e) {
-        Throwable redacted = urls.redact(e);
-        int n = attempt;
-        LOG.log(
-            Level.WARNING,
-            "Error fetching commit "
-                + sha
-                + " from "
-                + url
-                + " (attempt "
-                + n
-                + "/"
-                + max
-                + "): "
-                + redacted.getMessage());
-        if (!isTransient(e)) {
-          throw new GitException("Error fetching commit " + sha + " from " + url, redacted);
-        }
-        if (attempt >= max) {
-          throw new NetworkException(
-              new GitException(
-                  "Network error when fetching commit "
-                      + sha
-                      + " from "
-                      + url
-                      + "\n(This may work if you try again later)",
-                  redacted));
-        }
-        try {
-          Thread.sleep(delay);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new GitException("Error fetching commit " + sha + " from " + url, redacted);
-        }
-        delay *= 2;
-      }
-    }
-  }
-
-  /**
-   * Transient network failures worth retrying: the reference's TLS read errors, plus resets,
-   * timeouts and refused connections seen by the Java transports.
-   */
-  static boolean isTransient(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SSLException
-          || t instanceof SocketTimeoutException
-          || t instanceof SocketException) {
-        return true;
-      }
-      String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
-      if (m.contains("gnutls recv error")
-          || m.contains("ssl_read")
-          || m.contains("connection reset")
-          || m.contains("connection refused")
-          || m.contains("timed out")) {
-        return true;
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return false;
-  }
-
   // ---------------------------------------------------------------- reading
 
   /**
@@ -316,7 +179,7 @@ public final class GitRepos {
    */
   public byte[] readFile(String url, String sha, String path) throws GitException {
     ensureCommitFetched(url, sha);
-    try (Repository repo = open(localRepoDir(url));
+    try (Repository repo = CacheRepos.open(localRepoDir(url));
         RevWalk walk = new RevWalk(repo)) {
       RevCommit commit = walk.parseCommit(ObjectId.fromString(sha));
       try (TreeWalk tw = TreeWalk.forPath(repo, path, commit.getTree())) {
@@ -346,7 +209,7 @@ public final class GitRepos {
    */
   public void checkout(String url, String sha, Path target) throws GitException {
     ensureCommitFetched(url, sha);
-    try (Repository repo = open(localRepoDir(url))) {
+    try (Repository repo = CacheRepos.open(localRepoDir(url))) {
       timer.time(
           "checkout",
           () -> {
@@ -374,7 +237,9 @@ public final class GitRepos {
     lsRemotes.incrementAndGet();
     try {
       LsRemoteCommand ls =
-          Git.lsRemoteRepository().setRemote(urls.forNetwork(url)).setTimeout(IO_TIMEOUT_SECONDS);
+          Git.lsRemoteRepository()
+              .setRemote(urls.forNetwork(url))
+              .setTimeout(GitFetcher.IO_TIMEOUT_SECONDS);
       if (urls.tokenApplies(url)) {
         ls.setCredentialsProvider(
             new UsernamePasswordCredentialsProvider(
@@ -432,13 +297,14 @@ public final class GitRepos {
       return false;
     }
     Path dir = localRepoDir(url);
-    return withRepoLock(
+    return CacheRepos.withRepoLock(
         dir,
+        urls,
         () -> {
-          try (Repository repo = openOrInit(dir)) {
-            boolean shallow = isShallow(repo);
-            if (hasCommit(repo, tip) && hasCommit(repo, sha)) {
-              if (isAncestor(repo, sha, tip)) {
+          try (Repository repo = CacheRepos.openOrInit(dir, urls)) {
+            boolean shallow = CacheRepos.isShallow(repo);
+            if (CacheRepos.hasCommit(repo, tip) && CacheRepos.hasCommit(repo, sha)) {
+              if (CacheRepos.isAncestor(repo, sha, tip)) {
                 return true;
               }
               if (!shallow) {
@@ -447,83 +313,22 @@ public final class GitRepos {
             }
             List<RefSpec> spec = List.of(new RefSpec(tip));
             try {
-              fetch(repo, url, tip, spec, 10);
-              if (isAncestor(repo, sha, tip)) {
+              fetcher.fetch(repo, url, tip, spec, 10);
+              if (CacheRepos.isAncestor(repo, sha, tip)) {
                 return true;
               }
-              fetch(repo, url, tip, spec, Integer.MAX_VALUE);
-            } catch (NetworkException e) {
+              fetcher.fetch(repo, url, tip, spec, Integer.MAX_VALUE);
+            } catch (GitFetcher.NetworkException e) {
               throw e.error;
             }
-            return isAncestor(repo, sha, tip);
+            return CacheRepos.isAncestor(repo, sha, tip);
           }
         });
   }
 
-  private static boolean isShallow(Repository repo) {
-    try {
-      return !repo.getObjectDatabase().getShallowCommits().isEmpty();
-    } catch (IOException e) {
-      return true;
-    }
-  }
-
-  private static boolean isAncestor(Repository repo, String ancestor, String descendant) {
-    try (RevWalk walk = new RevWalk(repo)) {
-      RevCommit a = walk.parseCommit(ObjectId.fromString(ancestor));
-      RevCommit d = walk.parseCommit(ObjectId.fromString(descendant));
-      return walk.isMergedInto(a, d);
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-  }
-
-  // ---------------------------------------------------------------- cache plumbing
-
   private static void requireSha(String sha, String url) throws GitException {
     if (sha == null || !SHA.matcher(sha).matches()) {
       throw new GitException("Error fetching commit " + sha + " from " + url);
-    }
-  }
-
-  private static Repository open(Path dir) throws IOException {
-    return new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
-  }
-
-  private Repository openOrInit(Path dir) throws GitException {
-    try {
-      if (!Files.exists(dir.resolve("config"))) {
-        Files.createDirectories(dir);
-        Git.init().setBare(true).setDirectory(dir.toFile()).setGitDir(dir.toFile()).call().close();
-      }
-      return open(dir);
-    } catch (Exception e) {
-      throw new GitException("Could not create the git cache at " + dir, urls.redact(e));
-    }
-  }
-
-  @FunctionalInterface
-  private interface Locked<T> {
-    T run() throws GitException;
-  }
-
-  /** Runs {@code body} holding the repository's in-process lock and its file lock. */
-  private <T> T withRepoLock(Path dir, Locked<T> body) throws GitException {
-    ReentrantLock lock =
-        LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new ReentrantLock());
-    lock.lock();
-    try {
-      Files.createDirectories(dir.getParent());
-      Path lockFile = dir.resolveSibling(dir.getFileName() + ".lock");
-      try (FileChannel channel =
-              FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock ignored = channel.lock()) {
-        return body.run();
-      }
-    } catch (IOException e) {
-      throw new GitException("Could not lock the git cache at " + dir, urls.redact(e));
-    } finally {
-      lock.unlock();
     }
   }
 }
