@@ -1,33 +1,29 @@
 package org.rap.controller.scheduler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Settings;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerEvents;
+import org.rap.testing.Eventually;
 
 /** Event-driven wake-ups and coalescing of the scheduler verticle. */
+@ExtendWith(VertxExtension.class)
 class SchedulerVerticleTest {
-  private final Vertx vertx = Vertx.vertx();
-
-  @AfterEach
-  void close() {
-    vertx.close().await();
-  }
-
   /** A lock that is always held. */
   private static final class Held implements SchedulerLock {
     private boolean held;
@@ -54,66 +50,105 @@ class SchedulerVerticleTest {
     }
   }
 
+  /** Passes that start when the verticle asks and end when the test completes them. */
+  private static final class Passes implements PassRunner {
+    final List<Promise<Scheduler.PassStats>> started = new CopyOnWriteArrayList<>();
+    final AtomicInteger concurrent = new AtomicInteger();
+    final AtomicInteger maxConcurrent = new AtomicInteger();
+
+    @Override
+    public Future<Scheduler.PassStats> runPass() {
+      maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+      Promise<Scheduler.PassStats> p = Promise.promise();
+      started.add(p);
+      return p.future().onComplete(x -> concurrent.decrementAndGet());
+    }
+
+    /** Waits for pass {@code n} (from 1) to start, then completes it. */
+    Future<Void> finish(Vertx vertx, int n) {
+      return Eventually.until(vertx, "pass " + n, () -> started.size() >= n)
+          .onSuccess(v -> started.get(n - 1).complete(new Scheduler.PassStats(0, 0, 0, 0, 0, 0)));
+    }
+  }
+
   @Test
-  void eventsWakeThePassAndBurstsCoalesceIntoOneMorePass() throws Exception {
+  void eventsWakeThePassAndBurstsCoalesceIntoOneMorePass(Vertx vertx, VertxTestContext test) {
     // safety net effectively off: only events wake the loop
     ControllerConfig config =
         ControllerConfig.from(Settings.of(Map.of("BACKENDS", "test", "JOB_LOOP_INTERVAL", "3600")));
-    ControllerContext ctx = ControllerContext.of(config, null);
-    AtomicInteger concurrent = new AtomicInteger();
-    AtomicInteger maxConcurrent = new AtomicInteger();
-    List<Promise<Scheduler.PassStats>> passes = new CopyOnWriteArrayList<>();
-    PassRunner runner =
-        () -> {
-          maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-          Promise<Scheduler.PassStats> p = Promise.promise();
-          passes.add(p);
-          return p.future().onComplete(x -> concurrent.decrementAndGet());
-        };
-    SchedulerVerticle v = new SchedulerVerticle(ctx, x -> runner, x -> new Held());
-    vertx.deployVerticle(v).await();
-    waitFor(() -> passes.size() == 1); // the first pass on taking the lock
-    complete(passes.get(0));
-    Thread.sleep(100);
-    assertEquals(1, passes.size(), "no event, no pass");
-
-    for (String address :
+    Passes passes = new Passes();
+    List<String> wakes =
         List.of(
             ControllerEvents.JOB_CREATED,
             ControllerEvents.JOB_CANCELLED,
             ControllerEvents.TASK_UPDATED,
-            ControllerEvents.FLAG_CHANGED)) {
-      int before = passes.size();
-      vertx.eventBus().publish(address, new JsonObject().put("backend", "test"));
-      waitFor(() -> passes.size() == before + 1);
-      complete(passes.get(before));
+            ControllerEvents.FLAG_CHANGED);
+    Future<Void> steps =
+        vertx
+            .deployVerticle(
+                new SchedulerVerticle(
+                    ControllerContext.of(config, null), x -> passes, x -> new Held()))
+            .compose(id -> passes.finish(vertx, 1)) // the first pass on taking the lock
+            .compose(v -> quietFor(vertx, test, passes, 1, "no event, no pass"));
+    for (int i = 0; i < wakes.size(); i++) {
+      String address = wakes.get(i);
+      int n = i + 2;
+      steps =
+          steps.compose(
+              v -> {
+                vertx.eventBus().publish(address, new JsonObject().put("backend", "test"));
+                return passes.finish(vertx, n);
+              });
     }
+    steps
+        // a burst while a pass runs schedules exactly one more pass
+        .compose(
+            v -> {
+              vertx.eventBus().publish(ControllerEvents.JOB_CREATED, new JsonObject());
+              return Eventually.until(vertx, "pass 6", () -> passes.started.size() == 6);
+            })
+        .compose(
+            v -> {
+              for (int i = 0; i < 50; i++) {
+                vertx.eventBus().publish(ControllerEvents.TASK_UPDATED, new JsonObject());
+              }
+              return quietFor(vertx, test, passes, 6, "no second pass while one runs");
+            })
+        .compose(v -> passes.finish(vertx, 6))
+        .compose(v -> passes.finish(vertx, 7))
+        .compose(v -> quietFor(vertx, test, passes, 7, "the burst produced exactly one more"))
+        .onComplete(
+            test.succeeding(
+                v ->
+                    test.verify(
+                        () -> {
+                          assertEquals(1, passes.maxConcurrent.get());
+                          test.completeNow();
+                        })));
+  }
 
-    // a burst while a pass runs schedules exactly one more pass
-    vertx.eventBus().publish(ControllerEvents.JOB_CREATED, new JsonObject());
-    waitFor(() -> passes.size() == 6);
-    for (int i = 0; i < 50; i++) {
-      vertx.eventBus().publish(ControllerEvents.TASK_UPDATED, new JsonObject());
-    }
-    Thread.sleep(200);
-    assertEquals(6, passes.size(), "no second pass while one runs");
-    complete(passes.get(5));
-    waitFor(() -> passes.size() == 7);
-    complete(passes.get(6));
-    Thread.sleep(200);
-    assertEquals(7, passes.size(), "the burst produced exactly one more pass");
-    assertEquals(1, maxConcurrent.get());
+  /** After 200 ms, still exactly {@code count} passes. */
+  private static Future<Void> quietFor(
+      Vertx vertx, VertxTestContext test, Passes passes, int count, String why) {
+    return vertx
+        .timer(200)
+        .map(
+            t -> {
+              test.verify(() -> assertEquals(count, passes.started.size(), why));
+              return null;
+            });
   }
 
   @Test
-  void failedPassesDoNotStopTheLoop() throws Exception {
+  void failedPassesDoNotStopTheLoop(Vertx vertx, VertxTestContext test) {
     ControllerConfig config =
         ControllerConfig.from(Settings.of(Map.of("BACKENDS", "test", "JOB_LOOP_INTERVAL", "0.05")));
     AtomicInteger calls = new AtomicInteger();
+    Checkpoint fivePasses = test.laxCheckpoint(5);
     PassRunner runner =
         () -> {
-          calls.incrementAndGet();
-          if (calls.get() % 2 == 1) {
+          fivePasses.flag();
+          if (calls.incrementAndGet() % 2 == 1) {
             throw new IllegalStateException("boom");
           }
           return Future.failedFuture("database unavailable");
@@ -121,18 +156,6 @@ class SchedulerVerticleTest {
     vertx
         .deployVerticle(
             new SchedulerVerticle(ControllerContext.of(config, null), x -> runner, x -> new Held()))
-        .await();
-    waitFor(() -> calls.get() >= 5);
-  }
-
-  private void complete(Promise<Scheduler.PassStats> p) {
-    vertx.runOnContext(x -> p.complete(new Scheduler.PassStats(0, 0, 0, 0, 0, 0)));
-  }
-
-  private static void waitFor(BooleanSupplier cond) throws InterruptedException {
-    for (int i = 0; i < 200 && !cond.getAsBoolean(); i++) {
-      Thread.sleep(25);
-    }
-    assertTrue(cond.getAsBoolean(), "condition not reached");
+        .onFailure(test::failNow); // five passes flag the checkpoint and complete the test
   }
 }

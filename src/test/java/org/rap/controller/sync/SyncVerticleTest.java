@@ -4,30 +4,37 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
 import org.rap.controller.api.rap.RapApiServer;
+import org.rap.testing.Eventually;
 import org.rap.testing.TestDatabases;
 
 /** The sync mode against a fake job-server v2 API on loopback, on both databases. */
+@ExtendWith(VertxExtension.class)
 class SyncVerticleTest {
   private RapApiServer controller;
   private FakeJobServer jobServer;
-  private final Vertx fakeVertx = Vertx.vertx();
 
   static List<String> dialects() {
     return TestDatabases.dialects();
@@ -41,7 +48,6 @@ class SyncVerticleTest {
     if (jobServer != null) {
       jobServer.close();
     }
-    fakeVertx.close().await();
   }
 
   private RapApiServer controller(String dialect, String endpoint) throws Exception {
@@ -55,33 +61,32 @@ class SyncVerticleTest {
             "EMIS_JOB_SERVER_TOKEN", "jst-emis"));
   }
 
-  private FakeJobServer jobServer(int port) {
+  private FakeJobServer jobServer(Vertx vertx, int port) {
     return new FakeJobServer(
-        fakeVertx, port, Map.of("jst-test", "test", "jst-tpp", "tpp", "jst-emis", "emis"));
+        vertx, port, Map.of("jst-test", "test", "jst-tpp", "tpp", "jst-emis", "emis"));
   }
 
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("Timed out waiting for " + what);
-      }
-      Thread.sleep(50);
-    }
+  private Future<List<Job>> jobsOf(String rapId) {
+    return controller.ctx().jobs().findByRapIds(controller.ctx().db().pool(), List.of(rapId));
   }
 
-  private List<Job> jobsOf(String rapId) {
-    return controller
-        .ctx()
-        .jobs()
-        .findByRapIds(controller.ctx().db().pool(), List.of(rapId))
-        .await();
+  /** Until the jobs of {@code rapId} satisfy {@code test}. */
+  private Future<Void> untilJobs(
+      Vertx vertx, String what, String rapId, Predicate<List<Job>> test) {
+    return Eventually.untilAsync(vertx, what, () -> jobsOf(rapId).map(test::test));
+  }
+
+  /** Checks {@code checks} in the test's context (a failure fails the test). */
+  private static <T> Future<T> verify(VertxTestContext test, T value, Runnable checks) {
+    test.verify(checks::run);
+    return Future.succeededFuture(value);
   }
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void createsCancelsAndPostsBack(String dialect) throws Exception {
-    jobServer = jobServer(0);
+  void createsCancelsAndPostsBack(String dialect, Vertx vertx, VertxTestContext test)
+      throws Exception {
+    jobServer = jobServer(vertx, 0);
     jobServer.pageSize.set(2);
     jobServer.add(
         "test", FakeJobServer.jobRequest("aaaaaaaaaaaaaaaa", "test", "generate", "analyse"));
@@ -90,23 +95,111 @@ class SyncVerticleTest {
         "test", FakeJobServer.jobRequest("cccccccccccccccc", "test", "nothing_succeeded"));
     jobServer.add("tpp", FakeJobServer.jobRequest("dddddddddddddddd", "tpp", "generate"));
     controller = controller(dialect, jobServer.endpoint());
+    int[] before = new int[3];
 
     // three job requests over two pages: all created
-    await("jobs of the third job request", () -> !jobsOf("aaaaaaaaaaaaaaaa").isEmpty());
-    await("tpp jobs", () -> !jobsOf("dddddddddddddddd").isEmpty());
-    assertEquals(
-        Set.of("generate", "analyse"),
-        Set.copyOf(jobsOf("aaaaaaaaaaaaaaaa").stream().map(Job::action).toList()));
-    Job error = jobsOf("bbbbbbbbbbbbbbbb").get(0);
-    assertEquals("__error__", error.action());
-    assertEquals("internal_error", error.statusCode().value());
-    assertEquals("JobRequestError: Could not find branch 'main'", error.statusMessage());
-    Job nothing = jobsOf("cccccccccccccccc").get(0);
-    assertEquals("nothing_succeeded", nothing.action());
-    assertEquals("succeeded", nothing.state().value());
+    untilJobs(vertx, "jobs of the third job request", "aaaaaaaaaaaaaaaa", l -> !l.isEmpty())
+        .compose(v -> untilJobs(vertx, "tpp jobs", "dddddddddddddddd", l -> !l.isEmpty()))
+        .compose(
+            v ->
+                Future.all(
+                    jobsOf("aaaaaaaaaaaaaaaa"),
+                    jobsOf("bbbbbbbbbbbbbbbb"),
+                    jobsOf("cccccccccccccccc")))
+        .compose(
+            all ->
+                verify(
+                    test,
+                    all,
+                    () -> {
+                      List<Job> a = all.resultAt(0);
+                      assertEquals(
+                          Set.of("generate", "analyse"),
+                          Set.copyOf(a.stream().map(Job::action).toList()));
+                      Job error = all.<List<Job>>resultAt(1).get(0);
+                      assertEquals("__error__", error.action());
+                      assertEquals("internal_error", error.statusCode().value());
+                      assertEquals(
+                          "JobRequestError: Could not find branch 'main'", error.statusMessage());
+                      Job nothing = all.<List<Job>>resultAt(2).get(0);
+                      assertEquals("nothing_succeeded", nothing.action());
+                      assertEquals("succeeded", nothing.state().value());
+                    }))
+        // posted back: every job of every job request, keyed job_request_id, no rap_id
+        .compose(
+            v ->
+                Eventually.until(
+                    vertx, "posted jobs", () -> jobServer.latestJobs("test").size() == 4))
+        .compose(v -> verify(test, v, this::checkPostedJobs))
+        .compose(
+            v ->
+                Eventually.until(
+                    vertx, "tpp posted", () -> jobServer.latestJobs("tpp").size() == 1))
+        // replays do not duplicate anything
+        .compose(
+            v -> {
+              before[0] = controller.creator.get().calls.get();
+              before[1] = jobServer.jobRequestCalls.get();
+              return Eventually.until(
+                  vertx, "more rounds", () -> jobServer.jobRequestCalls.get() > before[1] + 6);
+            })
+        .compose(v -> jobsOf("aaaaaaaaaaaaaaaa"))
+        .compose(
+            jobs ->
+                verify(
+                    test,
+                    jobs,
+                    () -> {
+                      assertEquals(before[0], controller.creator.get().calls.get());
+                      assertEquals(2, jobs.size());
+                    }))
+        // cancelled actions in the job request flag the jobs
+        .compose(
+            v -> {
+              jobServer.requestsByBackend.get("test").stream()
+                  .filter(jr -> jr.getString("identifier").equals("aaaaaaaaaaaaaaaa"))
+                  .forEach(
+                      jr ->
+                          jr.put(
+                              "cancelled_actions", new JsonArray().add("analyse").add("unknown")));
+              return untilJobs(
+                  vertx,
+                  "cancel",
+                  "aaaaaaaaaaaaaaaa",
+                  l -> l.stream().anyMatch(j -> j.action().equals("analyse") && j.cancelled()));
+            })
+        .compose(v -> jobsOf("aaaaaaaaaaaaaaaa"))
+        .compose(
+            jobs ->
+                verify(
+                    test,
+                    jobs,
+                    () ->
+                        assertFalse(
+                            jobs.stream()
+                                .anyMatch(j -> j.action().equals("generate") && j.cancelled()))))
+        // an active RAP job-server no longer lists is still posted back
+        .compose(
+            v -> {
+              jobServer
+                  .requestsByBackend
+                  .get("test")
+                  .removeIf(jr -> jr.getString("identifier").equals("aaaaaaaaaaaaaaaa"));
+              before[2] = jobServer.posted.size();
+              return Eventually.until(
+                  vertx, "post after removal", () -> jobServer.posted.size() > before[2] + 3);
+            })
+        .onComplete(
+            test.succeeding(
+                v ->
+                    test.verify(
+                        () -> {
+                          checkLastPostHas("test", "aaaaaaaaaaaaaaaa");
+                          test.completeNow();
+                        })));
+  }
 
-    // posted back: every job of every job request, keyed job_request_id, no rap_id
-    await("posted jobs", () -> jobServer.latestJobs("test").size() == 4);
+  private void checkPostedJobs() {
     Map<String, JsonObject> posted = jobServer.latestJobs("test");
     JsonObject gen = posted.get(JobIds.jobId("aaaaaaaaaaaaaaaa", "generate"));
     assertEquals("aaaaaaaaaaaaaaaa", gen.getString("job_request_id"));
@@ -129,77 +222,84 @@ class SyncVerticleTest {
             "requires_db"),
         gen.fieldNames());
     assertTrue(jobServer.errors.isEmpty(), jobServer.errors.toString());
-    await("tpp posted", () -> jobServer.latestJobs("tpp").size() == 1);
+  }
 
-    // replays do not duplicate anything
-    int calls = controller.creator.get().calls.get();
-    int rounds = jobServer.jobRequestCalls.get();
-    await("more rounds", () -> jobServer.jobRequestCalls.get() > rounds + 6);
-    assertEquals(calls, controller.creator.get().calls.get());
-    assertEquals(2, jobsOf("aaaaaaaaaaaaaaaa").size());
-
-    // cancelled actions in the job request flag the jobs
-    jobServer.requestsByBackend.get("test").stream()
-        .filter(jr -> jr.getString("identifier").equals("aaaaaaaaaaaaaaaa"))
-        .forEach(jr -> jr.put("cancelled_actions", new JsonArray().add("analyse").add("unknown")));
-    await(
-        "cancel",
-        () ->
-            jobsOf("aaaaaaaaaaaaaaaa").stream()
-                .anyMatch(j -> j.action().equals("analyse") && j.cancelled()));
-    assertFalse(
-        jobsOf("aaaaaaaaaaaaaaaa").stream()
-            .anyMatch(j -> j.action().equals("generate") && j.cancelled()));
-
-    // an active RAP job-server no longer lists is still posted back
-    jobServer
-        .requestsByBackend
-        .get("test")
-        .removeIf(jr -> jr.getString("identifier").equals("aaaaaaaaaaaaaaaa"));
-    int posts = jobServer.posted.size();
-    await("post after removal", () -> jobServer.posted.size() > posts + 3);
+  private void checkLastPostHas(String backend, String jobRequestId) {
     JsonArray last = null;
     for (var e : jobServer.posted) {
-      if (e.getKey().equals("test")) {
+      if (e.getKey().equals(backend)) {
         last = e.getValue();
       }
     }
     assertTrue(
         last.stream()
-            .anyMatch(
-                o -> ((JsonObject) o).getString("job_request_id").equals("aaaaaaaaaaaaaaaa")));
+            .anyMatch(o -> ((JsonObject) o).getString("job_request_id").equals(jobRequestId)));
   }
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void survivesJobServerErrorsAndDowntime(String dialect) throws Exception {
+  void survivesJobServerErrorsAndDowntime(String dialect, Vertx vertx, VertxTestContext test)
+      throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     // job-server is down: the controller starts and serves the RAP API anyway
     controller = controller(dialect, "http://127.0.0.1:" + port + "/api/v2/");
-    Thread.sleep(500);
-    assertEquals(200, controller.get("/controller/v1/backend/status/", "tok-test").status());
+    vertx
+        .timer(500)
+        .compose(t -> backendStatus())
+        .compose(status -> verify(test, status, () -> assertEquals(200, status)))
+        // job-server comes up, failing its first requests with 500s
+        .compose(
+            v ->
+                Future.fromCompletionStage(
+                    CompletableFuture.supplyAsync(() -> jobServer(vertx, port))))
+        .compose(
+            started -> {
+              jobServer = started;
+              jobServer.failNext.set(3);
+              jobServer.add(
+                  "test", FakeJobServer.jobRequest("aaaaaaaaaaaaaaaa", "test", "generate"));
+              return untilJobs(vertx, "jobs after recovery", "aaaaaaaaaaaaaaaa", l -> !l.isEmpty());
+            })
+        .compose(
+            v ->
+                Eventually.until(
+                    vertx, "posted after recovery", () -> jobServer.latestJobs("test").size() == 1))
+        .compose(v -> backendStatus())
+        .onComplete(
+            test.succeeding(
+                status ->
+                    test.verify(
+                        () -> {
+                          assertEquals(200, status);
+                          test.completeNow();
+                        })));
+  }
 
-    // job-server comes up, failing its first requests with 500s
-    jobServer = jobServer(port);
-    jobServer.failNext.set(3);
-    jobServer.add("test", FakeJobServer.jobRequest("aaaaaaaaaaaaaaaa", "test", "generate"));
-    await("jobs after recovery", () -> !jobsOf("aaaaaaaaaaaaaaaa").isEmpty());
-    await("posted after recovery", () -> jobServer.latestJobs("test").size() == 1);
-    assertEquals(200, controller.get("/controller/v1/backend/status/", "tok-test").status());
+  /** The HTTP status of the RAP API's backend status, asked without blocking. */
+  private Future<Integer> backendStatus() {
+    return controller
+        .client
+        .get("/controller/v1/backend/status/")
+        .putHeader("Authorization", "tok-test")
+        .send()
+        .map(HttpResponse::statusCode);
   }
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void aFailingBackendDoesNotSlowTheOthers(String dialect) throws Exception {
-    jobServer = new FakeJobServer(fakeVertx, 0, Map.of("jst-test", "test"));
+  void aFailingBackendDoesNotSlowTheOthers(String dialect, Vertx vertx, VertxTestContext test)
+      throws Exception {
+    jobServer = new FakeJobServer(vertx, 0, Map.of("jst-test", "test"));
     controller = controller(dialect, jobServer.endpoint());
     // tpp and emis tokens are refused (403) on every round; test keeps its poll interval
-    await(
-        "20 rounds of backend test",
-        () -> jobServer.callsByBackend.getOrDefault("test", new AtomicInteger()).get() >= 20);
+    Eventually.until(
+            vertx,
+            "20 rounds of backend test",
+            () -> jobServer.callsByBackend.getOrDefault("test", new AtomicInteger()).get() >= 20)
+        .onComplete(test.succeedingThenComplete());
   }
 
   @Test

@@ -8,6 +8,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import io.vertx.sqlclient.Tuple;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -17,11 +19,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rap.common.config.ControllerConfig;
@@ -36,12 +38,14 @@ import org.rap.controller.ControllerEvents;
 import org.rap.controller.ControllerHttpVerticle;
 import org.rap.controller.api.rap.RapService;
 import org.rap.controller.db.Database;
+import org.rap.testing.Eventually;
 import org.rap.testing.Jobs;
 import org.rap.testing.TestDatabases;
 
 /** The task API over real HTTP on loopback, on both databases. */
+@ExtendWith(VertxExtension.class)
 class TaskApiTest {
-  private final Vertx vertx = Vertx.vertx();
+  private Vertx vertx;
   private final HttpClient http = HttpClient.newHttpClient();
   private Database db;
   private ControllerContext ctx;
@@ -53,9 +57,9 @@ class TaskApiTest {
     return TestDatabases.dialects();
   }
 
-  @AfterEach
-  void close() {
-    vertx.close().await();
+  @BeforeEach
+  void vertx(Vertx vertx) {
+    this.vertx = vertx; // closed by the extension after each test
   }
 
   private void start(String dialect) throws Exception {
@@ -97,6 +101,10 @@ class TaskApiTest {
   }
 
   private Task insert(String id, String backend, TaskType type, long createdAt) {
+    return inserted(id, backend, type, createdAt).await();
+  }
+
+  private Future<Task> inserted(String id, String backend, TaskType type, long createdAt) {
     Task t =
         new Task(
             id,
@@ -108,8 +116,37 @@ class TaskApiTest {
             true,
             null,
             null);
-    ctx.tasks().insert(db.pool(), t, type.isJobTask() ? id.split("-")[0] : null).await();
-    return t;
+    return ctx.tasks().insert(db.pool(), t, type.isJobTask() ? id.split("-")[0] : null).map(t);
+  }
+
+  /** A long poll, sent without waiting for its answer. */
+  private Future<HttpResponse<String>> poll(String query) {
+    return Future.fromCompletionStage(
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create(base + "/test/tasks/?" + query))
+                .header("Authorization", "test-token")
+                .build(),
+            HttpResponse.BodyHandlers.ofString()),
+        vertx.getOrCreateContext());
+  }
+
+  /** A task of {@code backend} is created: in the database, then announced. */
+  private Future<Void> created(String id, String backend, long createdAt) {
+    return inserted(id, backend, TaskType.RUNJOB, createdAt)
+        .onSuccess(t -> ControllerEvents.taskCreated(vertx.eventBus(), backend, id))
+        .mapEmpty();
+  }
+
+  /** After {@code ms}, checks that {@code poll} is still held. */
+  private Future<Void> stillHeld(
+      VertxTestContext test, Future<HttpResponse<String>> poll, long ms, String why) {
+    return vertx
+        .timer(ms)
+        .map(
+            t -> {
+              test.verify(() -> assertFalse(poll.isComplete(), why));
+              return null;
+            });
   }
 
   private HttpResponse<String> get(String path, String token) throws Exception {
@@ -428,7 +465,8 @@ class TaskApiTest {
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void longPollAnswersAtOnceWhenTasksExistElseWhenOneIsCreated(String dialect) throws Exception {
+  void longPollAnswersAtOnceWhenTasksExistElseWhenOneIsCreated(
+      String dialect, VertxTestContext test) throws Exception {
     start(dialect);
     // no wait: returns at once even when empty
     assertEquals(new JsonArray(), json(get("/test/tasks/", "test-token")).getJsonArray("tasks"));
@@ -437,48 +475,40 @@ class TaskApiTest {
         new JsonArray(), json(get("/test/tasks/?wait=0.2", "test-token")).getJsonArray("tasks"));
     assertEquals(400, get("/test/tasks/?wait=soon", "test-token").statusCode());
 
-    CompletableFuture<HttpResponse<String>> waiting =
-        http.sendAsync(
-            HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25"))
-                .header("Authorization", "test-token")
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    waitFor(() -> lastSeen("test"));
-    Thread.sleep(200);
-    assertFalse(waiting.isDone(), "holds while there are no tasks");
-    // a task for another backend does not answer it
-    insert("jobbbbbbbbbbbbb1-001", "tpp", TaskType.RUNJOB, 5);
-    vertx
-        .eventBus()
-        .publish(
-            ControllerEvents.TASK_CREATED,
-            new JsonObject().put("backend", "tpp").put("task_id", "jobbbbbbbbbbbbb1-001"));
-    Thread.sleep(200);
-    assertFalse(waiting.isDone());
-    insert("jobaaaaaaaaaaaa1-001", "test", TaskType.RUNJOB, 10);
-    vertx
-        .eventBus()
-        .publish(
-            ControllerEvents.TASK_CREATED,
-            new JsonObject().put("backend", "test").put("task_id", "jobaaaaaaaaaaaa1-001"));
-    HttpResponse<String> r = waiting.get(10, TimeUnit.SECONDS);
-    assertEquals(200, r.statusCode());
-    assertEquals(
-        "jobaaaaaaaaaaaa1-001", json(r).getJsonArray("tasks").getJsonObject(0).getString("id"));
-    // with tasks present a long poll answers at once
-    HttpResponse<String> immediate =
-        http.sendAsync(
-                HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25"))
-                    .header("Authorization", "test-token")
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .get(10, TimeUnit.SECONDS);
-    assertEquals(1, json(immediate).getJsonArray("tasks").size());
+    Future<HttpResponse<String>> waiting = poll("wait=25");
+    Eventually.untilAsync(vertx, "the poll's last-seen stamp", () -> lastSeenAsync("test"))
+        .compose(v -> stillHeld(test, waiting, 200, "holds while there are no tasks"))
+        // a task for another backend does not answer it
+        .compose(v -> created("jobbbbbbbbbbbbb1-001", "tpp", 5))
+        .compose(v -> stillHeld(test, waiting, 200, "another backend's task"))
+        .compose(v -> created("jobaaaaaaaaaaaa1-001", "test", 10))
+        .compose(v -> waiting)
+        .compose(
+            r -> {
+              test.verify(
+                  () -> {
+                    assertEquals(200, r.statusCode());
+                    assertEquals(
+                        "jobaaaaaaaaaaaa1-001",
+                        json(r).getJsonArray("tasks").getJsonObject(0).getString("id"));
+                  });
+              // with tasks present a long poll answers at once
+              return poll("wait=25");
+            })
+        .onComplete(
+            test.succeeding(
+                immediate ->
+                    test.verify(
+                        () -> {
+                          assertEquals(1, json(immediate).getJsonArray("tasks").size());
+                          test.completeNow();
+                        })));
   }
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void aLongPollSendingTheKnownVersionIsHeldUntilTheListChanges(String dialect) throws Exception {
+  void aLongPollSendingTheKnownVersionIsHeldUntilTheListChanges(
+      String dialect, VertxTestContext test) throws Exception {
     start(dialect);
     insert("jobaaaaaaaaaaaa1-001", "test", TaskType.RUNJOB, 10);
     HttpResponse<String> first = get("/test/tasks/?wait=25", "test-token");
@@ -488,32 +518,33 @@ class TaskApiTest {
     HttpResponse<String> stale = get("/test/tasks/?wait=25&known=other", "test-token");
     assertEquals(version, stale.headers().firstValue(TaskProtocol.VERSION_HEADER).orElseThrow());
     // the known version: held although a task is active, until a task is created
-    CompletableFuture<HttpResponse<String>> held =
-        http.sendAsync(
-            HttpRequest.newBuilder(URI.create(base + "/test/tasks/?wait=25&known=" + version))
-                .header("Authorization", "test-token")
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    Thread.sleep(300);
-    assertFalse(held.isDone(), "holds while the list is the one the agent has");
-    insert("jobccccccccccccc1-001", "test", TaskType.RUNJOB, 11);
-    vertx
-        .eventBus()
-        .publish(
-            ControllerEvents.TASK_CREATED,
-            new JsonObject().put("backend", "test").put("task_id", "jobccccccccccccc1-001"));
-    HttpResponse<String> r = held.get(10, TimeUnit.SECONDS);
-    assertEquals(2, json(r).getJsonArray("tasks").size());
-    assertFalse(version.equals(r.headers().firstValue(TaskProtocol.VERSION_HEADER).orElseThrow()));
-    // the wait expiring answers the unchanged list
-    String now = r.headers().firstValue(TaskProtocol.VERSION_HEADER).orElseThrow();
-    assertEquals(
-        2,
-        json(get("/test/tasks/?wait=0.2&known=" + now, "test-token")).getJsonArray("tasks").size());
+    Future<HttpResponse<String>> held = poll("wait=25&known=" + version);
+    stillHeld(test, held, 300, "holds while the list is the one the agent has")
+        .compose(v -> created("jobccccccccccccc1-001", "test", 11))
+        .compose(v -> held)
+        .compose(
+            r -> {
+              String now = r.headers().firstValue(TaskProtocol.VERSION_HEADER).orElseThrow();
+              test.verify(
+                  () -> {
+                    assertEquals(2, json(r).getJsonArray("tasks").size());
+                    assertFalse(version.equals(now));
+                  });
+              // the wait expiring answers the unchanged list
+              return poll("wait=0.2&known=" + now);
+            })
+        .onComplete(
+            test.succeeding(
+                expired ->
+                    test.verify(
+                        () -> {
+                          assertEquals(2, json(expired).getJsonArray("tasks").size());
+                          test.completeNow();
+                        })));
   }
 
-  private boolean lastSeen(String backend) {
-    return ctx.flags().get(db.pool(), backend, "last-seen-at").await().isPresent();
+  private Future<Boolean> lastSeenAsync(String backend) {
+    return ctx.flags().get(db.pool(), backend, "last-seen-at").map(Optional::isPresent);
   }
 
   private static void waitFor(BooleanSupplier cond) throws InterruptedException {
