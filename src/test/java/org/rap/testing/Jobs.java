@@ -6,9 +6,6 @@ import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
 import org.rap.common.model.JobSpec;
 import org.rap.common.model.JobStatus;
-import org.rap.common.model.State;
-import org.rap.common.model.StatusCode;
-import org.rap.common.model.StatusMessages;
 
 /** Builders for test jobs. */
 public final class Jobs {
@@ -34,14 +31,6 @@ public final class Jobs {
                 Map.of()),
             new JobSpec.Needs(List.of(), List.of()),
             new JobSpec.Origin("alice", "project", List.of("org"), Map.of())),
-        new JobStatus(
-            State.PENDING,
-            StatusCode.CREATED,
-            StatusMessages.CREATED,
-            false,
-            createdAt,
-            null,
-            null,
-            createdAt * 1_000_000_000L));
+        JobStatus.created(createdAt, createdAt * 1_000_000_000L));
   }
 }

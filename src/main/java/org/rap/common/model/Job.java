@@ -24,7 +24,7 @@ public record Job(JobSpec spec, JobStatus status) {
     return new Job(spec, newStatus);
   }
 
-  /** The same job moved to a new code (see {@link JobStatus#moved}). */
+  /** The same job moved to a new code; the cancel request stays as it is. */
   public Job withStatus(
       State newState,
       StatusCode newCode,
@@ -33,11 +33,13 @@ public record Job(JobSpec spec, JobStatus status) {
       Long newStartedAt,
       Long newCompletedAt,
       long newStatusCodeUpdatedAt) {
-    return withStatus(
-        status.moved(
+    return new Job(
+        spec,
+        new JobStatus(
             newState,
             newCode,
             newMessage,
+            status.cancelled(),
             newUpdatedAt,
             newStartedAt,
             newCompletedAt,

@@ -29,24 +29,4 @@ public record JobStatus(
         null,
         createdAtNs);
   }
-
-  /** This status moved to a new code (the cancel request stays as it is). */
-  public JobStatus moved(
-      State newState,
-      StatusCode newCode,
-      String newMessage,
-      Long newUpdatedAt,
-      Long newStartedAt,
-      Long newCompletedAt,
-      long newStatusCodeUpdatedAt) {
-    return new JobStatus(
-        newState,
-        newCode,
-        newMessage,
-        cancelled,
-        newUpdatedAt,
-        newStartedAt,
-        newCompletedAt,
-        newStatusCodeUpdatedAt);
-  }
 }
