@@ -23,8 +23,7 @@ import org.rap.common.telemetry.CallTimer;
  * redacted. Blocking.
  */
 final class GitFetcher {
-  /** The git cache's log, where operators find fetches. */
-  private static final Logger LOG = Logger.getLogger(GitRepos.class.getName());
+  private static final Logger LOG = Logger.getLogger(GitFetcher.class.getName());
 
   /** Seconds without any data from the remote before a transfer is abandoned (and retried). */
   static final int IO_TIMEOUT_SECONDS = 120;

@@ -159,7 +159,7 @@ final class EffectWriter {
                               t.ifPresent(inserted::add);
                               return ctx.jobs().updateStatus(conn, after, before.statusCode());
                             })
-                        .compose(ok -> ok ? Future.succeededFuture() : changedConcurrently(before)))
+                        .compose(ok -> ok ? Future.succeededFuture() : ConcurrentChange.of(before)))
             .onSuccess(
                 v -> {
                   inserted.forEach(t -> announce(t.backend(), t.id()));
@@ -169,15 +169,9 @@ final class EffectWriter {
       case WRITE ->
           ctx.db()
               .inTransaction(conn -> ctx.jobs().updateStatus(conn, after, before.statusCode()))
-              .compose(ok -> ok ? Future.<Void>succeededFuture() : changedConcurrently(before))
+              .compose(ok -> ok ? Future.<Void>succeededFuture() : ConcurrentChange.of(before))
               .onSuccess(v -> recorded(d));
     };
-  }
-
-  static Future<Void> changedConcurrently(Job job) {
-    return Future.failedFuture(
-        new IllegalStateException(
-            "Job " + job.id() + " changed status concurrently; retrying next pass"));
   }
 
   /** The ids of at most {@code limit} jobs, least recently updated first (never updated first). */

@@ -21,8 +21,7 @@ import org.rap.controller.ControllerContext;
  * handled without error again has its count cleared.
  */
 final class LoopErrors {
-  /** The pass's own log, where operators have always found these lines. */
-  private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
+  private static final Logger LOG = Logger.getLogger(LoopErrors.class.getName());
 
   /** Reference test hook: a scheduler error whose text contains this fails the job at once. */
   static final String HARD_FAILURE_TEST_HOOK = "test_hard_failure";
@@ -32,15 +31,25 @@ final class LoopErrors {
   private final ControllerContext ctx;
   private final JobRules rules;
   private final EffectWriter writer;
-  private final Scheduler.Options options;
+  private final Duration backoffBase;
+  private final Duration backoffMax;
   private final Map<String, Backoff> backoffs = new HashMap<>();
 
+  /**
+   * @param backoffBase the backoff after a job's first failure, doubled with each further one
+   * @param backoffMax the longest backoff
+   */
   LoopErrors(
-      ControllerContext ctx, JobRules rules, EffectWriter writer, Scheduler.Options options) {
+      ControllerContext ctx,
+      JobRules rules,
+      EffectWriter writer,
+      Duration backoffBase,
+      Duration backoffMax) {
     this.ctx = ctx;
     this.rules = rules;
     this.writer = writer;
-    this.options = options;
+    this.backoffBase = backoffBase;
+    this.backoffMax = backoffMax;
   }
 
   /** Whether the job failed recently and is left alone until its backoff has passed. */
@@ -90,9 +99,7 @@ final class LoopErrors {
       StatusBook.log(d.outcome());
       return writer.apply(d, nowNs / 1_000_000_000L);
     }
-    long delay =
-        Backoffs.exponential(
-            options.errorBackoffBase().toNanos(), count - 1, options.errorBackoffMax().toNanos());
+    long delay = Backoffs.exponential(backoffBase.toNanos(), count - 1, backoffMax.toNanos());
     backoffs.put(job.id(), new Backoff(count, nowNs + delay));
     LOG.log(
         Level.WARNING,

@@ -21,7 +21,7 @@ import org.rap.controller.telemetry.LoopJobSpans;
  * failure and left as it is; a job backing off after earlier failures is left alone.
  */
 final class PassDecisions {
-  private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
+  private static final Logger LOG = Logger.getLogger(PassDecisions.class.getName());
 
   /** Decisions by job id, in the order made. */
   final Map<String, Decision> decisions = new LinkedHashMap<>();

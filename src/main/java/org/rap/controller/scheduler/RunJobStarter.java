@@ -104,7 +104,7 @@ final class RunJobStarter {
                         }
                         return updated.result()
                             ? Future.<Void>succeededFuture()
-                            : EffectWriter.changedConcurrently(before);
+                            : ConcurrentChange.of(before);
                       });
             })
         .map(v -> created[0]);

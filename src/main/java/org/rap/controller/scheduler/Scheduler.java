@@ -74,7 +74,8 @@ public final class Scheduler implements PassRunner {
     this.writer =
         new EffectWriter(
             vertx, ctx, new RunJobStarter(ctx, definitions, digests), cancellation, meters);
-    this.errors = new LoopErrors(ctx, rules, writer, options);
+    this.errors =
+        new LoopErrors(ctx, rules, writer, options.errorBackoffBase(), options.errorBackoffMax());
     this.dbTasks = new ScheduledDbTasks(ctx, definitions, digests, writer);
   }
 

@@ -356,7 +356,7 @@ class GitReposTest {
         new GitRepos(
             settings(false, Optional.of(token)).withProxy("127.0.0.1:1", Optional.of(token)));
     List<String> logged = new ArrayList<>();
-    Logger logger = Logger.getLogger(GitRepos.class.getName());
+    Logger logger = Logger.getLogger(GitRepos.class.getPackageName()); // every git class
     Handler capture =
         new Handler() {
           @Override

@@ -8,8 +8,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.openapi.router.OpenAPIRoute;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -30,7 +28,7 @@ import org.rap.controller.scheduler.Flags;
  * The task API for agents (docs/spec/task-api.md; {@code openapi/task-api.yaml}), wire-compatible
  * with the reference: {@code GET /<backend>/tasks/} (plus long polling with {@code ?wait=N}) and
  * {@code POST /<backend>/task/update/} (form field {@code payload}, or an {@code application/json}
- * body). The routes are built from the contract ({@link TaskContract}), and requests are checked
+ * body). The routes are those of the contract ({@link TaskContract}), and requests are checked
  * against it. Tokens are per backend; an agent can neither read nor update another backend's tasks.
  *
  * <p>Order of checks: method (405), backend (404), token (401), then the request against the
@@ -81,7 +79,7 @@ public final class TaskApi {
                 });
     // any other method than POST on the update path: 405 with our body and Allow
     router
-        .route("/:backend/task/update/")
+        .route(contract.route("updateTask").path())
         .handler(
             rc -> {
               if (rc.request().method() == HttpMethod.POST) {
@@ -91,26 +89,29 @@ public final class TaskApi {
               rc.response().putHeader("Allow", "POST");
               Responses.error(rc, 405, "Method not allowed", "Use POST for task updates");
             });
-    RouterBuilder rb = RouterBuilder.create(vertx, contract.contract());
-    bind(rb.getRoute("listTasks"), this::listTasks);
+    bind(router, contract.route("listTasks"), this::listTasks);
     // the body is read here rather than by BodyHandler: Netty's form decoder caps a form field
     // at HttpServerOptions' maxFormAttributeSize (8 KiB), and a finalized job's results are larger
-    bind(rb.getRoute("updateTask"), this::update);
-    // requests the contract does not describe fall through to the routes mounted after these
-    router.route("/*").subRouter(rb.createRouter());
+    bind(router, contract.route("updateTask"), this::update);
     return null;
   }
 
-  /** Our own checks instead of vertx-openapi's (see {@link TaskContract}); the backend first. */
-  private void bind(OpenAPIRoute route, BackendHandler handler) {
-    route.setDoSecurity(false).setDoValidation(false);
-    route.addHandler(
-        rc -> {
-          Optional<String> backend = authorise(rc);
-          if (backend.isPresent()) {
-            handler.handle(rc, backend.get());
-          }
-        });
+  /**
+   * An operation's route, straight on the server's router: a sub-router of RouterBuilder's would
+   * have to be mounted at the root, and would then prefix the route label of every request the
+   * server's HTTP metrics count. The backend and token are checked first; the request against the
+   * contract in the handler ({@link TaskContract}).
+   */
+  private void bind(Router router, TaskContract.Route route, BackendHandler handler) {
+    router
+        .route(route.method(), route.path())
+        .handler(
+            rc -> {
+              Optional<String> backend = authorise(rc);
+              if (backend.isPresent()) {
+                handler.handle(rc, backend.get());
+              }
+            });
   }
 
   @FunctionalInterface

@@ -3,6 +3,7 @@ package org.rap.controller.api.tasks;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
@@ -18,6 +19,7 @@ import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.contract.Parameter;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,9 +29,10 @@ import org.rap.common.tasks.UpdateForm;
 import org.rap.controller.api.ApiDocuments;
 
 /**
- * Our task API contract ({@code openapi/task-api.yaml}) as the controller checks requests against
- * it: the routes come from the document through vertx-openapi, the query parameters of a task list
- * are checked against their schemas, and an update against the {@code TaskUpdate} schema.
+ * Our task API contract ({@code openapi/task-api.yaml}) as the controller serves it and checks
+ * requests against it: the routes come from the document, the query parameters of a task list are
+ * checked against their schemas (loaded by vertx-openapi), and an update against the {@code
+ * TaskUpdate} schema.
  *
  * <p>vertx-openapi cannot take the update's form: it rejects a contract whose request body is
  * {@code application/x-www-form-urlencoded} (not among its supported media types), and it could not
@@ -61,7 +64,11 @@ final class TaskContract {
   private static final Map<String, String> QUERY_ERRORS =
       Map.of(TaskProtocol.WAIT, "wait must be a number of seconds");
 
+  /** Where an operation is served: its method and its path as the router takes it. */
+  record Route(HttpMethod method, String path) {}
+
   private final OpenAPIContract contract;
+  private final Map<String, Route> routes = new LinkedHashMap<>();
   private final Validator update;
 
   /**
@@ -82,6 +89,16 @@ final class TaskContract {
                     .setBaseUri("https://rap.invalid/task-api/")
                     .setOutputFormat(OutputFormat.Basic))
             .validator(JsonSchema.of(schema));
+    // the paths exactly as the document writes them (with their trailing slash), {x} as :x
+    for (Map.Entry<String, Object> path : document.getJsonObject("paths")) {
+      for (Map.Entry<String, Object> op : (JsonObject) path.getValue()) {
+        routes.put(
+            ((JsonObject) op.getValue()).getString("operationId"),
+            new Route(
+                HttpMethod.valueOf(op.getKey().toUpperCase(Locale.ROOT)),
+                path.getKey().replaceAll("\\{([^}/]+)}", ":$1")));
+      }
+    }
     for (Operation op : contract.operations()) {
       Map<String, Validator> params = new LinkedHashMap<>();
       for (Parameter p : op.getParameters()) {
@@ -105,10 +122,9 @@ final class TaskContract {
   /** The document with an absolute server and without the form media type (see above). */
   private static JsonObject forVertxOpenApi(JsonObject document) {
     JsonObject patched = ApiDocuments.withServer(document, ABSOLUTE_SERVER);
-    for (Object path : patched.getJsonObject("paths")) {
-      for (Object op : ((JsonObject) ((Map.Entry<?, ?>) path).getValue())) {
-        JsonObject body =
-            ((JsonObject) ((Map.Entry<?, ?>) op).getValue()).getJsonObject("requestBody");
+    for (Map.Entry<String, Object> path : patched.getJsonObject("paths")) {
+      for (Map.Entry<String, Object> op : (JsonObject) path.getValue()) {
+        JsonObject body = ((JsonObject) op.getValue()).getJsonObject("requestBody");
         if (body != null) {
           body.getJsonObject("content").remove(FORM);
         }
@@ -119,6 +135,15 @@ final class TaskContract {
 
   OpenAPIContract contract() {
     return contract;
+  }
+
+  /** The route of an operation of the document. */
+  Route route(String operationId) {
+    Route r = routes.get(operationId);
+    if (r == null) {
+      throw new IllegalStateException(RESOURCE + " has no operation " + operationId);
+    }
+    return r;
   }
 
   /**
