@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.rap.agent.manage.AgentTools;
 import org.rap.agent.manage.KillJob;
-import org.rap.agent.poller.AgentTask;
+import org.rap.common.tasks.AgentTask;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

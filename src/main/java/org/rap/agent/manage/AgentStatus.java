@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.rap.agent.executor.JobStatus;
-import org.rap.agent.poller.AgentTask;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.AgentTask;
 
 /**
  * {@code rap agent status}: what this agent's host is doing, from the same sources the agent

@@ -14,11 +14,11 @@ import org.rap.agent.executor.DockerApi;
 import org.rap.agent.executor.DockerExecutor;
 import org.rap.agent.executor.ExecutorSettings;
 import org.rap.agent.metrics.MetricsStore;
-import org.rap.agent.poller.AgentTask;
 import org.rap.agent.poller.FatalErrors;
 import org.rap.agent.poller.JobTaskHandler;
 import org.rap.agent.poller.TaskApiClient;
 import org.rap.common.config.AgentConfig;
+import org.rap.common.tasks.AgentTask;
 
 /**
  * What the agent's operator commands share with a running agent: its configuration, its Docker

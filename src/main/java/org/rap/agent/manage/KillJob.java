@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.rap.agent.executor.JobStatus;
-import org.rap.agent.poller.AgentTask;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.model.TaskType;
+import org.rap.common.tasks.AgentTask;
 
 /**
  * {@code rap kill-job}: stops a wedged job's container on this agent's host and reports the outcome

@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.rap.agent.poller.AgentTask;
-import org.rap.agent.poller.TaskUpdate;
 import org.rap.agent.poller.UpdateSink;
+import org.rap.common.tasks.AgentTask;
+import org.rap.common.tasks.TaskUpdate;
 import org.rap.common.telemetry.JobTraces;
 import org.rap.common.telemetry.Telemetry;
 

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.rap.common.tasks.TaskUpdate;
 
 /**
  * What the agent's task update looks like on the wire, read byte by byte by a plain socket server:
