@@ -1,5 +1,6 @@
 package org.rap.local;
 
+import org.rap.common.model.ImageNames;
 import org.rap.common.pipeline.Action;
 
 /**
@@ -10,6 +11,6 @@ public final class LocalImages {
 
   public static String image(String registry, Action a) {
     String first = a.run().get(0);
-    return registry + "/" + (first.contains(":") ? first : first + ":latest");
+    return ImageNames.inRegistry(registry, first.contains(":") ? first : first + ":latest");
   }
 }

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
+import org.rap.common.model.ImageNames;
 import org.rap.common.model.JobDefinition;
 
 /**
@@ -56,7 +57,7 @@ public final class ImageResolver {
         return new ResolvedImage(id, id);
       }
       String byDigest =
-          settings.dockerProxy() + "/" + nameTag(image).replaceFirst(":[^:/]*$", "") + "@" + sha;
+          ImageNames.byDigest(image, settings.dockerRegistry(), settings.dockerProxy(), sha);
       Optional<JsonObject> proxied = docker.get().inspectImage(byDigest);
       if (proxied.isPresent()) {
         return new ResolvedImage(byDigest, proxied.get().getString("Id"));
@@ -90,10 +91,7 @@ public final class ImageResolver {
 
   /** {@code image} without the {@code DOCKER_REGISTRY/} prefix. */
   String nameTag(String image) {
-    String prefix = settings.dockerRegistry() + "/";
-    return image.startsWith(prefix)
-        ? image.substring(prefix.length())
-        : image.substring(image.lastIndexOf('/') + 1);
+    return ImageNames.nameTag(image, settings.dockerRegistry());
   }
 
   private static boolean hasDigest(JsonObject image, String sha) {

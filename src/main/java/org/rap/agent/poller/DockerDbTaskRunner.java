@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.rap.agent.executor.ImageResolver;
+import org.rap.common.model.ImageNames;
 
 /**
  * {@code docker run --rm -e DATABASE_URL --network <net> --dns 192.0.2.0 [--add-host h:ip] <image>
@@ -153,14 +154,7 @@ public final class DockerDbTaskRunner implements DbTaskRunner {
    */
   String resolveImage(String image, String sha) throws InterruptedException {
     if (sha != null && !sha.isBlank()) {
-      String name = image;
-      String prefix = dockerRegistry.endsWith("/") ? dockerRegistry : dockerRegistry + "/";
-      if (name.startsWith(prefix)) {
-        name = dockerProxy + "/" + name.substring(prefix.length());
-      }
-      int colon = name.lastIndexOf(':');
-      String repo = colon > name.lastIndexOf('/') ? name.substring(0, colon) : name;
-      String byDigest = repo + "@" + sha;
+      String byDigest = ImageNames.byDigest(image, dockerRegistry, dockerProxy, sha);
       if (exists(byDigest)) {
         return byDigest;
       }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.StringJoiner;
 import org.rap.common.config.BackendSettings;
 import org.rap.common.config.ControllerConfig;
+import org.rap.common.model.ImageNames;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.text.Shell;
@@ -28,7 +29,8 @@ public final class JobDefinitions {
 
   /** {@code <DOCKER_REGISTRY>/<image:tag>} of the job's run command. */
   public String imageOf(Job job) {
-    return config.common().dockerRegistry() + "/" + Shell.split(job.runCommand()).get(0);
+    return ImageNames.inRegistry(
+        config.common().dockerRegistry(), Shell.split(job.runCommand()).get(0));
   }
 
   /**
@@ -75,7 +77,7 @@ public final class JobDefinitions {
         job.workspace(),
         job.action(),
         job.createdAt(),
-        config.common().dockerRegistry() + "/" + imageTag,
+        ImageNames.inRegistry(config.common().dockerRegistry(), imageTag),
         imageSha,
         List.copyOf(actionArgs.subList(1, actionArgs.size())),
         env,
@@ -141,6 +143,6 @@ public final class JobDefinitions {
   }
 
   public String databaseUtilsImage() {
-    return config.common().dockerRegistry() + "/" + DATABASE_UTILS_IMAGE;
+    return ImageNames.inRegistry(config.common().dockerRegistry(), DATABASE_UTILS_IMAGE);
   }
 }
