@@ -10,8 +10,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.rap.agent.executor.Executor;
 import org.rap.agent.executor.ExecutorException;
+import org.rap.agent.executor.JobLifecycle;
 import org.rap.agent.executor.JobStatus;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
@@ -34,7 +34,7 @@ public final class JobTaskHandler {
   static final String HARD_FAILURE_MARKER = "test_hard_failure";
   private static final int MAX_TRACEBACK = 8000;
 
-  private final Executor executor;
+  private final JobLifecycle executor;
   private final RepoValidator repoValidator;
   private final UpdateSink sink;
   private final LongSupplier nowNs;
@@ -43,7 +43,7 @@ public final class JobTaskHandler {
   private final Map<String, Future<Void>> sending = new HashMap<>();
 
   public JobTaskHandler(
-      Executor executor, RepoValidator repoValidator, UpdateSink sink, LongSupplier nowNs) {
+      JobLifecycle executor, RepoValidator repoValidator, UpdateSink sink, LongSupplier nowNs) {
     this.executor = executor;
     this.repoValidator = repoValidator;
     this.sink = sink;
@@ -82,7 +82,9 @@ public final class JobTaskHandler {
         .map(Handled::complete);
   }
 
-  /** Completes when the task's container is no longer running (see {@link Executor#awaitExit}). */
+  /**
+   * Completes when the task's container is no longer running (see {@link JobLifecycle#awaitExit}).
+   */
   public Future<Void> awaitExit(AgentTask task) {
     JobDefinition job;
     try {

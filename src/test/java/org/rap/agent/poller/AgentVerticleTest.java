@@ -56,7 +56,7 @@ class AgentVerticleTest {
                     "STATS_POLL_INTERVAL", "1")));
     AgentWiring wiring =
         AgentWiring.defaults()
-            .withExecutors((v, c, metrics) -> executor)
+            .withLifecycle(executor)
             .withOnFatal(fatalReason::set)
             .withRepoValidator(RepoValidator.ACCEPT_ALL);
     AgentVerticle agent = new AgentVerticle(config, wiring);
@@ -141,7 +141,7 @@ class AgentVerticleTest {
       AgentWiring wiring =
           AgentWiring.defaults()
               .withExecutors(
-                  (v, c, m) -> {
+                  (v, c) -> {
                     throw new IllegalStateException("executor not wired: test");
                   });
       vertx.deployVerticle(new AgentVerticle(config, wiring)).await();

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.rap.agent.executor.DbTaskRunner;
 import org.rap.common.model.ExecutorState;
 
 /** The poller against a real HTTP controller on loopback. */
