@@ -1,6 +1,6 @@
 package org.rap.agent;
 
-import com.github.dockerjava.api.DockerClient;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -12,13 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
+import org.rap.agent.bus.AgentAddresses;
+import org.rap.agent.bus.LocalMessages;
 import org.rap.agent.executor.Executor;
+import org.rap.agent.executor.ExecutorClient;
+import org.rap.agent.executor.ExecutorVerticle;
 import org.rap.agent.metrics.ContainerGauges;
+import org.rap.agent.metrics.MetricsClient;
 import org.rap.agent.metrics.MetricsStore;
 import org.rap.agent.metrics.MetricsVerticle;
-import org.rap.agent.metrics.StatsSampler;
 import org.rap.agent.poller.DbTaskHandler;
-import org.rap.agent.poller.DockerDbTaskRunner;
 import org.rap.agent.poller.FatalErrors;
 import org.rap.agent.poller.JobTaskHandler;
 import org.rap.agent.poller.PollerSettings;
@@ -31,20 +34,20 @@ import org.rap.common.config.AgentConfig;
 import org.rap.common.http.HealthRoutes;
 import org.rap.common.http.HttpServers;
 import org.rap.common.http.Responses;
-import org.rap.common.telemetry.CallTimer;
 import org.rap.common.telemetry.StorageGauges;
 
 /**
- * The agent role: its health server on {@code AGENT_PORT}, the poller (with task handling) and the
- * metrics verticle. Ready while the Docker engine answers a ping and the controller has not
+ * The agent role: its health server on {@code AGENT_PORT} and three verticles that talk over the
+ * event bus ({@link AgentAddresses}): the executor (a worker verticle owning the container runtime
+ * and the job lifecycle), the metrics verticle, and the poller (with task handling, which asks the
+ * executor for every step). Ready while the container runtime answers and the controller has not
  * rejected the token. Stop: readiness goes down, polling stops, in-flight handlings get up to
- * {@code SHUTDOWN_TIMEOUT} to finish (state is re-derived on restart anyway), clients close.
+ * {@code SHUTDOWN_TIMEOUT} to finish (state is re-derived on restart anyway), then metrics and the
+ * executor stop, and the clients close.
  */
 public final class AgentVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(AgentVerticle.class.getName());
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
-  static final Duration DB_TASK_TIMEOUT = Duration.ofMinutes(15);
-  static final Duration STATS_TIMEOUT = Duration.ofSeconds(10);
   static final int MAX_CONCURRENT_TASKS = 16;
   static final int STATS_PARALLELISM = 8; // a stats call takes 1-2 s, mostly waiting on the daemon
 
@@ -54,10 +57,8 @@ public final class AgentVerticle extends VerticleBase {
   private final HealthRoutes health;
   private final List<String> deployments = new ArrayList<>();
   private HttpServer server;
-  private DockerClient docker;
   private TaskApiClient api;
-  private MetricsStore metricsStore;
-  private TaskDispatcher dispatcher;
+  private ExecutorClient executor;
 
   public AgentVerticle(AgentConfig config) {
     this(config, AgentWiring.defaults());
@@ -76,23 +77,29 @@ public final class AgentVerticle extends VerticleBase {
           LOG.severe(reason);
           wiring.onFatal().accept(reason);
         });
-    // building the client reads local config files: off the event loop
-    CallTimer dockerTimer = wiring.telemetry().calls("docker");
-    return vertx
-        .executeBlocking(() -> DockerClients.create(dockerTimer), false)
-        .compose(this::startWith);
-  }
-
-  private Future<?> startWith(DockerClient client) {
-    docker = client;
-    metricsStore = new MetricsStore(config.common().workdir().resolve("metrics.sqlite"));
-    Executor executor;
+    Executor runtime;
     try {
-      executor = wiring.executors().create(vertx, config, metricsStore);
+      runtime = wiring.executors().create(vertx, config);
     } catch (RuntimeException e) {
-      closeDocker();
       return Future.failedFuture(e);
     }
+    LocalMessages.register(vertx);
+    AgentAddresses addresses = AgentAddresses.of(config.backend() + "." + deploymentID());
+    executor = new ExecutorClient(vertx, addresses);
+    MetricsClient metricsClient = new MetricsClient(vertx, addresses);
+    ExecutorVerticle executorVerticle =
+        new ExecutorVerticle(
+            runtime,
+            (v, rt, runs) -> wiring.lifecycles().create(v, config, rt, metricsClient, runs),
+            addresses);
+    MetricsVerticle metrics =
+        new MetricsVerticle(
+            runtime::sample,
+            new MetricsStore(config.common().workdir().resolve("metrics.sqlite")),
+            config.statsPollInterval(),
+            STATS_PARALLELISM,
+            new ContainerGauges(wiring.telemetry().meters()),
+            addresses);
     api =
         new TaskApiClient(
             vertx,
@@ -108,29 +115,15 @@ public final class AgentVerticle extends VerticleBase {
         new JobTaskHandler(
             executor, wiring.repoValidators().create(vertx, config), updates, AgentVerticle::nowNs);
     DbTaskHandler db =
-        new DbTaskHandler(
-            new DockerDbTaskRunner(
-                vertx,
-                docker,
-                config.common().dockerRegistry(),
-                config.dockerProxy(),
-                DB_TASK_TIMEOUT),
-            config.databaseUrls(),
-            config.databaseAccessNetwork());
-    dispatcher = new TaskDispatcher(jobs, db, updates, MAX_CONCURRENT_TASKS).traced(spans);
+        new DbTaskHandler(executor, config.databaseUrls(), config.databaseAccessNetwork());
+    TaskDispatcher dispatcher =
+        new TaskDispatcher(jobs, db, updates, MAX_CONCURRENT_TASKS).traced(spans);
     PollerSettings pollerSettings =
         PollerSettings.of(
             config.common().jobLoopInterval(),
             config.longPollSeconds(),
             config.common().shutdownTimeout());
-    MetricsVerticle metrics =
-        new MetricsVerticle(
-                new StatsSampler(docker, STATS_TIMEOUT),
-                metricsStore,
-                config.statsPollInterval(),
-                STATS_PARALLELISM,
-                new ContainerGauges(wiring.telemetry().meters()))
-            .traced(spans);
+    metrics.traced(spans);
     StorageGauges.register(
         wiring.telemetry().meters(),
         Map.of(
@@ -149,20 +142,17 @@ public final class AgentVerticle extends VerticleBase {
                     new JsonObject()
                         .put("method", rc.request().method().name())
                         .put("backend", config.backend())));
-    return vertx
-        .deployVerticle(metrics)
+    return deploy(executorVerticle, ExecutorVerticle.deployment())
+        .compose(id -> deploy(metrics, new DeploymentOptions()))
         .compose(
-            id -> {
-              deployments.add(id);
-              return vertx.deployVerticle(
-                  new PollerVerticle(api, dispatcher, pollerSettings, fatal));
-            })
+            id ->
+                deploy(
+                    new PollerVerticle(api, dispatcher, pollerSettings, fatal),
+                    new DeploymentOptions()))
         .compose(
-            id -> {
-              deployments.add(id);
-              return HttpServers.listen(
-                  vertx, router, config.host(), config.port(), config.common().tls());
-            })
+            id ->
+                HttpServers.listen(
+                    vertx, router, config.host(), config.port(), config.common().tls()))
         .onSuccess(
             s -> {
               server = s;
@@ -178,13 +168,18 @@ public final class AgentVerticle extends VerticleBase {
             });
   }
 
-  /** Docker engine reachable and token not rejected. */
+  /** Deploys a child verticle, remembered so that {@link #stop} undeploys it in reverse order. */
+  private Future<String> deploy(VerticleBase verticle, DeploymentOptions options) {
+    return vertx.deployVerticle(verticle, options).onSuccess(deployments::add);
+  }
+
+  /** The container runtime answers and the token was not rejected. */
   private Future<?> ready() {
     if (fatal.isFatal()) {
       return Future.failedFuture(fatal.reason().get());
     }
-    return vertx
-        .executeBlocking(() -> docker.pingCmd().exec(), false)
+    return executor
+        .ready()
         .recover(e -> Future.failedFuture("Docker engine not reachable: " + e.getMessage()));
   }
 
@@ -205,8 +200,8 @@ public final class AgentVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     health.startDraining();
-    // Poller first (stops polling, drains handlings), then metrics; children would otherwise be
-    // undeployed in no particular order.
+    // poller first (stops polling, drains handlings), then metrics, then the executor: children
+    // would otherwise be undeployed in no particular order
     Future<Void> chain = Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);
@@ -219,18 +214,7 @@ public final class AgentVerticle extends VerticleBase {
               if (api != null) {
                 api.close();
               }
-              closeDocker();
               return Future.succeededFuture();
             });
-  }
-
-  private void closeDocker() {
-    try {
-      if (docker != null) {
-        docker.close();
-      }
-    } catch (Exception e) {
-      LOG.fine("closing the docker client: " + e);
-    }
   }
 }

@@ -18,7 +18,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.rap.agent.executor.DockerApi;
+import org.rap.agent.executor.docker.DockerApi;
 import org.rap.common.pipeline.Pipeline;
 import org.rap.common.pipeline.ProjectParser;
 import org.rap.common.pipeline.ProjectValidationError;

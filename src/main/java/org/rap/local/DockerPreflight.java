@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.rap.agent.executor.DockerApi;
+import org.rap.agent.executor.docker.DockerApi;
 
 /**
  * Before anything runs: is there a Docker engine, and does it answer? Each way of failing gets a

@@ -8,8 +8,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import org.rap.agent.executor.DockerApi;
-import org.rap.agent.executor.ImageResolver;
+import org.rap.agent.executor.docker.DockerApi;
+import org.rap.agent.executor.docker.ImageResolver;
 
 /**
  * Makes sure every image a run needs is there before the first job starts, as {@code opensafely

@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.rap.agent.executor.DockerApi;
-import org.rap.agent.executor.HardenedContainer;
+import org.rap.agent.executor.docker.DockerApi;
+import org.rap.agent.executor.docker.HardenedContainer;
 
 /**
  * What an earlier run of the same study left when it was killed (or ran with {@code --debug}): its

@@ -20,12 +20,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.rap.agent.executor.DockerApi;
-import org.rap.agent.executor.DockerExecutor;
+import org.rap.agent.executor.ExecutorLifecycle;
 import org.rap.agent.executor.ExecutorSettings;
 import org.rap.agent.executor.JobMetadataStore;
 import org.rap.agent.executor.JobStatus;
 import org.rap.agent.executor.ProjectActions;
+import org.rap.agent.executor.RunListener;
+import org.rap.agent.executor.docker.DockerApi;
+import org.rap.agent.executor.docker.DockerExecutor;
 import org.rap.agent.metrics.JobMetricsSource;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
@@ -38,11 +40,11 @@ import org.rap.common.pipeline.Pipeline;
 
 /**
  * Runs the planned actions of a local study directory in Docker, without servers: the local mode of
- * {@code opensafely run}. Jobs go through the agent's Docker executor (same hardening, output
- * checks, logs and messages); outputs are copied back into the study directory and action logs into
- * its {@code metadata/}. Actions whose dependencies are done run at once, up to the concurrency. A
- * job's container and volume are removed while the next job starts (before {@link #run} completes),
- * or left in place with {@code debug}.
+ * {@code opensafely run}. Jobs go through the agent's job lifecycle on its Docker executor (same
+ * hardening, output checks, logs and messages), called directly; outputs are copied back into the
+ * study directory and action logs into its {@code metadata/}. Actions whose dependencies are done
+ * run at once, up to the concurrency. A job's container and volume are removed while the next job
+ * starts (before {@link #run} completes), or left in place with {@code debug}.
  */
 public final class LocalRunner {
   /** Options of one run. */
@@ -71,7 +73,7 @@ public final class LocalRunner {
   private final Pipeline pipeline;
   private final LocalWorkspace workspace;
   private final Listener listener;
-  private final DockerExecutor executor;
+  private final ExecutorLifecycle executor;
   private final String rapId = JobIds.newRapId();
   private final AtomicBoolean stop = new AtomicBoolean();
   private final ArrayDeque<Promise<Void>> waiting = new ArrayDeque<>();
@@ -95,13 +97,14 @@ public final class LocalRunner {
     this.listener = listener;
     ExecutorSettings settings = workspace.settings(options.dockerRegistry());
     this.executor =
-        new DockerExecutor(
+        new ExecutorLifecycle(
             vertx,
-            docker,
+            new DockerExecutor(vertx, docker, settings),
             settings,
             new LocalDirCheckout(options.projectDir(), pipeline),
+            ProjectActions.UNKNOWN,
             JobMetricsSource.NONE,
-            ProjectActions.UNKNOWN);
+            RunListener.NONE);
   }
 
   /** Runs {@code order}; completes with every action's result, in that order. */

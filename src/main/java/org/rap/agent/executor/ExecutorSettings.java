@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.config.JobOutputLimits;
 
@@ -113,145 +114,91 @@ public record ExecutorSettings(
   }
 
   public ExecutorSettings withDockerUser(String user) {
-    return new ExecutorSettings(
-        backend,
-        workdir,
-        highPrivacyStorageBase,
-        mediumPrivacyStorageBase,
-        highPrivacyArchiveDir,
-        highPrivacyVolumeDir,
-        dockerHostVolumeDir,
-        user,
-        dockerRegistry,
-        dockerProxy,
-        pullImages,
-        imagePullTimeout,
-        databaseAccessNetwork,
-        usingDummyDataBackend,
-        databaseUrls,
-        tempDatabaseName,
-        emisOrganisationHash,
-        prestoTlsCert,
-        prestoTlsKey,
-        githubProxyDomain,
-        privateRepoAccessToken,
-        pidsLimit,
-        allowLocalGitRepos,
-        outputLimits);
+    return edited(c -> c.dockerUser = user);
   }
 
   public ExecutorSettings withDockerHostVolumeDir(Path hostDir) {
-    return new ExecutorSettings(
-        backend,
-        workdir,
-        highPrivacyStorageBase,
-        mediumPrivacyStorageBase,
-        highPrivacyArchiveDir,
-        highPrivacyVolumeDir,
-        Optional.of(hostDir),
-        dockerUser,
-        dockerRegistry,
-        dockerProxy,
-        pullImages,
-        imagePullTimeout,
-        databaseAccessNetwork,
-        usingDummyDataBackend,
-        databaseUrls,
-        tempDatabaseName,
-        emisOrganisationHash,
-        prestoTlsCert,
-        prestoTlsKey,
-        githubProxyDomain,
-        privateRepoAccessToken,
-        pidsLimit,
-        allowLocalGitRepos,
-        outputLimits);
+    return edited(c -> c.dockerHostVolumeDir = Optional.of(hostDir));
   }
 
   public ExecutorSettings withDockerRegistry(String registry) {
-    return new ExecutorSettings(
-        backend,
-        workdir,
-        highPrivacyStorageBase,
-        mediumPrivacyStorageBase,
-        highPrivacyArchiveDir,
-        highPrivacyVolumeDir,
-        dockerHostVolumeDir,
-        dockerUser,
-        registry,
-        dockerProxy,
-        pullImages,
-        imagePullTimeout,
-        databaseAccessNetwork,
-        usingDummyDataBackend,
-        databaseUrls,
-        tempDatabaseName,
-        emisOrganisationHash,
-        prestoTlsCert,
-        prestoTlsKey,
-        githubProxyDomain,
-        privateRepoAccessToken,
-        pidsLimit,
-        allowLocalGitRepos,
-        outputLimits);
+    return edited(c -> c.dockerRegistry = registry);
   }
 
   public ExecutorSettings withOutputLimits(JobOutputLimits limits) {
-    return new ExecutorSettings(
-        backend,
-        workdir,
-        highPrivacyStorageBase,
-        mediumPrivacyStorageBase,
-        highPrivacyArchiveDir,
-        highPrivacyVolumeDir,
-        dockerHostVolumeDir,
-        dockerUser,
-        dockerRegistry,
-        dockerProxy,
-        pullImages,
-        imagePullTimeout,
-        databaseAccessNetwork,
-        usingDummyDataBackend,
-        databaseUrls,
-        tempDatabaseName,
-        emisOrganisationHash,
-        prestoTlsCert,
-        prestoTlsKey,
-        githubProxyDomain,
-        privateRepoAccessToken,
-        pidsLimit,
-        allowLocalGitRepos,
-        limits);
+    return edited(c -> c.outputLimits = limits);
   }
 
   /** A real (non-dummy) database backend: DB jobs get secrets and the database network. */
   public ExecutorSettings withRealDatabase(
       String network, Map<String, String> urls, Optional<String> tempDatabase) {
-    return new ExecutorSettings(
-        backend,
-        workdir,
-        highPrivacyStorageBase,
-        mediumPrivacyStorageBase,
-        highPrivacyArchiveDir,
-        highPrivacyVolumeDir,
-        dockerHostVolumeDir,
-        dockerUser,
-        dockerRegistry,
-        dockerProxy,
-        pullImages,
-        imagePullTimeout,
-        network,
-        false,
-        Map.copyOf(urls),
-        tempDatabase,
-        emisOrganisationHash,
-        prestoTlsCert,
-        prestoTlsKey,
-        githubProxyDomain,
-        privateRepoAccessToken,
-        pidsLimit,
-        allowLocalGitRepos,
-        outputLimits);
+    return edited(
+        c -> {
+          c.databaseAccessNetwork = network;
+          c.usingDummyDataBackend = false;
+          c.databaseUrls = Map.copyOf(urls);
+          c.tempDatabaseName = tempDatabase;
+        });
+  }
+
+  /** A copy with the settings {@code edit} changes. */
+  private ExecutorSettings edited(Consumer<Copy> edit) {
+    Copy c = new Copy(this);
+    edit.accept(c);
+    return c.build();
+  }
+
+  /** The settings a {@code with...} method may change, and the rest as they are. */
+  private static final class Copy {
+    private final ExecutorSettings from;
+    private Optional<Path> dockerHostVolumeDir;
+    private String dockerUser;
+    private String dockerRegistry;
+    private String databaseAccessNetwork;
+    private boolean usingDummyDataBackend;
+    private Map<String, String> databaseUrls;
+    private Optional<String> tempDatabaseName;
+    private JobOutputLimits outputLimits;
+
+    Copy(ExecutorSettings from) {
+      this.from = from;
+      this.dockerHostVolumeDir = from.dockerHostVolumeDir;
+      this.dockerUser = from.dockerUser;
+      this.dockerRegistry = from.dockerRegistry;
+      this.databaseAccessNetwork = from.databaseAccessNetwork;
+      this.usingDummyDataBackend = from.usingDummyDataBackend;
+      this.databaseUrls = from.databaseUrls;
+      this.tempDatabaseName = from.tempDatabaseName;
+      this.outputLimits = from.outputLimits;
+    }
+
+    ExecutorSettings build() {
+      return new ExecutorSettings(
+          from.backend,
+          from.workdir,
+          from.highPrivacyStorageBase,
+          from.mediumPrivacyStorageBase,
+          from.highPrivacyArchiveDir,
+          from.highPrivacyVolumeDir,
+          dockerHostVolumeDir,
+          dockerUser,
+          dockerRegistry,
+          from.dockerProxy,
+          from.pullImages,
+          from.imagePullTimeout,
+          databaseAccessNetwork,
+          usingDummyDataBackend,
+          databaseUrls,
+          tempDatabaseName,
+          from.emisOrganisationHash,
+          from.prestoTlsCert,
+          from.prestoTlsKey,
+          from.githubProxyDomain,
+          from.privateRepoAccessToken,
+          from.pidsLimit,
+          from.allowLocalGitRepos,
+          outputLimits);
+    }
   }
 
   public Path highPrivacyWorkspacesDir() {

@@ -1,6 +1,5 @@
 package org.rap.agent.executor;
 
-import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.List;
@@ -20,21 +19,23 @@ public final class FinalizeMessages {
 
   private FinalizeMessages() {}
 
+  /**
+   * @param run the runtime's report of the job's run, or null when it had none
+   */
   public static Message of(
-      JsonObject container,
+      JobRun run,
       boolean cancelled,
       boolean error,
       Map<String, String> outputs,
       List<String> unmatchedPatterns,
       List<String> unmatchedOutputs) {
-    if (container == null) {
+    if (run == null) {
       if (cancelled) {
         return new Message("Job cancelled by system", null);
       }
       return new Message(error ? "Job errored" : null, null);
     }
-    JsonObject state = container.getJsonObject("State", new JsonObject());
-    int exit = state.getInteger("ExitCode", 0);
+    int exit = run.exitCode() == null ? 0 : run.exitCode();
     if (exit == 0 && !outputs.isEmpty() && unmatchedPatterns.isEmpty()) {
       return new Message("Completed successfully", null);
     }
@@ -54,9 +55,9 @@ public final class FinalizeMessages {
     if (exit == 137 && cancelled) {
       return new Message("Job cancelled by system", null);
     }
-    if (exit == 137 && state.getBoolean("OOMKilled", false)) {
+    if (exit == 137 && Boolean.TRUE.equals(run.oomKilled())) {
       String message = "Job ran out of memory";
-      long limit = container.getJsonObject("HostConfig", new JsonObject()).getLong("Memory", 0L);
+      long limit = run.memoryLimitBytes();
       if (limit > 0) {
         message +=
             " (limit was "

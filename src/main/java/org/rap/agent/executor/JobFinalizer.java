@@ -10,8 +10,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.rap.agent.finalize.JobLogWriter;
 import org.rap.agent.finalize.OutputFiling;
-import org.rap.agent.metrics.JobMetricsSource;
-import org.rap.agent.outputs.EnvRedactor;
 import org.rap.agent.outputs.JobLog;
 import org.rap.agent.outputs.Manifest;
 import org.rap.agent.outputs.OutputMatch;
@@ -21,11 +19,12 @@ import org.rap.agent.outputs.SafePaths;
 import org.rap.agent.outputs.SecretRedactor;
 import org.rap.common.config.JobOutputLimits;
 import org.rap.common.model.JobDefinition;
+import org.rap.common.model.Privacy;
 
 /**
  * Finalizing a job once its container has stopped, whatever ran it (docs/spec/agent-executor.md
  * section 6 steps 2 to 7): the outputs, the job log, the workspace logs and, last, {@code
- * metadata.json}. The executor supplies the container's inspect data and its output.
+ * metadata.json}. The runtime supplies its report of the job's run and the run's output.
  *
  * <p>A job whose outputs cannot be filed (see {@link OutputFiling#refusal}) is finalized at once
  * with an error naming no file and nothing filed; its job log, which also goes to the workspace
@@ -33,26 +32,21 @@ import org.rap.common.model.JobDefinition;
  * the secret redactor and is kept within {@code MAX_LOG_BYTES}.
  */
 final class JobFinalizer {
-  static final int LOG_TAIL = 100_000;
 
-  /** What the job's container left: its redacted-to-be inspect data and its output. */
-  record Container(JsonObject inspect, JobLogWriter.LogSource logs) {}
+  /** What the job's run left: the runtime's report of it and its output. */
+  record Container(JobRun run, JobLogWriter.LogSource logs) {}
 
+  private final JobLayout layout;
   private final JobMetadataStore store;
-  private final JobMetricsSource metrics;
   private final ProjectActions projectActions;
   private final JobOutputLimits limits;
   private final ConcurrentHashMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
 
-  JobFinalizer(
-      JobMetadataStore store,
-      JobMetricsSource metrics,
-      ProjectActions projectActions,
-      JobOutputLimits limits) {
+  JobFinalizer(JobLayout layout, JobMetadataStore store, ProjectActions projectActions) {
+    this.layout = layout;
     this.store = store;
-    this.metrics = metrics;
     this.projectActions = projectActions;
-    this.limits = limits;
+    this.limits = layout.settings().outputLimits();
   }
 
   /**
@@ -60,27 +54,30 @@ final class JobFinalizer {
    *
    * @param secrets the values of secret settings the container got, masked in its log and refused
    *     in its medium-privacy outputs
+   * @param metrics the job's resource aggregates ({@code job_metrics})
    * @param error non-null: finalize with this error (no outputs)
    */
   void finalizeJob(
       JobDefinition job,
       Container container,
-      Path volume,
-      Path highWorkspace,
-      Path mediumWorkspace,
       SecretRedactor secrets,
+      JsonObject metrics,
       boolean cancelled,
       JsonObject error)
       throws IOException {
+    Path volume = layout.volumeDir(job);
+    Path highWorkspace = layout.workspaceDir(Privacy.HIGH, job.workspace());
+    Path mediumWorkspace = layout.workspaceDir(Privacy.MEDIUM, job.workspace());
     boolean failed = error != null;
-    JsonObject inspect = container == null ? null : container.inspect();
+    JobRun run = container == null ? null : container.run();
     JobLogWriter.LogSource logs =
         container == null ? JobLogWriter.LogSource.NONE : container.logs();
     Path logsFile = store.logDir(job).resolve(JobMetadataStore.LOGS_FILE);
     if (cancelled || failed) {
       FinalizeMessages.Message msg =
-          FinalizeMessages.of(inspect, cancelled, failed, Map.of(), List.of(), List.of());
-      JsonObject metadata = metadata(job, inspect, emptyMatch(), Map.of(), msg, cancelled, error);
+          FinalizeMessages.of(run, cancelled, failed, Map.of(), List.of(), List.of());
+      JsonObject metadata =
+          JobMetadata.build(job, metrics, run, emptyMatch(), Map.of(), msg, cancelled, error);
       if (container != null) {
         JobLogWriter.write(
             logsFile,
@@ -96,44 +93,18 @@ final class JobFinalizer {
         OutputFiling.match(job, volume, volume.resolve(JobVolumes.TIMESTAMP_FILE), limits);
     Optional<OutputFiling.Refusal> refusal =
         OutputFiling.refusal(match, limits, highWorkspace, mediumWorkspace);
-    JsonObject metadata;
+    Map<String, String> outputs = refusal.isPresent() ? Map.of() : match.outputs();
+    FinalizeMessages.Message msg =
+        refusal.isPresent()
+            ? new FinalizeMessages.Message(refusal.get().message(), null)
+            : FinalizeMessages.of(
+                run, false, false, outputs, match.unmatchedPatterns(), match.unmatchedOutputs());
+    JsonObject metadata =
+        JobMetadata.build(
+            job, metrics, run, match, outputs, msg, false, refusal.map(this::refused).orElse(null));
     Map<String, String> excluded = Map.of();
-    List<String> notFiled = List.of();
-    if (refusal.isPresent()) {
-      OutputFiling.Refusal r = refusal.get();
-      JsonObject refused =
-          new JsonObject()
-              .put("exception", "OutputsRefused")
-              .put("message", r.message())
-              .put("traceback", "")
-              .put("permanent", true);
-      metadata =
-          metadata(
-              job,
-              inspect,
-              match,
-              Map.of(),
-              new FinalizeMessages.Message(r.message(), null),
-              false,
-              refused);
-      notFiled = r.details();
-    } else {
-      Map<String, String> outputs = match.outputs();
-      metadata =
-          metadata(
-              job,
-              inspect,
-              match,
-              outputs,
-              FinalizeMessages.of(
-                  inspect,
-                  false,
-                  false,
-                  outputs,
-                  match.unmatchedPatterns(),
-                  match.unmatchedOutputs()),
-              false,
-              null);
+    List<String> notFiled = refusal.map(OutputFiling.Refusal::details).orElse(List.of());
+    if (refusal.isEmpty()) {
       Optional<Set<String>> actions =
           outputs.isEmpty()
               ? Optional.empty()
@@ -165,28 +136,17 @@ final class JobFinalizer {
     store.write(job, metadata); // last: its presence means finalized
   }
 
-  private Object lock(JobDefinition job) {
-    return workspaceLocks.computeIfAbsent(job.workspace(), k -> new Object());
+  /** The error of a job whose outputs were refused: permanent, naming no file. */
+  private JsonObject refused(OutputFiling.Refusal r) {
+    return new JsonObject()
+        .put("exception", "OutputsRefused")
+        .put("message", r.message())
+        .put("traceback", "")
+        .put("permanent", true);
   }
 
-  private JsonObject metadata(
-      JobDefinition job,
-      JsonObject inspect,
-      OutputMatch match,
-      Map<String, String> outputs,
-      FinalizeMessages.Message msg,
-      boolean cancelled,
-      JsonObject error) {
-    return JobMetadata.build(
-        job,
-        metrics,
-        inspect == null ? null : EnvRedactor.redact(inspect),
-        outputs,
-        match.unmatchedPatterns(),
-        match.unmatchedOutputs(),
-        msg,
-        cancelled,
-        error);
+  private Object lock(JobDefinition job) {
+    return workspaceLocks.computeIfAbsent(job.workspace(), k -> new Object());
   }
 
   private static OutputMatch emptyMatch() {

@@ -4,64 +4,51 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import org.rap.agent.metrics.JobMetricsSource;
+import org.rap.agent.outputs.OutputMatch;
 import org.rap.common.model.JobDefinition;
+import org.rap.common.model.Timestamps;
 
 /** Builds a job's {@code metadata.json} content (docs/spec/agent-executor.md section 7.2). */
 final class JobMetadata {
-  private static final Logger LOG = Logger.getLogger(JobMetadata.class.getName());
-
   private JobMetadata() {}
 
   /**
-   * @param container the redacted inspect data, or null when there was no container
+   * @param metrics the job's resource aggregates
+   * @param run the runtime's report of the job's run, or null when there was none
+   * @param match the outputs' match (its unmatched patterns and outputs are recorded)
+   * @param outputs the outputs filed, by privacy level
    */
   static JsonObject build(
       JobDefinition job,
-      JobMetricsSource metricsSource,
-      JsonObject container,
+      JsonObject metrics,
+      JobRun run,
+      OutputMatch match,
       Map<String, String> outputs,
-      List<String> unmatchedPatterns,
-      List<String> unmatchedOutputs,
       FinalizeMessages.Message msg,
       boolean cancelled,
       JsonObject error) {
     JsonObject out = new JsonObject();
     outputs.forEach(out::put);
-    JsonObject c = container == null ? new JsonObject() : container;
-    JsonObject state = c.getJsonObject("State", new JsonObject());
-    JsonObject config = c.getJsonObject("Config", new JsonObject());
-    JsonObject labels =
-        config.getJsonObject("Labels") == null ? new JsonObject() : config.getJsonObject("Labels");
-    JsonObject metrics;
-    try {
-      metrics = metricsSource.metricsFor(job.id());
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "Could not read metrics of job " + job.id(), e);
-      metrics = new JsonObject();
-    }
+    JsonObject labels = run == null ? new JsonObject() : run.labels();
     return new JsonObject()
         .put("outputs", out)
-        .put("unmatched_patterns", new JsonArray(new ArrayList<>(unmatchedPatterns)))
-        .put("unmatched_outputs", new JsonArray(new ArrayList<>(unmatchedOutputs)))
+        .put("unmatched_patterns", new JsonArray(new ArrayList<>(match.unmatchedPatterns())))
+        .put("unmatched_outputs", new JsonArray(new ArrayList<>(match.unmatchedOutputs())))
         .put("status_message", msg.statusMessage())
         .put("hint", msg.hint())
-        .put("timestamp_ns", DockerExecutor.nowNs())
+        .put("timestamp_ns", Timestamps.nowNanos())
         .put("job_definition_id", job.id())
         .put("job_definition_rap_id", job.rapId())
         .put("task_id", job.taskId())
         .put("created_at", job.createdAt())
         .put("user", job.user())
         .put("completed_at", Instant.now().getEpochSecond())
-        .put("docker_image_id", container == null ? null : c.getString("Image"))
+        .put("docker_image_id", run == null ? null : run.imageId())
         .put("expected_image_id", job.imageSha())
-        .put("exit_code", container == null ? "None" : String.valueOf(state.getValue("ExitCode")))
-        .put("oom_killed", container == null ? null : state.getBoolean("OOMKilled"))
-        .put("container_metadata", c)
+        .put("exit_code", run == null ? "None" : String.valueOf(run.exitCode()))
+        .put("oom_killed", run == null ? null : run.oomKilled())
+        .put("container_metadata", run == null ? new JsonObject() : run.metadata())
         .put("commit", job.study().commit())
         .put("database_name", job.databaseName())
         .put("action_version", labels.getString("org.opencontainers.image.version", "unknown"))

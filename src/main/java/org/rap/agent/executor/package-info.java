@@ -1,17 +1,24 @@
 /**
- * The agent's executor (docs/spec/agent-executor.md sections 2-9). {@link
- * org.rap.agent.executor.Executor} is the contract the task handling codes against; {@link
- * org.rap.agent.executor.DockerExecutor} implements it on docker-java, deriving every job's state
- * from its container {@code os-job-<id>}, its {@code metadata.json} ({@link
- * org.rap.agent.executor.JobMetadataStore}) and its volume directory ({@code JobVolumes}). Pieces:
- * {@link org.rap.agent.executor.DockerApi} (connection, raw inspect JSON, logs), {@link
- * org.rap.agent.executor.HardenedContainer} (the {@code docker run} flags), {@link
- * org.rap.agent.executor.ImageResolver} (local image or pull by digest), {@link
- * org.rap.agent.executor.CodeCheckout} / {@link org.rap.agent.executor.GitCodeCheckout} (git cache
- * and checkout), {@link org.rap.agent.executor.FinalizeMessages} (status message and hint), {@link
- * org.rap.agent.executor.ExecutorSettings} (configuration), {@link
- * org.rap.agent.executor.JobFinalizer} (finalizing a stopped job, executor-independent) within
- * {@link org.rap.agent.executor.FinalizeRetry} (bounded retries). Failures are {@link
+ * The agent's executor (docs/spec/agent-executor.md sections 2-11), in two halves.
+ *
+ * <p>{@link org.rap.agent.executor.Executor} is what a container runtime provides: its image, its
+ * report of a job's run ({@link org.rap.agent.executor.JobRun}, found by job id), starting the
+ * prepared job in the hardened container, the exit notification, the run's output, kill, removal,
+ * database tasks, stats and readiness. The Docker executor ({@code docker}) implements it; the
+ * Kubernetes one builds on {@code kubernetes}.
+ *
+ * <p>{@link org.rap.agent.executor.ExecutorLifecycle} is everything else, the same for every
+ * runtime, behind {@link org.rap.agent.executor.JobLifecycle} (the steps task handling asks for):
+ * state derivation from the run, {@code metadata.json} ({@link
+ * org.rap.agent.executor.JobMetadataStore}) and the volume ({@code JobVolumes}), paths ({@link
+ * org.rap.agent.executor.JobLayout}), preparation ({@code JobPreparer}: checkout through {@link
+ * org.rap.agent.executor.CodeCheckout}, inputs, timestamp), database secrets ({@link
+ * org.rap.agent.executor.DatabaseAccess}), finalization ({@code JobFinalizer}, {@link
+ * org.rap.agent.executor.FinalizeMessages}, within {@link org.rap.agent.executor.FinalizeRetry})
+ * and clean-up.
+ *
+ * <p>{@link org.rap.agent.executor.ExecutorVerticle} runs both in the agent and answers requests
+ * over the event bus; {@link org.rap.agent.executor.ExecutorClient} asks them. Failures are {@link
  * org.rap.agent.executor.JobFailure} (permanent) or {@link org.rap.agent.executor.ExecutorRetry}
  * (transient).
  */

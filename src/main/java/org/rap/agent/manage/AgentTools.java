@@ -10,15 +10,21 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.rap.agent.executor.DockerApi;
-import org.rap.agent.executor.DockerExecutor;
+import org.rap.agent.Executors;
+import org.rap.agent.bus.AgentAddresses;
+import org.rap.agent.executor.Executor;
+import org.rap.agent.executor.ExecutorClient;
+import org.rap.agent.executor.ExecutorLifecycle;
 import org.rap.agent.executor.ExecutorSettings;
+import org.rap.agent.executor.ExecutorVerticle;
+import org.rap.agent.executor.docker.DockerApi;
 import org.rap.agent.metrics.MetricsStore;
 import org.rap.agent.poller.FatalErrors;
 import org.rap.agent.poller.JobTaskHandler;
 import org.rap.agent.poller.TaskApiClient;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.tasks.AgentTask;
+import org.rap.common.telemetry.Telemetry;
 
 /**
  * What the agent's operator commands share with a running agent: its configuration, its Docker
@@ -34,7 +40,8 @@ public final class AgentTools implements AutoCloseable {
   private final ExecutorSettings settings;
   private final Vertx vertx;
   private final DockerApi docker;
-  private final DockerExecutor executor;
+  private final Executor runtime;
+  private final ExecutorClient executor;
   private final TaskApiClient api;
   private final JobTaskHandler handler;
 
@@ -43,9 +50,28 @@ public final class AgentTools implements AutoCloseable {
     this.settings = ExecutorSettings.from(config);
     this.vertx = Vertx.vertx();
     this.docker = DockerApi.connect();
-    this.executor =
-        DockerExecutor.create(
-            vertx, config, new MetricsStore(config.common().workdir().resolve("metrics.sqlite")));
+    // the same runtime and job lifecycle as the agent, behind an executor verticle of its own;
+    // a job's resource aggregates are read straight from the agent's metrics store
+    this.runtime = Executors.create(vertx, config, Telemetry.none());
+    MetricsStore metrics = new MetricsStore(config.common().workdir().resolve("metrics.sqlite"));
+    AgentAddresses addresses =
+        AgentAddresses.of(config.backend() + ".tools." + ProcessHandle.current().pid());
+    vertx
+        .deployVerticle(
+            new ExecutorVerticle(
+                runtime,
+                (v, rt, runs) ->
+                    ExecutorLifecycle.create(
+                        v,
+                        config,
+                        rt,
+                        jobId -> v.executeBlocking(() -> metrics.get(jobId), false),
+                        runs,
+                        Telemetry.none()),
+                addresses),
+            ExecutorVerticle.deployment())
+        .await();
+    this.executor = new ExecutorClient(vertx, addresses);
     this.api =
         new TaskApiClient(
             vertx,
@@ -76,7 +102,8 @@ public final class AgentTools implements AutoCloseable {
     return docker;
   }
 
-  public DockerExecutor executor() {
+  /** The job lifecycle, as the agent's task handling drives it. */
+  public ExecutorClient executor() {
     return executor;
   }
 
@@ -158,7 +185,7 @@ public final class AgentTools implements AutoCloseable {
   public void close() {
     try {
       api.close();
-      executor.close();
+      runtime.close();
       docker.close();
     } catch (Exception e) {
       // closing anyway

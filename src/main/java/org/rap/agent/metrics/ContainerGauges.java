@@ -26,8 +26,7 @@ public final class ContainerGauges {
 
   public ContainerGauges(MeterRegistry registry) {
     Gauge.builder("rap.agent.running.containers", running, AtomicInteger::get)
-        .description(
-            "Job containers running on this agent's Docker engine, as of the last metrics tick")
+        .description("Job containers the executor reported running, as of the last metrics tick")
         .register(registry);
     cpu =
         new GaugeRows(

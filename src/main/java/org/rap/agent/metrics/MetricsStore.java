@@ -19,7 +19,7 @@ import java.util.logging.Logger;
  * Agent-local, so plain sqlite-jdbc with a connection per call is enough (a few writes every
  * STATS_POLL_INTERVAL).
  */
-public final class MetricsStore implements JobMetricsSource {
+public final class MetricsStore {
   private static final Logger LOG = Logger.getLogger(MetricsStore.class.getName());
   private final Path file;
 
@@ -51,11 +51,6 @@ public final class MetricsStore implements JobMetricsSource {
       }
     }
     return new JsonObject();
-  }
-
-  @Override
-  public JsonObject metricsFor(String jobId) {
-    return get(jobId);
   }
 
   public synchronized void put(String jobId, JsonObject metrics) throws SQLException {

@@ -2,6 +2,7 @@ package org.rap.agent.poller;
 
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import org.rap.agent.executor.DbTaskException;
 
 /**
  * The allow-lists of the DB tasks (docs/spec/agent-executor.md section 11). Only the last line of

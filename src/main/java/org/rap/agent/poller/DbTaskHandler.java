@@ -5,6 +5,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
+import org.rap.agent.executor.DbTaskException;
+import org.rap.agent.executor.DbTaskRunner;
 import org.rap.common.model.TaskType;
 import org.rap.common.tasks.AgentTask;
 

@@ -8,8 +8,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.rap.agent.executor.Executor;
 import org.rap.agent.executor.ExecutorException;
+import org.rap.agent.executor.JobLifecycle;
 import org.rap.agent.executor.JobStatus;
 import org.rap.common.async.KeyedSequencer;
 import org.rap.common.model.ExecutorState;
@@ -35,7 +35,7 @@ public final class JobTaskHandler {
   static final String HARD_FAILURE_MARKER = "test_hard_failure";
   private static final int MAX_TRACEBACK = 8000;
 
-  private final Executor executor;
+  private final JobLifecycle executor;
   private final RepoValidator repoValidator;
   private final UpdateSink sink;
   private final LongSupplier nowNs;
@@ -44,7 +44,7 @@ public final class JobTaskHandler {
   private final KeyedSequencer sending = new KeyedSequencer();
 
   public JobTaskHandler(
-      Executor executor, RepoValidator repoValidator, UpdateSink sink, LongSupplier nowNs) {
+      JobLifecycle executor, RepoValidator repoValidator, UpdateSink sink, LongSupplier nowNs) {
     this.executor = executor;
     this.repoValidator = repoValidator;
     this.sink = sink;
@@ -83,7 +83,9 @@ public final class JobTaskHandler {
         .map(Handled::complete);
   }
 
-  /** Completes when the task's container is no longer running (see {@link Executor#awaitExit}). */
+  /**
+   * Completes when the task's container is no longer running (see {@link JobLifecycle#awaitExit}).
+   */
   public Future<Void> awaitExit(AgentTask task) {
     JobDefinition job;
     try {

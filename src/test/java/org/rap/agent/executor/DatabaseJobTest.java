@@ -36,7 +36,7 @@ class DatabaseJobTest extends DockerTestBase {
   @Test
   void realBackendInjectsSecretsAndUsesTheDatabaseNetwork() throws Exception {
     String url = "mssql://user:pa55word@localhost:1433/db";
-    DockerExecutor real =
+    ExecutorLifecycle real =
         fx.executor(
             fx.settings().withRealDatabase(network, Map.of("default", url), Optional.of("tempdb")));
     JobDefinition job =
@@ -68,7 +68,7 @@ class DatabaseJobTest extends DockerTestBase {
   @Test
   void aJobPrintingItsEnvironmentLeaksNoSecretToMediumPrivacy() throws Exception {
     String url = "mssql://reader:Pa55-w0rd-xyz@10.0.0.1:1433/db";
-    DockerExecutor real =
+    ExecutorLifecycle real =
         fx.executor(
             fx.settings().withRealDatabase(network, Map.of("default", url), Optional.of("tempdb")));
     JobDefinition job =
@@ -120,7 +120,7 @@ class DatabaseJobTest extends DockerTestBase {
 
   @Test
   void missingDatabaseNetworkIsRetryable() throws Exception {
-    DockerExecutor real =
+    ExecutorLifecycle real =
         fx.executor(
             fx.settings()
                 .withRealDatabase(

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
 
-/** {@link DockerExecutor#awaitExit}: Docker's wait API, no polling. */
+/** {@code DockerExecutor#awaitExit} through the lifecycle: Docker's wait API, no polling. */
 class DockerExecutorAwaitExitTest extends DockerTestBase {
 
   @Tag("docker")
@@ -24,7 +24,7 @@ class DockerExecutorAwaitExitTest extends DockerTestBase {
     Future<Void> exited = executor.awaitExit(job);
     assertEquals(ExecutorState.EXECUTING, executor.status(job, false).await().state());
     assertFalse(exited.isComplete(), "the container cannot exit before the stop file exists");
-    Files.writeString(executor.volumeDir(job).resolve("stop"), "");
+    Files.writeString(executor.layout().volumeDir(job).resolve("stop"), "");
     exited.await(60, TimeUnit.SECONDS);
     assertEquals(ExecutorState.EXECUTED, executor.status(job, false).await().state());
     // an exited container: at once

@@ -22,7 +22,7 @@ import org.rap.common.model.JobDefinition;
 @Tag("docker")
 class DockerExecutorHostileOutputTest extends DockerTestBase {
 
-  DockerExecutor limited(long maxLog, long maxBytes) {
+  ExecutorLifecycle limited(long maxLog, long maxBytes) {
     return fx.executor(fx.settings().withOutputLimits(new JobOutputLimits(maxLog, maxBytes, 100)));
   }
 
@@ -32,7 +32,7 @@ class DockerExecutorHostileOutputTest extends DockerTestBase {
 
   @Test
   void aHugeLogKeepsItsEndWithinTheCap() throws Exception {
-    DockerExecutor e = limited(64 * 1024, 1 << 30);
+    ExecutorLifecycle e = limited(64 * 1024, 1 << 30);
     JobDefinition job =
         fx.job(
             "mkdir -p output && echo ok > output/a.csv && echo first line"
@@ -111,7 +111,7 @@ class DockerExecutorHostileOutputTest extends DockerTestBase {
 
   @Test
   void outputsOverTheSizeLimitFailTheJobBeforeAnythingIsCopied() throws Exception {
-    DockerExecutor e = limited(1 << 20, 1L << 30);
+    ExecutorLifecycle e = limited(1 << 20, 1L << 30);
     JobDefinition job =
         fx.job(
             "mkdir -p output && echo small > output/a.csv && truncate -s 2G output/sparse.bin",

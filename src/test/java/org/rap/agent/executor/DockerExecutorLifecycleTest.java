@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.rap.agent.executor.docker.HardenedContainer;
 import org.rap.agent.outputs.OutputPersister;
 import org.rap.agent.outputs.SecretRedactor;
 import org.rap.common.model.ExecutorState;
@@ -102,7 +103,7 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
     // a new executor (the agent after a restart) sees the same state, and repeating any step is
     // harmless
     executor.close();
-    DockerExecutor restarted = fx.executor();
+    ExecutorLifecycle restarted = fx.executor();
     JobStatus seen = restarted.status(job, false).await();
     assertEquals(ExecutorState.EXECUTING, seen.state());
     assertEquals(running.timestampNs(), seen.timestampNs());
@@ -141,7 +142,7 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
     executor.prepare(job).await();
     // the agent died between create and start
     String id =
-        HardenedContainer.create(
+        HardenedContainer.forJob(
                 docker.client(),
                 job,
                 ExecutorFixture.IMAGE,
@@ -179,7 +180,7 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
         fx.medium(""),
         Optional.empty(),
         SecretRedactor.none());
-    DockerExecutor restarted = fx.executor();
+    ExecutorLifecycle restarted = fx.executor();
     assertEquals(ExecutorState.EXECUTED, restarted.status(job, false).await().state());
     JobStatus done = restarted.finalizeJob(job, false, null).await();
     assertEquals("Completed successfully", done.message());

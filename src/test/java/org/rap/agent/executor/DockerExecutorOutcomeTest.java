@@ -242,7 +242,7 @@ class DockerExecutorOutcomeTest extends DockerTestBase {
   void unknownDatabaseOnRealBackend() throws Exception {
     ExecutorSettings real =
         fx.settings().withRealDatabase("jobrunner-db", Map.of(), Optional.empty());
-    DockerExecutor onReal = fx.executor(real);
+    ExecutorLifecycle onReal = fx.executor(real);
     JobDefinition job =
         fx.job(
             "true",

@@ -78,7 +78,7 @@ class DockerExecutorSecurityTest extends DockerTestBase {
   void hostVolumeDirIsTheMountSourceWhenTheAgentRunsInAContainer() throws Exception {
     Path volumes = Files.createDirectories(base.resolve("high_privacy/volumes"));
     Path hostView = Files.createSymbolicLink(base.resolve("host-view-of-volumes"), volumes);
-    DockerExecutor inContainer = fx.executor(fx.settings().withDockerHostVolumeDir(hostView));
+    ExecutorLifecycle inContainer = fx.executor(fx.settings().withDockerHostVolumeDir(hostView));
     JobDefinition job =
         fx.job(
             "mkdir -p output && echo ok > output/a.csv", spec("output/a.csv", "highly_sensitive"));
@@ -112,7 +112,7 @@ class DockerExecutorSecurityTest extends DockerTestBase {
 
   @Test
   void nonRootContainerUserCanWriteTheVolume() throws Exception {
-    DockerExecutor asNobody = fx.executor(fx.settings().withDockerUser("65534:65534"));
+    ExecutorLifecycle asNobody = fx.executor(fx.settings().withDockerUser("65534:65534"));
     JobDefinition job =
         fx.job(
             "id -u > /tmp/x; cat analysis/run.sh > /dev/null && mkdir -p output && id -u > output/uid.txt",

@@ -154,9 +154,8 @@ class DockerExecutorTest extends DockerTestBase {
                     "ALLOW_LOCAL_GIT_REPOS", "true",
                     "USING_DUMMY_DATA_BACKEND", "true",
                     "DOCKER_PROXY", "none")));
-    DockerExecutor fromConfig =
-        DockerExecutor.create(vertx, config, id -> new JsonObject().put("cpu_mean", 1.5));
-    fx.executors.add(fromConfig);
+    ExecutorLifecycle fromConfig =
+        fx.fromConfig(config, id -> Future.succeededFuture(new JsonObject().put("cpu_mean", 1.5)));
     JobDefinition job =
         fx.job(
             "mkdir -p output && echo ok > output/a.csv",

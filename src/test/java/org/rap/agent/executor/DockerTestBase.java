@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
+import org.rap.agent.executor.docker.DockerApi;
 
 /** Shared set-up of the real-Docker executor tests: containers are removed after each test. */
 abstract class DockerTestBase {
@@ -18,7 +19,7 @@ abstract class DockerTestBase {
 
   @TempDir Path base;
   ExecutorFixture fx;
-  DockerExecutor executor;
+  ExecutorLifecycle executor;
 
   @BeforeAll
   static void connect() {

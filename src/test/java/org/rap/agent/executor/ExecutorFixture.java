@@ -3,6 +3,7 @@ package org.rap.agent.executor;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.github.dockerjava.api.exception.NotFoundException;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,8 +17,14 @@ import java.util.function.Consumer;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.revwalk.RevCommit;
+import org.rap.agent.executor.docker.DockerApi;
+import org.rap.agent.executor.docker.DockerExecutor;
+import org.rap.agent.metrics.JobMetricsSource;
+import org.rap.common.config.AgentConfig;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
+import org.rap.common.telemetry.CallTimer;
+import org.rap.common.telemetry.Telemetry;
 
 /** A real Docker engine, a local study repository and run directories under a temp dir. */
 final class ExecutorFixture implements AutoCloseable {
@@ -30,7 +37,7 @@ final class ExecutorFixture implements AutoCloseable {
   final Path repo;
   final String commit;
   final List<String> jobIds = new ArrayList<>();
-  final List<DockerExecutor> executors = new ArrayList<>();
+  final List<ExecutorLifecycle> executors = new ArrayList<>();
 
   ExecutorFixture(Vertx vertx, DockerApi docker, Path base) throws Exception {
     this.vertx = vertx;
@@ -57,17 +64,36 @@ final class ExecutorFixture implements AutoCloseable {
     return ExecutorSettings.local("test", base);
   }
 
-  DockerExecutor executor() {
+  ExecutorLifecycle executor() {
     return executor(settings());
   }
 
-  DockerExecutor executor(ExecutorSettings settings) {
-    DockerExecutor e =
-        DockerExecutor.create(
+  /** The lifecycle on the Docker executor, on the shared connection. */
+  ExecutorLifecycle executor(ExecutorSettings settings) {
+    return add(
+        ExecutorLifecycle.create(
             vertx,
-            docker,
+            new DockerExecutor(vertx, docker, settings),
             settings,
-            id -> new JsonObject().put("cpu_peak", 12.5).put("mem_mb_peak", 3.0));
+            id ->
+                Future.succeededFuture(
+                    new JsonObject().put("cpu_peak", 12.5).put("mem_mb_peak", 3.0))));
+  }
+
+  /** As the agent builds it from its configuration, with its own Docker connection. */
+  ExecutorLifecycle fromConfig(AgentConfig config, JobMetricsSource metrics) {
+    ExecutorSettings settings = ExecutorSettings.from(config);
+    return add(
+        ExecutorLifecycle.create(
+            vertx,
+            config,
+            DockerExecutor.connecting(vertx, settings, CallTimer.NONE),
+            metrics,
+            RunListener.NONE,
+            Telemetry.none()));
+  }
+
+  ExecutorLifecycle add(ExecutorLifecycle e) {
     executors.add(e);
     return e;
   }
@@ -127,7 +153,8 @@ final class ExecutorFixture implements AutoCloseable {
   }
 
   /** Waits (bounded) until the job's container has stopped. */
-  static JobStatus awaitExecuted(Executor executor, JobDefinition job) throws InterruptedException {
+  static JobStatus awaitExecuted(JobLifecycle executor, JobDefinition job)
+      throws InterruptedException {
     for (int i = 0; i < 600; i++) {
       JobStatus s = executor.status(job, false).await();
       if (s.state() != ExecutorState.EXECUTING) {
@@ -140,7 +167,7 @@ final class ExecutorFixture implements AutoCloseable {
   }
 
   /** prepare, execute, wait, finalize, cleanup. */
-  static JobStatus run(Executor executor, JobDefinition job) throws InterruptedException {
+  static JobStatus run(JobLifecycle executor, JobDefinition job) throws InterruptedException {
     executor.prepare(job).await();
     executor.execute(job).await();
     awaitExecuted(executor, job);
@@ -176,6 +203,6 @@ final class ExecutorFixture implements AutoCloseable {
         System.err.println("could not remove os-job-" + id + ": " + e);
       }
     }
-    executors.forEach(DockerExecutor::close);
+    executors.forEach(ExecutorLifecycle::close);
   }
 }

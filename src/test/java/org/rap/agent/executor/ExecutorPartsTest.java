@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -88,46 +87,52 @@ class ExecutorPartsTest {
 
   @Test
   void namesTooLongForADirectoryEntryFailTheJob(@TempDir Path dir) {
-    Vertx vertx = Vertx.vertx();
-    try (DockerExecutor e =
-        DockerExecutor.create(vertx, null, ExecutorSettings.local("test", dir), id -> null)) {
-      JobFailure ws =
-          assertThrows(JobFailure.class, () -> e.workspaceDir(Privacy.HIGH, "w".repeat(256)));
-      assertEquals(
-          "Workspace name is 256 bytes long; a workspace name may have at most 255 bytes (it names"
-              + " a directory)",
-          ws.getMessage());
-      assertEquals(
-          dir.resolve("high_privacy/workspaces/" + "w".repeat(255)),
-          e.workspaceDir(Privacy.HIGH, "w".repeat(255)));
-      JobFailure action =
-          assertThrows(JobFailure.class, () -> DockerExecutor.checkActionName("a".repeat(252)));
-      assertTrue(action.getMessage().startsWith("Action name is 252 bytes long"));
-      DockerExecutor.checkActionName("a".repeat(251));
-    } finally {
-      vertx.close().await();
-    }
+    JobLayout e = new JobLayout(ExecutorSettings.local("test", dir));
+    JobFailure ws =
+        assertThrows(JobFailure.class, () -> e.workspaceDir(Privacy.HIGH, "w".repeat(256)));
+    assertEquals(
+        "Workspace name is 256 bytes long; a workspace name may have at most 255 bytes (it names"
+            + " a directory)",
+        ws.getMessage());
+    assertEquals(
+        dir.resolve("high_privacy/workspaces/" + "w".repeat(255)),
+        e.workspaceDir(Privacy.HIGH, "w".repeat(255)));
+    JobFailure action =
+        assertThrows(JobFailure.class, () -> JobLayout.checkActionName("a".repeat(252)));
+    assertTrue(action.getMessage().startsWith("Action name is 252 bytes long"));
+    JobLayout.checkActionName("a".repeat(251));
+  }
+
+  /** A stopped run's report with only what the messages read. */
+  static JobRun stopped(int exitCode, Boolean oomKilled, long memoryLimit) {
+    return new JobRun(
+        "c",
+        JobRun.Phase.STOPPED,
+        null,
+        null,
+        null,
+        exitCode,
+        oomKilled,
+        memoryLimit,
+        "sha256:i",
+        new JsonObject(),
+        new JsonObject());
   }
 
   @Test
   void finalizeMessages() {
-    JsonObject killed =
-        new JsonObject()
-            .put("State", new JsonObject().put("ExitCode", 137).put("OOMKilled", false));
+    JobRun killed = stopped(137, false, 0);
     assertEquals(
         "Job killed by OpenSAFELY admin or memory limits",
         FinalizeMessages.of(killed, false, false, Map.of(), List.of(), List.of()).statusMessage());
     assertEquals(
         "Job cancelled by system",
         FinalizeMessages.of(killed, true, false, Map.of(), List.of(), List.of()).statusMessage());
-    JsonObject oom =
-        new JsonObject()
-            .put("State", new JsonObject().put("ExitCode", 137).put("OOMKilled", true))
-            .put("HostConfig", new JsonObject().put("Memory", 6L * 1024 * 1024));
+    JobRun oom = stopped(137, true, 6L * 1024 * 1024);
     assertEquals(
         "Job ran out of memory (limit was 0.01GB)",
         FinalizeMessages.of(oom, false, false, Map.of(), List.of(), List.of()).statusMessage());
-    JsonObject noLimit = oom.copy().put("HostConfig", new JsonObject().put("Memory", 0));
+    JobRun noLimit = stopped(137, true, 0);
     assertEquals(
         "Job ran out of memory",
         FinalizeMessages.of(noLimit, false, false, Map.of(), List.of(), List.of()).statusMessage());
@@ -137,7 +142,7 @@ class ExecutorPartsTest {
     assertEquals(
         "Job cancelled by system",
         FinalizeMessages.of(null, true, true, Map.of(), List.of(), List.of()).statusMessage());
-    JsonObject ok = new JsonObject().put("State", new JsonObject().put("ExitCode", 0));
+    JobRun ok = stopped(0, null, 0);
     assertEquals(
         "\n  No outputs found matching patterns:\n - out/a\\nb.csv",
         FinalizeMessages.of(ok, false, false, Map.of(), List.of("out/a\nb.csv"), List.of())
@@ -146,21 +151,5 @@ class ExecutorPartsTest {
     assertNull(
         FinalizeMessages.of(ok, false, false, Map.of(), List.of(), List.of()).statusMessage(),
         "no outputs at all");
-  }
-
-  @Test
-  void unreachableDockerIsRetryable() throws Exception {
-    try (DockerApi none = DockerApi.connect("unix:///nonexistent/docker.sock")) {
-      ExecutorRetry e = assertThrows(ExecutorRetry.class, () -> none.inspectContainer("os-job-x"));
-      assertTrue(e.getMessage().contains("os-job-x"), e.getMessage());
-    }
-  }
-
-  @Test
-  void dockerTimesParseWithNanoseconds() {
-    assertEquals(
-        1_700_000_000_123_456_789L,
-        DockerExecutor.parseDockerTime("2023-11-14T22:13:20.123456789Z"));
-    assertNull(DockerExecutor.parseDockerTime("0001-01-01T00:00:00Z"));
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.exception.NotFoundException;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -49,7 +50,7 @@ class ImagePullTest extends DockerTestBase {
     registry.close();
   }
 
-  private DockerExecutor executor(String registryPrefix, String proxy) {
+  private ExecutorLifecycle executor(String registryPrefix, String proxy) {
     Map<String, String> env = new HashMap<>();
     env.put("BACKEND", "test");
     env.put("CONTROLLER_TASK_API_ENDPOINT", "http://localhost:3000/");
@@ -61,10 +62,8 @@ class ImagePullTest extends DockerTestBase {
     }
     env.put("DOCKER_PROXY", proxy);
     env.put("IMAGE_PULL_TIMEOUT", "120");
-    DockerExecutor e =
-        DockerExecutor.create(vertx, AgentConfig.from(Settings.of(env)), id -> new JsonObject());
-    fx.executors.add(e);
-    return e;
+    return fx.fromConfig(
+        AgentConfig.from(Settings.of(env)), id -> Future.succeededFuture(new JsonObject()));
   }
 
   private JobDefinition job(String image, String sha) {
@@ -87,7 +86,7 @@ class ImagePullTest extends DockerTestBase {
   void pullsExactlyTheGivenDigestFromTheConfiguredRegistry() throws Exception {
     String prefix = registry.host() + "/opensafely-core";
     assertFalse(imageExists(registry.imageId), "the served image is new to the daemon");
-    DockerExecutor executor = executor(prefix, prefix);
+    ExecutorLifecycle executor = executor(prefix, prefix);
     JobDefinition job = job(prefix + "/python:v2", registry.manifestDigest);
 
     JobStatus done = ExecutorFixture.run(executor, job);
@@ -132,7 +131,7 @@ class ImagePullTest extends DockerTestBase {
     String wrong = "sha256:" + "0123456789abcdef".repeat(4);
     // job images named by the default DOCKER_REGISTRY (a local ghcr.io/.../python:v2 exists),
     // pulls through the proxy: the local tag must not silently replace the requested digest
-    DockerExecutor executor = executor(null, registry.host() + "/opensafely-core");
+    ExecutorLifecycle executor = executor(null, registry.host() + "/opensafely-core");
     JobDefinition job = job("ghcr.io/opensafely-core/python:v2", wrong);
 
     JobFailure f = failure(JobFailure.class, executor.prepare(job));
@@ -173,7 +172,7 @@ class ImagePullTest extends DockerTestBase {
       closedPort = s.getLocalPort();
     }
     String prefix = "127.0.0.1:" + closedPort + "/opensafely-core";
-    DockerExecutor executor = executor(prefix, prefix);
+    ExecutorLifecycle executor = executor(prefix, prefix);
     JobDefinition job = job(prefix + "/python:v2", registry.manifestDigest);
     ExecutorException e = failure(ExecutorException.class, executor.prepare(job));
     assertFalse(e.permanent(), e.getMessage());
@@ -186,7 +185,7 @@ class ImagePullTest extends DockerTestBase {
 
   @Test
   void withoutARegistryTheLocalImageIsUsed() throws Exception {
-    DockerExecutor executor = executor(null, "none");
+    ExecutorLifecycle executor = executor(null, "none");
     String localId =
         docker.client().inspectImageCmd("ghcr.io/opensafely-core/python:v2").exec().getId();
     JobDefinition job =

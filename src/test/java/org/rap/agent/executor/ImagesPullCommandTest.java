@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.exception.NotFoundException;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rap.Main;
+import org.rap.agent.executor.docker.ImageResolver;
 import org.rap.common.config.AgentConfig;
 import org.rap.common.config.Settings;
 import picocli.CommandLine;
@@ -121,9 +123,8 @@ class ImagesPullCommandTest extends DockerTestBase {
 
     // a job pinned to the pulled digest runs it without asking the registry again
     int before = registry.requests.size();
-    DockerExecutor executor =
-        DockerExecutor.create(
-            vertx,
+    ExecutorLifecycle executor =
+        fx.fromConfig(
             AgentConfig.from(
                 Settings.of(
                     Map.of(
@@ -134,8 +135,7 @@ class ImagesPullCommandTest extends DockerTestBase {
                         "USING_DUMMY_DATA_BACKEND", "true",
                         "DOCKER_REGISTRY", prefix,
                         "DOCKER_PROXY", prefix))),
-            id -> new JsonObject());
-    fx.executors.add(executor);
+            id -> Future.succeededFuture(new JsonObject()));
     var job =
         fx.job(
             "mkdir -p output; cp /rap-pulled.txt output/pulled.txt",

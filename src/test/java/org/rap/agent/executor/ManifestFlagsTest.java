@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.rap.agent.executor.docker.DockerExecutor;
 import org.rap.agent.metrics.JobMetricsSource;
 import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
@@ -34,15 +35,16 @@ class ManifestFlagsTest extends DockerTestBase {
   @Test
   void olderEntriesGetOutOfDateFlags() throws Exception {
     ExecutorSettings settings = fx.settings();
-    DockerExecutor withActions =
-        new DockerExecutor(
-            vertx,
-            docker,
-            settings,
-            GitCodeCheckout.from(settings, ACTION_NAMES),
-            JobMetricsSource.NONE,
-            GitCodeCheckout.from(settings, ACTION_NAMES));
-    fx.executors.add(withActions);
+    ExecutorLifecycle withActions =
+        fx.add(
+            new ExecutorLifecycle(
+                vertx,
+                new DockerExecutor(vertx, docker, settings),
+                settings,
+                GitCodeCheckout.from(settings, ACTION_NAMES),
+                GitCodeCheckout.from(settings, ACTION_NAMES),
+                JobMetricsSource.NONE,
+                RunListener.NONE));
     Files.createDirectories(fx.medium("metadata"));
     Files.writeString(
         fx.medium("metadata/manifest.json"),

@@ -39,7 +39,7 @@ class PrepareRestartTest extends DockerTestBase {
     assertEquals(
         ExecutorState.UNKNOWN, fx.executor().status(second, false).await().state(), "not prepared");
 
-    DockerExecutor restarted = fx.executor();
+    ExecutorLifecycle restarted = fx.executor();
     assertEquals(ExecutorState.PREPARED, restarted.prepare(second).await().state());
     assertFalse(Files.exists(partial), "the half-copied input is gone");
     assertEquals(

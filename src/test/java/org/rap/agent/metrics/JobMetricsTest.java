@@ -52,13 +52,13 @@ class JobMetricsTest {
     assertTrue(!Files.exists(store.file()), "a read does not create the file");
     Path empty = dir.resolve("empty.sqlite");
     DriverManager.getConnection("jdbc:sqlite:" + empty).close();
-    assertEquals(new JsonObject(), new MetricsStore(empty).metricsFor("j"));
+    assertEquals(new JsonObject(), new MetricsStore(empty).get("j"));
 
     JsonObject m = new JsonObject().put("cpu_peak", 12.5).put("container_id", "c");
     store.put("j", m);
     assertEquals(m, store.get("j"));
     store.put("j", m.copy().put("cpu_peak", 13.0));
-    assertEquals(13.0, store.metricsFor("j").getDouble("cpu_peak"));
+    assertEquals(13.0, store.get("j").getDouble("cpu_peak"));
     assertEquals(new JsonObject(), store.get("other"));
   }
 }

@@ -5,11 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rap.agent.executor.DbTaskException;
+import org.rap.agent.executor.DbTaskRunner;
+import org.rap.agent.executor.ExecutorSettings;
+import org.rap.agent.executor.docker.DockerApi;
+import org.rap.agent.executor.docker.DockerExecutor;
 
 /** DB task allow-lists and envelopes (docs/spec/agent-executor.md section 11). */
 class DbTaskHandlerTest {
@@ -133,5 +142,35 @@ class DbTaskHandlerTest {
     assertEquals(2, DbTaskAnswers.buildCount("none;2"));
     assertNull(DbTaskAnswers.buildCount("db-maintenance"));
     assertThrows(DbTaskException.class, () -> DbTaskAnswers.dataCheck("OK;1"));
+  }
+
+  @Tag("docker")
+  @Test
+  void handlerEndToEndWithTheRealImageOnTheDockerExecutor(@TempDir Path workdir) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (DockerApi docker = DockerApi.connect()) {
+      DockerExecutor executor =
+          new DockerExecutor(vertx, docker, ExecutorSettings.local("test", workdir));
+      // the real image takes "in_maintenance_mode"; busybox needs a shell command instead
+      DbTaskRunner shell =
+          (image, sha, args, env, network) ->
+              vertx.executeBlocking(
+                  () ->
+                      executor.runDbTask(
+                          image,
+                          null,
+                          List.of("sh", "-c", "echo starting; echo 'none;2'"),
+                          env,
+                          "none"));
+      JsonObject env =
+          new DbTaskHandler(shell, Map.of("default", "mssql://u:p@db/x"), "none")
+              .envelope(TestTasks.agentTask(TestTasks.dbStatus("db1")))
+              .await();
+      assertEquals(
+          new JsonObject().put("results", new JsonObject().put("status", "")).putNull("error"),
+          env);
+    } finally {
+      vertx.close().await();
+    }
   }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
-import org.rap.agent.executor.Executor;
+import org.rap.agent.executor.JobLifecycle;
 import org.rap.agent.executor.JobStatus;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
@@ -20,7 +20,7 @@ import org.rap.common.model.Privacy;
  * preconditions. Timestamps: prepared 111, executing 222, executed 333, finalized 444, after
  * terminate 555.
  */
-final class FakeExecutor implements Executor {
+final class FakeExecutor implements JobLifecycle {
   static final long PREPARED_TS = 111,
       STARTED_TS = 222,
       FINISHED_TS = 333,
@@ -61,7 +61,7 @@ final class FakeExecutor implements Executor {
   public Future<Void> awaitExit(JobDefinition job) {
     calls.add("awaitExit:" + job.id());
     if (!watchable) {
-      return Executor.super.awaitExit(job);
+      return JobLifecycle.super.awaitExit(job);
     }
     if (get(job.id()).state() != ExecutorState.EXECUTING) {
       return Future.succeededFuture();

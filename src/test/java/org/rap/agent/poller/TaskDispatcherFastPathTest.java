@@ -3,69 +3,120 @@ package org.rap.agent.poller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.rap.testing.Eventually;
 
 /**
  * A RUNJOB goes from prepare to execute without waiting for another poll, and from executing to
  * finalized when the executor reports the container's exit: one poll of a controller that answers
  * at once and is polled only every 60 s carries the job through.
  */
+@ExtendWith(VertxExtension.class)
 class TaskDispatcherFastPathTest {
-  final Vertx vertx = Vertx.vertx();
+  Vertx vertx;
   final FakeExecutor executor = new FakeExecutor();
   final FatalErrors fatal = new FatalErrors();
   FakeController controller;
   TaskApiClient api;
   TaskDispatcher dispatcher;
 
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
   @AfterEach
   void tearDown() {
-    vertx.close().await();
-  }
-
-  @Test
-  void oneJobRunsThroughOnOnePoll() throws Exception {
-    executor.watchable = true;
-    startWith(List.of("job1"), 8);
-    PollerVerticleTest.awaitUntil(
-        "executing", () -> controller.stagesFor("job1-001").contains("executing/false"));
-    PollerVerticleTest.awaitUntil(
-        "watching the container", () -> executor.exits.containsKey("job1"));
-    executor.finish("job1");
-    PollerVerticleTest.awaitUntil("completion", () -> !controller.isActive("job1-001"));
-    assertEquals(
-        List.of(
-            "preparing/false",
-            "prepared/false",
-            "executing/false",
-            "finalizing/false",
-            "finalized/true"),
-        controller.stagesFor("job1-001"));
-    assertEquals(1, controller.gets.get(), "no further poll was needed");
-  }
-
-  @Test
-  void tasksHeldBackByTheBoundStartWhenASlotFrees() throws Exception {
-    executor.watchable = true;
-    startWith(List.of("job1", "job2", "job3"), 1);
-    for (String job : List.of("job1", "job2", "job3")) {
-      PollerVerticleTest.awaitUntil(
-          job + " executing", () -> controller.stagesFor(job + "-001").contains("executing/false"));
+    if (api != null) {
+      api.close();
     }
-    for (String job : List.of("job1", "job2", "job3")) {
-      PollerVerticleTest.awaitUntil("watching " + job, () -> executor.exits.containsKey(job));
-      executor.finish(job);
-      PollerVerticleTest.awaitUntil(job + " complete", () -> !controller.isActive(job + "-001"));
-    }
-    assertEquals(1, controller.gets.get(), "no further poll was needed");
   }
 
   @Test
-  void withoutExitNotificationsTheNextPollFinishesTheJob() throws Exception {
+  void oneJobRunsThroughOnOnePoll(VertxTestContext ctx) {
+    executor.watchable = true;
+    PollerVerticleTest.finish(
+        ctx,
+        startWith(List.of("job1"), 8)
+            .compose(
+                id ->
+                    Eventually.until(
+                        vertx,
+                        "executing",
+                        () -> controller.stagesFor("job1-001").contains("executing/false")))
+            .compose(
+                v ->
+                    Eventually.until(
+                        vertx, "watching the container", () -> executor.exits.containsKey("job1")))
+            .compose(
+                v -> {
+                  executor.finish("job1");
+                  return Eventually.until(
+                      vertx, "completion", () -> !controller.isActive("job1-001"));
+                })
+            .map(
+                v -> {
+                  assertEquals(
+                      List.of(
+                          "preparing/false",
+                          "prepared/false",
+                          "executing/false",
+                          "finalizing/false",
+                          "finalized/true"),
+                      controller.stagesFor("job1-001"));
+                  assertEquals(1, controller.gets.get(), "no further poll was needed");
+                  return v;
+                }));
+  }
+
+  @Test
+  void tasksHeldBackByTheBoundStartWhenASlotFrees(VertxTestContext ctx) {
+    executor.watchable = true;
+    List<String> jobs = List.of("job1", "job2", "job3");
+    Future<?> steps = startWith(jobs, 1);
+    for (String job : jobs) {
+      steps =
+          steps.compose(
+              v ->
+                  Eventually.until(
+                      vertx,
+                      job + " executing",
+                      () -> controller.stagesFor(job + "-001").contains("executing/false")));
+    }
+    for (String job : jobs) {
+      steps =
+          steps
+              .compose(
+                  v ->
+                      Eventually.until(
+                          vertx, "watching " + job, () -> executor.exits.containsKey(job)))
+              .compose(
+                  v -> {
+                    executor.finish(job);
+                    return Eventually.until(
+                        vertx, job + " complete", () -> !controller.isActive(job + "-001"));
+                  });
+    }
+    PollerVerticleTest.finish(
+        ctx,
+        steps.map(
+            v -> {
+              assertEquals(1, controller.gets.get(), "no further poll was needed");
+              return v;
+            }));
+  }
+
+  @Test
+  void withoutExitNotificationsTheNextPollFinishesTheJob(VertxTestContext ctx) {
     executor.watchable = false;
     controller = new FakeController(vertx, "test", "tok", false).start();
     controller.add(TestTasks.runJob("job1"));
@@ -82,16 +133,32 @@ class TaskDispatcherFastPathTest {
             Duration.ofMillis(10),
             Duration.ofMillis(100),
             Duration.ofSeconds(2));
-    vertx.deployVerticle(new PollerVerticle(api, dispatcher, fast, fatal)).await();
-    PollerVerticleTest.awaitUntil(
-        "executing", () -> controller.stagesFor("job1-001").contains("executing/false"));
-    executor.finish("job1");
-    PollerVerticleTest.awaitUntil("completion", () -> !controller.isActive("job1-001"));
-    assertTrue(executor.calls.contains("awaitExit:job1"));
-    assertEquals(1, executor.calls.stream().filter(c -> c.startsWith("finalize")).count());
+    PollerVerticleTest.finish(
+        ctx,
+        vertx
+            .deployVerticle(new PollerVerticle(api, dispatcher, fast, fatal))
+            .compose(
+                id ->
+                    Eventually.until(
+                        vertx,
+                        "executing",
+                        () -> controller.stagesFor("job1-001").contains("executing/false")))
+            .compose(
+                v -> {
+                  executor.finish("job1");
+                  return Eventually.until(
+                      vertx, "completion", () -> !controller.isActive("job1-001"));
+                })
+            .map(
+                v -> {
+                  assertTrue(executor.calls.contains("awaitExit:job1"));
+                  assertEquals(
+                      1, executor.calls.stream().filter(c -> c.startsWith("finalize")).count());
+                  return v;
+                }));
   }
 
-  private void startWith(List<String> jobs, int maxConcurrent) {
+  private Future<String> startWith(List<String> jobs, int maxConcurrent) {
     controller = new FakeController(vertx, "test", "tok", false).start();
     jobs.forEach(j -> controller.add(TestTasks.runJob(j)));
     api =
@@ -107,6 +174,6 @@ class TaskDispatcherFastPathTest {
             Duration.ofSeconds(60),
             Duration.ofSeconds(60),
             Duration.ofSeconds(2));
-    vertx.deployVerticle(new PollerVerticle(api, dispatcher, slow, fatal)).await();
+    return vertx.deployVerticle(new PollerVerticle(api, dispatcher, slow, fatal));
   }
 }

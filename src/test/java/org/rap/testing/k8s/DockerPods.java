@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
-import org.rap.agent.executor.DockerApi;
+import org.rap.agent.executor.docker.DockerApi;
 
 /**
  * The Docker container of a pod's (single) container, as a kubelet with the Docker runtime would

@@ -15,7 +15,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.rap.agent.executor.DockerApi;
+import org.rap.agent.executor.docker.DockerApi;
 
 /**
  * The APIs a kubelet serves through the API server, from the test kubelet's Docker containers:

@@ -12,7 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import org.rap.agent.executor.DockerApi;
+import org.rap.agent.executor.docker.DockerApi;
 
 /**
  * A Kubernetes cluster for tests: the mock API server, the test Job controller and the test kubelet

@@ -26,7 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.rap.agent.executor.DockerApi;
+import org.rap.agent.executor.docker.DockerApi;
 
 /**
  * A kubelet and scheduler for the mock API server, running pods with the local Docker engine. It

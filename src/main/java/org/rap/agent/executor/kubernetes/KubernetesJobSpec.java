@@ -22,11 +22,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.rap.agent.executor.DatabaseAccess;
 import org.rap.agent.executor.ExecutorSettings;
-import org.rap.agent.executor.HardenedContainer;
 import org.rap.agent.executor.JobFailure;
 import org.rap.agent.executor.MemoryLimit;
 import org.rap.common.config.KubernetesConfig;
+import org.rap.common.model.ImageNames;
 import org.rap.common.model.JobDefinition;
 import org.rap.common.text.KubernetesNames;
 
@@ -44,7 +45,7 @@ import org.rap.common.text.KubernetesNames;
  *       label values are converted ({@link KubernetesNames#labelValue}) and the raw text is kept in
  *       an annotation of the same key;
  *   <li>the pod: no service-account token, no service links, DNS pointing nowhere ({@value
- *       HardenedContainer#DB_DNS}, as the Docker executor's database jobs; the database host comes
+ *       DatabaseAccess#DB_DNS}, as the Docker executor's database jobs; the database host comes
  *       from a host alias), user and group of {@code DOCKER_USER_ID}/{@code DOCKER_GROUP_ID} and
  *       {@code runAsNonRoot} unless that user is root, seccomp {@code RuntimeDefault}, node
  *       selector, tolerations and image pull Secrets from the settings;
@@ -212,7 +213,7 @@ public final class KubernetesJobSpec {
             .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
             .withDnsPolicy("None")
             .withNewDnsConfig()
-            .withNameservers(HardenedContainer.DB_DNS)
+            .withNameservers(DatabaseAccess.DB_DNS)
             .endDnsConfig()
             .withSecurityContext(
                 new PodSecurityContextBuilder()
@@ -287,7 +288,7 @@ public final class KubernetesJobSpec {
     labels.put(WORKSPACE, KubernetesNames.labelValue(job.workspace()));
     labels.put(ACTION, KubernetesNames.labelValue(job.action()));
     labels.put(BACKEND, KubernetesNames.labelValue(settings.backend()));
-    labels.put(DATABASE_ACCESS, String.valueOf(HardenedContainer.isRealDbJob(job, settings)));
+    labels.put(DATABASE_ACCESS, String.valueOf(DatabaseAccess.isRealDbJob(job, settings)));
     return labels;
   }
 
@@ -333,16 +334,11 @@ public final class KubernetesJobSpec {
     if (!DIGEST.matcher(sha).matches()) {
       throw new JobFailure("Invalid image digest '" + sha + "' for image " + image);
     }
-    String repository = image.replaceFirst("@.*$", "").replaceFirst(":[^:/]*$", "");
+    String unpinned = image.replaceFirst("@.*$", "");
     if (settings.pullImages()) {
-      String registry = settings.dockerRegistry() + "/";
-      String name =
-          repository.startsWith(registry)
-              ? repository.substring(registry.length())
-              : repository.substring(repository.lastIndexOf('/') + 1);
-      repository = settings.dockerProxy() + "/" + name;
+      return ImageNames.byDigest(unpinned, settings.dockerRegistry(), settings.dockerProxy(), sha);
     }
-    return repository + "@" + sha;
+    return unpinned.replaceFirst(":[^:/]*$", "") + "@" + sha;
   }
 
   /** {@code uid:gid} as two numbers. */

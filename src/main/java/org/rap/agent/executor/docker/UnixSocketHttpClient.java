@@ -1,4 +1,4 @@
-package org.rap.agent.executor;
+package org.rap.agent.executor.docker;
 
 import com.github.dockerjava.transport.DockerHttpClient;
 import java.io.ByteArrayOutputStream;

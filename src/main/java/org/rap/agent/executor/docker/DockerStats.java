@@ -1,7 +1,6 @@
-package org.rap.agent.metrics;
+package org.rap.agent.executor.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.CpuStatsConfig;
 import com.github.dockerjava.api.model.MemoryStatsConfig;
 import com.github.dockerjava.api.model.Statistics;
@@ -9,61 +8,25 @@ import com.github.dockerjava.api.model.StatsConfig;
 import com.github.dockerjava.core.InvocationBuilder;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.rap.agent.metrics.ContainerSample;
+import org.rap.agent.metrics.RunningJob;
 
 /**
- * Docker side of the metrics (docs/spec/observability.md section 1, steps 1 and 2) via docker-java.
- * Every method blocks (a stats call takes about a second: the daemon samples twice): worker threads
- * only.
+ * A running job container's resource sample from {@code docker stats} (docs/spec/observability.md
+ * section 1, step 2). Blocking (a stats call takes about a second: the daemon samples twice):
+ * worker threads only.
  */
-public final class StatsSampler {
-  public static final String PREFIX = "os-job-";
-  private final DockerClient docker;
-  private final Duration timeout;
-
-  public StatsSampler(DockerClient docker, Duration timeout) {
-    this.docker = docker;
-    this.timeout = timeout;
-  }
-
-  /** Running containers whose name starts with {@code os-job-}. */
-  public List<Container> jobContainers() {
-    List<Container> out = new ArrayList<>();
-    for (Container c :
-        docker
-            .listContainersCmd()
-            .withStatusFilter(List.of("running"))
-            .withNameFilter(List.of(PREFIX))
-            .exec()) {
-      if (jobId(c) != null) {
-        out.add(c);
-      }
-    }
-    return out;
-  }
-
-  /** The job id of an {@code os-job-<id>} container, or null. */
-  static String jobId(Container c) {
-    if (c.getNames() == null) {
-      return null;
-    }
-    for (String n : c.getNames()) {
-      String name = n.startsWith("/") ? n.substring(1) : n;
-      if (name.startsWith(PREFIX) && name.length() > PREFIX.length()) {
-        return name.substring(PREFIX.length());
-      }
-    }
-    return null;
-  }
+final class DockerStats {
+  private DockerStats() {}
 
   /** One sample, or empty when the container stopped or stats timed out. */
-  public Optional<ContainerSample> sample(Container c) throws InterruptedException {
+  static Optional<ContainerSample> sample(DockerClient docker, RunningJob job, Duration timeout)
+      throws InterruptedException {
     InvocationBuilder.AsyncResultCallback<Statistics> cb =
         docker
-            .statsCmd(c.getId())
+            .statsCmd(job.runId())
             .withNoStream(true)
             .exec(new InvocationBuilder.AsyncResultCallback<>());
     boolean done = cb.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -79,10 +42,13 @@ public final class StatsSampler {
     if (s == null || s.getMemoryStats() == null || s.getMemoryStats().getUsage() == null) {
       return Optional.empty(); // exited meanwhile
     }
-    long created = c.getCreated() == null ? 0 : c.getCreated();
     return Optional.of(
         new ContainerSample(
-            jobId(c), c.getId(), created, cpuPercent(s), memoryUsed(s.getMemoryStats())));
+            job.jobId(),
+            job.runId(),
+            job.createdAtEpochSeconds(),
+            cpuPercent(s),
+            memoryUsed(s.getMemoryStats())));
   }
 
   /** docker stats' CPUPerc: Δcontainer / Δsystem × online CPUs × 100. */

@@ -1,4 +1,4 @@
-package org.rap.agent.executor;
+package org.rap.agent.executor.docker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package org.rap.agent.poller;
+package org.rap.agent.executor;
 
 /**
  * A DB task failure carrying the exception type reported to the controller in the error envelope

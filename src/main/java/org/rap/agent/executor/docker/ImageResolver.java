@@ -1,4 +1,4 @@
-package org.rap.agent.executor;
+package org.rap.agent.executor.docker;
 
 import com.github.dockerjava.api.command.PullImageResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
@@ -9,6 +9,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
+import org.rap.agent.executor.ExecutorRetry;
+import org.rap.agent.executor.ExecutorSettings;
+import org.rap.agent.executor.JobFailure;
 import org.rap.common.model.ImageNames;
 import org.rap.common.model.JobDefinition;
 
@@ -19,7 +22,8 @@ import org.rap.common.model.JobDefinition;
  * attempts, 1 s apart): a digest the registry does not have fails the job, an unreachable registry
  * is retried later, and the local tag is never used instead. With pulls off ({@code
  * DOCKER_PROXY=none}, machines without a registry): the local image carrying the tag. Without a
- * digest: the local tag. Nothing found: a clear error.
+ * digest: the local tag. Nothing found: a clear error. Jobs and database tasks find their images
+ * alike.
  */
 public final class ImageResolver {
   private static final Logger LOG = Logger.getLogger(ImageResolver.class.getName());
@@ -37,12 +41,43 @@ public final class ImageResolver {
     this.settings = settings;
   }
 
+  /**
+   * A failed pull: the reference pulled and the registry's answer (the cause of the job's error).
+   */
+  public static final class PullFailed extends RuntimeException {
+    private final String ref;
+    private final String error;
+
+    PullFailed(String ref, String error) {
+      super(ref + ": " + error);
+      this.ref = ref;
+      this.error = error;
+    }
+
+    public String ref() {
+      return ref;
+    }
+
+    public String error() {
+      return error;
+    }
+  }
+
   public ResolvedImage resolve(JobDefinition job) {
-    String image = job.image();
+    return resolve(job.image(), job.imageSha());
+  }
+
+  /**
+   * The image {@code image} (as a definition names it), pinned to {@code imageSha} when not null.
+   *
+   * @throws JobFailure when it cannot be had (its cause a {@link PullFailed} when a pull failed)
+   * @throws ExecutorRetry when the registry cannot be reached (cause: {@link PullFailed})
+   */
+  public ResolvedImage resolve(String image, String imageSha) {
     if (image == null || image.isBlank()) {
       throw new JobFailure("Job definition has no image");
     }
-    String sha = job.imageSha() == null ? "" : job.imageSha().strip();
+    String sha = imageSha == null ? "" : imageSha.strip();
     if (!sha.isEmpty()) {
       if (!sha.matches("sha256:[0-9a-f]{64}")) {
         throw new JobFailure("Invalid image digest '" + sha + "' for image " + image);
@@ -154,7 +189,8 @@ public final class ImageResolver {
         sha == null ? "Docker image " + image : "Docker image " + image + " with digest " + sha;
     if (r.notFound()) {
       throw new JobFailure(
-          what + " was not found in the registry" + " (pulling " + byDigest + "): " + r.error());
+          what + " was not found in the registry" + " (pulling " + byDigest + "): " + r.error(),
+          new PullFailed(byDigest, r.error()));
     }
     if (r.timedOut()) {
       // a pull that never finishes would hold the job in preparing for ever: fail this attempt
@@ -166,10 +202,13 @@ public final class ImageResolver {
               + byDigest
               + " did not arrive within "
               + settings.imagePullTimeout().toSeconds()
-              + "s (IMAGE_PULL_TIMEOUT) in 3 attempts");
+              + "s (IMAGE_PULL_TIMEOUT) in 3 attempts",
+          new PullFailed(byDigest, r.error()));
     }
     // registry unreachable, timed out or erroring: the task is retried later
-    throw new ExecutorRetry("Could not pull Docker image " + byDigest + ": " + r.error());
+    throw new ExecutorRetry(
+        "Could not pull Docker image " + byDigest + ": " + r.error(),
+        new PullFailed(byDigest, r.error()));
   }
 
   /**

@@ -1,4 +1,4 @@
-package org.rap.agent.executor;
+package org.rap.agent.executor.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
@@ -27,6 +27,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.rap.agent.executor.ExecutorRetry;
 import org.rap.common.telemetry.CallTimer;
 
 /**

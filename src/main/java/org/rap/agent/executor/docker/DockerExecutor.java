@@ -1,0 +1,312 @@
+package org.rap.agent.executor.docker;
+
+import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.exception.BadRequestException;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.rap.agent.executor.DbTaskException;
+import org.rap.agent.executor.Executor;
+import org.rap.agent.executor.ExecutorRetry;
+import org.rap.agent.executor.ExecutorSettings;
+import org.rap.agent.executor.JobFailure;
+import org.rap.agent.executor.JobLayout;
+import org.rap.agent.executor.JobMetadataStore;
+import org.rap.agent.executor.JobRun;
+import org.rap.agent.metrics.ContainerSample;
+import org.rap.agent.metrics.RunningJob;
+import org.rap.common.model.JobDefinition;
+import org.rap.common.telemetry.CallTimer;
+
+/**
+ * The Docker executor ({@code EXECUTOR=docker}) on docker-java: a job's run is its container {@code
+ * os-job-<id>}, created under that fixed name (a name conflict means it exists already, so a job
+ * never gets a second container) in the hardened form of docs/spec/agent-executor.md section 5.2,
+ * with the job's volume directory (or its {@code DOCKER_HOST_VOLUME_DIR} counterpart when the agent
+ * itself runs in a container) bind-mounted at {@code /workspace}. Also the images (local or pulled
+ * by digest), the wait API, logs, kill, removal, database tasks, stats and the engine's ping.
+ * Everything else is the shared lifecycle's.
+ */
+public final class DockerExecutor implements Executor {
+  private static final Logger LOG = Logger.getLogger(DockerExecutor.class.getName());
+  private static final Duration LOG_TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration DB_TASK_TIMEOUT = Duration.ofMinutes(15);
+  private static final Duration STATS_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The last lines of a container's output that its job log may keep. */
+  static final int LOG_TAIL = 100_000;
+
+  private final Vertx vertx;
+  private final Semaphore watches = new Semaphore(DockerApi.MAX_WATCHES);
+  private final Supplier<DockerApi> dockerSupplier;
+  private final boolean ownsDocker;
+  private volatile DockerApi docker;
+  private volatile boolean closed;
+  private final ExecutorSettings settings;
+  private final JobLayout layout;
+  private final ImageResolver images;
+  private final DockerDbTaskRunner dbTasks;
+  private final AtomicInteger hostCpus = new AtomicInteger();
+
+  /** On {@code docker}, which the caller closes. */
+  public DockerExecutor(Vertx vertx, DockerApi docker, ExecutorSettings settings) {
+    this(vertx, () -> docker, false, settings);
+  }
+
+  private DockerExecutor(
+      Vertx vertx, Supplier<DockerApi> docker, boolean ownsDocker, ExecutorSettings settings) {
+    this.vertx = vertx;
+    this.dockerSupplier = docker;
+    this.ownsDocker = ownsDocker;
+    this.settings = settings;
+    this.layout = new JobLayout(settings);
+    this.images = new ImageResolver(this::docker, settings);
+    this.dbTasks = new DockerDbTaskRunner(this::docker, images, settings, DB_TASK_TIMEOUT);
+  }
+
+  /**
+   * With its own connection to the local Docker engine ({@code DOCKER_HOST} or the socket), opened
+   * on first use (always on a worker thread) and closed by {@link #close()}, every Engine API call
+   * timed with {@code timer}.
+   */
+  public static DockerExecutor connecting(Vertx vertx, ExecutorSettings settings, CallTimer timer) {
+    return new DockerExecutor(vertx, () -> DockerApi.connect(timer), true, settings);
+  }
+
+  /** The Docker connection, opened on first use (always on a worker thread). */
+  DockerApi docker() {
+    DockerApi d = docker;
+    if (d == null) {
+      if (closed) {
+        throw new ExecutorRetry("the executor's Docker connection is closed");
+      }
+      synchronized (this) {
+        d = docker;
+        if (d == null) {
+          d = dockerSupplier.get();
+          docker = d;
+        }
+      }
+    }
+    return d;
+  }
+
+  @Override
+  public void pullImage(JobDefinition job) {
+    images.resolve(job);
+  }
+
+  @Override
+  public Optional<JobRun> inspect(JobDefinition job) {
+    return docker().inspectContainer(JobMetadataStore.containerName(job.id())).map(DockerRuns::of);
+  }
+
+  @Override
+  public void start(JobDefinition job, Map<String, String> secrets) {
+    Map<String, String> env = new LinkedHashMap<>(job.env());
+    env.putAll(secrets);
+    long t0 = System.nanoTime();
+    ImageResolver.ResolvedImage image = images.resolve(job);
+    long t1 = System.nanoTime();
+    Path source =
+        settings.dockerHostVolumeDir().map(d -> d.resolve(job.id())).orElse(layout.volumeDir(job));
+    String name = JobMetadataStore.containerName(job.id());
+    try {
+      HardenedContainer.forJob(
+              docker().client(), job, image.ref(), env, source, settings, hostCpus())
+          .exec();
+    } catch (ConflictException e) {
+      LOG.info("Container " + name + " already exists; not creating another");
+    } catch (NotFoundException e) {
+      throwIfNetworkMissing(e);
+      throw new JobFailure("Docker image " + job.image() + " is not currently available", e);
+    } catch (BadRequestException e) {
+      throw new JobFailure("Docker refused the job container: " + e.getMessage(), e);
+    }
+    long t2 = System.nanoTime();
+    try {
+      docker().client().startContainerCmd(name).exec();
+    } catch (NotModifiedException e) {
+      // already started
+    } catch (NotFoundException e) {
+      throwIfNetworkMissing(e);
+      throw new ExecutorRetry("Container " + name + " vanished before it started", e);
+    } catch (DockerException e) {
+      throw new JobFailure("The job container failed to start: " + e.getMessage(), e);
+    }
+    if (LOG.isLoggable(Level.FINE)) {
+      LOG.fine(
+          "start of job "
+              + job.id()
+              + ": image "
+              + (t1 - t0) / 1_000_000
+              + " ms, create "
+              + (t2 - t1) / 1_000_000
+              + " ms, start "
+              + (System.nanoTime() - t2) / 1_000_000
+              + " ms");
+    }
+  }
+
+  /** A missing database network is an operator set-up problem: retry once it exists. */
+  private void throwIfNetworkMissing(NotFoundException e) {
+    String text = String.valueOf(e.getMessage());
+    if (text.contains("network")) {
+      throw new ExecutorRetry(
+          "Docker network '"
+              + settings.databaseAccessNetwork()
+              + "' (DATABASE_ACCESS_NETWORK) is not available: "
+              + text.strip(),
+          e);
+    }
+  }
+
+  private int hostCpus() {
+    int n = hostCpus.get();
+    if (n == 0) {
+      try {
+        // raw JSON: docker-java's Info model costs a cold process a tenth of a second to map
+        Integer cpus = docker().info().getInteger("NCPU");
+        n = cpus == null ? -1 : cpus;
+      } catch (RuntimeException e) {
+        n = -1;
+      }
+      hostCpus.set(n);
+    }
+    return n;
+  }
+
+  /**
+   * Docker's wait API, asynchronous (no polling; no event loop or worker thread is blocked while
+   * the container runs, only docker-java's stream thread for that wait): the future completes on
+   * the caller's context once {@code os-job-<id>} is not running. At most {@link
+   * DockerApi#MAX_WATCHES} at once; beyond that, and when Docker cannot be asked, it fails and the
+   * caller falls back to polling.
+   */
+  @Override
+  public Future<Void> awaitExit(JobDefinition job) {
+    Context context = vertx.getOrCreateContext();
+    if (!watches.tryAcquire()) {
+      return Future.failedFuture(new ExecutorRetry("too many containers watched at once"));
+    }
+    String name = JobMetadataStore.containerName(job.id());
+    Promise<Void> exited = Promise.promise();
+    Consumer<Throwable> done =
+        error -> {
+          watches.release();
+          context.runOnContext(
+              v -> {
+                if (error == null) {
+                  exited.tryComplete();
+                } else {
+                  exited.tryFail(error);
+                }
+              });
+        };
+    // opening the connection may block on first use: a worker thread starts the wait
+    vertx
+        .executeBlocking(() -> docker().watchExit(name, done), false)
+        .onFailure(
+            e -> {
+              watches.release();
+              exited.tryFail(e);
+            });
+    return exited.future();
+  }
+
+  @Override
+  public void streamLogs(JobDefinition job, OutputStream sink) throws IOException {
+    docker().streamLogs(JobMetadataStore.containerName(job.id()), LOG_TAIL, LOG_TIMEOUT, sink);
+  }
+
+  @Override
+  public void kill(JobDefinition job) {
+    String name = JobMetadataStore.containerName(job.id());
+    try {
+      docker().client().killContainerCmd(name).withSignal("SIGKILL").exec();
+      docker()
+          .client()
+          .waitContainerCmd(name)
+          .exec(new WaitContainerResultCallback())
+          .awaitStatusCode(30, TimeUnit.SECONDS);
+    } catch (NotFoundException | ConflictException e) {
+      // no such container, or not running
+    } catch (DockerException e) {
+      LOG.log(Level.WARNING, "Waiting for killed container " + name + " failed", e);
+    }
+  }
+
+  @Override
+  public void remove(JobDefinition job) {
+    try {
+      docker()
+          .client()
+          .removeContainerCmd(JobMetadataStore.containerName(job.id()))
+          .withForce(true)
+          .exec();
+    } catch (NotFoundException e) {
+      // already gone
+    }
+  }
+
+  @Override
+  public String runDbTask(
+      String image, String imageSha, List<String> args, Map<String, String> env, String network) {
+    try {
+      return dbTasks.run(image, imageSha, args, env, network);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DbTaskException("InterruptedError", "interrupted waiting for the task", e);
+    }
+  }
+
+  @Override
+  public Optional<ContainerSample> sample(RunningJob job) {
+    try {
+      return DockerStats.sample(docker().client(), job, STATS_TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void ping() {
+    docker().client().pingCmd().exec();
+  }
+
+  /** Closes its own connection (once); a shared one is its owner's. */
+  @Override
+  public synchronized void close() {
+    DockerApi d = docker;
+    docker = null;
+    closed = true;
+    if (ownsDocker && d != null) {
+      try {
+        d.close();
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "Closing the Docker connection failed", e);
+      }
+    }
+  }
+}
