@@ -1,5 +1,6 @@
 package org.rap.common.pipeline;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -39,6 +40,10 @@ final class ActionValidation {
   }
 
   Action build(Object key, String a, Object value, boolean noRunAll) throws ProjectValidationError {
+    String badName = invalidNameReason(a);
+    if (badName != null) {
+      throw fail("Action name " + shown(a) + " is invalid: " + badName);
+    }
     if (ProjectParser.RUN_ALL.equals(key)) {
       if (noRunAll) {
         throw fail(
@@ -190,5 +195,43 @@ final class ActionValidation {
               + ":v2)");
     }
     return parts;
+  }
+
+  /**
+   * Why the agent could not file this action's log ({@code metadata/<name>.log}, written through a
+   * temporary file next to it) or show it on one line, or null. Beyond the reference, which accepts
+   * any name and fails when the job finishes.
+   */
+  static String invalidNameReason(String name) {
+    if (name.isEmpty()) {
+      return "it is empty";
+    }
+    if (name.equals(".") || name.equals("..")) {
+      return "'.' and '..' are not allowed";
+    }
+    if (name.indexOf('/') >= 0) {
+      return "it contains '/'";
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return "it contains a control character";
+      }
+    }
+    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > ProjectLimits.MAX_ACTION_NAME_BYTES) {
+      return "it is "
+          + bytes
+          + " bytes long, the limit is "
+          + ProjectLimits.MAX_ACTION_NAME_BYTES
+          + " bytes";
+    }
+    return null;
+  }
+
+  /** The name for a message: as Python's repr, cut after 60 characters. */
+  private static String shown(String name) {
+    String repr = PyText.reprString(name);
+    return repr.length() > 60 ? repr.substring(0, 60) + "..." : repr;
   }
 }

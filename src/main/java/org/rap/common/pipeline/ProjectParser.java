@@ -16,12 +16,15 @@ import java.util.Set;
  * (docs/spec/project-yaml.md): same rules, same order, same messages. Where the reference crashes,
  * a clear {@link ProjectValidationError} is raised instead; {@code needs} cycles are rejected.
  *
+ * <p>Every project.yaml is held to {@link ProjectLimits} (size, nesting, aliases): the default ones
+ * unless a {@link ProjectLimits} is given.
+ *
  * <p>Use {@link #parse(String)} directly or {@link #INSTANCE} where a {@link PipelineParser} is
  * expected.
  */
 public final class ProjectParser {
-  /** The parser as a {@link PipelineParser}. */
-  public static final PipelineParser INSTANCE = ProjectParser::parse;
+  /** The parser as a {@link PipelineParser}, with the default limits. */
+  public static final PipelineParser INSTANCE = withLimits(ProjectLimits.DEFAULT);
 
   public static final double LATEST_VERSION = 5;
   static final String PREFIX = "Invalid project: \n";
@@ -38,9 +41,30 @@ public final class ProjectParser {
 
   private ProjectParser() {}
 
-  /** Decodes UTF-8 bytes (strictly) and parses them. */
+  /** The parser as a {@link PipelineParser} holding files to {@code limits}. */
+  public static PipelineParser withLimits(ProjectLimits limits) {
+    return new PipelineParser() {
+      @Override
+      public Pipeline parse(String yamlText) throws ProjectValidationError {
+        return ProjectParser.parse(yamlText, limits);
+      }
+
+      @Override
+      public ProjectLimits limits() {
+        return limits;
+      }
+    };
+  }
+
+  /** Decodes UTF-8 bytes (strictly) and parses them, with the default limits. */
   public static Pipeline parse(byte[] bytes) throws ProjectValidationError {
-    return parse(decode(bytes));
+    return parse(bytes, ProjectLimits.DEFAULT);
+  }
+
+  /** Checks the size, decodes UTF-8 bytes (strictly) and parses them. */
+  public static Pipeline parse(byte[] bytes, ProjectLimits limits) throws ProjectValidationError {
+    limits.checkSize(bytes.length);
+    return parse(decode(bytes), limits);
   }
 
   /** Decodes UTF-8 strictly; invalid bytes give a {@link ProjectValidationError}. */
@@ -65,14 +89,20 @@ public final class ProjectParser {
     }
   }
 
-  /** Parses and validates project.yaml text. */
+  /** Parses and validates project.yaml text, with the default limits. */
   public static Pipeline parse(String text) throws ProjectValidationError {
+    return parse(text, ProjectLimits.DEFAULT);
+  }
+
+  /** Parses and validates project.yaml text held to {@code limits}. */
+  public static Pipeline parse(String text, ProjectLimits limits) throws ProjectValidationError {
     if (text == null) {
       throw invalid("Project file is empty");
     }
+    limits.checkSize(text);
     Optional<Object> data;
     try {
-      data = YamlLoader.load(text);
+      data = YamlLoader.load(text, limits);
     } catch (YamlError e) {
       throw new ProjectValidationError(e.getMessage());
     }

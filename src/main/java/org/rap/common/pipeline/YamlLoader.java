@@ -5,13 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.ReaderException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlVersionException;
 import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
  * Loads YAML text into plain values the way the reference does (ruamel.yaml, YAML 1.2, safe types,
@@ -20,16 +22,20 @@ import org.snakeyaml.engine.v2.nodes.Node;
  *
  * <p>Values: {@code null}, {@link String}, {@link Boolean}, {@link BigInteger}, {@link Double},
  * {@link List}, {@link LinkedHashMap} (file order), and the {@link PyText} records for rarer types.
+ *
+ * <p>The {@link ProjectLimits} hold while parsing ({@link BoundedYamlParser}), and the text is read
+ * in one buffer: snakeyaml-engine copies its read window on every refill, which made a long scalar
+ * cost time quadratic in its length (seconds for a few megabytes) with the default 1 KiB buffer.
  */
 final class YamlLoader {
   private YamlLoader() {}
 
   /**
-   * Parses one YAML document.
+   * Parses one YAML document within {@code limits} (the caller has checked the text's size).
    *
    * @return the document's value, or {@link Optional#empty()} for a stream with no document
    */
-  static Optional<Object> load(String text) throws YamlError {
+  static Optional<Object> load(String text, ProjectLimits limits) throws YamlError {
     YamlSource source = new YamlSource(text);
     LoadSettings settings =
         LoadSettings.builder()
@@ -37,8 +43,10 @@ final class YamlLoader {
             .setLabel(YamlSource.SOURCE_NAME)
             .setAllowNonScalarKeys(true)
             .setAllowRecursiveKeys(false)
-            .setMaxAliasesForCollections(10_000)
-            .setCodePointLimit(Integer.MAX_VALUE)
+            // BoundedYamlParser refuses the alias before this, with the alias's position
+            .setMaxAliasesForCollections(ProjectLimits.MAX_COLLECTION_ALIASES + 1)
+            .setCodePointLimit((int) Math.min(Integer.MAX_VALUE, limits.maxBytes()))
+            .setBufferSize(text.length() + 1)
             .build();
     YamlTabs.Verdict tabs = YamlTabs.scan(source, settings);
     int badTab = tabs.firstRejected();
@@ -47,7 +55,12 @@ final class YamlLoader {
     }
     Optional<Node> root;
     try {
-      root = new Compose(settings).composeString(text);
+      BoundedYamlParser events =
+          new BoundedYamlParser(
+              new ParserImpl(settings, new StreamReader(settings, text)), source, limits);
+      root = new Composer(settings, events).getSingleNode();
+    } catch (BoundedYamlParser.LimitExceeded e) {
+      throw e.error;
     } catch (MarkedYamlEngineException e) {
       int at = e.getProblemMark().map(Mark::getIndex).orElse(Integer.MAX_VALUE);
       if (badTab >= 0 && badTab <= at) {
