@@ -32,6 +32,7 @@ import org.rap.common.model.TaskType;
 import org.rap.common.model.Timestamps;
 import org.rap.common.telemetry.LogTags;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.db.DatabaseOutages;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository.RunJobState;
 import org.rap.controller.db.TaskRepository.ScheduledSummary;
@@ -647,6 +648,10 @@ public final class Scheduler implements PassRunner {
                           })
                       .recover(
                           ex -> {
+                            if (DatabaseOutages.isOutage(ex)) {
+                              // not the job's fault: no loop error, the whole pass is retried
+                              return Future.failedFuture(ex);
+                            }
                             failures.put(e.outcome().previous().id(), ex);
                             return Future.succeededFuture();
                           }));

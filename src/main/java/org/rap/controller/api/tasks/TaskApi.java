@@ -26,11 +26,13 @@ import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.config.BackendSettings;
+import org.rap.common.http.RequestBodies;
 import org.rap.common.http.Responses;
 import org.rap.common.http.Tokens;
 import org.rap.common.model.TaskType;
 import org.rap.common.model.Timestamps;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.api.OutageReplies;
 import org.rap.controller.db.TaskRepository.AgentTask;
 import org.rap.controller.db.TaskRepository.AgentUpdate;
 import org.rap.controller.scheduler.Flags;
@@ -49,7 +51,6 @@ import org.rap.controller.scheduler.SchedulerEvents;
  */
 public final class TaskApi {
   private static final Logger LOG = Logger.getLogger(TaskApi.class.getName());
-  private static final long MAX_BODY = 16L * 1024 * 1024;
 
   /** Response header with the version of the listed tasks (agent: {@code TaskPoll}). */
   public static final String VERSION_HEADER = "RAP-Tasks-Version";
@@ -57,11 +58,13 @@ public final class TaskApi {
   private final Vertx vertx;
   private final ControllerContext ctx;
   private final LongPollWaiters waiters = new LongPollWaiters();
+  private final OutageReplies outages;
   private MessageConsumer<JsonObject> taskCreated;
 
   public TaskApi(Vertx vertx, ControllerContext ctx) {
     this.vertx = vertx;
     this.ctx = ctx;
+    this.outages = new OutageReplies("The task API", ctx.config().limits());
   }
 
   /** Mounts the routes and listens for created tasks (call on the HTTP verticle's context). */
@@ -143,8 +146,7 @@ public final class TaskApi {
                 if (woken != null) {
                   waiters.remove(backend, woken);
                 }
-                LOG.log(Level.SEVERE, "Listing tasks of " + backend + " failed", ar.cause());
-                Responses.json(rc, 500, new JsonObject().put("error", "Error listing tasks"));
+                failed(rc, ar.cause(), "Listing tasks of " + backend, "Error listing tasks");
                 return;
               }
               boolean unchanged = ar.result().isEmpty() || version(ar.result()).equals(known);
@@ -191,8 +193,7 @@ public final class TaskApi {
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                LOG.log(Level.SEVERE, "Listing tasks of " + backend + " failed", ar.cause());
-                Responses.json(rc, 500, new JsonObject().put("error", "Error listing tasks"));
+                failed(rc, ar.cause(), "Listing tasks of " + backend, "Error listing tasks");
               } else {
                 answer(rc, ar.result());
               }
@@ -281,14 +282,8 @@ public final class TaskApi {
       return;
     }
     String backend = allowed.get();
-    String length = rc.request().getHeader("Content-Length");
-    if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY) {
-      Responses.error(
-          rc, 413, "Payload too large", "Task updates are limited to " + MAX_BODY + " bytes");
-      return;
-    }
-    rc.request()
-        .body()
+    // a body above the limit is answered with 413 there (the 400 below then sends nothing)
+    RequestBodies.read(rc, ctx.config().limits().taskApiMaxBodyBytes())
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -367,13 +362,18 @@ public final class TaskApi {
                 LOG.warning("Rejected an update from backend " + backend + ": " + ob.getMessage());
                 Responses.error(rc, 404, "Not found", ob.getMessage());
               } else {
-                LOG.log(
-                    Level.WARNING,
-                    "Error updating task " + u.taskId() + " of " + backend,
-                    ar.cause());
-                Responses.json(rc, 500, new JsonObject().put("error", "Error updating task"));
+                failed(rc, ar.cause(), "Updating task " + u.taskId(), "Error updating task");
               }
             });
+  }
+
+  /** 503 with Retry-After while the database is not answering (agents retry), else 500. */
+  private void failed(RoutingContext rc, Throwable cause, String what, String error) {
+    if (outages.answered(rc, cause)) {
+      return;
+    }
+    LOG.log(Level.SEVERE, what + " failed", cause);
+    Responses.json(rc, 500, new JsonObject().put("error", error));
   }
 
   /** DBSTATUS results set flag {@code mode} unless manual maintenance pins it. */
