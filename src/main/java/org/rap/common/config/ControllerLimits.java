@@ -3,8 +3,8 @@ package org.rap.common.config;
 import org.rap.common.pipeline.ProjectLimits;
 
 /**
- * The controller's input limits and overload behaviour (docs/deployment.md, "Limits and overload
- * behaviour").
+ * The controller's input limits and overload behaviour (docs/spec/configuration.md section 3,
+ * docs/spec/operations.md section 7).
  *
  * @param projectYamlMaxBytes {@code PROJECT_YAML_MAX_BYTES}: the largest project.yaml accepted,
  *     checked before it is read (default 2 MiB; at most 16 MiB)
@@ -32,8 +32,8 @@ public record ControllerLimits(
     }
     return new ControllerLimits(
         project,
-        s.longValue("RAP_API_MAX_BODY_BYTES", 1024L * 1024, 1024),
-        s.longValue("TASK_API_MAX_BODY_BYTES", 16L * 1024 * 1024, 1024),
+        s.longValue("RAP_API_MAX_BODY_BYTES", 1_048_576L, 1024),
+        s.longValue("TASK_API_MAX_BODY_BYTES", 16_777_216L, 1024),
         s.integer("DATABASE_RETRY_AFTER", 2, 1));
   }
 }
