@@ -187,6 +187,9 @@ final class ActionValidation {
     String name = colon < 0 ? first : first.substring(0, colon);
     String version = colon < 0 ? "" : first.substring(colon + 1);
     if (!IMAGE_VERSION.matcher(version).matches()) {
+      if (name.length() > 100) {
+        name = name.substring(0, 100) + "..."; // a run command of megabytes is not echoed twice
+      }
       throw fail(
           "Action command "
               + name

@@ -137,12 +137,12 @@ class ProjectLimitsTest {
 
   @Test
   void theNumberOfValuesIsBoundedBySize() {
-    ProjectLimits limits = new ProjectLimits(1024); // 128 values
+    ProjectLimits limits = new ProjectLimits(1024); // 64 values
     String text = "x: [" + String.join(",", Collections.nCopies(200, "1")) + "]\n";
     String m = message(text, limits);
     assertTrue(
         m.startsWith(
-            "the YAML document has too many values to be read (more than 128 scalars, lists and"
+            "the YAML document has too many values to be read (more than 64 scalars, lists and"
                 + " mappings)"),
         m);
   }
@@ -155,6 +155,18 @@ class ProjectLimitsTest {
         ProjectParser.parse(
             project("5", "run: \"" + run + "\"\noutputs: {highly_sensitive: {o: o.csv}}"));
     assertEquals(run.length(), String.join(" ", p.action("a").run()).length());
+  }
+
+  @Test
+  void aHugeImageNameIsNotEchoedInFull() {
+    String name = "x".repeat(100_000);
+    assertInvalid(
+        simple("5", name, "highly_sensitive", "o.csv"),
+        "Action command "
+            + "x".repeat(100)
+            + "... must have a version specified in the form :vN (e.g. "
+            + "x".repeat(100)
+            + "...:v2)");
   }
 
   // ------------------------------------------------------------------ output patterns
