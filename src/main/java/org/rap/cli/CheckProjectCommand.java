@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.rap.common.pipeline.Action;
 import org.rap.common.pipeline.Pipeline;
+import org.rap.common.pipeline.ProjectLimits;
 import org.rap.common.pipeline.ProjectParser;
 import org.rap.common.pipeline.ProjectValidationError;
 import picocli.CommandLine.Command;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code rap check-project [--json] PATH}: validates a project.yaml with the reference's rules.
- * Exit status 0 when valid, 1 when invalid, 2 when the file cannot be read.
+ * {@code rap check-project [--json] PATH}: validates a project.yaml with the reference's rules and
+ * the default {@link ProjectLimits}. Exit status 0 when valid, 1 when invalid (also when larger
+ * than the limit, which is checked before reading), 2 when the file cannot be read.
  */
 @Command(
     name = "check-project",
@@ -52,7 +54,10 @@ public final class CheckProjectCommand implements Callable<Integer> {
         System.err.println("Cannot read " + path + ": it is a directory");
         return 2;
       }
+      ProjectLimits.DEFAULT.checkSize(Files.size(file));
       bytes = Files.readAllBytes(file);
+    } catch (ProjectValidationError e) {
+      return invalid(e);
     } catch (NoSuchFileException e) {
       System.err.println("Cannot read " + path + ": no such file");
       return 2;
@@ -67,13 +72,7 @@ public final class CheckProjectCommand implements Callable<Integer> {
     try {
       pipeline = ProjectParser.parse(bytes);
     } catch (ProjectValidationError e) {
-      if (json) {
-        out.println(new JsonObject().put("valid", false).put("error", e.getMessage()).encode());
-      } else {
-        out.println("Invalid project: " + path);
-        out.println(humanMessage(e.getMessage(), path));
-      }
-      return 1;
+      return invalid(e);
     }
     if (json) {
       out.println(toJson(pipeline).encode());
@@ -81,6 +80,17 @@ public final class CheckProjectCommand implements Callable<Integer> {
       printSummary(out, pipeline);
     }
     return 0;
+  }
+
+  private int invalid(ProjectValidationError e) {
+    if (json) {
+      System.out.println(
+          new JsonObject().put("valid", false).put("error", e.getMessage()).encode());
+    } else {
+      System.out.println("Invalid project: " + path);
+      System.out.println(humanMessage(e.getMessage(), path));
+    }
+    return 1;
   }
 
   /** The message without the reference's empty-file-name prefix; YAML marks name the file. */

@@ -20,6 +20,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.agent.executor.docker.DockerApi;
 import org.rap.common.pipeline.Pipeline;
+import org.rap.common.pipeline.ProjectLimits;
 import org.rap.common.pipeline.ProjectParser;
 import org.rap.common.pipeline.ProjectValidationError;
 import org.rap.local.ActionResult;
@@ -168,6 +169,7 @@ public final class RunCommand implements Callable<Integer> {
     }
     Pipeline pipeline;
     try {
+      ProjectLimits.DEFAULT.checkSize(Files.size(yaml));
       pipeline = ProjectParser.parse(Files.readAllBytes(yaml));
     } catch (ProjectValidationError e) {
       out.println("=> Invalid project: " + yaml);

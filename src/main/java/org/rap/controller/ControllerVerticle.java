@@ -14,7 +14,6 @@ import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.planning.DefaultJobCreator;
 import org.rap.controller.planning.JobCreator;
-import org.rap.controller.planning.PlanningConfig;
 import org.rap.controller.scheduler.SchedulerVerticle;
 import org.rap.controller.sync.SyncVerticle;
 import org.rap.controller.telemetry.TickTracesVerticle;
@@ -58,8 +57,7 @@ public final class ControllerVerticle extends VerticleBase {
    * The controller's job creator: git from the configuration, the reference's project.yaml rules.
    */
   static JobCreator jobCreator(Vertx vertx, ControllerContext ctx) {
-    return DefaultJobCreator.forController(
-        vertx, ctx, ProjectParser.INSTANCE, PlanningConfig.from(ctx.config()));
+    return DefaultJobCreator.forController(vertx, ctx);
   }
 
   @Override

@@ -226,4 +226,18 @@ class CheckProjectCommandTest {
     }
     assertEquals(90, checked);
   }
+
+  @Test
+  void aFileAboveTheSizeLimitIsRefusedWithoutReadingIt() throws Exception {
+    Path big = write("project.yaml", VALID + "#" + "x".repeat(3 * 1024 * 1024) + "\n");
+    Run r = run("check-project", big.toString());
+    assertEquals(1, r.exit(), r.err());
+    assertEquals(
+        "Invalid project: "
+            + big
+            + "\nProject file is too large: "
+            + Files.size(big)
+            + " bytes (the limit is 2097152 bytes)\n",
+        r.out());
+  }
 }

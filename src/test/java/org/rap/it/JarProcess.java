@@ -41,7 +41,7 @@ public final class JarProcess implements AutoCloseable {
   }
 
   /** Runs to completion; returns exit status and combined output. */
-  static Result run(Map<String, String> env, String... args) throws Exception {
+  public static Result run(Map<String, String> env, String... args) throws Exception {
     try (JarProcess p = start(env, args)) {
       if (!p.process.waitFor(120, TimeUnit.SECONDS)) {
         throw new AssertionError("rap.jar did not finish: " + List.of(args));
@@ -76,7 +76,7 @@ public final class JarProcess implements AutoCloseable {
   }
 
   /** Polls a URL until it answers {@code status} or the process dies; returns the last status. */
-  int awaitStatus(String url, int status, Duration max) throws Exception {
+  public int awaitStatus(String url, int status, Duration max) throws Exception {
     long deadline = System.nanoTime() + max.toNanos();
     int last = -1;
     while (System.nanoTime() < deadline && process.isAlive()) {
@@ -144,5 +144,5 @@ public final class JarProcess implements AutoCloseable {
     }
   }
 
-  record Result(int exit, String output) {}
+  public record Result(int exit, String output) {}
 }

@@ -5,14 +5,18 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.PersonIdent;
 
-/** A local git repository holding the demo study plus extra actions, committed on {@code main}. */
-record StudyRepo(Path dir, String commit) {
+/**
+ * A local git repository holding a study (the demo study plus extra actions, or given files),
+ * committed on {@code main}.
+ */
+public record StudyRepo(Path dir, String commit) {
   /** The body of a {@code rap/create/} as job-server sends it, for this repository's commit. */
-  JsonObject createBody(String rapId, String workspace, List<String> actions) {
+  public JsonObject createBody(String rapId, String workspace, List<String> actions) {
     return new JsonObject()
         .put("backend", "test")
         .put("rap_id", rapId)
@@ -47,6 +51,20 @@ record StudyRepo(Path dir, String commit) {
     }
     Files.writeString(
         dir.resolve("project.yaml"), Files.readString(dir.resolve("project.yaml")) + extraActions);
+    return commitAll(dir);
+  }
+
+  /** A repository at {@code dir} holding exactly {@code files} (path to text). */
+  public static StudyRepo of(Path dir, Map<String, String> files) throws Exception {
+    for (Map.Entry<String, String> f : files.entrySet()) {
+      Path p = dir.resolve(f.getKey());
+      Files.createDirectories(p.getParent());
+      Files.writeString(p, f.getValue());
+    }
+    return commitAll(dir);
+  }
+
+  private static StudyRepo commitAll(Path dir) throws Exception {
     try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
       git.add().addFilepattern(".").call();
       PersonIdent who = new PersonIdent("RAP test", "rap@example.org");

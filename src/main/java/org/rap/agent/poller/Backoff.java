@@ -5,8 +5,12 @@ import java.util.Random;
 import org.rap.common.retry.Backoffs;
 
 /**
- * Capped exponential backoff with jitter: attempt n waits a random time in [d/2, d] where d =
- * min(cap, base * 2^n). A server's Retry-After raises the delay (up to {@link #MAX_RETRY_AFTER}).
+ * Retry delays after failed calls to the controller: capped exponential backoff with jitter
+ * (attempt n waits a random time in [d/2, d] where d = min(cap, base * 2^n)), unless the controller
+ * said when to come back. A {@code Retry-After} is honoured as given (up to {@link
+ * #MAX_RETRY_AFTER}, plus up to 10 % jitter so agents do not return in step): the controller sends
+ * it while its database is not answering, with the short delay that lets work resume within seconds
+ * of the database coming back, whatever the backoff had grown to.
  */
 public final class Backoff {
   public static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(5);
@@ -21,12 +25,15 @@ public final class Backoff {
     this.random = random;
   }
 
+  /** The delay before the next attempt; {@code retryAfter} is the controller's, or null. */
   public Duration next(Duration retryAfter) {
+    if (retryAfter != null) {
+      attempt++;
+      long asked = Math.min(Math.max(0, retryAfter.toMillis()), MAX_RETRY_AFTER.toMillis());
+      return Duration.ofMillis(asked + (long) (random.nextDouble() * asked * 0.1));
+    }
     long delay = Backoffs.jittered(Backoffs.exponential(baseMs, attempt, capMs), random);
     attempt++;
-    if (retryAfter != null) {
-      delay = Math.max(delay, Math.min(retryAfter.toMillis(), MAX_RETRY_AFTER.toMillis()));
-    }
     return Duration.ofMillis(delay);
   }
 

@@ -17,8 +17,15 @@ public record PollerSettings(
     Duration backoffCap,
     Duration drainTimeout) {
 
+  /**
+   * Retries start after about a second and back off to at most {@link #BACKOFF_CAP}: an agent
+   * resumes within that long after its controller comes back (one agent per backend, so retrying
+   * that often costs the controller nothing).
+   */
   public static PollerSettings of(Duration interval, int longPollSeconds, Duration drainTimeout) {
     return new PollerSettings(
-        interval, longPollSeconds, Duration.ofSeconds(1), Duration.ofSeconds(60), drainTimeout);
+        interval, longPollSeconds, Duration.ofSeconds(1), BACKOFF_CAP, drainTimeout);
   }
+
+  public static final Duration BACKOFF_CAP = Duration.ofSeconds(4);
 }

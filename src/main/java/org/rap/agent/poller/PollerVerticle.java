@@ -21,8 +21,9 @@ import org.rap.common.tasks.AgentTask;
  * agent already has, holds the request until the list changes (at most {@link #ACTIVE_WAIT_SECONDS}
  * while tasks are active, so running jobs are still reported regularly), and is asked again at once
  * when the list changed: a new task reaches the agent as soon as the controller creates it, busy or
- * not. Transient errors back off exponentially with jitter and never stop the loop; a 401/403 stops
- * it for good.
+ * not. Transient errors back off exponentially with jitter (to at most a few seconds), a {@code
+ * Retry-After} from the controller (a 503 while its database is not answering) is honoured as
+ * given, and neither stops the loop; a 401/403 stops it for good.
  */
 public final class PollerVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(PollerVerticle.class.getName());
@@ -30,12 +31,15 @@ public final class PollerVerticle extends VerticleBase {
   /** Longest hold asked for while tasks are active (each answer re-reports running jobs). */
   static final int ACTIVE_WAIT_SECONDS = 5;
 
+  private static final long FAILURE_LOG_NANOS = 30_000_000_000L;
+
   private final TaskApiClient api;
   private final TaskDispatcher dispatcher;
   private final PollerSettings settings;
   private final FatalErrors fatal;
   private final Random random = new Random();
   private Backoff backoff;
+  private long lastFailureLog;
   private volatile boolean stopped;
   private long timerId = -1;
   private long polls;
@@ -80,6 +84,13 @@ public final class PollerVerticle extends VerticleBase {
                 return;
               }
               if (ar.succeeded()) {
+                if (backoff.attempts() > 0) {
+                  LOG.info(
+                      "Polling the controller works again after "
+                          + backoff.attempts()
+                          + " failed attempt(s)");
+                  lastFailureLog = 0;
+                }
                 backoff.reset();
                 List<AgentTask> tasks = ar.result().tasks();
                 logReceived(tasks);
@@ -105,13 +116,18 @@ public final class PollerVerticle extends VerticleBase {
                 }
                 Duration delay =
                     backoff.next(e instanceof TaskApiException t ? t.retryAfter() : null);
-                LOG.warning(
-                    "Polling the controller failed (attempt "
-                        + backoff.attempts()
-                        + ", retrying in "
-                        + delay.toMillis()
-                        + " ms): "
-                        + e.getMessage());
+                // the first failure at once, then one line every 30 s: an outage retries often
+                long now = System.nanoTime();
+                if (lastFailureLog == 0 || now - lastFailureLog >= FAILURE_LOG_NANOS) {
+                  lastFailureLog = now;
+                  LOG.warning(
+                      "Polling the controller failed (attempt "
+                          + backoff.attempts()
+                          + ", retrying in "
+                          + delay.toMillis()
+                          + " ms): "
+                          + e.getMessage());
+                }
                 schedule(delay);
               }
             });

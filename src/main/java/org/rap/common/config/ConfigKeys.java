@@ -155,6 +155,10 @@ public final class ConfigKeys {
               "`https://github.com/` followed by `ACTIONS_GITHUB_ORG`",
               "base URL of reusable action repositories"),
           note("OPS_PAGE_TOKEN", Group.CONTROLLER, UNSET, "token of the operator page"),
+          literal("PROJECT_YAML_MAX_BYTES", Group.CONTROLLER, "2097152", "largest project.yaml"),
+          literal("RAP_API_MAX_BODY_BYTES", Group.CONTROLLER, "1048576", "largest RAP API body"),
+          literal("TASK_API_MAX_BODY_BYTES", Group.CONTROLLER, "16777216", "largest task update"),
+          literal("DATABASE_RETRY_AFTER", Group.CONTROLLER, "2", "Retry-After of 503s, s"),
           // Section 3: per backend
           note(
               "<B>_CLIENT_TOKENS",

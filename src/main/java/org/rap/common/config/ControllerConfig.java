@@ -41,7 +41,8 @@ public record ControllerConfig(
     List<String> allowedHosts,
     int rapApiRateLimit,
     int taskApiRateLimit,
-    Optional<Path> jobServerCaFile) {
+    Optional<Path> jobServerCaFile,
+    ControllerLimits limits) {
 
   /** Allowed hosts when none are configured: this machine only (what --role=all needs). */
   public static final String LOCAL_HOSTS = "localhost,127.0.0.1,[::1]";
@@ -111,7 +112,8 @@ public record ControllerConfig(
         allowedHosts(s),
         s.integer("RAP_API_RATE_LIMIT", 3000, 0),
         s.integer("TASK_API_RATE_LIMIT", 6000, 0),
-        TlsFiles.caFile(s, "JOB_SERVER_CA_FILE", s.get("JOB_SERVER_CA_FILE")));
+        TlsFiles.caFile(s, "JOB_SERVER_CA_FILE", s.get("JOB_SERVER_CA_FILE")),
+        ControllerLimits.from(s));
   }
 
   /**

@@ -178,6 +178,14 @@ public final class GitRepos {
    *     <sha>}
    */
   public byte[] readFile(String url, String sha, String path) throws GitException {
+    return readFile(url, sha, path, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #readFile(String, String, String)}, refusing a file larger than {@code maxBytes}
+   * before reading it ({@link GitFileTooLargeException}).
+   */
+  public byte[] readFile(String url, String sha, String path, long maxBytes) throws GitException {
     ensureCommitFetched(url, sha);
     try (Repository repo = CacheRepos.open(localRepoDir(url));
         RevWalk walk = new RevWalk(repo)) {
@@ -189,6 +197,9 @@ public final class GitRepos {
           throw new GitFileNotFoundException(path);
         }
         ObjectLoader loader = repo.open(tw.getObjectId(0), Constants.OBJ_BLOB);
+        if (loader.getSize() > maxBytes) {
+          throw new GitFileTooLargeException(path, loader.getSize());
+        }
         return loader.getBytes();
       }
     } catch (GitException e) {

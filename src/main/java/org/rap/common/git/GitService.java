@@ -76,6 +76,14 @@ public final class GitService {
     return blocking(() -> repos.readFile(repoUrl, commit, path));
   }
 
+  /**
+   * As {@link #readFile}; a file above {@code maxBytes} fails with {@link
+   * GitFileTooLargeException}.
+   */
+  public Future<byte[]> readFile(String repoUrl, String commit, String path, long maxBytes) {
+    return blocking(() -> repos.readFile(repoUrl, commit, path, maxBytes));
+  }
+
   public Future<Void> checkout(String repoUrl, String commit, Path target) {
     return blocking(
         () -> {

@@ -21,4 +21,16 @@ public final class Responses {
   public static void error(RoutingContext ctx, int status, String error, String details) {
     json(ctx, status, new JsonObject().put("error", error).put("details", details));
   }
+
+  /**
+   * 503 with {@code Retry-After} and the error body: a dependency (the database) is not answering;
+   * the client should try again after {@code retryAfterSeconds}.
+   */
+  public static void unavailable(RoutingContext ctx, int retryAfterSeconds, String details) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response().putHeader("Retry-After", String.valueOf(retryAfterSeconds));
+    error(ctx, 503, "Service unavailable", details);
+  }
 }

@@ -1,5 +1,6 @@
 package org.rap.common.pipeline;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -7,8 +8,9 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Output path pattern rules (docs/spec/project-yaml.md section 6) and the Python path helpers they
- * rely on ({@code pathlib.PurePosixPath}, {@code posixpath.normpath}, {@code fnmatch}).
+ * Output path pattern rules (docs/spec/project-yaml.md section 6), then the patterns no file in the
+ * workspace can match, and the Python path helpers the rules rely on ({@code
+ * pathlib.PurePosixPath}, {@code posixpath.normpath}, {@code fnmatch}).
  */
 final class PathRules {
   private PathRules() {}
@@ -46,8 +48,24 @@ final class PathRules {
     if (pattern.startsWith("/") || isWindowsAbsolute(pattern)) {
       return "is an absolute path";
     }
+    // Beyond the reference, which accepts these and lets the job fail when it runs: patterns no
+    // output inside the workspace can match.
+    if (pattern.equals("..") || pattern.startsWith("../")) {
+      return "leads outside the workspace (starts with '..')";
+    }
+    if (pattern.indexOf('\0') >= 0) {
+      return "contains a NUL character";
+    }
+    for (String part : pattern.split("/")) {
+      if (part.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        return "has a file or directory name longer than " + MAX_NAME_BYTES + " bytes";
+      }
+    }
     return null;
   }
+
+  /** The longest file name (one path component) Linux file systems accept. */
+  static final int MAX_NAME_BYTES = 255;
 
   private static boolean isWindowsAbsolute(String p) {
     // PureWindowsPath: a drive ("X:") followed by a root separator.

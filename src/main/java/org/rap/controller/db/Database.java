@@ -2,6 +2,7 @@ package org.rap.controller.db;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.jdbcclient.JDBCConnectOptions;
 import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.pgclient.PgBuilder;
@@ -45,6 +46,8 @@ public final class Database implements AutoCloseable {
       pool =
           PgBuilder.pool()
               .with(new PoolOptions().setMaxSize(8).setName("rap-pg"))
+              // an unreachable host fails requests (503) in seconds, not after a minute
+              .with(new NetClientOptions().setConnectTimeout(5_000))
               .connectingTo(opts)
               .using(vertx)
               .build();

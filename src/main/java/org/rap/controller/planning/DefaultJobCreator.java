@@ -2,13 +2,13 @@ package org.rap.controller.planning;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -19,11 +19,14 @@ import java.util.random.RandomGenerator;
 import org.rap.common.async.KeyedSequencer;
 import org.rap.common.git.GitException;
 import org.rap.common.git.GitFileNotFoundException;
+import org.rap.common.git.GitFileTooLargeException;
 import org.rap.common.git.GitService;
 import org.rap.common.git.GitSettings;
 import org.rap.common.model.Job;
 import org.rap.common.pipeline.Pipeline;
 import org.rap.common.pipeline.PipelineParser;
+import org.rap.common.pipeline.ProjectLimits;
+import org.rap.common.pipeline.ProjectParser;
 import org.rap.common.pipeline.ProjectValidationError;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerEvents;
@@ -47,6 +50,14 @@ public final class DefaultJobCreator implements JobCreator {
   private static final Logger LOG = Logger.getLogger(DefaultJobCreator.class.getName());
   private static final int MAX_REPLANS = 3;
 
+  /**
+   * The worker pool parsing project.yaml files, shared by name: a file at the size limit can hold
+   * tens of megabytes while it loads, so at most {@link #PARSE_THREADS} are loaded at once.
+   */
+  static final String PARSE_POOL = "rap-project-yaml";
+
+  static final int PARSE_THREADS = 2;
+
   private final Vertx vertx;
   private final ControllerContext ctx;
   private final GitService git;
@@ -57,6 +68,7 @@ public final class DefaultJobCreator implements JobCreator {
 
   /** Creations for one (backend, workspace) never interleave their read-plan-insert steps. */
   private final KeyedSequencer sequencer = new KeyedSequencer();
+  private final WorkerExecutor parsing;
 
   public DefaultJobCreator(
       Vertx vertx,
@@ -72,11 +84,24 @@ public final class DefaultJobCreator implements JobCreator {
     this.planning = planning;
     this.clock = clock;
     this.random = new SecureRandom();
+    this.parsing = vertx.createSharedWorkerExecutor(PARSE_POOL, PARSE_THREADS);
   }
 
   public DefaultJobCreator(
       Vertx vertx, ControllerContext ctx, GitService git, PipelineParser parser) {
     this(vertx, ctx, git, parser, PlanningConfig.defaults(), Clock.systemUTC());
+  }
+
+  /**
+   * The controller's creator: git settings, project.yaml limits ({@code PROJECT_YAML_MAX_BYTES})
+   * and planning policy from the configuration, the reference's project.yaml rules.
+   */
+  public static DefaultJobCreator forController(Vertx vertx, ControllerContext ctx) {
+    return forController(
+        vertx,
+        ctx,
+        ProjectParser.withLimits(new ProjectLimits(ctx.config().limits().projectYamlMaxBytes())),
+        PlanningConfig.from(ctx.config()));
   }
 
   /** The controller's creator: git settings from the configuration, default planning policy. */
@@ -141,50 +166,50 @@ public final class DefaultJobCreator implements JobCreator {
             });
   }
 
-  /**
-   * Parsed project.yaml files by {@code repo@commit}: a commit's file never changes, and job-server
-   * sends many requests for the same commit (one per set of actions).
-   */
-  private final Map<String, Pipeline> projects =
-      Collections.synchronizedMap(
-          new LinkedHashMap<>(64, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Pipeline> eldest) {
-              return size() > 256;
-            }
-          });
+  /** Parsed project.yaml files: 256 of them, or 16 MiB of files (about 50 MB of memory). */
+  private final ProjectCache projects = new ProjectCache(256, 16L * 1024 * 1024);
 
+  /**
+   * project.yaml at the request's commit: the file's size checked against the parser's limit before
+   * it is read, then parsed on {@link #PARSE_POOL} (not the default worker pool, which the database
+   * client uses: a large file takes a second to parse), cached when the commit is a full sha (which
+   * names fixed content).
+   */
   private Future<Pipeline> readProject(CreateRequest request) {
-    if (request.commit() == null || !request.commit().matches("[0-9a-f]{40}")) {
-      return readProjectFromGit(request); // only a full commit sha names fixed content
-    }
+    boolean fixed = request.commit() != null && request.commit().matches("[0-9a-f]{40}");
     String key = request.repoUrl() + "@" + request.commit();
-    Pipeline cached = projects.get(key);
+    Pipeline cached = fixed ? projects.get(key) : null;
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
-    return readProjectFromGit(request).onSuccess(p -> projects.put(key, p));
-  }
-
-  private Future<Pipeline> readProjectFromGit(CreateRequest request) {
-    return git.readFile(request.repoUrl(), request.commit(), "project.yaml")
+    ProjectLimits limits = parser.limits();
+    return git.readFile(request.repoUrl(), request.commit(), "project.yaml", limits.maxBytes())
         .recover(
             e -> {
               if (e instanceof GitFileNotFoundException) {
                 return Future.failedFuture(
                     new JobCreationException("No project.yaml file found in " + request.repoUrl()));
               }
+              if (e instanceof GitFileTooLargeException large) {
+                ProjectValidationError error = limits.tooLarge(large.size());
+                return Future.failedFuture(new JobCreationException(error.getMessage(), error));
+              }
               return knownGitError(e);
             })
         .compose(
             bytes ->
-                vertx.executeBlocking(
+                parsing.executeBlocking(
                     () -> {
+                      Pipeline pipeline;
                       try {
-                        return parser.parse(decode(bytes));
+                        pipeline = parser.parse(decode(bytes));
                       } catch (ProjectValidationError e) {
                         throw new JobCreationException(e.getMessage(), e);
                       }
+                      if (fixed) {
+                        projects.put(key, pipeline, bytes.length);
+                      }
+                      return pipeline;
                     },
                     false));
   }

@@ -12,6 +12,7 @@ import org.rap.common.model.Job;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.Task;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.db.DatabaseOutages;
 import org.rap.controller.ControllerEvents;
 import org.rap.controller.telemetry.ControllerMeters;
 
@@ -129,6 +130,10 @@ final class EffectWriter {
                           })
                       .recover(
                           ex -> {
+                            if (DatabaseOutages.isOutage(ex)) {
+                              // not the job's fault: no loop error, the whole pass is retried
+                              return Future.failedFuture(ex);
+                            }
                             failures.put(d.outcome().previous().id(), ex);
                             return Future.succeededFuture();
                           }));

@@ -58,11 +58,15 @@ public final class PgAdvisoryLock implements SchedulerLock {
               held = Boolean.TRUE.equals(rows.iterator().next().getBoolean("got"));
               return held;
             })
-        .otherwise(
+        .onFailure(
             e -> {
-              LOG.fine("Could not try the scheduler lock: " + e);
+              // the database is not answering: start afresh on the next try
               held = false;
-              return false;
+              PgConnection c = conn;
+              conn = null;
+              if (c != null) {
+                c.close();
+              }
             });
   }
 

@@ -9,7 +9,10 @@ import org.rap.controller.db.DatabaseTarget;
  * loop runs; released by the database or the OS when that process dies, so a standby can take over.
  */
 public interface SchedulerLock {
-  /** Tries once to take the lock; true when this process holds it afterwards. */
+  /**
+   * Tries once to take the lock: true when this process holds it afterwards, false when another
+   * process does; fails when the database cannot be asked.
+   */
   Future<Boolean> tryAcquire();
 
   /** Whether the lock is (still) held. */

@@ -20,13 +20,16 @@ import java.util.logging.Logger;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerEvents;
 import org.rap.controller.telemetry.LoopJobSpans;
+import org.rap.controller.db.DatabaseOutages;
 
 /**
  * Runs scheduler passes while this process holds the {@link SchedulerLock}. Event-driven: a job
  * created or cancelled, a task update or a flag change wakes it at once; {@code JOB_LOOP_INTERVAL}
  * is only the safety-net timer (operator commands run in other processes). Passes never overlap:
  * wakes during a pass schedule exactly one more pass. A standby controller retries the lock every
- * second and takes over when the holder dies.
+ * second and takes over when the holder dies. While the database is not answering, passes and lock
+ * attempts fail and are retried at the same pace (logged once every 30 s), so work resumes within
+ * about a second of the database coming back.
  */
 public final class SchedulerVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(SchedulerVerticle.class.getName());
@@ -36,6 +39,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private final Function<Vertx, ? extends PassRunner> schedulerFactory;
   private final Function<Vertx, SchedulerLock> lockFactory;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final DatabaseOutages outages =
+      new DatabaseOutages("The scheduler", "passes and the loop lock are retried every second");
   private PassRunner scheduler;
   private SchedulerLock lock;
   private long safetyTimer = -1;
@@ -99,6 +104,7 @@ public final class SchedulerVerticle extends VerticleBase {
       return;
     }
     lock.tryAcquire()
+        .onFailure(outages::report)
         .onSuccess(
             got -> {
               if (got) {
@@ -156,7 +162,9 @@ public final class SchedulerVerticle extends VerticleBase {
           context.remove(LoopJobSpans.PARENT_KEY);
           passes++;
           recordPass(started, loop, ar);
-          if (ar.failed()) {
+          if (ar.failed() && DatabaseOutages.isOutage(ar.cause())) {
+            outages.report(ar.cause());
+          } else if (ar.failed()) {
             LOG.log(Level.WARNING, "Scheduler pass failed; retrying on the next wake", ar.cause());
           } else if (LOG.isLoggable(Level.FINE)) {
             LOG.fine(

@@ -25,11 +25,27 @@ class BackoffTest {
   }
 
   @Test
-  void retryAfterRaisesTheDelayWithinALimit() {
+  void retryAfterIsHonouredAsGivenWithinALimit() {
     Backoff b = new Backoff(Duration.ofMillis(10), Duration.ofMillis(100), new Random(1));
-    assertEquals(30_000, b.next(Duration.ofSeconds(30)).toMillis());
-    assertEquals(Backoff.MAX_RETRY_AFTER, b.next(Duration.ofHours(2)));
-    assertTrue(b.next(Duration.ZERO).toMillis() <= 100);
+    long d = b.next(Duration.ofSeconds(30)).toMillis();
+    assertTrue(d >= 30_000 && d <= 33_000, d + " ms");
+    long capped = b.next(Duration.ofHours(2)).toMillis();
+    long max = Backoff.MAX_RETRY_AFTER.toMillis();
+    assertTrue(capped >= max && capped <= max * 11 / 10, capped + " ms");
+    assertEquals(0, b.next(Duration.ZERO).toMillis());
+    assertEquals(3, b.attempts());
+  }
+
+  @Test
+  void retryAfterShortensAGrownBackoff() {
+    // a controller answering 503 with Retry-After: 2 while its database restarts is asked again
+    // after about 2 s, however long the agent has been failing before
+    Backoff b = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60), new Random(3));
+    for (int i = 0; i < 10; i++) {
+      b.next(null);
+    }
+    long d = b.next(Duration.ofSeconds(2)).toMillis();
+    assertTrue(d >= 2000 && d <= 2200, d + " ms");
   }
 
   @Test

@@ -268,6 +268,18 @@ class DefaultJobCreatorTest {
         study.commit("invalid project", Map.of("project.yaml", "version: '9'\nactions: {}\n"));
     assertEquals(FakeProjectParser.INVALID_MESSAGE, error(req("prepare").commit(invalid)));
 
+    // refused by its size in git, before it is read
+    String huge = PROJECT + "#" + "x".repeat(3 * 1024 * 1024) + "\n";
+    String large = study.commit("huge project", Map.of("project.yaml", huge));
+    assertEquals(
+        "Invalid project: \nProject file is too large: "
+            + huge.length()
+            + " bytes (the limit is 2097152 bytes)",
+        error(req("prepare").commit(large)));
+    assertEquals(
+        "Workspace name is too long: 201 characters (the limit is 200)",
+        error(req("prepare").workspace("w".repeat(201))));
+
     // a reusable-action error in the second new job: the first is not inserted either
     assertEquals(
         "in 'broken_action: my-action:v9' 'v9' is not a tag listed in " + action.dir() + "/tags",

@@ -29,6 +29,9 @@ import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.rap.common.config.ControllerLimits;
+import org.rap.common.http.RequestBodies;
+import org.rap.controller.api.OutageReplies;
 
 /**
  * The RAP API for job-server (docs/spec/rap-api.md) under {@code /controller/v1/}: routes built
@@ -36,18 +39,18 @@ import java.util.logging.Logger;
  * against the same document's schemas (vertx-openapi's schema repository), the document itself at
  * {@code spec.json} and Swagger UI over it at {@code docs/}.
  *
- * <p>Order of checks (docs/spec/rap-api.md section 3): method (405), token (401), body parsing and
- * schema validation (400), then the operation.
+ * <p>Order of checks (docs/spec/rap-api.md section 3): method (405), token (401), body size (413,
+ * {@code RAP_API_MAX_BODY_BYTES}), body parsing and schema validation (400), then the operation;
+ * while the database is not answering the operation answers 503 with {@code Retry-After}.
  */
 public final class RapApi {
   public static final String BASE = "/controller/v1";
   static final String BACKENDS_KEY = "rap.tokenBackends";
   private static final Logger LOG = Logger.getLogger(RapApi.class.getName());
 
-  /** job-server's largest body is a status request for every active RAP: far below this. */
-  private static final long BODY_LIMIT = 8L * 1024 * 1024;
-
   private final RapService service;
+  private final ControllerLimits limits;
+  private final OutageReplies outages;
   private final ClientTokens tokens;
   private final RapContract contract;
   private final ValidationMessages messages;
@@ -57,6 +60,8 @@ public final class RapApi {
 
   private RapApi(RapService service, RapContract contract) {
     this.service = service;
+    this.limits = service.context().config().limits();
+    this.outages = new OutageReplies("The RAP API", limits);
     this.tokens = ClientTokens.from(service.context().config());
     this.contract = contract;
     this.messages = new ValidationMessages(contract.document());
@@ -96,7 +101,7 @@ public final class RapApi {
     }
     // a platform handler may precede the body handler: method and token are checked first
     rb.rootHandler((PlatformHandler) this::gate);
-    rb.rootHandler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+    rb.rootHandler(BodyHandler.create(false).setBodyLimit(limits.rapApiMaxBodyBytes()));
     bind(rb, "backendStatus", (backends, body) -> service.backendStatus(backends));
     bind(rb, "createRap", service::create);
     bind(
@@ -186,7 +191,7 @@ public final class RapApi {
               ar -> {
                 if (ar.succeeded()) {
                   send(rc, ar.result());
-                } else {
+                } else if (!outages.answered(rc, ar.cause())) {
                   LOG.log(Level.SEVERE, "RAP API " + operationId + " failed", ar.cause());
                   send(
                       rc,
@@ -257,10 +262,7 @@ public final class RapApi {
       status = he.getStatusCode();
     }
     if (status == 413) {
-      send(
-          rc,
-          ApiReply.error(
-              413, "Request too large", "The request body exceeds " + BODY_LIMIT + " bytes"));
+      RequestBodies.tooLarge(rc, limits.rapApiMaxBodyBytes());
       return;
     }
     if (status >= 400 && status < 500) {
@@ -318,6 +320,10 @@ public final class RapApi {
       return;
     }
     rc.put(BACKENDS_KEY, backends.get());
+    if (RequestBodies.declaredTooLarge(rc.request(), limits.rapApiMaxBodyBytes())) {
+      RequestBodies.tooLarge(rc, limits.rapApiMaxBodyBytes());
+      return;
+    }
     if (op.getKey() == HttpMethod.POST) {
       // job-server sends application/json; the reference parses the body whatever the header says
       String ct = rc.request().getHeader("Content-Type");

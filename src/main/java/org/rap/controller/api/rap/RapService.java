@@ -25,6 +25,7 @@ import org.rap.common.model.Task;
 import org.rap.common.model.Timestamps;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerEvents;
+import org.rap.controller.db.DatabaseOutages;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.StatusDocuments;
 import org.rap.controller.planning.CreateOutcome;
@@ -195,6 +196,10 @@ public final class RapService {
       LOG.info("Error creating jobs for rap_id " + request.rapId() + ": " + known.getMessage());
       String details = known.getMessage() == null ? "Unknown error" : known.getMessage();
       return Future.succeededFuture(ApiReply.error(400, "Error creating jobs", details));
+    }
+    if (DatabaseOutages.isOutage(failure)) {
+      // nothing was inserted: the caller answers 503 and the request can be sent again
+      return Future.failedFuture(failure);
     }
     // A concurrent create of the same rap_id (another process) makes our insert fail on the
     // deterministic primary key: that is a replay, not an error.

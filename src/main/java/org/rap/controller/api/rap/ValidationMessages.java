@@ -138,7 +138,14 @@ public final class ValidationMessages {
       case "minLength":
         return repr(value) + " is too short";
       case "maxLength":
-        return repr(value) + " is too long";
+        {
+          // jsonschema's words, with the limit, and only the start of what may be a huge value
+          String r = repr(value);
+          int max = schema == null ? -1 : schema.getInteger("maxLength", -1);
+          return (r.length() > 60 ? r.substring(0, 60) + "..." : r)
+              + " is too long"
+              + (max < 0 ? "" : " (at most " + max + " characters)");
+        }
       case "additionalProperties":
         return "Additional properties are not allowed (" + error + ")";
       default:

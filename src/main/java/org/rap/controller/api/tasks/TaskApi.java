@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.config.BackendSettings;
+import org.rap.common.http.RequestBodies;
 import org.rap.common.http.Responses;
 import org.rap.common.http.Tokens;
 import org.rap.common.model.Timestamps;
@@ -22,6 +23,7 @@ import org.rap.common.tasks.TaskUpdate;
 import org.rap.common.tasks.UpdateForm;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerEvents;
+import org.rap.controller.api.OutageReplies;
 import org.rap.controller.scheduler.Flags;
 
 /**
@@ -41,19 +43,20 @@ import org.rap.controller.scheduler.Flags;
  */
 public final class TaskApi {
   private static final Logger LOG = Logger.getLogger(TaskApi.class.getName());
-  private static final long MAX_BODY = 16L * 1024 * 1024;
 
   private final Vertx vertx;
   private final ControllerContext ctx;
   private final TaskReports reports;
   private final LongPollWaiters waiters = new LongPollWaiters();
   private TaskContract contract;
+  private final OutageReplies outages;
   private MessageConsumer<JsonObject> taskCreated;
 
   public TaskApi(Vertx vertx, ControllerContext ctx) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.reports = new TaskReports(vertx, ctx);
+    this.outages = new OutageReplies("The task API", ctx.config().limits());
   }
 
   /**
@@ -172,7 +175,7 @@ public final class TaskApi {
                 if (woken != null) {
                   waiters.remove(backend, woken);
                 }
-                listingFailed(rc, backend, ar.cause());
+                failed(rc, ar.cause(), "Listing tasks of " + backend, "Error listing tasks");
                 return;
               }
               boolean unchanged =
@@ -225,16 +228,11 @@ public final class TaskApi {
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                listingFailed(rc, backend, ar.cause());
+                failed(rc, ar.cause(), "Listing tasks of " + backend, "Error listing tasks");
               } else {
                 answer(rc, ar.result());
               }
             });
-  }
-
-  private static void listingFailed(RoutingContext rc, String backend, Throwable cause) {
-    LOG.log(Level.SEVERE, "Listing tasks of " + backend + " failed", cause);
-    Responses.json(rc, 500, new JsonObject().put("error", "Error listing tasks"));
   }
 
   /** The wait in milliseconds (the contract checked that it is a number), capped. */
@@ -264,14 +262,8 @@ public final class TaskApi {
   // ---------------------------------------------------------------------------------------------
 
   private void update(RoutingContext rc, String backend) {
-    String length = rc.request().getHeader("Content-Length");
-    if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY) {
-      Responses.error(
-          rc, 413, "Payload too large", "Task updates are limited to " + MAX_BODY + " bytes");
-      return;
-    }
-    rc.request()
-        .body()
+    // a body above the limit is answered with 413 there (the 400 below then sends nothing)
+    RequestBodies.read(rc, ctx.config().limits().taskApiMaxBodyBytes())
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -306,12 +298,17 @@ public final class TaskApi {
                 LOG.warning("Rejected an update from backend " + backend + ": " + ob.getMessage());
                 Responses.error(rc, 404, "Not found", ob.getMessage());
               } else {
-                LOG.log(
-                    Level.WARNING,
-                    "Error updating task " + u.taskId() + " of " + backend,
-                    ar.cause());
-                Responses.json(rc, 500, new JsonObject().put("error", "Error updating task"));
+                failed(rc, ar.cause(), "Updating task " + u.taskId(), "Error updating task");
               }
             });
+  }
+
+  /** 503 with Retry-After while the database is not answering (agents retry), else 500. */
+  private void failed(RoutingContext rc, Throwable cause, String what, String error) {
+    if (outages.answered(rc, cause)) {
+      return;
+    }
+    LOG.log(Level.SEVERE, what + " failed", cause);
+    Responses.json(rc, 500, new JsonObject().put("error", error));
   }
 }
