@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import java.util.Map;
 import java.util.function.BiFunction;
 import org.rap.common.config.ControllerConfig;
-import org.rap.common.pipeline.ProjectParser;
 import org.rap.common.telemetry.StorageGauges;
 import org.rap.common.telemetry.Telemetry;
 import org.rap.controller.api.rap.RapService;

@@ -3,7 +3,6 @@ package org.rap.controller.planning;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -68,6 +67,7 @@ public final class DefaultJobCreator implements JobCreator {
 
   /** Creations for one (backend, workspace) never interleave their read-plan-insert steps. */
   private final KeyedSequencer sequencer = new KeyedSequencer();
+
   private final WorkerExecutor parsing;
 
   public DefaultJobCreator(

@@ -12,8 +12,8 @@ import org.rap.common.model.Job;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.Task;
 import org.rap.controller.ControllerContext;
-import org.rap.controller.db.DatabaseOutages;
 import org.rap.controller.ControllerEvents;
+import org.rap.controller.db.DatabaseOutages;
 import org.rap.controller.telemetry.ControllerMeters;
 
 /**

@@ -19,8 +19,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerEvents;
-import org.rap.controller.telemetry.LoopJobSpans;
 import org.rap.controller.db.DatabaseOutages;
+import org.rap.controller.telemetry.LoopJobSpans;
 
 /**
  * Runs scheduler passes while this process holds the {@link SchedulerLock}. Event-driven: a job
