@@ -107,6 +107,14 @@ final class JobRules {
     if (TaskResults.isFatal(results)) {
       return set(job, StatusCode.JOB_ERROR, StatusMessages.JOB_ERROR, nowNs);
     }
+    String permanent = TaskResults.permanentMessage(results);
+    if (permanent != null) {
+      String message =
+          permanent.isBlank()
+              ? StatusMessages.JOB_ERROR
+              : StatusMessages.JOB_ERROR + " " + permanent;
+      return set(job, StatusCode.JOB_ERROR, message, nowNs);
+    }
     if (erroredAttempts >= maxTaskAttempts) {
       return set(job, StatusCode.JOB_ERROR, retriesExhausted(erroredAttempts), nowNs)
           .withWarning(

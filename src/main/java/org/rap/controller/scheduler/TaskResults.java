@@ -41,6 +41,19 @@ public final class TaskResults {
     return errorText(results).contains(FATAL_TEST_HOOK);
   }
 
+  /**
+   * The message of an error the agent marked {@code permanent: true} (another attempt cannot
+   * succeed: docs/spec/scheduling.md section 2.5), or null for any other error.
+   */
+  public static String permanentMessage(JsonObject results) {
+    if (results.getValue("error") instanceof JsonObject e
+        && Boolean.TRUE.equals(e.getValue("permanent"))) {
+      Object m = e.getValue("message");
+      return m == null ? "" : String.valueOf(m);
+    }
+    return null;
+  }
+
   /** The verdict for results without an error. */
   public static Verdict verdict(JsonObject results, boolean requiresDb) {
     JobOutcome o = JobOutcome.fromResults(results, requiresDb);

@@ -321,6 +321,36 @@ class JobRulesTest {
   }
 
   @Test
+  void aPermanentAgentErrorFailsTheJobAtOnceWithItsMessage() {
+    JsonObject error =
+        new JsonObject()
+            .put("exception", "OutputsRefused")
+            .put("message", "Outputs refused: more than 1000 files")
+            .put("permanent", true);
+    facts.task = task(false, "error", true, new JsonObject().put("error", error));
+    facts.erroredAttempts = 1;
+    assertDecision(
+        decide(running(TestJob.of("a"))),
+        Effect.WRITE,
+        State.FAILED,
+        StatusCode.JOB_ERROR,
+        StatusMessages.JOB_ERROR + " Outputs refused: more than 1000 files");
+    // without the mark the same error is retried with a new task
+    facts.task =
+        task(
+            false,
+            "error",
+            true,
+            new JsonObject().put("error", error.copy().put("permanent", false)));
+    assertDecision(
+        decide(running(TestJob.of("a"))),
+        Effect.WRITE,
+        State.PENDING,
+        StatusCode.WAITING_ON_NEW_TASK,
+        StatusMessages.WAITING_ON_NEW_TASK);
+  }
+
+  @Test
   void completedResultsWithoutAnErrorKeyAreAnErrorOfTheJob() {
     facts.task = task(false, "finalized", true, new JsonObject().put("exit_code", 0));
     assertThrows(IllegalStateException.class, () -> decide(running(TestJob.of("a"))));
