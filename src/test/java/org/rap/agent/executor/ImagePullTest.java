@@ -23,8 +23,8 @@ import org.rap.common.config.Settings;
 import org.rap.common.model.JobDefinition;
 
 /**
- * Issue 6 item 5: "pull by digest when one is given, or use a local image when no registry is
- * configured". The daemon really pulls from a {@link TestRegistry} on loopback; the executor is
+ * Images are pulled by digest when one is given, or a local image is used when no registry is
+ * configured (docs/spec/agent-executor.md section 4). The daemon really pulls from a {@link TestRegistry} on loopback; the executor is
  * built from the agent configuration ({@code DOCKER_REGISTRY}, {@code DOCKER_PROXY}).
  */
 @Tag("docker")
