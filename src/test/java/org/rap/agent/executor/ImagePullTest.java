@@ -24,8 +24,9 @@ import org.rap.common.model.JobDefinition;
 
 /**
  * Images are pulled by digest when one is given, or a local image is used when no registry is
- * configured (docs/spec/agent-executor.md section 4). The daemon really pulls from a {@link TestRegistry} on loopback; the executor is
- * built from the agent configuration ({@code DOCKER_REGISTRY}, {@code DOCKER_PROXY}).
+ * configured (docs/spec/agent-executor.md section 4). The daemon really pulls from a {@link
+ * TestRegistry} on loopback; the executor is built from the agent configuration ({@code
+ * DOCKER_REGISTRY}, {@code DOCKER_PROXY}).
  */
 @Tag("docker")
 class ImagePullTest extends DockerTestBase {
