@@ -8,12 +8,14 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Locale;
 import org.flywaydb.core.api.MigrationInfo;
 import org.rap.common.config.ConfigException;
 import org.rap.common.config.ControllerConfig;
 import org.rap.common.config.Role;
 import org.rap.common.config.Settings;
+import org.rap.common.model.Flag;
 import org.rap.common.telemetry.Logging;
 import org.rap.common.telemetry.Telemetry;
 import org.rap.common.telemetry.TelemetryConfig;
@@ -21,6 +23,7 @@ import org.rap.controller.ControllerContext;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.Migrations;
+import org.rap.controller.manage.BackendFlags;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -35,7 +38,28 @@ final class ControllerCommands {
     Future<Integer> run(Vertx vertx, ControllerContext ctx, PrintWriter out) throws Exception;
   }
 
+  /** A change (or read) of a backend's flags, given the flag operations of the command's run. */
+  interface FlagChange {
+    Future<List<Flag>> apply(BackendFlags flags);
+  }
+
   private ControllerCommands() {}
+
+  /** Runs {@code change} on {@code backend}'s flags and prints each resulting flag on a line. */
+  static int flags(CommandSpec spec, ConfigOption config, String backend, FlagChange change) {
+    return run(
+        spec,
+        config,
+        backend,
+        (vertx, ctx, out) ->
+            change
+                .apply(new BackendFlags(ctx.db(), ctx.flags()))
+                .map(
+                    flags -> {
+                      flags.forEach(f -> out.println(f.printable()));
+                      return 0;
+                    }));
+  }
 
   static int run(CommandSpec spec, ConfigOption config, String backend, Body body) {
     return run(spec, config, backend, true, body);

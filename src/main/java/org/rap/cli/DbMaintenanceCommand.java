@@ -1,7 +1,6 @@
 package org.rap.cli;
 
 import java.util.concurrent.Callable;
-import org.rap.controller.manage.BackendFlags;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,17 +38,7 @@ public final class DbMaintenanceCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     String b = ControllerCommands.lower(backend);
-    return ControllerCommands.run(
-        spec,
-        config,
-        b,
-        (vertx, ctx, out) ->
-            new BackendFlags(ctx.db(), ctx.flags())
-                .dbMaintenance(b, state == OnOff.on, disableChecks)
-                .map(
-                    flags -> {
-                      flags.forEach(f -> out.println(f.printable()));
-                      return 0;
-                    }));
+    return ControllerCommands.flags(
+        spec, config, b, f -> f.dbMaintenance(b, state == OnOff.on, disableChecks));
   }
 }

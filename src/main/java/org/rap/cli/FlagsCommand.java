@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.rap.controller.manage.BackendFlags;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -73,18 +72,7 @@ public final class FlagsCommand implements Callable<Integer> {
         values.put(f.substring(0, eq), f.substring(eq + 1));
       }
     }
-    return ControllerCommands.run(
-        spec,
-        config,
-        b,
-        (vertx, ctx, out) -> {
-          BackendFlags bf = new BackendFlags(ctx.db(), ctx.flags());
-          return (action == Action.get ? bf.get(b, flags) : bf.set(b, values))
-              .map(
-                  result -> {
-                    result.forEach(f -> out.println(f.printable()));
-                    return 0;
-                  });
-        });
+    return ControllerCommands.flags(
+        spec, config, b, f -> action == Action.get ? f.get(b, flags) : f.set(b, values));
   }
 }

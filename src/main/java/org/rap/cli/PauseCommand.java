@@ -1,7 +1,6 @@
 package org.rap.cli;
 
 import java.util.concurrent.Callable;
-import org.rap.controller.manage.BackendFlags;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,17 +31,6 @@ public final class PauseCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     String b = ControllerCommands.lower(backend);
-    return ControllerCommands.run(
-        spec,
-        config,
-        b,
-        (vertx, ctx, out) ->
-            new BackendFlags(ctx.db(), ctx.flags())
-                .pause(b, state == OnOff.on)
-                .map(
-                    flags -> {
-                      flags.forEach(f -> out.println(f.printable()));
-                      return 0;
-                    }));
+    return ControllerCommands.flags(spec, config, b, f -> f.pause(b, state == OnOff.on));
   }
 }

@@ -10,7 +10,6 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import org.rap.common.git.GitException;
 import org.rap.common.git.GitFileNotFoundException;
-import org.rap.common.git.GitRepoNotReachableException;
 import org.rap.common.git.GitRepos;
 import org.rap.common.git.GitUnknownRefException;
 import org.rap.common.git.RepositoryValidationException;
@@ -156,18 +155,10 @@ public final class ReusableActions {
     String commit;
     try {
       commit = repos.shaOfRemoteRef(repoUrl, tag);
-    } catch (GitRepoNotReachableException e) {
-      throw new ReusableActionError(
-          "could not find a repo at "
-              + repoUrl
-              + "\n"
-              + "Check that '"
-              + image
-              + "' is in the list of available actions at "
-              + "https://actions.opensafely.org");
     } catch (GitUnknownRefException e) {
       throw new ReusableActionError("'" + tag + "' is not a tag listed in " + repoUrl + "/tags");
     } catch (GitException e) {
+      // an unreachable repository and any other git failure read the same to the researcher
       throw new ReusableActionError(
           "could not find a repo at "
               + repoUrl
