@@ -39,12 +39,14 @@ public record AgentConfig(
     Optional<Path> controllerCaFile) {
 
   /**
-   * {@code EXECUTOR} values meaning the Docker executor: ours, and the reference's module paths of
-   * its local Docker executor (old and new layout), so a reference environment keeps working.
+   * {@code EXECUTOR} values: {@code docker}, also spelled as the reference's module paths of its
+   * local Docker executor (old and new layout), so a reference environment keeps working; {@code
+   * kubernetes}.
    */
   static final Map<String, String> EXECUTORS =
       Map.of(
           "docker", "docker",
+          "kubernetes", "kubernetes",
           "local", "docker",
           "jobrunner.executors.local:LocalDockerAPI", "docker",
           "agent.executors.local:LocalDockerAPI", "docker");
@@ -90,7 +92,8 @@ public record AgentConfig(
     if (executor == null) {
       s.invalid(
           "EXECUTOR",
-          "must be docker (the reference's jobrunner.executors.local:LocalDockerAPI is accepted)",
+          "must be docker or kubernetes (the reference's jobrunner.executors.local:LocalDockerAPI"
+              + " is accepted for docker)",
           given);
       executor = "docker";
     }

@@ -255,6 +255,7 @@ public final class ConfigKeys {
           note("K8S_TOLERATIONS", Group.AGENT, UNSET, "taints job pods tolerate"),
           note("K8S_IMAGE_PULL_SECRETS", Group.AGENT, UNSET, "Secrets to pull job images"),
           note("K8S_STORAGE_CLAIM", Group.AGENT, UNSET, "claim holding the job volumes"),
+          note("K8S_STORAGE_MOUNT", Group.AGENT, UNSET, "the claim's mount point on the agent"),
           literal("K8S_PENDING_TIMEOUT", Group.AGENT, "1200", "longest pending job pod, s"),
           literal("K8S_JOB_TTL_SECONDS", Group.AGENT, "604800", "finished Jobs kept, s"));
 

@@ -27,6 +27,8 @@ import org.rap.common.text.KubernetesNames;
  * @param tolerations taints of those nodes that job pods tolerate
  * @param imagePullSecrets Secrets (in the namespace) used to pull job images
  * @param storageClaim the read-write-many PersistentVolumeClaim of the job volumes
+ * @param storageMount where the agent has that claim mounted: a job volume's sub-path on the claim
+ *     is its directory ({@code HIGH_PRIVACY_VOLUME_DIR/<job id>}) relative to this one
  * @param pendingTimeout how long a job pod may stay unscheduled or without its image
  * @param jobTtl how long a finished Job is kept when the agent does not delete it
  */
@@ -37,6 +39,7 @@ public record KubernetesConfig(
     List<Toleration> tolerations,
     List<String> imagePullSecrets,
     Optional<String> storageClaim,
+    Optional<Path> storageMount,
     Duration pendingTimeout,
     Duration jobTtl) {
 
@@ -69,6 +72,7 @@ public record KubernetesConfig(
         Map.of(),
         List.of(),
         List.of(),
+        Optional.empty(),
         Optional.empty(),
         Duration.ofSeconds(1200),
         Duration.ofSeconds(604800));
@@ -107,6 +111,15 @@ public record KubernetesConfig(
           "K8S_STORAGE_CLAIM is required with EXECUTOR=kubernetes: the read-write-many"
               + " PersistentVolumeClaim that holds the job volumes");
     }
+    Optional<Path> mount = s.get("K8S_STORAGE_MOUNT").map(Path::of);
+    if (mount.isPresent() && !mount.get().isAbsolute()) {
+      s.problem("K8S_STORAGE_MOUNT must be an absolute path, got '" + mount.get() + "'");
+      mount = Optional.empty();
+    } else if (mount.isEmpty() && required) {
+      s.problem(
+          "K8S_STORAGE_MOUNT is required with EXECUTOR=kubernetes: where the agent has"
+              + " K8S_STORAGE_CLAIM mounted (HIGH_PRIVACY_VOLUME_DIR must be inside it)");
+    }
     List<String> pullSecrets = new ArrayList<>();
     for (String name : s.list("K8S_IMAGE_PULL_SECRETS", "")) {
       if (KubernetesNames.isDnsSubdomain(name)) {
@@ -122,6 +135,7 @@ public record KubernetesConfig(
         tolerations(s, s.string("K8S_TOLERATIONS", "")),
         pullSecrets,
         claim,
+        mount.map(Path::normalize),
         Duration.ofSeconds(s.longValue("K8S_PENDING_TIMEOUT", 1200, 1)),
         Duration.ofSeconds(s.longValue("K8S_JOB_TTL_SECONDS", 604800, 60)));
   }

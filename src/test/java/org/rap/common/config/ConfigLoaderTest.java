@@ -111,7 +111,7 @@ class ConfigLoaderTest {
             Role.ALL,
             "rap.yaml",
             "CONTROLLER_PORT: 99999\nCONTROLER_PORT: 3\nAGENT_PORT: -1\n",
-            Map.of("EXECUTOR", "kubernetes", "CONTROLLER_TASK_API_ENDPOINT", "localhost:3000"));
+            Map.of("EXECUTOR", "podman", "CONTROLLER_TASK_API_ENDPOINT", "localhost:3000"));
     ConfigException e = problems(s, Role.ALL);
     String file = dir.resolve("rap.yaml").toString();
     assertTrue(
@@ -123,7 +123,7 @@ class ConfigLoaderTest {
         e.getMessage());
     assertTrue(e.getMessage().contains("CONTROLER_PORT (from " + file + " line 2)"));
     assertTrue(e.getMessage().contains("AGENT_PORT must be a port number"));
-    assertTrue(e.getMessage().contains("EXECUTOR must be docker"));
+    assertTrue(e.getMessage().contains("EXECUTOR must be docker or kubernetes"));
     assertTrue(e.getMessage().contains("CONTROLLER_TASK_API_ENDPOINT must be an http(s) URL"));
     assertEquals(5, e.problems().size(), e.getMessage());
     assertTrue(e.getMessage().startsWith("Invalid configuration:\n  "));

@@ -47,6 +47,7 @@ class KubernetesConfigTest {
                 "K8S_TOLERATIONS", "dedicated=rap:NoSchedule,gpu,spot:NoExecute",
                 "K8S_IMAGE_PULL_SECRETS", "ghcr, proxy",
                 "K8S_STORAGE_CLAIM", "rap-storage",
+                "K8S_STORAGE_MOUNT", "/storage/",
                 "K8S_PENDING_TIMEOUT", "300",
                 "K8S_JOB_TTL_SECONDS", "3600"),
             true);
@@ -61,6 +62,7 @@ class KubernetesConfigTest {
         c.tolerations());
     assertEquals(List.of("ghcr", "proxy"), c.imagePullSecrets());
     assertEquals(Optional.of("rap-storage"), c.storageClaim());
+    assertEquals(Optional.of(Path.of("/storage")), c.storageMount());
     assertEquals(Duration.ofMinutes(5), c.pendingTimeout());
     assertEquals(Duration.ofHours(1), c.jobTtl());
   }
@@ -132,6 +134,9 @@ class KubernetesConfigTest {
                 + " '-' and '.'), got 'Storage'"),
         problems(Map.of("K8S_STORAGE_CLAIM", "Storage")));
     assertEquals(
+        List.of("K8S_STORAGE_MOUNT must be an absolute path, got 'storage'"),
+        problems(Map.of("K8S_STORAGE_MOUNT", "storage")));
+    assertEquals(
         List.of("K8S_PENDING_TIMEOUT must be a whole number >= 1, got '0'"),
         problems(Map.of("K8S_PENDING_TIMEOUT", "0")));
     assertEquals(
@@ -148,7 +153,9 @@ class KubernetesConfigTest {
     assertEquals(
         List.of(
             "K8S_STORAGE_CLAIM is required with EXECUTOR=kubernetes: the read-write-many"
-                + " PersistentVolumeClaim that holds the job volumes"),
+                + " PersistentVolumeClaim that holds the job volumes",
+            "K8S_STORAGE_MOUNT is required with EXECUTOR=kubernetes: where the agent has"
+                + " K8S_STORAGE_CLAIM mounted (HIGH_PRIVACY_VOLUME_DIR must be inside it)"),
         e.problems());
   }
 

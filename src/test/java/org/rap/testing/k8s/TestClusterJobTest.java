@@ -85,6 +85,7 @@ class TestClusterJobTest {
             List.of(),
             List.of(),
             Optional.of("rap-storage"),
+            Optional.empty(),
             Duration.ofMinutes(20),
             Duration.ofSeconds(ttlSeconds));
     ExecutorSettings settings = ExecutorSettings.local("test", claim).withDockerUser("10001:10001");

@@ -1,5 +1,6 @@
 package org.rap.testing.k8s;
 
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
@@ -43,7 +44,8 @@ import org.rap.agent.executor.docker.DockerApi;
  *       {@code ImagePullBackOff}, and the pod stays {@code Pending};
  *   <li>creates the container ({@link DockerPods}; configuration errors such as a missing Secret or
  *       a root user with {@code runAsNonRoot} leave it waiting with {@code
- *       CreateContainerConfigError}), starts it and reports {@code Running} with {@code startedAt};
+ *       CreateContainerConfigError}, tried again every second), starts it and reports {@code
+ *       Running} with {@code startedAt};
  *   <li>on exit (Docker's wait API) reports {@code Succeeded} or {@code Failed} with the exit code,
  *       reason {@code Completed}, {@code Error} or {@code OOMKilled}, and the times.
  * </ol>
@@ -235,6 +237,15 @@ public final class TestKubelet implements AutoCloseable {
     } catch (DockerPods.PodConfigError e) {
       rec.waiting = e.reason;
       status(pod, PodStatuses.waiting(pod, rec.startTime, e.reason, e.getMessage()));
+      // as a kubelet: try again (a Secret the pod needs may be created after it)
+      events.schedule(
+          () -> {
+            if (!rec.deleted && rec.containerId == null) {
+              run(pod, rec, image);
+            }
+          },
+          backOff.toMillis(),
+          TimeUnit.MILLISECONDS);
       return;
     } catch (DockerException e) {
       rec.waiting = "CreateContainerError";
@@ -354,8 +365,8 @@ public final class TestKubelet implements AutoCloseable {
   private void removeContainer(String id) {
     try {
       docker.client().removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
-    } catch (NotFoundException e) {
-      // gone already
+    } catch (NotFoundException | ConflictException e) {
+      // gone already, or being removed
     }
   }
 

@@ -98,6 +98,8 @@ public final class KubernetesJobSpec {
   private final ExecutorSettings settings;
   private final KubernetesConfig config;
   private String volumeSubPath;
+  private boolean workspace = true;
+  private String name;
   private Map<String, String> env;
   private final Map<String, SecretKey> secretEnv = new LinkedHashMap<>();
   private final Map<String, String> hostAliases = new LinkedHashMap<>();
@@ -134,6 +136,24 @@ public final class KubernetesJobSpec {
     return this;
   }
 
+  /**
+   * No workspace: no claim, nothing at {@code /workspace} but an empty directory (a database task,
+   * docs/spec/agent-executor.md section 11).
+   */
+  public KubernetesJobSpec withoutWorkspace() {
+    this.workspace = false;
+    return this;
+  }
+
+  /** Another name than {@link #jobName} (a database task's). */
+  public KubernetesJobSpec name(String jobName) {
+    if (!KubernetesNames.isDnsLabel(jobName)) {
+      throw new IllegalArgumentException("not a valid Job name: '" + jobName + "'");
+    }
+    this.name = jobName;
+    return this;
+  }
+
   /** The container's environment (besides {@code HOME=/tmp}), e.g. the job's plus secrets. */
   public KubernetesJobSpec env(Map<String, String> env) {
     this.env = new LinkedHashMap<>(env);
@@ -160,16 +180,18 @@ public final class KubernetesJobSpec {
 
   /** The Job. */
   public Job build() {
-    if (volumeSubPath == null) {
+    if (workspace && volumeSubPath == null) {
       throw new IllegalStateException("volumeSubPath is required");
     }
     String claim =
-        config
-            .storageClaim()
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "K8S_STORAGE_CLAIM is required to run jobs on Kubernetes"));
+        !workspace
+            ? null
+            : config
+                .storageClaim()
+                .orElseThrow(
+                    () ->
+                        new IllegalStateException(
+                            "K8S_STORAGE_CLAIM is required to run jobs on Kubernetes"));
     Map<String, String> labels = labels(job, settings);
     Map<String, String> annotations = annotations(job, labels);
     long[] user = user(settings.dockerUser());
@@ -200,6 +222,12 @@ public final class KubernetesJobSpec {
                     .withReadOnly(false)
                     .build(),
                 new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath(TMP_MOUNT).build());
+    VolumeBuilder workspaceVolume = new VolumeBuilder().withName(WORKSPACE_VOLUME);
+    if (workspace) {
+      workspaceVolume.withNewPersistentVolumeClaim(claim, false);
+    } else {
+      workspaceVolume.withNewEmptyDir().endEmptyDir();
+    }
     Map<String, Quantity> resources = resources(job);
     if (!resources.isEmpty()) {
       container.withNewResources().withRequests(resources).withLimits(resources).endResources();
@@ -226,10 +254,7 @@ public final class KubernetesJobSpec {
                     .build())
             .withContainers(container.build())
             .withVolumes(
-                new VolumeBuilder()
-                    .withName(WORKSPACE_VOLUME)
-                    .withNewPersistentVolumeClaim(claim, false)
-                    .build(),
+                workspaceVolume.build(),
                 new VolumeBuilder().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().build())
             .withNodeSelector(config.nodeSelector())
             .withTolerations(tolerations(config))
@@ -239,7 +264,7 @@ public final class KubernetesJobSpec {
 
     return new JobBuilder()
         .withNewMetadata()
-        .withName(jobName(job))
+        .withName(name != null ? name : jobName(job))
         .withLabels(labels)
         .withAnnotations(annotations)
         .endMetadata()

@@ -50,6 +50,7 @@ class KubernetesClientsTest {
         List.of(),
         List.of(),
         Optional.of("rap-storage"),
+        Optional.empty(),
         Duration.ofMinutes(20),
         Duration.ofDays(7));
   }

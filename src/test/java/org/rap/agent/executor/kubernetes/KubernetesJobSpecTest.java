@@ -48,6 +48,7 @@ class KubernetesJobSpecTest {
               new KubernetesConfig.Toleration("spot", "Exists", "", "", Optional.empty())),
           List.of("registry-credentials"),
           Optional.of("rap-storage"),
+          Optional.empty(),
           Duration.ofMinutes(20),
           Duration.ofDays(2));
 
@@ -365,6 +366,7 @@ class KubernetesJobSpecTest {
                         List.of(),
                         List.of(),
                         Optional.of("c"),
+                        Optional.empty(),
                         Duration.ofMinutes(1),
                         Duration.ofMinutes(1)))
                 .volumeSubPath("v")
