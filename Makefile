@@ -23,11 +23,12 @@ test-reliability: services
 	mvn -B -DskipTests=false -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dit.test='org.rap.reliability.**.*IT' verify
 
-# The Kubernetes tests alone (JUnit tag kubernetes): the client, the Job spec, and the test
-# kubelet running pods of fabric8's mock API server in the local Docker engine. `make test` runs
+# The Kubernetes tests alone (JUnit tag kubernetes): the client, the Job spec, the test kubelet
+# running pods of fabric8's mock API server in the local Docker engine, the Kubernetes executor on
+# it, and the jar's end-to-end run with EXECUTOR=kubernetes (KubernetesSystemIT). `make test` runs
 # them too.
 test-k8s: services-docker
-	mvn -B -Dgroups=kubernetes -Dsurefire.failIfNoSpecifiedTests=false test
+	mvn -B -Dgroups=kubernetes -Dsurefire.failIfNoSpecifiedTests=false verify
 
 # The fast loop: formatting, then the pure and SQLite tests (JUnit tags docker, postgres and
 # browser left out; no services needed, no root).

@@ -101,4 +101,7 @@ check_rejects "an unknown service account" 's/serviceAccountName: rap-agent-kube
 check_rejects "job pods not denied all traffic" 's/policyTypes: \["Ingress", "Egress"\]/policyTypes: ["Ingress"]/' network-policies.yaml
 check_rejects "traffic allowed to every job pod" '/rap.opensafely.org\/database-access: "true"/d' network-policies.yaml
 check_rejects "no K8S_STORAGE_CLAIM" '/K8S_STORAGE_CLAIM/d' config.yaml
-log "ok: the validator rejects 17 kinds of broken manifests"
+check_rejects "K8S_STORAGE_MOUNT not where the claim is mounted" 's|K8S_STORAGE_MOUNT: "/storage"|K8S_STORAGE_MOUNT: "/data"|' config.yaml
+check_rejects "job volumes off the claim" 's|HIGH_PRIVACY_VOLUME_DIR: "/storage/high_privacy/volumes"|HIGH_PRIVACY_VOLUME_DIR: "/var/lib/rap/volumes"|' config.yaml
+check_rejects "a Role that cannot create run Secrets" 's/resources: \["secrets"\]/resources: ["configmaps"]/' rbac.yaml
+log "ok: the validator rejects 20 kinds of broken manifests"

@@ -10,7 +10,8 @@
 //    declared volumes; RAP_CONFIG_DIRS mounts exist; CONTROLLER_PORT/AGENT_PORT agree with the
 //    container port; liveness and readiness probes hit /health/live and /health/ready; service
 //    accounts and RoleBindings refer to defined objects; an agent with EXECUTOR=kubernetes mounts
-//    its ReadWriteMany K8S_STORAGE_CLAIM, may manage Jobs and read pods and logs, and job pods are
+//    its ReadWriteMany K8S_STORAGE_CLAIM at K8S_STORAGE_MOUNT (holding the storage), may manage
+//    Jobs, read pods and logs, create and delete (run) Secrets, and job pods are
 //    denied all traffic by a NetworkPolicy (only database jobs may be allowed more).
 //
 // Usage: node validate.mjs [DIR]   (exit 1 and one line per problem on failure)
@@ -205,7 +206,7 @@ for (const o of objects) {
         problem(cw, `BACKEND ${config.BACKEND} is not in BACKENDS ${config.BACKENDS}`);
       if (role === "agent" && config.CONTROLLER_TASK_API_ENDPOINT && !/^https?:\/\/.+\/$/.test(config.CONTROLLER_TASK_API_ENDPOINT))
         problem(cw, "CONTROLLER_TASK_API_ENDPOINT must be an http(s) URL ending with '/'");
-      if (role === "agent" && config.EXECUTOR === "kubernetes") kubernetesAgents.push({ cw, pod, config });
+      if (role === "agent" && config.EXECUTOR === "kubernetes") kubernetesAgents.push({ cw, pod, container: c, config });
     }
     for (const probeName of ["startupProbe", "livenessProbe", "readinessProbe"]) {
       const port = c[probeName]?.httpGet?.port;
@@ -243,20 +244,30 @@ const allows = (roles, group, resource, verb) =>
 // The labels every job pod carries (KubernetesJobSpec) and those of a real backend's database jobs.
 const JOB_POD = { "app.kubernetes.io/component": "job", "app.kubernetes.io/managed-by": "rap-agent" };
 const DB_JOB_POD = { ...JOB_POD, "rap.opensafely.org/database-access": "true" };
-function checkKubernetesAgent(cw, pod, config) {
+function checkKubernetesAgent(cw, pod, container, config) {
   const claim = config.K8S_STORAGE_CLAIM;
   const pvc = byKind("PersistentVolumeClaim").find((o) => o.doc.metadata?.name === claim);
   if (!claim) problem(cw, "EXECUTOR=kubernetes needs K8S_STORAGE_CLAIM");
   else if (!pvc) problem(cw, `K8S_STORAGE_CLAIM ${claim} is not a PersistentVolumeClaim defined here`);
   else if (!(pvc.doc.spec?.accessModes ?? []).includes("ReadWriteMany"))
     problem(pvc.where, "the job storage claim must be ReadWriteMany (the agent and every job pod mount it)");
-  if (claim && !(pod.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === claim))
-    problem(cw, `the agent does not mount K8S_STORAGE_CLAIM ${claim}`);
+  const claimVolume = (pod.volumes ?? []).find((v) => v.persistentVolumeClaim?.claimName === claim);
+  if (claim && !claimVolume) problem(cw, `the agent does not mount K8S_STORAGE_CLAIM ${claim}`);
+  // job pods mount their volume by its path relative to K8S_STORAGE_MOUNT: the claim's mount point
+  const mount = config.K8S_STORAGE_MOUNT?.replace(/\/+$/, "");
+  const mountedAt = (container.volumeMounts ?? []).find((m) => m.name === claimVolume?.name)?.mountPath?.replace(/\/+$/, "");
+  if (!mount) problem(cw, "EXECUTOR=kubernetes needs K8S_STORAGE_MOUNT (where the agent mounts K8S_STORAGE_CLAIM)");
+  else if (claimVolume && mount !== mountedAt)
+    problem(cw, `K8S_STORAGE_MOUNT ${mount} is not where the agent mounts K8S_STORAGE_CLAIM (${mountedAt ?? "nowhere"})`);
+  for (const key of ["HIGH_PRIVACY_VOLUME_DIR", "HIGH_PRIVACY_STORAGE_BASE", "MEDIUM_PRIVACY_STORAGE_BASE"])
+    if (mount && config[key] && !config[key].startsWith(mount + "/"))
+      problem(cw, `${key} ${config[key]} is not on the storage claim (inside K8S_STORAGE_MOUNT ${mount})`);
   const roles = rolesOf(pod.serviceAccountName ?? "default");
   for (const [group, resource, verbs] of [
     ["batch", "jobs", ["create", "get", "list", "watch", "delete"]],
     ["", "pods", ["get", "list", "watch"]],
     ["", "pods/log", ["get"]],
+    ["", "secrets", ["create", "delete"]],
   ])
     for (const verb of verbs)
       if (!allows(roles, group, resource, verb)) problem(cw, `its service account may not ${verb} ${resource}`);
@@ -275,7 +286,7 @@ function checkKubernetesAgent(cw, pod, config) {
     if (!subset(DB_JOB_POD, { ...JOB_POD, ...(np.doc.spec?.podSelector?.matchLabels ?? {}) }) || !np.doc.spec?.podSelector?.matchLabels?.["rap.opensafely.org/database-access"])
       problem(np.where, "a NetworkPolicy that allows traffic must select database jobs only (rap.opensafely.org/database-access: \"true\")");
 }
-for (const a of kubernetesAgents) checkKubernetesAgent(a.cw, a.pod, a.config);
+for (const a of kubernetesAgents) checkKubernetesAgent(a.cw, a.pod, a.container, a.config);
 
 for (const o of byKind("Service")) {
   const sel = o.doc.spec?.selector ?? {};
