@@ -1,7 +1,6 @@
 package org.rap.agent.executor.kubernetes;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -12,7 +11,6 @@ import io.vertx.core.Vertx;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 import org.rap.agent.executor.ExecutorRetry;
 import org.rap.common.config.KubernetesConfig;
 import org.rap.common.model.JobDefinition;
@@ -30,22 +28,13 @@ final class ExitWatches {
   private static final long MAX_RECHECK_MILLIS = 10_000;
 
   private final Vertx vertx;
-  private final KubernetesClient client;
-  private final String namespace;
-  private final Predicate<JobDefinition> stillRunning;
+  private final KubernetesExecutor executor;
   private final long recheckMillis;
   private final Semaphore permits = new Semaphore(MAX_WATCHES);
 
-  ExitWatches(
-      Vertx vertx,
-      KubernetesClient client,
-      String namespace,
-      Predicate<JobDefinition> stillRunning,
-      KubernetesConfig config) {
+  ExitWatches(Vertx vertx, KubernetesExecutor executor, KubernetesConfig config) {
     this.vertx = vertx;
-    this.client = client;
-    this.namespace = namespace;
-    this.stillRunning = stillRunning;
+    this.executor = executor;
     this.recheckMillis =
         Math.max(1000, Math.min(MAX_RECHECK_MILLIS, config.pendingTimeout().toMillis() / 2));
   }
@@ -80,7 +69,7 @@ final class ExitWatches {
     Runnable check =
         () ->
             vertx
-                .executeBlocking(() -> done.get() || stillRunning.test(job), false)
+                .executeBlocking(() -> done.get() || executor.stillRunning(job), false)
                 .onSuccess(
                     running -> {
                       if (!running) {
@@ -91,9 +80,10 @@ final class ExitWatches {
         .executeBlocking(
             () -> {
               Watch w =
-                  client
+                  executor
+                      .client()
                       .pods()
-                      .inNamespace(namespace)
+                      .inNamespace(executor.namespace())
                       .withLabels(KubernetesJobSpec.selector(job.id()))
                       .watch(watcher(finish));
               watch.set(w);
@@ -101,7 +91,7 @@ final class ExitWatches {
                 watch.set(null);
                 w.close();
               }
-              return !stillRunning.test(job); // after the watch opened: no change is missed
+              return !executor.stillRunning(job); // after the watch opened: no change is missed
             },
             false)
         .onSuccess(

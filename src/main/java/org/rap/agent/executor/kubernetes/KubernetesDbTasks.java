@@ -2,7 +2,6 @@ package org.rap.agent.executor.kubernetes;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -39,22 +38,16 @@ final class KubernetesDbTasks {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final KubernetesExecutor executor;
-  private final KubernetesClient client;
-  private final String namespace;
   private final ExecutorSettings settings;
   private final KubernetesConfig config;
   private final RunSecrets secrets;
 
   KubernetesDbTasks(
       KubernetesExecutor executor,
-      KubernetesClient client,
-      String namespace,
       ExecutorSettings settings,
       KubernetesConfig config,
       RunSecrets secrets) {
     this.executor = executor;
-    this.client = client;
-    this.namespace = namespace;
     this.settings = settings;
     this.config = config;
     this.secrets = secrets;

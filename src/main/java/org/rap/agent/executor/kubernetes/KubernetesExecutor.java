@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.rap.agent.executor.DatabaseAccess;
 import org.rap.agent.executor.Executor;
@@ -56,9 +57,10 @@ public final class KubernetesExecutor implements Executor {
 
   private static final Duration KILL_WAIT = Duration.ofSeconds(60);
 
-  private final KubernetesClient client;
+  private final Supplier<KubernetesClient> clientSupplier;
   private final boolean ownsClient;
-  private final String namespace;
+  private volatile KubernetesClient client;
+  private volatile boolean closed;
   private final ExecutorSettings settings;
   private final KubernetesConfig config;
   private final JobLayout layout;
@@ -79,9 +81,17 @@ public final class KubernetesExecutor implements Executor {
       boolean ownsClient,
       ExecutorSettings settings,
       KubernetesConfig config) {
-    this.client = client;
+    this(vertx, () -> client, ownsClient, settings, config);
+  }
+
+  private KubernetesExecutor(
+      Vertx vertx,
+      Supplier<KubernetesClient> client,
+      boolean ownsClient,
+      ExecutorSettings settings,
+      KubernetesConfig config) {
+    this.clientSupplier = client;
     this.ownsClient = ownsClient;
-    this.namespace = client.getNamespace();
     this.settings = settings;
     this.config = config;
     this.layout = new JobLayout(settings);
@@ -102,16 +112,42 @@ public final class KubernetesExecutor implements Executor {
                   + storageMount
                   + ": job pods mount their volume from the storage claim"));
     }
-    this.secrets = new RunSecrets(client, namespace);
-    this.exits = new ExitWatches(vertx, client, namespace, this::stillRunning, config);
-    this.dbTasks = new KubernetesDbTasks(this, client, namespace, settings, config, secrets);
+    this.secrets = new RunSecrets(this);
+    this.exits = new ExitWatches(vertx, this, config);
+    this.dbTasks = new KubernetesDbTasks(this, settings, config, secrets);
   }
 
-  /** With its own client of the cluster {@code config} names (closed by {@link #close}). */
+  /**
+   * With its own client of the cluster {@code config} names, made on first use (always on a worker
+   * thread: it reads the kubeconfig or service account files) and closed by {@link #close}.
+   */
   public static KubernetesExecutor connecting(
       Vertx vertx, ExecutorSettings settings, KubernetesConfig config) {
     return new KubernetesExecutor(
-        vertx, KubernetesClients.create(vertx, config), true, settings, config);
+        vertx, () -> KubernetesClients.create(vertx, config), true, settings, config);
+  }
+
+  /** The API client, made on first use (worker threads only). */
+  KubernetesClient client() {
+    KubernetesClient c = client;
+    if (c == null) {
+      synchronized (this) {
+        if (closed) {
+          throw new ExecutorRetry("the executor's Kubernetes client is closed");
+        }
+        c = client;
+        if (c == null) {
+          c = clientSupplier.get();
+          client = c;
+        }
+      }
+    }
+    return c;
+  }
+
+  /** The namespace of the job Jobs. */
+  String namespace() {
+    return client().getNamespace();
   }
 
   /** The image must have a usable reference; the cluster pulls it when the pod starts. */
@@ -184,7 +220,7 @@ public final class KubernetesExecutor implements Executor {
   /** Creates the Job; one that exists already is kept (the job never gets a second run). */
   Job create(Job spec, String name) {
     try {
-      return client.batch().v1().jobs().inNamespace(namespace).resource(spec).create();
+      return client().batch().v1().jobs().inNamespace(namespace()).resource(spec).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         LOG.info("Kubernetes Job " + name + " already exists; not creating another");
@@ -244,7 +280,7 @@ public final class KubernetesExecutor implements Executor {
 
   /** The pod's log (its last {@link #LOG_TAIL} lines) into {@code sink}; none if it has none. */
   void copyLog(String pod, boolean timestamps, OutputStream sink) throws IOException {
-    var container = client.pods().inNamespace(namespace).withName(pod).inContainer("job");
+    var container = client().pods().inNamespace(namespace()).withName(pod).inContainer("job");
     var loggable =
         timestamps
             ? container.usingTimestamps().tailingLines(LOG_TAIL)
@@ -290,11 +326,11 @@ public final class KubernetesExecutor implements Executor {
   @Override
   public void remove(JobDefinition job) {
     for (Job j :
-        client
+        client()
             .batch()
             .v1()
             .jobs()
-            .inNamespace(namespace)
+            .inNamespace(namespace())
             .withLabels(KubernetesJobSpec.selector(job.id()))
             .list()
             .getItems()) {
@@ -319,7 +355,7 @@ public final class KubernetesExecutor implements Executor {
       if (pod == null || !"Running".equals(pod.getStatus().getPhase())) {
         return Optional.empty();
       }
-      PodMetrics m = client.top().pods().metrics(namespace, pod.getMetadata().getName());
+      PodMetrics m = client().top().pods().metrics(namespace(), pod.getMetadata().getName());
       return m.getContainers().stream()
           .filter(c -> KubernetesJobSpec.CONTAINER.equals(c.getName()))
           .findFirst()
@@ -338,34 +374,37 @@ public final class KubernetesExecutor implements Executor {
 
   @Override
   public void ping() {
-    client
+    client()
         .batch()
         .v1()
         .jobs()
-        .inNamespace(namespace)
+        .inNamespace(namespace())
         .list(new ListOptionsBuilder().withLimit(1L).build());
   }
 
   @Override
-  public void close() {
-    if (ownsClient) {
-      client.close();
+  public synchronized void close() {
+    closed = true;
+    KubernetesClient c = client;
+    client = null;
+    if (ownsClient && c != null) {
+      c.close();
     }
   }
 
   // ---------------------------------------------------------------- API helpers
 
   Job getJob(String name) {
-    return client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+    return client().batch().v1().jobs().inNamespace(namespace()).withName(name).get();
   }
 
   /** The Job's pod (the newest when the controller made more), or null. */
   Pod podOf(Job job) {
     String uid = job.getMetadata().getUid();
     Map<String, String> labels = job.getSpec().getTemplate().getMetadata().getLabels();
-    return client
+    return client()
         .pods()
-        .inNamespace(namespace)
+        .inNamespace(namespace())
         .withLabel(KubernetesJobSpec.JOB_ID, labels.get(KubernetesJobSpec.JOB_ID))
         .list()
         .getItems()
@@ -384,11 +423,11 @@ public final class KubernetesExecutor implements Executor {
   /** Deletes a Job with foreground propagation (its pods first); none is fine. */
   void deleteJob(String name) {
     try {
-      client
+      client()
           .batch()
           .v1()
           .jobs()
-          .inNamespace(namespace)
+          .inNamespace(namespace())
           .withName(name)
           .withPropagationPolicy(DeletionPropagation.FOREGROUND)
           .delete();

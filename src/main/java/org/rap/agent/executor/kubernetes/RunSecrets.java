@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,12 +20,10 @@ import org.rap.agent.executor.ExecutorRetry;
 final class RunSecrets {
   static final String SUFFIX = "-env";
 
-  private final KubernetesClient client;
-  private final String namespace;
+  private final KubernetesExecutor executor;
 
-  RunSecrets(KubernetesClient client, String namespace) {
-    this.client = client;
-    this.namespace = namespace;
+  RunSecrets(KubernetesExecutor executor) {
+    this.executor = executor;
   }
 
   /** Where variable {@code key} of the run of Job {@code jobName} is kept. */
@@ -67,7 +64,7 @@ final class RunSecrets {
             .withStringData(new LinkedHashMap<>(values))
             .build();
     try {
-      client.secrets().inNamespace(namespace).resource(secret).create();
+      executor.client().secrets().inNamespace(executor.namespace()).resource(secret).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw new ExecutorRetry(
@@ -79,7 +76,12 @@ final class RunSecrets {
   /** Deletes the Secret of Job {@code jobName}'s run; none is fine. */
   void delete(String jobName) {
     try {
-      client.secrets().inNamespace(namespace).withName(jobName + SUFFIX).delete();
+      executor
+          .client()
+          .secrets()
+          .inNamespace(executor.namespace())
+          .withName(jobName + SUFFIX)
+          .delete();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
         throw new ExecutorRetry(
