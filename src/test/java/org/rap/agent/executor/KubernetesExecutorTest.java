@@ -36,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.rap.agent.executor.docker.DockerApi;
 import org.rap.agent.executor.kubernetes.KubernetesExecutor;
 import org.rap.agent.executor.kubernetes.KubernetesJobSpec;
+import org.rap.agent.metrics.ContainerSample;
+import org.rap.agent.metrics.RunningJob;
 import org.rap.common.config.KubernetesConfig;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
@@ -376,6 +378,29 @@ class KubernetesExecutorTest {
       assertTrue(
           out.toString().contains("url=mssql://user:s3cret@192.0.2.10:1433/db"), out.toString());
       assertNotNull(pod);
+      executor.remove(job);
+    }
+  }
+
+  @Test
+  void samplesComeFromTheMetricsApiWhileThePodRuns() throws Exception {
+    ExecutorSettings settings = settings();
+    try (KubernetesExecutor executor =
+        new KubernetesExecutor(vertx, cluster.client(NS), true, settings, config(Map.of()))) {
+      JobDefinition job = job("sleep 30", Map.of(), j -> {});
+      Files.createDirectories(base.resolve("high_privacy/volumes").resolve(job.id()));
+      RunningJob running = new RunningJob(job.id(), KubernetesJobSpec.jobName(job), 0);
+      assertEquals(Optional.empty(), executor.sample(running), "no Job yet: no sample");
+      executor.start(job, Map.of());
+      TestCluster.await(
+          () -> client.pods().withLabel("rap.opensafely.org/job-id", job.id()).list().getItems(),
+          pods -> pods.size() == 1 && phase(pods.get(0)).equals("Running"));
+      ContainerSample sample = executor.sample(running).orElseThrow();
+      assertEquals(job.id(), sample.jobId());
+      assertTrue(sample.memoryBytes() > 0, sample.toString());
+      assertTrue(sample.cpuPercentage() >= 0, sample.toString());
+      executor.kill(job);
+      assertEquals(Optional.empty(), executor.sample(running), "no pod: no sample");
       executor.remove(job);
     }
   }
