@@ -186,7 +186,7 @@ class KubernetesSystemIT {
     String rap1 = JobIds.newRapId();
     assertEquals(
         3, post("rap/create/", createBody(rap1, List.of("report")), 201).getInteger("count"));
-    JsonArray jobs = awaitJobs(rap1, KubernetesSystemIT::allFinal, Duration.ofMinutes(4));
+    JsonArray jobs = awaitJobs(rap1, SystemIT::allFinal, Duration.ofMinutes(4));
     for (Object o : jobs) {
       JsonObject j = (JsonObject) o;
       assertEquals("succeeded", j.getString("status"), diagnostics(j));
@@ -194,7 +194,7 @@ class KubernetesSystemIT {
     assertEquals(
         "Completed successfully, but some file(s) marked as moderately_sensitive were excluded."
             + " See job log for details.",
-        byAction(jobs, "summarise").getString("status_message"));
+        SystemIT.byAction(jobs, "summarise").getString("status_message"));
     Path high = agentWorkdir.resolve("high_privacy/workspaces/demo");
     Path medium = agentWorkdir.resolve("medium_privacy/workspaces/demo");
     assertTrue(Files.isRegularFile(high.resolve("output/dataset.csv")));
@@ -220,7 +220,7 @@ class KubernetesSystemIT {
     String rap2 = JobIds.newRapId();
     post("rap/create/", createBody(rap2, List.of("fails")), 201);
     JsonObject failed =
-        byAction(awaitJobs(rap2, KubernetesSystemIT::allFinal, Duration.ofMinutes(2)), "fails");
+        SystemIT.byAction(awaitJobs(rap2, SystemIT::allFinal, Duration.ofMinutes(2)), "fails");
     assertEquals("failed", failed.getString("status"), diagnostics(failed));
     assertTrue(
         Files.readString(high.resolve("metadata/fails.log")).contains("about to fail"),
@@ -231,7 +231,7 @@ class KubernetesSystemIT {
     post("rap/create/", createBody(rap3, List.of("wait_forever")), 201);
     awaitJobs(
         rap3,
-        js -> "executing".equals(byAction(js, "wait_forever").getString("status_code")),
+        js -> "executing".equals(SystemIT.byAction(js, "wait_forever").getString("status_code")),
         Duration.ofMinutes(2));
     JsonObject cancel =
         post(
@@ -242,8 +242,8 @@ class KubernetesSystemIT {
             200);
     assertEquals("Success", cancel.getString("result"), cancel.encode());
     JsonObject cancelled =
-        byAction(
-            awaitJobs(rap3, KubernetesSystemIT::allFinal, Duration.ofMinutes(1)), "wait_forever");
+        SystemIT.byAction(
+            awaitJobs(rap3, SystemIT::allFinal, Duration.ofMinutes(1)), "wait_forever");
     assertEquals("cancelled_by_user", cancelled.getString("status_code"));
     String cancelledId = cancelled.getString("identifier");
     TestCluster.await(
@@ -259,10 +259,10 @@ class KubernetesSystemIT {
     String rap4 = JobIds.newRapId();
     post("rap/create/", createBody(rap4, List.of("slow")), 201);
     JsonObject slow =
-        byAction(
+        SystemIT.byAction(
             awaitJobs(
                 rap4,
-                js -> "executing".equals(byAction(js, "slow").getString("status_code")),
+                js -> "executing".equals(SystemIT.byAction(js, "slow").getString("status_code")),
                 Duration.ofMinutes(2)),
             "slow");
     String slowId = slow.getString("identifier");
@@ -278,7 +278,7 @@ class KubernetesSystemIT {
     assertEquals(137, first.process.exitValue(), "killed by SIGKILL");
     startAgent();
     JsonObject finished =
-        byAction(awaitJobs(rap4, KubernetesSystemIT::allFinal, Duration.ofMinutes(2)), "slow");
+        SystemIT.byAction(awaitJobs(rap4, SystemIT::allFinal, Duration.ofMinutes(2)), "slow");
     assertEquals("succeeded", finished.getString("status"), diagnostics(finished));
     assertEquals("done\n", Files.readString(medium.resolve("output/slow.csv")));
     String log = Files.readString(high.resolve("metadata/slow.log"));
@@ -297,21 +297,6 @@ class KubernetesSystemIT {
       sb.append("\n--- agent\n").append(a.output());
     }
     return sb.toString();
-  }
-
-  private static boolean allFinal(JsonArray jobs) {
-    return !jobs.isEmpty()
-        && jobs.stream()
-            .allMatch(
-                o -> List.of("succeeded", "failed").contains(((JsonObject) o).getString("status")));
-  }
-
-  private static JsonObject byAction(JsonArray jobs, String action) {
-    return jobs.stream()
-        .map(o -> (JsonObject) o)
-        .filter(j -> j.getString("action").equals(action))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no job for " + action + " in " + jobs.encode()));
   }
 
   private JsonArray awaitJobs(String rapId, Predicate<JsonArray> done, Duration max)

@@ -233,14 +233,14 @@ class SystemIT {
         + agent.output();
   }
 
-  private static boolean allFinal(JsonArray jobs) {
+  static boolean allFinal(JsonArray jobs) {
     return !jobs.isEmpty()
         && jobs.stream()
             .allMatch(
                 o -> List.of("succeeded", "failed").contains(((JsonObject) o).getString("status")));
   }
 
-  private static JsonObject byAction(JsonArray jobs, String action) {
+  static JsonObject byAction(JsonArray jobs, String action) {
     return jobs.stream()
         .map(o -> (JsonObject) o)
         .filter(j -> j.getString("action").equals(action))

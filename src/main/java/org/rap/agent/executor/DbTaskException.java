@@ -1,5 +1,7 @@
 package org.rap.agent.executor;
 
+import java.util.List;
+
 /**
  * A DB task failure carrying the exception type reported to the controller in the error envelope
  * ({@code {"type": ..., "message": ...}}), using the reference's Python names where there is one
@@ -16,6 +18,19 @@ public final class DbTaskException extends RuntimeException {
   public DbTaskException(String type, String message, Throwable cause) {
     super(message, cause);
     this.type = type;
+  }
+
+  /** The reference's error for a task whose command exited with {@code code} (null: unknown). */
+  public static DbTaskException nonZeroExit(List<String> args, String image, Integer code) {
+    return new DbTaskException(
+        "CalledProcessError",
+        "Command '"
+            + String.join(" ", args)
+            + "' in image "
+            + image
+            + " returned non-zero exit status "
+            + code
+            + ".");
   }
 
   public String type() {

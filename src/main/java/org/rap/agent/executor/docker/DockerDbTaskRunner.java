@@ -63,15 +63,7 @@ final class DockerDbTaskRunner {
               .awaitStatusCode(timeout.toMillis(), TimeUnit.MILLISECONDS);
       String stdout = stdout(client, id);
       if (code == null || code != 0) {
-        throw new DbTaskException(
-            "CalledProcessError",
-            "Command '"
-                + String.join(" ", args)
-                + "' in image "
-                + image
-                + " returned non-zero exit status "
-                + code
-                + ".");
+        throw DbTaskException.nonZeroExit(args, image, code);
       }
       return stdout;
     } finally {

@@ -76,15 +76,7 @@ final class KubernetesDbTasks {
       JobRun run = KubernetesRuns.of(job, pod);
       Integer code = run.exitCode();
       if (code == null || code != 0) {
-        throw new DbTaskException(
-            "CalledProcessError",
-            "Command '"
-                + String.join(" ", args)
-                + "' in image "
-                + image
-                + " returned non-zero exit status "
-                + code
-                + ".");
+        throw DbTaskException.nonZeroExit(args, image, code);
       }
       return output;
     } finally {
