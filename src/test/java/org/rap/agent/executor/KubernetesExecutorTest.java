@@ -383,6 +383,41 @@ class KubernetesExecutorTest {
   }
 
   @Test
+  void aNewAttemptFollowsTheJobOfAnEarlierOneInsteadOfRunningAgain() throws Exception {
+    ExecutorLifecycle lc = lifecycle();
+    JobDefinition first = job("sleep 600", Map.of(), j -> {});
+    lc.prepare(first).await();
+    lc.execute(first).await();
+    JobDefinition second =
+        JobDefinition.fromJson(first.toJson().put("task_id", first.id() + "-002"));
+    assertEquals(ExecutorState.EXECUTING, lc.execute(second).await().state());
+    assertEquals(
+        List.of("os-job-" + first.id() + "-001"),
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .withLabel("rap.opensafely.org/job-id", first.id())
+            .list()
+            .getItems()
+            .stream()
+            .map(j -> j.getMetadata().getName())
+            .toList(),
+        "no second Job");
+    lc.terminate(second).await();
+    assertTrue(
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .withLabel("rap.opensafely.org/job-id", first.id())
+            .list()
+            .getItems()
+            .isEmpty());
+    lc.cleanup(second).await();
+  }
+
+  @Test
   void samplesComeFromTheMetricsApiWhileThePodRuns() throws Exception {
     ExecutorSettings settings = settings();
     try (KubernetesExecutor executor =

@@ -158,7 +158,7 @@ public final class KubernetesExecutor implements Executor {
 
   @Override
   public Optional<JobRun> inspect(JobDefinition job) {
-    Job k8sJob = getJob(KubernetesJobSpec.jobName(job));
+    Job k8sJob = findJob(job);
     if (k8sJob == null) {
       return Optional.empty();
     }
@@ -250,7 +250,7 @@ public final class KubernetesExecutor implements Executor {
 
   /** Whether the job's run has not finished and may still (start and) finish by itself. */
   boolean stillRunning(JobDefinition job) {
-    Job k8sJob = getJob(KubernetesJobSpec.jobName(job));
+    Job k8sJob = findJob(job);
     if (k8sJob == null) {
       return false;
     }
@@ -270,7 +270,7 @@ public final class KubernetesExecutor implements Executor {
 
   @Override
   public void streamLogs(JobDefinition job, OutputStream sink) throws IOException {
-    Job k8sJob = getJob(KubernetesJobSpec.jobName(job));
+    Job k8sJob = findJob(job);
     Pod pod = k8sJob == null ? null : podOf(k8sJob);
     if (pod == null) {
       return;
@@ -300,11 +300,11 @@ public final class KubernetesExecutor implements Executor {
   /** Deletes the attempt's Job with its pod and waits (bounded) until the pod is gone. */
   @Override
   public void kill(JobDefinition job) {
-    String name = KubernetesJobSpec.jobName(job);
-    Job k8sJob = getJob(name);
+    Job k8sJob = findJob(job);
     if (k8sJob == null) {
       return;
     }
+    String name = k8sJob.getMetadata().getName();
     deleteJob(name);
     long deadline = System.nanoTime() + KILL_WAIT.toNanos();
     while (System.nanoTime() < deadline) {
@@ -393,6 +393,36 @@ public final class KubernetesExecutor implements Executor {
   }
 
   // ---------------------------------------------------------------- API helpers
+
+  /**
+   * The job's run: the Job of this attempt, else (found by the job-id label) the Job of an earlier
+   * attempt that is not being deleted, as the Docker executor finds the container of any attempt by
+   * the job's id: a job never runs in two Jobs at once. Null when it has none.
+   */
+  Job findJob(JobDefinition job) {
+    String name = KubernetesJobSpec.jobName(job);
+    List<Job> all =
+        client()
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(namespace())
+            .withLabels(KubernetesJobSpec.selector(job.id()))
+            .list()
+            .getItems();
+    return all.stream()
+        .filter(j -> name.equals(j.getMetadata().getName()))
+        .findFirst()
+        .or(
+            () ->
+                all.stream()
+                    .filter(j -> j.getMetadata().getDeletionTimestamp() == null)
+                    .max(
+                        (a, b) ->
+                            String.valueOf(a.getMetadata().getCreationTimestamp())
+                                .compareTo(String.valueOf(b.getMetadata().getCreationTimestamp()))))
+        .orElse(null);
+  }
 
   Job getJob(String name) {
     return client().batch().v1().jobs().inNamespace(namespace()).withName(name).get();
