@@ -212,9 +212,18 @@ class KubernetesSystemIT {
       assertEquals(1, createdFor(id), "one Kubernetes Job per job: " + createdJobs);
     }
     // finalized jobs leave no Job, pod, Secret or container behind
-    TestCluster.await(() -> client.batch().v1().jobs().list().getItems(), List::isEmpty);
-    assertTrue(client.pods().list().getItems().isEmpty());
-    assertTrue(client.secrets().list().getItems().isEmpty());
+    TestCluster.await(
+        () ->
+            client.batch().v1().jobs().list().getItems().stream()
+                .map(j -> j.getMetadata().getName())
+                .toList(),
+        List::isEmpty);
+    assertEquals(
+        List.of(),
+        client.pods().list().getItems().stream().map(p -> p.getMetadata().getName()).toList());
+    assertEquals(
+        List.of(),
+        client.secrets().list().getItems().stream().map(x -> x.getMetadata().getName()).toList());
 
     // 2. a failing action
     String rap2 = JobIds.newRapId();
