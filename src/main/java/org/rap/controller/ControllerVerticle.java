@@ -11,6 +11,8 @@ import org.rap.common.telemetry.Telemetry;
 import org.rap.controller.api.rap.RapService;
 import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
+import org.rap.controller.fleet.LeaseExpiryVerticle;
+import org.rap.controller.fleet.TaskLeases;
 import org.rap.controller.planning.DefaultJobCreator;
 import org.rap.controller.planning.JobCreator;
 import org.rap.controller.scheduler.SchedulerVerticle;
@@ -71,6 +73,11 @@ public final class ControllerVerticle extends VerticleBase {
     return db.ping()
         .compose(ok -> vertx.deployVerticle(http))
         .compose(id -> deploySchedulerAndTicks())
+        .compose(
+            id ->
+                vertx.deployVerticle(
+                    new LeaseExpiryVerticle(
+                        new TaskLeases(ctx.db(), ctx.tasks(), config.taskLease()))))
         .compose(
             id ->
                 config.jobServerEndpoint().isPresent()

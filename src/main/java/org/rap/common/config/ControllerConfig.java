@@ -14,6 +14,8 @@ import java.util.Optional;
  *
  * @param imageDigestLookup resolve each job image's digest from the registry when a RUNJOB task is
  *     created: on unless {@code LOCAL_IMAGES_ONLY}
+ * @param taskLease how long a named agent holds a task without polling or reporting ({@code
+ *     TASK_LEASE_SECONDS})
  */
 public record ControllerConfig(
     CommonConfig common,
@@ -42,7 +44,8 @@ public record ControllerConfig(
     int rapApiRateLimit,
     int taskApiRateLimit,
     Optional<Path> jobServerCaFile,
-    ControllerLimits limits) {
+    ControllerLimits limits,
+    Duration taskLease) {
 
   /** Allowed hosts when none are configured: this machine only (what --role=all needs). */
   public static final String LOCAL_HOSTS = "localhost,127.0.0.1,[::1]";
@@ -113,7 +116,8 @@ public record ControllerConfig(
         s.integer("RAP_API_RATE_LIMIT", 3000, 0),
         s.integer("TASK_API_RATE_LIMIT", 6000, 0),
         TlsFiles.caFile(s, "JOB_SERVER_CA_FILE", s.get("JOB_SERVER_CA_FILE")),
-        ControllerLimits.from(s));
+        ControllerLimits.from(s),
+        Duration.ofSeconds(s.longValue("TASK_LEASE_SECONDS", 300, 1)));
   }
 
   /**

@@ -6,9 +6,11 @@ import org.rap.common.model.TaskType;
 
 /**
  * One active task as the agent receives it in {@code GET /<backend>/tasks/} (docs/spec/task-api.md
- * section 3): {@code {id, backend, type, definition, attributes, created_at}}.
+ * section 3): {@code {id, backend, type, definition, attributes, created_at}}, plus, for an agent
+ * that sent its id, the {@code lease} it holds the task under (section 8).
  *
  * @param createdAt when the controller created the task, UNIX seconds
+ * @param lease null: listed without a lease (an agent without an id, or an older controller)
  */
 public record AgentTask(
     String id,
@@ -16,7 +18,21 @@ public record AgentTask(
     TaskType type,
     JsonObject definition,
     JsonObject attributes,
-    long createdAt) {
+    long createdAt,
+    Lease lease) {
+
+  /** The claim an agent holds a task under: its id and the attempt's fencing token. */
+  public record Lease(String agent, long token) {}
+
+  public AgentTask(
+      String id,
+      String backend,
+      TaskType type,
+      JsonObject definition,
+      JsonObject attributes,
+      long createdAt) {
+    this(id, backend, type, definition, attributes, createdAt, null);
+  }
 
   /** Parses a task; throws IllegalArgumentException naming the problem for malformed input. */
   public static AgentTask fromJson(JsonObject j) {
@@ -34,13 +50,36 @@ public record AgentTask(
     }
     JsonObject attributes = j.getJsonObject("attributes");
     Number created = j.getNumber("created_at", 0);
+    Lease lease = null;
+    if (j.getValue("lease") instanceof JsonObject l
+        && l.getValue("token") instanceof Number token
+        && l.getValue("agent") instanceof String agent) {
+      lease = new Lease(agent, token.longValue());
+    }
     return new AgentTask(
         id,
         j.getString("backend", ""),
         TaskType.fromValue(type),
         (JsonObject) def,
         attributes == null ? new JsonObject() : attributes,
-        created.longValue());
+        created.longValue(),
+        lease);
+  }
+
+  /**
+   * A task's JSON text ({@link #json}) with the {@code lease} its holder gets: {@code {"agent":
+   * <id>, "token": <fencing token>}}.
+   */
+  public static String withLease(String json, String agent, Long token) {
+    if (agent == null || token == null) {
+      return json;
+    }
+    return json.substring(0, json.length() - 1)
+        + ",\"lease\":{\"agent\":"
+        + Json.encode(agent)
+        + ",\"token\":"
+        + token
+        + "}}";
   }
 
   /**

@@ -9,6 +9,18 @@ public final class TaskProtocol {
   /** Response header of {@code GET /<backend>/tasks/}: the version of the listed tasks. */
   public static final String VERSION_HEADER = "RAP-Tasks-Version";
 
+  /**
+   * Request header: the id of the agent sending the request (section 8). A request without it comes
+   * from the one agent of its backend that has no id (the reference's agent).
+   */
+  public static final String AGENT_ID_HEADER = "RAP-Agent-Id";
+
+  /** Request header of a poll: how many jobs the agent runs at once (section 8). */
+  public static final String CAPACITY_HEADER = "RAP-Agent-Capacity";
+
+  /** Request header of an update: the fencing token of the lease the task is held under. */
+  public static final String LEASE_TOKEN_HEADER = "RAP-Lease-Token";
+
   /** Query parameter: hold the request up to this many seconds (long polling). */
   public static final String WAIT = "wait";
 

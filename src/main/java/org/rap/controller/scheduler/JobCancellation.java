@@ -52,7 +52,11 @@ public final class JobCancellation {
                                 JobDefinitions.cancelDefinition(run.definition()),
                                 JobDefinitions.attributes(job),
                                 nowSeconds);
-                        return tasks.insert(conn, cancel, job.id()).map(v -> Optional.of(cancel));
+                        // the agent holding the job's task answers its cancellation
+                        return tasks
+                            .insert(conn, cancel, job.id())
+                            .compose(v -> tasks.inheritClaim(conn, cancel.id(), run.id()))
+                            .map(v -> Optional.of(cancel));
                       });
             });
   }

@@ -1,11 +1,15 @@
 package org.rap.controller.scheduler;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import org.rap.common.model.Job;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
 import org.rap.controller.db.TaskRepository.RunJobState;
+import org.rap.controller.fleet.TaskLeases;
 
 /**
  * The per-job state machine of a scheduler pass (docs/spec/scheduling.md section 2;
@@ -116,7 +120,11 @@ final class JobRules {
       return set(job, StatusCode.JOB_ERROR, message, nowNs);
     }
     if (erroredAttempts >= maxTaskAttempts) {
-      return set(job, StatusCode.JOB_ERROR, retriesExhausted(erroredAttempts), nowNs)
+      return set(
+              job,
+              StatusCode.JOB_ERROR,
+              retriesExhausted(erroredAttempts) + lostAgents(results),
+              nowNs)
           .withWarning(
               "Job "
                   + job.id()
@@ -154,6 +162,19 @@ final class JobRules {
         + " It failed with an error on "
         + attempts
         + " attempts and will not be retried automatically.";
+  }
+
+  /**
+   * " Agents lost: a, b." when attempts ended because their agents' leases ran out (their results
+   * name every agent lost so far: docs/spec/task-api.md section 8.4), else "".
+   */
+  static String lostAgents(JsonObject results) {
+    if (!(results.getValue(TaskLeases.LOST_AGENTS) instanceof JsonArray lost) || lost.isEmpty()) {
+      return "";
+    }
+    List<String> names = new ArrayList<>();
+    lost.forEach(a -> names.add(String.valueOf(a)));
+    return " Agents lost: " + String.join(", ", names) + ".";
   }
 
   /** The attempt a RUNJOB task id encodes ({@code <job_id>-<NNN>}). */

@@ -24,6 +24,7 @@ import org.rap.common.tasks.UpdateForm;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerEvents;
 import org.rap.controller.api.OutageReplies;
+import org.rap.controller.fleet.TaskLeases;
 import org.rap.controller.scheduler.Flags;
 
 /**
@@ -47,6 +48,7 @@ public final class TaskApi {
   private final Vertx vertx;
   private final ControllerContext ctx;
   private final TaskReports reports;
+  private final TaskLeases leases;
   private final LongPollWaiters waiters = new LongPollWaiters();
   private TaskContract contract;
   private final OutageReplies outages;
@@ -55,7 +57,8 @@ public final class TaskApi {
   public TaskApi(Vertx vertx, ControllerContext ctx) {
     this.vertx = vertx;
     this.ctx = ctx;
-    this.reports = new TaskReports(vertx, ctx);
+    this.leases = new TaskLeases(ctx.db(), ctx.tasks(), ctx.config().taskLease());
+    this.reports = new TaskReports(vertx, ctx, leases);
     this.outages = new OutageReplies("The task API", ctx.config().limits());
   }
 
@@ -161,6 +164,13 @@ public final class TaskApi {
       Responses.error(rc, 400, "Bad request", invalid);
       return;
     }
+    TaskLeases.Agent agent;
+    try {
+      agent = AgentHeaders.poller(rc.request());
+    } catch (IllegalArgumentException e) {
+      Responses.error(rc, 400, "Bad request", e.getMessage());
+      return;
+    }
     long waitMillis = waitMillis(rc.queryParams().get(TaskProtocol.WAIT));
     String known = rc.queryParams().get(TaskProtocol.KNOWN);
     long nowUs = Timestamps.nowMicros();
@@ -168,7 +178,7 @@ public final class TaskApi {
     Promise<Void> woken = waitMillis > 0 ? waiters.register(backend) : null;
     ctx.flags()
         .stamp(ctx.db().pool(), backend, Flags.LAST_SEEN_AT, Timestamps.isoOffset(nowUs), nowUs)
-        .compose(v -> ctx.tasks().findActiveForAgent(ctx.db().pool(), backend))
+        .compose(v -> listFor(backend, agent))
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -185,18 +195,33 @@ public final class TaskApi {
                   waiters.remove(backend, woken);
                 }
                 if (woken != null && unchanged) {
-                  answerAfterWake(rc, backend);
+                  answerAfterWake(rc, backend, agent);
                 } else {
                   answer(rc, ar.result());
                 }
                 return;
               }
-              hold(rc, backend, woken, waitMillis);
+              hold(rc, backend, agent, woken, waitMillis);
             });
   }
 
+  /**
+   * What a poll lists: for a named agent the tasks it holds, after claiming its share (section 8);
+   * for the agent without an id every task nobody holds, as always.
+   */
+  private Future<List<TaskList.Entry>> listFor(String backend, TaskLeases.Agent agent) {
+    return agent == null
+        ? ctx.tasks().findActiveForAgent(ctx.db().pool(), backend)
+        : leases.poll(backend, agent);
+  }
+
   /** Holds a long poll until a task is created for the backend, or the wait is over. */
-  private void hold(RoutingContext rc, String backend, Promise<Void> woken, long waitMillis) {
+  private void hold(
+      RoutingContext rc,
+      String backend,
+      TaskLeases.Agent agent,
+      Promise<Void> woken,
+      long waitMillis) {
     long timer =
         vertx.setTimer(
             waitMillis,
@@ -215,16 +240,15 @@ public final class TaskApi {
         .onComplete(
             x -> {
               vertx.cancelTimer(timer);
-              answerAfterWake(rc, backend);
+              answerAfterWake(rc, backend, agent);
             });
   }
 
-  private void answerAfterWake(RoutingContext rc, String backend) {
+  private void answerAfterWake(RoutingContext rc, String backend, TaskLeases.Agent agent) {
     if (rc.response().ended() || rc.response().closed()) {
       return;
     }
-    ctx.tasks()
-        .findActiveForAgent(ctx.db().pool(), backend)
+    listFor(backend, agent)
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -288,12 +312,24 @@ public final class TaskApi {
   }
 
   private void store(RoutingContext rc, String backend, TaskUpdate u) {
+    String agentId;
+    Long token;
+    try {
+      agentId = AgentHeaders.agentId(rc.request());
+      token = AgentHeaders.leaseToken(rc.request());
+    } catch (IllegalArgumentException e) {
+      Responses.error(rc, 400, "Bad request", e.getMessage());
+      return;
+    }
     reports
-        .store(backend, u)
+        .store(backend, agentId, token, u)
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
                 Responses.json(rc, 200, new JsonObject().put("response", "Update successful"));
+              } else if (ar.cause() instanceof TaskLeases.LeaseLost lost) {
+                LOG.warning("Refused an update from backend " + backend + ": " + lost.getMessage());
+                Responses.error(rc, 409, "Lease lost", lost.getMessage());
               } else if (ar.cause() instanceof TaskReports.OtherBackend ob) {
                 LOG.warning("Rejected an update from backend " + backend + ": " + ob.getMessage());
                 Responses.error(rc, 404, "Not found", ob.getMessage());

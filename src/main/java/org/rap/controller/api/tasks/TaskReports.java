@@ -10,6 +10,7 @@ import org.rap.common.model.Timestamps;
 import org.rap.common.tasks.TaskUpdate;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerEvents;
+import org.rap.controller.fleet.TaskLeases;
 import org.rap.controller.scheduler.Flags;
 
 /**
@@ -29,10 +30,16 @@ public final class TaskReports {
 
   private final Vertx vertx;
   private final ControllerContext ctx;
+  private final TaskLeases leases;
 
   public TaskReports(Vertx vertx, ControllerContext ctx) {
+    this(vertx, ctx, new TaskLeases(ctx.db(), ctx.tasks(), ctx.config().taskLease()));
+  }
+
+  public TaskReports(Vertx vertx, ControllerContext ctx, TaskLeases leases) {
     this.vertx = vertx;
     this.ctx = ctx;
+    this.leases = leases;
   }
 
   /**
@@ -45,6 +52,19 @@ public final class TaskReports {
 
   /** As {@link #store(String, TaskUpdate)}, completing the task at {@code nowSeconds}. */
   public Future<Void> store(String backend, TaskUpdate u, long nowSeconds) {
+    return store(backend, null, null, u, nowSeconds);
+  }
+
+  /**
+   * Stores the report of {@code agentId} (null: the agent without an id) under the lease {@code
+   * token}; fails with {@link TaskLeases.LeaseLost} when the task is not held so (section 8.3).
+   */
+  public Future<Void> store(String backend, String agentId, Long token, TaskUpdate u) {
+    return store(backend, agentId, token, u, Timestamps.nowSeconds());
+  }
+
+  private Future<Void> store(
+      String backend, String agentId, Long token, TaskUpdate u, long nowSeconds) {
     boolean[] modeChanged = new boolean[1];
     return ctx.db()
         .inTransaction(
@@ -66,7 +86,12 @@ public final class TaskReports {
                                         + backend
                                         + "'"));
                           }
-                          return store(conn, backend, found.get(), u, nowSeconds, modeChanged);
+                          return leases
+                              .fence(conn, backend, u.taskId(), agentId, token)
+                              .compose(
+                                  v ->
+                                      store(
+                                          conn, backend, found.get(), u, nowSeconds, modeChanged));
                         }))
         .onSuccess(
             v -> {

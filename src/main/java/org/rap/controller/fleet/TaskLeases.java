@@ -1,0 +1,274 @@
+package org.rap.controller.fleet;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlConnection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+import org.rap.common.model.Task;
+import org.rap.common.model.TaskType;
+import org.rap.common.model.Timestamps;
+import org.rap.common.tasks.TaskList;
+import org.rap.controller.db.AgentRepository;
+import org.rap.controller.db.Database;
+import org.rap.controller.db.TaskRepository;
+import org.rap.controller.db.TaskRepository.Expired;
+import org.rap.controller.db.TaskRepository.Holder;
+
+/**
+ * Leases of named agents (docs/spec/task-api.md section 8): a poll registers the agent, renews what
+ * it holds and claims its share of what nobody holds; an update must carry the token of the lease
+ * its task is held under; a lease that runs out ends its RUNJOB task with an error naming the lost
+ * agent (the scheduler then starts the job's next attempt, as after any agent error) and frees any
+ * other task for another agent.
+ */
+public final class TaskLeases {
+  /** Agent ids: what a host name, a pod name or a port suffix is made of. */
+  public static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+  /** The results key listing the agents a job's attempts were lost with. */
+  public static final String LOST_AGENTS = "lost_agents";
+
+  /** A named agent and the capacity it advertised. */
+  public record Agent(String id, int capacity) {}
+
+  /** An update whose task is not held under the lease it names (HTTP 409). */
+  public static final class LeaseLost extends Exception {
+    public LeaseLost(String message) {
+      super(message);
+    }
+  }
+
+  private final Database db;
+  private final TaskRepository tasks;
+  private final AgentRepository agents;
+  private final Duration lease;
+  private final LongSupplier clockMs;
+
+  public TaskLeases(Database db, TaskRepository tasks, Duration lease) {
+    this(db, tasks, new AgentRepository(), lease, System::currentTimeMillis);
+  }
+
+  TaskLeases(
+      Database db,
+      TaskRepository tasks,
+      AgentRepository agents,
+      Duration lease,
+      LongSupplier clockMs) {
+    this.db = db;
+    this.tasks = tasks;
+    this.agents = agents;
+    this.lease = lease;
+    this.clockMs = clockMs;
+  }
+
+  public Duration lease() {
+    return lease;
+  }
+
+  /**
+   * A poll of {@code agent}: records it, renews its leases, claims its share of the tasks nobody
+   * holds (one transaction), then lists every task it holds with its lease.
+   */
+  public Future<List<TaskList.Entry>> poll(String backend, Agent agent) {
+    long now = clockMs.getAsLong();
+    long expires = now + lease.toMillis();
+    return db.inTransaction(
+            conn ->
+                agents
+                    .seen(conn, backend, agent.id(), agent.capacity(), now)
+                    .compose(v -> tasks.renewLeases(conn, backend, agent.id(), expires))
+                    .compose(v -> tasks.unclaimed(conn, backend))
+                    .compose(
+                        unclaimed ->
+                            unclaimed.isEmpty()
+                                ? Future.succeededFuture(List.<String>of())
+                                : claimShare(conn, backend, agent, unclaimed, now, expires)))
+        .compose(claimed -> tasks.findHeldBy(db.pool(), backend, agent.id()));
+  }
+
+  private Future<List<String>> claimShare(
+      SqlConnection conn,
+      String backend,
+      Agent agent,
+      List<TaskRepository.Unclaimed> unclaimed,
+      long now,
+      long expires) {
+    return tasks
+        .heldRunJobs(conn, backend)
+        .compose(
+            held ->
+                agents
+                    .liveCapacities(conn, backend, now - lease.toMillis())
+                    .map(
+                        live ->
+                            ClaimShares.pick(unclaimed, agent.id(), agent.capacity(), held, live)))
+        .compose(ids -> tasks.claim(conn, agent.id(), ids, expires));
+  }
+
+  /**
+   * The fencing check of an update, on the caller's transaction: the task must be held by {@code
+   * agentId} (null: the agent without an id, which may update only tasks nobody holds) under {@code
+   * token}. Renews the lease. Fails with {@link LeaseLost} naming why not.
+   */
+  public Future<Void> fence(
+      SqlConnection conn, String backend, String taskId, String agentId, Long token) {
+    return tasks
+        .holder(conn, taskId)
+        .compose(
+            found -> {
+              Holder h = found.orElse(null);
+              if (h == null) {
+                return Future.succeededFuture(); // unknown task: the caller's own error
+              }
+              Optional<String> refused = refusal(taskId, h, agentId, token);
+              if (refused.isPresent()) {
+                return Future.failedFuture(new LeaseLost(refused.get()));
+              }
+              if (agentId == null) {
+                return Future.succeededFuture();
+              }
+              long now = clockMs.getAsLong();
+              return tasks
+                  .renewLease(conn, taskId, agentId, token, now + lease.toMillis())
+                  .compose(
+                      renewed ->
+                          renewed
+                              ? agents.touched(conn, backend, agentId, now)
+                              : Future.failedFuture(
+                                  new LeaseLost(
+                                      "Task " + taskId + " changed hands while it was updated")));
+            });
+  }
+
+  /** Why an update may not change the task, or empty when it may. */
+  static Optional<String> refusal(String taskId, Holder h, String agentId, Long token) {
+    if (agentId == null) {
+      return h.agent() == null
+          ? Optional.empty()
+          : Optional.of(
+              "Task " + taskId + " is held by agent '" + h.agent() + "'; send RAP-Agent-Id");
+    }
+    if (h.agent() == null) {
+      return Optional.of(
+          "Task "
+              + taskId
+              + " is not held by agent '"
+              + agentId
+              + "' (nobody holds it): its lease ran out or was released");
+    }
+    if (!h.agent().equals(agentId)) {
+      return Optional.of(
+          "Task " + taskId + " is held by agent '" + h.agent() + "', not by '" + agentId + "'");
+    }
+    if (token == null) {
+      return Optional.of("An update of task " + taskId + " needs RAP-Lease-Token");
+    }
+    if (!token.equals(h.token())) {
+      return Optional.of(
+          "Lease token "
+              + token
+              + " of task "
+              + taskId
+              + " is stale (the current one is "
+              + h.token()
+              + ")");
+    }
+    if (h.expiresMs() == null) {
+      return Optional.of(
+          "The lease of agent '"
+              + agentId
+              + "' on task "
+              + taskId
+              + " ran out or was released: the task has ended and its job goes on without"
+              + " this agent");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Ends the leases that ran out (one transaction): a RUNJOB task ends with an error naming the
+   * lost agent, any other task is freed for another agent. Returns what expired.
+   */
+  public Future<List<Expired>> expire() {
+    long now = clockMs.getAsLong();
+    return db.inTransaction(
+        conn ->
+            tasks
+                .expiredLeases(conn, now)
+                .compose(
+                    expired -> {
+                      Future<List<Expired>> done = Future.succeededFuture(new ArrayList<>());
+                      for (Expired e : expired) {
+                        done =
+                            done.compose(
+                                list ->
+                                    endOne(conn, e, now)
+                                        .map(
+                                            ended -> {
+                                              if (ended) {
+                                                list.add(e);
+                                              }
+                                              return list;
+                                            }));
+                      }
+                      return done;
+                    }));
+  }
+
+  private Future<Boolean> endOne(SqlConnection conn, Expired e, long now) {
+    if (e.type() != TaskType.RUNJOB) {
+      return tasks.freeExpired(conn, e.id(), now);
+    }
+    return tasks
+        .findRunJobTasks(conn, e.jobId())
+        .compose(
+            attempts ->
+                tasks.endExpired(
+                    conn, e.id(), lostResults(e, attempts), now, Timestamps.nowSeconds()));
+  }
+
+  /** The results a lost RUNJOB task ends with: a retryable error and every lost agent so far. */
+  static JsonObject lostResults(Expired e, List<Task> attempts) {
+    Set<String> lost = new LinkedHashSet<>();
+    for (Task t : attempts) {
+      if (t.report() != null
+          && t.report().results() != null
+          && t.report().results().getValue(LOST_AGENTS) instanceof JsonArray a) {
+        a.forEach(x -> lost.add(String.valueOf(x)));
+      }
+    }
+    lost.add(e.agent());
+    String message =
+        "Agent '"
+            + e.agent()
+            + "' stopped polling and reporting: its lease on task "
+            + e.id()
+            + " ran out";
+    return new JsonObject()
+        .put(
+            "error",
+            new JsonObject()
+                .put("exception", "LeaseExpired")
+                .put("message", message)
+                .put("traceback", ""))
+        .put("status_message", message)
+        .put(LOST_AGENTS, new JsonArray(new ArrayList<>(lost)));
+  }
+
+  /**
+   * Ends every lease of an agent at once ({@code rap release-agent}), then expires them. Returns
+   * how many leases it held.
+   */
+  public Future<Integer> release(String backend, String agentId) {
+    return db.inTransaction(conn -> tasks.endLeasesOf(conn, backend, agentId))
+        .compose(n -> expire().map(n));
+  }
+}
