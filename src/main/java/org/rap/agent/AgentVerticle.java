@@ -58,6 +58,7 @@ public final class AgentVerticle extends VerticleBase {
   private final List<String> deployments = new ArrayList<>();
   private HttpServer server;
   private TaskApiClient api;
+  private StorageChecks storage;
   private ExecutorClient executor;
 
   public AgentVerticle(AgentConfig config) {
@@ -77,6 +78,16 @@ public final class AgentVerticle extends VerticleBase {
           LOG.severe(reason);
           wiring.onFatal().accept(reason);
         });
+    return vertx
+        .executeBlocking(() -> StorageChecks.run(config), false)
+        .compose(
+            checked -> {
+              storage = checked;
+              return startChecked();
+            });
+  }
+
+  private Future<?> startChecked() {
     Executor runtime;
     try {
       runtime = wiring.executors().create(vertx, config);
@@ -108,7 +119,8 @@ public final class AgentVerticle extends VerticleBase {
             config.taskApiToken(),
             REQUEST_TIMEOUT,
             fatal,
-            config.controllerCaFile());
+            config.controllerCaFile(),
+            new TaskApiClient.Identity(config.agentId(), config.maxWorkers(), storage.storageId()));
     AgentSpans spans = new AgentSpans(wiring.telemetry(), config.backend());
     UpdateSink updates = spans.sink(api);
     JobTaskHandler jobs =
@@ -117,7 +129,9 @@ public final class AgentVerticle extends VerticleBase {
     DbTaskHandler db =
         new DbTaskHandler(executor, config.databaseUrls(), config.databaseAccessNetwork());
     TaskDispatcher dispatcher =
-        new TaskDispatcher(jobs, db, updates, MAX_CONCURRENT_TASKS).traced(spans);
+        new TaskDispatcher(jobs, db, updates, MAX_CONCURRENT_TASKS)
+            .traced(spans)
+            .ownedBy(config.agentId());
     PollerSettings pollerSettings =
         PollerSettings.of(
             config.common().jobLoopInterval(),
@@ -157,7 +171,11 @@ public final class AgentVerticle extends VerticleBase {
             s -> {
               server = s;
               LOG.info(
-                  "Agent for backend "
+                  "Agent "
+                      + config.agentId()
+                      + " (capacity "
+                      + config.maxWorkers()
+                      + ") for backend "
                       + config.backend()
                       + " polling "
                       + config.taskApiEndpoint()
@@ -213,6 +231,9 @@ public final class AgentVerticle extends VerticleBase {
             () -> {
               if (api != null) {
                 api.close();
+              }
+              if (storage != null) {
+                storage.close();
               }
               return Future.succeededFuture();
             });

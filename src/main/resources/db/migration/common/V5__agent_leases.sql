@@ -9,12 +9,13 @@ ALTER TABLE tasks ADD COLUMN lease_expires_ms BIGINT;
 CREATE INDEX tasks_agent ON tasks (backend, agent_id) WHERE active = 1;
 CREATE INDEX tasks_lease_token ON tasks (lease_token);
 
--- The named agents each backend has seen: their advertised capacity and when they last polled or
--- reported. A row is kept after the agent goes away (the operator page shows it as lost).
+-- The named agents each backend has seen: their advertised capacity, the storage they found (the
+-- ids of their storage markers) and when they last polled or reported. A row is kept after the agent goes away (the operator page shows it as lost).
 CREATE TABLE agents (
   backend TEXT NOT NULL,
   id TEXT NOT NULL,
   capacity INTEGER NOT NULL,
+  storage_id TEXT,
   first_seen_ms BIGINT NOT NULL,
   last_seen_ms BIGINT NOT NULL,
   PRIMARY KEY (backend, id)

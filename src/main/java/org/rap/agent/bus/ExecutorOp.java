@@ -25,6 +25,10 @@ public enum ExecutorOp {
   CLEANUP,
   /** Job request → nothing, once the job's container no longer runs. */
   AWAIT_EXIT,
+  /** Job request → nothing: the attempt's run and volume are gone, nothing was written. */
+  ABANDON,
+  /** Agent id → the runs it started that the runtime still has. */
+  OWNED_RUNS,
   /** Files request → the names that could not be deleted. */
   DELETE_FILES,
   /** Database task request → the container's standard output. */

@@ -95,6 +95,14 @@ public interface Executor extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * The runs labelled with {@code agentId} ({@link RunLabels#AGENT}): an agent restarted after its
+   * leases ran out removes those it no longer holds. This default finds none.
+   */
+  default List<RunLabels.OwnedRun> runsOf(String agentId) {
+    return List.of();
+  }
+
   /** Returns when the runtime answers; throws naming the problem when it does not (readiness). */
   void ping();
 

@@ -53,6 +53,24 @@ public final class ExecutorClient implements JobLifecycle, DbTaskRunner {
   }
 
   @Override
+  public Future<JobStatus> finalizeJob(
+      JobDefinition job, boolean cancelled, JsonObject error, Long fenceToken) {
+    return request(
+        ExecutorOp.FINALIZE,
+        new ExecutorRequests.Job(job, cancelled, error == null ? null : error.copy(), fenceToken));
+  }
+
+  @Override
+  public Future<Void> abandon(JobDefinition job) {
+    return request(ExecutorOp.ABANDON, new ExecutorRequests.Job(job));
+  }
+
+  @Override
+  public Future<List<RunLabels.OwnedRun>> ownedRuns(String agentId) {
+    return request(ExecutorOp.OWNED_RUNS, agentId);
+  }
+
+  @Override
   public Future<JobStatus> terminate(JobDefinition job) {
     return request(ExecutorOp.TERMINATE, new ExecutorRequests.Job(job));
   }

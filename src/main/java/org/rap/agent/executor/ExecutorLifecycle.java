@@ -171,6 +171,34 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
 
   JobStatus statusNow(JobDefinition job, boolean cancelled) throws IOException {
     Optional<JobRun> run = executor.inspect(job);
+    if (run.isPresent()) {
+      switch (RunLabels.relation(run.get(), job)) {
+        case EARLIER -> {
+          // this attempt holds the job now: an earlier attempt's run (its agent lost the lease)
+          // goes, with the volume it left
+          LOG.warning(
+              "Removing the run of an earlier attempt ("
+                  + RunLabels.taskOf(run.get())
+                  + ") of job "
+                  + job.id()
+                  + " before attempt "
+                  + job.taskId());
+          executor.remove(job);
+          JobVolumes.delete(layout.volumeDir(job));
+          run = Optional.empty();
+        }
+        case LATER ->
+            throw new StaleAttempt(
+                "A later attempt ("
+                    + RunLabels.taskOf(run.get())
+                    + ") of job "
+                    + job.id()
+                    + " has a run; attempt "
+                    + job.taskId()
+                    + " is stale");
+        case SAME -> {}
+      }
+    }
     JsonObject meta = store.readForTask(job);
     JobStatus status = derive(job, cancelled, run, meta);
     if (status.state() == ExecutorState.EXECUTING) {
@@ -269,11 +297,22 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
    */
   @Override
   public Future<JobStatus> finalizeJob(JobDefinition job, boolean cancelled, JsonObject error) {
+    return finalizeJob(job, cancelled, error, null);
+  }
+
+  @Override
+  public Future<JobStatus> finalizeJob(
+      JobDefinition job, boolean cancelled, JsonObject error, Long fenceToken) {
     return finalizeRetry.run(
         "finalize of job " + job.id(),
         () ->
             metricsOf(job)
-                .compose(m -> timed("finalize", job, () -> finalizeNow(job, cancelled, error, m))));
+                .compose(
+                    m ->
+                        timed(
+                            "finalize",
+                            job,
+                            () -> finalizeNow(job, cancelled, error, m, fenceToken))));
   }
 
   /** The job's resource aggregates; none when they cannot be read (finalize goes on). */
@@ -294,6 +333,12 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
 
   JobStatus finalizeNow(JobDefinition job, boolean cancelled, JsonObject error, JsonObject m)
       throws IOException {
+    return finalizeNow(job, cancelled, error, m, null);
+  }
+
+  JobStatus finalizeNow(
+      JobDefinition job, boolean cancelled, JsonObject error, JsonObject m, Long fenceToken)
+      throws IOException {
     JobStatus current = statusNow(job, cancelled);
     if (current.state() == ExecutorState.FINALIZED || current.state() == ExecutorState.ERROR) {
       return current;
@@ -308,7 +353,7 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
             .map(run -> new JobFinalizer.Container(run, out -> executor.streamLogs(job, out)))
             .orElse(null);
     finalizer.finalizeJob(
-        job, container, DatabaseAccess.redactorFor(job, settings), m, cancelled, error);
+        job, container, DatabaseAccess.redactorFor(job, settings), m, cancelled, error, fenceToken);
     long t1 = System.nanoTime();
     JobStatus done = statusNow(job, cancelled);
     if (LOG.isLoggable(Level.FINE)) {
@@ -360,6 +405,36 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
           runs.stopped(job.id());
           return null;
         });
+  }
+
+  /**
+   * Stops and removes this attempt's run and volume, writing nothing (its lease is gone: docs/spec/
+   * task-api.md section 8.3). A run of another attempt is left alone, and so is the volume then.
+   */
+  @Override
+  public Future<Void> abandon(JobDefinition job) {
+    return timed(
+        "abandon",
+        job,
+        () -> {
+          Optional<JobRun> run = executor.inspect(job);
+          boolean mine = run.isPresent() && RunLabels.taskOf(run.get()).equals(job.taskId());
+          if (mine) {
+            LOG.warning(
+                "Removing the run of job " + job.id() + ": attempt " + job.taskId() + " is lost");
+            executor.remove(job);
+            runs.stopped(job.id());
+          }
+          if (run.isEmpty() || mine) {
+            JobVolumes.delete(layout.volumeDir(job));
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Future<List<RunLabels.OwnedRun>> ownedRuns(String agentId) {
+    return blocking(() -> executor.runsOf(agentId));
   }
 
   @Override

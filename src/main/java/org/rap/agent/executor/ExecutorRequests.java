@@ -20,10 +20,15 @@ final class ExecutorRequests {
    *
    * @param cancelled a cancellation is being handled (status, finalize)
    * @param error finalize with this error, or null
+   * @param fenceToken finalize fenced by this lease token, or null
    */
-  record Job(JobDefinition job, boolean cancelled, JsonObject error) {
+  record Job(JobDefinition job, boolean cancelled, JsonObject error, Long fenceToken) {
     Job(JobDefinition job) {
-      this(job, false, null);
+      this(job, false, null, null);
+    }
+
+    Job(JobDefinition job, boolean cancelled, JsonObject error) {
+      this(job, cancelled, error, null);
     }
   }
 

@@ -20,6 +20,7 @@ import org.rap.common.config.JobOutputLimits;
  * @param allowLocalGitRepos accept local paths as repository URLs (ALLOW_LOCAL_GIT_REPOS)
  * @param outputLimits what one job may leave behind (MAX_LOG_BYTES, MAX_OUTPUT_BYTES,
  *     MAX_OUTPUT_FILES)
+ * @param agentId the agent's {@code AGENT_ID}, labelled on its runs; empty: none
  */
 public record ExecutorSettings(
     String backend,
@@ -45,9 +46,64 @@ public record ExecutorSettings(
     Optional<String> privateRepoAccessToken,
     long pidsLimit,
     boolean allowLocalGitRepos,
-    JobOutputLimits outputLimits) {
+    JobOutputLimits outputLimits,
+    String agentId) {
 
   public static final long DEFAULT_PIDS_LIMIT = 4096;
+
+  /** Without an agent id (runs are not labelled with one: {@code rap run}, tests). */
+  public ExecutorSettings(
+      String backend,
+      Path workdir,
+      Path highPrivacyStorageBase,
+      Path mediumPrivacyStorageBase,
+      Path highPrivacyArchiveDir,
+      Path highPrivacyVolumeDir,
+      Optional<Path> dockerHostVolumeDir,
+      String dockerUser,
+      String dockerRegistry,
+      String dockerProxy,
+      boolean pullImages,
+      Duration imagePullTimeout,
+      String databaseAccessNetwork,
+      boolean usingDummyDataBackend,
+      Map<String, String> databaseUrls,
+      Optional<String> tempDatabaseName,
+      Optional<String> emisOrganisationHash,
+      Optional<String> prestoTlsCert,
+      Optional<String> prestoTlsKey,
+      String githubProxyDomain,
+      Optional<String> privateRepoAccessToken,
+      long pidsLimit,
+      boolean allowLocalGitRepos,
+      JobOutputLimits outputLimits) {
+    this(
+        backend,
+        workdir,
+        highPrivacyStorageBase,
+        mediumPrivacyStorageBase,
+        highPrivacyArchiveDir,
+        highPrivacyVolumeDir,
+        dockerHostVolumeDir,
+        dockerUser,
+        dockerRegistry,
+        dockerProxy,
+        pullImages,
+        imagePullTimeout,
+        databaseAccessNetwork,
+        usingDummyDataBackend,
+        databaseUrls,
+        tempDatabaseName,
+        emisOrganisationHash,
+        prestoTlsCert,
+        prestoTlsKey,
+        githubProxyDomain,
+        privateRepoAccessToken,
+        pidsLimit,
+        allowLocalGitRepos,
+        outputLimits,
+        "");
+  }
 
   /**
    * From the agent configuration. Image pulls are off only when {@code LOCAL_IMAGES_ONLY} is set
@@ -80,7 +136,8 @@ public record ExecutorSettings(
         c.common().privateRepoAccessToken(),
         DEFAULT_PIDS_LIMIT,
         c.common().allowLocalGitRepos(),
-        c.outputLimits());
+        c.outputLimits(),
+        c.agentId());
   }
 
   /** Settings for a local, registry-less, dummy-data agent rooted at {@code base} (tests). */
@@ -197,7 +254,8 @@ public record ExecutorSettings(
           from.privateRepoAccessToken,
           from.pidsLimit,
           from.allowLocalGitRepos,
-          outputLimits);
+          outputLimits,
+          from.agentId);
     }
   }
 

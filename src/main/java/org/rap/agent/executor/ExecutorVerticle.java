@@ -62,7 +62,14 @@ public final class ExecutorVerticle extends VerticleBase {
     job(ExecutorOp.STATUS, r -> lifecycle.status(r.job(), r.cancelled()));
     job(ExecutorOp.PREPARE, r -> lifecycle.prepare(r.job()));
     job(ExecutorOp.EXECUTE, r -> lifecycle.execute(r.job()));
-    job(ExecutorOp.FINALIZE, r -> lifecycle.finalizeJob(r.job(), r.cancelled(), r.error()));
+    job(
+        ExecutorOp.FINALIZE,
+        r ->
+            r.fenceToken() == null
+                ? lifecycle.finalizeJob(r.job(), r.cancelled(), r.error())
+                : lifecycle.finalizeJob(r.job(), r.cancelled(), r.error(), r.fenceToken()));
+    job(ExecutorOp.ABANDON, r -> lifecycle.abandon(r.job()));
+    serve(ExecutorOp.OWNED_RUNS, (String agentId) -> lifecycle.ownedRuns(agentId));
     job(ExecutorOp.TERMINATE, r -> lifecycle.terminate(r.job()));
     job(ExecutorOp.CLEANUP, r -> lifecycle.cleanup(r.job()));
     job(ExecutorOp.AWAIT_EXIT, r -> lifecycle.awaitExit(r.job()));

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.rap.agent.finalize.JobLogWriter;
 import org.rap.agent.finalize.OutputFiling;
 import org.rap.agent.outputs.JobLog;
@@ -40,13 +39,45 @@ final class JobFinalizer {
   private final JobMetadataStore store;
   private final ProjectActions projectActions;
   private final JobOutputLimits limits;
-  private final ConcurrentHashMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
+  private final WorkspaceLock workspaceLock;
 
   JobFinalizer(JobLayout layout, JobMetadataStore store, ProjectActions projectActions) {
     this.layout = layout;
     this.store = store;
     this.projectActions = projectActions;
     this.limits = layout.settings().outputLimits();
+    this.workspaceLock =
+        new WorkspaceLock(layout.settings().highPrivacyStorageBase().resolve("locks"));
+  }
+
+  /**
+   * {@link #finalizeJob(JobDefinition, Container, SecretRedactor, JsonObject, boolean, JsonObject)}
+   * holding the job's {@link LeaseFence} at {@code fenceToken} (null: no fence, an agent without
+   * leases).
+   *
+   * @throws StaleAttempt when a later attempt has begun to finalize the job (nothing is written)
+   */
+  void finalizeJob(
+      JobDefinition job,
+      Container container,
+      SecretRedactor secrets,
+      JsonObject metrics,
+      boolean cancelled,
+      JsonObject error,
+      Long fenceToken)
+      throws IOException {
+    if (fenceToken == null) {
+      finalizeJob(job, container, secrets, metrics, cancelled, error);
+      return;
+    }
+    LeaseFence.hold(
+        store.logDir(job).resolve(LeaseFence.FILE),
+        fenceToken,
+        job.id(),
+        () -> {
+          finalizeJob(job, container, secrets, metrics, cancelled, error);
+          return null;
+        });
   }
 
   /**
@@ -109,13 +140,13 @@ final class JobFinalizer {
           outputs.isEmpty()
               ? Optional.empty()
               : projectActions.actionsAt(job.study().gitRepoUrl(), job.study().commit());
-      PersistedOutputs persisted;
       // jobs of one workspace finalize one at a time: manifest.json is read, updated and replaced
-      synchronized (lock(job)) {
-        persisted =
-            OutputPersister.persist(
-                job, outputs, volume, highWorkspace, mediumWorkspace, actions, secrets);
-      }
+      PersistedOutputs persisted =
+          workspaceLock.hold(
+              job.workspace(),
+              () ->
+                  OutputPersister.persist(
+                      job, outputs, volume, highWorkspace, mediumWorkspace, actions, secrets));
       excluded = persisted.excluded();
       JsonObject excludedJson = new JsonObject();
       excluded.forEach(excludedJson::put);
@@ -128,11 +159,14 @@ final class JobFinalizer {
         limits.maxLogBytes(),
         JobLog.summary(metadata, excluded, notFiled, match.refused()));
     String actionLog = Manifest.METADATA_DIR + "/" + job.action() + ".log";
-    synchronized (lock(job)) {
-      for (Path workspace : List.of(highWorkspace, mediumWorkspace)) {
-        JobLogWriter.copy(logsFile, SafePaths.resolve(workspace, actionLog));
-      }
-    }
+    workspaceLock.hold(
+        job.workspace(),
+        () -> {
+          for (Path workspace : List.of(highWorkspace, mediumWorkspace)) {
+            JobLogWriter.copy(logsFile, SafePaths.resolve(workspace, actionLog));
+          }
+          return null;
+        });
     store.write(job, metadata); // last: its presence means finalized
   }
 
@@ -143,10 +177,6 @@ final class JobFinalizer {
         .put("message", r.message())
         .put("traceback", "")
         .put("permanent", true);
-  }
-
-  private Object lock(JobDefinition job) {
-    return workspaceLocks.computeIfAbsent(job.workspace(), k -> new Object());
   }
 
   private static OutputMatch emptyMatch() {

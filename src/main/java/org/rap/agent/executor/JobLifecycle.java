@@ -41,6 +41,29 @@ public interface JobLifecycle {
    */
   Future<JobStatus> finalizeJob(JobDefinition job, boolean cancelled, JsonObject error);
 
+  /**
+   * {@link #finalizeJob(JobDefinition, boolean, JsonObject)} fenced by the lease token of the
+   * attempt (docs/spec/task-api.md section 8.3): fails with {@link StaleAttempt}, writing nothing,
+   * when a later attempt has begun to finalize the job. This default has no fence.
+   */
+  default Future<JobStatus> finalizeJob(
+      JobDefinition job, boolean cancelled, JsonObject error, Long fenceToken) {
+    return finalizeJob(job, cancelled, error);
+  }
+
+  /**
+   * Stops and removes this attempt's run and volume, writing nothing: its lease is gone. This
+   * default removes the run and volume as {@link #cleanup} does.
+   */
+  default Future<Void> abandon(JobDefinition job) {
+    return cleanup(job);
+  }
+
+  /** The runs {@code agentId} started that the runtime still has. This default knows none. */
+  default Future<List<RunLabels.OwnedRun>> ownedRuns(String agentId) {
+    return Future.succeededFuture(List.of());
+  }
+
   /** Kills a running container (no-op when not running). */
   Future<JobStatus> terminate(JobDefinition job);
 

@@ -4,6 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -11,9 +14,12 @@ import java.util.logging.Logger;
 import org.rap.agent.executor.ExecutorException;
 import org.rap.agent.executor.JobLifecycle;
 import org.rap.agent.executor.JobStatus;
+import org.rap.agent.executor.RunLabels;
+import org.rap.agent.executor.StaleAttempt;
 import org.rap.common.async.KeyedSequencer;
 import org.rap.common.model.ExecutorState;
 import org.rap.common.model.JobDefinition;
+import org.rap.common.model.TaskType;
 import org.rap.common.tasks.AgentTask;
 import org.rap.common.tasks.TaskUpdate;
 import org.rap.common.telemetry.LogTags;
@@ -144,8 +150,11 @@ public final class JobTaskHandler {
         {
           Future<Void> finalizing =
               post(task, ExecutorState.FINALIZING, null, false, nowNs.getAsLong());
-          return executor
-              .finalizeJob(job, false, null)
+          // a task held under a lease files outputs only once the controller has confirmed the
+          // lease (renewed by that update), and fenced by its token (task-api.md section 8.3)
+          Future<Void> confirmed = task.lease() == null ? Future.succeededFuture() : finalizing;
+          return confirmed
+              .compose(c -> executor.finalizeJob(job, false, null, fenceToken(task)))
               .compose(n -> executor.cleanup(job).map(n))
               .compose(
                   n -> {
@@ -210,9 +219,9 @@ public final class JobTaskHandler {
                     return executor
                         .terminate(job)
                         .compose(s1 -> post(task, s1.state(), null, false, s1.timestampNs()))
-                        .compose(v2 -> executor.finalizeJob(job, true, null));
+                        .compose(v2 -> executor.finalizeJob(job, true, null, fenceToken(task)));
                   }
-                  return executor.finalizeJob(job, true, null);
+                  return executor.finalizeJob(job, true, null, fenceToken(task));
                 });
     return finalStatus
         .compose(sf -> executor.cleanup(job).map(sf))
@@ -248,11 +257,92 @@ public final class JobTaskHandler {
     }
     return f.recover(
         e -> {
+          if (isLeaseLost(e)) {
+            return abandon(task, e.getMessage()).map(Handled.COMPLETE);
+          }
           if (e instanceof TaskApiException || !isPermanent(e)) {
             return Future.failedFuture(e);
           }
           return hardFailure(task, cancelling, e);
         });
+  }
+
+  /** The lease token a task is held under, or null (no lease). */
+  private static Long fenceToken(AgentTask task) {
+    return task.lease() == null ? null : task.lease().token();
+  }
+
+  /**
+   * The task is no longer this agent's: the controller refused an update (409) or a later attempt
+   * of the job exists.
+   */
+  static boolean isLeaseLost(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof TaskApiException api && api.leaseLost()) {
+        return true;
+      }
+      if (t instanceof StaleAttempt) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Stops a task this agent lost (docs/spec/task-api.md section 8.3): a RUNJOB's run and volume are
+   * removed and nothing is written or reported. Other tasks just stop.
+   */
+  public Future<Void> abandon(AgentTask task, String why) {
+    LOG.warning("Lost task " + task.id() + ", stopping it and writing nothing: " + why);
+    if (task.type() != TaskType.RUNJOB) {
+      return Future.succeededFuture();
+    }
+    JobDefinition job;
+    try {
+      job = definition(task);
+    } catch (RuntimeException e) {
+      return Future.succeededFuture();
+    }
+    return executor
+        .abandon(job)
+        .recover(
+            e -> {
+              LOG.warning("Could not remove the run of lost task " + task.id() + ": " + e);
+              return Future.failedFuture(e);
+            });
+  }
+
+  /**
+   * After a restart: removes the runs this agent started for attempts it no longer holds ({@code
+   * held}: the ids of the tasks the controller lists to it, {@code heldJobs} their jobs).
+   */
+  public Future<Void> removeLostRuns(String agentId, Set<String> held, Set<String> heldJobs) {
+    return executor
+        .ownedRuns(agentId)
+        .compose(
+            runs -> {
+              List<Future<Void>> removals = new ArrayList<>();
+              for (RunLabels.OwnedRun run : runs) {
+                // a job with a listed task: that attempt's own handling removes earlier runs
+                if (!run.taskId().isEmpty()
+                    && !held.contains(run.taskId())
+                    && !heldJobs.contains(run.jobId())) {
+                  JobDefinition job =
+                      JobDefinition.fromJson(
+                          new JsonObject().put("id", run.jobId()).put("task_id", run.taskId()));
+                  LOG.warning(
+                      "Removing the run of job "
+                          + run.jobId()
+                          + ": this agent no longer holds its task "
+                          + run.taskId());
+                  removals.add(executor.abandon(job));
+                }
+              }
+              return Future.join(removals).mapEmpty();
+            });
   }
 
   /** Permanent: the executor said so, or the reference's test hook text is present. */
@@ -286,7 +376,7 @@ public final class JobTaskHandler {
       return postError(task, new JsonObject().put("error", error));
     }
     return executor
-        .finalizeJob(job, cancelling, error)
+        .finalizeJob(job, cancelling, error, fenceToken(task))
         .map(s -> s.results() == null ? new JsonObject() : s.results().copy())
         .recover(
             fe -> {

@@ -10,8 +10,11 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 import org.rap.common.http.TlsProtocols;
@@ -40,6 +43,25 @@ public final class TaskApiClient implements UpdateSink {
   private final String token;
   private final Duration requestTimeout;
   private final FatalErrors fatal;
+  private final Identity identity;
+
+  /** Lease tokens of the tasks listed lately (a lost task's token is still sent, and refused). */
+  private final Map<String, Long> leaseTokens =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+              return size() > MAX_REMEMBERED_LEASES;
+            }
+          });
+
+  private static final int MAX_REMEMBERED_LEASES = 10_000;
+
+  /**
+   * Who polls (docs/spec/task-api.md section 8.1): the agent's id and capacity, sent on every
+   * request; without one, the agent is its backend's one agent without an id.
+   */
+  public record Identity(String agentId, int capacity, String storageId) {}
 
   public TaskApiClient(
       Vertx vertx,
@@ -64,6 +86,20 @@ public final class TaskApiClient implements UpdateSink {
       Duration requestTimeout,
       FatalErrors fatal,
       Optional<Path> caFile) {
+    this(vertx, endpoint, backend, token, requestTimeout, fatal, caFile, null);
+  }
+
+  /** As a named agent ({@code identity} non-null), holding its tasks under leases. */
+  public TaskApiClient(
+      Vertx vertx,
+      String endpoint,
+      String backend,
+      String token,
+      Duration requestTimeout,
+      FatalErrors fatal,
+      Optional<Path> caFile,
+      Identity identity) {
+    this.identity = identity;
     this.client =
         WebClient.create(
             vertx,
@@ -97,6 +133,11 @@ public final class TaskApiClient implements UpdateSink {
    */
   public Future<TaskPoll> poll(int waitSeconds, String known) {
     HttpRequest<Buffer> req = client.getAbs(tasksUrl).putHeader("Authorization", token);
+    if (identity != null) {
+      req.putHeader(TaskProtocol.AGENT_ID_HEADER, identity.agentId())
+          .putHeader(TaskProtocol.CAPACITY_HEADER, Integer.toString(identity.capacity()))
+          .putHeader(TaskProtocol.STORAGE_HEADER, identity.storageId());
+    }
     long timeout = requestTimeout.toMillis();
     if (waitSeconds > 0) {
       req.addQueryParam(TaskProtocol.WAIT, Integer.toString(waitSeconds));
@@ -119,10 +160,15 @@ public final class TaskApiClient implements UpdateSink {
    */
   @Override
   public Future<Void> post(TaskUpdate update) {
-    return client
-        .postAbs(updateUrl)
-        .putHeader("Authorization", token)
-        .putHeader("Content-Type", UpdateForm.CONTENT_TYPE)
+    HttpRequest<Buffer> req = client.postAbs(updateUrl).putHeader("Authorization", token);
+    if (identity != null) {
+      req.putHeader(TaskProtocol.AGENT_ID_HEADER, identity.agentId());
+      Long lease = leaseTokens.get(update.taskId());
+      if (lease != null) {
+        req.putHeader(TaskProtocol.LEASE_TOKEN_HEADER, Long.toString(lease));
+      }
+    }
+    return req.putHeader("Content-Type", UpdateForm.CONTENT_TYPE)
         .timeout(requestTimeout.toMillis())
         .sendBuffer(UpdateForm.encode(update))
         .recover(e -> Future.failedFuture(network("POST " + updateUrl, e)))
@@ -164,6 +210,17 @@ public final class TaskApiClient implements UpdateSink {
       fatal.report(message);
       return Future.failedFuture(new TaskApiException(status, message, null, null));
     }
+    if (status == 409 && what.startsWith("GET ")) {
+      // a poll is refused only when this agent cannot work with the others (its storage)
+      String message =
+          "The controller refused this agent ("
+              + what
+              + " answered HTTP 409: "
+              + body
+              + "). The agent has stopped polling.";
+      fatal.report(message);
+      return Future.failedFuture(new TaskApiException(409, message, null, null));
+    }
     return Future.failedFuture(
         new TaskApiException(
             status, what + " answered HTTP " + status + ": " + body, retryAfter(resp), null));
@@ -190,8 +247,15 @@ public final class TaskApiClient implements UpdateSink {
           resp.statusCode(), "GET " + tasksUrl + " did not return a JSON object", null, e);
     }
     try {
-      return TaskList.parse(
-          body, why -> LOG.warning("Ignoring a task the agent does not understand: " + why));
+      List<AgentTask> tasks =
+          TaskList.parse(
+              body, why -> LOG.warning("Ignoring a task the agent does not understand: " + why));
+      for (AgentTask t : tasks) {
+        if (t.lease() != null) {
+          leaseTokens.put(t.id(), t.lease().token());
+        }
+      }
+      return tasks;
     } catch (IllegalArgumentException e) {
       throw new TaskApiException(
           resp.statusCode(), "GET " + tasksUrl + " returned " + e.getMessage(), null, e);

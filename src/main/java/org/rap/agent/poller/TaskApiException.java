@@ -26,6 +26,14 @@ public final class TaskApiException extends RuntimeException {
     return retryAfter;
   }
 
+  /**
+   * The controller refused an update because this agent no longer holds the task (409,
+   * docs/spec/task-api.md section 8.3): the attempt must stop and write nothing.
+   */
+  public boolean leaseLost() {
+    return status == 409;
+  }
+
   public boolean unauthorised() {
     return status == 401 || status == 403;
   }

@@ -59,6 +59,18 @@ public final class TaskDispatcher {
   private final Duration retryDelay;
   private final RepeatedFailures failures =
       new RepeatedFailures(LOG, Duration.ofMinutes(1).toNanos(), System::nanoTime);
+
+  /**
+   * RUNJOB tasks held under a lease that the controller stopped listing while this agent was
+   * running them (the lease ran out or was released): stopped and removed, nothing reported.
+   */
+  private final Map<String, AgentTask> lost = new LinkedHashMap<>();
+
+  /** In-flight RUNJOB handlings whose task stopped being listed: lost unless they complete. */
+  private final Map<String, AgentTask> vanished = new HashMap<>();
+
+  private String agentId;
+  private boolean reconciled;
   private AgentSpans spans = AgentSpans.none();
   private List<AgentTask> latest = List.of();
   private Context context;
@@ -84,6 +96,15 @@ public final class TaskDispatcher {
     this.retryDelay = retryDelay;
   }
 
+  /**
+   * As the named agent {@code id}: after the first poll, runs it started for tasks it no longer
+   * holds are removed (a restart after its leases ran out: docs/spec/task-api.md section 8.3).
+   */
+  public TaskDispatcher ownedBy(String id) {
+    this.agentId = id;
+    return this;
+  }
+
   /** Handlings traced as the job-runner's AGENT_LOOP and LOOP_TASK spans. */
   public TaskDispatcher traced(AgentSpans agentSpans) {
     this.spans = agentSpans;
@@ -102,14 +123,15 @@ public final class TaskDispatcher {
     if (current != null) {
       context = current;
     }
-    latest = List.copyOf(tasks);
     Set<String> listed = new HashSet<>();
     tasks.forEach(t -> listed.add(t.id()));
+    findLost(tasks, listed);
+    latest = List.copyOf(tasks);
     completed.retainAll(listed);
     failures.retainOnly(listed);
     lastStarted.keySet().retainAll(listed);
     ready.retainAll(listed);
-    List<AgentTask> candidates = new ArrayList<>();
+    List<AgentTask> candidates = new ArrayList<>(lostCandidates());
     for (AgentTask t : tasks) {
       if (!inFlight.containsKey(t.id()) && !completed.contains(t.id())) {
         candidates.add(t);
@@ -118,6 +140,52 @@ public final class TaskDispatcher {
     AgentSpans.Round round = spans.round();
     startWithinBound(candidates, round);
     spans.close(round);
+    if (agentId != null && !reconciled) {
+      reconciled = true;
+      Set<String> jobsListed = new HashSet<>();
+      tasks.forEach(t -> jobsListed.add(jobKey(t)));
+      jobs.removeLostRuns(agentId, listed, jobsListed)
+          .onFailure(e -> LOG.warning("Could not remove runs of lost tasks: " + e.getMessage()));
+    }
+  }
+
+  /**
+   * RUNJOB tasks of the previous list held under a lease, started here, not completed, and no
+   * longer listed without a cancellation of their job: this agent lost them.
+   */
+  private void findLost(List<AgentTask> tasks, Set<String> listed) {
+    Set<String> cancelled = new HashSet<>();
+    for (AgentTask t : tasks) {
+      if (t.type() == TaskType.CANCELJOB) {
+        cancelled.add(jobKey(t));
+      }
+    }
+    for (AgentTask t : latest) {
+      String id = t.id();
+      if (t.type() != TaskType.RUNJOB
+          || t.lease() == null
+          || listed.contains(id)
+          || completed.contains(id)
+          || !lastStarted.containsKey(id)
+          || cancelled.contains(jobKey(t))) {
+        continue;
+      }
+      if (inFlight.containsKey(id)) {
+        vanished.put(id, t);
+      } else {
+        lost.put(id, t);
+      }
+    }
+  }
+
+  private List<AgentTask> lostCandidates() {
+    List<AgentTask> out = new ArrayList<>();
+    for (AgentTask t : lost.values()) {
+      if (!inFlight.containsKey(t.id())) {
+        out.add(t);
+      }
+    }
+    return out;
   }
 
   /**
@@ -136,7 +204,7 @@ public final class TaskDispatcher {
         cancelled.add(jobKey(t));
       }
     }
-    List<AgentTask> candidates = new ArrayList<>();
+    List<AgentTask> candidates = new ArrayList<>(lostCandidates());
     for (AgentTask t : latest) {
       String id = t.id();
       if (inFlight.containsKey(id) || completed.contains(id)) {
@@ -172,7 +240,8 @@ public final class TaskDispatcher {
 
   private void startWithinBound(List<AgentTask> candidates, AgentSpans.Round round) {
     candidates.sort(
-        Comparator.comparing((AgentTask t) -> t.type() != TaskType.DBSTATUS)
+        Comparator.comparing((AgentTask t) -> !lost.containsKey(t.id()))
+            .thenComparing(t -> t.type() != TaskType.DBSTATUS)
             .thenComparing(t -> lastStarted.getOrDefault(t.id(), -1L)));
     for (AgentTask t : candidates) {
       if (inFlight.size() >= maxConcurrent) {
@@ -213,6 +282,13 @@ public final class TaskDispatcher {
             inFlight.remove(task.id());
             if (job != null) {
               busyJobs.remove(job);
+            }
+            AgentTask gone = vanished.remove(task.id());
+            if (gone != null && !(ar.succeeded() && ar.result() == Handled.COMPLETE)) {
+              lost.put(task.id(), gone);
+            } else if (lost.containsKey(task.id()) && ar.succeeded()) {
+              lost.remove(task.id());
+              completed.add(task.id());
             }
             if (ar.failed()) {
               if (!(ar.cause() instanceof TaskApiException api && api.unauthorised())) {
@@ -292,6 +368,10 @@ public final class TaskDispatcher {
   }
 
   private Future<Handled> handle(AgentTask task) {
+    if (lost.containsKey(task.id())) {
+      return jobs.abandon(task, "the controller no longer lists it to this agent")
+          .map(Handled.COMPLETE);
+    }
     return switch (task.type()) {
       case RUNJOB -> jobs.runJobStep(task);
       case CANCELJOB ->

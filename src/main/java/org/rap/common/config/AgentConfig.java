@@ -1,5 +1,7 @@
 package org.rap.common.config;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,7 +10,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-/** Everything the agent role reads from configuration, validated once. */
+/**
+ * Everything the agent role reads from configuration, validated once.
+ *
+ * @param agentId this agent's id among its backend's agents ({@code AGENT_ID})
+ * @param maxWorkers jobs this agent runs at once, advertised to the controller ({@code
+ *     AGENT_MAX_WORKERS})
+ */
 public record AgentConfig(
     CommonConfig common,
     String backend,
@@ -36,7 +44,9 @@ public record AgentConfig(
     int longPollSeconds,
     KubernetesConfig kubernetes,
     JobOutputLimits outputLimits,
-    Optional<Path> controllerCaFile) {
+    Optional<Path> controllerCaFile,
+    String agentId,
+    int maxWorkers) {
 
   /**
    * {@code EXECUTOR} values: {@code docker}, also spelled as the reference's module paths of its
@@ -101,6 +111,14 @@ public record AgentConfig(
         s.absolutePath("HIGH_PRIVACY_STORAGE_BASE", common.workdir().resolve("high_privacy"));
     Path medium =
         s.absolutePath("MEDIUM_PRIVACY_STORAGE_BASE", common.workdir().resolve("medium_privacy"));
+    int port = s.port("AGENT_PORT", 3001);
+    String agentId = s.string("AGENT_ID", defaultAgentId(port));
+    if (!agentId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
+      s.invalid(
+          "AGENT_ID",
+          "must be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit",
+          agentId);
+    }
     Optional<String> uid = s.get("DOCKER_USER_ID");
     Optional<String> gid = s.get("DOCKER_GROUP_ID");
     Optional<String> user = Optional.empty();
@@ -111,7 +129,7 @@ public record AgentConfig(
         common,
         backend,
         s.string("AGENT_HOST", "0.0.0.0"),
-        s.port("AGENT_PORT", 3001),
+        port,
         endpoint,
         s.raw("CONTROLLER_TASK_API_TOKEN").orElse(""),
         s.flag("USING_DUMMY_DATA_BACKEND", false, "true", "1", "yes"),
@@ -134,7 +152,25 @@ public record AgentConfig(
         s.integer("AGENT_LONG_POLL_SECONDS", 30, 0),
         KubernetesConfig.from(s, executor.equals("kubernetes")),
         JobOutputLimits.from(s),
-        ca);
+        ca,
+        agentId,
+        s.integer("AGENT_MAX_WORKERS", Runtime.getRuntime().availableProcessors(), 1));
+  }
+
+  /** The host name, {@code -}, then the port: unique per agent unless two share host and port. */
+  static String defaultAgentId(int port) {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "agent";
+    }
+    String clean = host.replaceAll("[^A-Za-z0-9._-]", "-").replaceAll("^[^A-Za-z0-9]+", "");
+    if (clean.isEmpty()) {
+      clean = "agent";
+    }
+    String suffix = "-" + port;
+    return clean.substring(0, Math.min(clean.length(), 100 - suffix.length())) + suffix;
   }
 
   /**

@@ -42,6 +42,16 @@ public final class JobIds {
     return jobId + "-" + String.format(Locale.ROOT, "%03d", number);
   }
 
+  /** The attempt a RUNJOB task id encodes ({@code <job_id>-<NNN>}); 1 when it encodes none. */
+  public static int attemptOf(String runJobTaskId) {
+    int dash = runJobTaskId.lastIndexOf('-');
+    try {
+      return Integer.parseInt(runJobTaskId.substring(dash + 1));
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
   public static String cancelTaskId(String runJobTaskId) {
     return runJobTaskId + "-cancel";
   }

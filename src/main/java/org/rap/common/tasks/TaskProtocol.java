@@ -18,6 +18,12 @@ public final class TaskProtocol {
   /** Request header of a poll: how many jobs the agent runs at once (section 8). */
   public static final String CAPACITY_HEADER = "RAP-Agent-Capacity";
 
+  /**
+   * Request header of a poll: the ids of the storage the agent found (its high- and medium-privacy
+   * trees' markers); the agents of a backend must share one storage.
+   */
+  public static final String STORAGE_HEADER = "RAP-Agent-Storage";
+
   /** Request header of an update: the fencing token of the lease the task is held under. */
   public static final String LEASE_TOKEN_HEADER = "RAP-Lease-Token";
 

@@ -32,16 +32,44 @@ public final class AgentRepository {
       int leases,
       Long nextExpiryMs) {}
 
-  /** Records a poll or an update of {@code id}: its capacity and when it was seen. */
-  public Future<Void> seen(SqlClient client, String backend, String id, int capacity, long nowMs) {
+  /** Records a poll of {@code id}: its capacity, its storage and when it was seen. */
+  public Future<Void> seen(
+      SqlClient client, String backend, String id, int capacity, String storage, long nowMs) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("backend", backend);
+    p.put("id", id);
+    p.put("capacity", capacity);
+    p.put("storage", storage);
+    p.put("now", nowMs);
     return SqlTemplate.forUpdate(
             client,
-            "INSERT INTO agents (backend, id, capacity, first_seen_ms, last_seen_ms)"
-                + " VALUES (#{backend}, #{id}, #{capacity}, #{now}, #{now})"
+            "INSERT INTO agents (backend, id, capacity, storage_id, first_seen_ms, last_seen_ms)"
+                + " VALUES (#{backend}, #{id}, #{capacity}, #{storage}, #{now}, #{now})"
                 + " ON CONFLICT (backend, id) DO UPDATE SET capacity = excluded.capacity,"
-                + " last_seen_ms = excluded.last_seen_ms")
-        .execute(Map.of("backend", backend, "id", id, "capacity", capacity, "now", nowMs))
+                + " storage_id = excluded.storage_id, last_seen_ms = excluded.last_seen_ms")
+        .execute(p)
         .mapEmpty();
+  }
+
+  /**
+   * Another agent of the backend seen at or after {@code sinceMs} that reported another storage
+   * than {@code storage}: its id and storage, or null when there is none.
+   */
+  public Future<String[]> otherStorage(
+      SqlClient client, String backend, String id, String storage, long sinceMs) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT id, storage_id FROM agents WHERE backend = #{backend} AND id <> #{id}"
+                + " AND last_seen_ms >= #{since} AND storage_id IS NOT NULL"
+                + " AND storage_id <> #{storage} ORDER BY last_seen_ms DESC LIMIT 1")
+        .execute(Map.of("backend", backend, "id", id, "storage", storage, "since", sinceMs))
+        .map(
+            rows -> {
+              for (Row r : rows) {
+                return new String[] {r.getString(0), r.getString(1)};
+              }
+              return null;
+            });
   }
 
   /** Records an update of {@code id} (its capacity is unchanged). */

@@ -36,8 +36,19 @@ public final class TaskLeases {
   /** The results key listing the agents a job's attempts were lost with. */
   public static final String LOST_AGENTS = "lost_agents";
 
-  /** A named agent and the capacity it advertised. */
-  public record Agent(String id, int capacity) {}
+  /** A named agent, the capacity it advertised and the storage it found (null: it did not say). */
+  public record Agent(String id, int capacity, String storage) {
+    public Agent(String id, int capacity) {
+      this(id, capacity, null);
+    }
+  }
+
+  /** A poll from an agent whose storage is not its backend's other agents' (HTTP 409). */
+  public static final class StorageMismatch extends Exception {
+    public StorageMismatch(String message) {
+      super(message);
+    }
+  }
 
   /** An update whose task is not held under the lease it names (HTTP 409). */
   public static final class LeaseLost extends Exception {
@@ -82,8 +93,11 @@ public final class TaskLeases {
     long expires = now + lease.toMillis();
     return db.inTransaction(
             conn ->
-                agents
-                    .seen(conn, backend, agent.id(), agent.capacity(), now)
+                sameStorage(conn, backend, agent, now)
+                    .compose(
+                        v ->
+                            agents.seen(
+                                conn, backend, agent.id(), agent.capacity(), agent.storage(), now))
                     .compose(v -> tasks.renewLeases(conn, backend, agent.id(), expires))
                     .compose(v -> tasks.unclaimed(conn, backend))
                     .compose(
@@ -92,6 +106,34 @@ public final class TaskLeases {
                                 ? Future.succeededFuture(List.<String>of())
                                 : claimShare(conn, backend, agent, unclaimed, now, expires)))
         .compose(claimed -> tasks.findHeldBy(db.pool(), backend, agent.id()));
+  }
+
+  /** Fails with {@link StorageMismatch} when a live agent of the backend found other storage. */
+  private Future<Void> sameStorage(SqlConnection conn, String backend, Agent agent, long now) {
+    if (agent.storage() == null) {
+      return Future.succeededFuture();
+    }
+    return agents
+        .otherStorage(conn, backend, agent.id(), agent.storage(), now - lease.toMillis())
+        .compose(
+            other ->
+                other == null
+                    ? Future.succeededFuture()
+                    : Future.failedFuture(
+                        new StorageMismatch(
+                            "Agent '"
+                                + agent.id()
+                                + "' found storage "
+                                + agent.storage()
+                                + " but agent '"
+                                + other[0]
+                                + "' of backend "
+                                + backend
+                                + " uses "
+                                + other[1]
+                                + ": the agents of a backend must share HIGH_PRIVACY_STORAGE_BASE"
+                                + " and MEDIUM_PRIVACY_STORAGE_BASE (their "
+                                + ".rap-storage markers differ)")));
   }
 
   private Future<List<String>> claimShare(

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import org.rap.common.model.Job;
+import org.rap.common.model.JobIds;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.StatusMessages;
@@ -179,11 +180,6 @@ final class JobRules {
 
   /** The attempt a RUNJOB task id encodes ({@code <job_id>-<NNN>}). */
   static int attemptNumber(String taskId) {
-    int dash = taskId.lastIndexOf('-');
-    try {
-      return Integer.parseInt(taskId.substring(dash + 1));
-    } catch (NumberFormatException e) {
-      return 1;
-    }
+    return JobIds.attemptOf(taskId);
   }
 }

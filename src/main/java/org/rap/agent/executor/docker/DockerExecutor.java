@@ -10,10 +10,13 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +36,7 @@ import org.rap.agent.executor.JobFailure;
 import org.rap.agent.executor.JobLayout;
 import org.rap.agent.executor.JobMetadataStore;
 import org.rap.agent.executor.JobRun;
+import org.rap.agent.executor.RunLabels;
 import org.rap.agent.metrics.ContainerSample;
 import org.rap.agent.metrics.RunningJob;
 import org.rap.common.model.JobDefinition;
@@ -119,6 +123,27 @@ public final class DockerExecutor implements Executor {
   @Override
   public Optional<JobRun> inspect(JobDefinition job) {
     return docker().inspectContainer(JobMetadataStore.containerName(job.id())).map(DockerRuns::of);
+  }
+
+  @Override
+  public List<RunLabels.OwnedRun> runsOf(String agentId) {
+    List<RunLabels.OwnedRun> out = new ArrayList<>();
+    for (Object o : docker().containers(Map.of(RunLabels.AGENT, agentId))) {
+      if (!(o instanceof JsonObject c)) {
+        continue;
+      }
+      JsonObject labels = c.getJsonObject("Labels", new JsonObject());
+      JsonArray names = c.getJsonArray("Names", new JsonArray());
+      String prefix = "/" + JobMetadataStore.containerName("");
+      for (Object n : names) {
+        if (n instanceof String name && name.startsWith(prefix)) {
+          out.add(
+              new RunLabels.OwnedRun(
+                  name.substring(prefix.length()), labels.getString(RunLabels.TASK, "")));
+        }
+      }
+    }
+    return out;
   }
 
   @Override

@@ -17,6 +17,7 @@ import org.rap.agent.executor.DatabaseAccess;
 import org.rap.agent.executor.ExecutorSettings;
 import org.rap.agent.executor.JobMetadataStore;
 import org.rap.agent.executor.MemoryLimit;
+import org.rap.agent.executor.RunLabels;
 import org.rap.common.model.JobDefinition;
 
 /**
@@ -68,6 +69,12 @@ public final class HardenedContainer {
     labels.put(LABEL, "");
     labels.put("workspace", job.workspace());
     labels.put("action", job.action());
+    if (!settings.agentId().isEmpty()) {
+      labels.put(RunLabels.AGENT, settings.agentId());
+    }
+    if (job.taskId() != null && !job.taskId().isEmpty()) {
+      labels.put(RunLabels.TASK, job.taskId());
+    }
     return create(
             client, JobMetadataStore.containerName(job.id()), imageRef, job.args(), env, settings)
         .withHostConfig(host)

@@ -45,7 +45,12 @@ final class AgentHeaders {
               + " must be the number of jobs the agent runs at once (1 to 100000), got "
               + (raw == null ? "none" : "'" + raw + "'"));
     }
-    return new TaskLeases.Agent(id, capacity);
+    String storage = req.getHeader(TaskProtocol.STORAGE_HEADER);
+    if (storage != null && (storage.isBlank() || storage.length() > 200)) {
+      throw new IllegalArgumentException(
+          TaskProtocol.STORAGE_HEADER + " must name the agent's storage (at most 200 characters)");
+    }
+    return new TaskLeases.Agent(id, capacity, storage == null ? null : storage.strip());
   }
 
   /** The lease token of an update, or null when none was sent. */

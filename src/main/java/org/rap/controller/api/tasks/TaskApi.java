@@ -185,6 +185,11 @@ public final class TaskApi {
                 if (woken != null) {
                   waiters.remove(backend, woken);
                 }
+                if (ar.cause() instanceof TaskLeases.StorageMismatch m) {
+                  LOG.severe("Refused a poll of backend " + backend + ": " + m.getMessage());
+                  Responses.error(rc, 409, "Storage mismatch", m.getMessage());
+                  return;
+                }
                 failed(rc, ar.cause(), "Listing tasks of " + backend, "Error listing tasks");
                 return;
               }
