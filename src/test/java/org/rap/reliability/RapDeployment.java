@@ -105,9 +105,21 @@ final class RapDeployment implements AutoCloseable {
   }
 
   JarProcess startAgent() throws Exception {
-    JarProcess a = JarProcess.start(agentEnv, "--role=agent");
+    return startAgent(Map.of());
+  }
+
+  /** An agent with {@code settings} on top of the deployment's (another id, port, workdir...). */
+  JarProcess startAgent(Map<String, String> settings) throws Exception {
+    Map<String, String> env = new HashMap<>(agentEnv);
+    env.putAll(settings);
+    JarProcess a = JarProcess.start(env, "--role=agent");
     agents.add(a);
     return a;
+  }
+
+  /** Remembers job ids whose containers {@link #close} removes. */
+  void track(String jobId) {
+    jobIds.add(jobId);
   }
 
   JarProcess controller() {

@@ -145,7 +145,17 @@ public final class JobTaskHandler {
                       .compose(h -> preparing.map(h));
                 });
       case PREPARED:
-        return executor.execute(job).compose(n -> postNew(task, job, s.state(), n));
+        {
+          // under a lease, a container starts only once the controller confirmed the lease: an
+          // agent back from a partition must not start an attempt another agent has taken over
+          Future<Void> confirmed =
+              task.lease() == null
+                  ? Future.succeededFuture()
+                  : post(task, ExecutorState.PREPARED, null, false, s.timestampNs());
+          return confirmed
+              .compose(c -> executor.execute(job))
+              .compose(n -> postNew(task, job, s.state(), n));
+        }
       case EXECUTED:
         {
           Future<Void> finalizing =
