@@ -96,6 +96,15 @@ public interface Executor extends AutoCloseable {
   }
 
   /**
+   * Removes {@code run} (one attempt's run of {@code job}) and no other: on a runtime several
+   * agents share, the job's name may stand for a later attempt's run by now. This default removes
+   * by job.
+   */
+  default void removeRun(JobDefinition job, JobRun run) {
+    remove(job);
+  }
+
+  /**
    * The runs labelled with {@code agentId} ({@link RunLabels#AGENT}): an agent restarted after its
    * leases ran out removes those it no longer holds. This default finds none.
    */

@@ -183,7 +183,7 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
                   + job.id()
                   + " before attempt "
                   + job.taskId());
-          executor.remove(job);
+          executor.removeRun(job, run.get());
           JobVolumes.delete(layout.volumeDir(job));
           run = Optional.empty();
         }
@@ -422,7 +422,7 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
           if (mine) {
             LOG.warning(
                 "Removing the run of job " + job.id() + ": attempt " + job.taskId() + " is lost");
-            executor.remove(job);
+            executor.removeRun(job, run.get());
             runs.stopped(job.id());
           }
           if (run.isEmpty() || mine) {

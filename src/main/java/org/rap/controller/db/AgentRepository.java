@@ -72,15 +72,6 @@ public final class AgentRepository {
             });
   }
 
-  /** Records an update of {@code id} (its capacity is unchanged). */
-  public Future<Void> touched(SqlClient client, String backend, String id, long nowMs) {
-    return SqlTemplate.forUpdate(
-            client,
-            "UPDATE agents SET last_seen_ms = #{now} WHERE backend = #{backend} AND id = #{id}")
-        .execute(Map.of("backend", backend, "id", id, "now", nowMs))
-        .mapEmpty();
-  }
-
   /** Capacity of each agent of a backend seen at or after {@code sinceMs}. */
   public Future<Map<String, Integer>> liveCapacities(
       SqlClient client, String backend, long sinceMs) {

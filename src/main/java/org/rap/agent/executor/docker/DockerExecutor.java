@@ -283,14 +283,25 @@ public final class DockerExecutor implements Executor {
 
   @Override
   public void remove(JobDefinition job) {
+    removeContainer(JobMetadataStore.containerName(job.id()));
+  }
+
+  /** By the container's id: on a shared engine, the name may be another attempt's by now. */
+  @Override
+  public void removeRun(JobDefinition job, JobRun run) {
+    removeContainer(run.id());
+  }
+
+  private void removeContainer(String nameOrId) {
     try {
-      docker()
-          .client()
-          .removeContainerCmd(JobMetadataStore.containerName(job.id()))
-          .withForce(true)
-          .exec();
+      docker().client().removeContainerCmd(nameOrId).withForce(true).exec();
     } catch (NotFoundException e) {
       // already gone
+    } catch (ConflictException e) {
+      if (!String.valueOf(e.getMessage()).contains("already in progress")) {
+        throw e;
+      }
+      // another agent is removing it (an earlier attempt's run on a shared engine)
     }
   }
 

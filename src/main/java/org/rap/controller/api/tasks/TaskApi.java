@@ -171,7 +171,9 @@ public final class TaskApi {
       Responses.error(rc, 400, "Bad request", e.getMessage());
       return;
     }
-    long waitMillis = waitMillis(rc.queryParams().get(TaskProtocol.WAIT));
+    long asked = waitMillis(rc.queryParams().get(TaskProtocol.WAIT));
+    // a held poll renews leases only when it is answered: hold it well within the lease
+    long waitMillis = agent == null ? asked : Math.min(asked, leases.lease().toMillis() / 3);
     String known = rc.queryParams().get(TaskProtocol.KNOWN);
     long nowUs = Timestamps.nowMicros();
     // Register before reading, so a task created while we read still wakes us.
