@@ -17,6 +17,7 @@ import org.rap.controller.planning.DefaultJobCreator;
 import org.rap.controller.planning.JobCreator;
 import org.rap.controller.scheduler.SchedulerVerticle;
 import org.rap.controller.sync.SyncVerticle;
+import org.rap.controller.telemetry.FleetMeters;
 import org.rap.controller.telemetry.TickTracesVerticle;
 
 /**
@@ -77,7 +78,8 @@ public final class ControllerVerticle extends VerticleBase {
             id ->
                 vertx.deployVerticle(
                     new LeaseExpiryVerticle(
-                        new TaskLeases(ctx.db(), ctx.tasks(), config.taskLease()))))
+                        new TaskLeases(ctx.db(), ctx.tasks(), config.taskLease()),
+                        new FleetMeters(telemetry.meters()))))
         .compose(
             id ->
                 config.jobServerEndpoint().isPresent()

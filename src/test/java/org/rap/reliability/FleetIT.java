@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,14 @@ class FleetIT {
 
   private DatabaseTarget db;
   private RapDeployment d;
+  private Process watch;
+
+  @AfterEach
+  void stopWatching() {
+    if (watch != null) {
+      watch.destroy();
+    }
+  }
 
   private RapDeployment deploy(String project, int leaseSeconds) throws Exception {
     db = TestDatabases.fresh("postgresql");
@@ -89,7 +98,21 @@ class FleetIT {
 
   @Test
   void threeAgentsShareSixtyJobsAndRunEachOnce() throws Exception {
-    long since = System.currentTimeMillis() / 1000 - 1;
+    // followed live: the engine keeps only its latest events, and others' tests add to them
+    Path events = tmp.resolve("docker-events.txt");
+    watch =
+        new ProcessBuilder(
+                "docker",
+                "events",
+                "--filter",
+                "type=container",
+                "--filter",
+                "event=start",
+                "--format",
+                "{{.Actor.Attributes.name}}")
+            .redirectOutput(events.toFile())
+            .redirectErrorStream(true)
+            .start();
     deploy(project(60, 1), 30);
     try (RapDeployment closing = d) {
       d.startController();
@@ -103,9 +126,16 @@ class FleetIT {
         assertEquals("succeeded", ((JsonObject) o).getString("status"), o + d.logs());
       }
       assertEquals(60, jobs.size());
+      assertTrue(watch.isAlive(), "docker events was followed");
+      Thread.sleep(1_000);
+      watch.destroy();
+      Map<String, Integer> starts = new HashMap<>();
+      for (String name : Files.readAllLines(events)) {
+        starts.merge(name.strip(), 1, Integer::sum);
+      }
       for (Object o : jobs) {
         String id = ((JsonObject) o).getString("identifier");
-        assertEquals(1, RapDeployment.containerStarts(id, since), "started once: " + id);
+        assertEquals(1, starts.getOrDefault("os-job-" + id, 0), "started once: " + id);
       }
       Map<String, Integer> perAgent =
           counts("SELECT agent_id, COUNT(*) FROM tasks WHERE type = 'runjob' GROUP BY agent_id");

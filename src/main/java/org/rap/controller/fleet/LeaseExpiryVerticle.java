@@ -9,22 +9,26 @@ import java.util.logging.Logger;
 import org.rap.common.model.TaskType;
 import org.rap.controller.ControllerEvents;
 import org.rap.controller.db.TaskRepository.Expired;
+import org.rap.controller.telemetry.FleetMeters;
 
 /**
  * Ends leases that ran out (docs/spec/task-api.md section 8.4), a few times per lease: a lost
  * agent's RUNJOB task ends with an error (the scheduler, woken, starts the job's next attempt) and
  * its other tasks are freed (waiting polls are woken to claim them). Every controller process may
- * run it: each expiry is a conditional update.
+ * run it: each expiry is a conditional update. Each round also refreshes the agents' gauges.
  */
 public final class LeaseExpiryVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(LeaseExpiryVerticle.class.getName());
 
   private final TaskLeases leases;
+  private final FleetMeters meters;
   private long timer = -1;
   private boolean running;
 
-  public LeaseExpiryVerticle(TaskLeases leases) {
+  /** Reporting the agents and the expired leases to {@code meters}. */
+  public LeaseExpiryVerticle(TaskLeases leases, FleetMeters meters) {
     this.leases = leases;
+    this.meters = meters;
   }
 
   /** A quarter of the lease, between 250 ms and 15 s. */
@@ -54,11 +58,13 @@ public final class LeaseExpiryVerticle extends VerticleBase {
               } else {
                 announce(ar.result());
               }
+              leases.agents().onSuccess(meters::agents);
             });
   }
 
   private void announce(List<Expired> expired) {
     for (Expired e : expired) {
+      meters.leaseExpired(e.backend(), e.type());
       if (e.type() == TaskType.RUNJOB) {
         LOG.warning(
             "Agent '"

@@ -307,10 +307,25 @@ public final class TaskLeases {
 
   /**
    * Ends every lease of an agent at once ({@code rap release-agent}), then expires them. Returns
-   * how many leases it held.
+   * the leases that ended.
    */
-  public Future<Integer> release(String backend, String agentId) {
+  public Future<List<Expired>> release(String backend, String agentId) {
     return db.inTransaction(conn -> tasks.endLeasesOf(conn, backend, agentId))
-        .compose(n -> expire().map(n));
+        .compose(n -> expire())
+        .map(
+            all ->
+                all.stream()
+                    .filter(e -> e.backend().equals(backend) && e.agent().equals(agentId))
+                    .toList());
+  }
+
+  /** Every named agent with what it holds (operators). */
+  public Future<List<AgentRepository.AgentRow>> agents() {
+    return agents.list(db.pool());
+  }
+
+  /** Whether an agent seen at {@code lastSeenMs} still counts as live (seen within a lease). */
+  public boolean live(long lastSeenMs) {
+    return clockMs.getAsLong() - lastSeenMs <= lease.toMillis();
   }
 }

@@ -16,6 +16,7 @@ import org.rap.common.model.Job;
 import org.rap.common.model.State;
 import org.rap.common.model.Timestamps;
 import org.rap.controller.ControllerContext;
+import org.rap.controller.db.AgentRepository;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository;
 import org.rap.controller.scheduler.Flags;
@@ -23,8 +24,8 @@ import org.rap.controller.scheduler.ResourceWeights;
 
 /**
  * What the operator page shows, as one JSON document: backends (last seen, paused, database
- * maintenance, worker use), active jobs by state with their age, and recent failures. Read-only;
- * six small queries through the repositories.
+ * maintenance, worker use, their named agents), active jobs by state with their age, and recent
+ * failures. Read-only; a few small queries through the repositories.
  */
 public final class OpsSummary {
   /** Most running jobs listed (running jobs are bounded by the worker limits anyway). */
@@ -61,7 +62,8 @@ public final class OpsSummary {
     long now = Math.floorDiv(nowMicros, 1_000_000L);
     Future<List<JobRepository.Life>> lives =
         ctx.jobs().livesSince(pool, now - OpsTimeline.SPAN_SECONDS);
-    return Future.all(List.of(flags, groups, running, pending, failures, tasks, lives))
+    Future<List<AgentRepository.AgentRow>> agents = new AgentRepository().list(pool);
+    return Future.all(List.of(flags, groups, running, pending, failures, tasks, lives, agents))
         .map(
             all -> {
               JsonObject doc =
@@ -76,6 +78,8 @@ public final class OpsSummary {
               List<String> names = new ArrayList<>();
               doc.getJsonArray("backends")
                   .forEach(b -> names.add(((JsonObject) b).getString("backend")));
+              doc.getJsonArray("backends")
+                  .forEach(b -> addAgents((JsonObject) b, agents.result(), nowMicros / 1000));
               return doc.put(
                   "timeline",
                   OpsTimeline.build(now, names, lives.result(), ctx.config().backends()));
@@ -193,6 +197,34 @@ public final class OpsSummary {
         .put("active_jobs", activeJobs)
         .put("active_jobs_listed", activeJobs.size())
         .put("failures", failed);
+  }
+
+  /**
+   * The backend's named agents (docs/spec/task-api.md section 8): id, capacity, running jobs,
+   * leases held, when last seen and whether live (seen within {@code TASK_LEASE_SECONDS}).
+   */
+  private void addAgents(JsonObject backend, List<AgentRepository.AgentRow> agents, long nowMs) {
+    long leaseMs = ctx.config().taskLease().toMillis();
+    JsonArray list = new JsonArray();
+    for (AgentRepository.AgentRow a : agents) {
+      if (!a.backend().equals(backend.getString("backend"))) {
+        continue;
+      }
+      long age = Math.max(0, nowMs - a.lastSeenMs());
+      list.add(
+          new JsonObject()
+              .put("id", a.id())
+              .put("capacity", a.capacity())
+              .put("running_tasks", a.runningTasks())
+              .put("leases", a.leases())
+              .put("last_seen_at", Timestamps.isoMicros(a.lastSeenMs() * 1000))
+              .put("last_seen_age_seconds", age / 1000)
+              .put(
+                  "next_lease_expiry_at",
+                  a.nextExpiryMs() == null ? null : Timestamps.isoMicros(a.nextExpiryMs() * 1000))
+              .put("state", age <= leaseMs ? "live" : "lost"));
+    }
+    backend.put("agents", list);
   }
 
   private static JsonObject job(Job j, long now) {
