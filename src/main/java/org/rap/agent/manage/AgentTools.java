@@ -80,7 +80,9 @@ public final class AgentTools implements AutoCloseable {
             config.taskApiToken(),
             REQUEST_TIMEOUT,
             new FatalErrors(),
-            config.controllerCaFile());
+            config.controllerCaFile(),
+            // as this host's agent, only looking: the controller claims and renews nothing
+            new TaskApiClient.Identity(config.agentId(), 0, null));
     // the study repository is validated only before a prepare, which these commands never start
     this.handler =
         new JobTaskHandler(executor, job -> Future.succeededFuture(), api, AgentTools::nowNs);

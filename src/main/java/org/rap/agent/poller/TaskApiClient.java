@@ -59,7 +59,8 @@ public final class TaskApiClient implements UpdateSink {
 
   /**
    * Who polls (docs/spec/task-api.md section 8.1): the agent's id and capacity, sent on every
-   * request; without one, the agent is its backend's one agent without an id.
+   * request; without one, the agent is its backend's one agent without an id. Capacity 0 only looks
+   * at what the agent holds (operator commands); {@code storageId} may be null.
    */
   public record Identity(String agentId, int capacity, String storageId) {}
 
@@ -135,8 +136,10 @@ public final class TaskApiClient implements UpdateSink {
     HttpRequest<Buffer> req = client.getAbs(tasksUrl).putHeader("Authorization", token);
     if (identity != null) {
       req.putHeader(TaskProtocol.AGENT_ID_HEADER, identity.agentId())
-          .putHeader(TaskProtocol.CAPACITY_HEADER, Integer.toString(identity.capacity()))
-          .putHeader(TaskProtocol.STORAGE_HEADER, identity.storageId());
+          .putHeader(TaskProtocol.CAPACITY_HEADER, Integer.toString(identity.capacity()));
+      if (identity.storageId() != null) {
+        req.putHeader(TaskProtocol.STORAGE_HEADER, identity.storageId());
+      }
     }
     long timeout = requestTimeout.toMillis();
     if (waitSeconds > 0) {

@@ -86,9 +86,14 @@ public final class TaskLeases {
 
   /**
    * A poll of {@code agent}: records it, renews its leases, claims its share of the tasks nobody
-   * holds (one transaction), then lists every task it holds with its lease.
+   * holds (one transaction), then lists every task it holds with its lease. Capacity 0 only lists
+   * them.
    */
   public Future<List<TaskList.Entry>> poll(String backend, Agent agent) {
+    if (agent.capacity() == 0) {
+      // a look at what the agent holds (operator commands on its host): nothing else
+      return tasks.findHeldBy(db.pool(), backend, agent.id());
+    }
     long now = clockMs.getAsLong();
     long expires = now + lease.toMillis();
     return db.inTransaction(

@@ -39,10 +39,10 @@ final class AgentHeaders {
     } catch (NumberFormatException e) {
       capacity = -1;
     }
-    if (capacity < 1 || capacity > 100_000) {
+    if (capacity < 0 || capacity > 100_000) {
       throw new IllegalArgumentException(
           TaskProtocol.CAPACITY_HEADER
-              + " must be the number of jobs the agent runs at once (1 to 100000), got "
+              + " must be the number of jobs the agent runs at once (0 to 100000), got "
               + (raw == null ? "none" : "'" + raw + "'"));
     }
     String storage = req.getHeader(TaskProtocol.STORAGE_HEADER);
