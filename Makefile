@@ -3,7 +3,7 @@ MVN ?= mvn -B -q
 JAR := target/rap.jar
 export RAP_TEST_PG_URL ?= postgresql://rap:rap@localhost:5432/rap_test
 
-.PHONY: jar test test-fast test-k8s test-reliability run serve services services-docker bench clean image image-smoke deploy-check deps-report
+.PHONY: jar test test-fast test-k8s test-reliability run serve services services-docker bench bench-fleet clean image image-smoke deploy-check deps-report
 
 jar: $(JAR)
 
@@ -51,6 +51,10 @@ services-docker:
 
 bench: services
 	scripts/bench.sh
+
+# A simulated fleet of 1,000 agents on one controller (dispatch p99, controller RSS, errors).
+bench-fleet: services
+	scripts/bench-fleet.sh
 
 # Container image on the local stand-in base images, its smoke test, and the offline checks of
 # docker/compose.yaml and deploy/k8s (docs/deployment.md).

@@ -161,6 +161,24 @@ public final class TaskLeases {
   }
 
   /**
+   * How many more RUNJOB tasks {@code agent} may take, holding the listed tasks ({@link
+   * TaskRepository#findHeldBy}: each rendered by {@code AgentTask.json}, whose first {@code
+   * ,"type":} is the task's type, ahead of the definition; the JSON-encoded id and backend before
+   * it cannot hold that text unescaped).
+   */
+  public static int freeCapacity(Agent agent, List<TaskList.Entry> held) {
+    int running = 0;
+    for (TaskList.Entry e : held) {
+      String json = e.json();
+      int at = json.indexOf(",\"type\":");
+      if (at >= 0 && json.startsWith("\"runjob\"", at + ",\"type\":".length())) {
+        running++;
+      }
+    }
+    return Math.max(0, agent.capacity() - running);
+  }
+
+  /**
    * The fencing check of an update, on the caller's transaction: the task must be held by {@code
    * agentId} (null: the agent without an id, which may update only tasks nobody holds) under {@code
    * token}. Renews the lease. Fails with {@link LeaseLost} naming why not.

@@ -2,8 +2,11 @@ package org.rap.controller.api.tasks;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,7 +18,30 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class LongPollWaiters {
   private final Map<String, Set<Promise<Void>>> waiting = new HashMap<>();
+
+  /**
+   * Named agents' waiters (docs/spec/task-api.md section 8), each with the RUNJOB tasks it may
+   * still take: a new task wakes one of them that may take it, not every agent of the backend.
+   */
+  private final Map<String, LinkedHashMap<Promise<Void>, Integer>> named = new HashMap<>();
+
   private final AtomicInteger count = new AtomicInteger();
+
+  /** A named agent's waiter; its free capacity is unknown (any) until {@link #setFree}. */
+  Promise<Void> registerNamed(String backend) {
+    Promise<Void> p = Promise.promise();
+    named.computeIfAbsent(backend, b -> new LinkedHashMap<>()).put(p, Integer.MAX_VALUE);
+    count.incrementAndGet();
+    return p;
+  }
+
+  /** How many more RUNJOB tasks the named agent waiting on {@code p} may take. */
+  void setFree(String backend, Promise<Void> p, int free) {
+    Map<Promise<Void>, Integer> m = named.get(backend);
+    if (m != null && m.containsKey(p)) {
+      m.put(p, free);
+    }
+  }
 
   /** A waiter that completes on the next signal for the backend. */
   Promise<Void> register(String backend) {
@@ -26,6 +52,14 @@ final class LongPollWaiters {
   }
 
   void remove(String backend, Promise<Void> p) {
+    Map<Promise<Void>, Integer> m = named.get(backend);
+    if (m != null && m.remove(p) != null) {
+      count.decrementAndGet();
+      if (m.isEmpty()) {
+        named.remove(backend);
+      }
+      return;
+    }
     Set<Promise<Void>> set = waiting.get(backend);
     if (set != null) {
       if (set.remove(p)) {
@@ -37,12 +71,37 @@ final class LongPollWaiters {
     }
   }
 
+  /** A task was created: every waiter of the backend. */
   void signal(String backend) {
+    signal(backend, true);
+  }
+
+  /**
+   * A task was created for the backend: every waiter of an agent without an id, and of the named
+   * agents either all ({@code everyNamed}: a task one particular agent holds, a cancellation) or
+   * the longest-waiting one that may take another RUNJOB task.
+   */
+  void signal(String backend, boolean everyNamed) {
     Set<Promise<Void>> set = waiting.remove(backend);
     if (set != null) {
       count.addAndGet(-set.size());
       set.forEach(Promise::tryComplete);
     }
+    Map<Promise<Void>, Integer> m = named.get(backend);
+    if (m == null) {
+      return;
+    }
+    List<Promise<Void>> woken = new ArrayList<>();
+    for (Map.Entry<Promise<Void>, Integer> e : m.entrySet()) {
+      if (everyNamed || e.getValue() > 0) {
+        woken.add(e.getKey());
+        if (!everyNamed) {
+          break;
+        }
+      }
+    }
+    woken.forEach(p -> remove(backend, p));
+    woken.forEach(Promise::tryComplete);
   }
 
   /** Completes every waiter (shutdown: answer the long polls with the current list). */
@@ -51,6 +110,10 @@ final class LongPollWaiters {
     waiting.clear();
     all.values().forEach(s -> count.addAndGet(-s.size()));
     all.values().forEach(s -> s.forEach(Promise::tryComplete));
+    Map<String, LinkedHashMap<Promise<Void>, Integer>> agents = new HashMap<>(named);
+    named.clear();
+    agents.values().forEach(m -> count.addAndGet(-m.size()));
+    agents.values().forEach(m -> m.keySet().forEach(Promise::tryComplete));
   }
 
   /** Waiters now; safe to read from any thread. */

@@ -80,7 +80,9 @@ public final class TaskApi {
                 msg -> {
                   String backend = ControllerEvents.backendOf(msg.body());
                   if (backend != null) {
-                    waiters.signal(backend);
+                    // a RUNJOB or scheduled task needs one agent; a cancellation its holder
+                    String task = msg.body().getString("task_id");
+                    waiters.signal(backend, task == null || task.endsWith("-cancel"));
                   }
                 });
     // any other method than POST on the update path: 405 with our body and Allow
@@ -177,7 +179,10 @@ public final class TaskApi {
     String known = rc.queryParams().get(TaskProtocol.KNOWN);
     long nowUs = Timestamps.nowMicros();
     // Register before reading, so a task created while we read still wakes us.
-    Promise<Void> woken = waitMillis > 0 ? waiters.register(backend) : null;
+    Promise<Void> woken =
+        waitMillis <= 0
+            ? null
+            : agent == null ? waiters.register(backend) : waiters.registerNamed(backend);
     ctx.flags()
         .stamp(ctx.db().pool(), backend, Flags.LAST_SEEN_AT, Timestamps.isoOffset(nowUs), nowUs)
         .compose(v -> listFor(backend, agent))
@@ -194,6 +199,9 @@ public final class TaskApi {
                 }
                 failed(rc, ar.cause(), "Listing tasks of " + backend, "Error listing tasks");
                 return;
+              }
+              if (woken != null && agent != null) {
+                waiters.setFree(backend, woken, TaskLeases.freeCapacity(agent, ar.result()));
               }
               boolean unchanged =
                   ar.result().isEmpty() || TaskList.version(ar.result()).equals(known);

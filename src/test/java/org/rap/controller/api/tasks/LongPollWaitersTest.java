@@ -34,6 +34,28 @@ class LongPollWaitersTest {
   }
 
   @Test
+  void aNewTaskWakesOneNamedAgentThatMayTakeItAndACancellationWakesAll() {
+    LongPollWaiters w = new LongPollWaiters();
+    Promise<Void> full = w.registerNamed("a");
+    w.setFree("a", full, 0);
+    Promise<Void> free1 = w.registerNamed("a");
+    w.setFree("a", free1, 2);
+    Promise<Void> free2 = w.registerNamed("a");
+    Promise<Void> legacy = w.register("a");
+    assertEquals(4, w.size());
+    w.signal("a", false);
+    assertTrue(legacy.future().isComplete(), "an agent without an id sees every task");
+    assertTrue(free1.future().isComplete(), "the longest-waiting agent with room");
+    assertFalse(full.future().isComplete(), "no room: not woken");
+    assertFalse(free2.future().isComplete(), "one agent per task");
+    assertEquals(2, w.size());
+    w.signal("a", true);
+    assertTrue(full.future().isComplete());
+    assertTrue(free2.future().isComplete());
+    assertEquals(0, w.size());
+  }
+
+  @Test
   void sizeCanBeReadFromAnotherThreadWhileTheLoopChangesTheWaiters() throws Exception {
     LongPollWaiters w = new LongPollWaiters();
     AtomicBoolean stop = new AtomicBoolean();
