@@ -32,6 +32,7 @@ import org.rap.controller.db.EventNotifications;
 import org.rap.controller.db.TaskRepository;
 import org.rap.it.JarProcess;
 import org.rap.testing.TestDatabases;
+import org.rap.testing.TestTokens;
 
 /**
  * A simulated fleet on one controller (docs/benchmarks.md): {@code java -jar target/rap.jar
@@ -44,7 +45,7 @@ import org.rap.testing.TestDatabases;
  * of failed requests; targets: p99 below 100 ms, RSS below 512 MB, no errors.
  */
 public final class FleetBench {
-  private static final String TOKEN = "bench-agent-token";
+  private static final String TOKEN = TestTokens.AGENT;
 
   private final Vertx vertx = Vertx.vertx();
   private final Map<String, Long> committed = new ConcurrentHashMap<>();
@@ -84,7 +85,7 @@ public final class FleetBench {
     env.put("CONTROLLER_HOST", "127.0.0.1");
     env.put("CONTROLLER_PORT", String.valueOf(port));
     env.put("CONTROLLER_ALLOWED_HOSTS", "127.0.0.1");
-    env.put("TEST_CLIENT_TOKENS", "bench-client-token");
+    env.put("TEST_CLIENT_TOKENS", TestTokens.CLIENT);
     env.put("TEST_JOB_SERVER_TOKEN", TOKEN);
     env.put("TASK_API_RATE_LIMIT", "0");
     env.put("TASK_LEASE_SECONDS", "60");
