@@ -14,6 +14,6 @@ CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 {
   echo "=== machine: $(nproc) cores, $(uptime | sed 's/.*load/load/'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   timeout "${BENCH_TIMEOUT:-900}" java -cp "$CP" -Drap.jar=target/rap.jar org.rap.bench.fleet.FleetBench \
-    "${AGENTS:-1000}" "${TASKS:-2000}" "${RATE:-100}"
+    "${AGENTS:-1000}" "${TASKS:-600}" "${RATE:-20}"
 } | tee "$out"
 echo "saved to $out"

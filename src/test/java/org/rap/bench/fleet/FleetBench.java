@@ -64,8 +64,8 @@ public final class FleetBench {
       h.setLevel(Level.WARNING);
     }
     int agents = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-    int tasks = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
-    int rate = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+    int tasks = args.length > 1 ? Integer.parseInt(args[1]) : 600;
+    int rate = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     FleetBench bench = new FleetBench();
     try {
       bench.run(agents, tasks, rate);
@@ -106,7 +106,7 @@ public final class FleetBench {
         String id = String.format("sim-%04d", i);
         vertx.setTimer(1 + (i % 500), t -> poll(id, null));
       }
-      Thread.sleep(3_000); // every agent polled once and waits
+      awaitWaiting(agents); // steady state: every agent polled once and waits
       Database db = Database.open(vertx, target);
       TaskRepository repo = new TaskRepository();
       EventNotifications notify = new EventNotifications();
@@ -232,6 +232,24 @@ public final class FleetBench {
               }
               return null;
             });
+  }
+
+  /**
+   * Until the controller's {@code rap_long_poll_waiters} gauge counts every agent (60 s at most).
+   */
+  private void awaitWaiting(int agents) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      String metrics = http.getAbs(base + "metrics").send().await().bodyAsString();
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("rap_long_poll_waiters ")
+            && Double.parseDouble(line.substring(line.indexOf(' ') + 1)) >= agents * 0.9) {
+          return;
+        }
+      }
+      Thread.sleep(200);
+    }
+    System.out.println("fewer than 90 % of the agents were waiting after 60 s");
   }
 
   private static double pct(double[] sorted, double q) {

@@ -10,6 +10,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.config.BackendSettings;
@@ -174,8 +175,11 @@ public final class TaskApi {
       return;
     }
     long asked = waitMillis(rc.queryParams().get(TaskProtocol.WAIT));
-    // a held poll renews leases only when it is answered: hold it well within the lease
-    long waitMillis = agent == null ? asked : Math.min(asked, leases.lease().toMillis() / 3);
+    // a held poll renews leases only when it is answered: hold it well within the lease, and a
+    // little less each time (up to a fifth), so that a fleet that started together does not poll
+    // again all at the same moment
+    long waitMillis =
+        agent == null ? asked : jittered(Math.min(asked, leases.lease().toMillis() / 3));
     String known = rc.queryParams().get(TaskProtocol.KNOWN);
     long nowUs = Timestamps.nowMicros();
     // Register before reading, so a task created while we read still wakes us.
@@ -272,6 +276,10 @@ public final class TaskApi {
                 answer(rc, ar.result());
               }
             });
+  }
+
+  private static long jittered(long millis) {
+    return millis <= 0 ? millis : millis - ThreadLocalRandom.current().nextLong(millis / 5 + 1);
   }
 
   /** The wait in milliseconds (the contract checked that it is a number), capped. */
