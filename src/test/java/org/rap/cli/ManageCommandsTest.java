@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -32,6 +33,7 @@ import org.rap.controller.db.Database;
 import org.rap.controller.db.DatabaseTarget;
 import org.rap.controller.db.JobRepository;
 import org.rap.controller.db.TaskRepository;
+import org.rap.controller.fleet.TaskLeases;
 import org.rap.controller.planning.CreateOutcome;
 import org.rap.controller.planning.CreateRequest;
 import org.rap.controller.planning.JobCreationException;
@@ -105,6 +107,43 @@ class ManageCommandsTest {
 
   private Run run(String... args) {
     return run(Main.commandLine(), args);
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void agentsListsTheFleetAndReleaseAgentHandsItsJobsOn(String dialect) throws Exception {
+    setUp(dialect);
+    assertTrue(run("agents").out().contains("No agents with an id have polled yet."));
+    TaskRepository tasks = new TaskRepository();
+    tasks
+        .insert(
+            db.pool(),
+            Task.created(
+                "job1-001",
+                "test",
+                TaskType.RUNJOB,
+                new JsonObject().put("id", "job1"),
+                new JsonObject(),
+                1),
+            "job1")
+        .await();
+    new TaskLeases(db, tasks, Duration.ofMinutes(5))
+        .poll("test", new TaskLeases.Agent("host-a-3001", 4))
+        .await();
+    Run agents = run("agents", "--backend", "test");
+    assertEquals(0, agents.code(), agents.err());
+    assertTrue(agents.out().matches("(?s).*test +host-a-3001 +4 +1 +1 .* live\\R.*"), agents.out());
+    Run released = run("release-agent", "host-a-3001");
+    assertEquals(0, released.code(), released.err());
+    assertTrue(
+        released
+            .out()
+            .startsWith(
+                "Released 1 lease(s) of agent host-a-3001 of backend test: 1 job(s) get a new"
+                    + " attempt, 0 other task(s) go to the other agents."),
+        released.out());
+    assertTrue(tasks.findById(db.pool(), "job1-001").await().orElseThrow().isAgentComplete());
+    assertEquals(1, run("release-agent", "nobody").code());
   }
 
   @ParameterizedTest
