@@ -142,12 +142,20 @@ public final class JobRepository {
    * specs of the jobs it already knows.
    */
   public Future<Map<String, JobStatus>> findActiveStatus(SqlClient client) {
+    return statuses(client, "state IN ('pending', 'running')", Map.of());
+  }
+
+  /** The status of each given job that exists, by id (the jobs that changed, for the scheduler). */
+  public Future<Map<String, JobStatus>> findStatusByIds(SqlClient client, Collection<String> ids) {
+    Map<String, Object> p = new HashMap<>();
+    return statuses(client, "id IN " + Sql.in("i", ids, p), p);
+  }
+
+  private static Future<Map<String, JobStatus>> statuses(
+      SqlClient client, String where, Map<String, Object> params) {
     return SqlTemplate.forQuery(
-            client,
-            "SELECT id, "
-                + JobRows.STATUS_COLUMNS
-                + " FROM job WHERE state IN ('pending', 'running')")
-        .execute(Map.of())
+            client, "SELECT id, " + JobRows.STATUS_COLUMNS + " FROM job WHERE " + where)
+        .execute(params)
         .map(
             rows -> {
               Map<String, JobStatus> out = new LinkedHashMap<>(rows.size() * 2);
@@ -298,26 +306,22 @@ public final class JobRepository {
   }
 
   /**
-   * The 60-second keep-alive for these active jobs: {@code updated_at = now} where it is at least
-   * {@code refreshSeconds} old (re-checked here, so a concurrent status change is never undone).
-   *
-   * @return how many jobs were refreshed
+   * The 60-second keep-alive: {@code updated_at = now} for at most {@code limit} active jobs
+   * updated {@code refreshSeconds} ago or more, oldest first (index {@code job_active_updated});
+   * the count.
    */
-  public Future<Integer> touchStale(
-      SqlClient client, Collection<String> ids, long nowSeconds, long refreshSeconds) {
-    if (ids.isEmpty()) {
-      return Future.succeededFuture(0);
-    }
+  public Future<Integer> touchOldestStale(
+      SqlClient client, long nowSeconds, long refreshSeconds, int limit) {
     Map<String, Object> p = new HashMap<>();
     p.put("now", nowSeconds);
     p.put("cutoff", nowSeconds - refreshSeconds);
-    String in = Sql.in("id", ids, p);
     return SqlTemplate.forUpdate(
             client,
-            "UPDATE job SET updated_at = #{now} WHERE id IN "
-                + in
-                + " AND state IN ('pending', 'running')"
-                + " AND (updated_at IS NULL OR updated_at <= #{cutoff})")
+            "UPDATE job SET updated_at = #{now} WHERE id IN (SELECT id FROM job"
+                + " WHERE state IN ('pending', 'running') AND updated_at <= #{cutoff}"
+                + " ORDER BY updated_at, id LIMIT "
+                + Math.max(0, limit)
+                + ") AND state IN ('pending', 'running') AND updated_at <= #{cutoff}")
         .execute(p)
         .map(SqlResult::rowCount);
   }
