@@ -119,10 +119,7 @@ public final class JobRepository {
             });
   }
 
-  /**
-   * The RAP status job objects of the jobs of these RAPs in these backends ({@link
-   * StatusDocuments}).
-   */
+  /** The RAP status job objects of the jobs of these RAPs in these backends. */
   public Future<StatusDocuments> statusDocuments(
       SqlClient client, boolean sqlite, Collection<String> rapIds, Collection<String> backends) {
     return StatusDocuments.read(client, sqlite, rapIds, backends);
@@ -136,11 +133,7 @@ public final class JobRepository {
         Map.of());
   }
 
-  /**
-   * The status of every pending or running job, by id: what changes after insert (status
-   * bookkeeping and the cancel request). The scheduler reads only these on each pass and keeps the
-   * specs of the jobs it already knows.
-   */
+  /** The status of every pending or running job, by id (a full scheduler pass). */
   public Future<Map<String, JobStatus>> findActiveStatus(SqlClient client) {
     return statuses(client, "state IN ('pending', 'running')", Map.of());
   }
@@ -248,10 +241,8 @@ public final class JobRepository {
   }
 
   /**
-   * Writes the status columns of {@code job} if the row still has {@code expectedCode}. Never
-   * touches {@code cancelled}, and never clears a {@code completed_at} set by a cancel request.
-   *
-   * @return whether the row was updated
+   * Writes the status columns of {@code job} if the row still has {@code expectedCode} (never
+   * {@code cancelled}, nor a cancel request's {@code completed_at}); whether the row was updated.
    */
   public Future<Boolean> updateStatus(SqlClient client, Job job, StatusCode expectedCode) {
     return SqlTemplate.forQuery(client, JobRows.UPDATE_STATUS + " RETURNING id")
@@ -259,10 +250,7 @@ public final class JobRepository {
         .map(rows -> rows.size() == 1);
   }
 
-  /**
-   * {@link #updateStatus} for many jobs in one batch (each conditional on its expected code; rows
-   * whose code moved on are left alone).
-   */
+  /** {@link #updateStatus} for many jobs in one batch (rows whose code moved on are left alone). */
   public Future<Void> updateStatusBatch(
       SqlClient client, List<Job> jobs, List<StatusCode> expectedCodes) {
     if (jobs.isEmpty()) {
@@ -307,23 +295,34 @@ public final class JobRepository {
 
   /**
    * The 60-second keep-alive: {@code updated_at = now} for at most {@code limit} active jobs
-   * updated {@code refreshSeconds} ago or more, oldest first (index {@code job_active_updated});
-   * the count.
+   * updated {@code refreshSeconds} ago or more, oldest first (found through index {@code
+   * job_active_updated}, then updated by id and re-checked); returns how many.
    */
   public Future<Integer> touchOldestStale(
       SqlClient client, long nowSeconds, long refreshSeconds, int limit) {
     Map<String, Object> p = new HashMap<>();
     p.put("now", nowSeconds);
     p.put("cutoff", nowSeconds - refreshSeconds);
-    return SqlTemplate.forUpdate(
+    String active = "state IN ('pending', 'running') AND updated_at <= #{cutoff}";
+    return SqlTemplate.forQuery(
             client,
-            "UPDATE job SET updated_at = #{now} WHERE id IN (SELECT id FROM job"
-                + " WHERE state IN ('pending', 'running') AND updated_at <= #{cutoff}"
-                + " ORDER BY updated_at, id LIMIT "
-                + Math.max(0, limit)
-                + ") AND state IN ('pending', 'running') AND updated_at <= #{cutoff}")
+            "SELECT id FROM job WHERE " + active + " ORDER BY updated_at, id LIMIT " + limit)
         .execute(p)
-        .map(SqlResult::rowCount);
+        .compose(
+            rows -> {
+              List<String> ids = new ArrayList<>(rows.size());
+              rows.forEach(r -> ids.add(r.getString(0)));
+              return ids.isEmpty()
+                  ? Future.succeededFuture(0)
+                  : SqlTemplate.forUpdate(
+                          client,
+                          "UPDATE job SET updated_at = #{now} WHERE id IN "
+                              + Sql.in("i", ids, p)
+                              + " AND "
+                              + active)
+                      .execute(p)
+                      .map(SqlResult::rowCount);
+            });
   }
 
   /**

@@ -2,12 +2,16 @@ package org.rap.controller.scheduler;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.rap.common.model.Job;
 import org.rap.common.model.State;
 import org.rap.common.model.StatusCode;
@@ -30,9 +34,22 @@ final class ActiveJobs {
   private final Map<String, State> finished = new HashMap<>();
   private final Map<String, Set<String>> dependants = new HashMap<>();
   private final Map<String, Integer> runningPerWorkspace = new HashMap<>();
-  private final Map<String, Set<String>> waitingForRoom = new HashMap<>();
+
+  /**
+   * Jobs waiting for room, per backend, per (backend, workspace) ({@link FairOrder#key}), per pool
+   * (0: database jobs, 1: the others), in fair order within the workspace: a pass that offers them
+   * freed room walks them in order without sorting them.
+   */
+  private final Map<String, Map<String, NavigableSet<Job>[]>> waitingForRoom = new HashMap<>();
+
   private final WorkerPools pools;
   private Flags flags;
+
+  /** For the gauges, per backend: [pending, running], jobs per code, pending creation times. */
+  private final Map<String, long[]> counts = new HashMap<>();
+
+  private final Map<String, Map<StatusCode, Long>> codes = new HashMap<>();
+  private final Map<String, TreeMap<Long, Integer>> pendingCreated = new HashMap<>();
 
   /** Jobs to decide on the next pass (besides the changed ones it reads). */
   private final Set<String> dirty = new LinkedHashSet<>();
@@ -119,9 +136,13 @@ final class ActiveJobs {
     return pools.copy();
   }
 
-  /** The pending jobs of a backend whose last decision was that there was no room for them. */
-  Set<String> waitingForRoom(String backend) {
-    return waitingForRoom.getOrDefault(backend, Set.of());
+  /**
+   * The pending jobs of a backend whose last decision was that there was no room for them, by
+   * (backend, workspace), each [database jobs, the others] in fair order. Live: read during a pass
+   * only.
+   */
+  Map<String, NavigableSet<Job>[]> waitingForRoom(String backend) {
+    return waitingForRoom.getOrDefault(backend, Map.of());
   }
 
   /** The active jobs of a backend. */
@@ -222,25 +243,81 @@ final class ActiveJobs {
     }
   }
 
+  /** Per backend: [pending, running] (live: read, do not keep). */
+  Map<String, long[]> counts() {
+    return counts;
+  }
+
+  /** Per backend: active jobs per status code (live). */
+  Map<String, Map<StatusCode, Long>> codes() {
+    return codes;
+  }
+
+  /** Per backend with pending jobs: the creation time of the oldest. */
+  Map<String, Long> oldestPending() {
+    Map<String, Long> out = new HashMap<>();
+    pendingCreated.forEach(
+        (b, times) -> {
+          if (!times.isEmpty()) {
+            out.put(b, times.firstKey());
+          }
+        });
+    return out;
+  }
+
+  private void count(Job j, int delta) {
+    long[] c = counts.computeIfAbsent(j.backend(), b -> new long[2]);
+    c[j.state() == State.RUNNING ? 1 : 0] += delta;
+    codes
+        .computeIfAbsent(j.backend(), b -> new EnumMap<>(StatusCode.class))
+        .merge(j.statusCode(), (long) delta, Long::sum);
+    if (j.state() == State.PENDING) {
+      pendingCreated
+          .computeIfAbsent(j.backend(), b -> new TreeMap<>())
+          .compute(j.createdAt(), (t, n) -> remaining(n == null ? 0 : n, delta));
+    }
+  }
+
+  /** A count after a change, or null (removed) at zero. */
+  private static Integer remaining(int n, int delta) {
+    return n + delta <= 0 ? null : n + delta;
+  }
+
   private void index(Job j) {
+    count(j, 1);
     if (j.state() == State.RUNNING) {
       runningPerWorkspace.merge(FairOrder.key(j), 1, Integer::sum);
       pools.started(j);
     } else if (waitsForRoom(j)) {
-      waitingForRoom.computeIfAbsent(j.backend(), b -> new LinkedHashSet<>()).add(j.id());
+      waitingForRoom
+          .computeIfAbsent(j.backend(), b -> new HashMap<>())
+          .computeIfAbsent(FairOrder.key(j), k -> newPools())[j.requiresDb() ? 0 : 1]
+          .add(j);
     }
   }
 
   private void unindex(Job j) {
+    count(j, -1);
     if (j.state() == State.RUNNING) {
       runningPerWorkspace.computeIfPresent(FairOrder.key(j), (k, n) -> n <= 1 ? null : n - 1);
       pools.stopped(j);
     } else if (waitsForRoom(j)) {
-      Set<String> w = waitingForRoom.get(j.backend());
+      Map<String, NavigableSet<Job>[]> groups = waitingForRoom.get(j.backend());
+      NavigableSet<Job>[] w = groups == null ? null : groups.get(FairOrder.key(j));
       if (w != null) {
-        w.remove(j.id());
+        w[j.requiresDb() ? 0 : 1].remove(j);
+        if (w[0].isEmpty() && w[1].isEmpty()) {
+          groups.remove(FairOrder.key(j));
+        }
       }
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static NavigableSet<Job>[] newPools() {
+    return new NavigableSet[] {
+      new TreeSet<>(FairOrder.WITHIN_WORKSPACE), new TreeSet<>(FairOrder.WITHIN_WORKSPACE)
+    };
   }
 
   private static boolean waitsForRoom(Job j) {

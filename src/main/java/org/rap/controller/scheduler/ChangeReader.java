@@ -30,7 +30,11 @@ import org.rap.controller.db.TaskRepository.RunJobState;
  */
 final class ChangeReader {
   /** What the pass decides. */
-  record Work(Set<String> candidates, Set<String> freed, Map<String, Integer> erroredAttempts) {}
+  record Work(
+      Set<String> candidates,
+      Set<String> freed,
+      Map<String, Integer> erroredAttempts,
+      boolean flagsChanged) {}
 
   private final ControllerContext ctx;
   private final NewJobs newJobs;
@@ -63,6 +67,7 @@ final class ChangeReader {
               for (String backend : flagsChanged(model.flags(), flags.result())) {
                 model.ofBackend(backend).forEach(j -> candidates.add(j.id()));
               }
+              boolean flagsChanged = !flags.result().equals(model.flags());
               model.setFlags(flags.result());
               return reread(pool, model, changed.result())
                   .compose(v -> finishedDependencies(pool, model, changed.result()))
@@ -72,7 +77,7 @@ final class ChangeReader {
                         candidates.addAll(model.takeDirty());
                         return erroredAttempts(pool, model, candidates);
                       })
-                  .map(errored -> new Work(candidates, model.takeFreed(), errored));
+                  .map(errored -> new Work(candidates, model.takeFreed(), errored, flagsChanged));
             });
   }
 

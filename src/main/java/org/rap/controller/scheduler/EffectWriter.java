@@ -64,8 +64,15 @@ final class EffectWriter {
    * Stores {@code decisions}. A job whose transaction fails is added to {@code failures} (its
    * change is retried by a later pass); the other jobs are unaffected.
    */
+  /**
+   * @param keepAlive whether to look for jobs due for their keep-alive (at most once per second)
+   */
   Future<Written> write(
-      Collection<Decision> decisions, int activeJobs, Map<String, Throwable> failures, long nowNs) {
+      Collection<Decision> decisions,
+      int activeJobs,
+      boolean keepAlive,
+      Map<String, Throwable> failures,
+      long nowNs) {
     long nowS = nowNs / 1_000_000_000L;
     List<Job> changed = new ArrayList<>();
     List<StatusCode> expected = new ArrayList<>();
@@ -82,31 +89,35 @@ final class EffectWriter {
     }
     int[] refreshed = new int[1];
     Future<Void> batch =
-        ctx.db()
-            .inTransaction(
-                conn -> {
-                  // the status changes (which set their own updated_at), then the keep-alive of
-                  // the jobs still due; a transaction of keep-alives only need not wait for the
-                  // disk
-                  Future<?> f =
-                      changed.isEmpty()
-                          ? ctx.db().relaxDurability(conn)
-                          : ctx.jobs().updateStatusBatch(conn, changed, expected);
-                  return f.compose(
-                          v ->
-                              ctx.jobs()
-                                  .touchOldestStale(
-                                      conn,
-                                      nowS,
-                                      StatusBook.REFRESH_SECONDS,
-                                      keepAliveBatch(activeJobs)))
-                      .map(
-                          n -> {
-                            refreshed[0] = n;
-                            return (Void) null;
-                          });
-                })
-            .onSuccess(v -> batched.forEach(this::recorded));
+        changed.isEmpty() && !keepAlive
+            ? Future.succeededFuture()
+            : ctx.db()
+                .inTransaction(
+                    conn -> {
+                      // the status changes (which set their own updated_at), then the keep-alive
+                      // of the jobs still due; a transaction of keep-alives only need not wait for
+                      // the disk
+                      Future<?> f =
+                          changed.isEmpty()
+                              ? ctx.db().relaxDurability(conn)
+                              : ctx.jobs().updateStatusBatch(conn, changed, expected);
+                      return keepAlive
+                          ? f.compose(
+                                  v ->
+                                      ctx.jobs()
+                                          .touchOldestStale(
+                                              conn,
+                                              nowS,
+                                              StatusBook.REFRESH_SECONDS,
+                                              keepAliveBatch(activeJobs)))
+                              .map(
+                                  n -> {
+                                    refreshed[0] = n;
+                                    return (Void) null;
+                                  })
+                          : f.mapEmpty();
+                    })
+                .onSuccess(v -> batched.forEach(this::recorded));
     int[] created = new int[2];
     Future<Void> chain = batch;
     for (Decision d : transactional) {

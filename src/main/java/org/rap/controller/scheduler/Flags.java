@@ -30,6 +30,16 @@ public final class Flags {
     return new Flags(v);
   }
 
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Flags f && f.values.equals(values);
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode();
+  }
+
   /** The backends that have flags. */
   public Set<String> backends() {
     return values.keySet();

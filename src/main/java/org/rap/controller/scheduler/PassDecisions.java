@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Set;
 import java.util.logging.Logger;
 import org.rap.common.model.Job;
@@ -107,21 +108,25 @@ final class PassDecisions {
       pass.handle(j, false);
       pass.changed(j, pending);
     }
-    Set<String> optional = new HashSet<>();
+    Map<String, NavigableSet<Job>[]> optional = new HashMap<>();
     for (String backend : pass.freed) {
-      for (String id : model.waitingForRoom(backend)) {
-        if (!pending.contains(id)) {
-          optional.add(id);
-        }
-      }
+      optional.putAll(model.waitingForRoom(backend));
     }
-    Collection<String> round = union(pending, optional);
-    while (!round.isEmpty()) {
+    Set<String> round = pending;
+    boolean first = true;
+    while (!round.isEmpty() || first && !optional.isEmpty()) {
       Set<String> next = new LinkedHashSet<>();
-      FairOrder order = new FairOrder(jobs(model, round), pass.runningPerWorkspace);
+      Set<String> required = round;
+      FairOrder order =
+          new FairOrder(
+              jobs(model, round),
+              first ? optional : Map.of(),
+              pass.runningPerWorkspace,
+              pass.pools::full);
+      first = false; // jobs waiting for room are offered once, in the first round
       while (order.hasNext()) {
         Job j = order.next();
-        pass.handle(j, optional.contains(j.id()));
+        pass.handle(j, !required.contains(j.id()));
         pass.changed(j, next);
       }
       round = next;
@@ -149,15 +154,6 @@ final class PassDecisions {
         later.add(id);
       }
     }
-  }
-
-  private static Collection<String> union(Set<String> a, Set<String> b) {
-    if (b.isEmpty()) {
-      return a;
-    }
-    Set<String> out = new LinkedHashSet<>(a);
-    out.addAll(b);
-    return out;
   }
 
   private static List<Job> jobs(ActiveJobs model, Collection<String> ids) {

@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -38,9 +37,6 @@ import org.rap.controller.telemetry.LoopJobSpans;
  */
 public final class Scheduler implements PassRunner {
   private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
-
-  /** How often the active jobs' metrics are recomputed at most (they cost every active job). */
-  private static final long METRICS_EVERY_NS = 5_000_000_000L;
 
   /**
    * Tunables that are not part of the reference configuration.
@@ -101,7 +97,12 @@ public final class Scheduler implements PassRunner {
   private ActiveJobs model;
 
   private long lastFullPassNs;
-  private long lastMetricsNs = Long.MIN_VALUE;
+
+  /** The second of the last keep-alive and scheduled-task upkeep, and whether it left jobs due. */
+  private long lastKeepAliveS = Long.MIN_VALUE;
+
+  private boolean keepAliveBacklog;
+  private long lastDbTasksS = Long.MIN_VALUE;
 
   public Scheduler(
       Vertx vertx,
@@ -192,7 +193,7 @@ public final class Scheduler implements PassRunner {
               model = ActiveJobs.of(s, new WorkerPools(weights, config));
               lastFullPassNs = nowNs;
               return new ChangeReader.Work(
-                  new LinkedHashSet<>(s.byId().keySet()), Set.of(), s.erroredAttempts());
+                  new LinkedHashSet<>(s.byId().keySet()), Set.of(), s.erroredAttempts(), true);
             });
   }
 
@@ -209,10 +210,17 @@ public final class Scheduler implements PassRunner {
             errors,
             loopJobs,
             nowNs);
+    // jobs fall due for their keep-alive by the second: look once a second, or at once while a
+    // backlog is being worked through in bounded batches
+    boolean keepAlive = full || nowS != lastKeepAliveS || keepAliveBacklog;
     return writer
-        .write(pass.decisions.values(), m.size(), pass.failures, nowNs)
+        .write(pass.decisions.values(), m.size(), keepAlive, pass.failures, nowNs)
         .compose(
             written -> {
+              if (keepAlive) {
+                lastKeepAliveS = nowS;
+                keepAliveBacklog = written.refreshed() >= EffectWriter.keepAliveBatch(m.size());
+              }
               // the model follows what was stored; a job whose write failed stays as it was
               for (Decision d : pass.decisions.values()) {
                 if (!pass.failures.containsKey(d.outcome().previous().id())) {
@@ -225,7 +233,7 @@ public final class Scheduler implements PassRunner {
                   .record(pass.failures, m.byId(), nowNs) // failed jobs: as they were
                   .compose(
                       v -> errors.clearRecovered(pass.decisions.keySet(), pass.failures.keySet()))
-                  .compose(v -> dbTasks.maintain(m.flags(), nowS))
+                  .compose(v -> maintainDbTasks(m.flags(), work.flagsChanged() || full, nowS))
                   .map(
                       v ->
                           new PassStats(
@@ -238,15 +246,24 @@ public final class Scheduler implements PassRunner {
                               pass.decided.size(),
                               full));
             })
-        .onSuccess(stats -> metrics(m, full, nowNs));
+        .onSuccess(stats -> metrics(m, nowNs));
   }
 
-  /** The gauges of the active jobs: after a full pass, else at most every few seconds. */
-  private void metrics(ActiveJobs m, boolean full, long nowNs) {
-    if (full || nowNs - lastMetricsNs >= METRICS_EVERY_NS || nowNs < lastMetricsNs) {
-      lastMetricsNs = nowNs;
-      meters.passCompleted(new ArrayList<>(m.all()), Map.of(), nowNs);
+  /**
+   * The scheduled database tasks depend on the flags and on time in seconds: kept once a second,
+   * and at once when a flag changed.
+   */
+  private Future<Void> maintainDbTasks(Flags flags, boolean flagsChanged, long nowS) {
+    if (!flagsChanged && nowS == lastDbTasksS) {
+      return Future.succeededFuture();
     }
+    lastDbTasksS = nowS;
+    return dbTasks.maintain(flags, nowS);
+  }
+
+  /** The gauges of the active jobs, from the counts the model keeps. */
+  private void metrics(ActiveJobs m, long nowNs) {
+    meters.activeJobs(m.counts(), m.codes(), m.oldestPending(), nowNs);
   }
 
   /**
