@@ -2,10 +2,6 @@ package org.rap.it;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,8 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.lib.PersonIdent;
+import org.rap.bench.BenchStudy;
 import org.rap.bench.Stats;
 import org.rap.common.model.JobIds;
 import org.rap.testing.TestTokens;
@@ -35,7 +30,6 @@ import org.rap.testing.TestTokens;
  * warm. Prints one JSON object. Run by {@code make bench}; needs {@code target/rap.jar}.
  */
 public final class SystemBench {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String CMD = "mkdir -p output && echo 1 > output/x.csv";
 
   /**
@@ -59,19 +53,7 @@ public final class SystemBench {
             + CMD
             + "'\n"
             + "    outputs: {moderately_sensitive: {x: output/x.csv}}\n");
-    String commit;
-    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      PersonIdent who = new PersonIdent("bench", "bench@example.org");
-      commit =
-          git.commit()
-              .setMessage("bench")
-              .setAuthor(who)
-              .setCommitter(who)
-              .setSign(false)
-              .call()
-              .getName();
-    }
+    String commit = BenchStudy.commitAll(repo);
     int port = JarProcess.freePort();
     Map<String, String> common =
         Map.of(
@@ -140,12 +122,16 @@ public final class SystemBench {
         String rap = JobIds.newRapId();
         long createMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
-        post(api + "rap/create/", create(rap, repo.toString(), commit));
+        BenchStudy.post(
+            api + "rap/create/",
+            BenchStudy.create(rap, "bench", repo.toString(), commit, List.of("trivial")));
         long createdNs = System.nanoTime() - t0;
         long firstReport = -1;
         while (true) {
           JsonObject job =
-              post(api + "rap/status/", new JsonObject().put("rap_ids", new JsonArray().add(rap)))
+              BenchStudy.post(
+                      api + "rap/status/",
+                      new JsonObject().put("rap_ids", new JsonArray().add(rap)))
                   .getJsonArray("jobs")
                   .getJsonObject(0);
           String code = job.getString("status_code");
@@ -253,38 +239,5 @@ public final class SystemBench {
       }
     }
     return -1;
-  }
-
-  private static JsonObject create(String rap, String repo, String commit) {
-    return new JsonObject()
-        .put("backend", "test")
-        .put("rap_id", rap)
-        .put("workspace", "bench")
-        .put("repo_url", repo)
-        .put("branch", "main")
-        .put("commit", commit)
-        .put("database_name", "default")
-        .put("requested_actions", new JsonArray().add("trivial"))
-        .put("codelists_ok", true)
-        .put("force_run_dependencies", false)
-        .put("created_by", "bench")
-        .put("project", "bench")
-        .put("orgs", new JsonArray().add("bench"))
-        .put("analysis_scope", new JsonObject());
-  }
-
-  private static JsonObject post(String url, JsonObject body) throws Exception {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", TestTokens.CLIENT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() >= 300) {
-      throw new IllegalStateException(url + " " + r.statusCode() + " " + r.body());
-    }
-    return new JsonObject(r.body());
   }
 }
