@@ -4,8 +4,13 @@
 -- the job's id here, by trigger (V11), whichever process made it: the API, an agent update, an
 -- operator command, another controller. The scheduler holding the loop lock consumes the rows
 -- (DELETE ... RETURNING); a scheduler that takes the lock over clears them and reads everything.
+-- For a change of the job row, the row's new state, code and cancel request: a change that leaves
+-- them as the scheduler last wrote them (its own write) need not be read back.
 CREATE TABLE job_changes (
-  job_id TEXT NOT NULL
+  job_id TEXT NOT NULL,
+  state TEXT,
+  status_code TEXT,
+  cancelled INTEGER
 );
 -- The 60-second keep-alive of updated_at selects the least recently updated active jobs: with
 -- this index that costs the jobs due, not every active job.

@@ -6,7 +6,8 @@ BEGIN
     INSERT INTO job_changes (job_id) VALUES (OLD.id);
     RETURN OLD;
   END IF;
-  INSERT INTO job_changes (job_id) VALUES (NEW.id);
+  INSERT INTO job_changes (job_id, state, status_code, cancelled)
+    VALUES (NEW.id, NEW.state, NEW.status_code, NEW.cancelled);
   RETURN NEW;
 END
 $$;

@@ -2,7 +2,8 @@
 -- SQLite twin of db/migration/postgresql/V11__job_change_triggers.sql.
 CREATE TRIGGER job_inserted AFTER INSERT ON job
 BEGIN
-  INSERT INTO job_changes (job_id) VALUES (NEW.id);
+  INSERT INTO job_changes (job_id, state, status_code, cancelled)
+    VALUES (NEW.id, NEW.state, NEW.status_code, NEW.cancelled);
 END;
 CREATE TRIGGER job_deleted AFTER DELETE ON job
 BEGIN
@@ -14,7 +15,8 @@ CREATE TRIGGER job_status_changed AFTER UPDATE ON job
     OR OLD.status_code IS NOT NEW.status_code
     OR OLD.cancelled IS NOT NEW.cancelled
 BEGIN
-  INSERT INTO job_changes (job_id) VALUES (NEW.id);
+  INSERT INTO job_changes (job_id, state, status_code, cancelled)
+    VALUES (NEW.id, NEW.state, NEW.status_code, NEW.cancelled);
 END;
 CREATE TRIGGER runjob_inserted AFTER INSERT ON tasks
   WHEN NEW.type = 'runjob' AND NEW.job_id IS NOT NULL

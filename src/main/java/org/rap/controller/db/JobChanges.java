@@ -4,9 +4,11 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.templates.SqlTemplate;
-import java.util.LinkedHashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import org.rap.common.model.State;
+import org.rap.common.model.StatusCode;
 
 /**
  * SQL for the {@code job_changes} table: the ids of jobs whose scheduling facts changed, recorded
@@ -16,17 +18,32 @@ import java.util.Set;
  */
 public final class JobChanges {
   /**
-   * Takes the recorded ids, removing them. Only the scheduler holding the loop lock calls this; a
-   * change committed while it runs stays for the next call.
+   * One recorded change: for a job row inserted or updated, its new state, code and cancel request;
+   * all null for a deletion or a change of the job's RUNJOB task.
    */
-  public Future<Set<String>> take(SqlClient client) {
-    return SqlTemplate.forQuery(client, "DELETE FROM job_changes RETURNING job_id")
+  public record Change(String jobId, State state, StatusCode statusCode, Boolean cancelled) {}
+
+  /**
+   * Takes the recorded changes, oldest first, removing them. Only the scheduler holding the loop
+   * lock calls this; a change committed while it runs stays for the next call.
+   */
+  public Future<List<Change>> take(SqlClient client) {
+    return SqlTemplate.forQuery(
+            client, "DELETE FROM job_changes RETURNING job_id, state, status_code, cancelled")
         .execute(Map.of())
         .map(
             rows -> {
-              Set<String> out = new LinkedHashSet<>(rows.size() * 2);
+              List<Change> out = new ArrayList<>(rows.size());
               for (Row r : rows) {
-                out.add(r.getString(0));
+                String state = r.getString(1);
+                String code = r.getString(2);
+                Integer cancelled = r.getInteger(3);
+                out.add(
+                    new Change(
+                        r.getString(0),
+                        state == null ? null : State.fromValue(state),
+                        code == null ? null : StatusCode.fromValue(code),
+                        cancelled == null ? null : cancelled != 0));
               }
               return out;
             });

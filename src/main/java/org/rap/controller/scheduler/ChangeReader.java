@@ -57,7 +57,7 @@ final class ChangeReader {
   Future<Work> read(ActiveJobs model, Collection<String> due) {
     Pool pool = ctx.db().pool();
     Future<Flags> flags = ctx.flags().everyBackend(pool).map(Flags::of);
-    Future<Set<String>> changed = changes.take(pool);
+    Future<Set<String>> changed = changes.take(pool).map(all -> toRead(model, all));
     return Future.all(flags, changed)
         .compose(
             both -> {
@@ -79,6 +79,28 @@ final class ChangeReader {
                       })
                   .map(errored -> new Work(candidates, model.takeFreed(), errored, flagsChanged));
             });
+  }
+
+  /**
+   * The changed jobs to read again: all but those whose every recorded change left the job's state,
+   * code and cancel request as the scheduler knows them (its own writes, read back otherwise on the
+   * next pass).
+   */
+  private static Set<String> toRead(ActiveJobs model, List<JobChanges.Change> all) {
+    Set<String> out = new LinkedHashSet<>();
+    for (JobChanges.Change c : all) {
+      Job known = model.get(c.jobId());
+      boolean same =
+          known != null
+              && c.statusCode() == known.statusCode()
+              && c.state() == known.state()
+              && c.cancelled() != null
+              && c.cancelled() == known.cancelled();
+      if (!same) {
+        out.add(c.jobId());
+      }
+    }
+    return out;
   }
 
   /** Backends whose flags that decide jobs ({@code paused}, {@code mode}) differ. */

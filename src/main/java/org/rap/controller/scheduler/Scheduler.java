@@ -4,8 +4,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -222,11 +224,18 @@ public final class Scheduler implements PassRunner {
                 keepAliveBacklog = written.refreshed() >= EffectWriter.keepAliveBatch(m.size());
               }
               // the model follows what was stored; a job whose write failed stays as it was
+              List<String> changed = new ArrayList<>();
               for (Decision d : pass.decisions.values()) {
                 if (!pass.failures.containsKey(d.outcome().previous().id())) {
                   m.put(d.outcome().job());
+                  if (d.outcome().kind() == StatusBook.Kind.CHANGE) {
+                    changed.add(d.outcome().job().id());
+                  }
                 }
               }
+              // a job whose status changed is decided again on the next pass (a retry after
+              // waiting_on_new_task, for one): its own write is not read back
+              m.markDirty(changed);
               m.markDirty(pass.carried);
               remindUnchanged(pass, nowNs);
               return errors
