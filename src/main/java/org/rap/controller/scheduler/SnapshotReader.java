@@ -17,9 +17,9 @@ import org.rap.controller.ControllerContext;
 import org.rap.controller.db.TaskRepository.RunJobState;
 
 /**
- * Reads a {@link PassSnapshot}. The specs of active jobs never change, so they are kept from pass
- * to pass: each pass reads only the status columns of the active jobs, and specs only of jobs new
- * to the scheduler that were not handed over through {@link NewJobs}.
+ * Reads a {@link PassSnapshot} for a full pass. The specs of active jobs never change, so they are
+ * kept from one full read to the next: each reads only the status columns of the active jobs, and
+ * specs only of jobs new to it that were not handed over through {@link NewJobs}.
  */
 final class SnapshotReader {
   private final ControllerContext ctx;
