@@ -7,7 +7,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.rap.testing.TestTokens;
@@ -31,6 +33,53 @@ public final class BenchStudy {
           .call()
           .getName();
     }
+  }
+
+  /**
+   * A controller's settings for backend {@code test} on {@code port}: {@code common}, then the work
+   * directory, the bench tokens, loopback hosts and no scheduled database tasks.
+   */
+  public static Map<String, String> controllerEnv(
+      Map<String, String> common, Path workdir, int port) {
+    Map<String, String> env = new HashMap<>(common);
+    env.putAll(
+        Map.of(
+            "WORKDIR",
+            workdir.toString(),
+            "CONTROLLER_PORT",
+            String.valueOf(port),
+            "TEST_CLIENT_TOKENS",
+            TestTokens.CLIENT,
+            "TEST_JOB_SERVER_TOKEN",
+            TestTokens.AGENT,
+            "CONTROLLER_ALLOWED_HOSTS",
+            "localhost,127.0.0.1",
+            "MAINTENANCE_ENABLED_BACKENDS",
+            "",
+            "DATA_CHECK_ENABLED_BACKENDS",
+            ""));
+    return env;
+  }
+
+  /** An agent's settings for backend {@code test} against the controller on {@code port}. */
+  public static Map<String, String> agentEnv(
+      Map<String, String> common, Path workdir, int controllerPort, int agentPort) {
+    Map<String, String> env = new HashMap<>(common);
+    env.putAll(
+        Map.of(
+            "WORKDIR",
+            workdir.toString(),
+            "BACKEND",
+            "test",
+            "CONTROLLER_TASK_API_ENDPOINT",
+            "http://localhost:" + controllerPort + "/",
+            "CONTROLLER_TASK_API_TOKEN",
+            TestTokens.AGENT,
+            "USING_DUMMY_DATA_BACKEND",
+            "true",
+            "AGENT_PORT",
+            String.valueOf(agentPort)));
+    return env;
   }
 
   /** A {@code rap/create/} body for backend {@code test}. */

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -14,7 +13,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.rap.common.model.JobIds;
 import org.rap.it.JarProcess;
-import org.rap.testing.TestTokens;
 
 /**
  * Fleet throughput: {@code jobs} trivial jobs (default 200, one RAP of that many actions) through
@@ -64,25 +62,8 @@ public final class FleetBench {
     int port = JarProcess.freePort();
     Map<String, String> common =
         Map.of("BACKENDS", "test", "ALLOW_LOCAL_GIT_REPOS", "true", "LOCAL_IMAGES_ONLY", "true");
-    Map<String, String> ctl = new HashMap<>(common);
-    ctl.putAll(
-        Map.of(
-            "WORKDIR",
-            tmp.resolve("ctl").toString(),
-            "CONTROLLER_PORT",
-            String.valueOf(port),
-            "TEST_CLIENT_TOKENS",
-            TestTokens.CLIENT,
-            "TEST_JOB_SERVER_TOKEN",
-            TestTokens.AGENT,
-            "CONTROLLER_ALLOWED_HOSTS",
-            "localhost,127.0.0.1",
-            "TEST_MAX_WORKERS",
-            String.valueOf(parallelism),
-            "MAINTENANCE_ENABLED_BACKENDS",
-            "",
-            "DATA_CHECK_ENABLED_BACKENDS",
-            ""));
+    Map<String, String> ctl = BenchStudy.controllerEnv(common, tmp.resolve("ctl"), port);
+    ctl.put("TEST_MAX_WORKERS", String.valueOf(parallelism));
     if (JarProcess.run(ctl, "migrate").exit() != 0) {
       throw new IllegalStateException("migrate failed");
     }
@@ -92,21 +73,8 @@ public final class FleetBench {
     try (JarProcess controller = JarProcess.start(ctl, "--role=controller")) {
       try {
         for (int k = 0; k < agents; k++) {
-          Map<String, String> ag = new HashMap<>(common);
-          ag.putAll(
-              Map.of(
-                  "WORKDIR",
-                  tmp.resolve("agent-" + k).toString(),
-                  "BACKEND",
-                  "test",
-                  "CONTROLLER_TASK_API_ENDPOINT",
-                  "http://localhost:" + port + "/",
-                  "CONTROLLER_TASK_API_TOKEN",
-                  TestTokens.AGENT,
-                  "USING_DUMMY_DATA_BACKEND",
-                  "true",
-                  "AGENT_PORT",
-                  String.valueOf(JarProcess.freePort())));
+          Map<String, String> ag =
+              BenchStudy.agentEnv(common, tmp.resolve("agent-" + k), port, JarProcess.freePort());
           if (agents > 1) { // a build whose agents share a backend knows AGENT_ID
             ag.put("AGENT_ID", "bench-agent-" + k);
           }

@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
 import org.rap.bench.BenchStudy;
 import org.rap.bench.Stats;
 import org.rap.common.model.JobIds;
-import org.rap.testing.TestTokens;
 
 /**
  * Whole-system figures with controller and agent as separate jars (embedded SQLite, real Docker):
@@ -65,24 +64,9 @@ public final class SystemBench {
             "1.0",
             "LOCAL_IMAGES_ONLY",
             "true");
-    Map<String, String> ctl = new HashMap<>(common);
-    ctl.putAll(
-        Map.of(
-            "WORKDIR",
-            tmp.resolve("ctl").toString(),
-            "CONTROLLER_PORT",
-            String.valueOf(port),
-            "TEST_CLIENT_TOKENS",
-            TestTokens.CLIENT,
-            "TEST_JOB_SERVER_TOKEN",
-            TestTokens.AGENT,
-            "CONTROLLER_ALLOWED_HOSTS",
-            "localhost,127.0.0.1",
-            "MAINTENANCE_ENABLED_BACKENDS",
-            "",
-            "DATA_CHECK_ENABLED_BACKENDS",
-            ""));
-    Map<String, String> ag = new HashMap<>(common);
+    Map<String, String> ctl = BenchStudy.controllerEnv(common, tmp.resolve("ctl"), port);
+    Map<String, String> ag =
+        BenchStudy.agentEnv(common, tmp.resolve("agent"), port, JarProcess.freePort());
     ag.put("TZ", "UTC"); // log timestamps are parsed as UTC
     // JVM ergonomics of the deployment (see JVM_OPTIONS), reproduced outside a container;
     // override with RAP_BENCH_JAVA_OPTIONS ("" = JVM defaults)
@@ -91,20 +75,6 @@ public final class SystemBench {
       ctl.put("JAVA_TOOL_OPTIONS", jvm);
       ag.put("JAVA_TOOL_OPTIONS", jvm);
     }
-    ag.putAll(
-        Map.of(
-            "WORKDIR",
-            tmp.resolve("agent").toString(),
-            "BACKEND",
-            "test",
-            "CONTROLLER_TASK_API_ENDPOINT",
-            "http://localhost:" + port + "/",
-            "CONTROLLER_TASK_API_TOKEN",
-            TestTokens.AGENT,
-            "USING_DUMMY_DATA_BACKEND",
-            "true",
-            "AGENT_PORT",
-            String.valueOf(JarProcess.freePort())));
     if (JarProcess.run(ctl, "migrate").exit() != 0) {
       throw new IllegalStateException("migrate failed");
     }
