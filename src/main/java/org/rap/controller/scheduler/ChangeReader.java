@@ -92,15 +92,27 @@ final class ChangeReader {
       Job known = model.get(c.jobId());
       boolean same =
           known != null
-              && c.statusCode() == known.statusCode()
-              && c.state() == known.state()
-              && c.cancelled() != null
-              && c.cancelled() == known.cancelled();
+              ? c.statusCode() == known.statusCode()
+                  && c.state() == known.state()
+                  && c.cancelled() != null
+                  && c.cancelled() == known.cancelled()
+              : finishedAsKnown(model, c);
       if (!same) {
         out.add(c.jobId());
       }
     }
     return out;
+  }
+
+  /**
+   * A change that leaves a job the scheduler does not hold finished: nothing to read when nobody
+   * waits for it, or its waiters already know that state (the scheduler's own final writes).
+   */
+  private static boolean finishedAsKnown(ActiveJobs model, JobChanges.Change c) {
+    if (c.state() == null || c.state() == State.PENDING || c.state() == State.RUNNING) {
+      return false;
+    }
+    return model.dependantsOf(c.jobId()).isEmpty() || model.stateOf(c.jobId()) == c.state();
   }
 
   /** Backends whose flags that decide jobs ({@code paused}, {@code mode}) differ. */
