@@ -1,5 +1,5 @@
 #!/bin/sh
-# `make bench`: every benchmark in one run, then a summary table of the five figures of issue 7
+# `make bench`: every benchmark in one run, then a summary table of the figures
 # (targets, PASS/FAIL) written also as JSON to target/bench.json. Raw output is kept under
 # bench-results/. Needs PostgreSQL and Docker (scripts/ensure-services.sh) and takes several
 # minutes; figures are noisy on a shared machine (the load average is recorded).
@@ -27,12 +27,16 @@ run() {
 {
   echo "=== machine: $(nproc) cores, $(uptime | sed 's/.*load/load/'), commit $commit"
   run org.rap.bench.SchedulerPassBench postgresql 10000
+  run org.rap.bench.SchedulerPassBench postgresql 100000
   run org.rap.bench.LongPollBench postgresql 200
   run org.rap.bench.RapApiBench sqlite 10
   run org.rap.bench.RapApiBench postgresql 10
   run org.rap.bench.PlannerBench
   run org.rap.bench.LocalRunBench 7
   run -Drap.jar=target/rap.jar org.rap.it.SystemBench 20 30
+  # one agent until tasks are claimed by one agent each (FLEET_AGENTS=K for more then)
+  run -Drap.jar=target/rap.jar -Dbench.agents.shared="${FLEET_SHARED:-false}" \
+    org.rap.bench.FleetBench "${FLEET_JOBS:-200}" "${FLEET_AGENTS:-1}" "${FLEET_WORKERS:-4}"
 } | tee "$out"
 # last: `mvn clean` above would delete it
 java -Dbench.commit="$commit" -cp "$CP" org.rap.bench.BenchReport "$out" target/bench.json | tee -a "$out"

@@ -148,6 +148,53 @@ public final class BenchReport {
             "ms",
             "<",
             100.0));
+    String sched100k = section(sections, "SchedulerPassBench postgresql 100000");
+    f.add(
+        new Figure(
+            "c_scheduler_pass_100k_ms",
+            "(c) scheduler pass, 100,000 active jobs, 1% of running jobs reporting, median",
+            find(
+                sched100k,
+                "pass with 1% of running jobs reporting a new stage: median ([\\d.]+) ms"),
+            "ms",
+            "<",
+            100.0));
+    f.add(
+        new Figure(
+            "c_scheduler_pass_100k_p99_ms",
+            "    the same, p99",
+            find(
+                sched100k,
+                "pass with 1% of running jobs reporting a new stage: median [\\d.]+ ms,"
+                    + " p90 [\\d.]+ ms, p99 ([\\d.]+) ms"),
+            "ms",
+            "<",
+            null));
+    f.add(
+        new Figure(
+            "c_scheduler_full_pass_100k_ms",
+            "    full-read pass (every job read and decided; the baseline), median",
+            find(sched100k, "full-read pass \\([^)]*\\): median ([\\d.]+) ms"),
+            "ms",
+            "<",
+            null));
+    f.add(
+        new Figure(
+            "c_scheduler_finishing_pass_100k_ms",
+            "    10 running jobs finish, 10 waiting jobs start, median",
+            find(sched100k, "10 waiting jobs starting: median ([\\d.]+) ms"),
+            "ms",
+            "<",
+            null));
+    String fleet = section(sections, "FleetBench");
+    f.add(
+        new Figure(
+            "f_fleet_throughput_ratio",
+            "(f) fleet throughput, RAP / plain docker run --rm, same parallelism",
+            find(fleet, "fleet throughput ratio \\(RAP / plain docker\\): ([\\d.]+)"),
+            "",
+            ">=",
+            0.75));
     for (String dialect : List.of("sqlite", "postgresql")) {
       String api = section(sections, "RapApiBench " + dialect);
       f.add(

@@ -2,10 +2,6 @@ package org.rap.it;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,11 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.lib.PersonIdent;
+import org.rap.bench.BenchStudy;
 import org.rap.bench.Stats;
 import org.rap.common.model.JobIds;
-import org.rap.testing.TestTokens;
 
 /**
  * Whole-system figures with controller and agent as separate jars (embedded SQLite, real Docker):
@@ -35,7 +29,6 @@ import org.rap.testing.TestTokens;
  * warm. Prints one JSON object. Run by {@code make bench}; needs {@code target/rap.jar}.
  */
 public final class SystemBench {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String CMD = "mkdir -p output && echo 1 > output/x.csv";
 
   /**
@@ -59,19 +52,7 @@ public final class SystemBench {
             + CMD
             + "'\n"
             + "    outputs: {moderately_sensitive: {x: output/x.csv}}\n");
-    String commit;
-    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      PersonIdent who = new PersonIdent("bench", "bench@example.org");
-      commit =
-          git.commit()
-              .setMessage("bench")
-              .setAuthor(who)
-              .setCommitter(who)
-              .setSign(false)
-              .call()
-              .getName();
-    }
+    String commit = BenchStudy.commitAll(repo);
     int port = JarProcess.freePort();
     Map<String, String> common =
         Map.of(
@@ -83,24 +64,9 @@ public final class SystemBench {
             "1.0",
             "LOCAL_IMAGES_ONLY",
             "true");
-    Map<String, String> ctl = new HashMap<>(common);
-    ctl.putAll(
-        Map.of(
-            "WORKDIR",
-            tmp.resolve("ctl").toString(),
-            "CONTROLLER_PORT",
-            String.valueOf(port),
-            "TEST_CLIENT_TOKENS",
-            TestTokens.CLIENT,
-            "TEST_JOB_SERVER_TOKEN",
-            TestTokens.AGENT,
-            "CONTROLLER_ALLOWED_HOSTS",
-            "localhost,127.0.0.1",
-            "MAINTENANCE_ENABLED_BACKENDS",
-            "",
-            "DATA_CHECK_ENABLED_BACKENDS",
-            ""));
-    Map<String, String> ag = new HashMap<>(common);
+    Map<String, String> ctl = BenchStudy.controllerEnv(common, tmp.resolve("ctl"), port);
+    Map<String, String> ag =
+        BenchStudy.agentEnv(common, tmp.resolve("agent"), port, JarProcess.freePort());
     ag.put("TZ", "UTC"); // log timestamps are parsed as UTC
     // JVM ergonomics of the deployment (see JVM_OPTIONS), reproduced outside a container;
     // override with RAP_BENCH_JAVA_OPTIONS ("" = JVM defaults)
@@ -109,20 +75,6 @@ public final class SystemBench {
       ctl.put("JAVA_TOOL_OPTIONS", jvm);
       ag.put("JAVA_TOOL_OPTIONS", jvm);
     }
-    ag.putAll(
-        Map.of(
-            "WORKDIR",
-            tmp.resolve("agent").toString(),
-            "BACKEND",
-            "test",
-            "CONTROLLER_TASK_API_ENDPOINT",
-            "http://localhost:" + port + "/",
-            "CONTROLLER_TASK_API_TOKEN",
-            TestTokens.AGENT,
-            "USING_DUMMY_DATA_BACKEND",
-            "true",
-            "AGENT_PORT",
-            String.valueOf(JarProcess.freePort())));
     if (JarProcess.run(ctl, "migrate").exit() != 0) {
       throw new IllegalStateException("migrate failed");
     }
@@ -140,12 +92,16 @@ public final class SystemBench {
         String rap = JobIds.newRapId();
         long createMs = System.currentTimeMillis();
         long t0 = System.nanoTime();
-        post(api + "rap/create/", create(rap, repo.toString(), commit));
+        BenchStudy.post(
+            api + "rap/create/",
+            BenchStudy.create(rap, "bench", repo.toString(), commit, List.of("trivial")));
         long createdNs = System.nanoTime() - t0;
         long firstReport = -1;
         while (true) {
           JsonObject job =
-              post(api + "rap/status/", new JsonObject().put("rap_ids", new JsonArray().add(rap)))
+              BenchStudy.post(
+                      api + "rap/status/",
+                      new JsonObject().put("rap_ids", new JsonArray().add(rap)))
                   .getJsonArray("jobs")
                   .getJsonObject(0);
           String code = job.getString("status_code");
@@ -253,38 +209,5 @@ public final class SystemBench {
       }
     }
     return -1;
-  }
-
-  private static JsonObject create(String rap, String repo, String commit) {
-    return new JsonObject()
-        .put("backend", "test")
-        .put("rap_id", rap)
-        .put("workspace", "bench")
-        .put("repo_url", repo)
-        .put("branch", "main")
-        .put("commit", commit)
-        .put("database_name", "default")
-        .put("requested_actions", new JsonArray().add("trivial"))
-        .put("codelists_ok", true)
-        .put("force_run_dependencies", false)
-        .put("created_by", "bench")
-        .put("project", "bench")
-        .put("orgs", new JsonArray().add("bench"))
-        .put("analysis_scope", new JsonObject());
-  }
-
-  private static JsonObject post(String url, JsonObject body) throws Exception {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", TestTokens.CLIENT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() >= 300) {
-      throw new IllegalStateException(url + " " + r.statusCode() + " " + r.body());
-    }
-    return new JsonObject(r.body());
   }
 }

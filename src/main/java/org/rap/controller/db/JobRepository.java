@@ -119,10 +119,7 @@ public final class JobRepository {
             });
   }
 
-  /**
-   * The RAP status job objects of the jobs of these RAPs in these backends ({@link
-   * StatusDocuments}).
-   */
+  /** The RAP status job objects of the jobs of these RAPs in these backends. */
   public Future<StatusDocuments> statusDocuments(
       SqlClient client, boolean sqlite, Collection<String> rapIds, Collection<String> backends) {
     return StatusDocuments.read(client, sqlite, rapIds, backends);
@@ -136,18 +133,22 @@ public final class JobRepository {
         Map.of());
   }
 
-  /**
-   * The status of every pending or running job, by id: what changes after insert (status
-   * bookkeeping and the cancel request). The scheduler reads only these on each pass and keeps the
-   * specs of the jobs it already knows.
-   */
+  /** The status of every pending or running job, by id (a full scheduler pass). */
   public Future<Map<String, JobStatus>> findActiveStatus(SqlClient client) {
+    return statuses(client, "state IN ('pending', 'running')", Map.of());
+  }
+
+  /** The status of each given job that exists, by id (the jobs that changed, for the scheduler). */
+  public Future<Map<String, JobStatus>> findStatusByIds(SqlClient client, Collection<String> ids) {
+    Map<String, Object> p = new HashMap<>();
+    return statuses(client, "id IN " + Sql.in("i", ids, p), p);
+  }
+
+  private static Future<Map<String, JobStatus>> statuses(
+      SqlClient client, String where, Map<String, Object> params) {
     return SqlTemplate.forQuery(
-            client,
-            "SELECT id, "
-                + JobRows.STATUS_COLUMNS
-                + " FROM job WHERE state IN ('pending', 'running')")
-        .execute(Map.of())
+            client, "SELECT id, " + JobRows.STATUS_COLUMNS + " FROM job WHERE " + where)
+        .execute(params)
         .map(
             rows -> {
               Map<String, JobStatus> out = new LinkedHashMap<>(rows.size() * 2);
@@ -240,10 +241,8 @@ public final class JobRepository {
   }
 
   /**
-   * Writes the status columns of {@code job} if the row still has {@code expectedCode}. Never
-   * touches {@code cancelled}, and never clears a {@code completed_at} set by a cancel request.
-   *
-   * @return whether the row was updated
+   * Writes the status columns of {@code job} if the row still has {@code expectedCode} (never
+   * {@code cancelled}, nor a cancel request's {@code completed_at}); whether the row was updated.
    */
   public Future<Boolean> updateStatus(SqlClient client, Job job, StatusCode expectedCode) {
     return SqlTemplate.forQuery(client, JobRows.UPDATE_STATUS + " RETURNING id")
@@ -251,10 +250,7 @@ public final class JobRepository {
         .map(rows -> rows.size() == 1);
   }
 
-  /**
-   * {@link #updateStatus} for many jobs in one batch (each conditional on its expected code; rows
-   * whose code moved on are left alone).
-   */
+  /** {@link #updateStatus} for many jobs in one batch (rows whose code moved on are left alone). */
   public Future<Void> updateStatusBatch(
       SqlClient client, List<Job> jobs, List<StatusCode> expectedCodes) {
     if (jobs.isEmpty()) {
@@ -298,28 +294,35 @@ public final class JobRepository {
   }
 
   /**
-   * The 60-second keep-alive for these active jobs: {@code updated_at = now} where it is at least
-   * {@code refreshSeconds} old (re-checked here, so a concurrent status change is never undone).
-   *
-   * @return how many jobs were refreshed
+   * The 60-second keep-alive: {@code updated_at = now} for at most {@code limit} active jobs
+   * updated {@code refreshSeconds} ago or more, oldest first (found through index {@code
+   * job_active_updated}, then updated by id and re-checked); returns how many.
    */
-  public Future<Integer> touchStale(
-      SqlClient client, Collection<String> ids, long nowSeconds, long refreshSeconds) {
-    if (ids.isEmpty()) {
-      return Future.succeededFuture(0);
-    }
+  public Future<Integer> touchOldestStale(
+      SqlClient client, long nowSeconds, long refreshSeconds, int limit) {
     Map<String, Object> p = new HashMap<>();
     p.put("now", nowSeconds);
     p.put("cutoff", nowSeconds - refreshSeconds);
-    String in = Sql.in("id", ids, p);
-    return SqlTemplate.forUpdate(
+    String active = "state IN ('pending', 'running') AND updated_at <= #{cutoff}";
+    return SqlTemplate.forQuery(
             client,
-            "UPDATE job SET updated_at = #{now} WHERE id IN "
-                + in
-                + " AND state IN ('pending', 'running')"
-                + " AND (updated_at IS NULL OR updated_at <= #{cutoff})")
+            "SELECT id FROM job WHERE " + active + " ORDER BY updated_at, id LIMIT " + limit)
         .execute(p)
-        .map(SqlResult::rowCount);
+        .compose(
+            rows -> {
+              List<String> ids = new ArrayList<>(rows.size());
+              rows.forEach(r -> ids.add(r.getString(0)));
+              return ids.isEmpty()
+                  ? Future.succeededFuture(0)
+                  : SqlTemplate.forUpdate(
+                          client,
+                          "UPDATE job SET updated_at = #{now} WHERE id IN "
+                              + Sql.in("i", ids, p)
+                              + " AND "
+                              + active)
+                      .execute(p)
+                      .map(SqlResult::rowCount);
+            });
   }
 
   /**

@@ -235,13 +235,25 @@ public final class TaskRepository {
    * Keyed by job id.
    */
   public Future<Map<String, RunJobState>> latestRunJobStatesOfRunningJobs(SqlClient client) {
+    return runJobStates(client, "j.state = 'running'", Map.of());
+  }
+
+  /** {@link #latestRunJobStatesOfRunningJobs} for the given jobs only, whatever their state. */
+  public Future<Map<String, RunJobState>> latestRunJobStatesOf(
+      SqlClient client, Collection<String> jobIds) {
+    Map<String, Object> p = new HashMap<>();
+    return runJobStates(client, "t.job_id IN " + Sql.in("j", jobIds, p), p);
+  }
+
+  private Future<Map<String, RunJobState>> runJobStates(
+      SqlClient client, String where, Map<String, Object> params) {
     return SqlTemplate.forQuery(
             client,
             "SELECT t.id, t.job_id, t.active, t.agent_stage, t.agent_complete, t.agent_results,"
-                + " t.agent_timestamp_ns FROM tasks t JOIN job j ON j.id = t.job_id"
-                + " WHERE j.state = 'running' AND t.type = 'runjob' AND t.backend = j.backend"
-                + " ORDER BY t.job_id, t.id")
-        .execute(Map.of())
+                + " t.agent_timestamp_ns FROM tasks t JOIN job j ON j.id = t.job_id WHERE "
+                + where
+                + " AND t.type = 'runjob' AND t.backend = j.backend ORDER BY t.job_id, t.id")
+        .execute(params)
         .map(
             rows -> {
               Map<String, RunJobState> out = new HashMap<>();

@@ -4,10 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import org.rap.common.model.Job;
 import org.rap.common.model.StatusCode;
 import org.rap.common.model.Task;
@@ -30,13 +28,11 @@ final class EffectWriter {
    * pass several times slower than the others; spread over passes, {@code updated_at} still stays
    * far younger than the 30 minutes after which job-server reports missing updates. With more than
    * 10,000 active jobs the batch grows so that any backlog clears within 40 passes (at the
-   * production interval of 5 s, under 4 minutes even if no event wakes the loop).
+   * production interval of 5 s, under 4 minutes even if no event wakes the loop). The jobs due are
+   * found in the database (an index on the active jobs' {@code updated_at}), so a pass costs the
+   * jobs due, not every active job.
    */
   static final int KEEP_ALIVE_BATCH = 250;
-
-  private static final Comparator<Job> LEAST_RECENTLY_UPDATED =
-      Comparator.comparing(Job::updatedAt, Comparator.nullsFirst(Comparator.naturalOrder()))
-          .thenComparing(Job::id);
 
   /** What a pass wrote. */
   record Written(int changed, int refreshed, int tasksCreated, int cancelTasks) {}
@@ -68,52 +64,58 @@ final class EffectWriter {
    * Stores {@code decisions}. A job whose transaction fails is added to {@code failures} (its
    * change is retried by a later pass); the other jobs are unaffected.
    */
+  /**
+   * @param keepAlive whether to look for jobs due for their keep-alive (at most once per second)
+   */
   Future<Written> write(
-      Collection<Decision> decisions, int activeJobs, Map<String, Throwable> failures, long nowNs) {
+      Collection<Decision> decisions,
+      int activeJobs,
+      boolean keepAlive,
+      Map<String, Throwable> failures,
+      long nowNs) {
     long nowS = nowNs / 1_000_000_000L;
     List<Job> changed = new ArrayList<>();
     List<StatusCode> expected = new ArrayList<>();
     List<Decision> batched = new ArrayList<>();
-    List<Job> stale = new ArrayList<>();
     List<Decision> transactional = new ArrayList<>();
     for (Decision d : decisions) {
       if (d.effect() != Decision.Effect.WRITE) {
         transactional.add(d);
-        continue;
-      }
-      switch (d.outcome().kind()) {
-        case CHANGE -> {
-          changed.add(d.outcome().job());
-          expected.add(d.outcome().previous().statusCode());
-          batched.add(d);
-        }
-        case REFRESH -> stale.add(d.outcome().previous());
-        case NONE -> {}
+      } else if (d.outcome().kind() == StatusBook.Kind.CHANGE) {
+        changed.add(d.outcome().job());
+        expected.add(d.outcome().previous().statusCode());
+        batched.add(d);
       }
     }
-    List<String> refreshed = oldestFirst(stale, keepAliveBatch(activeJobs));
+    int[] refreshed = new int[1];
     Future<Void> batch =
-        changed.isEmpty() && refreshed.isEmpty()
+        changed.isEmpty() && !keepAlive
             ? Future.succeededFuture()
             : ctx.db()
                 .inTransaction(
                     conn -> {
-                      // keep-alive first (one statement for a bounded batch of stale jobs), then
-                      // the status changes, which set their own updated_at; a transaction of
-                      // keep-alives only need not wait for the disk
+                      // the status changes (which set their own updated_at), then the keep-alive
+                      // of the jobs still due; a transaction of keep-alives only need not wait for
+                      // the disk
                       Future<?> f =
                           changed.isEmpty()
                               ? ctx.db().relaxDurability(conn)
-                              : Future.succeededFuture();
-                      f =
-                          refreshed.isEmpty()
-                              ? f
-                              : f.compose(
+                              : ctx.jobs().updateStatusBatch(conn, changed, expected);
+                      return keepAlive
+                          ? f.compose(
                                   v ->
                                       ctx.jobs()
-                                          .touchStale(
-                                              conn, refreshed, nowS, StatusBook.REFRESH_SECONDS));
-                      return f.compose(v -> ctx.jobs().updateStatusBatch(conn, changed, expected));
+                                          .touchOldestStale(
+                                              conn,
+                                              nowS,
+                                              StatusBook.REFRESH_SECONDS,
+                                              keepAliveBatch(activeJobs)))
+                              .map(
+                                  n -> {
+                                    refreshed[0] = n;
+                                    return (Void) null;
+                                  })
+                          : f.mapEmpty();
                     })
                 .onSuccess(v -> batched.forEach(this::recorded));
     int[] created = new int[2];
@@ -138,7 +140,7 @@ final class EffectWriter {
                             return Future.succeededFuture();
                           }));
     }
-    return chain.map(v -> new Written(changed.size(), refreshed.size(), created[0], created[1]));
+    return chain.map(v -> new Written(changed.size(), refreshed[0], created[0], created[1]));
   }
 
   /** Stores one decision in its own transaction (with its task, if any). */
@@ -177,28 +179,6 @@ final class EffectWriter {
               .compose(ok -> ok ? Future.<Void>succeededFuture() : ConcurrentChange.of(before))
               .onSuccess(v -> recorded(d));
     };
-  }
-
-  /** The ids of at most {@code limit} jobs, least recently updated first (never updated first). */
-  static List<String> oldestFirst(List<Job> jobs, int limit) {
-    if (jobs.isEmpty()) {
-      return List.of();
-    }
-    // keep the limit oldest in a bounded max-heap: O(n log limit), not a sort of every stale job
-    PriorityQueue<Job> heap = new PriorityQueue<>(limit + 1, LEAST_RECENTLY_UPDATED.reversed());
-    for (Job j : jobs) {
-      heap.add(j);
-      if (heap.size() > limit) {
-        heap.poll();
-      }
-    }
-    List<Job> kept = new ArrayList<>(heap);
-    kept.sort(LEAST_RECENTLY_UPDATED);
-    List<String> out = new ArrayList<>(kept.size());
-    for (Job j : kept) {
-      out.add(j.id());
-    }
-    return out;
   }
 
   /** Metrics and the job's trace for a stored status change. */

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.rap.common.model.Flag;
 
 /** Flag ids and how the scheduler reads their values (docs/spec/job-model.md section 9). */
@@ -27,6 +28,21 @@ public final class Flags {
       v.computeIfAbsent(f.backend(), b -> new HashMap<>()).put(f.id(), f.value());
     }
     return new Flags(v);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Flags f && f.values.equals(values);
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode();
+  }
+
+  /** The backends that have flags. */
+  public Set<String> backends() {
+    return values.keySet();
   }
 
   public String value(String backend, String id) {

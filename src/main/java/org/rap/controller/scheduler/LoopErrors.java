@@ -58,6 +58,18 @@ final class LoopErrors {
     return b != null && nowNs < b.retryAtNanos();
   }
 
+  /** The jobs that failed earlier and whose backoff is over: to decide again. */
+  List<String> due(long nowNs) {
+    List<String> out = new ArrayList<>();
+    backoffs.forEach(
+        (id, b) -> {
+          if (nowNs >= b.retryAtNanos()) {
+            out.add(id);
+          }
+        });
+    return out;
+  }
+
   /** Counts each failure on its job, then backs off or fails the job, one job after the other. */
   Future<Void> record(Map<String, Throwable> failures, Map<String, Job> byId, long nowNs) {
     Future<Void> chain = Future.succeededFuture();

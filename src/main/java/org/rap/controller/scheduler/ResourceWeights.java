@@ -103,6 +103,17 @@ public final class ResourceWeights {
     return new ResourceWeights(Map.copyOf(frozen));
   }
 
+  /** The smallest weight any job can have here (1 unless a line gives less). */
+  public double lightest() {
+    double min = 1.0;
+    for (List<Rule> rules : sections.values()) {
+      for (Rule r : rules) {
+        min = Math.min(min, r.weight());
+      }
+    }
+    return min;
+  }
+
   /** The job's weight: workspace section by action, then [default] by run command, else 1. */
   public double weightOf(Job job) {
     return weightOf(job.workspace(), job.action(), job.runCommand());

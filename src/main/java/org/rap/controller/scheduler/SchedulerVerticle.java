@@ -109,6 +109,8 @@ public final class SchedulerVerticle extends VerticleBase {
             got -> {
               if (got) {
                 standbyLogged = false;
+                // another controller may have run passes while this one did not hold the lock
+                scheduler.resync();
                 LOG.info(
                     "This controller (pid "
                         + ProcessHandle.current().pid()

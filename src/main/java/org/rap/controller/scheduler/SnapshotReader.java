@@ -9,24 +9,19 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiFunction;
 import org.rap.common.model.Job;
 import org.rap.common.model.JobSpec;
 import org.rap.common.model.JobStatus;
 import org.rap.common.model.State;
-import org.rap.common.model.Task;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.db.TaskRepository.RunJobState;
 
 /**
- * Reads a {@link PassSnapshot}. The specs of active jobs never change, so they are kept from pass
- * to pass: each pass reads only the status columns of the active jobs, and specs only of jobs new
- * to the scheduler that were not handed over through {@link NewJobs}.
+ * Reads a {@link PassSnapshot} for a full pass. The specs of active jobs never change, so they are
+ * kept from one full read to the next: each reads only the status columns of the active jobs, and
+ * specs only of jobs new to it that were not handed over through {@link NewJobs}.
  */
 final class SnapshotReader {
-  /** Ids per {@code IN} list. */
-  private static final int CHUNK = 500;
-
   private final ControllerContext ctx;
   private final NewJobs newJobs;
 
@@ -83,7 +78,7 @@ final class SnapshotReader {
         }
       }
     }
-    return chunked(client, missing, (c, ids) -> ctx.jobs().findByIds(c, ids))
+    return Chunks.of(missing, ids -> ctx.jobs().findByIds(client, ids))
         .map(
             loaded -> {
               loaded.forEach(part -> part.forEach(j -> specs.put(j.id(), j.spec())));
@@ -118,13 +113,7 @@ final class SnapshotReader {
                 .findRunJobTasks(client, t.jobId())
                 .map(
                     all -> {
-                      int n = 0;
-                      for (Task task : all) {
-                        if (task.isAgentComplete()
-                            && TaskResults.erroredSafely(task.agentResults())) {
-                          n++;
-                        }
-                      }
+                      int n = ChangeReader.countErrored(all);
                       synchronized (out) {
                         out.put(t.jobId(), n);
                       }
@@ -148,27 +137,11 @@ final class SnapshotReader {
         }
       }
     }
-    return chunked(client, new ArrayList<>(missing), (c, ids) -> ctx.jobs().statesOf(c, ids))
+    return Chunks.of(new ArrayList<>(missing), ids -> ctx.jobs().statesOf(client, ids))
         .map(
             found -> {
               Map<String, State> out = new HashMap<>();
               found.forEach(out::putAll);
-              return out;
-            });
-  }
-
-  /** {@code query} over {@code ids} in chunks of {@link #CHUNK}, the answers in order. */
-  private static <T> Future<List<T>> chunked(
-      SqlClient client, List<String> ids, BiFunction<SqlClient, List<String>, Future<T>> query) {
-    List<Future<T>> parts = new ArrayList<>();
-    for (int i = 0; i < ids.size(); i += CHUNK) {
-      parts.add(query.apply(client, ids.subList(i, Math.min(ids.size(), i + CHUNK))));
-    }
-    return Future.all(parts)
-        .map(
-            done -> {
-              List<T> out = new ArrayList<>(parts.size());
-              parts.forEach(p -> out.add(p.result()));
               return out;
             });
   }

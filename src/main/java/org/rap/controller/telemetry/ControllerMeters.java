@@ -8,14 +8,18 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.model.Job;
 import org.rap.common.model.State;
+import org.rap.common.model.StatusCode;
 import org.rap.common.telemetry.GaugeRows;
 import org.rap.common.telemetry.Telemetry;
 
@@ -78,39 +82,61 @@ public final class ControllerMeters {
    * state the pass decided for it ({@code decided}, where present).
    */
   public void passCompleted(List<Job> active, Map<String, State> decided, long nowNs) {
+    Map<String, long[]> counts = new HashMap<>(); // backend -> [pending, running]
+    Map<String, Long> oldest = new HashMap<>();
+    Map<String, Map<StatusCode, Long>> codes = new HashMap<>();
+    for (Job j : active) {
+      long[] c = counts.computeIfAbsent(j.backend(), b -> new long[2]);
+      codes
+          .computeIfAbsent(j.backend(), b -> new EnumMap<>(StatusCode.class))
+          .merge(j.statusCode(), 1L, Long::sum);
+      State state = decided.getOrDefault(j.id(), j.state());
+      if (state == State.RUNNING) {
+        c[1]++;
+      } else if (state == State.PENDING) {
+        c[0]++;
+        oldest.merge(j.backend(), j.createdAt(), Math::min);
+      }
+    }
+    activeJobs(counts, codes, oldest, nowNs);
+  }
+
+  /**
+   * The active-job gauges from counts kept elsewhere (the scheduler keeps them as jobs change).
+   *
+   * @param counts per backend: [pending, running]
+   * @param codes per backend: jobs per status code
+   * @param oldestPending per backend: the creation time of the oldest pending job (seconds)
+   */
+  public void activeJobs(
+      Map<String, long[]> counts,
+      Map<String, Map<StatusCode, Long>> codes,
+      Map<String, Long> oldestPending,
+      long nowNs) {
     try {
-      Map<String, long[]> counts = new HashMap<>(); // backend -> [pending, running]
-      Map<String, Long> oldest = new HashMap<>();
-      Map<Tags, Long> codes = new HashMap<>();
-      for (String b : backends) {
-        counts.put(b, new long[2]);
-        oldest.put(b, Long.MAX_VALUE);
-      }
-      for (Job j : active) {
-        long[] c = counts.computeIfAbsent(j.backend(), b -> new long[2]);
-        codes.merge(
-            Tags.of("backend", j.backend(), "status_code", j.statusCode().value()), 1L, Long::sum);
-        State state = decided.getOrDefault(j.id(), j.state());
-        if (state == State.RUNNING) {
-          c[1]++;
-        } else if (state == State.PENDING) {
-          c[0]++;
-          oldest.merge(j.backend(), j.createdAt(), Math::min);
-        }
-      }
+      Map<Tags, Long> codeRows = new HashMap<>();
+      codes.forEach(
+          (b, byCode) ->
+              byCode.forEach(
+                  (code, n) -> {
+                    if (n > 0) {
+                      codeRows.put(Tags.of("backend", b, "status_code", code.value()), n);
+                    }
+                  }));
       Map<Tags, Long> jobRows = new HashMap<>();
       Map<Tags, Long> ageRows = new HashMap<>();
       long nowS = nowNs / 1_000_000_000L;
-      counts.forEach(
-          (b, c) -> {
-            jobRows.put(Tags.of("backend", b, "state", State.PENDING.value()), c[0]);
-            jobRows.put(Tags.of("backend", b, "state", State.RUNNING.value()), c[1]);
-            long first = oldest.getOrDefault(b, Long.MAX_VALUE);
-            ageRows.put(
-                Tags.of("backend", b), first == Long.MAX_VALUE ? 0 : Math.max(0, nowS - first));
-          });
+      Set<String> all = new HashSet<>(backends);
+      all.addAll(counts.keySet());
+      for (String b : all) {
+        long[] c = counts.getOrDefault(b, new long[2]);
+        jobRows.put(Tags.of("backend", b, "state", State.PENDING.value()), c[0]);
+        jobRows.put(Tags.of("backend", b, "state", State.RUNNING.value()), c[1]);
+        Long first = oldestPending.get(b);
+        ageRows.put(Tags.of("backend", b), first == null ? 0 : Math.max(0, nowS - first));
+      }
       jobs.set(jobRows);
-      byStatusCode.set(codes);
+      byStatusCode.set(codeRows);
       queueAge.set(ageRows);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "metrics: " + e, e);

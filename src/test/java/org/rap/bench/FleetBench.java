@@ -1,0 +1,173 @@
+package org.rap.bench;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.rap.common.model.JobIds;
+import org.rap.it.JarProcess;
+
+/**
+ * Fleet throughput: {@code jobs} trivial jobs (default 200, one RAP of that many actions) through
+ * one controller and {@code agents} agent processes ({@code java -jar target/rap.jar --role=agent},
+ * each with its own {@code AGENT_PORT} and {@code WORKDIR}, and with more than one agent its own
+ * {@code AGENT_ID}) on the local Docker engine, from {@code rap/create/} until {@code rap/status/}
+ * reports every job succeeded, against the same number of plain {@code docker run --rm} of the same
+ * image and command with the same parallelism ({@code TEST_MAX_WORKERS}, default 4) on the same
+ * engine, run right after. Prints both rates (jobs/s) and their ratio (target at least 0.75), then
+ * one JSON object.
+ *
+ * <p>Usage: {@code FleetBench [jobs] [agents] [parallelism]}. Several agents share a backend's work
+ * only where the controller hands each task to exactly one agent; without that every agent would
+ * run every task, so more than one agent is refused unless {@code -Dbench.agents.shared=true}.
+ */
+public final class FleetBench {
+  private static final String IMAGE = "ghcr.io/opensafely-core/python:v2";
+  private static final String CMD = "mkdir -p output && echo 1 > output/x.csv";
+
+  public static void main(String[] args) throws Exception {
+    int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+    int agents = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+    int parallelism = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+    if (agents > 1 && !Boolean.getBoolean("bench.agents.shared")) {
+      throw new IllegalArgumentException(
+          agents
+              + " agents: each would run every task until tasks are claimed by one agent each;"
+              + " pass -Dbench.agents.shared=true once they are");
+    }
+    Path tmp = Files.createTempDirectory("rap-fleetbench");
+    Path repo = Files.createDirectories(tmp.resolve("study"));
+    StringBuilder yaml = new StringBuilder("version: '4.0'\nactions:\n");
+    List<String> actions = new ArrayList<>();
+    for (int i = 0; i < jobs; i++) {
+      String a = "trivial_" + i;
+      actions.add(a);
+      yaml.append("  ")
+          .append(a)
+          .append(":\n    run: python:v2 sh -c '")
+          .append(CMD.replace("x.csv", "x" + i + ".csv"))
+          .append("'\n    outputs: {moderately_sensitive: {x: output/x")
+          .append(i)
+          .append(".csv}}\n");
+    }
+    Files.writeString(repo.resolve("project.yaml"), yaml);
+    String commit = BenchStudy.commitAll(repo);
+    int port = JarProcess.freePort();
+    Map<String, String> common =
+        Map.of("BACKENDS", "test", "ALLOW_LOCAL_GIT_REPOS", "true", "LOCAL_IMAGES_ONLY", "true");
+    Map<String, String> ctl = BenchStudy.controllerEnv(common, tmp.resolve("ctl"), port);
+    ctl.put("TEST_MAX_WORKERS", String.valueOf(parallelism));
+    if (JarProcess.run(ctl, "migrate").exit() != 0) {
+      throw new IllegalStateException("migrate failed");
+    }
+    List<JarProcess> fleet = new ArrayList<>();
+    double rapRate;
+    long rapMs;
+    try (JarProcess controller = JarProcess.start(ctl, "--role=controller")) {
+      try {
+        for (int k = 0; k < agents; k++) {
+          Map<String, String> ag =
+              BenchStudy.agentEnv(common, tmp.resolve("agent-" + k), port, JarProcess.freePort());
+          if (agents > 1) { // a build whose agents share a backend knows AGENT_ID
+            ag.put("AGENT_ID", "bench-agent-" + k);
+          }
+          fleet.add(JarProcess.start(ag, "--role=agent"));
+        }
+        controller.awaitStatus(
+            "http://localhost:" + port + "/health/ready", 200, Duration.ofSeconds(60));
+        String api = "http://localhost:" + port + "/controller/v1/";
+        String rap = JobIds.newRapId();
+        long t0 = System.nanoTime();
+        BenchStudy.post(
+            api + "rap/create/", BenchStudy.create(rap, "fleet", repo.toString(), commit, actions));
+        while (true) {
+          JsonArray all =
+              BenchStudy.post(
+                      api + "rap/status/",
+                      new JsonObject().put("rap_ids", new JsonArray().add(rap)))
+                  .getJsonArray("jobs");
+          int done = 0;
+          for (int i = 0; i < all.size(); i++) {
+            String status = all.getJsonObject(i).getString("status");
+            if ("failed".equals(status)) {
+              throw new IllegalStateException("job failed: " + all.getJsonObject(i).encode());
+            }
+            done += "succeeded".equals(status) ? 1 : 0;
+          }
+          if (all.size() == jobs && done == jobs) {
+            break;
+          }
+          for (JarProcess a : fleet) {
+            if (!a.process.isAlive()) {
+              throw new IllegalStateException("an agent exited: " + a.output());
+            }
+          }
+          if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) {
+            throw new IllegalStateException(done + " of " + jobs + " jobs done after 10 minutes");
+          }
+          Thread.sleep(50);
+        }
+        rapMs = (System.nanoTime() - t0) / 1_000_000;
+        rapRate = jobs * 1000.0 / rapMs;
+      } finally {
+        for (JarProcess a : fleet) {
+          a.terminate();
+        }
+        controller.terminate();
+      }
+    }
+    long dockerMs = plainDocker(jobs, parallelism);
+    double dockerRate = jobs * 1000.0 / dockerMs;
+    System.out.printf(
+        "RAP, %d jobs, %d agent(s), %d workers: %.2f jobs/s (%d ms)%n",
+        jobs, agents, parallelism, rapRate, rapMs);
+    System.out.printf(
+        "plain docker run --rm, %d containers, %d at a time: %.2f jobs/s (%d ms)%n",
+        jobs, parallelism, dockerRate, dockerMs);
+    System.out.printf("fleet throughput ratio (RAP / plain docker): %.2f%n", rapRate / dockerRate);
+    System.out.println(
+        new JsonObject()
+            .put("jobs", jobs)
+            .put("agents", agents)
+            .put("parallelism", parallelism)
+            .put("rap_jobs_per_s", rapRate)
+            .put("docker_jobs_per_s", dockerRate)
+            .put("ratio", rapRate / dockerRate)
+            .encodePrettily());
+  }
+
+  /** Wall time of {@code n} plain {@code docker run --rm}, {@code parallelism} at a time. */
+  private static long plainDocker(int n, int parallelism) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(parallelism);
+    try {
+      long t0 = System.nanoTime();
+      List<Future<Integer>> runs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        runs.add(
+            pool.submit(
+                () ->
+                    new ProcessBuilder(
+                            "docker", "run", "--rm", "--network", "none", IMAGE, "sh", "-c", CMD)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start()
+                        .waitFor()));
+      }
+      for (Future<Integer> r : runs) {
+        if (r.get() != 0) {
+          throw new IllegalStateException("docker run failed: exit " + r.get());
+        }
+      }
+      return (System.nanoTime() - t0) / 1_000_000;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
