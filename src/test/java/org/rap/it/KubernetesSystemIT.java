@@ -142,6 +142,8 @@ class KubernetesSystemIT {
     agentEnv.put("K8S_STORAGE_MOUNT", agentWorkdir.toString());
     agentEnv.put("K8S_NODE_SELECTOR", "rap.opensafely.org/backend=test");
     agentEnv.put("K8S_PENDING_TIMEOUT", "120");
+    // as the manifests have it: the restarted agent keeps its id and carries on with its task
+    agentEnv.put("AGENT_ID", "agent-k8s-it");
     agentEnv.put("DOCKER_USER_ID", "10001");
     agentEnv.put("DOCKER_GROUP_ID", "10001");
     startAgent();
