@@ -14,10 +14,10 @@ import java.util.regex.Pattern;
 
 /**
  * The summary of {@code make bench}: reads the combined output of the benchmarks (sections starting
- * with {@code === <command>}), prints the five figures of issue 7 side by side with their targets
- * and PASS/FAIL, and writes them as one JSON object (figures with value, unit, target, pass; git
- * commit, date, machine cores and load). A figure that could not be read from the output is
- * reported as missing and fails.
+ * with {@code === <command>}), prints the figures side by side with their targets and PASS/FAIL,
+ * and writes them as one JSON object (figures with value, unit, target, pass; git commit, date,
+ * machine cores and load). A figure that could not be read from the output is reported as missing
+ * and fails.
  *
  * <p>Usage: {@code BenchReport <raw output> <json file>}; system property {@code bench.commit}.
  */
