@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.rap.common.model.TaskType;
 import org.rap.controller.db.AgentRepository.AgentRow;
-import org.rap.controller.db.TaskRepository.Expired;
+import org.rap.controller.db.TaskLeaseRepository.Expired;
 import org.rap.controller.fleet.TaskLeases;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

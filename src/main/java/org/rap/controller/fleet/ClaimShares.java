@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.rap.common.model.TaskType;
-import org.rap.controller.db.TaskRepository.Unclaimed;
+import org.rap.controller.db.TaskLeaseRepository.Unclaimed;
 
 /**
  * Which unclaimed tasks a polling agent takes (docs/spec/task-api.md section 8.2), without side

@@ -8,7 +8,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.rap.common.model.TaskType;
 import org.rap.controller.ControllerEvents;
-import org.rap.controller.db.TaskRepository.Expired;
+import org.rap.controller.db.TaskLeaseRepository.Expired;
 import org.rap.controller.telemetry.FleetMeters;
 
 /**

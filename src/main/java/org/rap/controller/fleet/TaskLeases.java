@@ -18,9 +18,10 @@ import org.rap.common.model.Timestamps;
 import org.rap.common.tasks.TaskList;
 import org.rap.controller.db.AgentRepository;
 import org.rap.controller.db.Database;
+import org.rap.controller.db.TaskLeaseRepository;
+import org.rap.controller.db.TaskLeaseRepository.Expired;
+import org.rap.controller.db.TaskLeaseRepository.Holder;
 import org.rap.controller.db.TaskRepository;
-import org.rap.controller.db.TaskRepository.Expired;
-import org.rap.controller.db.TaskRepository.Holder;
 
 /**
  * Leases of named agents (docs/spec/task-api.md section 8): a poll registers the agent, renews what
@@ -59,6 +60,7 @@ public final class TaskLeases {
 
   private final Database db;
   private final TaskRepository tasks;
+  private final TaskLeaseRepository leases = new TaskLeaseRepository();
   private final AgentRepository agents;
   private final Duration lease;
   private final LongSupplier clockMs;
@@ -103,8 +105,8 @@ public final class TaskLeases {
                         v ->
                             agents.seen(
                                 conn, backend, agent.id(), agent.capacity(), agent.storage(), now))
-                    .compose(v -> tasks.renewLeases(conn, backend, agent.id(), expires))
-                    .compose(v -> tasks.unclaimed(conn, backend))
+                    .compose(v -> leases.renewLeases(conn, backend, agent.id(), expires))
+                    .compose(v -> leases.unclaimed(conn, backend))
                     .compose(
                         unclaimed ->
                             unclaimed.isEmpty()
@@ -145,10 +147,10 @@ public final class TaskLeases {
       SqlConnection conn,
       String backend,
       Agent agent,
-      List<TaskRepository.Unclaimed> unclaimed,
+      List<TaskLeaseRepository.Unclaimed> unclaimed,
       long now,
       long expires) {
-    return tasks
+    return leases
         .heldRunJobs(conn, backend)
         .compose(
             held ->
@@ -157,7 +159,7 @@ public final class TaskLeases {
                     .map(
                         live ->
                             ClaimShares.pick(unclaimed, agent.id(), agent.capacity(), held, live)))
-        .compose(ids -> tasks.claim(conn, agent.id(), ids, expires));
+        .compose(ids -> leases.claim(conn, agent.id(), ids, expires));
   }
 
   /**
@@ -185,7 +187,7 @@ public final class TaskLeases {
    */
   public Future<Void> fence(
       SqlConnection conn, String backend, String taskId, String agentId, Long token) {
-    return tasks
+    return leases
         .holder(conn, taskId)
         .compose(
             found -> {
@@ -201,7 +203,7 @@ public final class TaskLeases {
                 return Future.succeededFuture();
               }
               long now = clockMs.getAsLong();
-              return tasks
+              return leases
                   .renewLease(conn, taskId, agentId, token, now + lease.toMillis())
                   .compose(
                       renewed ->
@@ -266,7 +268,7 @@ public final class TaskLeases {
     long now = clockMs.getAsLong();
     return db.inTransaction(
         conn ->
-            tasks
+            leases
                 .expiredLeases(conn, now)
                 .compose(
                     expired -> {
@@ -290,13 +292,13 @@ public final class TaskLeases {
 
   private Future<Boolean> endOne(SqlConnection conn, Expired e, long now) {
     if (e.type() != TaskType.RUNJOB) {
-      return tasks.freeExpired(conn, e.id(), now);
+      return leases.freeExpired(conn, e.id(), now);
     }
     return tasks
         .findRunJobTasks(conn, e.jobId())
         .compose(
             attempts ->
-                tasks.endExpired(
+                leases.endExpired(
                     conn, e.id(), lostResults(e, attempts), now, Timestamps.nowSeconds()));
   }
 
@@ -333,7 +335,7 @@ public final class TaskLeases {
    * the leases that ended.
    */
   public Future<List<Expired>> release(String backend, String agentId) {
-    return db.inTransaction(conn -> tasks.endLeasesOf(conn, backend, agentId))
+    return db.inTransaction(conn -> leases.endLeasesOf(conn, backend, agentId))
         .compose(n -> expire())
         .map(
             all ->

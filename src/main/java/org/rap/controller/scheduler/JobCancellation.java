@@ -8,6 +8,7 @@ import org.rap.common.model.Job;
 import org.rap.common.model.JobIds;
 import org.rap.common.model.Task;
 import org.rap.common.model.TaskType;
+import org.rap.controller.db.TaskLeaseRepository;
 import org.rap.controller.db.TaskRepository;
 
 /**
@@ -18,6 +19,7 @@ import org.rap.controller.db.TaskRepository;
  */
 public final class JobCancellation {
   private final TaskRepository tasks;
+  private final TaskLeaseRepository leases = new TaskLeaseRepository();
 
   public JobCancellation(TaskRepository tasks) {
     this.tasks = tasks;
@@ -55,7 +57,7 @@ public final class JobCancellation {
                         // the agent holding the job's task answers its cancellation
                         return tasks
                             .insert(conn, cancel, job.id())
-                            .compose(v -> tasks.inheritClaim(conn, cancel.id(), run.id()))
+                            .compose(v -> leases.inheritClaim(conn, cancel.id(), run.id()))
                             .map(v -> Optional.of(cancel));
                       });
             });

@@ -25,6 +25,7 @@ import org.rap.common.tasks.AgentTask;
 import org.rap.common.tasks.TaskList;
 import org.rap.controller.db.AgentRepository;
 import org.rap.controller.db.Database;
+import org.rap.controller.db.TaskLeaseRepository;
 import org.rap.controller.db.TaskRepository;
 import org.rap.testing.TestDatabases;
 
@@ -192,7 +193,7 @@ class TaskLeasesTest {
     poll("b", 1);
     tasks.deactivate(db.pool(), run.id(), 200L).await();
     insert(run.id() + "-cancel", "test", TaskType.CANCELJOB, "job0", 7).await();
-    tasks.inheritClaim(db.pool(), run.id() + "-cancel", run.id()).await();
+    new TaskLeaseRepository().inheritClaim(db.pool(), run.id() + "-cancel", run.id()).await();
     assertEquals(List.of(), poll("b", 1));
     List<AgentTask> a = poll("a", 1);
     assertEquals(List.of(run.id() + "-cancel"), a.stream().map(AgentTask::id).toList());
