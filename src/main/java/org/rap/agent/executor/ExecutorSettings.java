@@ -51,60 +51,6 @@ public record ExecutorSettings(
 
   public static final long DEFAULT_PIDS_LIMIT = 4096;
 
-  /** Without an agent id (runs are not labelled with one: {@code rap run}, tests). */
-  public ExecutorSettings(
-      String backend,
-      Path workdir,
-      Path highPrivacyStorageBase,
-      Path mediumPrivacyStorageBase,
-      Path highPrivacyArchiveDir,
-      Path highPrivacyVolumeDir,
-      Optional<Path> dockerHostVolumeDir,
-      String dockerUser,
-      String dockerRegistry,
-      String dockerProxy,
-      boolean pullImages,
-      Duration imagePullTimeout,
-      String databaseAccessNetwork,
-      boolean usingDummyDataBackend,
-      Map<String, String> databaseUrls,
-      Optional<String> tempDatabaseName,
-      Optional<String> emisOrganisationHash,
-      Optional<String> prestoTlsCert,
-      Optional<String> prestoTlsKey,
-      String githubProxyDomain,
-      Optional<String> privateRepoAccessToken,
-      long pidsLimit,
-      boolean allowLocalGitRepos,
-      JobOutputLimits outputLimits) {
-    this(
-        backend,
-        workdir,
-        highPrivacyStorageBase,
-        mediumPrivacyStorageBase,
-        highPrivacyArchiveDir,
-        highPrivacyVolumeDir,
-        dockerHostVolumeDir,
-        dockerUser,
-        dockerRegistry,
-        dockerProxy,
-        pullImages,
-        imagePullTimeout,
-        databaseAccessNetwork,
-        usingDummyDataBackend,
-        databaseUrls,
-        tempDatabaseName,
-        emisOrganisationHash,
-        prestoTlsCert,
-        prestoTlsKey,
-        githubProxyDomain,
-        privateRepoAccessToken,
-        pidsLimit,
-        allowLocalGitRepos,
-        outputLimits,
-        "");
-  }
-
   /**
    * From the agent configuration. Image pulls are off only when {@code LOCAL_IMAGES_ONLY} is set
    * (or, for this agent alone, {@code DOCKER_PROXY=none}); a local image with the pinned digest is
@@ -167,7 +113,8 @@ public record ExecutorSettings(
         Optional.empty(),
         DEFAULT_PIDS_LIMIT,
         true,
-        JobOutputLimits.DEFAULTS);
+        JobOutputLimits.DEFAULTS,
+        "");
   }
 
   public ExecutorSettings withDockerUser(String user) {

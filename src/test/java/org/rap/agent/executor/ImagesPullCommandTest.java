@@ -183,7 +183,8 @@ class ImagesPullCommandTest extends DockerTestBase {
             s.privateRepoAccessToken(),
             s.pidsLimit(),
             s.allowLocalGitRepos(),
-            s.outputLimits());
+            s.outputLimits(),
+            "");
     ImageResolver resolver = new ImageResolver(() -> docker, pulling);
     var job =
         fx.job(

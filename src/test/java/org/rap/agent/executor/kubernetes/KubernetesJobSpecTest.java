@@ -265,7 +265,8 @@ class KubernetesJobSpecTest {
             Optional.empty(),
             4096,
             false,
-            SETTINGS.outputLimits());
+            SETTINGS.outputLimits(),
+            "");
     assertEquals(
         "docker-proxy.example/opensafely-core/ehrql@" + SHA,
         KubernetesJobSpec.imageReference(job(j -> {}), proxied));
