@@ -24,9 +24,9 @@ import org.rap.it.JarProcess;
  * engine, run right after. Prints both rates (jobs/s) and their ratio (target at least 0.75), then
  * one JSON object.
  *
- * <p>Usage: {@code FleetBench [jobs] [agents] [parallelism]}. Several agents share a backend's work
- * only where the controller hands each task to exactly one agent; without that every agent would
- * run every task, so more than one agent is refused unless {@code -Dbench.agents.shared=true}.
+ * <p>Usage: {@code FleetBench [jobs] [agents] [parallelism]}. Several agents share the backend's
+ * work under leases: each has its own id and volume directory and they share the privacy storage,
+ * as a fleet on shared storage does.
  */
 public final class FleetBench {
   private static final String IMAGE = "ghcr.io/opensafely-core/python:v2";
@@ -36,12 +36,6 @@ public final class FleetBench {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int agents = args.length > 1 ? Integer.parseInt(args[1]) : 1;
     int parallelism = args.length > 2 ? Integer.parseInt(args[2]) : 4;
-    if (agents > 1 && !Boolean.getBoolean("bench.agents.shared")) {
-      throw new IllegalArgumentException(
-          agents
-              + " agents: each would run every task until tasks are claimed by one agent each;"
-              + " pass -Dbench.agents.shared=true once they are");
-    }
     Path tmp = Files.createTempDirectory("rap-fleetbench");
     Path repo = Files.createDirectories(tmp.resolve("study"));
     StringBuilder yaml = new StringBuilder("version: '4.0'\nactions:\n");
@@ -75,8 +69,13 @@ public final class FleetBench {
         for (int k = 0; k < agents; k++) {
           Map<String, String> ag =
               BenchStudy.agentEnv(common, tmp.resolve("agent-" + k), port, JarProcess.freePort());
-          if (agents > 1) { // a build whose agents share a backend knows AGENT_ID
+          if (agents > 1) {
+            // a fleet: one id each, shared privacy storage, a volume directory of its own
             ag.put("AGENT_ID", "bench-agent-" + k);
+            ag.put("AGENT_MAX_WORKERS", String.valueOf(Math.max(1, parallelism / agents + 1)));
+            ag.put("HIGH_PRIVACY_STORAGE_BASE", tmp.resolve("shared/high_privacy").toString());
+            ag.put("MEDIUM_PRIVACY_STORAGE_BASE", tmp.resolve("shared/medium_privacy").toString());
+            ag.put("HIGH_PRIVACY_VOLUME_DIR", tmp.resolve("agent-" + k + "/volumes").toString());
           }
           fleet.add(JarProcess.start(ag, "--role=agent"));
         }
