@@ -25,14 +25,34 @@ final class LongPollWaiters {
    */
   private final Map<String, LinkedHashMap<Promise<Void>, Integer>> named = new HashMap<>();
 
+  /** Each named agent's waiter by backend and agent id, to wake it when it has room again. */
+  private final Map<String, Promise<Void>> byAgent = new HashMap<>();
+
+  private final Map<Promise<Void>, String> agentOf = new HashMap<>();
+
   private final AtomicInteger count = new AtomicInteger();
 
   /** A named agent's waiter; its free capacity is unknown (any) until {@link #setFree}. */
-  Promise<Void> registerNamed(String backend) {
+  Promise<Void> registerNamed(String backend, String agent) {
     Promise<Void> p = Promise.promise();
     named.computeIfAbsent(backend, b -> new LinkedHashMap<>()).put(p, Integer.MAX_VALUE);
+    String key = backend + "/" + agent;
+    byAgent.put(key, p);
+    agentOf.put(p, key);
     count.incrementAndGet();
     return p;
+  }
+
+  /**
+   * Wakes the held poll of {@code agent}, if any: one of its tasks ended, so it may claim tasks
+   * that were created while it was full (their creation woke nobody with room).
+   */
+  void wakeAgent(String backend, String agent) {
+    Promise<Void> p = byAgent.get(backend + "/" + agent);
+    if (p != null) {
+      remove(backend, p);
+      p.tryComplete();
+    }
   }
 
   /** How many more RUNJOB tasks the named agent waiting on {@code p} may take. */
@@ -52,6 +72,10 @@ final class LongPollWaiters {
   }
 
   void remove(String backend, Promise<Void> p) {
+    String key = agentOf.remove(p);
+    if (key != null) {
+      byAgent.remove(key, p);
+    }
     Map<Promise<Void>, Integer> m = named.get(backend);
     if (m != null && m.remove(p) != null) {
       count.decrementAndGet();
@@ -112,6 +136,8 @@ final class LongPollWaiters {
     all.values().forEach(s -> s.forEach(Promise::tryComplete));
     Map<String, LinkedHashMap<Promise<Void>, Integer>> agents = new HashMap<>(named);
     named.clear();
+    byAgent.clear();
+    agentOf.clear();
     agents.values().forEach(m -> count.addAndGet(-m.size()));
     agents.values().forEach(m -> m.keySet().forEach(Promise::tryComplete));
   }

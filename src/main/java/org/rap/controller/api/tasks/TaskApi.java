@@ -186,7 +186,9 @@ public final class TaskApi {
     Promise<Void> woken =
         waitMillis <= 0
             ? null
-            : agent == null ? waiters.register(backend) : waiters.registerNamed(backend);
+            : agent == null
+                ? waiters.register(backend)
+                : waiters.registerNamed(backend, agent.id());
     ctx.flags()
         .stamp(ctx.db().pool(), backend, Flags.LAST_SEEN_AT, Timestamps.isoOffset(nowUs), nowUs)
         .compose(v -> listFor(backend, agent))
@@ -349,6 +351,10 @@ public final class TaskApi {
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
+                if (agentId != null && u.complete()) {
+                  // the task ended and with it the agent's claim: let it take waiting tasks now
+                  waiters.wakeAgent(backend, agentId);
+                }
                 Responses.json(rc, 200, new JsonObject().put("response", "Update successful"));
               } else if (ar.cause() instanceof TaskLeases.LeaseLost lost) {
                 LOG.warning("Refused an update from backend " + backend + ": " + lost.getMessage());

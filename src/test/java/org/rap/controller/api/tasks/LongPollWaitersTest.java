@@ -36,11 +36,11 @@ class LongPollWaitersTest {
   @Test
   void aNewTaskWakesOneNamedAgentThatMayTakeItAndACancellationWakesAll() {
     LongPollWaiters w = new LongPollWaiters();
-    Promise<Void> full = w.registerNamed("a");
+    Promise<Void> full = w.registerNamed("a", "agent-full");
     w.setFree("a", full, 0);
-    Promise<Void> free1 = w.registerNamed("a");
+    Promise<Void> free1 = w.registerNamed("a", "agent-1");
     w.setFree("a", free1, 2);
-    Promise<Void> free2 = w.registerNamed("a");
+    Promise<Void> free2 = w.registerNamed("a", "agent-2");
     Promise<Void> legacy = w.register("a");
     assertEquals(4, w.size());
     w.signal("a", false);
@@ -53,6 +53,23 @@ class LongPollWaitersTest {
     assertTrue(full.future().isComplete());
     assertTrue(free2.future().isComplete());
     assertEquals(0, w.size());
+  }
+
+  @Test
+  void aFullAgentIsWokenWhenOneOfItsTasksEnds() {
+    LongPollWaiters w = new LongPollWaiters();
+    Promise<Void> full = w.registerNamed("a", "agent-full");
+    w.setFree("a", full, 0);
+    Promise<Void> other = w.registerNamed("a", "agent-other");
+    w.setFree("a", other, 0);
+    w.signal("a", false);
+    assertFalse(full.future().isComplete(), "no room when the task was created");
+    w.wakeAgent("a", "agent-full");
+    assertTrue(full.future().isComplete(), "its task ended: it may claim the waiting task now");
+    assertFalse(other.future().isComplete(), "only that agent");
+    assertEquals(1, w.size());
+    w.wakeAgent("a", "agent-full"); // no poll held any more: nothing happens
+    assertEquals(1, w.size());
   }
 
   @Test
