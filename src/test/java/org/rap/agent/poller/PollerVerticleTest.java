@@ -317,6 +317,18 @@ class PollerVerticleTest {
                 }));
   }
 
+  /** Starts the poller (no long poll) and gives it job1, until job1 reported preparing. */
+  private Future<Void> job1Preparing() {
+    return start(false, 0, "secret-token")
+        .compose(
+            id -> {
+              controller.add(TestTasks.runJob("job1"));
+              return until(
+                  "preparing reported",
+                  () -> controller.stagesFor("job1-001").contains("preparing/false"));
+            });
+  }
+
   @Test
   void aTaskIsNeverHandledTwiceConcurrently(VertxTestContext ctx) {
     Promise<Void> gate = Promise.promise();
@@ -324,14 +336,7 @@ class PollerVerticleTest {
     AtomicInteger gets = new AtomicInteger();
     finish(
         ctx,
-        start(false, 0, "secret-token")
-            .compose(
-                id -> {
-                  controller.add(TestTasks.runJob("job1"));
-                  return until(
-                      "preparing reported",
-                      () -> controller.stagesFor("job1-001").contains("preparing/false"));
-                })
+        job1Preparing()
             .compose(
                 v -> {
                   gets.set(controller.gets.get());
@@ -364,14 +369,7 @@ class PollerVerticleTest {
     AtomicInteger gets = new AtomicInteger();
     finish(
         ctx,
-        start(false, 0, "secret-token")
-            .compose(
-                id -> {
-                  controller.add(TestTasks.runJob("job1"));
-                  return until(
-                      "preparing reported",
-                      () -> controller.stagesFor("job1-001").contains("preparing/false"));
-                })
+        job1Preparing()
             .compose(
                 v -> {
                   controller.add(TestTasks.cancelJob("job1"));
