@@ -65,6 +65,7 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
   private final JobMetricsSource metrics;
   private final RunListener runs;
   private volatile FinalizeRetry finalizeRetry;
+  private final RecentRuns seen = new RecentRuns(System::nanoTime);
 
   /**
    * @param checkout how code is checked out into a job's volume
@@ -166,10 +167,31 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
 
   @Override
   public Future<JobStatus> status(JobDefinition job, boolean cancelled) {
-    return timed("status", job, () -> statusNow(job, cancelled));
+    return timed(
+        "status",
+        job,
+        () -> {
+          Optional<JobRun> run = currentRun(job);
+          seen.record(job, run);
+          return statusOf(job, cancelled, run);
+        });
+  }
+
+  /** The run {@link #status} found a moment ago ({@link RecentRuns}), else the runtime's report. */
+  private Optional<JobRun> runForTransition(JobDefinition job) throws IOException {
+    Optional<Optional<JobRun>> recent = seen.take(job);
+    return recent.isPresent() ? recent.get() : currentRun(job);
   }
 
   JobStatus statusNow(JobDefinition job, boolean cancelled) throws IOException {
+    return statusOf(job, cancelled, currentRun(job));
+  }
+
+  /**
+   * This attempt's run as the runtime reports it: an earlier attempt's run is removed first (with
+   * its volume), a later attempt's makes this one stale.
+   */
+  private Optional<JobRun> currentRun(JobDefinition job) throws IOException {
     Optional<JobRun> run = executor.inspect(job);
     if (run.isPresent()) {
       switch (RunLabels.relation(run.get(), job)) {
@@ -199,6 +221,12 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
         case SAME -> {}
       }
     }
+    return run;
+  }
+
+  /** The state from the run found by {@link #currentRun} (no further call to the runtime). */
+  private JobStatus statusOf(JobDefinition job, boolean cancelled, Optional<JobRun> run)
+      throws IOException {
     JsonObject meta = store.readForTask(job);
     JobStatus status = derive(job, cancelled, run, meta);
     if (status.state() == ExecutorState.EXECUTING) {
@@ -262,12 +290,13 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
   JobStatus prepareNow(JobDefinition job) throws IOException {
     preparer.checkWorkspace(job);
     executor.pullImage(job);
-    JobStatus current = statusNow(job, false);
+    JobStatus current = statusOf(job, false, runForTransition(job));
     if (current.state() != ExecutorState.UNKNOWN) {
       return current;
     }
     preparer.prepare(job);
-    return statusNow(job, false);
+    // no run existed a moment ago, and preparing creates none: the volume and metadata tell
+    return statusOf(job, false, Optional.empty());
   }
 
   @Override
@@ -276,7 +305,7 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
   }
 
   JobStatus executeNow(JobDefinition job) throws IOException {
-    JobStatus current = statusNow(job, false);
+    JobStatus current = statusOf(job, false, runForTransition(job));
     if (current.state() != ExecutorState.PREPARED) {
       return current;
     }
@@ -339,7 +368,8 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
   JobStatus finalizeNow(
       JobDefinition job, boolean cancelled, JsonObject error, JsonObject m, Long fenceToken)
       throws IOException {
-    JobStatus current = statusNow(job, cancelled);
+    Optional<JobRun> run = runForTransition(job);
+    JobStatus current = statusOf(job, cancelled, run);
     if (current.state() == ExecutorState.FINALIZED || current.state() == ExecutorState.ERROR) {
       return current;
     }
@@ -348,14 +378,13 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
     }
     long t0 = System.nanoTime();
     JobFinalizer.Container container =
-        executor
-            .inspect(job)
-            .map(run -> new JobFinalizer.Container(run, out -> executor.streamLogs(job, out)))
+        run.map(r -> new JobFinalizer.Container(r, out -> executor.streamLogs(job, out)))
             .orElse(null);
     finalizer.finalizeJob(
         job, container, DatabaseAccess.redactorFor(job, settings), m, cancelled, error, fenceToken);
     long t1 = System.nanoTime();
-    JobStatus done = statusNow(job, cancelled);
+    // the metadata just written decides the state: the run need not be asked again
+    JobStatus done = statusOf(job, cancelled, run);
     if (LOG.isLoggable(Level.FINE)) {
       LOG.fine(
           "finalize of job "
@@ -377,14 +406,14 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
   }
 
   JobStatus terminateNow(JobDefinition job) throws IOException {
-    JobStatus current = statusNow(job, false);
+    Optional<JobRun> run = runForTransition(job);
+    JobStatus current = statusOf(job, false, run);
     switch (current.state()) {
       case UNKNOWN, EXECUTED, FINALIZED, FINALIZING:
         return current;
       default:
         break;
     }
-    Optional<JobRun> run = executor.inspect(job);
     if (run.isPresent() && run.get().phase() == JobRun.Phase.CREATED) {
       executor.remove(job); // never started: nothing ran, nothing to keep
     } else {
@@ -400,6 +429,7 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
         job,
         () -> {
           LOG.info("Cleaning up container and volume of job " + job.id());
+          seen.forget(job.id());
           executor.remove(job);
           JobVolumes.delete(layout.volumeDir(job));
           runs.stopped(job.id());
@@ -417,6 +447,7 @@ public final class ExecutorLifecycle implements JobLifecycle, AutoCloseable {
         "abandon",
         job,
         () -> {
+          seen.forget(job.id());
           Optional<JobRun> run = executor.inspect(job);
           boolean mine = run.isPresent() && RunLabels.taskOf(run.get()).equals(job.taskId());
           if (mine) {

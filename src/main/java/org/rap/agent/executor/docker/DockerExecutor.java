@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -72,6 +73,22 @@ public final class DockerExecutor implements Executor {
   private final DockerDbTaskRunner dbTasks;
   private final AtomicInteger hostCpus = new AtomicInteger();
 
+  /** Per job, the exit of the run it started, watched from the start ({@link #awaitExit}). */
+  private final Map<String, Future<Void>> exits = new ConcurrentHashMap<>();
+
+  /**
+   * Per job, the image its preparation resolved, for its start a moment later (one image inspect
+   * per job, not two). Bounded: jobs prepared and never started (cancelled) age out; a start that
+   * finds none resolves again.
+   */
+  private final Map<String, ImageResolver.ResolvedImage> prepared =
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ImageResolver.ResolvedImage> e) {
+          return size() > 256;
+        }
+      };
+
   /** On {@code docker}, which the caller closes. */
   public DockerExecutor(Vertx vertx, DockerApi docker, ExecutorSettings settings) {
     this(vertx, () -> docker, false, settings);
@@ -117,7 +134,19 @@ public final class DockerExecutor implements Executor {
 
   @Override
   public void pullImage(JobDefinition job) {
-    images.resolve(job);
+    ImageResolver.ResolvedImage image = images.resolve(job);
+    synchronized (prepared) {
+      prepared.put(job.id(), image);
+    }
+  }
+
+  /** The image {@link #pullImage} found for the job, else found now. */
+  private ImageResolver.ResolvedImage imageFor(JobDefinition job) {
+    ImageResolver.ResolvedImage image;
+    synchronized (prepared) {
+      image = prepared.remove(job.id());
+    }
+    return image != null ? image : images.resolve(job);
   }
 
   @Override
@@ -151,7 +180,7 @@ public final class DockerExecutor implements Executor {
     Map<String, String> env = new LinkedHashMap<>(job.env());
     env.putAll(secrets);
     long t0 = System.nanoTime();
-    ImageResolver.ResolvedImage image = images.resolve(job);
+    ImageResolver.ResolvedImage image = imageFor(job);
     long t1 = System.nanoTime();
     Path source =
         settings.dockerHostVolumeDir().map(d -> d.resolve(job.id())).orElse(layout.volumeDir(job));
@@ -179,6 +208,7 @@ public final class DockerExecutor implements Executor {
     } catch (DockerException e) {
       throw new JobFailure("The job container failed to start: " + e.getMessage(), e);
     }
+    watchFromStart(job.id(), name);
     if (LOG.isLoggable(Level.FINE)) {
       LOG.fine(
           "start of job "
@@ -231,6 +261,12 @@ public final class DockerExecutor implements Executor {
   @Override
   public Future<Void> awaitExit(JobDefinition job) {
     Context context = vertx.getOrCreateContext();
+    Future<Void> fromStart = exits.remove(job.id());
+    if (fromStart != null) {
+      Promise<Void> onContext = Promise.promise();
+      fromStart.onComplete(ar -> context.runOnContext(v -> onContext.handle(ar)));
+      return onContext.future();
+    }
     if (!watches.tryAcquire()) {
       return Future.failedFuture(new ExecutorRetry("too many containers watched at once"));
     }
@@ -259,6 +295,35 @@ public final class DockerExecutor implements Executor {
     return exited.future();
   }
 
+  /**
+   * Starts the wait on a container just started, so that {@link #awaitExit} a moment later finds
+   * its exit already watched (or seen) instead of asking Docker again. Without a free watch it is
+   * left to {@link #awaitExit}.
+   */
+  private void watchFromStart(String jobId, String name) {
+    if (!watches.tryAcquire()) {
+      return;
+    }
+    Promise<Void> exited = Promise.promise();
+    try {
+      docker()
+          .watchExit(
+              name,
+              error -> {
+                watches.release();
+                if (error == null) {
+                  exited.tryComplete();
+                } else {
+                  exited.tryFail(error);
+                }
+              });
+      exits.put(jobId, exited.future());
+    } catch (RuntimeException e) {
+      watches.release();
+      LOG.log(Level.FINE, "Could not watch container " + name + " from its start", e);
+    }
+  }
+
   @Override
   public void streamLogs(JobDefinition job, OutputStream sink) throws IOException {
     docker().streamLogs(JobMetadataStore.containerName(job.id()), LOG_TAIL, LOG_TIMEOUT, sink);
@@ -283,12 +348,14 @@ public final class DockerExecutor implements Executor {
 
   @Override
   public void remove(JobDefinition job) {
+    exits.remove(job.id());
     removeContainer(JobMetadataStore.containerName(job.id()));
   }
 
   /** By the container's id: on a shared engine, the name may be another attempt's by now. */
   @Override
   public void removeRun(JobDefinition job, JobRun run) {
+    exits.remove(job.id());
     removeContainer(run.id());
   }
 
