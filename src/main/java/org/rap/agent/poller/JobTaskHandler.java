@@ -49,12 +49,26 @@ public final class JobTaskHandler {
   /** Per task: the last update queued (updates of one task are sent one after the other). */
   private final KeyedSequencer sending = new KeyedSequencer();
 
+  /** Per task: when the controller last accepted an update (and so renewed its lease). */
+  private final LeaseRenewals leases;
+
   public JobTaskHandler(
       JobLifecycle executor, RepoValidator repoValidator, UpdateSink sink, LongSupplier nowNs) {
+    this(executor, repoValidator, sink, nowNs, System::nanoTime);
+  }
+
+  /** With the monotonic clock that dates lease renewals ({@code nanoTime}). */
+  JobTaskHandler(
+      JobLifecycle executor,
+      RepoValidator repoValidator,
+      UpdateSink sink,
+      LongSupplier nowNs,
+      LongSupplier nanoTime) {
     this.executor = executor;
     this.repoValidator = repoValidator;
     this.sink = sink;
     this.nowNs = nowNs;
+    this.leases = new LeaseRenewals(nanoTime);
   }
 
   public Future<Boolean> runJob(AgentTask task) {
@@ -148,8 +162,9 @@ public final class JobTaskHandler {
         {
           // under a lease, a container starts only once the controller confirmed the lease: an
           // agent back from a partition must not start an attempt another agent has taken over
+          // (the "prepared" update that normally comes just before is that confirmation)
           Future<Void> confirmed =
-              task.lease() == null
+              task.lease() == null || leases.fresh(task.id())
                   ? Future.succeededFuture()
                   : post(task, ExecutorState.PREPARED, null, false, s.timestampNs());
           return confirmed
@@ -158,18 +173,25 @@ public final class JobTaskHandler {
         }
       case EXECUTED:
         {
+          boolean fresh = leases.fresh(task.id());
           Future<Void> finalizing =
               post(task, ExecutorState.FINALIZING, null, false, nowNs.getAsLong());
           // a task held under a lease files outputs only once the controller has confirmed the
-          // lease (renewed by that update), and fenced by its token (task-api.md section 8.3)
-          Future<Void> confirmed = task.lease() == null ? Future.succeededFuture() : finalizing;
+          // lease (renewed by that update, or by one answered a moment ago), and fenced by its
+          // token (task-api.md section 8.3)
+          Future<Void> confirmed =
+              task.lease() == null || fresh ? Future.succeededFuture() : finalizing;
           return confirmed
               .compose(c -> executor.finalizeJob(job, false, null, fenceToken(task)))
-              .compose(n -> executor.cleanup(job).map(n))
               .compose(
                   n -> {
                     logChange(job, s.state(), n.state());
-                    return post(task, n.state(), n.results(), true, n.timestampNs());
+                    // the results are safe on disk: the controller hears of them while the run
+                    // and the volume are removed (a removal that fails is only logged)
+                    Future<Void> reported =
+                        post(task, n.state(), n.results(), true, n.timestampNs());
+                    Future<Void> removed = cleanupQuietly(job);
+                    return Future.join(reported, removed).transform(ar -> reported);
                   })
               .compose(v -> finalizing)
               .map(Handled.COMPLETE);
@@ -254,7 +276,9 @@ public final class JobTaskHandler {
       AgentTask task, ExecutorState stage, JsonObject results, boolean complete, Long ts) {
     JsonObject safe = results == null ? new JsonObject() : ResultsGuard.redact(results);
     TaskUpdate update = new TaskUpdate(task.id(), stage.value(), safe, complete, ts);
-    return sending.run(task.id(), () -> sink.post(update));
+    return sending
+        .run(task.id(), () -> sink.post(update))
+        .andThen(ar -> leases.answered(task.id(), ar.succeeded() && !complete));
   }
 
   private Future<Handled> guarded(
