@@ -99,6 +99,17 @@ public final class DockerApi implements Closeable {
   }
 
   public static DockerApi connect(String host, CallTimer timer) {
+    URI uri = URI.create(host);
+    if ("unix".equals(uri.getScheme())) {
+      // the engine's own socket: a connection per request costs microseconds, and the plain
+      // client spends a fraction of the CPU of a pooled HTTP stack on each of a job's calls
+      Path socket = Path.of(uri.getPath());
+      return of(
+          host,
+          TimedDockerHttpClient.wrap(new UnixSocketHttpClient(socket, Duration.ZERO), timer),
+          TimedDockerHttpClient.wrap(new UnixSocketHttpClient(socket, INSPECT_TIMEOUT), timer),
+          new UnixSocketHttpClient(socket, Duration.ZERO));
+    }
     DockerHttpClient http =
         new ZerodepDockerHttpClient.Builder()
             .dockerHost(URI.create(host))
