@@ -34,9 +34,9 @@ run() {
   run org.rap.bench.PlannerBench
   run org.rap.bench.LocalRunBench 7
   run -Drap.jar=target/rap.jar org.rap.it.SystemBench 20 30
-  # one agent until tasks are claimed by one agent each (FLEET_AGENTS=K for more then)
-  run -Drap.jar=target/rap.jar -Dbench.agents.shared="${FLEET_SHARED:-false}" \
-    org.rap.bench.FleetBench "${FLEET_JOBS:-200}" "${FLEET_AGENTS:-1}" "${FLEET_WORKERS:-4}"
+  # three agents on the one engine, after as many warm-up jobs as timed (services run warm)
+  run -Drap.jar=target/rap.jar \
+    org.rap.bench.FleetBench "${FLEET_JOBS:-200}" "${FLEET_AGENTS:-3}" "${FLEET_WORKERS:-4}"
 } | tee "$out"
 # last: `mvn clean` above would delete it
 java -Dbench.commit="$commit" -cp "$CP" org.rap.bench.BenchReport "$out" target/bench.json | tee -a "$out"
