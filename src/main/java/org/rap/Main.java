@@ -24,6 +24,7 @@ import org.rap.cli.RoleCommand;
 import org.rap.cli.RunCommand;
 import org.rap.common.config.ConfigException;
 import org.rap.common.telemetry.Logging;
+import org.rap.local.LocalStart;
 import picocli.CommandLine;
 
 /** Entry point of rap.jar: {@code --role=controller|agent|all} or an operator subcommand. */
@@ -60,7 +61,28 @@ public final class Main {
 
   /** Runs the command line and returns the exit status (2 for usage and configuration errors). */
   public static int execute(String... args) {
-    return commandLine(args).execute(args);
+    // `rap run` reaches Docker and starts Vert.x while picocli reads the command line
+    LocalStart headStart = startsRun(args) ? LocalStart.begin() : null;
+    try {
+      return commandLine(headStart, args).execute(args);
+    } finally {
+      if (headStart != null) {
+        headStart.close(); // when the run never began (usage error, --help)
+      }
+    }
+  }
+
+  /** {@code run}, to run actions (not to show its help). */
+  static boolean startsRun(String... args) {
+    if (args.length == 0 || !args[0].equals("run")) {
+      return false;
+    }
+    for (String a : args) {
+      if (a.equals("--help") || a.equals("-h") || a.equals("--version") || a.equals("-V")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The whole command line, every subcommand included. */
@@ -76,7 +98,14 @@ public final class Main {
    * needs no subcommand; anything else gets them all.
    */
   static CommandLine commandLine(String... args) {
+    return commandLine(null, args);
+  }
+
+  private static CommandLine commandLine(LocalStart headStart, String... args) {
     Map<String, Supplier<Object>> all = subcommands();
+    if (headStart != null) {
+      return build(Map.of("run", () -> new RunCommand(headStart)));
+    }
     if (args.length > 0 && all.containsKey(args[0])) {
       return build(Map.of(args[0], all.get(args[0])));
     }

@@ -1,7 +1,6 @@
 package org.rap.cli;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -13,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -24,12 +22,12 @@ import org.rap.common.pipeline.ProjectLimits;
 import org.rap.common.pipeline.ProjectParser;
 import org.rap.common.pipeline.ProjectValidationError;
 import org.rap.local.ActionResult;
-import org.rap.local.DockerPreflight;
 import org.rap.local.ImagePuller;
 import org.rap.local.LocalImages;
 import org.rap.local.LocalLeftovers;
 import org.rap.local.LocalPlan;
 import org.rap.local.LocalRunner;
+import org.rap.local.LocalStart;
 import org.rap.local.LocalWorkspace;
 import org.rap.local.ProgressView;
 import org.rap.local.RunSummary;
@@ -115,6 +113,20 @@ public final class RunCommand implements Callable<Integer> {
       description = {"Image prefix (default: $DOCKER_REGISTRY, else", "ghcr.io/opensafely-core)."})
   String registry;
 
+  /** Docker and Vert.x, started before the command line was parsed (null: start them here). */
+  private final LocalStart headStart;
+
+  public RunCommand() {
+    this(null);
+  }
+
+  /**
+   * With {@code headStart} already reaching Docker and starting Vert.x ({@link #call} closes it).
+   */
+  public RunCommand(LocalStart headStart) {
+    this.headStart = headStart;
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
@@ -126,40 +138,15 @@ public final class RunCommand implements Callable<Integer> {
       System.err.println("--memory must be a size such as 4G or 512M, got '" + memory + "'");
       return 2;
     }
-    // the engine is reached (and the first Docker call's classes loaded) and Vert.x started, each
-    // on a thread of its own, while the study is read and planned
-    CompletableFuture<DockerApi> docker =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return DockerPreflight.connect(DockerApi.dockerHost());
-              } catch (DockerPreflight.DockerUnavailable e) {
-                throw new CompletionException(e);
-              }
-            },
-            RunCommand::startThread);
-    CompletableFuture<Vertx> vertx =
-        CompletableFuture.supplyAsync(
-            () -> Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1)), RunCommand::startThread);
+    LocalStart start = headStart != null ? headStart : LocalStart.begin();
     try {
-      return run(out, docker, vertx);
+      return run(out, start);
     } finally {
-      docker.thenAccept(RunCommand::closeQuietly);
-      vertx.thenAccept(v -> v.close().await());
+      start.close();
     }
   }
 
-  private static void startThread(Runnable r) {
-    Thread t = new Thread(r, "rap-run-start");
-    t.setDaemon(true);
-    t.start();
-  }
-
-  private int run(
-      PrintStream out,
-      CompletableFuture<DockerApi> dockerFuture,
-      CompletableFuture<Vertx> vertxFuture)
-      throws Exception {
+  private int run(PrintStream out, LocalStart start) throws Exception {
     Path dir = projectDir.toAbsolutePath().normalize();
     Path yaml = dir.resolve("project.yaml");
     if (!Files.isRegularFile(yaml)) {
@@ -205,12 +192,12 @@ public final class RunCommand implements Callable<Integer> {
         // progress lines are the output here; executor INFO logs would interleave with them
         QUIET.setLevel(Level.WARNING);
       }
-      Vertx vertx = vertxFuture.join();
+      Vertx vertx = start.vertx();
       ProgressView view = new ProgressView(out, System.console() != null, timestamps);
       try {
         DockerApi docker;
         try {
-          docker = dockerFuture.join();
+          docker = start.docker();
         } catch (CompletionException e) {
           out.println("=> Docker is not available");
           out.println("   " + e.getCause().getMessage().replace("\n", "\n   "));
@@ -338,13 +325,5 @@ public final class RunCommand implements Callable<Integer> {
     out.println("  rm -rf " + dir.resolve("metadata/.rap/high_privacy/volumes"));
     out.println("(or just run rap run again: it removes them first)");
     out.println();
-  }
-
-  private static void closeQuietly(DockerApi docker) {
-    try {
-      docker.close();
-    } catch (IOException | RuntimeException e) {
-      // the process is ending
-    }
   }
 }

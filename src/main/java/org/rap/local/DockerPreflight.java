@@ -8,13 +8,18 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.transport.DockerHttpClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.rap.agent.executor.docker.DockerApi;
+import org.rap.agent.executor.docker.UnixSocketHttpClient;
 
 /**
  * Before anything runs: is there a Docker engine, and does it answer? Each way of failing gets a
@@ -31,7 +36,11 @@ public final class DockerPreflight {
 
   private DockerPreflight() {}
 
-  /** Connects and asks the engine for its info (which the executor needs anyway). */
+  /**
+   * Connects and pings the engine (over a Unix socket, a bare {@code GET /_ping}: the engine's
+   * cheapest call, where {@code /info} costs it tens of milliseconds; any other host is asked for
+   * its info).
+   */
   public static DockerApi connect(String host) throws DockerUnavailable {
     URI uri;
     try {
@@ -48,32 +57,59 @@ public final class DockerPreflight {
               + ".\nInstall Docker (https://docs.docker.com/get-docker/) and start it,"
               + " or point DOCKER_HOST at your engine (e.g. unix:///path/to/docker.sock).");
     }
+    try {
+      if (socket != null) {
+        ping(socket);
+      }
+    } catch (RuntimeException e) {
+      throw new DockerUnavailable(explain(host, socket, e));
+    }
     DockerApi docker;
     try {
       docker = DockerApi.connectDirect(host);
     } catch (RuntimeException e) {
       throw new DockerUnavailable("Cannot use DOCKER_HOST=" + host + ": " + e.getMessage());
     }
-    try {
-      docker.info();
-    } catch (RuntimeException e) {
+    if (socket == null) {
       try {
-        docker.close();
-      } catch (Exception ignored) {
-        // already failing
+        docker.info();
+      } catch (RuntimeException e) {
+        try {
+          docker.close();
+        } catch (Exception ignored) {
+          // already failing
+        }
+        throw new DockerUnavailable(explain(host, socket, e));
       }
-      throw new DockerUnavailable(explain(host, socket, e));
     }
-    prime(docker);
     return docker;
+  }
+
+  /** {@code GET /_ping} within {@link DockerApi#INSPECT_TIMEOUT}; throws unless Docker says OK. */
+  private static void ping(Path socket) {
+    DockerHttpClient http = new UnixSocketHttpClient(socket, DockerApi.INSPECT_TIMEOUT);
+    DockerHttpClient.Request req =
+        DockerHttpClient.Request.builder()
+            .method(DockerHttpClient.Request.Method.GET)
+            .path("/_ping")
+            .build();
+    try (DockerHttpClient.Response resp = http.execute(req)) {
+      if (resp.getStatusCode() != 200) {
+        String body = new String(resp.getBody().readAllBytes(), StandardCharsets.UTF_8).strip();
+        throw new IllegalStateException(
+            "the engine answered " + resp.getStatusCode() + " to a ping: " + body);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
    * docker-java maps its request classes the first time it sends one (tens of milliseconds for a
-   * container create): done here, on the start-up thread that reaches Docker while the study is
-   * read, instead of on the first job's path.
+   * container create): done ahead (by the start-up thread that reached Docker, while the first job
+   * is prepared) instead of on the first job's path.
    */
-  private static void prime(DockerApi docker) {
+  public static void prime(DockerApi docker) {
     try {
       CreateContainerCmd cmd =
           docker

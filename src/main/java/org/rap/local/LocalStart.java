@@ -1,0 +1,89 @@
+package org.rap.local;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.rap.agent.executor.docker.DockerApi;
+
+/**
+ * What a local run needs before its first job and a fresh process takes a while to set up: the
+ * Docker engine reached (and docker-java's request mapping warmed: {@link DockerPreflight}) and
+ * Vert.x started, each on a thread of its own from the moment the command line names {@code run},
+ * so both come up while the command line is parsed and the study read and planned. Closing it
+ * closes whatever has come up (or will), without waiting: the run is over or never began.
+ */
+public final class LocalStart implements AutoCloseable {
+  private final CompletableFuture<DockerApi> docker;
+  private final CompletableFuture<Vertx> vertx;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private LocalStart(CompletableFuture<DockerApi> docker, CompletableFuture<Vertx> vertx) {
+    this.docker = docker;
+    this.vertx = vertx;
+  }
+
+  /** Starts reaching {@code host} (a {@code DOCKER_HOST} value) and Vert.x. */
+  public static LocalStart begin(String host) {
+    CompletableFuture<DockerApi> docker = new CompletableFuture<>();
+    startThread(
+        () -> {
+          DockerApi d;
+          try {
+            d = DockerPreflight.connect(host);
+          } catch (Throwable e) { // whatever it is, the run must hear of it, not wait forever
+            docker.completeExceptionally(e);
+            return;
+          }
+          docker.complete(d);
+          // while the run goes on to its first job
+          DockerPreflight.prime(d);
+        });
+    CompletableFuture<Vertx> vertx =
+        CompletableFuture.supplyAsync(
+            () -> Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1)), LocalStart::startThread);
+    return new LocalStart(docker, vertx);
+  }
+
+  /** As {@link #begin(String)}, for {@code DOCKER_HOST} or the local socket. */
+  public static LocalStart begin() {
+    return begin(DockerApi.dockerHost());
+  }
+
+  private static void startThread(Runnable r) {
+    Thread t = new Thread(r, "rap-run-start");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
+   * The engine's connection, once it answered; fails with {@link DockerPreflight.DockerUnavailable}
+   * (as the cause of a {@link CompletionException}) saying why Docker cannot be used.
+   */
+  public DockerApi docker() {
+    return docker.join();
+  }
+
+  public Vertx vertx() {
+    return vertx.join();
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    docker.thenAccept(LocalStart::closeQuietly);
+    vertx.thenAccept(Vertx::close);
+  }
+
+  private static void closeQuietly(DockerApi d) {
+    try {
+      d.close();
+    } catch (IOException | RuntimeException e) {
+      // the run is over
+    }
+  }
+}
