@@ -193,14 +193,13 @@ public final class LocalRunner {
     return Future.failedFuture(new IllegalStateException(detail));
   }
 
-  /** Docker's exit notification, then the state; polls when the executor cannot watch. */
-  private Future<JobStatus> awaitExit(JobDefinition job) {
-    return executor
-        .awaitExit(job)
-        .compose(v -> executor.status(job, false))
-        .compose(
-            s -> s.state() == ExecutorState.EXECUTING ? pollExit(job) : Future.succeededFuture(s))
-        .recover(e -> pollExit(job));
+  /**
+   * Docker's exit notification; polls the state when the executor cannot watch. The notification is
+   * Docker's own report that the container stopped ({@link DockerApi#watchExit}), so the state is
+   * not derived again here: finalizing derives it first thing.
+   */
+  private Future<Void> awaitExit(JobDefinition job) {
+    return executor.awaitExit(job).recover(e -> pollExit(job).mapEmpty());
   }
 
   /** Polls the container until it has exited (the executor is stateless and inspect is cheap). */

@@ -2,6 +2,7 @@ package org.rap.local;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -38,7 +39,9 @@ public final class LocalStart implements AutoCloseable {
             return;
           }
           docker.complete(d);
-          // while the run goes on to its first job
+          // while the study is read and planned, and the first job prepared: Vert.x's JSON mapping
+          // (the study's state file is the first JSON read) and docker-java's request mapping
+          warmJson();
           DockerPreflight.prime(d);
         });
     CompletableFuture<Vertx> vertx =
@@ -50,6 +53,14 @@ public final class LocalStart implements AutoCloseable {
   /** As {@link #begin(String)}, for {@code DOCKER_HOST} or the local socket. */
   public static LocalStart begin() {
     return begin(DockerApi.dockerHost());
+  }
+
+  private static void warmJson() {
+    try {
+      new JsonObject("{\"a\":[1,2.5,\"b\",true,null,{\"c\":{}}]}").encode();
+    } catch (RuntimeException e) {
+      // only a warm-up
+    }
   }
 
   private static void startThread(Runnable r) {

@@ -151,9 +151,10 @@ public final class DockerApi implements Closeable {
 
   /**
    * Docker's wait API ({@code POST /containers/<name>/wait}, condition not-running), asynchronous:
-   * {@code done} runs on a docker-java thread when the container is not running (at once when it
-   * has exited already) or the wait failed (no such container, connection lost: the argument is the
-   * error). Does not block; the returned handle cancels the wait.
+   * {@code done} runs on a docker-java thread when Docker reports the container not running (at
+   * once when it has exited already) or the wait failed (no such container, connection lost, the
+   * stream ended without Docker's report: the argument is the error). Does not block; the returned
+   * handle cancels the wait.
    */
   public Closeable watchExit(String name, Consumer<Throwable> done) {
     return waitClient
@@ -175,7 +176,7 @@ public final class DockerApi implements Closeable {
 
               @Override
               public void onComplete() {
-                fire(null);
+                fire(new IOException("the wait for container " + name + " ended without its exit"));
                 super.onComplete();
               }
 
