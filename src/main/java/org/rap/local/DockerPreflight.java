@@ -1,13 +1,11 @@
 package org.rap.local;
 
-import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Volume;
-import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.transport.DockerHttpClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +31,9 @@ public final class DockerPreflight {
       super(message);
     }
   }
+
+  /** Not a valid image reference: Docker refuses a create with it before doing anything. */
+  static final String PRIME_IMAGE = "rap-prime:not a valid reference";
 
   private DockerPreflight() {}
 
@@ -105,28 +106,38 @@ public final class DockerPreflight {
   }
 
   /**
-   * docker-java maps its request classes the first time it sends one (tens of milliseconds for a
-   * container create): done ahead (by the start-up thread that reached Docker, while the first job
-   * is prepared) instead of on the first job's path.
+   * docker-java maps a request's classes to JSON the first time it sends one (tens of milliseconds
+   * for a container create, the first job's): done ahead, by the start-up thread that reached
+   * Docker while the first job is prepared, with a create of the job container's shape that the
+   * engine refuses before creating anything (its image reference is not valid). Only the client's
+   * own calls warm its mapping: a copy of its object mapper caches nothing for it.
    */
   public static void prime(DockerApi docker) {
     try {
-      CreateContainerCmd cmd =
-          docker
-              .client()
-              .createContainerCmd("prime")
-              .withHostConfig(
-                  HostConfig.newHostConfig()
-                      .withInit(true)
-                      .withLogConfig(new LogConfig(LogConfig.LoggingType.LOCAL, Map.of()))
-                      .withCapDrop(Capability.ALL)
-                      .withBinds(new Bind("/prime", new Volume("/workspace"), AccessMode.rw)))
-              .withLabels(Map.of())
-              .withEnv(List.of())
-              .withCmd(List.of());
-      DockerClientConfig.getDefaultObjectMapper().writeValueAsBytes(cmd);
-    } catch (Exception e) {
-      // only a warm-up
+      docker
+          .client()
+          .createContainerCmd(PRIME_IMAGE)
+          .withUser("prime")
+          .withEnv(List.of("HOME=/tmp"))
+          .withCmd(List.of("true"))
+          .withHostConfig(
+              HostConfig.newHostConfig()
+                  .withInit(true)
+                  .withLogConfig(
+                      new LogConfig(LogConfig.LoggingType.LOCAL, Map.of("max-file", "1")))
+                  .withCapDrop(Capability.ALL)
+                  .withSecurityOpts(List.of("no-new-privileges"))
+                  .withPidsLimit(1L)
+                  .withNetworkMode("none")
+                  .withBinds(new Bind("/prime", new Volume("/workspace"), AccessMode.rw))
+                  .withNanoCPUs(1L)
+                  .withMemory(1L)
+                  .withMemorySwap(1L))
+          .withLabels(Map.of("prime", ""))
+          .withWorkingDir("/workspace")
+          .exec();
+    } catch (RuntimeException e) {
+      // Docker refuses the reference, as it should; and it is only a warm-up
     }
   }
 
