@@ -2,6 +2,7 @@ package org.rap.local;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
@@ -45,14 +46,26 @@ public final class LocalStart implements AutoCloseable {
           DockerPreflight.prime(d);
         });
     CompletableFuture<Vertx> vertx =
-        CompletableFuture.supplyAsync(
-            () -> Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1)), LocalStart::startThread);
+        CompletableFuture.supplyAsync(() -> Vertx.vertx(options()), LocalStart::startThread);
     return new LocalStart(docker, vertx);
   }
 
   /** As {@link #begin(String)}, for {@code DOCKER_HOST} or the local socket. */
   public static LocalStart begin() {
     return begin(DockerApi.dockerHost());
+  }
+
+  /**
+   * One event loop; no file cache or class-path resolving (a run reads no resources through
+   * Vert.x's file system), whose set-up a fresh process would pay for.
+   */
+  private static VertxOptions options() {
+    return new VertxOptions()
+        .setEventLoopPoolSize(1)
+        .setFileSystemOptions(
+            new FileSystemOptions()
+                .setFileCachingEnabled(false)
+                .setClassPathResolvingEnabled(false));
   }
 
   private static void warmJson() {
