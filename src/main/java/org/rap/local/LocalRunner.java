@@ -170,7 +170,13 @@ public final class LocalRunner {
               listener.stage(action, "finalizing");
               return executor.finalizeJob(job, false, null);
             })
-        .compose(finalized -> collect(action, job, finalized, t0))
+        .compose(
+            finalized -> {
+              // what the study gets is filed by now (collect reads no container or volume): the
+              // container and volume go while the results are collected
+              cleanUp(job);
+              return collect(action, job, finalized, t0);
+            })
         .recover(
             e ->
                 Future.succeededFuture(
