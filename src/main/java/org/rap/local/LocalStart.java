@@ -5,8 +5,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.rap.agent.executor.docker.DockerApi;
 
@@ -15,11 +17,13 @@ import org.rap.agent.executor.docker.DockerApi;
  * Docker engine reached (and docker-java's request mapping warmed: {@link DockerPreflight}) and
  * Vert.x started, each on a thread of its own from the moment the command line names {@code run},
  * so both come up while the command line is parsed and the study read and planned. Closing it
- * closes whatever has come up (or will), without waiting: the run is over or never began.
+ * closes both and waits (a bounded while) until Vert.x has stopped: a JVM that exits while one of
+ * its threads waits in native code (an event loop in epoll) first waits 300 ms for it.
  */
 public final class LocalStart implements AutoCloseable {
   private final CompletableFuture<DockerApi> docker;
   private final CompletableFuture<Vertx> vertx;
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private LocalStart(CompletableFuture<DockerApi> docker, CompletableFuture<Vertx> vertx) {
@@ -100,7 +104,16 @@ public final class LocalStart implements AutoCloseable {
       return;
     }
     docker.thenAccept(LocalStart::closeQuietly);
-    vertx.thenAccept(Vertx::close);
+    try {
+      vertx
+          .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+          .close()
+          .await(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // not started, or not stopped in time: the process ends anyway
+    }
   }
 
   private static void closeQuietly(DockerApi d) {
