@@ -55,14 +55,20 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    // `rap run` reaches Docker and starts Vert.x while logging is set up and picocli reads the
+    // command line (their threads log nothing before the run begins)
+    LocalStart headStart = startsRun(args) ? LocalStart.begin() : null;
     Logging.configure();
-    System.exit(execute(args));
+    System.exit(execute(headStart, args));
   }
 
   /** Runs the command line and returns the exit status (2 for usage and configuration errors). */
   public static int execute(String... args) {
     // `rap run` reaches Docker and starts Vert.x while picocli reads the command line
-    LocalStart headStart = startsRun(args) ? LocalStart.begin() : null;
+    return execute(startsRun(args) ? LocalStart.begin() : null, args);
+  }
+
+  private static int execute(LocalStart headStart, String... args) {
     try {
       return commandLine(headStart, args).execute(args);
     } finally {
