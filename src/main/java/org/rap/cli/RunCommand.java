@@ -219,7 +219,7 @@ public final class RunCommand implements Callable<Integer> {
             new LocalRunner.Options(
                 dir, actions, force, continueOnError, concurrency, memory, cpus, reg, debug);
         LocalRunner runner = new LocalRunner(vertx, options, pipeline, workspace, docker, view);
-        return runAndReport(out, view, runner, order, dir);
+        return runAndReport(out, view, runner, order, dir, start);
       } finally {
         view.close();
       }
@@ -227,7 +227,12 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   private int runAndReport(
-      PrintStream out, ProgressView view, LocalRunner runner, List<String> order, Path dir)
+      PrintStream out,
+      ProgressView view,
+      LocalRunner runner,
+      List<String> order,
+      Path dir,
+      LocalStart headStart)
       throws IOException {
     long start = System.nanoTime();
     view.line("Running actions: " + String.join(", ", order));
@@ -273,6 +278,8 @@ public final class RunCommand implements Callable<Integer> {
     if (interrupted.get()) {
       return 130;
     }
+    headStart
+        .beginClose(); // Docker and Vert.x are done with: they stop while the summary is printed
     RunSummary.print(out, dir, results, github);
     if (debug) {
       printDebugCleanup(out, runner, dir);

@@ -1,5 +1,6 @@
 package org.rap.local;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
@@ -25,6 +26,7 @@ public final class LocalStart implements AutoCloseable {
   private final CompletableFuture<Vertx> vertx;
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Future<Void> vertxClosed;
 
   private LocalStart(CompletableFuture<DockerApi> docker, CompletableFuture<Vertx> vertx) {
     this.docker = docker;
@@ -98,21 +100,32 @@ public final class LocalStart implements AutoCloseable {
     return vertx.join();
   }
 
-  @Override
-  public void close() {
+  /** Starts closing both (the run is over); {@link #close} waits for Vert.x to stop. */
+  public void beginClose() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
     docker.thenAccept(LocalStart::closeQuietly);
     try {
-      vertx
-          .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
-          .close()
-          .await(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      vertxClosed = vertx.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS).close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
-      // not started, or not stopped in time: the process ends anyway
+      // Vert.x never came up
+    }
+  }
+
+  @Override
+  public void close() {
+    beginClose();
+    Future<Void> f = vertxClosed;
+    if (f == null) {
+      return;
+    }
+    try {
+      f.await(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // not stopped in time: the process ends anyway
     }
   }
 
