@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.rap.agent.executor.docker.DockerApi;
+import org.rap.common.model.JobIds;
 
 /**
  * What a local run needs before its first job and a fresh process takes a while to set up: the
@@ -51,8 +52,19 @@ public final class LocalStart implements AutoCloseable {
           warmJson();
           DockerPreflight.prime(d);
         });
-    CompletableFuture<Vertx> vertx =
-        CompletableFuture.supplyAsync(() -> Vertx.vertx(options()), LocalStart::startThread);
+    CompletableFuture<Vertx> vertx = new CompletableFuture<>();
+    startThread(
+        () -> {
+          try {
+            vertx.complete(Vertx.vertx(options()));
+          } catch (Throwable e) { // whatever it is, the run must hear of it, not wait forever
+            vertx.completeExceptionally(e);
+            return;
+          }
+          // the run's id, drawn first thing by the runner: seeding the secure random generator
+          // takes a fresh process over 10 ms, done here while the study is read
+          JobIds.newRapId();
+        });
     return new LocalStart(docker, vertx);
   }
 
