@@ -76,7 +76,7 @@ public final class CdsTraining {
 
   private static boolean imagePresent() {
     String registry = System.getenv().getOrDefault("DOCKER_REGISTRY", "ghcr.io/opensafely-core");
-    try (DockerApi docker = DockerApi.connectDirect(DockerApi.dockerHost())) {
+    try (DockerApi docker = DockerApi.connect(DockerApi.dockerHost())) {
       return docker.inspectImage(registry + "/" + IMAGE).isPresent();
     } catch (IOException | RuntimeException e) {
       return false;

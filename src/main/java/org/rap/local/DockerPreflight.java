@@ -67,7 +67,7 @@ public final class DockerPreflight {
     }
     DockerApi docker;
     try {
-      docker = DockerApi.connectDirect(host);
+      docker = DockerApi.connect(host);
     } catch (RuntimeException e) {
       throw new DockerUnavailable("Cannot use DOCKER_HOST=" + host + ": " + e.getMessage());
     }

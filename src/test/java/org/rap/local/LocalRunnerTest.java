@@ -51,7 +51,7 @@ class LocalRunnerTest {
             "ghcr.io/opensafely-core",
             false);
     try (LocalWorkspace ws = LocalWorkspace.open(project);
-        DockerApi docker = DockerApi.connectDirect(DockerApi.dockerHost())) {
+        DockerApi docker = DockerApi.connect(DockerApi.dockerHost())) {
       List<String> order = LocalPlan.plan(pipeline, actions, force, ws::succeededBefore);
       LocalRunner.Listener listener =
           new LocalRunner.Listener() {

@@ -80,29 +80,15 @@ public final class DockerApi implements Closeable {
   }
 
   /**
-   * As {@link #connect(String)}, for short-lived commands such as {@code rap run}: a Unix-socket
-   * engine is reached through {@link UnixSocketHttpClient} (no TLS or connection-pool set-up, which
-   * costs such a process more than its Docker calls); any other host through docker-java's own
-   * transport.
+   * To {@code host}, timing every Engine API call with {@code timer}. A Unix-socket engine is
+   * reached through {@link UnixSocketHttpClient}: a connection per request costs microseconds, and
+   * no TLS or connection-pool set-up is paid by short commands such as {@code rap run}, nor a
+   * pooled HTTP stack's CPU by each of an agent's calls. Any other host goes through docker-java's
+   * own transport.
    */
-  public static DockerApi connectDirect(String host) {
-    URI uri = URI.create(host);
-    if (!"unix".equals(uri.getScheme())) {
-      return connect(host);
-    }
-    Path socket = Path.of(uri.getPath());
-    return of(
-        host,
-        new UnixSocketHttpClient(socket, Duration.ZERO),
-        new UnixSocketHttpClient(socket, INSPECT_TIMEOUT),
-        new UnixSocketHttpClient(socket, Duration.ZERO));
-  }
-
   public static DockerApi connect(String host, CallTimer timer) {
     URI uri = URI.create(host);
     if ("unix".equals(uri.getScheme())) {
-      // the engine's own socket: a connection per request costs microseconds, and the plain
-      // client spends a fraction of the CPU of a pooled HTTP stack on each of a job's calls
       Path socket = Path.of(uri.getPath());
       return of(
           host,
