@@ -263,36 +263,22 @@ public final class DockerExecutor implements Executor {
     Context context = vertx.getOrCreateContext();
     Future<Void> fromStart = exits.remove(job.id());
     if (fromStart != null) {
-      Promise<Void> onContext = Promise.promise();
-      fromStart.onComplete(ar -> context.runOnContext(v -> onContext.handle(ar)));
-      return onContext.future();
+      return onContext(context, fromStart);
     }
     if (!watches.tryAcquire()) {
       return Future.failedFuture(new ExecutorRetry("too many containers watched at once"));
     }
     String name = JobMetadataStore.containerName(job.id());
     Promise<Void> exited = Promise.promise();
-    Consumer<Throwable> done =
-        error -> {
-          watches.release();
-          context.runOnContext(
-              v -> {
-                if (error == null) {
-                  exited.tryComplete();
-                } else {
-                  exited.tryFail(error);
-                }
-              });
-        };
     // opening the connection may block on first use: a worker thread starts the wait
     vertx
-        .executeBlocking(() -> docker().watchExit(name, done), false)
+        .executeBlocking(() -> docker().watchExit(name, endOf(exited)), false)
         .onFailure(
             e -> {
               watches.release();
               exited.tryFail(e);
             });
-    return exited.future();
+    return onContext(context, exited.future());
   }
 
   /**
@@ -306,22 +292,31 @@ public final class DockerExecutor implements Executor {
     }
     Promise<Void> exited = Promise.promise();
     try {
-      docker()
-          .watchExit(
-              name,
-              error -> {
-                watches.release();
-                if (error == null) {
-                  exited.tryComplete();
-                } else {
-                  exited.tryFail(error);
-                }
-              });
+      docker().watchExit(name, endOf(exited));
       exits.put(jobId, exited.future());
     } catch (RuntimeException e) {
       watches.release();
       LOG.log(Level.FINE, "Could not watch container " + name + " from its start", e);
     }
+  }
+
+  /** The end of a watch: frees its place and completes {@code exited} (failed on an error). */
+  private Consumer<Throwable> endOf(Promise<Void> exited) {
+    return error -> {
+      watches.release();
+      if (error == null) {
+        exited.tryComplete();
+      } else {
+        exited.tryFail(error);
+      }
+    };
+  }
+
+  /** {@code f}'s outcome, delivered on {@code context}. */
+  private static Future<Void> onContext(Context context, Future<Void> f) {
+    Promise<Void> delivered = Promise.promise();
+    f.onComplete(ar -> context.runOnContext(v -> delivered.handle(ar)));
+    return delivered.future();
   }
 
   @Override
