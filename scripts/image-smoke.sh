@@ -44,6 +44,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+wait_log() { # container text half-seconds
+  for _ in $(seq 1 "$3"); do
+    docker logs "$1" 2>&1 | grep -q "$2" && return 0
+    sleep 0.5
+  done
+  docker logs "$1" 2>&1 | tail -10 >&2
+  return 1
+}
 free_port() {
   local p
   for _ in $(seq 1 50); do
@@ -133,7 +141,8 @@ ok "GET /health/ready -> 200 {\"status\":\"UP\",\"role\":\"controller\"}"
 uid=$(docker exec "$name" id -u)
 [ "$uid" != 0 ] || fail "controller process runs as root"
 ok "controller process runs as uid $uid"
-docker logs "$name" 2>&1 | grep -q "holds the scheduler loop" || fail "the controller did not take the scheduler loop"
+# the lock is taken after the HTTP server is ready: on a loaded machine the log line may follow
+wait_log "$name" "holds the scheduler loop" 60 || fail "the controller did not take the scheduler loop"
 ok "controller holds the scheduler loop"
 
 out=$(docker exec "$name" rap backup 2>&1) || fail "rap backup in the controller container failed: $out"
@@ -203,14 +212,6 @@ start_controller() { # name port
   docker run -d --name "$1" --network host -e DATABASE_URL="$pg_url" "${tokens[@]}" \
     -e CONTROLLER_HOST=127.0.0.1 -e CONTROLLER_PORT="$2" \
     --health-interval 2s --health-timeout 5s --health-retries 3 "$image" controller >/dev/null
-}
-wait_log() { # container text seconds
-  for _ in $(seq 1 "$3"); do
-    docker logs "$1" 2>&1 | grep -q "$2" && return 0
-    sleep 0.5
-  done
-  docker logs "$1" 2>&1 | tail -10 >&2
-  return 1
 }
 blue=$run_id-blue; green=$run_id-green
 blue_port=$(free_port); start_controller "$blue" "$blue_port"
