@@ -26,6 +26,7 @@ import org.rap.common.config.ConfigException;
 import org.rap.common.telemetry.Logging;
 import org.rap.local.LocalStart;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Entry point of rap.jar: {@code --role=controller|agent|all} or an operator subcommand. */
 public final class Main {
@@ -35,7 +36,7 @@ public final class Main {
   private static Map<String, Supplier<Object>> subcommands() {
     Map<String, Supplier<Object>> m = new LinkedHashMap<>();
     m.put("migrate", MigrateCommand::new);
-    m.put("run", RunCommand::new);
+    m.put("run", RunCommand::commandLine);
     m.put("demo", DemoCommand::new);
     m.put("check-project", CheckProjectCommand::new);
     m.put("pause", PauseCommand::new);
@@ -110,7 +111,7 @@ public final class Main {
   private static CommandLine commandLine(LocalStart headStart, String... args) {
     Map<String, Supplier<Object>> all = subcommands();
     if (headStart != null) {
-      return build(Map.of("run", () -> new RunCommand(headStart)));
+      return runOnly(headStart);
     }
     if (args.length > 0 && all.containsKey(args[0])) {
       return build(Map.of(args[0], all.get(args[0])));
@@ -134,6 +135,18 @@ public final class Main {
         });
   }
 
+  /**
+   * {@code rap run}, to run actions: under a root declared in code (a root's options only come
+   * before a subcommand, so here it has none), as {@code run} is, so that picocli reads no
+   * annotations on the way to the first job.
+   */
+  private static CommandLine runOnly(LocalStart headStart) {
+    CommandLine cl = new CommandLine(CommandSpec.create().name("rap"));
+    configErrorsExit2(cl);
+    cl.addSubcommand(RunCommand.commandLine(headStart));
+    return CommandLineSetup.apply(cl, false);
+  }
+
   private static CommandLine build(Map<String, Supplier<Object>> subcommands) {
     CommandLine cl = new CommandLine(new RoleCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -141,6 +154,6 @@ public final class Main {
     cl.setAllowSubcommandsAsOptionParameters(true);
     configErrorsExit2(cl);
     subcommands.values().forEach(s -> cl.addSubcommand(s.get()));
-    return CommandLineSetup.apply(cl);
+    return CommandLineSetup.apply(cl, true);
   }
 }

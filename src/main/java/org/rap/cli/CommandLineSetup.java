@@ -24,10 +24,18 @@ public final class CommandLineSetup {
 
   private CommandLineSetup() {}
 
+  /** As {@link #apply(CommandLine, boolean)} with the {@code completion} command. */
   public static CommandLine apply(CommandLine root) {
-    CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
-    completion.getCommandSpec().usageMessage().hidden(false);
-    root.addSubcommand("completion", completion);
+    return apply(root, true);
+  }
+
+  /** Applies it all to {@code root}, with a {@code completion} command if {@code completion}. */
+  public static CommandLine apply(CommandLine root, boolean completion) {
+    if (completion) {
+      CommandLine generate = new CommandLine(new AutoComplete.GenerateCompletion());
+      generate.getCommandSpec().usageMessage().hidden(false);
+      root.addSubcommand("completion", generate);
+    }
     root.setUsageHelpWidth(DEFAULT_WIDTH);
     root.setUsageHelpAutoWidth(true);
     IParameterExceptionHandler standard = root.getParameterExceptionHandler();

@@ -31,105 +31,172 @@ import org.rap.local.LocalStart;
 import org.rap.local.LocalWorkspace;
 import org.rap.local.ProgressView;
 import org.rap.local.RunSummary;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code rap run}: run actions of a local study in Docker, no servers needed. */
-@Command(
-    name = "run",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Run actions of a local study directory (and the dependencies they need) in Docker, like"
-          + " `opensafely run`: outputs go back into the study directory, logs into its metadata/.",
-      "Exit status 0 only when every action succeeded; 1 when one failed or could not run; 130"
-          + " when stopped with Ctrl-C (running containers and their volumes are removed)."
-    })
 public final class RunCommand implements Callable<Integer> {
   private static final Logger QUIET = Logger.getLogger("org.rap.agent");
   private static final String GREY = "\u001b[38;5;248m";
   private static final String RESET = "\u001b[0m";
 
-  @Parameters(
-      paramLabel = "ACTIONS",
-      arity = "0..*",
-      description = "Actions to run (run_all: every action).")
+  /** Set from the command line by {@link #commandLine} (the defaults are the options' own). */
   List<String> actions = new ArrayList<>();
 
-  @Option(
-      names = "--project-dir",
-      paramLabel = "DIR",
-      description = "Study directory (default: ${DEFAULT-VALUE}, the current directory).")
   Path projectDir = Path.of(".");
-
-  @Option(
-      names = {"-f", "--force-run-dependencies"},
-      description = "Re-run dependencies even if they succeeded before.")
   boolean force;
-
-  @Option(
-      names = "--continue-on-error",
-      description = "Keep running independent actions after a failure.")
   boolean continueOnError;
-
-  @Option(
-      names = {"-c", "--concurrency"},
-      paramLabel = "N",
-      description =
-          "Actions run at once (default: ${DEFAULT-VALUE}); -c 1 runs them one at a time, which"
-              + " helps with memory problems.")
   int concurrency = 2;
-
-  @Option(
-      names = {"-m", "--memory"},
-      paramLabel = "M",
-      description = "Memory limit per job, with a unit, e.g. 4G (default: ${DEFAULT-VALUE}).")
   String memory = "4G";
-
-  @Option(
-      names = {"--cpus", "--cpu"},
-      paramLabel = "C",
-      description = "CPUs per job (default: ${DEFAULT-VALUE}).")
   double cpus = 2.0;
-
-  @Option(names = "--timestamps", description = "Start every progress line with the date and time.")
   boolean timestamps;
-
-  @Option(
-      names = "--debug",
-      description =
-          "Leave job containers and volumes in place for inspection (the next run"
-              + " removes them).")
   boolean debug;
-
-  @Option(
-      names = "--format-output-for-github",
-      description = "Output suited to a GitHub Actions log (folded groups).")
   boolean github;
-
-  @Option(
-      names = "--docker-registry",
-      paramLabel = "R",
-      description = {"Image prefix (default: $DOCKER_REGISTRY, else", "ghcr.io/opensafely-core)."})
   String registry;
+
+  private CommandSpec spec;
 
   /** Docker and Vert.x, started before the command line was parsed (null: start them here). */
   private final LocalStart headStart;
 
-  public RunCommand() {
-    this(null);
-  }
-
   /**
    * With {@code headStart} already reaching Docker and starting Vert.x ({@link #call} closes it).
    */
-  public RunCommand(LocalStart headStart) {
+  private RunCommand(LocalStart headStart) {
     this.headStart = headStart;
+  }
+
+  /** {@code run} for a command line: a new command, Docker and Vert.x started when it runs. */
+  public static CommandLine commandLine() {
+    return commandLine(null);
+  }
+
+  /**
+   * {@code run} with {@code headStart} (null: started when it runs). Its options are declared in
+   * code rather than with annotations: picocli reads a command's annotations reflectively, which
+   * costs a fresh process a few tens of milliseconds before the first job (over a tenth of what a
+   * short run takes), and this command is the one that runs in fresh processes.
+   */
+  public static CommandLine commandLine(LocalStart headStart) {
+    RunCommand cmd = new RunCommand(headStart);
+    CommandSpec s = CommandSpec.wrapWithoutInspection(cmd).name("run");
+    s.versionProvider(new VersionProvider());
+    s.usageMessage()
+        .description(
+            "Run actions of a local study directory (and the dependencies they need) in Docker,"
+                + " like `opensafely run`: outputs go back into the study directory, logs into its"
+                + " metadata/.",
+            "Exit status 0 only when every action succeeded; 1 when one failed or could not run;"
+                + " 130 when stopped with Ctrl-C (running containers and their volumes are"
+                + " removed).");
+    s.addPositional(
+        PositionalParamSpec.builder()
+            .paramLabel("ACTIONS")
+            .arity("0..*")
+            .type(List.class)
+            .auxiliaryTypes(String.class)
+            .description("Actions to run (run_all: every action).")
+            .build());
+    s.addOption(
+        option(Path.class, "--project-dir")
+            .paramLabel("DIR")
+            .defaultValue(".")
+            .description("Study directory (default: ${DEFAULT-VALUE}, the current directory).")
+            .build());
+    s.addOption(
+        flag("-f", "--force-run-dependencies")
+            .description("Re-run dependencies even if they succeeded before.")
+            .build());
+    s.addOption(
+        flag("--continue-on-error")
+            .description("Keep running independent actions after a failure.")
+            .build());
+    s.addOption(
+        option(int.class, "-c", "--concurrency")
+            .paramLabel("N")
+            .defaultValue("2")
+            .description(
+                "Actions run at once (default: ${DEFAULT-VALUE}); -c 1 runs them one at a time,"
+                    + " which helps with memory problems.")
+            .build());
+    s.addOption(
+        option(String.class, "-m", "--memory")
+            .paramLabel("M")
+            .defaultValue("4G")
+            .description("Memory limit per job, with a unit, e.g. 4G (default: ${DEFAULT-VALUE}).")
+            .build());
+    s.addOption(
+        option(double.class, "--cpus", "--cpu")
+            .paramLabel("C")
+            .defaultValue("2.0")
+            .description("CPUs per job (default: ${DEFAULT-VALUE}).")
+            .build());
+    s.addOption(
+        flag("--timestamps")
+            .description("Start every progress line with the date and time.")
+            .build());
+    s.addOption(
+        flag("--debug")
+            .description(
+                "Leave job containers and volumes in place for inspection (the next run"
+                    + " removes them).")
+            .build());
+    s.addOption(
+        flag("--format-output-for-github")
+            .description("Output suited to a GitHub Actions log (folded groups).")
+            .build());
+    s.addOption(
+        option(String.class, "--docker-registry")
+            .paramLabel("R")
+            .description(
+                "Image prefix (default: $DOCKER_REGISTRY, else", "ghcr.io/opensafely-core).")
+            .build());
+    s.addOption(
+        flag("-h", "--help")
+            .usageHelp(true)
+            .description("Show this help message and exit.")
+            .build());
+    s.addOption(
+        flag("-V", "--version")
+            .versionHelp(true)
+            .description("Print version information and exit.")
+            .build());
+    cmd.spec = s;
+    return new CommandLine(s);
+  }
+
+  private static OptionSpec.Builder option(Class<?> type, String... names) {
+    return OptionSpec.builder(names).type(type);
+  }
+
+  private static OptionSpec.Builder flag(String... names) {
+    return OptionSpec.builder(names).type(boolean.class).arity("0").initialValue(false);
+  }
+
+  /** The parsed command line into the fields. */
+  private void readOptions() {
+    List<String> given = spec.positionalParameters().get(0).getValue();
+    actions = given == null ? new ArrayList<>() : new ArrayList<>(given);
+    projectDir = spec.findOption("--project-dir").getValue();
+    force = spec.findOption("-f").getValue();
+    continueOnError = spec.findOption("--continue-on-error").getValue();
+    concurrency = spec.findOption("-c").getValue();
+    memory = spec.findOption("-m").getValue();
+    cpus = spec.findOption("--cpus").getValue();
+    timestamps = spec.findOption("--timestamps").getValue();
+    debug = spec.findOption("--debug").getValue();
+    github = spec.findOption("--format-output-for-github").getValue();
+    registry = spec.findOption("--docker-registry").getValue();
   }
 
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
+    if (spec != null) {
+      readOptions();
+    }
     if (concurrency < 1 || !(cpus > 0)) {
       System.err.println("--concurrency and --cpus must be positive");
       return 2;
