@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,6 +72,8 @@ public final class DockerExecutor implements Executor {
   private final JobLayout layout;
   private final ImageResolver images;
   private final DockerDbTaskRunner dbTasks;
+
+  /** The Docker host's CPU count once a create was refused for asking more (0: not known). */
   private final AtomicInteger hostCpus = new AtomicInteger();
 
   /** Per job, the exit of the run it started, watched from the start ({@link #awaitExit}). */
@@ -186,9 +189,7 @@ public final class DockerExecutor implements Executor {
         settings.dockerHostVolumeDir().map(d -> d.resolve(job.id())).orElse(layout.volumeDir(job));
     String name = JobMetadataStore.containerName(job.id());
     try {
-      HardenedContainer.forJob(
-              docker().client(), job, image.ref(), env, source, settings, hostCpus())
-          .exec();
+      create(job, image, env, source);
     } catch (ConflictException e) {
       LOG.info("Container " + name + " already exists; not creating another");
     } catch (NotFoundException e) {
@@ -236,19 +237,40 @@ public final class DockerExecutor implements Executor {
     }
   }
 
-  private int hostCpus() {
-    int n = hostCpus.get();
-    if (n == 0) {
-      try {
-        // raw JSON: docker-java's Info model costs a cold process a tenth of a second to map
-        Integer cpus = docker().info().getInteger("NCPU");
-        n = cpus == null ? -1 : cpus;
-      } catch (RuntimeException e) {
-        n = -1;
+  /**
+   * Creates the job's container. A job may ask for more CPUs than the Docker host has, which the
+   * engine refuses ("Range of CPUs is from 0.01 to N"): its CPU count is then capped to the host's
+   * and the create tried again. The host's count is asked for only then (and remembered), not
+   * before every first create: {@code /info} costs the engine tens of milliseconds, a delay every
+   * local run's first job would otherwise pay.
+   */
+  private void create(
+      JobDefinition job, ImageResolver.ResolvedImage image, Map<String, String> env, Path source) {
+    try {
+      HardenedContainer.forJob(
+              docker().client(), job, image.ref(), env, source, settings, hostCpus.get())
+          .exec();
+    } catch (BadRequestException e) {
+      if (hostCpus.get() != 0
+          || !String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("range of cpus")) {
+        throw e;
       }
-      hostCpus.set(n);
+      hostCpus.set(askHostCpus());
+      HardenedContainer.forJob(
+              docker().client(), job, image.ref(), env, source, settings, hostCpus.get())
+          .exec();
     }
-    return n;
+  }
+
+  /** The Docker host's CPU count, or -1 when it cannot be told. */
+  private int askHostCpus() {
+    try {
+      // raw JSON: docker-java's Info model costs a cold process a tenth of a second to map
+      Integer cpus = docker().info().getInteger("NCPU");
+      return cpus == null ? -1 : cpus;
+    } catch (RuntimeException e) {
+      return -1;
+    }
   }
 
   /**
