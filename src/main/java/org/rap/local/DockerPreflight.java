@@ -1,11 +1,5 @@
 package org.rap.local;
 
-import com.github.dockerjava.api.model.AccessMode;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.LogConfig;
-import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.transport.DockerHttpClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,9 +7,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.rap.agent.executor.docker.DockerApi;
 import org.rap.agent.executor.docker.UnixSocketHttpClient;
 
@@ -31,9 +23,6 @@ public final class DockerPreflight {
       super(message);
     }
   }
-
-  /** Not a valid image reference: Docker refuses a create with it before doing anything. */
-  static final String PRIME_IMAGE = "rap-prime:not a valid reference";
 
   private DockerPreflight() {}
 
@@ -102,42 +91,6 @@ public final class DockerPreflight {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /**
-   * docker-java maps a request's classes to JSON the first time it sends one (tens of milliseconds
-   * for a container create, the first job's): done ahead, by the start-up thread that reached
-   * Docker while the first job is prepared, with a create of the job container's shape that the
-   * engine refuses before creating anything (its image reference is not valid). Only the client's
-   * own calls warm its mapping: a copy of its object mapper caches nothing for it.
-   */
-  public static void prime(DockerApi docker) {
-    try {
-      docker
-          .client()
-          .createContainerCmd(PRIME_IMAGE)
-          .withUser("prime")
-          .withEnv(List.of("HOME=/tmp"))
-          .withCmd(List.of("true"))
-          .withHostConfig(
-              HostConfig.newHostConfig()
-                  .withInit(true)
-                  .withLogConfig(
-                      new LogConfig(LogConfig.LoggingType.LOCAL, Map.of("max-file", "1")))
-                  .withCapDrop(Capability.ALL)
-                  .withSecurityOpts(List.of("no-new-privileges"))
-                  .withPidsLimit(1L)
-                  .withNetworkMode("none")
-                  .withBinds(new Bind("/prime", new Volume("/workspace"), AccessMode.rw))
-                  .withNanoCPUs(1L)
-                  .withMemory(1L)
-                  .withMemorySwap(1L))
-          .withLabels(Map.of("prime", ""))
-          .withWorkingDir("/workspace")
-          .exec();
-    } catch (RuntimeException e) {
-      // Docker refuses the reference, as it should; and it is only a warm-up
     }
   }
 

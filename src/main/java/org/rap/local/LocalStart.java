@@ -16,11 +16,11 @@ import org.rap.common.model.JobIds;
 
 /**
  * What a local run needs before its first job and a fresh process takes a while to set up: the
- * Docker engine reached (and docker-java's request mapping warmed: {@link DockerPreflight}) and
- * Vert.x started, each on a thread of its own from the moment the command line names {@code run},
- * so both come up while the command line is parsed and the study read and planned. Closing it
- * closes both and waits (a bounded while) until Vert.x has stopped: a JVM that exits while one of
- * its threads waits in native code (an event loop in epoll) first waits 300 ms for it.
+ * Docker engine reached ({@link DockerPreflight}) and Vert.x started, each on a thread of its own
+ * from the moment the command line names {@code run}, so both come up while the command line is
+ * parsed and the study read and planned. Closing it closes both and waits (a bounded while) until
+ * Vert.x has stopped: a JVM that exits while one of its threads waits in native code (an event loop
+ * in epoll) first waits 300 ms for it.
  */
 public final class LocalStart implements AutoCloseable {
   private final CompletableFuture<DockerApi> docker;
@@ -47,10 +47,9 @@ public final class LocalStart implements AutoCloseable {
             return;
           }
           docker.complete(d);
-          // while the study is read and planned, and the first job prepared: Vert.x's JSON mapping
-          // (the study's state file is the first JSON read) and docker-java's request mapping
+          // while the study is read and planned: Vert.x's JSON mapping (the study's state file is
+          // the first JSON read, a container create the first JSON written)
           warmJson();
-          DockerPreflight.prime(d);
         });
     CompletableFuture<Vertx> vertx = new CompletableFuture<>();
     startThread(

@@ -143,15 +143,13 @@ class DockerExecutorLifecycleTest extends DockerTestBase {
     // the agent died between create and start
     String id =
         HardenedContainer.forJob(
-                docker.client(),
                 job,
                 ExecutorFixture.IMAGE,
                 Map.of(),
                 base.resolve("high_privacy/volumes").resolve(job.id()),
                 fx.settings(),
                 2)
-            .exec()
-            .getId();
+            .exec(docker);
     assertEquals(ExecutorState.PREPARED, fx.executor().status(job, false).await().state());
     fx.executor().execute(job).await();
     assertEquals(1, containersOf(job).size());

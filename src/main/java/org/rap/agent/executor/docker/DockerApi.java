@@ -2,6 +2,9 @@ package org.rap.agent.executor.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.BadRequestException;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.WaitResponse;
@@ -14,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -176,6 +180,54 @@ public final class DockerApi implements Closeable {
 
   public DockerClient client() {
     return client;
+  }
+
+  /**
+   * {@code POST /containers/create?name=<name>} with {@code body} (the Engine API's JSON); returns
+   * the new container's id. Docker's refusals become docker-java's exceptions for their status (409
+   * {@link ConflictException}: the name is taken; 404 {@link NotFoundException}: no such image or
+   * network; 400 {@link BadRequestException}: an invalid request), with Docker's message.
+   */
+  public String createContainer(String name, JsonObject body) {
+    byte[] json = body.toBuffer().getBytes();
+    DockerHttpClient.Request req =
+        DockerHttpClient.Request.builder()
+            .method(DockerHttpClient.Request.Method.POST)
+            .path("/containers/create?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8))
+            .putHeader("Content-Type", "application/json")
+            .bodyBytes(json)
+            .build();
+    String answer;
+    int status;
+    try (DockerHttpClient.Response resp = http.execute(req)) {
+      status = resp.getStatusCode();
+      answer = new String(resp.getBody().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("docker: creating container " + name + " failed", e);
+    }
+    if (status == 201 || status == 200) {
+      return new JsonObject(answer).getString("Id");
+    }
+    String message = engineMessage(answer);
+    switch (status) {
+      case 409 -> throw new ConflictException(message);
+      case 404 -> throw new NotFoundException(message);
+      case 400 -> throw new BadRequestException(message);
+      default -> throw new DockerException(message, status);
+    }
+  }
+
+  /** The {@code message} of an Engine API error body, else the body itself. */
+  private static String engineMessage(String body) {
+    try {
+      String m = new JsonObject(body).getString("message");
+      if (m != null) {
+        return m;
+      }
+    } catch (RuntimeException e) {
+      // not JSON: the body says it
+    }
+    return body.strip();
   }
 
   /**

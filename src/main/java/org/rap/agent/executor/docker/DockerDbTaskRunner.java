@@ -50,10 +50,10 @@ final class DockerDbTaskRunner {
       String image, String imageSha, List<String> args, Map<String, String> env, String network)
       throws InterruptedException {
     String ref = resolveImage(image, imageSha);
-    DockerClient client = docker.get().client();
+    DockerApi api = docker.get();
+    DockerClient client = api.client();
     String name = "os-dbtask-" + UUID.randomUUID();
-    String id =
-        HardenedContainer.forDbTask(client, name, ref, args, env, network, settings).exec().getId();
+    String id = HardenedContainer.forDbTask(name, ref, args, env, network, settings).exec(api);
     try {
       client.startContainerCmd(id).exec();
       Integer code =

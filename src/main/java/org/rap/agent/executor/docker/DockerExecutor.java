@@ -247,18 +247,16 @@ public final class DockerExecutor implements Executor {
   private void create(
       JobDefinition job, ImageResolver.ResolvedImage image, Map<String, String> env, Path source) {
     try {
-      HardenedContainer.forJob(
-              docker().client(), job, image.ref(), env, source, settings, hostCpus.get())
-          .exec();
+      HardenedContainer.forJob(job, image.ref(), env, source, settings, hostCpus.get())
+          .exec(docker());
     } catch (BadRequestException e) {
       if (hostCpus.get() != 0
           || !String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("range of cpus")) {
         throw e;
       }
       hostCpus.set(askHostCpus());
-      HardenedContainer.forJob(
-              docker().client(), job, image.ref(), env, source, settings, hostCpus.get())
-          .exec();
+      HardenedContainer.forJob(job, image.ref(), env, source, settings, hostCpus.get())
+          .exec(docker());
     }
   }
 

@@ -1,16 +1,9 @@
 package org.rap.agent.executor.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.CreateContainerCmd;
-import com.github.dockerjava.api.model.AccessMode;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.LogConfig;
-import com.github.dockerjava.api.model.Volume;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.rap.agent.executor.DatabaseAccess;
@@ -21,18 +14,31 @@ import org.rap.agent.executor.RunLabels;
 import org.rap.common.model.JobDefinition;
 
 /**
- * The {@code docker run} of docs/spec/agent-executor.md section 5.2 as a docker-java create
- * command, for jobs and for database tasks (section 11) alike: init, local log driver, pids limit,
+ * The {@code docker run} of docs/spec/agent-executor.md section 5.2 as an Engine API container
+ * create, for jobs and for database tasks (section 11) alike: init, local log driver, pids limit,
  * the job user, all capabilities dropped, no-new-privileges, no network (or the database network
  * with a DNS server that answers nothing and the database host as an extra host entry), labels, and
  * the environment in the request body (never on a command line). A job's container also gets its
  * CPU and memory limits (swap equal to memory) and its volume at {@code /workspace}.
+ *
+ * <p>The request is written as the Engine API's JSON (its field names, as {@code docker run} sends
+ * them) and posted through docker-java's transport by {@link DockerApi#createContainer}:
+ * docker-java's request model maps its classes to JSON by reflection the first time, tens of
+ * milliseconds of a fresh process's CPU that every local run's first job would otherwise wait for.
  */
 public final class HardenedContainer {
   public static final String LABEL = "jobrunner-local";
 
   /** The label of database task containers. */
   public static final String DB_TASK_LABEL = "jobrunner-dbtask";
+
+  /** A container to create: its name and the create request's body. */
+  public record Create(String name, JsonObject body) {
+    /** Creates it; returns the container's id. */
+    public String exec(DockerApi docker) {
+      return docker.createContainer(name, body);
+    }
+  }
 
   private HardenedContainer() {}
 
@@ -41,10 +47,9 @@ public final class HardenedContainer {
    *
    * @param env the job's environment including any injected secrets
    * @param volumeSource the host path bind-mounted at /workspace
-   * @param hostCpus CPUs of the Docker host (cpu_count is capped to it)
+   * @param hostCpus CPUs of the Docker host (cpu_count is capped to it; 0 or less: not capped)
    */
-  public static CreateContainerCmd forJob(
-      DockerClient client,
+  public static Create forJob(
       JobDefinition job,
       String imageRef,
       Map<String, String> env,
@@ -53,18 +58,18 @@ public final class HardenedContainer {
       int hostCpus) {
     String network =
         DatabaseAccess.isRealDbJob(job, settings) ? settings.databaseAccessNetwork() : "none";
-    HostConfig host =
+    JsonObject host =
         hardened(settings, network, env)
-            .withBinds(new Bind(volumeSource.toString(), new Volume("/workspace"), AccessMode.rw));
+            .put("Binds", new JsonArray().add(volumeSource + ":/workspace:rw"));
     if (job.cpuCount() > 0) {
       double cpus = Math.min(job.cpuCount(), hostCpus > 0 ? hostCpus : job.cpuCount());
-      host.withNanoCPUs(Math.round(cpus * 1e9));
+      host.put("NanoCpus", Math.round(cpus * 1e9));
     }
     Long memory = MemoryLimit.parse(job.memoryLimit());
     if (memory != null) {
-      host.withMemory(memory).withMemorySwap(memory);
+      host.put("Memory", memory).put("MemorySwap", memory);
     }
-    Map<String, String> labels = new LinkedHashMap<>();
+    JsonObject labels = new JsonObject();
     labels.put("job-runner", "");
     labels.put(LABEL, "");
     labels.put("workspace", job.workspace());
@@ -75,68 +80,70 @@ public final class HardenedContainer {
     if (job.taskId() != null && !job.taskId().isEmpty()) {
       labels.put(RunLabels.TASK, job.taskId());
     }
-    return create(
-            client, JobMetadataStore.containerName(job.id()), imageRef, job.args(), env, settings)
-        .withHostConfig(host)
-        .withLabels(labels)
-        .withWorkingDir("/workspace");
+    String name = JobMetadataStore.containerName(job.id());
+    return new Create(
+        name,
+        container(imageRef, job.args(), env, settings)
+            .put("HostConfig", host)
+            .put("Labels", labels)
+            .put("WorkingDir", "/workspace"));
   }
 
   /**
    * A database task's container {@code name}: the same hardening on {@code network} ({@code none},
    * or the database network), without a volume.
    */
-  public static CreateContainerCmd forDbTask(
-      DockerClient client,
+  public static Create forDbTask(
       String name,
       String imageRef,
       List<String> args,
       Map<String, String> env,
       String network,
       ExecutorSettings settings) {
-    return create(client, name, imageRef, args, env, settings)
-        .withHostConfig(hardened(settings, network, env))
-        .withLabels(Map.of("job-runner", "", DB_TASK_LABEL, ""));
+    return new Create(
+        name,
+        container(imageRef, args, env, settings)
+            .put("HostConfig", hardened(settings, network, env))
+            .put("Labels", new JsonObject().put("job-runner", "").put(DB_TASK_LABEL, "")));
   }
 
-  private static HostConfig hardened(
+  private static JsonObject hardened(
       ExecutorSettings settings, String network, Map<String, String> env) {
-    HostConfig host =
-        HostConfig.newHostConfig()
-            .withInit(true)
-            .withLogConfig(
-                new LogConfig(
-                    LogConfig.LoggingType.LOCAL,
-                    Map.of("max-file", "200", "max-size", "20m", "compress", "true")))
-            .withCapDrop(Capability.ALL)
-            .withSecurityOpts(List.of("no-new-privileges"))
-            .withPidsLimit(settings.pidsLimit())
-            .withNetworkMode(network);
+    JsonObject host =
+        new JsonObject()
+            .put("Init", true)
+            .put(
+                "LogConfig",
+                new JsonObject()
+                    .put("Type", "local")
+                    .put(
+                        "Config",
+                        new JsonObject()
+                            .put("max-file", "200")
+                            .put("max-size", "20m")
+                            .put("compress", "true")))
+            .put("CapDrop", new JsonArray().add("ALL"))
+            .put("SecurityOpt", new JsonArray().add("no-new-privileges"))
+            .put("PidsLimit", settings.pidsLimit())
+            .put("NetworkMode", network);
     if (!"none".equals(network)) {
-      host.withDns(DatabaseAccess.DB_DNS);
+      host.put("Dns", new JsonArray().add(DatabaseAccess.DB_DNS));
       String extraHost = DatabaseAccess.hostEntry(env.get("DATABASE_URL"));
       if (extraHost != null) {
-        host.withExtraHosts(extraHost);
+        host.put("ExtraHosts", new JsonArray().add(extraHost));
       }
     }
     return host;
   }
 
-  private static CreateContainerCmd create(
-      DockerClient client,
-      String name,
-      String imageRef,
-      List<String> args,
-      Map<String, String> env,
-      ExecutorSettings settings) {
-    List<String> envList = new ArrayList<>();
-    envList.add("HOME=/tmp");
+  private static JsonObject container(
+      String imageRef, List<String> args, Map<String, String> env, ExecutorSettings settings) {
+    JsonArray envList = new JsonArray().add("HOME=/tmp");
     env.forEach((k, v) -> envList.add(k + "=" + v));
-    return client
-        .createContainerCmd(imageRef)
-        .withName(name)
-        .withUser(settings.dockerUser())
-        .withEnv(envList)
-        .withCmd(args);
+    JsonObject c = new JsonObject().put("Image", imageRef);
+    if (settings.dockerUser() != null) {
+      c.put("User", settings.dockerUser());
+    }
+    return c.put("Env", envList).put("Cmd", new JsonArray(new ArrayList<Object>(args)));
   }
 }
