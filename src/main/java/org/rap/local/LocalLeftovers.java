@@ -53,7 +53,7 @@ public final class LocalLeftovers {
       JsonArray names = c.getJsonArray("Names", new JsonArray());
       String name = names.isEmpty() ? c.getString("Id") : names.getString(0);
       try {
-        docker.client().removeContainerCmd(c.getString("Id")).withForce(true).exec();
+        docker.removeContainer(c.getString("Id"));
         removed.add(name.startsWith("/") ? name.substring(1) : name);
       } catch (NotFoundException e) {
         // gone meanwhile

@@ -200,7 +200,7 @@ public final class DockerExecutor implements Executor {
     }
     long t2 = System.nanoTime();
     try {
-      docker().client().startContainerCmd(name).exec();
+      docker().startContainer(name);
     } catch (NotModifiedException e) {
       // already started
     } catch (NotFoundException e) {
@@ -376,7 +376,7 @@ public final class DockerExecutor implements Executor {
 
   private void removeContainer(String nameOrId) {
     try {
-      docker().client().removeContainerCmd(nameOrId).withForce(true).exec();
+      docker().removeContainer(nameOrId);
     } catch (NotFoundException e) {
       // already gone
     } catch (ConflictException e) {
