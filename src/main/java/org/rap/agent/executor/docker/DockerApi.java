@@ -1,14 +1,10 @@
 package org.rap.agent.executor.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.BadRequestException;
 import com.github.dockerjava.api.exception.ConflictException;
-import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.WaitResponse;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.transport.DockerHttpClient;
@@ -18,7 +14,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -27,18 +22,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.rap.agent.executor.ExecutorRetry;
 import org.rap.common.telemetry.CallTimer;
 
 /**
- * The agent's connection to the Docker engine: a docker-java client for commands, and raw inspect
- * calls returning Docker's own JSON (kept verbatim as {@code container_metadata}). Every method
- * blocks: call from a worker thread.
+ * The agent's connection to the Docker engine: a job container's life (create, start, wait, logs,
+ * remove) and inspects as plain Engine API calls through docker-java's transport, inspects
+ * returning Docker's own JSON (kept verbatim as {@code container_metadata}); docker-java's client
+ * for the other commands. Every method blocks: call from a worker thread.
  */
 public final class DockerApi implements Closeable {
   public static final Duration INSPECT_TIMEOUT = Duration.ofSeconds(15);
@@ -46,23 +39,20 @@ public final class DockerApi implements Closeable {
   /** Containers watched at once with {@link #watchExit}; each holds one connection until exit. */
   public static final int MAX_WATCHES = 64;
 
-  private final DockerClient client;
+  private final String host;
   private final DockerHttpClient http;
   private final DockerHttpClient inspectHttp;
   private final DockerHttpClient waitHttp;
-  private final DockerClient waitClient;
+  private final ContainerCalls calls;
+  private volatile DockerClient client;
 
   private DockerApi(
-      DockerClient client,
-      DockerHttpClient http,
-      DockerHttpClient inspectHttp,
-      DockerClient waitClient,
-      DockerHttpClient waitHttp) {
-    this.client = client;
+      String host, DockerHttpClient http, DockerHttpClient inspectHttp, DockerHttpClient waitHttp) {
+    this.host = host;
     this.http = http;
     this.inspectHttp = inspectHttp;
-    this.waitClient = waitClient;
     this.waitHttp = waitHttp;
+    this.calls = new ContainerCalls(http, waitHttp);
   }
 
   /** Connects to {@code DOCKER_HOST} or the local socket. API version left to the daemon. */
@@ -130,73 +120,51 @@ public final class DockerApi implements Closeable {
 
   private static DockerApi of(
       String host, DockerHttpClient http, DockerHttpClient inspect, DockerHttpClient wait) {
-    DefaultDockerClientConfig cfg =
-        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
-    return new DockerApi(
-        DockerClientImpl.getInstance(cfg, http),
-        http,
-        inspect,
-        DockerClientImpl.getInstance(cfg, wait),
-        wait);
+    return new DockerApi(host, http, inspect, wait);
   }
 
   /**
    * Docker's wait API ({@code POST /containers/<name>/wait}, condition not-running), asynchronous:
-   * {@code done} runs on a docker-java thread when Docker reports the container not running (at
-   * once when it has exited already) or the wait failed (no such container, connection lost, the
-   * stream ended without Docker's report: the argument is the error). Does not block; the returned
-   * handle cancels the wait.
+   * {@code done} runs on a thread of the wait's own when Docker reports the container not running
+   * (at once when it has exited already) or the wait failed (no such container, connection lost,
+   * the stream ended without Docker's report: the argument is the error). Does not block; the
+   * returned handle cancels the wait.
    */
   public Closeable watchExit(String name, Consumer<Throwable> done) {
-    return waitClient
-        .waitContainerCmd(name)
-        .exec(
-            new ResultCallback.Adapter<WaitResponse>() {
-              private final AtomicBoolean fired = new AtomicBoolean();
-
-              @Override
-              public void onNext(WaitResponse r) {
-                fire(null);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                fire(t);
-                super.onError(t);
-              }
-
-              @Override
-              public void onComplete() {
-                fire(new IOException("the wait for container " + name + " ended without its exit"));
-                super.onComplete();
-              }
-
-              private void fire(Throwable t) {
-                if (fired.compareAndSet(false, true)) {
-                  done.accept(t);
-                }
-              }
-            });
+    return calls.watchExit(name, done);
   }
 
+  /**
+   * docker-java's client, for the commands not made as plain calls here (pulls, tags, kills,
+   * database tasks). Set up on first use: reading the Docker configuration and docker-java's object
+   * mapper cost a fresh process tens of milliseconds that a local run's jobs do not need.
+   */
   public DockerClient client() {
-    return client;
+    DockerClient c = client;
+    if (c == null) {
+      synchronized (this) {
+        c = client;
+        if (c == null) {
+          DefaultDockerClientConfig cfg =
+              DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
+          c = DockerClientImpl.getInstance(cfg, http);
+          client = c;
+        }
+      }
+    }
+    return c;
   }
 
   /**
    * {@code POST /containers/create?name=<name>} with {@code body} (the Engine API's JSON); returns
-   * the new container's id. Docker's refusals become docker-java's exceptions for their status (409
-   * {@link ConflictException}: the name is taken; 404 {@link NotFoundException}: no such image or
-   * network; 400 {@link BadRequestException}: an invalid request), with Docker's message.
+   * the new container's id.
+   *
+   * @throws ConflictException when the name is taken
+   * @throws NotFoundException when the image or network does not exist
+   * @throws BadRequestException when Docker finds the request invalid
    */
   public String createContainer(String name, JsonObject body) {
-    String answer =
-        send(
-            DockerHttpClient.Request.Method.POST,
-            "/containers/create?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8),
-            body.toBuffer().getBytes(),
-            "creating container " + name);
-    return new JsonObject(answer).getString("Id");
+    return calls.create(name, body);
   }
 
   /**
@@ -206,11 +174,7 @@ public final class DockerApi implements Closeable {
    * @throws NotFoundException when there is no such container
    */
   public void startContainer(String name) {
-    send(
-        DockerHttpClient.Request.Method.POST,
-        "/containers/" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/start",
-        null,
-        "starting container " + name);
+    calls.start(name);
   }
 
   /**
@@ -220,58 +184,7 @@ public final class DockerApi implements Closeable {
    * @throws ConflictException when Docker is removing it already
    */
   public void removeContainer(String nameOrId) {
-    send(
-        DockerHttpClient.Request.Method.DELETE,
-        "/containers/" + URLEncoder.encode(nameOrId, StandardCharsets.UTF_8) + "?force=true",
-        null,
-        "removing container " + nameOrId);
-  }
-
-  /**
-   * A container command through docker-java's transport, without its request model (which maps its
-   * classes by reflection the first time: tens of milliseconds of a fresh process's CPU). Returns
-   * the answer's body on success; Docker's refusals become docker-java's exceptions for their
-   * status, with Docker's message.
-   */
-  private String send(
-      DockerHttpClient.Request.Method method, String path, byte[] json, String what) {
-    DockerHttpClient.Request.Builder b =
-        DockerHttpClient.Request.builder().method(method).path(path);
-    if (json != null) {
-      b.putHeader("Content-Type", "application/json").bodyBytes(json);
-    }
-    String answer;
-    int status;
-    try (DockerHttpClient.Response resp = http.execute(b.build())) {
-      status = resp.getStatusCode();
-      answer = new String(resp.getBody().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("docker: " + what + " failed", e);
-    }
-    if (status / 100 == 2) {
-      return answer;
-    }
-    String message = status == 304 ? what + ": nothing to do" : engineMessage(answer);
-    switch (status) {
-      case 304 -> throw new NotModifiedException(message);
-      case 400 -> throw new BadRequestException(message);
-      case 404 -> throw new NotFoundException(message);
-      case 409 -> throw new ConflictException(message);
-      default -> throw new DockerException(message, status);
-    }
-  }
-
-  /** The {@code message} of an Engine API error body, else the body itself. */
-  private static String engineMessage(String body) {
-    try {
-      String m = new JsonObject(body).getString("message");
-      if (m != null) {
-        return m;
-      }
-    } catch (RuntimeException e) {
-      // not JSON: the body says it
-    }
-    return body.strip();
+    calls.remove(nameOrId);
   }
 
   /**
@@ -362,57 +275,7 @@ public final class DockerApi implements Closeable {
    */
   public void streamLogs(String name, int tail, Duration timeout, OutputStream sink)
       throws IOException {
-    AtomicReference<IOException> sinkFailure = new AtomicReference<>();
-    ResultCallback.Adapter<Frame> cb =
-        new ResultCallback.Adapter<>() {
-          @Override
-          public void onNext(Frame frame) {
-            if (sinkFailure.get() != null) {
-              return;
-            }
-            try {
-              sink.write(frame.getPayload());
-            } catch (IOException e) {
-              sinkFailure.set(e);
-              try {
-                close(); // stop reading: the rest could not be kept anyway
-              } catch (IOException ignored) {
-                // closing the stream only
-              }
-            }
-          }
-        };
-    try {
-      client
-          .logContainerCmd(name)
-          .withStdOut(true)
-          .withStdErr(true)
-          .withTimestamps(true)
-          .withFollowStream(false)
-          .withTail(tail)
-          .exec(cb);
-      if (!cb.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        cb.close();
-        throw new ExecutorRetry(
-            "docker timed out after " + timeout.toSeconds() + "s reading logs of " + name);
-      }
-    } catch (NotFoundException e) {
-      return;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ExecutorRetry("interrupted reading logs of " + name, e);
-    } catch (IOException | RuntimeException e) {
-      if (sinkFailure.get() != null) {
-        throw sinkFailure.get(); // the stream was closed because the sink failed
-      }
-      if (e instanceof ExecutorRetry r) {
-        throw r;
-      }
-      throw new ExecutorRetry("failed reading logs of " + name + ": " + e, e);
-    }
-    if (sinkFailure.get() != null) {
-      throw sinkFailure.get();
-    }
+    calls.streamLogs(name, tail, timeout, sink);
   }
 
   private static boolean isTimeout(Throwable e) {
@@ -429,7 +292,13 @@ public final class DockerApi implements Closeable {
   @Override
   public void close() throws IOException {
     try {
-      client.close();
+      DockerClient c;
+      synchronized (this) {
+        c = client;
+      }
+      if (c != null) {
+        c.close();
+      }
     } finally {
       try {
         http.close();
@@ -437,11 +306,7 @@ public final class DockerApi implements Closeable {
         try {
           inspectHttp.close();
         } finally {
-          try {
-            waitClient.close();
-          } finally {
-            waitHttp.close();
-          }
+          waitHttp.close();
         }
       }
     }
