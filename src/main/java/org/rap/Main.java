@@ -23,6 +23,7 @@ import org.rap.cli.RestoreCommand;
 import org.rap.cli.RoleCommand;
 import org.rap.cli.RunCommand;
 import org.rap.common.config.ConfigException;
+import org.rap.common.json.CodecChoice;
 import org.rap.common.telemetry.Logging;
 import org.rap.local.LocalStart;
 import picocli.CommandLine;
@@ -58,7 +59,12 @@ public final class Main {
   public static void main(String[] args) {
     // `rap run` reaches Docker and starts Vert.x while logging is set up and picocli reads the
     // command line (their threads log nothing before the run begins)
-    LocalStart headStart = startsRun(args) ? LocalStart.begin() : null;
+    LocalStart headStart = null;
+    if (startsRun(args)) {
+      // a run writes and reads JSON documents only: no object mapper to set up (this process only)
+      System.setProperty(CodecChoice.STREAMING_ONLY, "true");
+      headStart = LocalStart.begin();
+    }
     Logging.configure();
     System.exit(execute(headStart, args));
   }
