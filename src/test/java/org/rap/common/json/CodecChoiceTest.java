@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.DatabindCodec;
 import io.vertx.core.json.jackson.JacksonFactory;
+import io.vertx.core.spi.JsonFactory;
 import io.vertx.core.spi.json.JsonCodec;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
@@ -17,10 +18,7 @@ class CodecChoiceTest {
   void isVertxsJsonFactoryService() {
     assertEquals(
         CodecChoice.class,
-        ServiceLoader.load(io.vertx.core.spi.JsonFactory.class)
-            .findFirst()
-            .orElseThrow()
-            .getClass());
+        ServiceLoader.load(JsonFactory.class).findFirst().orElseThrow().getClass());
   }
 
   @Test
