@@ -42,15 +42,15 @@ public final class RunCommand implements Callable<Integer> {
   private static final String GREY = "\u001b[38;5;248m";
   private static final String RESET = "\u001b[0m";
 
-  /** Set from the command line by {@link #commandLine} (the defaults are the options' own). */
-  List<String> actions = new ArrayList<>();
+  /** Set from the parsed command line by {@link #readOptions} (the defaults are the options'). */
+  List<String> actions;
 
-  Path projectDir = Path.of(".");
+  Path projectDir;
   boolean force;
   boolean continueOnError;
-  int concurrency = 2;
-  String memory = "4G";
-  double cpus = 2.0;
+  int concurrency;
+  String memory;
+  double cpus;
   boolean timestamps;
   boolean debug;
   boolean github;
@@ -194,9 +194,7 @@ public final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
-    if (spec != null) {
-      readOptions();
-    }
+    readOptions();
     if (concurrency < 1 || !(cpus > 0)) {
       System.err.println("--concurrency and --cpus must be positive");
       return 2;

@@ -190,44 +190,46 @@ final class ContainerCalls {
   static IOException copyFrames(InputStream in, OutputStream sink) throws IOException {
     byte[] head = new byte[8];
     byte[] buf = new byte[8192];
-    boolean framed = true;
     while (true) {
-      int n = framed ? in.readNBytes(head, 0, 8) : in.read(buf);
-      if (n <= 0) {
+      int n = in.readNBytes(head, 0, 8);
+      if (n == 0) {
         return null;
       }
-      if (framed && (n < 8 || head[0] > 2 || head[1] != 0 || head[2] != 0 || head[3] != 0)) {
-        framed = false; // not frames: the raw output
+      if (n < 8 || head[0] > 2 || head[1] != 0 || head[2] != 0 || head[3] != 0) {
+        // not frames: the raw output, copied to its end
         IOException failed = write(sink, head, n);
-        if (failed != null) {
-          return failed;
-        }
-        continue;
-      }
-      if (!framed) {
-        IOException failed = write(sink, buf, n);
-        if (failed != null) {
-          return failed;
-        }
-        continue;
+        return failed != null ? failed : copy(in, sink, buf, Long.MAX_VALUE);
       }
       long size =
           ((head[4] & 0xffL) << 24)
               | ((head[5] & 0xff) << 16)
               | ((head[6] & 0xff) << 8)
               | (head[7] & 0xff);
-      while (size > 0) {
-        int r = in.read(buf, 0, (int) Math.min(buf.length, size));
-        if (r < 0) {
-          return null; // cut short: what came is kept
-        }
-        IOException failed = write(sink, buf, r);
-        if (failed != null) {
-          return failed;
-        }
-        size -= r;
+      IOException failed = copy(in, sink, buf, size);
+      if (failed != null) {
+        return failed;
       }
     }
+  }
+
+  /**
+   * Up to {@code size} bytes (fewer when the stream ends: what came is kept) from {@code in} to
+   * {@code sink}; returns the sink's failure, if any.
+   */
+  private static IOException copy(InputStream in, OutputStream sink, byte[] buf, long size)
+      throws IOException {
+    while (size > 0) {
+      int r = in.read(buf, 0, (int) Math.min(buf.length, size));
+      if (r < 0) {
+        return null;
+      }
+      IOException failed = write(sink, buf, r);
+      if (failed != null) {
+        return failed;
+      }
+      size -= r;
+    }
+    return null;
   }
 
   private static IOException write(OutputStream sink, byte[] b, int n) {

@@ -292,10 +292,7 @@ public final class DockerApi implements Closeable {
   @Override
   public void close() throws IOException {
     try {
-      DockerClient c;
-      synchronized (this) {
-        c = client;
-      }
+      DockerClient c = client;
       if (c != null) {
         c.close();
       }

@@ -55,7 +55,7 @@ final class DockerDbTaskRunner {
     String name = "os-dbtask-" + UUID.randomUUID();
     String id = HardenedContainer.forDbTask(name, ref, args, env, network, settings).exec(api);
     try {
-      client.startContainerCmd(id).exec();
+      api.startContainer(id);
       Integer code =
           client
               .waitContainerCmd(id)
@@ -68,7 +68,7 @@ final class DockerDbTaskRunner {
       return stdout;
     } finally {
       try {
-        client.removeContainerCmd(id).withForce(true).exec();
+        api.removeContainer(id);
       } catch (NotFoundException e) {
         // already gone
       } catch (RuntimeException e) {
