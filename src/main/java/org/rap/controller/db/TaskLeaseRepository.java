@@ -104,6 +104,33 @@ public final class TaskLeaseRepository {
    */
   public record Holder(String agent, Long token, Long expiresMs, boolean active) {}
 
+  /**
+   * What an agent's report needs to know of its task before storing it, read in one statement: its
+   * backend and type, whether the agent already reported it complete, and who holds it.
+   */
+  public record ReportTarget(String backend, TaskType type, boolean agentComplete, Holder holder) {}
+
+  public Future<Optional<ReportTarget>> reportTarget(SqlClient client, String id) {
+    return SqlTemplate.forQuery(
+            client,
+            "SELECT backend, type, agent_complete, agent_id, lease_token, lease_expires_ms, active"
+                + " FROM tasks WHERE id = #{id}")
+        .execute(Map.of("id", id))
+        .map(
+            rows -> {
+              for (Row r : rows) {
+                return Optional.of(
+                    new ReportTarget(
+                        r.getString(0),
+                        TaskType.fromValue(r.getString(1)),
+                        Rows.bool(r, "agent_complete"),
+                        new Holder(
+                            r.getString(3), r.getLong(4), r.getLong(5), Rows.bool(r, "active"))));
+              }
+              return Optional.empty();
+            });
+  }
+
   public Future<Optional<Holder>> holder(SqlClient client, String id) {
     return SqlTemplate.forQuery(
             client,

@@ -21,6 +21,7 @@ import org.rap.controller.db.Database;
 import org.rap.controller.db.TaskLeaseRepository;
 import org.rap.controller.db.TaskLeaseRepository.Expired;
 import org.rap.controller.db.TaskLeaseRepository.Holder;
+import org.rap.controller.db.TaskLeaseRepository.ReportTarget;
 import org.rap.controller.db.TaskRepository;
 
 /**
@@ -180,6 +181,11 @@ public final class TaskLeases {
     return Math.max(0, agent.capacity() - running);
   }
 
+  /** The task an update reports on, with its holder (empty: no such task). */
+  public Future<Optional<ReportTarget>> target(SqlConnection conn, String taskId) {
+    return leases.reportTarget(conn, taskId);
+  }
+
   /**
    * The fencing check of an update, on the caller's transaction: the task must be held by {@code
    * agentId} (null: the agent without an id, which may update only tasks nobody holds) under {@code
@@ -190,29 +196,34 @@ public final class TaskLeases {
     return leases
         .holder(conn, taskId)
         .compose(
-            found -> {
-              Holder h = found.orElse(null);
-              if (h == null) {
-                return Future.succeededFuture(); // unknown task: the caller's own error
-              }
-              Optional<String> refused = refusal(taskId, h, agentId, token);
-              if (refused.isPresent()) {
-                return Future.failedFuture(new LeaseLost(refused.get()));
-              }
-              if (agentId == null) {
-                return Future.succeededFuture();
-              }
-              long now = clockMs.getAsLong();
-              return leases
-                  .renewLease(conn, taskId, agentId, token, now + lease.toMillis())
-                  .compose(
-                      renewed ->
-                          renewed
-                              ? Future.<Void>succeededFuture()
-                              : Future.failedFuture(
-                                  new LeaseLost(
-                                      "Task " + taskId + " changed hands while it was updated")));
-            });
+            found ->
+                found.isEmpty()
+                    ? Future.succeededFuture() // unknown task: the caller's own error
+                    : fence(conn, taskId, found.get(), agentId, token));
+  }
+
+  /**
+   * As {@link #fence(SqlConnection, String, String, String, Long)}, with the holder the caller has
+   * just read on the same transaction.
+   */
+  public Future<Void> fence(
+      SqlConnection conn, String taskId, Holder h, String agentId, Long token) {
+    Optional<String> refused = refusal(taskId, h, agentId, token);
+    if (refused.isPresent()) {
+      return Future.failedFuture(new LeaseLost(refused.get()));
+    }
+    if (agentId == null) {
+      return Future.succeededFuture();
+    }
+    long now = clockMs.getAsLong();
+    return leases
+        .renewLease(conn, taskId, agentId, token, now + lease.toMillis())
+        .compose(
+            renewed ->
+                renewed
+                    ? Future.<Void>succeededFuture()
+                    : Future.failedFuture(
+                        new LeaseLost("Task " + taskId + " changed hands while it was updated")));
   }
 
   /** Why an update may not change the task, or empty when it may. */

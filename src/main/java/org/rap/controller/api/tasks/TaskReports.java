@@ -5,11 +5,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import java.util.Objects;
-import org.rap.common.model.Task;
 import org.rap.common.model.Timestamps;
 import org.rap.common.tasks.TaskUpdate;
 import org.rap.controller.ControllerContext;
 import org.rap.controller.ControllerEvents;
+import org.rap.controller.db.TaskLeaseRepository.ReportTarget;
 import org.rap.controller.fleet.TaskLeases;
 import org.rap.controller.scheduler.Flags;
 
@@ -69,15 +69,16 @@ public final class TaskReports {
     return ctx.db()
         .inTransaction(
             conn ->
-                ctx.tasks()
-                    .findById(conn, u.taskId())
+                leases
+                    .target(conn, u.taskId())
                     .compose(
                         found -> {
                           if (found.isEmpty()) {
                             return Future.failedFuture(
                                 new IllegalArgumentException("Unknown task " + u.taskId()));
                           }
-                          if (!found.get().backend().equals(backend)) {
+                          ReportTarget task = found.get();
+                          if (!task.backend().equals(backend)) {
                             return Future.failedFuture(
                                 new OtherBackend(
                                     "Task '"
@@ -87,11 +88,8 @@ public final class TaskReports {
                                         + "'"));
                           }
                           return leases
-                              .fence(conn, backend, u.taskId(), agentId, token)
-                              .compose(
-                                  v ->
-                                      store(
-                                          conn, backend, found.get(), u, nowSeconds, modeChanged));
+                              .fence(conn, u.taskId(), task.holder(), agentId, token)
+                              .compose(v -> store(conn, backend, task, u, nowSeconds, modeChanged));
                         }))
         .onSuccess(
             v -> {
@@ -105,7 +103,7 @@ public final class TaskReports {
   private Future<Void> store(
       SqlConnection conn,
       String backend,
-      Task task,
+      ReportTarget task,
       TaskUpdate u,
       long nowSeconds,
       boolean[] modeChanged) {
@@ -120,7 +118,7 @@ public final class TaskReports {
                 case RUNJOB -> ctx.jobs().copyMetricsOfTask(conn, u.taskId(), u.results());
                 // a repeated report on a completed DBSTATUS changes nothing
                 case DBSTATUS ->
-                    task.isAgentComplete()
+                    task.agentComplete()
                         ? Future.succeededFuture()
                         : applyDbStatus(conn, backend, u.results(), modeChanged);
                 case CANCELJOB, DBDATACHECK -> Future.succeededFuture();
