@@ -22,16 +22,33 @@ import org.rap.controller.db.EventNotifications;
  * processes are republished locally with the header {@code rap-origin}; those are not forwarded
  * again. Notifications sent while disconnected are lost, which only delays work until the
  * scheduler's safety-net pass and the long poll's timeout.
+ *
+ * <p>Events are forwarded only while another controller process listens: each bridge says hello
+ * when it subscribes (and again after a reconnection), answers another's hello at once, and repeats
+ * it every {@link #HELLO_MS}; a bridge that heard no other for {@link #PEER_TTL_MS} stops
+ * forwarding. A lone controller so sends one notification every few seconds instead of one per
+ * event (several per job). Events of the moment between a second controller's start and the hellos'
+ * exchange are not forwarded: that, too, only delays them.
  */
 public final class PgEventBridge extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(PgEventBridge.class.getName());
   static final String ORIGIN_HEADER = "rap-origin";
+
+  /** How often a bridge says hello to the others. */
+  static final long HELLO_MS = 10_000;
+
+  /** A bridge forwards events while it heard another's hello at most this long ago. */
+  static final long PEER_TTL_MS = 3 * HELLO_MS;
 
   private final Database db;
   private final EventNotifications notifications = new EventNotifications();
   private final String origin = UUID.randomUUID().toString();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private PgSubscriber subscriber;
+  private long helloTimer = -1;
+
+  /** When another bridge was last heard ({@code nanoTime}); none yet: {@link Long#MIN_VALUE}. */
+  private long peerHeardNs = Long.MIN_VALUE;
 
   public PgEventBridge(Database db) {
     this.db = db;
@@ -41,7 +58,10 @@ public final class PgEventBridge extends VerticleBase {
   public Future<?> start() {
     DatabaseTarget t = db.target();
     subscriber = PgSubscriber.subscriber(vertx, t.pgOptions()).reconnectPolicy(retries -> 1000L);
-    subscriber.channel(EventNotifications.CHANNEL).handler(this::received);
+    subscriber
+        .channel(EventNotifications.CHANNEL)
+        .subscribeHandler(v -> hello(false))
+        .handler(this::received);
     for (String address : ControllerEvents.ALL) {
       consumers.add(
           vertx
@@ -49,21 +69,36 @@ public final class PgEventBridge extends VerticleBase {
               .<Object>consumer(
                   address,
                   msg -> {
-                    if (msg.headers().contains(ORIGIN_HEADER)) {
+                    if (msg.headers().contains(ORIGIN_HEADER) || !hasPeers()) {
                       return;
                     }
                     Object body = msg.body();
-                    JsonObject payload =
+                    send(
                         new JsonObject()
                             .put("o", origin)
                             .put("a", address)
-                            .put("b", body instanceof JsonObject j ? j : null);
-                    notifications
-                        .notify(db.pool(), payload.encode())
-                        .onFailure(e -> LOG.fine("Could not forward " + address + ": " + e));
+                            .put("b", body instanceof JsonObject j ? j : null));
                   }));
     }
+    helloTimer = vertx.setPeriodic(HELLO_MS, id -> hello(false));
     return subscriber.connect();
+  }
+
+  /** Whether another controller process was heard lately (events are forwarded only then). */
+  boolean hasPeers() {
+    return peerHeardNs != Long.MIN_VALUE
+        && System.nanoTime() - peerHeardNs < PEER_TTL_MS * 1_000_000;
+  }
+
+  /** Tells the other bridges this one listens ({@code answer}: in reply to a newcomer's hello). */
+  private void hello(boolean answer) {
+    send(new JsonObject().put("o", origin).put("hello", answer ? "answer" : "hello"));
+  }
+
+  private void send(JsonObject payload) {
+    notifications
+        .notify(db.pool(), payload.encode())
+        .onFailure(e -> LOG.fine("Could not notify the other controllers: " + e));
   }
 
   private void received(String text) {
@@ -73,7 +108,22 @@ public final class PgEventBridge extends VerticleBase {
     } catch (RuntimeException e) {
       return;
     }
-    if (origin.equals(p.getString("o")) || p.getString("a") == null) {
+    if (origin.equals(p.getString("o"))) {
+      return;
+    }
+    if (!hasPeers()) {
+      LOG.info("Another controller process listens on this database: forwarding events to it");
+    }
+    peerHeardNs = System.nanoTime();
+    String hello = p.getString("hello");
+    if (hello != null) {
+      if (hello.equals("hello")) {
+        // a newcomer learns of this bridge at once rather than at its next hello
+        hello(true);
+      }
+      return;
+    }
+    if (p.getString("a") == null) {
       return;
     }
     vertx
@@ -86,6 +136,7 @@ public final class PgEventBridge extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(helloTimer);
     List<Future<Void>> all = new ArrayList<>();
     consumers.forEach(c -> all.add(c.unregister()));
     if (subscriber != null) {
