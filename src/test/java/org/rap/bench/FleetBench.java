@@ -34,6 +34,9 @@ public final class FleetBench {
   private static final String IMAGE = "ghcr.io/opensafely-core/python:v2";
   private static final String CMD = "mkdir -p output && echo 1 > output/x.csv";
 
+  /** The agent's JVM options as the image's entry point and {@code bin/rap} give them. */
+  public static final List<String> AGENT_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
+
   public static void main(String[] args) throws Exception {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int agents = args.length > 1 ? Integer.parseInt(args[1]) : 1;
@@ -81,7 +84,7 @@ public final class FleetBench {
             ag.put("MEDIUM_PRIVACY_STORAGE_BASE", tmp.resolve("shared/medium_privacy").toString());
             ag.put("HIGH_PRIVACY_VOLUME_DIR", tmp.resolve("agent-" + k + "/volumes").toString());
           }
-          fleet.add(JarProcess.start(ag, "--role=agent"));
+          fleet.add(JarProcess.start(AGENT_JVM_OPTIONS, ag, "--role=agent"));
         }
         controller.awaitStatus(
             "http://localhost:" + port + "/health/ready", 200, Duration.ofSeconds(60));
