@@ -34,9 +34,10 @@ run() {
   run org.rap.bench.PlannerBench
   run org.rap.bench.LocalRunBench 7
   run -Drap.jar=target/rap.jar org.rap.it.SystemBench 20 30
-  # three agents on the one engine, after as many warm-up jobs as timed (services run warm)
-  run -Drap.jar=target/rap.jar \
-    org.rap.bench.FleetBench "${FLEET_JOBS:-200}" "${FLEET_AGENTS:-3}" "${FLEET_WORKERS:-4}"
+  # three agents on the one engine and a controller on PostgreSQL, after three rounds of
+  # warm-up jobs (services run warm: after one round the controller's JIT is still compiling)
+  run -Drap.jar=target/rap.jar org.rap.bench.FleetBench \
+    "${FLEET_JOBS:-200}" "${FLEET_AGENTS:-3}" "${FLEET_WORKERS:-4}" "${FLEET_WARMUP:-600}"
 } | tee "$out"
 # last: `mvn clean` above would delete it
 java -Dbench.commit="$commit" -cp "$CP" org.rap.bench.BenchReport "$out" target/bench.json | tee -a "$out"
