@@ -65,15 +65,16 @@ public final class LongPollBench {
                 x -> {
                   Router router = Router.router(vertx);
                   api[0] = new TaskApi(vertx, ctx);
-                  return vertx
-                      .createHttpServer()
-                      .requestHandler(router)
-                      .listen(0, "127.0.0.1")
-                      .map(
-                          s -> {
-                            api[0].mount(router);
-                            return s.actualPort();
-                          });
+                  // the routes exist once the contract is loaded: mount, then listen
+                  return api[0]
+                      .mount(router)
+                      .compose(
+                          v ->
+                              vertx
+                                  .createHttpServer()
+                                  .requestHandler(router)
+                                  .listen(0, "127.0.0.1"))
+                      .map(s -> s.actualPort());
                 })
             .await();
     HttpClient http = HttpClient.newHttpClient();
