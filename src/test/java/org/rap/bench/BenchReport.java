@@ -378,9 +378,13 @@ public final class BenchReport {
     }
   }
 
+  /**
+   * Whole numbers as such; below 10 two decimals (a 0.79 ratio must not read as its 0.75 target).
+   */
   static String fmt(double v) {
-    return v == Math.rint(v) && Math.abs(v) < 1e12
-        ? String.valueOf((long) v)
-        : String.format(Locale.ROOT, "%.1f", v);
+    if (v == Math.rint(v) && Math.abs(v) < 1e12) {
+      return String.valueOf((long) v);
+    }
+    return String.format(Locale.ROOT, Math.abs(v) < 10 ? "%.2f" : "%.1f", v);
   }
 }
