@@ -131,21 +131,6 @@ public final class TaskLeaseRepository {
             });
   }
 
-  public Future<Optional<Holder>> holder(SqlClient client, String id) {
-    return SqlTemplate.forQuery(
-            client,
-            "SELECT agent_id, lease_token, lease_expires_ms, active FROM tasks WHERE id = #{id}")
-        .execute(Map.of("id", id))
-        .map(
-            rows -> {
-              for (Row r : rows) {
-                return Optional.of(
-                    new Holder(r.getString(0), r.getLong(1), r.getLong(2), Rows.bool(r, "active")));
-              }
-              return Optional.empty();
-            });
-  }
-
   /**
    * Renews one lease if {@code agent} still holds the task with {@code token}: the fenced condition
    * of every update a named agent sends.

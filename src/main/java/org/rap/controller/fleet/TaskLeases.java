@@ -194,12 +194,12 @@ public final class TaskLeases {
   public Future<Void> fence(
       SqlConnection conn, String backend, String taskId, String agentId, Long token) {
     return leases
-        .holder(conn, taskId)
+        .reportTarget(conn, taskId)
         .compose(
             found ->
                 found.isEmpty()
                     ? Future.succeededFuture() // unknown task: the caller's own error
-                    : fence(conn, taskId, found.get(), agentId, token));
+                    : fence(conn, taskId, found.get().holder(), agentId, token));
   }
 
   /**
