@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,10 +65,7 @@ class ApiDocsChromiumTest {
                   + " a.id = 'schema-createRequestBody'; return true; })()"));
       String model = "#schema-createRequestBody";
       page.click(model + " .json-schema-2020-12-expand-deep-button");
-      page.await(
-          "document.querySelector('" + model + "').innerText.includes('requested_actions')", WAIT);
-      String schema = (String) page.eval("document.querySelector('" + model + "').innerText");
-      for (String field :
+      List<String> fields =
           List.of(
               "rap_id",
               "repo_url",
@@ -75,7 +73,24 @@ class ApiDocsChromiumTest {
               "requested_actions",
               "analysis_scope",
               "^[a-z0-9]{16}$",
-              "^[0-9a-f]{40}$")) {
+              "^[0-9a-f]{40}$");
+      // the UI resolves a field's $ref (rap_id's pattern) after it has drawn the field: wait for
+      // every one, then say which is missing if one never came
+      try {
+        page.await(
+            "(() => { const t = document.querySelector('"
+                + model
+                + "').innerText; return "
+                + fields.stream()
+                    .map(f -> "t.includes('" + f.replace("\\", "\\\\") + "')")
+                    .collect(Collectors.joining(" && "))
+                + "; })()",
+            WAIT);
+      } catch (AssertionError | RuntimeException e) {
+        // reported field by field below
+      }
+      String schema = (String) page.eval("document.querySelector('" + model + "').innerText");
+      for (String field : fields) {
         assertTrue(schema.contains(field), field + " in\n" + schema);
       }
 
