@@ -189,22 +189,8 @@ public final class TaskLeases {
   /**
    * The fencing check of an update, on the caller's transaction: the task must be held by {@code
    * agentId} (null: the agent without an id, which may update only tasks nobody holds) under {@code
-   * token}. Renews the lease. Fails with {@link LeaseLost} naming why not.
-   */
-  public Future<Void> fence(
-      SqlConnection conn, String backend, String taskId, String agentId, Long token) {
-    return leases
-        .reportTarget(conn, taskId)
-        .compose(
-            found ->
-                found.isEmpty()
-                    ? Future.succeededFuture() // unknown task: the caller's own error
-                    : fence(conn, taskId, found.get().holder(), agentId, token));
-  }
-
-  /**
-   * As {@link #fence(SqlConnection, String, String, String, Long)}, with the holder the caller has
-   * just read on the same transaction.
+   * token}; {@code h} is the holder the caller read on that transaction ({@link #target}). Renews
+   * the lease. Fails with {@link LeaseLost} naming why not.
    */
   public Future<Void> fence(
       SqlConnection conn, String taskId, Holder h, String agentId, Long token) {

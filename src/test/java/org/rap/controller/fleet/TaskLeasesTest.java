@@ -84,7 +84,12 @@ class TaskLeasesTest {
 
   private Throwable fence(String task, String agent, Long token) {
     try {
-      db.inTransaction(c -> leases.fence(c, "test", task, agent, token)).await();
+      db.inTransaction(
+              c ->
+                  leases
+                      .target(c, task)
+                      .compose(t -> leases.fence(c, task, t.orElseThrow().holder(), agent, token)))
+          .await();
       return null;
     } catch (Throwable t) {
       return t;
