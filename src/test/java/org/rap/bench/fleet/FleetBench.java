@@ -47,6 +47,12 @@ import org.rap.testing.TestTokens;
 public final class FleetBench {
   private static final String TOKEN = TestTokens.AGENT;
 
+  /**
+   * The hold each simulated agent asks for; the controller holds a named agent's poll for at most a
+   * third of {@code TASK_LEASE_SECONDS} (60 here): the same 20 s.
+   */
+  private static final int HOLD_SECONDS = 20;
+
   private final Vertx vertx = Vertx.vertx();
   private final Map<String, Long> committed = new ConcurrentHashMap<>();
   private final Map<String, Long> dispatched = new ConcurrentHashMap<>();
@@ -107,10 +113,10 @@ public final class FleetBench {
         vertx.setTimer(1 + (i % 500), t -> poll(id, null));
       }
       awaitWaiting(agents); // every agent polled once and waits
-      // the fleet started all at once, so its held polls end together at first (a hold is 20 s,
-      // shortened by up to a fifth at random); after three holds that jitter has spread them as
-      // in a fleet that has run a while, the steady state measured here
-      Thread.sleep(3 * 20_000);
+      // the fleet started all at once, so its held polls end together at first (a hold is
+      // HOLD_SECONDS, shortened by up to a fifth at random); after three holds that jitter has
+      // spread them as in a fleet that has run a while, the steady state measured here
+      Thread.sleep(3 * HOLD_SECONDS * 1000L);
       Database db = Database.open(vertx, target);
       TaskRepository repo = new TaskRepository();
       EventNotifications notify = new EventNotifications();
@@ -177,7 +183,8 @@ public final class FleetBench {
         http.getAbs(
                 base
                     + TaskProtocol.tasksPath("test")
-                    + "?wait=20"
+                    + "?wait="
+                    + HOLD_SECONDS
                     + (known == null ? "" : "&known=" + known))
             .putHeader("Authorization", TOKEN)
             .putHeader(TaskProtocol.AGENT_ID_HEADER, agent)
